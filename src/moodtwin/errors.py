@@ -1,0 +1,37 @@
+"""Exception hierarchy: every error names the thing, its value and what is allowed."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class MoodtwinError(Exception):
+    """Base class of all moodtwin errors; the CLI prints its message and exits non-zero."""
+
+
+class UnknownNameError(MoodtwinError, KeyError):
+    """An unknown therapy, parameter, state, scale or field name, with close matches."""
+
+    def __init__(self, kind: str, name: str, choices: Iterable[str]) -> None:
+        choices = list(choices)
+        close = difflib.get_close_matches(str(name), choices, n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        shown = ", ".join(sorted(choices)[:40])
+        super().__init__(f"Unknown {kind} {name!r}.{hint} Known: {shown}")
+        self.kind, self.name, self.close_matches = kind, name, close
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0])
+
+
+class ValidationError(MoodtwinError, ValueError):
+    """An input value outside its allowed range, of the wrong unit, or malformed."""
+
+
+class ProtocolError(ValidationError):
+    """A therapy protocol that cannot be delivered (overlaps, limits, bad schedule)."""
+
+
+class IntegrationError(MoodtwinError, RuntimeError):
+    """The ODE solver failed for a patient; the message says why and what to change."""

@@ -1,0 +1,33 @@
+"""The default moodtwin model: all mechanisms joined."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from moodtwin.model._model import Model, build_model
+from moodtwin.model.mechanisms import (
+    autonomic,
+    background,
+    botulinum,
+    brainstem,
+    esketamine_pk,
+    hpa,
+    inflammation,
+    ketamine_pk,
+    mood,
+    neurotrophic,
+    nmda,
+    sleep,
+    stimulation,
+)
+
+MECHANISMS = (
+    stimulation, brainstem, background, autonomic, hpa, inflammation, ketamine_pk,
+    esketamine_pk, nmda, neurotrophic, botulinum, sleep, mood,
+)
+
+
+@cache
+def default_model() -> Model:
+    """The full vagus–brain–mood model (built once per process)."""
+    return build_model("moodtwin", [m.MECHANISM for m in MECHANISMS])

@@ -1,0 +1,11 @@
+"""Tiny helpers that write common rate-law strings."""
+
+
+def hill(x: str, k: str, n: str) -> str:
+    """Increasing Hill function ``x^n / (x^n + k^n)`` as an expression string."""
+    return f"({x})**({n})/(({x})**({n}) + ({k})**({n}))"
+
+
+def relax(target: str, state: str, tau: str) -> str:
+    """First-order relaxation ``(target - state) / tau`` as an expression string."""
+    return f"(({target}) - {state})/({tau})"

@@ -1,0 +1,89 @@
+"""Latent depression and anxiety severity.
+
+Depression ``D`` (0–1, MADRS/60) relaxes within about half a day toward a logistic function
+of a drive that sums the mechanisms: synapse density, neurogenesis, serotonin and NE lower
+it; cortisol, IL-6, amygdala negative bias and poor sleep raise it; expectancy lowers it.
+A slow mood memory (momentum of recent mood, Eldar et al. 2016; τ ≈ 2 months) feeds back
+positively, so sustained drives accrue over months (VNS) and improvements outlast their
+cause (botulinum toxin), while one ketamine dose fades with its synapses. Anxiety ``A``
+(0–1, HAM-A/56) follows depression, amygdala bias, cortisol and vagal tone.
+Day-to-day fluctuation (an AR(1) process on the observed score) is added by the output
+layer with ``daily_sd`` and ``daily_corr_time``.
+"""
+
+from moodtwin.model._spec import Derived, Mechanism, Parameter, State
+
+_ASSUMED_W = "assumed, calibratable to the calibration set"
+
+
+def _w(name: str, value: float, what: str, high: float = 20.0, cal: bool = True) -> Parameter:
+    return Parameter(name, value, "1", 0.0, high, _ASSUMED_W, what, calibratable=cal)
+
+
+MECHANISM = Mechanism(
+    name="mood",
+    doc=__doc__,
+    states=(
+        State("depression", "(1/(1 + exp(-depression_drive)) - depression)/tau_dep", "1",
+              "Latent depression severity (MADRS/60)", initial=0.5),
+        State("mood_memory", "(depression - mood_memory)/tau_memory", "1",
+              "Slow momentum of recent mood", initial=0.5),
+        State("anxiety", "(1/(1 + exp(-anxiety_drive)) - anxiety)/tau_anx", "1",
+              "Latent anxiety severity (HAM-A/56)", initial=0.4),
+    ),
+    parameters=(
+        Parameter("vulnerability", -0.35, "1", -6.0, 6.0,
+                  "assumed: patient-level; -0.35 gives MADRS ~32 for the reference patient",
+                  "Baseline depressive drive (logit scale)"),
+        Parameter("anx_vulnerability", -0.9, "1", -6.0, 6.0,
+                  "assumed: patient-level; gives HAM-A ~17 for the reference patient",
+                  "Baseline anxiety drive (logit scale)"),
+        Parameter("tau_dep", 12.0, "h", 2.0, 72.0,
+                  "assumed: ketamine relief within hours (peak at 24 h, Coyle & Laws 2015)",
+                  "Time constant of latent depression"),
+        Parameter("tau_anx", 12.0, "h", 2.0, 72.0, "assumed: as depression",
+                  "Time constant of latent anxiety"),
+        Parameter("tau_memory", 1440.0, "h", 336.0, 8760.0,
+                  "assumed, calibratable: mood momentum (Eldar et al. 2016); VNS accrues over "
+                  "months (Aaronson et al. 2017)", "Time constant of mood memory",
+                  calibratable=True),
+        _w("w_memory", 1.8, "Weight of mood memory (positive feedback)", high=3.9),
+        _w("w_syn", 6.0, "Weight of synapse density"),
+        _w("w_neuro", 2.0, "Weight of neurogenesis / slow plasticity"),
+        _w("w_5ht", 0.5, "Weight of serotonin tone"),
+        _w("w_ne", 0.5, "Weight of norepinephrine tone"),
+        _w("w_cort", 0.3, "Weight of cortisol"),
+        _w("w_il6", 0.3, "Weight of IL-6"),
+        _w("w_amygdala", 0.7, "Weight of amygdala negative bias (facial feedback)"),
+        _w("w_sleep", 0.3, "Weight of sleep quality"),
+        _w("w_expect", 0.6, "Weight of expectancy"),
+        _w("wa_dep", 3.0, "Anxiety drive per unit depression", cal=False),
+        _w("wa_amygdala", 0.8, "Anxiety drive per unit amygdala bias", cal=False),
+        _w("wa_cort", 0.5, "Anxiety drive per unit cortisol", cal=False),
+        _w("wa_vagal", 1.0, "Anxiety relief per unit vagal tone", cal=False),
+        _w("wa_expect", 0.4, "Anxiety relief per unit expectancy", cal=False),
+        Parameter("daily_sd", 1.7, "1", 0.0, 6.0,
+                  "derived from Duru & Fantino 2008 (MADRS SEM-based MCID 1.6-1.9 points)",
+                  "Day-to-day fluctuation of observed MADRS (points, SD)"),
+        Parameter("daily_corr_time", 72.0, "h", 12.0, 336.0, "assumed",
+                  "Correlation time of day-to-day fluctuation"),
+    ),
+    derived=(
+        Derived("depression_drive",
+                "vulnerability + w_memory*(mood_memory - 0.5) - w_syn*(synapses - 1.25)"
+                " - w_neuro*(neurogenesis - 1) - w_5ht*(serotonin - 1)"
+                " - w_ne*(norepinephrine - 1) + w_cort*(cortisol - 1) + w_il6*(il6 - 1)"
+                " + w_amygdala*(amygdala_bias - 1) - w_sleep*(sleep_quality - 1)"
+                " - w_expect*placebo_responsiveness*expectancy",
+                "1", "Logit-scale drive of depression"),
+        Derived("anxiety_drive",
+                "anx_vulnerability + wa_dep*(depression - 0.5) + wa_amygdala*(amygdala_bias - 1)"
+                " + wa_cort*(cortisol - 1) - wa_vagal*(vagal_tone - 1)"
+                " - wa_expect*placebo_responsiveness*expectancy",
+                "1", "Logit-scale drive of anxiety"),
+        Derived("madrs", "60*depression", "1", "Latent MADRS score (0-60)", observable=True),
+        Derived("hama", "56*anxiety", "1", "Latent HAM-A score (0-56)", observable=True),
+    ),
+    references=("Eldar, Rutledge, Dolan & Niv 2016 TICS 20:15", "Demic & Cheng 2014 PLoS ONE",
+                "Duru & Fantino 2008 Curr Med Res Opin 24:1329"),
+)

@@ -1,0 +1,103 @@
+"""Neurotrophins and plasticity: BDNF → mTOR → synapses; slow neurogenesis; NGF.
+
+Brain BDNF rises with the glutamate surge and with monoamines and is suppressed by cortisol
+and IL-6. mTOR activation is a steep function of BDNF (Li et al. 2010: rapamycin blocks
+ketamine synaptogenesis). Synapse density grows with mTOR toward a ceiling and is lost at a
+rate raised by cortisol and inflammation, so stress shortens ketamine's durability; the
+excess from one dose decays with t½ ≈ 3–4 days (clinical effect from 4 h to ~7 d).
+Neurogenesis/slow plasticity follows BDNF, serotonin and NGF over ~6 weeks. NGF is driven by
+vagal tone and acutely lowered by stimulation (Follesa et al. 2007). Serum BDNF, stored in
+platelets, follows brain BDNF over ~10 days.
+"""
+
+from moodtwin.model._spec import Derived, Mechanism, Parameter, State
+
+_FOLLESA = "Follesa et al. 2007 Brain Res"
+_LI = "Li et al. 2010 Science 329:959"
+
+MECHANISM = Mechanism(
+    name="neurotrophic",
+    doc=__doc__,
+    states=(
+        State("BDNF",
+              "((1 + k_glu_bdnf*glutamate_surge + k_ne_bdnf*(norepinephrine - 1)"
+              " + k_5ht_bdnf*(serotonin - 1))*exp(-k_cort_bdnf*(cortisol - 1)"
+              " - k_il6_bdnf*(il6 - 1)) - BDNF)/tau_BDNF",
+              "1", "Brain BDNF (1 = healthy)", initial=1.0),
+        State("mTOR", "(BDNF**4/(BDNF**4 + mtor_B50**4) - mTOR)/tau_mTOR", "1",
+              "mTORC1 activation (0-1)"),
+        State("synapses",
+              "k_syn*mTOR*(syn_max - synapses) - k_syn_loss*exp(c_cort_syn*(cortisol - 1)"
+              " + c_il6_syn*(il6 - 1))*(synapses - syn_floor)",
+              "1", "Prefrontal spine-synapse density (relative)", initial=1.25),
+        State("neurogenesis",
+              "(BDNF*serotonin**k_5ht_neuro*NGF**k_ngf_neuro*exp(-k_cort_neuro*(cortisol - 1))"
+              " - neurogenesis)/tau_neuro",
+              "1", "Hippocampal neurogenesis / slow plasticity (1 = healthy)", initial=1.0),
+        State("NGF",
+              "(exp(k_vagal_ngf*(vagal_tone - 1) - k_stim_ngf*afferent_drive) - NGF)/tau_NGF",
+              "1", "Nerve growth factor (1 = healthy)", initial=1.0),
+        State("BDNF_serum", "(BDNF - BDNF_serum)/tau_serum_bdnf", "1",
+              "Serum (platelet-stored) BDNF", initial=1.0),
+    ),
+    parameters=(
+        Parameter("k_glu_bdnf", 4.0, "1", 0.5, 20.0,
+                  "assumed, calibratable to ketamine-single-iv-day1",
+                  "BDNF drive per unit glutamate surge", calibratable=True),
+        Parameter("k_ne_bdnf", 0.2, "1", 0.0, 2.0,
+                  "assumed: acute VNS raises hippocampal/cortical BDNF mRNA (" + _FOLLESA + ")",
+                  "BDNF drive per unit NE elevation"),
+        Parameter("k_5ht_bdnf", 0.2, "1", 0.0, 2.0,
+                  "assumed: antidepressants raise serum BDNF (Sen et al. 2008, ES 0.62)",
+                  "BDNF drive per unit serotonin elevation"),
+        Parameter("k_cort_bdnf", 0.1, "1", 0.0, 2.0, "assumed: glucocorticoids lower BDNF",
+                  "Log BDNF suppression per unit cortisol"),
+        Parameter("k_il6_bdnf", 0.2, "1", 0.0, 1.0, "assumed: cytokines lower BDNF",
+                  "Log BDNF suppression per unit IL-6"),
+        Parameter("tau_BDNF", 3.0, "h", 0.5, 12.0, "research note suggestion (1-3 h), assumed",
+                  "Time constant of brain BDNF"),
+        Parameter("mtor_B50", 2.0, "1", 1.2, 4.0,
+                  "assumed: mTOR switched on by a surge, not by basal BDNF (" + _LI + ")",
+                  "BDNF level of half-maximal mTOR activation"),
+        Parameter("tau_mTOR", 1.0, "h", 0.25, 4.0,
+                  "assumed: phospho-mTOR within ~30-60 min (" + _LI + ")",
+                  "Time constant of mTOR activation"),
+        Parameter("k_syn", 0.07, "1/h", 0.01, 0.5, "assumed, calibratable (" + _LI + ")",
+                  "Synaptogenesis rate per unit mTOR", calibratable=True),
+        Parameter("syn_max", 2.0, "1", 1.3, 4.0, "assumed", "Ceiling of synapse density"),
+        Parameter("syn_floor", 0.5, "1", 0.0, 0.9, "assumed", "Floor of synapse density"),
+        Parameter("k_syn_loss", 0.004, "1/h", 0.001, 0.03,
+                  "assumed, calibratable to ketamine-single-iv-day7: excess decays with "
+                  "t1/2 ~3-4 d (effect 4 h to 7 d; Kishimoto 2016: gone by days 10-12)",
+                  "Synapse loss rate", calibratable=True),
+        Parameter("c_cort_syn", 0.1, "1", 0.0, 2.0, "assumed: stress shortens durability",
+                  "Log synapse-loss increase per unit cortisol"),
+        Parameter("c_il6_syn", 0.2, "1", 0.0, 1.0, "assumed: inflammation shortens durability",
+                  "Log synapse-loss increase per unit IL-6"),
+        Parameter("k_5ht_neuro", 1.0, "1", 0.0, 3.0,
+                  "assumed: serotonin drives adult neurogenesis (antidepressant action)",
+                  "Serotonin exponent of neurogenesis"),
+        Parameter("k_ngf_neuro", 0.2, "1", 0.0, 2.0, "assumed", "NGF exponent of neurogenesis"),
+        Parameter("k_cort_neuro", 0.1, "1", 0.0, 2.0, "assumed: glucocorticoids suppress",
+                  "Log neurogenesis suppression per unit cortisol"),
+        Parameter("tau_neuro", 1008.0, "h", 336.0, 2016.0,
+                  "research note: neurogenesis arm 3-6 weeks; assumed 6 weeks",
+                  "Time constant of neurogenesis"),
+        Parameter("k_vagal_ngf", 0.5, "1", 0.0, 2.0,
+                  "assumed: vagus-neurotrophin interaction (seed 002 review)",
+                  "Log NGF per unit vagal tone"),
+        Parameter("k_stim_ngf", 0.5, "1", 0.0, 3.0,
+                  "assumed: acute VNS lowered hippocampal NGF mRNA (" + _FOLLESA + ")",
+                  "Log NGF suppression per unit afferent drive"),
+        Parameter("tau_NGF", 24.0, "h", 4.0, 168.0, "assumed", "Time constant of NGF"),
+        Parameter("tau_serum_bdnf", 240.0, "h", 72.0, 720.0,
+                  "assumed: platelet lifespan ~8-10 days", "Serum BDNF time constant"),
+        Parameter("bdnf_serum_ref", 25.0, "ng/mL", 5.0, 50.0,
+                  "assumed: healthy serum BDNF ~20-30 ng/mL", "Serum BDNF at level 1"),
+    ),
+    derived=(
+        Derived("bdnf_serum_ngml", "bdnf_serum_ref*BDNF_serum", "ng/mL", "Serum BDNF",
+                observable=True),
+    ),
+    references=(_LI, _FOLLESA, "Sen, Duman & Sanacora 2008 Biol Psychiatry"),
+)

@@ -1,0 +1,62 @@
+"""NMDA receptor block by ketamine-class drugs and the resulting glutamate surge.
+
+Plasma concentrations of racemic ketamine, esketamine and their N-desmethyl metabolites are
+converted to unbound racemic-ketamine-equivalent µM (relative potencies from binding
+constants) and reach the effect site with t½ ≈ 6 min. Two sites are occupied: a
+high-affinity membrane-accessible site (EC50 ≈ 0.1 µM) that we assign to interneuron
+receptors, and the pore site (EC50 ≈ 1 µM, Abbott et al. 2024) that blocks pyramidal
+receptors. Interneuron block disinhibits pyramidal cells (glutamate surge) while pyramidal
+pore block removes it, giving the inverted U of glutamate outflow against dose
+(Moghaddam et al. 1997). Dissociation follows pore occupancy while plasma levels are high.
+"""
+
+from moodtwin.model._spec import Derived, Mechanism, Parameter, State
+
+_ABBOTT = "Abbott et al. 2024 Biophys J (pore EC50 ~1 uM; allosteric site ~0.1 uM)"
+
+MECHANISM = Mechanism(
+    name="nmda",
+    doc=__doc__,
+    states=(
+        State("ket_effect_site", "ke0*(ket_equiv_uM - ket_effect_site)", "uM",
+              "Unbound racemic-ketamine-equivalent concentration at the effect site"),
+    ),
+    parameters=(
+        Parameter("ke0", 6.82, "1/h", 1.0, 30.0,
+                  "Anesthesiology 2012;117:353 (S-ketamine blood-effect-site t1/2 mean 6.1 min)",
+                  "Effect-site equilibration rate"),
+        Parameter("fu_ket", 0.6, "1", 0.3, 0.95,
+                  "assumed: ketamine plasma protein binding ~10-50% (sources disagree)",
+                  "Unbound fraction in plasma"),
+        Parameter("esk_potency", 2.0, "1", 1.0, 3.0,
+                  "derived from Ebert 1997 Ki (S 0.3 uM, R 1.4 uM): racemate ~half as potent",
+                  "Esketamine potency relative to racemic ketamine"),
+        Parameter("norket_potency", 0.12, "1", 0.03, 0.5,
+                  "derived from Salat 2015 Ki (ketamine 0.119 uM, norketamine 0.97 uM)",
+                  "Norketamine potency relative to ketamine"),
+        Parameter("ki_interneuron", 0.1, "uM", 0.02, 0.5, _ABBOTT,
+                  "Half-occupancy of the high-affinity (interneuron) site"),
+        Parameter("ki_pore", 1.0, "uM", 0.3, 3.0, _ABBOTT, "Half-occupancy of the pore site"),
+        Parameter("dissociation_occ50", 0.25, "1", 0.05, 0.8,
+                  "assumed: dissociation while plasma 100-250 ng/mL (Zanos et al. 2018 Table 1)",
+                  "Pore occupancy of half-maximal dissociation"),
+    ),
+    derived=(
+        Derived("ket_equiv_uM",
+                "fu_ket*(ketamine_conc/237.7 + esk_potency*esketamine_conc/237.7"
+                " + norket_potency*(norketamine_conc + esk_potency*noresketamine_conc)/223.7)",
+                "uM", "Unbound racemic-ketamine-equivalent plasma concentration "
+                "(molar masses 237.7 and 223.7 g/mol)"),
+        Derived("nmda_occ_interneuron", "ket_effect_site/(ket_effect_site + ki_interneuron)",
+                "1", "Occupancy of the high-affinity site", observable=True),
+        Derived("nmda_block", "ket_effect_site/(ket_effect_site + ki_pore)", "1",
+                "Pore (pyramidal) NMDA receptor block", observable=True),
+        Derived("glutamate_surge", "nmda_occ_interneuron*(1 - nmda_block)**2", "1",
+                "Disinhibition-driven glutamate/AMPA surge (inverted U in dose)",
+                observable=True),
+        Derived("dissociation",
+                "nmda_block**2/(nmda_block**2 + dissociation_occ50**2)", "1",
+                "Dissociative burden (0-1, CADSS-like)", observable=True),
+    ),
+    references=(_ABBOTT, "Moghaddam et al. 1997 J Neurosci 17:2921", "Zanos et al. 2018"),
+)

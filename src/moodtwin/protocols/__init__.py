@@ -1,0 +1,7 @@
+"""Therapy protocols: validated data files compiled into solver event timelines."""
+
+from moodtwin.protocols._compile import Timeline as Timeline
+from moodtwin.protocols._compile import compile_protocol as compile_protocol
+from moodtwin.protocols._load import load_protocol as load_protocol
+from moodtwin.protocols._load import parse_protocol as parse_protocol
+from moodtwin.protocols._schema import Protocol as Protocol

@@ -1,0 +1,234 @@
+"""Compile a protocol into a timeline of known discontinuities for the solver.
+
+Doses become state jumps and stimulation/infusion changes become piecewise-constant inputs
+at exact event times; the solver restarts its step at each one instead of meeting an
+``if t > t_dose`` inside the right-hand side.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from moodtwin.errors import ProtocolError
+from moodtwin.model import Model
+from moodtwin.protocols import _schema as s
+from moodtwin.units import hours, quantity
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Segments ``[t[k], t[k+1])`` with inputs ``u[k]``, entered with the jump ``jump[k]``.
+
+    ``baseline_inputs`` are the inputs before time 0 (used for the steady-state burn-in);
+    ``dose_times`` (h) mark where outputs are saved densely.
+    """
+
+    t: np.ndarray
+    u: np.ndarray
+    jump: np.ndarray
+    baseline_inputs: np.ndarray
+    dose_times: np.ndarray
+
+
+class _Events:
+    def __init__(self, model: Model, params: dict[str, float]):
+        self.model, self.params = model, params
+        self.sets: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        self.jumps: list[tuple[float, str, float]] = []
+        self.doses: list[float] = []
+        self.infusions: list[tuple[float, float, str]] = []
+
+    def set(self, t: float, name: str, value: float) -> None:
+        self.sets[name].append((t, value))
+
+    def jump(self, t: float, state: str, amount: float) -> None:
+        self.jumps.append((t, state, amount))
+
+    def kick(self, t: float, kind: str) -> None:
+        self.jump(t, "expectancy", self.params[f"kick_{kind}"])
+
+    def infusion(self, t0: float, dur: float, label: str, rate: float | None = None) -> None:
+        self.infusions.append((t0, t0 + dur, label))
+        if rate is not None:
+            self.set(t0, "ketamine_rate", rate)
+            self.set(t0 + dur, "ketamine_rate", 0.0)
+        self.doses.append(t0)
+
+
+def _iv(ev: _Events, th: s.KetamineIV | s.MidazolamIV | s.SalineIV) -> None:
+    dur = hours(th.infusion, f"{th.type}.infusion")
+    for t in th.times_h(th.type):
+        if isinstance(th, s.KetamineIV):
+            rate = s.check("ketamine_iv", "dose", th.dose) / dur
+            ev.infusion(t, dur, th.type, rate)
+            ev.kick(t, "infusion_active")
+        elif isinstance(th, s.MidazolamIV):
+            ev.infusion(t, dur, th.type)
+            ev.kick(t, "infusion_active")
+        else:
+            ev.infusion(t, dur, th.type)
+            ev.kick(t, "infusion_inactive")
+
+
+def _esketamine(ev: _Events, th: s.EsketamineNasal) -> None:
+    dose = quantity(th.dose, "mg", "esketamine_nasal.dose", 0.0, 84.0)
+    n = round(dose / 28.0)
+    p = ev.params
+    frn = p["esk_FRn"] * (1 + (n - 1) * p["esk_spray_factor"]) / n
+    for t in th.times_h(th.type):
+        ev.kick(t, "nasal")
+        ev.doses.append(t)
+        if not th.placebo:
+            ev.jump(t, "esk_nasal", dose * frn)
+            ev.jump(t, "esk_swallowed", dose * (1 - frn) * p["esk_Fgut"])
+
+
+def _botulinum(ev: _Events, th: s.BotulinumGlabellar) -> None:
+    total = th.total_units()
+    for t in th.times_h(th.type):
+        ev.kick(t, "injection")
+        ev.doses.append(t)
+        if not th.placebo:
+            ev.jump(t, "toxin_depot", total)
+
+
+def _vns(ev: _Events, th: s.VNS, end: float) -> None:
+    implant = hours(th.implant_at, "vns.implant_at")
+    start = hours(th.start, "vns.start")
+    if start < implant:
+        raise ProtocolError(f"vns.start ({th.start}) is before vns.implant_at ({th.implant_at}).")
+    ev.kick(implant, "implant")
+    ev.doses.append(implant)
+    if th.sham:
+        return
+    if (th.current is None) == (th.titration is None):
+        raise ProtocolError("vns: give exactly one of 'current' or 'titration'.")
+    if th.titration is not None:
+        steps = sorted((hours(x.at, "vns.titration.at"), quantity(x.current, "mA", "vns.current",
+                                                                   0.0, 3.5))
+                       for x in th.titration)
+        if steps[0][0] < start:
+            raise ProtocolError(f"vns.titration starts at {steps[0][0] / 24:g} d, before "
+                                f"vns.start ({th.start}).")
+    else:
+        steps = [(start, s.check("vns", "current", th.current))]
+    on = s.check("vns", "on_time", th.on_time)
+    off = s.check("vns", "off_time", th.off_time) * 60.0
+    ev.set(start, "vns_pulse_width", s.check("vns", "pulse_width", th.pulse_width))
+    ev.set(start, "vns_frequency", s.check("vns", "frequency", th.frequency))
+    ev.set(start, "vns_duty", on / (on + off))
+
+    def current_at(t: float) -> float:
+        level = 0.0
+        for when, mA in steps:
+            if when <= t:
+                level = mA
+        return level
+
+    for when, mA in steps:
+        ev.set(when, "vns_current", mA)
+    for i, per in enumerate(th.off_periods):
+        a, b = hours(per.start, f"vns.off_periods[{i}].start"), hours(per.end, "vns.off_periods.end")
+        if b <= a:
+            raise ProtocolError(f"vns.off_periods[{i}]: end ({per.end}) is not after start.")
+        if any(a < when < b for when, _ in steps):
+            raise ProtocolError(f"vns.off_periods[{i}] overlaps a titration step.")
+        ev.set(a, "vns_current", 0.0)
+        if b < end:
+            ev.set(b, "vns_current", current_at(b))
+
+
+def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
+    start = hours(th.start, "tavns.start")
+    stop = min(end, start + hours(th.duration, "tavns.duration", 0.0))
+    session = s.check("tavns", "session", th.session) / 60.0
+    spacing = 24.0 / th.sessions_per_day
+    if session > spacing:
+        raise ProtocolError(f"tavns: {th.sessions_per_day} sessions of {th.session} do not fit in "
+                            "a day.")
+    current = 0.0 if th.sham else s.check("tavns", "current", th.current)
+    ev.set(start, "tavns_pulse_width", s.check("tavns", "pulse_width", th.pulse_width))
+    ev.set(start, "tavns_frequency", s.check("tavns", "frequency", th.frequency))
+    ev.set(start, "tavns_current", current)
+    day = 0
+    while start + day * 24.0 < stop:
+        if day % 7 < th.days_per_week:
+            for k in range(th.sessions_per_day):
+                t0 = start + day * 24.0 + 8.0 + k * spacing  # first session at 08:00
+                if t0 + session > stop:
+                    break
+                ev.set(t0, "tavns_on", 1.0)
+                ev.set(t0 + session, "tavns_on", 0.0)
+                ev.kick(t0, "stim_session")
+        day += 1
+
+
+def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float]) -> Timeline:
+    """Turn ``protocol`` into a :class:`Timeline` for ``model`` (population ``params``)."""
+    end = protocol.duration_h()
+    ev = _Events(model, params)
+    kinds = [th.type for th in protocol.therapies]
+    for kind in ("vns", "tavns"):
+        if kinds.count(kind) > 1:
+            raise ProtocolError(f"Only one '{kind}' therapy per protocol (got {kinds.count(kind)}).")
+    ad_on = 1.0 if protocol.background.oral_antidepressant == "continued" else 0.0
+    ev.set(0.0, "oral_ad", ad_on)
+    for th in protocol.therapies:
+        if isinstance(th, s.KetamineIV | s.MidazolamIV | s.SalineIV):
+            _iv(ev, th)
+        elif isinstance(th, s.EsketamineNasal):
+            _esketamine(ev, th)
+        elif isinstance(th, s.BotulinumGlabellar):
+            _botulinum(ev, th)
+        elif isinstance(th, s.VNS):
+            _vns(ev, th, end)
+        elif isinstance(th, s.TaVNS):
+            _tavns(ev, th, end)
+        else:
+            for t in th.at:
+                ev.set(hours(t, "oral_antidepressant.at"), "oral_ad",
+                       1.0 if th.action == "start" else 0.0)
+    if protocol.visits is not None:
+        every = hours(protocol.visits.every, "visits.every", 1.0)
+        for t in np.arange(hours(protocol.visits.start, "visits.start"), end, every):
+            ev.kick(float(t), "visit")
+    _check_infusions(ev.infusions)
+    for t, *_ in ev.jumps:
+        if t >= end:
+            raise ProtocolError(f"A dose at {t / 24:g} d falls after the protocol's end "
+                                f"({protocol.duration}).")
+    return _timeline(model, ev, end, ad_on)
+
+
+def _check_infusions(infusions: list[tuple[float, float, str]]) -> None:
+    infusions = sorted(infusions)
+    for (a0, a1, la), (b0, _, lb) in zip(infusions, infusions[1:], strict=False):
+        if b0 < a1:
+            raise ProtocolError(
+                f"Overlapping infusions: {la} from {a0:g} h to {a1:g} h and {lb} starting at "
+                f"{b0:g} h; one IV line delivers one infusion at a time."
+            )
+
+
+def _timeline(model: Model, ev: _Events, end: float, ad_on: float) -> Timeline:
+    times = {0.0, end}
+    times.update(t for changes in ev.sets.values() for t, _ in changes if t < end)
+    times.update(t for t, *_ in ev.jumps)
+    t = np.array(sorted(times))
+    nseg = len(t) - 1
+    defaults = np.array([u.default for u in model.inputs])
+    u = np.tile(defaults, (nseg, 1))
+    for name, changes in ev.sets.items():
+        j = model.input_index[name]
+        for when, value in sorted(changes, key=lambda c: c[0]):
+            u[np.searchsorted(t[:-1], when, side="left"):, j] = value
+    jump = np.zeros((nseg, len(model.states)))
+    for when, state, amount in ev.jumps:
+        jump[np.searchsorted(t, when), model.state_index[state]] += amount
+    base = defaults.copy()
+    base[model.input_index["oral_ad"]] = ad_on
+    return Timeline(t=t, u=u, jump=jump, baseline_inputs=base,
+                    dose_times=np.array(sorted(set(ev.doses))))

@@ -1,0 +1,314 @@
+"""Validated protocol files: therapies, doses, stimulation settings, schedules (YAML).
+
+Each therapy is a pydantic model keyed by ``type``; every quantity is a string with a unit
+(``"0.5 mg/kg"``, ``"40 min"``, ``"250 us"``) checked against device or dose limits.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from moodtwin.units import hours, quantity
+
+Q = str  # a quantity with unit, e.g. "0.5 mg/kg"
+
+#: Device and dose limits: (unit, low, high). Sources: VNS Therapy labelling ranges
+#: (current 0-3.5 mA, pulse width 130-1000 us, 1-30 Hz); ketamine antidepressant trials used
+#: 0.1-1.0 mg/kg; esketamine is labelled at 28/56/84 mg; glabellar toxin doses in depression
+#: trials were 29-50 U.
+LIMITS: dict[str, tuple[str, float, float]] = {
+    "vns.current": ("mA", 0.0, 3.5),
+    "vns.pulse_width": ("us", 130.0, 1000.0),
+    "vns.frequency": ("Hz", 1.0, 30.0),
+    "vns.on_time": ("s", 7.0, 60.0),
+    "vns.off_time": ("min", 0.2, 180.0),
+    "tavns.current": ("mA", 0.0, 10.0),
+    "tavns.pulse_width": ("us", 50.0, 1000.0),
+    "tavns.frequency": ("Hz", 1.0, 100.0),
+    "tavns.session": ("min", 1.0, 120.0),
+    "ketamine_iv.dose": ("mg/kg", 0.05, 1.0),
+    "ketamine_iv.infusion": ("min", 2.0, 240.0),
+    "midazolam_iv.dose": ("mg/kg", 0.01, 0.1),
+    "midazolam_iv.infusion": ("min", 2.0, 240.0),
+    "saline_iv.infusion": ("min", 2.0, 240.0),
+    "botulinum_glabellar.units_per_site": ("U", 0.5, 20.0),
+    "botulinum_glabellar.total": ("U", 0.0, 100.0),
+}
+ESKETAMINE_DOSES_MG = (28.0, 56.0, 84.0)
+
+
+def check(kind: str, name: str, value: object) -> float:
+    """Magnitude of ``value`` in the unit of ``LIMITS[kind.name]``, range-checked."""
+    unit, low, high = LIMITS[f"{kind}.{name}"]
+    return quantity(value, unit, f"{kind}.{name}", low, high)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Repeat(_Strict):
+    """Repeat the ``at`` pattern: every ``every`` for ``count`` times in all."""
+
+    every: Q
+    count: int = Field(ge=1, le=2000)
+
+
+class _Scheduled(_Strict):
+    at: list[Q] = Field(min_length=1)
+    repeat: Repeat | None = None
+
+    def times_h(self, kind: str) -> list[float]:
+        """Dose times in hours from baseline."""
+        base = [hours(t, f"{kind}.at") for t in self.at]
+        if self.repeat is None:
+            return sorted(base)
+        every = hours(self.repeat.every, f"{kind}.repeat.every", 1e-3)
+        return sorted(b + k * every for k in range(self.repeat.count) for b in base)
+
+
+class KetamineIV(_Scheduled):
+    type: Literal["ketamine_iv"]
+    dose: Q
+    infusion: Q = "40 min"
+
+    @field_validator("dose")
+    @classmethod
+    def _dose(cls, v: Q) -> Q:
+        check("ketamine_iv", "dose", v)
+        return v
+
+    @field_validator("infusion")
+    @classmethod
+    def _inf(cls, v: Q) -> Q:
+        check("ketamine_iv", "infusion", v)
+        return v
+
+
+class MidazolamIV(_Scheduled):
+    """Active placebo: perceptible sedation without an antidepressant mechanism."""
+
+    type: Literal["midazolam_iv"]
+    dose: Q = "0.045 mg/kg"
+    infusion: Q = "40 min"
+
+    @field_validator("dose")
+    @classmethod
+    def _dose(cls, v: Q) -> Q:
+        check("midazolam_iv", "dose", v)
+        return v
+
+    @field_validator("infusion")
+    @classmethod
+    def _inf(cls, v: Q) -> Q:
+        check("midazolam_iv", "infusion", v)
+        return v
+
+
+class SalineIV(_Scheduled):
+    """Inactive placebo infusion."""
+
+    type: Literal["saline_iv"]
+    infusion: Q = "40 min"
+
+    @field_validator("infusion")
+    @classmethod
+    def _inf(cls, v: Q) -> Q:
+        check("saline_iv", "infusion", v)
+        return v
+
+
+class EsketamineNasal(_Scheduled):
+    """Intranasal esketamine (28 mg per device); ``placebo`` gives a matched placebo spray."""
+
+    type: Literal["esketamine_nasal"]
+    dose: Q = "56 mg"
+    placebo: bool = False
+
+    @field_validator("dose")
+    @classmethod
+    def _dose(cls, v: Q) -> Q:
+        mg = quantity(v, "mg", "esketamine_nasal.dose", 0.0, 1e9)
+        if not any(abs(mg - d) < 1e-6 for d in ESKETAMINE_DOSES_MG):
+            raise ValueError(
+                f"esketamine_nasal.dose: {v!r} is not a labelled dose; allowed: 28, 56 or 84 mg"
+            )
+        return v
+
+
+class BotulinumGlabellar(_Scheduled):
+    """OnabotulinumtoxinA into corrugator and procerus; ``placebo`` gives saline."""
+
+    type: Literal["botulinum_glabellar"]
+    units_per_site: Q = "5.8 U"
+    sites: int = Field(default=5, ge=1, le=7)
+    placebo: bool = False
+
+    @field_validator("units_per_site")
+    @classmethod
+    def _u(cls, v: Q) -> Q:
+        check("botulinum_glabellar", "units_per_site", v)
+        return v
+
+    def total_units(self) -> float:
+        total = check("botulinum_glabellar", "units_per_site", self.units_per_site) * self.sites
+        check("botulinum_glabellar", "total", f"{total} U")
+        return total
+
+
+class TitrationStep(_Strict):
+    at: Q
+    current: Q
+
+
+class OffPeriod(_Strict):
+    start: Q
+    end: Q
+
+
+class VNS(_Strict):
+    """Implanted left cervical VNS. Give ``current`` or a ``titration`` schedule."""
+
+    type: Literal["vns"]
+    implant_at: Q = "0 d"
+    start: Q = "2 week"
+    current: Q | None = None
+    titration: list[TitrationStep] | None = None
+    pulse_width: Q = "250 us"
+    frequency: Q = "20 Hz"
+    on_time: Q = "30 s"
+    off_time: Q = "5 min"
+    off_periods: list[OffPeriod] = Field(default_factory=list)
+    sham: bool = False
+
+    @field_validator("current")
+    @classmethod
+    def _c(cls, v: Q | None) -> Q | None:
+        if v is not None:
+            check("vns", "current", v)
+        return v
+
+    @field_validator("pulse_width")
+    @classmethod
+    def _pw(cls, v: Q) -> Q:
+        check("vns", "pulse_width", v)
+        return v
+
+    @field_validator("frequency")
+    @classmethod
+    def _f(cls, v: Q) -> Q:
+        check("vns", "frequency", v)
+        return v
+
+    @field_validator("on_time")
+    @classmethod
+    def _on(cls, v: Q) -> Q:
+        check("vns", "on_time", v)
+        return v
+
+    @field_validator("off_time")
+    @classmethod
+    def _off(cls, v: Q) -> Q:
+        check("vns", "off_time", v)
+        return v
+
+    @field_validator("titration")
+    @classmethod
+    def _tit(cls, v: list[TitrationStep] | None) -> list[TitrationStep] | None:
+        for i, step in enumerate(v or []):
+            quantity(step.current, "mA", f"vns.titration[{i}].current", 0.0, 3.5)
+            hours(step.at, f"vns.titration[{i}].at")
+        return v
+
+
+class TaVNS(_Strict):
+    """Transcutaneous auricular VNS sessions; ``sham`` stimulates no vagal fibres."""
+
+    type: Literal["tavns"]
+    current: Q = "2 mA"
+    pulse_width: Q = "250 us"
+    frequency: Q = "25 Hz"
+    session: Q = "30 min"
+    sessions_per_day: int = Field(default=2, ge=1, le=4)
+    days_per_week: int = Field(default=7, ge=1, le=7)
+    start: Q = "0 d"
+    duration: Q = "4 week"
+    sham: bool = False
+
+    @field_validator("current")
+    @classmethod
+    def _c(cls, v: Q) -> Q:
+        check("tavns", "current", v)
+        return v
+
+    @field_validator("pulse_width")
+    @classmethod
+    def _pw(cls, v: Q) -> Q:
+        check("tavns", "pulse_width", v)
+        return v
+
+    @field_validator("frequency")
+    @classmethod
+    def _f(cls, v: Q) -> Q:
+        check("tavns", "frequency", v)
+        return v
+
+    @field_validator("session")
+    @classmethod
+    def _s(cls, v: Q) -> Q:
+        check("tavns", "session", v)
+        return v
+
+
+class OralAntidepressant(_Strict):
+    """Start or stop an oral antidepressant at the given times."""
+
+    type: Literal["oral_antidepressant"]
+    action: Literal["start", "stop"] = "start"
+    at: list[Q] = Field(default_factory=lambda: ["0 d"], min_length=1)
+
+
+Therapy = Annotated[
+    KetamineIV | MidazolamIV | SalineIV | EsketamineNasal | BotulinumGlabellar | VNS | TaVNS
+    | OralAntidepressant,
+    Field(discriminator="type"),
+]
+THERAPY_TYPES = (
+    "ketamine_iv", "midazolam_iv", "saline_iv", "esketamine_nasal", "botulinum_glabellar",
+    "vns", "tavns", "oral_antidepressant",
+)
+
+
+class Background(_Strict):
+    """Treatment already in place before baseline."""
+
+    oral_antidepressant: Literal["none", "continued"] = "none"
+
+
+class Visits(_Strict):
+    """Clinic/study visits (each adds a small expectancy kick)."""
+
+    every: Q
+    start: Q = "1 week"
+
+
+class Protocol(_Strict):
+    """A therapy protocol: what is given to one patient, when, over what horizon."""
+
+    name: str
+    description: str = ""
+    duration: Q
+    background: Background = Field(default_factory=Background)
+    therapies: list[Therapy] = Field(default_factory=list)
+    visits: Visits | None = None
+
+    @field_validator("duration")
+    @classmethod
+    def _d(cls, v: Q) -> Q:
+        hours(v, "duration", 1.0, 24 * 365 * 10)
+        return v
+
+    def duration_h(self) -> float:
+        return hours(self.duration, "duration", 1.0, 24 * 365 * 10)

@@ -1,0 +1,668 @@
+"""Clinical-scale layer: convert latent severities to published rating scales.
+
+The model's latent depression severity is expressed on the MADRS scale
+(Montgomery-Asberg Depression Rating Scale, 0-60 points) and its latent
+anxiety severity on the HAM-A scale (Hamilton Anxiety Rating Scale,
+0-56 points).  This module maps those *source* scores onto other clinical
+scales with monotone piecewise-linear interpolation through anchor points
+taken from published linking studies, and defines response and remission
+per scale.
+
+Every anchor table records its provenance in :attr:`Scale.citation`.  Anchors
+that could not be verified against a published linking table are marked
+``"approximate, assumed: <why>"`` there.
+
+Notes
+-----
+Linking tables for HRSD24, BDI-II and IDS are published against the HRSD17,
+not against the MADRS.  For those scales the MADRS anchors are obtained by
+composing the MADRS->HRSD17 link with the HRSD17->target link (chained
+linking); the composition of two piecewise-linear monotone maps is again
+piecewise-linear and monotone, so the result is stored as an ordinary anchor
+table.  Chained links add error; treat converted scores as population-level
+approximations, not as individual-patient equivalences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from moodtwin.errors import UnknownNameError, ValidationError
+
+__all__ = [
+    "ALIASES",
+    "ANXIETY_SCALES",
+    "DEPRESSION_SCALES",
+    "HAMA_MAX",
+    "MADRS_MAX",
+    "SCALES",
+    "Scale",
+    "convert",
+    "get_scale",
+    "is_remission",
+    "is_response",
+    "to_source",
+]
+
+MADRS_MAX: Final[float] = 60.0
+"""Maximum MADRS total score (10 items x 0-6 points)."""
+
+HAMA_MAX: Final[float] = 56.0
+"""Maximum HAM-A total score (14 items x 0-4 points)."""
+
+DEPRESSION_SCALES: Final[tuple[str, ...]] = (
+    "MADRS",
+    "HAMD17",
+    "HRSD24",
+    "HRSD28",
+    "BDI2",
+    "PHQ9",
+    "IDS30",
+)
+"""Depression scales; their source scale is the MADRS."""
+
+ANXIETY_SCALES: Final[tuple[str, ...]] = ("HAMA", "GAD7")
+"""Anxiety scales; their source scale is the HAM-A."""
+
+_Anchors = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A clinical rating scale and its link to the model's source scale.
+
+    Parameters
+    ----------
+    name : str
+        Canonical short name, e.g. ``"HAMD17"``.
+    long_name : str
+        Full instrument name.
+    max_score : float
+        Maximum total score of the instrument, in points of this scale.
+    construct : str
+        ``"depression"`` (source scale MADRS, 0-60 points) or ``"anxiety"``
+        (source scale HAM-A, 0-56 points).
+    anchors_from : tuple of (float, float)
+        ``(source_score, this_score)`` anchor pairs, both in points.  Source
+        scores are strictly increasing, scale scores non-decreasing; the
+        first pair is ``(0, 0)`` and the last ``(source max, max_score)``.
+    response_fraction : float
+        Minimum fractional reduction from baseline that counts as response
+        (dimensionless, in (0, 1)); 0.5 means a reduction of at least 50 %.
+    remission_threshold : float
+        A score ``<=`` this value (points of this scale) is remission.
+    citation : str
+        Sources of the anchors and of the response/remission definitions.
+    """
+
+    name: str
+    long_name: str
+    max_score: float
+    construct: str
+    anchors_from: _Anchors
+    response_fraction: float
+    remission_threshold: float
+    citation: str
+
+    def __post_init__(self) -> None:
+        """Validate the anchor table and the response/remission definitions."""
+        if self.construct not in ("depression", "anxiety"):
+            msg = f"{self.name}: construct must be 'depression' or 'anxiety'"
+            raise ValidationError(msg)
+        src_max = MADRS_MAX if self.construct == "depression" else HAMA_MAX
+        xs, ys = _split(self.anchors_from)
+        if xs.size < 2:
+            raise ValidationError(f"{self.name}: need at least two anchors")
+        if (xs[0], ys[0]) != (0.0, 0.0):
+            raise ValidationError(f"{self.name}: first anchor must be (0, 0)")
+        if (xs[-1], ys[-1]) != (src_max, self.max_score):
+            msg = f"{self.name}: last anchor must be ({src_max}, {self.max_score})"
+            raise ValidationError(msg)
+        if np.any(np.diff(xs) <= 0.0):
+            raise ValidationError(f"{self.name}: source anchors must strictly increase")
+        if np.any(np.diff(ys) < 0.0):
+            raise ValidationError(f"{self.name}: scale anchors must not decrease")
+        if not 0.0 < self.response_fraction < 1.0:
+            raise ValidationError(f"{self.name}: response_fraction must be in (0, 1)")
+        if not 0.0 <= self.remission_threshold <= self.max_score:
+            msg = f"{self.name}: remission_threshold must be in [0, max_score]"
+            raise ValidationError(msg)
+
+    @property
+    def source_name(self) -> str:
+        """Name of the source scale (``"MADRS"`` or ``"HAMA"``)."""
+        return "MADRS" if self.construct == "depression" else "HAMA"
+
+    @property
+    def source_max(self) -> float:
+        """Maximum score of the source scale, in source-scale points."""
+        return MADRS_MAX if self.construct == "depression" else HAMA_MAX
+
+
+def _split(anchors: _Anchors) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Split anchor pairs into source and target arrays (points)."""
+    arr = np.asarray(anchors, dtype=np.float64).reshape(-1, 2)
+    return arr[:, 0].copy(), arr[:, 1].copy()
+
+
+def _compose(first: _Anchors, second: _Anchors) -> _Anchors:
+    """Compose two monotone piecewise-linear links (chained linking).
+
+    Parameters
+    ----------
+    first : tuple of (float, float)
+        ``(source, intermediate)`` anchors; must be strictly increasing in
+        both coordinates so that it can be inverted.
+    second : tuple of (float, float)
+        ``(intermediate, target)`` anchors covering the whole intermediate
+        range.
+
+    Returns
+    -------
+    tuple of (float, float)
+        ``(source, target)`` anchors of ``second(first(source))``; the knots
+        are the union of the first link's knots and the pre-images of the
+        second link's knots, so the composition is exact.
+    """
+    x1, y1 = _split(first)
+    x2, y2 = _split(second)
+    inner = x2[(x2 > y1[0]) & (x2 < y1[-1])]
+    raw = np.sort(np.concatenate([x1, np.interp(inner, y1, x1)]))
+    raw = raw[np.concatenate([[True], np.diff(raw) > 1e-9])]
+    # Evaluate on the unrounded knots, then round away float noise so that
+    # published anchor values are reproduced exactly.
+    knots = np.round(raw, 9)
+    target = np.round(np.interp(np.interp(raw, x1, y1), x2, y2), 9)
+    return tuple((float(k), float(t)) for k, t in zip(knots, target, strict=True))
+
+
+# ---------------------------------------------------------------------------
+# Published linking tables (scores in points of the named scales)
+# ---------------------------------------------------------------------------
+
+# MADRS -> HRSD17.  Leucht et al. (equipercentile linking, 4388 patients from
+# 31 mirtazapine trials): HAM-D 10, 20, 30, 40 ~ MADRS 13, 26, 39, 52-53
+# (52.5 used).  Carmody et al. 2006 (IRT): HRSD17 7 ~ MADRS 8 or 9 (8.5 used).
+_MADRS_TO_HAMD17: Final[_Anchors] = (
+    (0.0, 0.0),
+    (8.5, 7.0),
+    (13.0, 10.0),
+    (26.0, 20.0),
+    (39.0, 30.0),
+    (52.5, 40.0),
+    (MADRS_MAX, 52.0),
+)
+
+# HRSD17 -> HRSD24, IRT conversion table "adapted from Rush et al. 2003,
+# Trivedi et al. 2004" on ids-qids.org/interpretation.html; mid-points of the
+# listed score ranges.  The two table rows for HRSD17 18-19 (HRSD24 24-25 and
+# 26) are merged to (18.5, 25); the open top row 36-52 <-> 50-75 gives the
+# last two anchors.
+_HAMD17_TO_HRSD24: Final[_Anchors] = (
+    (0.0, 0.0),
+    (1.5, 2.0),
+    (3.0, 3.5),
+    (4.0, 5.0),
+    (5.5, 6.5),
+    (7.0, 8.5),
+    (8.0, 10.5),
+    (9.5, 12.0),
+    (11.0, 13.5),
+    (12.0, 15.5),
+    (13.0, 17.5),
+    (14.5, 19.0),
+    (16.0, 20.5),
+    (17.0, 22.5),
+    (18.5, 25.0),
+    (20.0, 27.5),
+    (21.5, 29.5),
+    (23.0, 31.5),
+    (24.0, 33.0),
+    (25.0, 34.0),
+    (26.5, 36.5),
+    (28.0, 39.0),
+    (29.0, 40.5),
+    (30.5, 43.0),
+    (32.0, 45.5),
+    (34.0, 48.0),
+    (36.0, 50.0),
+    (52.0, 75.0),
+)
+
+# HRSD17 -> IDS (30 items, 0-84), same ids-qids.org table, IDS-SR30 column
+# (the IDS-C30 column was not available); mid-points of the listed ranges.
+# Rows HRSD17 18-19 (IDS-SR 34-36 and 37-38) merged to (18.5, 35.5); the row
+# printed "62-24" is read as 62-64.
+_HAMD17_TO_IDS30: Final[_Anchors] = (
+    (0.0, 0.0),
+    (1.5, 4.5),
+    (3.0, 6.0),
+    (4.0, 7.5),
+    (5.5, 10.0),
+    (7.0, 12.5),
+    (8.0, 15.0),
+    (9.5, 17.5),
+    (11.0, 20.0),
+    (12.0, 22.5),
+    (13.0, 24.5),
+    (14.5, 27.0),
+    (16.0, 29.5),
+    (17.0, 32.0),
+    (18.5, 35.5),
+    (20.0, 39.5),
+    (21.5, 42.0),
+    (23.0, 44.5),
+    (24.0, 46.5),
+    (25.0, 48.0),
+    (26.5, 51.0),
+    (28.0, 54.5),
+    (29.0, 57.0),
+    (30.5, 60.0),
+    (32.0, 63.0),
+    (34.0, 66.0),
+    (36.0, 68.0),
+    (52.0, 84.0),
+)
+
+# HRSD17 -> BDI-II.  Furukawa et al. 2019 (equipercentile linking, 683
+# patients): HAMD 10, 20, 30 ~ BDI-II 13, 32, 50; plus (0, 0) and (52, 63).
+_HAMD17_TO_BDI2: Final[_Anchors] = (
+    (0.0, 0.0),
+    (10.0, 13.0),
+    (20.0, 32.0),
+    (30.0, 50.0),
+    (52.0, 63.0),
+)
+
+# MADRS -> PHQ-9.  Kim et al. (OPTIMUM trial, equipercentile linking, older
+# adults): PHQ-9 1, 15, 27 ~ MADRS 1, 24, 48.  PHQ-9 reaches its ceiling (27)
+# at MADRS 48, so the link is flat from MADRS 48 to 60.
+_MADRS_TO_PHQ9: Final[_Anchors] = (
+    (0.0, 0.0),
+    (1.0, 1.0),
+    (24.0, 15.0),
+    (48.0, 27.0),
+    (MADRS_MAX, 27.0),
+)
+
+# HRSD24 -> HRSD28: approximate, assumed identical up to the HRSD24 maximum
+# region, with the top stretched to the assumed HRSD28 maximum (see citation).
+_HRSD28_MAX: Final[float] = 83.0
+_HRSD24_TO_HRSD28: Final[_Anchors] = (
+    (0.0, 0.0),
+    (50.0, 50.0),
+    (75.0, _HRSD28_MAX),
+)
+
+# HAM-A -> GAD-7: approximate severity-band alignment (no linking table found).
+# HAM-A bands (Matza et al. 2010): <=7 minimal, 8-14 mild, 15-23 moderate,
+# >=24 severe.  GAD-7 bands (Spitzer et al. 2006): 0-4, 5-9, 10-14, 15-21.
+_HAMA_TO_GAD7: Final[_Anchors] = (
+    (0.0, 0.0),
+    (8.0, 5.0),
+    (15.0, 10.0),
+    (24.0, 15.0),
+    (HAMA_MAX, 21.0),
+)
+
+_MADRS_TO_HRSD24: Final[_Anchors] = _compose(_MADRS_TO_HAMD17, _HAMD17_TO_HRSD24)
+
+_CARMODY = (
+    "Carmody TJ et al. 2006, 'The Montgomery Asberg and the Hamilton ratings "
+    "of depression: a comparison of measures', Eur Neuropsychopharmacol "
+    "16(8):601-611, doi:10.1016/j.euroneuro.2006.04.008 (IRT: HRSD17 7 ~ "
+    "MADRS 8 or 9)"
+)
+_LEUCHT = (
+    "Leucht S et al. 'Translating the HAM-D into the MADRS and vice versa "
+    "with equipercentile linking', J Affect Disord (PII S0165032717300903, "
+    "PMID 29031182): HAM-D 10/20/30/40 ~ MADRS 13/26/39/52-53"
+)
+_RUSH_TABLE = (
+    "IRT conversion table on ids-qids.org/interpretation.html, 'adapted from "
+    "Rush et al. 2003, Trivedi et al. 2004' (HRSD17 vs IDS-SR30/QIDS-SR16/"
+    "HRSD21/HRSD24); range mid-points used"
+)
+
+SCALES: Final[dict[str, Scale]] = {
+    "MADRS": Scale(
+        name="MADRS",
+        long_name="Montgomery-Asberg Depression Rating Scale",
+        max_score=MADRS_MAX,
+        construct="depression",
+        anchors_from=((0.0, 0.0), (MADRS_MAX, MADRS_MAX)),
+        response_fraction=0.5,
+        remission_threshold=9.0,
+        citation=(
+            "Identity (source scale). Remission MADRS <= 9: Hawley CJ et al. "
+            "2002, PMID 12200208 (optimal remission 'MADRS <10' vs CGI-S); "
+            "Zimmerman M et al. 2004, J Clin Psychiatry 65(2):163-8, PMID "
+            "15003068 (broad-definition cutoff <= 9). Many trials use <= 10; "
+            "pass threshold= to override. Response: >= 50 % reduction."
+        ),
+    ),
+    "HAMD17": Scale(
+        name="HAMD17",
+        long_name="Hamilton Rating Scale for Depression, 17 items",
+        max_score=52.0,
+        construct="depression",
+        anchors_from=_MADRS_TO_HAMD17,
+        response_fraction=0.5,
+        remission_threshold=7.0,
+        citation=(
+            f"Verified anchors: {_LEUCHT}; {_CARMODY}. Endpoint (60, 52) = "
+            "scale maxima. Remission HAMD17 <= 7 (standard; e.g. BMC "
+            "Psychiatry 2016, doi:10.1186/s12888-016-1067-3, 'symptomatic "
+            "remission (HAMD-17 <= 7)'). Response: >= 50 % reduction."
+        ),
+    ),
+    "HRSD24": Scale(
+        name="HRSD24",
+        long_name="Hamilton Rating Scale for Depression, 24 items",
+        max_score=75.0,
+        construct="depression",
+        anchors_from=_MADRS_TO_HRSD24,
+        response_fraction=0.5,
+        remission_threshold=10.0,
+        citation=(
+            f"Chained link MADRS -> HRSD17 ({_LEUCHT}; {_CARMODY}) -> HRSD24 "
+            f"({_RUSH_TABLE}); maximum 75 from that table's top row 50-75. "
+            "Remission HRSD24 <= 10 and response >= 50 % reduction: Husain MM "
+            "et al. 2004 (CORE ECT), J Clin Psychiatry, "
+            "doi:10.4088/jcp.v65n0406."
+        ),
+    ),
+    "HRSD28": Scale(
+        name="HRSD28",
+        long_name="Hamilton Rating Scale for Depression, 28 items",
+        max_score=_HRSD28_MAX,
+        construct="depression",
+        anchors_from=_compose(_MADRS_TO_HRSD24, _HRSD24_TO_HRSD28),
+        response_fraction=0.5,
+        remission_threshold=10.0,
+        citation=(
+            "approximate, assumed: no HRSD28 linking table or maximum score "
+            "was found. HRSD28 is taken equal to HRSD24 (see HRSD24 sources) "
+            "up to HRSD24 50, on the assumption that the 4 extra (atypical "
+            "symptom) items score ~0 at typical severities, then stretched "
+            "linearly to an assumed maximum of 83 (75 + 4 items x 2). "
+            "Remission <= 10 assumed equal to the HRSD24 definition (Husain "
+            "et al. 2004, doi:10.4088/jcp.v65n0406). Response: >= 50 %."
+        ),
+    ),
+    "BDI2": Scale(
+        name="BDI2",
+        long_name="Beck Depression Inventory, second edition (BDI-II)",
+        max_score=63.0,
+        construct="depression",
+        anchors_from=_compose(_MADRS_TO_HAMD17, _HAMD17_TO_BDI2),
+        response_fraction=0.5,
+        remission_threshold=13.0,
+        citation=(
+            f"Chained link MADRS -> HRSD17 ({_LEUCHT}; {_CARMODY}) -> BDI-II: "
+            "Furukawa TA et al. 2019, 'Translating the BDI and BDI-II into "
+            "the HAMD and vice versa with equipercentile linking', Epidemiol "
+            "Psychiatr Sci 29:e24 (HAMD 10/20/30 ~ BDI-II 13/32/50). "
+            "Endpoint (60, 63) = scale maxima. Remission BDI-II <= 13 "
+            "(upper bound of the BDI-II 'minimal' range 0-13, Beck, Steer & "
+            "Brown 1996, as quoted in secondary sources). Response: >= 50 %."
+        ),
+    ),
+    "PHQ9": Scale(
+        name="PHQ9",
+        long_name="Patient Health Questionnaire, 9 items",
+        max_score=27.0,
+        construct="depression",
+        anchors_from=_MADRS_TO_PHQ9,
+        response_fraction=0.5,
+        remission_threshold=4.0,
+        citation=(
+            "Kim HK et al. 'Relationship between PHQ-9 and MADRS total scores "
+            "in older adults with major depressive disorder: an analysis of "
+            "the OPTIMUM clinical trial', J Affect Disord 2024;361:651-658, "
+            "doi:10.1016/j.jad.2024.06.068 (abstract: PHQ-9 1/15/27 ~ MADRS "
+            "1/24/48; flat at the PHQ-9 ceiling above MADRS 48). Remission "
+            "PHQ-9 < 5 (i.e. <= 4; Kroenke et al. 2001 'none-minimal' band "
+            "0-4). Response: PHQ-9 reduced by >= 50 % (MN Community "
+            "Measurement depression-response measure)."
+        ),
+    ),
+    "IDS30": Scale(
+        name="IDS30",
+        long_name="Inventory of Depressive Symptomatology, 30 items (IDS-C30)",
+        max_score=84.0,
+        construct="depression",
+        anchors_from=_compose(_MADRS_TO_HAMD17, _HAMD17_TO_IDS30),
+        response_fraction=0.5,
+        remission_threshold=11.0,
+        citation=(
+            f"Chained link MADRS -> HRSD17 ({_LEUCHT}; {_CARMODY}) -> IDS: "
+            f"{_RUSH_TABLE}. approximate, assumed: the IDS-SR30 column is "
+            "used for the clinician version IDS-C30 (same 30 items, same "
+            "0-84 range) because the IDS-C30 column could not be read. "
+            "approximate, assumed: remission IDS-C30 <= 11 is the "
+            "conventional IDS-C30 'no depression' band, not verified here; "
+            "the verified IDS-SR30 band is 0-13. Response: >= 50 %."
+        ),
+    ),
+    "HAMA": Scale(
+        name="HAMA",
+        long_name="Hamilton Anxiety Rating Scale",
+        max_score=HAMA_MAX,
+        construct="anxiety",
+        anchors_from=((0.0, 0.0), (HAMA_MAX, HAMA_MAX)),
+        response_fraction=0.5,
+        remission_threshold=7.0,
+        citation=(
+            "Identity (source scale). Remission HAM-A <= 7: 'no/minimal "
+            "anxiety' range of Matza LS et al. 2010, 'Identifying HAM-A "
+            "cutoffs for mild, moderate, and severe generalized anxiety "
+            "disorder', Int J Methods Psychiatr Res 19(4):223-232, "
+            "doi:10.1002/mpr.323. Response: >= 50 % reduction (convention)."
+        ),
+    ),
+    "GAD7": Scale(
+        name="GAD7",
+        long_name="Generalized Anxiety Disorder 7-item scale",
+        max_score=21.0,
+        construct="anxiety",
+        anchors_from=_HAMA_TO_GAD7,
+        response_fraction=0.5,
+        remission_threshold=4.0,
+        citation=(
+            "approximate, assumed: no published HAM-A <-> GAD-7 linking table "
+            "was found; anchors align severity-band lower bounds: HAM-A 8/15/"
+            "24 (mild/moderate/severe, Matza et al. 2010, doi:10.1002/"
+            "mpr.323) ~ GAD-7 5/10/15 (Spitzer et al. 2006 cut points), plus "
+            "(0, 0) and (56, 21). Remission GAD-7 < 5 (<= 4, 'minimal' band). "
+            "Response: >= 50 % reduction (convention)."
+        ),
+    ),
+}
+"""All supported scales, keyed by canonical name."""
+
+ALIASES: Final[dict[str, str]] = {
+    "MONTGOMERY-ASBERG": "MADRS",
+    "MADRS10": "MADRS",
+    "MADRS-10": "MADRS",
+    "HAMD": "HAMD17",
+    "HAM-D": "HAMD17",
+    "HAM-D17": "HAMD17",
+    "HAM-D-17": "HAMD17",
+    "HAMD-17": "HAMD17",
+    "HDRS": "HAMD17",
+    "HDRS17": "HAMD17",
+    "HDRS-17": "HAMD17",
+    "HRSD": "HAMD17",
+    "HRSD17": "HAMD17",
+    "HRSD-17": "HAMD17",
+    "HRSD-24": "HRSD24",
+    "HAMD24": "HRSD24",
+    "HAMD-24": "HRSD24",
+    "HAM-D24": "HRSD24",
+    "HAM-D-24": "HRSD24",
+    "HDRS24": "HRSD24",
+    "HDRS-24": "HRSD24",
+    "HRSD-28": "HRSD28",
+    "HAMD28": "HRSD28",
+    "HAMD-28": "HRSD28",
+    "HAM-D28": "HRSD28",
+    "HAM-D-28": "HRSD28",
+    "HDRS28": "HRSD28",
+    "HDRS-28": "HRSD28",
+    "BDI": "BDI2",
+    "BDI-II": "BDI2",
+    "BDI-2": "BDI2",
+    "BDIII": "BDI2",
+    "PHQ-9": "PHQ9",
+    "PHQ": "PHQ9",
+    "IDS": "IDS30",
+    "IDS-30": "IDS30",
+    "IDS-C": "IDS30",
+    "IDS-C30": "IDS30",
+    "IDSC30": "IDS30",
+    "HAM-A": "HAMA",
+    "HARS": "HAMA",
+    "GAD-7": "GAD7",
+}
+"""Alternative spellings -> canonical scale names (matched case-insensitively)."""
+
+_LOOKUP: Final[dict[str, str]] = {
+    **{key.upper(): key for key in SCALES},
+    **{alias.upper(): target for alias, target in ALIASES.items()},
+}
+
+
+def get_scale(name: str) -> Scale:
+    """Return the :class:`Scale` for a canonical name or alias.
+
+    Parameters
+    ----------
+    name : str
+        Scale name or alias, matched case-insensitively and ignoring
+        surrounding whitespace (e.g. ``"ham-d"``, ``"BDI-II"``).
+
+    Returns
+    -------
+    Scale
+        The matching scale definition.
+
+    Raises
+    ------
+    UnknownNameError
+        If ``name`` is neither a canonical name nor an alias; the message
+        suggests close matches.
+    """
+    canonical = _LOOKUP.get(name.strip().upper()) if isinstance(name, str) else None
+    if canonical is None:
+        raise UnknownNameError("scale", name, list(SCALES) + list(ALIASES))
+    return SCALES[canonical]
+
+
+def convert(score_madrs_or_hama: ArrayLike, scale: str) -> NDArray[np.float64]:
+    """Convert source-scale scores to ``scale``.
+
+    Parameters
+    ----------
+    score_madrs_or_hama : array_like of float
+        Source scores: MADRS points (0-60) for depression scales, HAM-A
+        points (0-56) for anxiety scales.  Values outside the source range
+        are clamped to it; NaN propagates.
+    scale : str
+        Target scale name or alias.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        Scores in points of ``scale``, in ``[0, max_score]``, same shape as
+        the input (0-d array for scalar input).
+    """
+    sc = get_scale(scale)
+    xs, ys = _split(sc.anchors_from)
+    src = np.asarray(score_madrs_or_hama, dtype=np.float64)
+    out = np.interp(src, xs, ys)
+    return np.clip(out, 0.0, sc.max_score)
+
+
+def to_source(score: ArrayLike, scale: str) -> NDArray[np.float64]:
+    """Convert scores on ``scale`` back to the source scale (inverse link).
+
+    Parameters
+    ----------
+    score : array_like of float
+        Scores in points of ``scale``; values outside ``[0, max_score]`` are
+        clamped; NaN propagates.
+    scale : str
+        Scale name or alias.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        MADRS points (0-60) for depression scales or HAM-A points (0-56) for
+        anxiety scales.  Where the link is flat (e.g. the PHQ-9 ceiling of 27
+        reached at MADRS 48) the lowest source score is returned, so
+        ``convert(to_source(y, s), s) == y`` always holds.
+    """
+    sc = get_scale(scale)
+    xs, ys = _split(sc.anchors_from)
+    ys_unique, first = np.unique(ys, return_index=True)
+    out = np.interp(np.asarray(score, dtype=np.float64), ys_unique, xs[first])
+    return np.clip(out, 0.0, sc.source_max)
+
+
+def is_response(
+    baseline: ArrayLike, current: ArrayLike, scale: str
+) -> NDArray[np.bool_]:
+    """Whether the reduction from baseline meets the scale's response criterion.
+
+    Response is ``current <= (1 - response_fraction) * baseline``, i.e. a
+    reduction of at least ``response_fraction`` (50 % for all scales here).
+
+    Parameters
+    ----------
+    baseline : array_like of float
+        Baseline scores, in points of ``scale``.
+    current : array_like of float
+        Current scores, in points of ``scale``; broadcast against
+        ``baseline``.
+    scale : str
+        Scale name or alias.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Broadcast shape of the inputs; False where either input is NaN.
+    """
+    sc = get_scale(scale)
+    base = np.asarray(baseline, dtype=np.float64)
+    cur = np.asarray(current, dtype=np.float64)
+    return np.asarray(cur <= (1.0 - sc.response_fraction) * base)
+
+
+def is_remission(
+    current: ArrayLike, scale: str, threshold: float | None = None
+) -> NDArray[np.bool_]:
+    """Whether scores are at or below the remission threshold.
+
+    Parameters
+    ----------
+    current : array_like of float
+        Scores in points of ``scale``.
+    scale : str
+        Scale name or alias.
+    threshold : float, optional
+        Remission threshold in points of ``scale``; defaults to the scale's
+        standard :attr:`Scale.remission_threshold` (e.g. HAMD17 <= 7).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        ``current <= threshold``, same shape as ``current``; False for NaN.
+    """
+    sc = get_scale(scale)
+    thr = sc.remission_threshold if threshold is None else float(threshold)
+    return np.asarray(np.asarray(current, dtype=np.float64) <= thr)

@@ -1,0 +1,1 @@
+"""Solvers: generated numba kernel (batched, one patient per thread)."""
