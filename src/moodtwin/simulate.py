@@ -157,4 +157,39 @@ def simulate(
     return result
 
 
-__all__ = ["STATUS_MESSAGES", "SolverOptions", "simulate", "parameter_table", "run_engine"]
+def vulnerability_for_baseline(
+    madrs: float,
+    protocol: Protocol,
+    params: Mapping[str, float] | None = None,
+    *,
+    model: Model | None = None,
+) -> float:
+    """The ``vulnerability`` that gives an untreated steady state of ``madrs`` at baseline.
+
+    The baseline includes the protocol's background (e.g. a continued oral antidepressant),
+    so patients on different backgrounds can start at the same severity. Solved by two
+    rounds of vectorised grid refinement over the steady state (monotone in vulnerability).
+    """
+    model = model or default_model()
+    par = model.parameter("vulnerability")
+    if not 0.5 <= madrs <= 59.5:
+        raise ValidationError(f"Baseline MADRS {madrs:g} is outside 0.5-59.5.")
+    base = {k: v for k, v in (params or {}).items() if k != "vulnerability"}
+    lo, hi = par.low, par.high
+    for _ in range(3):
+        grid = np.linspace(lo, hi, 49)
+        table = parameter_table({**base, "vulnerability": grid}, model)
+        tl = compile_protocol(protocol, model, model.defaults())
+        states, status, obs = run_engine(model, table, tl, np.array([0.0]), SolverOptions())
+        scores = obs[:, 0, [o.name for o in model.observables].index("madrs")]
+        k = int(np.searchsorted(scores, madrs))
+        if k == 0 or k == len(grid):
+            raise ValidationError(
+                f"Baseline MADRS {madrs:g} cannot be reached with vulnerability in "
+                f"[{par.low:g}, {par.high:g}] (range {scores.min():.1f}-{scores.max():.1f})."
+            )
+        lo, hi = grid[k - 1], grid[k]
+    return float(np.interp(madrs, [scores[k - 1], scores[k]], [lo, hi]))
+
+
+__all__ = ["vulnerability_for_baseline", "STATUS_MESSAGES", "SolverOptions", "simulate", "parameter_table", "run_engine"]

@@ -58,18 +58,18 @@ class _Events:
         self.doses.append(t0)
 
 
-def _iv(ev: _Events, th: s.KetamineIV | s.MidazolamIV | s.SalineIV) -> None:
+def _iv(ev: _Events, th: s.KetamineIV | s.MidazolamIV | s.SalineIV, label: str) -> None:
     dur = hours(th.infusion, f"{th.type}.infusion")
     for t in th.times_h(th.type):
         if isinstance(th, s.KetamineIV):
             rate = s.check("ketamine_iv", "dose", th.dose) / dur
-            ev.infusion(t, dur, th.type, rate)
+            ev.infusion(t, dur, label, rate)
             ev.kick(t, "infusion_active")
         elif isinstance(th, s.MidazolamIV):
-            ev.infusion(t, dur, th.type)
+            ev.infusion(t, dur, label)
             ev.kick(t, "infusion_active")
         else:
-            ev.infusion(t, dur, th.type)
+            ev.infusion(t, dur, label)
             ev.kick(t, "infusion_inactive")
 
 
@@ -99,20 +99,27 @@ def _vns(ev: _Events, th: s.VNS, end: float) -> None:
     implant = hours(th.implant_at, "vns.implant_at")
     start = hours(th.start, "vns.start")
     if start < implant:
-        raise ProtocolError(f"vns.start ({th.start}) is before vns.implant_at ({th.implant_at}).")
+        raise ProtocolError(f"start: {th.start!r} is before implant_at ({th.implant_at!r}); "
+                            "stimulation can only start after the implant.")
+    if start >= end and not th.sham:
+        raise ProtocolError(f"start: {th.start!r} is at or after the protocol's end "
+                            f"({_fmt(end)}); stimulation would never be delivered.")
     ev.kick(implant, "implant")
     ev.doses.append(implant)
     if th.sham:
         return
     if (th.current is None) == (th.titration is None):
-        raise ProtocolError("vns: give exactly one of 'current' or 'titration'.")
+        raise ProtocolError("give exactly one of 'current' or 'titration'.")
     if th.titration is not None:
-        steps = sorted((hours(x.at, "vns.titration.at"), quantity(x.current, "mA", "vns.current",
-                                                                   0.0, 3.5))
+        steps = sorted((hours(x.at, "vns.titration.at"), s.check("vns", "current", x.current))
                        for x in th.titration)
         if steps[0][0] < start:
-            raise ProtocolError(f"vns.titration starts at {steps[0][0] / 24:g} d, before "
-                                f"vns.start ({th.start}).")
+            raise ProtocolError(f"titration: the first step ({_fmt(steps[0][0])}) is before "
+                                f"start ({th.start!r}).")
+        for i, x in enumerate(th.titration):
+            if hours(x.at, "vns.titration.at") >= end:
+                raise ProtocolError(f"titration[{i}].at: {x.at!r} is at or after the protocol's "
+                                    f"end ({_fmt(end)}); steps must lie before it.")
     else:
         steps = [(start, s.check("vns", "current", th.current))]
     on = s.check("vns", "on_time", th.on_time)
@@ -131,11 +138,14 @@ def _vns(ev: _Events, th: s.VNS, end: float) -> None:
     for when, mA in steps:
         ev.set(when, "vns_current", mA)
     for i, per in enumerate(th.off_periods):
-        a, b = hours(per.start, f"vns.off_periods[{i}].start"), hours(per.end, "vns.off_periods.end")
+        a = hours(per.start, "vns.off_periods.start")
+        b = hours(per.end, "vns.off_periods.end")
         if b <= a:
-            raise ProtocolError(f"vns.off_periods[{i}]: end ({per.end}) is not after start.")
+            raise ProtocolError(f"off_periods[{i}]: end ({per.end!r}) is not after start "
+                                f"({per.start!r}).")
         if any(a < when < b for when, _ in steps):
-            raise ProtocolError(f"vns.off_periods[{i}] overlaps a titration step.")
+            raise ProtocolError(f"off_periods[{i}] ({per.start!r} to {per.end!r}) overlaps a "
+                                "titration step; move the step or the off period.")
         ev.set(a, "vns_current", 0.0)
         if b < end:
             ev.set(b, "vns_current", current_at(b))
@@ -143,12 +153,15 @@ def _vns(ev: _Events, th: s.VNS, end: float) -> None:
 
 def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
     start = hours(th.start, "tavns.start")
+    if start >= end:
+        raise ProtocolError(f"start: {th.start!r} is at or after the protocol's end "
+                            f"({_fmt(end)}); no session would be delivered.")
     stop = min(end, start + hours(th.duration, "tavns.duration", 0.0))
     session = s.check("tavns", "session", th.session) / 60.0
     spacing = 24.0 / th.sessions_per_day
     if session > spacing:
-        raise ProtocolError(f"tavns: {th.sessions_per_day} sessions of {th.session} do not fit in "
-                            "a day.")
+        raise ProtocolError(f"{th.sessions_per_day} sessions of {th.session} do not fit in "
+                            "a day (24 h).")
     current = 0.0 if th.sham else s.check("tavns", "current", th.current)
     ev.set(start, "tavns_pulse_width", s.check("tavns", "pulse_width", th.pulse_width))
     ev.set(start, "tavns_frequency", s.check("tavns", "frequency", th.frequency))
@@ -172,35 +185,62 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float
     ev = _Events(model, params)
     kinds = [th.type for th in protocol.therapies]
     for kind in ("vns", "tavns"):
-        if kinds.count(kind) > 1:
-            raise ProtocolError(f"Only one '{kind}' therapy per protocol (got {kinds.count(kind)}).")
+        where = [f"therapies[{i}]" for i, k in enumerate(kinds) if k == kind]
+        if len(where) > 1:
+            raise ProtocolError(f"{', '.join(where)}: {len(where)} '{kind}' therapies; only one "
+                                f"'{kind}' therapy per protocol (one device per patient).")
     ad_on = 1.0 if protocol.background.oral_antidepressant == "continued" else 0.0
     ev.set(0.0, "oral_ad", ad_on)
-    for th in protocol.therapies:
-        if isinstance(th, s.KetamineIV | s.MidazolamIV | s.SalineIV):
-            _iv(ev, th)
-        elif isinstance(th, s.EsketamineNasal):
-            _esketamine(ev, th)
-        elif isinstance(th, s.BotulinumGlabellar):
-            _botulinum(ev, th)
-        elif isinstance(th, s.VNS):
-            _vns(ev, th, end)
-        elif isinstance(th, s.TaVNS):
-            _tavns(ev, th, end)
-        else:
-            for t in th.at:
-                ev.set(hours(t, "oral_antidepressant.at"), "oral_ad",
-                       1.0 if th.action == "start" else 0.0)
+    for i, th in enumerate(protocol.therapies):
+        label = f"therapies[{i}] ({th.type})"
+        n_jumps = len(ev.jumps)
+        try:
+            _therapy(ev, th, end, label)
+        except ProtocolError as exc:
+            raise ProtocolError(s.locate(f"therapies[{i}]", th.type, str(exc))) from None
+        late = [t for t, *_ in ev.jumps[n_jumps:] if t >= end]
+        if late:
+            field = "implant_at" if isinstance(th, s.VNS) else "at"
+            raise ProtocolError(
+                f"therapies[{i}].{field} ({th.type}): a dose at {_fmt(min(late))} is at or "
+                f"after the protocol's end (duration {protocol.duration!r} = {_fmt(end)}); "
+                f"doses must lie in [0, {_fmt(end)})."
+            )
     if protocol.visits is not None:
         every = hours(protocol.visits.every, "visits.every", 1.0)
         for t in np.arange(hours(protocol.visits.start, "visits.start"), end, every):
             ev.kick(float(t), "visit")
     _check_infusions(ev.infusions)
-    for t, *_ in ev.jumps:
-        if t >= end:
-            raise ProtocolError(f"A dose at {t / 24:g} d falls after the protocol's end "
-                                f"({protocol.duration}).")
     return _timeline(model, ev, end, ad_on)
+
+
+def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
+    if isinstance(th, s.KetamineIV | s.MidazolamIV | s.SalineIV):
+        _iv(ev, th, label)
+    elif isinstance(th, s.EsketamineNasal):
+        _esketamine(ev, th)
+    elif isinstance(th, s.BotulinumGlabellar):
+        _botulinum(ev, th)
+    elif isinstance(th, s.VNS):
+        _vns(ev, th, end)
+    elif isinstance(th, s.TaVNS):
+        _tavns(ev, th, end)
+    else:
+        for t in th.at:
+            when = hours(t, "oral_antidepressant.at")
+            if when >= end:
+                raise ProtocolError(f"at: {t!r} is at or after the protocol's end ({_fmt(end)}).")
+            ev.set(when, "oral_ad", 1.0 if th.action == "start" else 0.0)
+
+
+def _fmt(t_h: float) -> str:
+    """A time in hours, written in days (with hours when not whole days)."""
+    days, rest = divmod(t_h, 24.0)
+    if days == 0:
+        return f"{rest:.4g} h"
+    if abs(rest) < 1e-9:
+        return f"{days:g} d"
+    return f"{days:g} d {rest:.4g} h"
 
 
 def _check_infusions(infusions: list[tuple[float, float, str]]) -> None:
@@ -208,8 +248,8 @@ def _check_infusions(infusions: list[tuple[float, float, str]]) -> None:
     for (a0, a1, la), (b0, _, lb) in zip(infusions, infusions[1:], strict=False):
         if b0 < a1:
             raise ProtocolError(
-                f"Overlapping infusions: {la} from {a0:g} h to {a1:g} h and {lb} starting at "
-                f"{b0:g} h; one IV line delivers one infusion at a time."
+                f"Overlapping infusions: {la} runs from {_fmt(a0)} to {_fmt(a1)} and {lb} "
+                f"starts at {_fmt(b0)}; one IV line delivers one infusion at a time."
             )
 
 

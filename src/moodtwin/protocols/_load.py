@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pydantic
 import yaml
@@ -13,50 +13,124 @@ from moodtwin.errors import ValidationError
 from moodtwin.protocols import _schema as schema
 
 
-def _fields_at(loc: tuple[Any, ...], data: Any) -> list[str]:
-    """Allowed field names of the object at ``loc`` (for close-match hints)."""
-    node = data
-    for part in loc[:-1]:
+def _models_in(tp: Any) -> list[type[pydantic.BaseModel]]:
+    if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
+        return [tp]
+    return [m for arg in get_args(tp) for m in _models_in(arg)]
+
+
+def _model_at(loc: tuple[Any, ...], data: Any) -> type[pydantic.BaseModel] | None:
+    """The schema class of the object at ``loc`` in ``data`` (None if it cannot be told)."""
+    cls: type[pydantic.BaseModel] | None = schema.Protocol
+    node, candidates = data, [schema.Protocol]
+    for part in loc:
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
-            return []
-    if isinstance(node, dict) and "type" in node:
-        for cls in schema.Therapy.__origin__.__args__:  # type: ignore[attr-defined]
-            if cls.model_fields["type"].annotation.__args__[0] == node["type"]:
-                return list(cls.model_fields)
-    if len(loc) == 1:
-        return list(schema.Protocol.model_fields)
-    return []
+            return None
+        if isinstance(part, str):
+            field = cls.model_fields.get(part) if cls is not None else None
+            if field is None:
+                return None
+            candidates = _models_in(field.annotation)
+        cls = None
+        if isinstance(node, dict):
+            if len(candidates) == 1:
+                cls = candidates[0]
+            else:
+                cls = next((c for c in candidates if _tag(c) == node.get("type")), None)
+    return cls
+
+
+def _tag(cls: type[pydantic.BaseModel]) -> str | None:
+    field = cls.model_fields.get("type")
+    return get_args(field.annotation)[0] if field is not None else None
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+
+
+def _hint(name: Any, choices: list[str]) -> str:
+    close = difflib.get_close_matches(str(name), choices, n=3, cutoff=0.5)
+    return f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _message(err: dict[str, Any], data: Any) -> str:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in schema.THERAPY_TYPES))
-    where = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+    loc = _strip_tag(tuple(err["loc"]))
+    kind = err["loc"][2] if len(loc) < len(err["loc"]) else None
+    etype = err["type"]
     msg = str(err["msg"]).removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(str(loc[-1]), _fields_at(loc, data), n=3, cutoff=0.5)
-        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-        return f"{where}: unknown field.{hint}"
-    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-        tag = err.get("input", {}).get("type") if isinstance(err.get("input"), dict) else None
-        close = difflib.get_close_matches(str(tag), schema.THERAPY_TYPES, n=3, cutoff=0.5)
-        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-        return (f"{where}: unknown therapy type {tag!r}.{hint} "
-                f"Known: {', '.join(schema.THERAPY_TYPES)}")
-    return f"{where}: {msg}"
+    if etype == "extra_forbidden":
+        cls = _model_at(loc[:-1], data)
+        allowed = list(cls.model_fields) if cls is not None else []
+        known = f" Allowed fields: {', '.join(allowed)}." if allowed else ""
+        return schema.locate(_where(loc[:-1]), kind,
+                             f"unknown field {loc[-1]!r}.{_hint(loc[-1], allowed)}{known}")
+    if etype in ("union_tag_invalid", "union_tag_not_found"):
+        known = ", ".join(schema.THERAPY_TYPES)
+        tag = err["input"].get("type") if isinstance(err.get("input"), dict) else None
+        if etype == "union_tag_not_found" or tag is None:
+            return f"{_where(loc)}: missing 'type'; give one of: {known}."
+        return (f"{_where(loc)}.type: unknown therapy type {tag!r}."
+                f"{_hint(tag, list(schema.THERAPY_TYPES))} Known: {known}.")
+    if etype == "missing":
+        return schema.locate(_where(loc), kind, "required field is missing.")
+    if etype in _BOUNDS:
+        cls = _model_at(loc[:-1], data)
+        field = cls.model_fields.get(str(loc[-1])) if cls is not None else None
+        lo = next((m.ge for m in field.metadata if hasattr(m, "ge")), None) if field else None
+        hi = next((m.le for m in field.metadata if hasattr(m, "le")), None) if field else None
+        if lo is not None and hi is not None:
+            return schema.locate(_where(loc), kind, f"{_short(err.get('input'))} is outside the "
+                                 f"allowed range {lo}–{hi}.")
+    if etype != "value_error":  # pydantic's own wording: say what was given
+        msg = f"{msg.rstrip('.')}; got {_short(err.get('input'))}."
+    return schema.locate(_where(loc), kind, msg)
+
+
+_BOUNDS = ("greater_than_equal", "less_than_equal", "greater_than", "less_than")
+_PRIORITY = {"extra_forbidden": 0, "union_tag_invalid": 1, "union_tag_not_found": 1,
+             "missing": 3}
+
+
+def _explained(errors: list[Any], data: Any) -> list[Any]:
+    """Drop "missing 'dose'" when the same object has a misspelt field such as 'dosee'."""
+    misspelt = set()
+    for e in errors:
+        if e["type"] == "extra_forbidden":
+            cls = _model_at(_strip_tag(tuple(e["loc"]))[:-1], data)
+            for name in difflib.get_close_matches(str(e["loc"][-1]), list(cls.model_fields)
+                                                  if cls else [], n=1, cutoff=0.5):
+                misspelt.add(tuple(e["loc"][:-1]) + (name,))
+    return [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in misspelt)]
+
+
+def _strip_tag(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    if len(loc) >= 3 and loc[0] == "therapies" and isinstance(loc[1], int):
+        if loc[2] in schema.THERAPY_TYPES:  # pydantic puts the union tag into the location
+            return loc[:2] + loc[3:]
+    return loc
 
 
 def parse_protocol(data: Any, source: str = "protocol") -> schema.Protocol:
     """Validate a protocol given as a mapping (e.g. parsed YAML)."""
     if not isinstance(data, dict):
-        raise ValidationError(f"{source}: expected a mapping with 'name', 'duration', 'therapies'.")
+        got = "an empty document" if data is None else f"a {type(data).__name__} ({_short(data)})"
+        raise ValidationError(f"{source}: expected a mapping with 'name', 'duration' and "
+                              f"'therapies' at the top level, got {got}.")
     try:
         return schema.Protocol.model_validate(data)
     except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
-        raise ValidationError(f"{source}: {_message(first, data)}{more}") from None
+        # An unknown field usually explains a "missing" one next to it ('dosee' vs 'dose').
+        errors = sorted(_explained(exc.errors(), data), key=lambda e: _PRIORITY.get(e["type"], 2))
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise ValidationError(f"{source}: {_message(errors[0], data)}{more}") from None
 
 
 def load_protocol(path: str | Path) -> schema.Protocol:
@@ -69,5 +143,16 @@ def load_protocol(path: str | Path) -> schema.Protocol:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ValidationError(f"{path}: not valid YAML ({exc}).") from None
+        raise ValidationError(f"{path}: not valid YAML: {_yaml_problem(exc)}.") from None
     return parse_protocol(data, str(path))
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's multi-line report as one line: what is wrong and where."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    text = f"{context}, {problem}" if context else str(problem)
+    if mark is not None:
+        text += f" (line {mark.line + 1}, column {mark.column + 1})"
+    return " ".join(text.split())

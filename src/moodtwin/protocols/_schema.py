@@ -6,13 +6,61 @@ Each therapy is a pydantic model keyed by ``type``; every quantity is a string w
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from moodtwin.errors import ValidationError
 from moodtwin.units import hours, quantity
 
-Q = str  # a quantity with unit, e.g. "0.5 mg/kg"
+
+def _as_text(v: object) -> object:
+    """Quantities are written as text; a bare number becomes text so that the unit check
+    (run by each field's validator) reports the missing unit instead of a type error."""
+    if isinstance(v, bool) or not isinstance(v, str | int | float):
+        raise ValueError(f"expected a number with a unit (e.g. '40 min'), got {v!r}.")
+    return v if isinstance(v, str) else repr(v)
+
+
+Q = Annotated[str, BeforeValidator(_as_text)]  # a quantity with unit, e.g. "0.5 mg/kg"
+
+
+_FIELD_PREFIX = re.compile(r"^([A-Za-z_]\w*(?:\[\d+\])*(?:\.[A-Za-z_]\w*(?:\[\d+\])*)*): (.*)$")
+
+
+def locate(where: str, kind: str | None, msg: str) -> str:
+    """One-line message ``"<where>.<field> (<kind>): <what>"``.
+
+    ``msg`` may start with its own field name (``"ketamine_iv.dose: ..."`` or ``"at[1]: ..."``);
+    its last part is joined to ``where`` unless ``where`` already ends with that field.
+    """
+    m = _FIELD_PREFIX.match(msg)
+    if m:
+        parts, msg = m.group(1).split("."), m.group(2)
+        if len(parts) > 1 and parts[0] in THERAPY_TYPES:
+            parts = parts[1:]  # "ketamine_iv.dose" -> "dose"
+        last = re.split(r"[.\]]", where)[-1] if where else ""
+        if last and last == parts[-1].split("[")[0]:
+            where = where[: len(where) - len(last)] + parts[-1]  # keeps an index: at -> at[1]
+        elif not where.endswith(parts[-1]):
+            where = ".".join(([where] if where else []) + parts)
+    tag = f" ({kind})" if kind else ""
+    return f"{where}{tag}: {msg}" if where else msg
+
+
+def _times(values: list[str], field: str, low: float = 0.0) -> list[str]:
+    for i, t in enumerate(values):
+        hours(t, f"{field}[{i}]", low)
+    return values
 
 #: Device and dose limits: (unit, low, high). Sources: VNS Therapy labelling ranges
 #: (current 0-3.5 mA, pulse width 130-1000 us, 1-30 Hz); ketamine antidepressant trials used
@@ -55,10 +103,21 @@ class Repeat(_Strict):
     every: Q
     count: int = Field(ge=1, le=2000)
 
+    @field_validator("every")
+    @classmethod
+    def _every(cls, v: Q) -> Q:
+        hours(v, "repeat.every", 1e-3)
+        return v
+
 
 class _Scheduled(_Strict):
     at: list[Q] = Field(min_length=1)
     repeat: Repeat | None = None
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, v: list[Q]) -> list[Q]:
+        return _times(v, "at")
 
     def times_h(self, kind: str) -> list[float]:
         """Dose times in hours from baseline."""
@@ -133,7 +192,8 @@ class EsketamineNasal(_Scheduled):
         mg = quantity(v, "mg", "esketamine_nasal.dose", 0.0, 1e9)
         if not any(abs(mg - d) < 1e-6 for d in ESKETAMINE_DOSES_MG):
             raise ValueError(
-                f"esketamine_nasal.dose: {v!r} is not a labelled dose; allowed: 28, 56 or 84 mg"
+                f"esketamine_nasal.dose: {v!r} is not a labelled dose; allowed: 28, 56 or 84 mg "
+                "(one, two or three 28 mg devices)."
             )
         return v
 
@@ -153,19 +213,48 @@ class BotulinumGlabellar(_Scheduled):
         return v
 
     def total_units(self) -> float:
-        total = check("botulinum_glabellar", "units_per_site", self.units_per_site) * self.sites
-        check("botulinum_glabellar", "total", f"{total} U")
+        per_site = check("botulinum_glabellar", "units_per_site", self.units_per_site)
+        total = per_site * self.sites
+        _, low, high = LIMITS["botulinum_glabellar.total"]
+        if not low <= total <= high:
+            raise ValidationError(
+                f"units_per_site: total dose {self.sites} sites x {per_site:g} U = "
+                f"{total:g} U is outside the allowed range {low:g}–{high:g} U per session."
+            )
         return total
+
+    @model_validator(mode="after")
+    def _total(self) -> BotulinumGlabellar:
+        self.total_units()
+        return self
 
 
 class TitrationStep(_Strict):
     at: Q
     current: Q
 
+    @field_validator("at")
+    @classmethod
+    def _at(cls, v: Q) -> Q:
+        hours(v, "vns.titration.at")
+        return v
+
+    @field_validator("current")
+    @classmethod
+    def _c(cls, v: Q) -> Q:
+        check("vns", "current", v)
+        return v
+
 
 class OffPeriod(_Strict):
     start: Q
     end: Q
+
+    @field_validator("start", "end")
+    @classmethod
+    def _t(cls, v: Q, info: ValidationInfo) -> Q:
+        hours(v, f"vns.off_periods.{info.field_name}")
+        return v
 
 
 class VNS(_Strict):
@@ -214,13 +303,27 @@ class VNS(_Strict):
         check("vns", "off_time", v)
         return v
 
+    @field_validator("implant_at", "start")
+    @classmethod
+    def _t(cls, v: Q, info: ValidationInfo) -> Q:
+        hours(v, f"vns.{info.field_name}")
+        return v
+
     @field_validator("titration")
     @classmethod
     def _tit(cls, v: list[TitrationStep] | None) -> list[TitrationStep] | None:
-        for i, step in enumerate(v or []):
-            quantity(step.current, "mA", f"vns.titration[{i}].current", 0.0, 3.5)
-            hours(step.at, f"vns.titration[{i}].at")
+        if v is not None and not v:
+            raise ValueError("vns.titration: give at least one step, or use 'current'.")
         return v
+
+    @model_validator(mode="after")
+    def _one_setting(self) -> VNS:
+        if self.current is not None and self.titration is not None:
+            raise ValueError("give exactly one of 'current' or 'titration', not both.")
+        if self.current is None and self.titration is None and not self.sham:
+            raise ValueError("give the stimulation 'current' (e.g. '1 mA') or a 'titration' "
+                             "schedule (or set 'sham: true').")
+        return self
 
 
 class TaVNS(_Strict):
@@ -261,6 +364,20 @@ class TaVNS(_Strict):
         check("tavns", "session", v)
         return v
 
+    @field_validator("start", "duration")
+    @classmethod
+    def _t(cls, v: Q, info: ValidationInfo) -> Q:
+        hours(v, f"tavns.{info.field_name}")
+        return v
+
+    @model_validator(mode="after")
+    def _fits(self) -> TaVNS:
+        session_h = check("tavns", "session", self.session) / 60.0
+        if session_h * self.sessions_per_day > 24.0:
+            raise ValueError(f"{self.sessions_per_day} sessions of {self.session} do not fit in "
+                             "a day (24 h).")
+        return self
+
 
 class OralAntidepressant(_Strict):
     """Start or stop an oral antidepressant at the given times."""
@@ -268,6 +385,11 @@ class OralAntidepressant(_Strict):
     type: Literal["oral_antidepressant"]
     action: Literal["start", "stop"] = "start"
     at: list[Q] = Field(default_factory=lambda: ["0 d"], min_length=1)
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, v: list[Q]) -> list[Q]:
+        return _times(v, "at")
 
 
 Therapy = Annotated[
@@ -292,6 +414,18 @@ class Visits(_Strict):
 
     every: Q
     start: Q = "1 week"
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, v: Q) -> Q:
+        hours(v, "visits.every", 1.0)
+        return v
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v: Q) -> Q:
+        hours(v, "visits.start")
+        return v
 
 
 class Protocol(_Strict):

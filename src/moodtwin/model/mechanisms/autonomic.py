@@ -27,7 +27,7 @@ MECHANISM = Mechanism(
         Parameter("c_dep_vagal", 0.4, "1", 0.0, 1.5,
                   "derived from " + _KOCH + ": MADRS 33 vs 9 shifts RMSSD ~-0.5 SD",
                   "Loss of vagal tone per unit latent depression"),
-        Parameter("c_aff_vagal", 3.0, "1", 0.0, 20.0,
+        Parameter("c_aff_vagal", 1.0, "1", 0.0, 20.0,
                   "assumed: chronic VNS raises parasympathetic indices over weeks "
                   "(Bretherton 2019, 2 weeks of daily tVNS)",
                   "Gain of vagal tone per unit day-averaged afferent drive"),

@@ -47,7 +47,7 @@ MECHANISM = Mechanism(
         _kick("nasal", 0.25, "nasal-spray dosing session"),
         _kick("injection", 0.8, "glabellar injection session"),
         _kick("implant", 1.0, "VNS implantation (surgery, real or sham)"),
-        _kick("stim_session", 0.03, "taVNS session (real or sham)"),
+        _kick("stim_session", 0.01, "taVNS session (real or sham)"),
         _kick("visit", 0.05, "study/clinic visit"),
     ),
     references=(_JONES,),

@@ -24,9 +24,9 @@ MECHANISM = Mechanism(
               "Dorsal raphe serotonergic gain (rises ~2 weeks after LC)"),
     ),
     parameters=(
-        Parameter("k_LC", 4.0, "1", 0.5, 20.0,
-                  "assumed, calibratable: standard VNS (1 mA, 250 us, 20 Hz, 10% duty) raises "
-                  "NE by ~30% (Roosevelt et al. 2006: +28-39% at 1 mA)",
+        Parameter("k_LC", 1.5, "1", 0.5, 20.0,
+                  "assumed, calibratable: standard VNS (1 mA, 250 us, 20 Hz, 9% duty) raises "
+                  "mean NE by ~10-15% (Roosevelt et al. 2006: +28-39% during 1 mA trains only)",
                   "Chronic LC gain per unit afferent drive", calibratable=True),
         Parameter("tau_LC", 24.0, "h", 4.0, 96.0,
                   "Dorr & Debonnel 2006 JPET 318:890 (LC up by 1 h-3 d); Manta 2009 (day 1)",
@@ -41,8 +41,9 @@ MECHANISM = Mechanism(
                   "derived from " + _MANTA + ": 5-HT neurons up after 14 d, not 1 d; "
                   "two 5-day stages give ~12% at 3 d and ~77% at 14 d",
                   "Time constant of each DRN adaptation stage"),
-        Parameter("ad_serotonin", 0.4, "1", 0.0, 2.0,
-                  "assumed, calibratable to esketamine-nasal-day28 (control arm: new oral AD)",
+        Parameter("ad_serotonin", 0.15, "1", 0.0, 2.0,
+                  "assumed, calibratable to esketamine-nasal-day28 (control arm: new oral AD); "
+                  "small for the treatment-resistant reference patient",
                   "Serotonergic tone added by a fully established oral antidepressant",
                   calibratable=True),
     ),

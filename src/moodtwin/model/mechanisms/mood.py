@@ -32,8 +32,9 @@ MECHANISM = Mechanism(
               "Latent anxiety severity (HAM-A/56)", initial=0.4),
     ),
     parameters=(
-        Parameter("vulnerability", -0.35, "1", -6.0, 6.0,
-                  "assumed: patient-level; -0.35 gives MADRS ~32 for the reference patient",
+        Parameter("vulnerability", -0.136, "1", -6.0, 6.0,
+                  "assumed: patient-level; -0.136 gives MADRS 33 (moderate-severe TRD, as the "
+                  "VNS registry baseline 33.1) for the drug-free reference patient",
                   "Baseline depressive drive (logit scale)"),
         Parameter("anx_vulnerability", -0.9, "1", -6.0, 6.0,
                   "assumed: patient-level; gives HAM-A ~17 for the reference patient",
@@ -43,15 +44,15 @@ MECHANISM = Mechanism(
                   "Time constant of latent depression"),
         Parameter("tau_anx", 12.0, "h", 2.0, 72.0, "assumed: as depression",
                   "Time constant of latent anxiety"),
-        Parameter("tau_memory", 1440.0, "h", 336.0, 8760.0,
+        Parameter("tau_memory", 2880.0, "h", 336.0, 8760.0,
                   "assumed, calibratable: mood momentum (Eldar et al. 2016); VNS accrues over "
                   "months (Aaronson et al. 2017)", "Time constant of mood memory",
                   calibratable=True),
-        _w("w_memory", 1.8, "Weight of mood memory (positive feedback)", high=3.9),
+        _w("w_memory", 1.2, "Weight of mood memory (positive feedback)", high=3.9),
         _w("w_syn", 6.0, "Weight of synapse density"),
         _w("w_neuro", 2.0, "Weight of neurogenesis / slow plasticity"),
-        _w("w_5ht", 0.5, "Weight of serotonin tone"),
-        _w("w_ne", 0.5, "Weight of norepinephrine tone"),
+        _w("w_5ht", 0.2, "Weight of serotonin tone"),
+        _w("w_ne", 0.2, "Weight of norepinephrine tone"),
         _w("w_cort", 0.3, "Weight of cortisol"),
         _w("w_il6", 0.3, "Weight of IL-6"),
         _w("w_amygdala", 0.7, "Weight of amygdala negative bias (facial feedback)"),
@@ -70,7 +71,7 @@ MECHANISM = Mechanism(
     ),
     derived=(
         Derived("depression_drive",
-                "vulnerability + w_memory*(mood_memory - 0.5) - w_syn*(synapses - 1.25)"
+                "vulnerability + w_memory*(mood_memory - 0.5) - w_syn*(synapses - 0.55)"
                 " - w_neuro*(neurogenesis - 1) - w_5ht*(serotonin - 1)"
                 " - w_ne*(norepinephrine - 1) + w_cort*(cortisol - 1) + w_il6*(il6 - 1)"
                 " + w_amygdala*(amygdala_bias - 1) - w_sleep*(sleep_quality - 1)"

@@ -48,7 +48,7 @@ MECHANISM = Mechanism(
             "Auricular-branch rheobase (taVNS)",
         ),
         Parameter(
-            "tavns_coupling", 0.3, "1", 0.01, 1.5,
+            "tavns_coupling", 1.0, "1", 0.01, 1.5,
             "assumed, calibratable to tavns-pooled-hamd: auricular branch is a small afferent "
             "population compared with the cervical trunk",
             "Afferent drive of a taVNS session relative to full cervical A-fibre recruitment",
