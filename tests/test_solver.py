@@ -21,8 +21,8 @@ PROTO = parse_protocol({
 
 
 def _state(model, rng):
-    y = np.array([max(s.initial, 0.1) for s in model.states]) * rng.uniform(0.7, 1.3, len(model.states))
-    return y
+    y = np.array([max(s.initial, 0.1) for s in model.states])
+    return y * rng.uniform(0.7, 1.3, len(model.states))
 
 
 def test_jacobian_matches_finite_differences(model):

@@ -85,8 +85,10 @@ class Result:
         return [(int(i), STATUS_MESSAGES.get(int(c), f"status {c}"))
                 for i, c in enumerate(self.status) if c != 0]
 
-    def frame(self, patient: int = 0, scales_out: tuple[str, ...] = ("MADRS", "HAMD17", "PHQ9",
-                                                                       "HAMA", "GAD7")) -> pd.DataFrame:
+    def frame(
+        self, patient: int = 0,
+        scales_out: tuple[str, ...] = ("MADRS", "HAMD17", "PHQ9", "HAMA", "GAD7"),
+    ) -> pd.DataFrame:
         """One patient's time course as a table: time, scale scores, observables, states."""
         cols: dict[str, np.ndarray] = {"time_h": self.t, "day": self.days}
         for sc in scales_out:

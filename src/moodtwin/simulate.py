@@ -21,7 +21,11 @@ class SolverOptions:
     """Tolerances and limits of the Rosenbrock 2(3) kernel (states in model units)."""
 
     rtol: float = 1e-6
-    atol: float = 1e-9
+    atol: float = 1e-9  # default absolute tolerance; states may declare their own
+
+    def atol_vector(self, model: Model) -> np.ndarray:
+        """Per-state absolute tolerances (a state's own ``atol`` wins)."""
+        return np.array([s.atol if s.atol is not None else self.atol for s in model.states])
     first_step_h: float = 0.01
     max_steps: int = 200_000
 
@@ -73,13 +77,14 @@ def run_engine(
     mod = compiled(model)
     n, ns = params.shape[0], len(model.states)
     stats = np.zeros((n, 3), dtype=np.int64)
+    atol = options.atol_vector(model)
     if y0 is None:
         end = np.array([0.0, BURN_IN_H])
         y_ss = np.empty((n, 1, ns))
         st0 = np.zeros(n, dtype=np.int64)
         mod.integrate_population(
             _initial_guess(model, n), params, end, timeline.baseline_inputs[None, :],
-            np.zeros((1, ns)), end[1:], y_ss, st0, stats, options.rtol, options.atol,
+            np.zeros((1, ns)), end[1:], y_ss, st0, stats, options.rtol, atol,
             options.first_step_h, options.max_steps,
         )
         y0 = y_ss[:, 0, :]
@@ -90,7 +95,7 @@ def run_engine(
     stats[:] = 0
     mod.integrate_population(
         np.ascontiguousarray(y0), params, timeline.t, timeline.u, timeline.jump, save_t, out,
-        status, stats, options.rtol, options.atol, options.first_step_h, options.max_steps,
+        status, stats, options.rtol, atol, options.first_step_h, options.max_steps,
     )
     status = np.where(st0 != 0, st0, status)
     seg = np.clip(np.searchsorted(timeline.t, save_t, side="right") - 1, 0, len(timeline.u) - 1)
@@ -192,4 +197,7 @@ def vulnerability_for_baseline(
     return float(np.interp(madrs, [scores[k - 1], scores[k]], [lo, hi]))
 
 
-__all__ = ["vulnerability_for_baseline", "STATUS_MESSAGES", "SolverOptions", "simulate", "parameter_table", "run_engine"]
+__all__ = [
+    "STATUS_MESSAGES", "SolverOptions", "parameter_table", "run_engine", "simulate",
+    "vulnerability_for_baseline",
+]

@@ -57,6 +57,7 @@ class State:
     unit: str
     description: str
     initial: float = 0.0  # starting guess; the baseline comes from a steady-state burn-in
+    atol: float | None = None  # absolute tolerance in ``unit`` (None: the solver's default)
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ def _integrate_to(y, t0, t1, h, p, u, rtol, atol, max_steps, stats, wk, w, piv, 
         err = 0.0
         for i in range(n):
             e = h / 6.0 * (k1[i] - 2.0 * k2[i] + k3[i])
-            sc = atol + rtol * max(abs(y[i]), abs(ynew[i]))
+            sc = atol[i] + rtol * max(abs(y[i]), abs(ynew[i]))
             err += (e / sc) ** 2
         err = math.sqrt(err / n)
         stats[0] += 1

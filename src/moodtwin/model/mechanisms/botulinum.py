@@ -19,7 +19,7 @@ MECHANISM = Mechanism(
     name="botulinum",
     doc=__doc__,
     states=(
-        State("toxin_depot", "-k_tox_bind*toxin_depot", "U", "Injected toxin not yet bound"),
+        State("toxin_depot", "-k_tox_bind*toxin_depot", "U", "Injected toxin not yet bound", atol=1e-6),
         State("toxin_active", "k_tox_bind*toxin_depot - k_tox_recover*toxin_active", "U",
               "Active (terminal-bound) toxin"),
         State("amygdala_bias", "(corrugator_activity - amygdala_bias)/tau_amygdala", "1",

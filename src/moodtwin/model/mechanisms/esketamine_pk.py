@@ -17,13 +17,13 @@ MECHANISM = Mechanism(
     name="esketamine_pk",
     doc=__doc__,
     states=(
-        State("esk_nasal", "-esk_ka_n*esk_nasal", "mg", "Esketamine nasal depot"),
+        State("esk_nasal", "-esk_ka_n*esk_nasal", "mg", "Esketamine nasal depot", atol=1e-6),
         State("esk_swallowed", "-esk_ka_sw*esk_swallowed", "mg",
               "Swallowed esketamine past the gut wall"),
         State("esk_central",
               "esk_ka_n*esk_nasal + esk_Q1/esk_Vp1*esk_periph1 + esk_Q2/esk_Vp2*esk_periph2"
               " + esk_Qh/esk_Vh*esk_hepatic - (esk_Q1 + esk_Q2 + esk_Qh)/esk_Vc*esk_central",
-              "mg", "Esketamine, central compartment"),
+              "mg", "Esketamine, central compartment", atol=1e-6),
         State("esk_periph1", "esk_Q1*(esk_central/esk_Vc - esk_periph1/esk_Vp1)", "mg",
               "Esketamine, first peripheral compartment"),
         State("esk_periph2", "esk_Q2*(esk_central/esk_Vc - esk_periph2/esk_Vp2)", "mg",
@@ -31,7 +31,7 @@ MECHANISM = Mechanism(
         State("esk_hepatic",
               "esk_ka_sw*esk_swallowed + esk_Qh*esk_central/esk_Vc"
               " - (esk_Qh/esk_Vh + esk_kel + esk_kmet)*esk_hepatic",
-              "mg", "Esketamine, hepato-portal compartment"),
+              "mg", "Esketamine, hepato-portal compartment", atol=1e-6),
         State("noresk", "esk_kmet*esk_hepatic - noresk_CL/noresk_V*noresk", "mg",
               "Noresketamine"),
     ),

@@ -23,17 +23,17 @@ MECHANISM = Mechanism(
               f"ketamine_rate*body_weight - (ket_CL*{_C} + ket_Q2*{_C} + ket_Q3*{_C})"
               f"/(ket_V1*{_W})*ket_central + ket_Q2*{_C}/(ket_V2*{_W})*ket_periph1"
               f" + ket_Q3*{_C}/(ket_V3*{_W})*ket_periph2",
-              "mg", "Ketamine in the central compartment"),
+              "mg", "Ketamine in the central compartment", atol=1e-6),
         State("ket_periph1",
               f"ket_Q2*{_C}*(ket_central/(ket_V1*{_W}) - ket_periph1/(ket_V2*{_W}))",
-              "mg", "Ketamine in the fast peripheral compartment"),
+              "mg", "Ketamine in the fast peripheral compartment", atol=1e-6),
         State("ket_periph2",
               f"ket_Q3*{_C}*(ket_central/(ket_V1*{_W}) - ket_periph2/(ket_V3*{_W}))",
-              "mg", "Ketamine in the slow peripheral compartment"),
+              "mg", "Ketamine in the slow peripheral compartment", atol=1e-6),
         State("norket",
               f"fm_norket*ket_CL*{_C}/(ket_V1*{_W})*ket_central"
               f" - norket_CL*{_C}/(norket_V*{_W})*norket",
-              "mg", "Norketamine"),
+              "mg", "Norketamine", atol=1e-6),
     ),
     parameters=(
         Parameter("body_weight", 70.0, "kg", 35.0, 200.0, "assumed: reference adult",

@@ -19,7 +19,7 @@ MECHANISM = Mechanism(
     doc=__doc__,
     states=(
         State("ket_effect_site", "ke0*(ket_equiv_uM - ket_effect_site)", "uM",
-              "Unbound racemic-ketamine-equivalent concentration at the effect site"),
+              "Unbound racemic-ketamine-equivalent concentration at the effect site", atol=1e-7),
     ),
     parameters=(
         Parameter("ke0", 6.82, "1/h", 1.0, 30.0,
