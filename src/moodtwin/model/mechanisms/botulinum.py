@@ -19,9 +19,10 @@ MECHANISM = Mechanism(
     name="botulinum",
     doc=__doc__,
     states=(
-        State("toxin_depot", "-k_tox_bind*toxin_depot", "U", "Injected toxin not yet bound", atol=1e-6),
+        State("toxin_depot", "-k_tox_bind*toxin_depot", "U", "Injected toxin not yet bound",
+              atol=1e-6),
         State("toxin_active", "k_tox_bind*toxin_depot - k_tox_recover*toxin_active", "U",
-              "Active (terminal-bound) toxin"),
+              "Active (terminal-bound) toxin", atol=1e-6),
         State("amygdala_bias", "(corrugator_activity - amygdala_bias)/tau_amygdala", "1",
               "Amygdala negative bias fed by facial feedback", initial=1.0),
     ),
