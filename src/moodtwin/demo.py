@@ -22,7 +22,7 @@ from moodtwin.errors import ValidationError
 from moodtwin.plotting import plot_time_courses
 from moodtwin.protocols import Protocol, parse_protocol
 from moodtwin.result import Result
-from moodtwin.simulate import simulate
+from moodtwin.simulate import simulate, vulnerability_for_baseline
 from moodtwin.units import hours
 
 DISCLAIMER = ("Research use only: moodtwin is a mechanistic research model. Its output is not "
@@ -38,6 +38,7 @@ TIMEPOINTS_H: dict[str, float] = {
     "month 12": 52 * 7 * 24.0,
 }
 DEMO_DURATION = "52 week"
+BASELINE_MADRS = 33.0  # moderate-severe TRD, as the VNS registry baseline (Aaronson 2017)
 
 #: Preferred order of the shipped demo protocols (others follow alphabetically).
 DEMO_ORDER = ("no_treatment", "ketamine_single_iv", "esketamine_twice_weekly", "vns_standard",
@@ -113,7 +114,11 @@ def run_demo(out_dir: str | Path,
     results: dict[str, Result] = {}
     for i, (stem, protocol) in enumerate(protocols.items(), 1):
         say(f"[{i}/{len(protocols)}] simulating {protocol.name} ...")
-        results[stem] = simulate(_at_least_demo_horizon(protocol))
+        # The same reference patient (MADRS 33) on every background: a continued oral
+        # antidepressant is part of the baseline, so vulnerability is solved per background.
+        horizon = _at_least_demo_horizon(protocol)
+        vulnerability = vulnerability_for_baseline(BASELINE_MADRS, horizon)
+        results[stem] = simulate(horizon, {"vulnerability": vulnerability})
     names = {s: p.name for s, p in protocols.items()}
     table = madrs_table(results, names)
     for stem, r in results.items():
@@ -123,7 +128,8 @@ def run_demo(out_dir: str | Path,
     figures = plot_time_courses({names[s]: r for s, r in results.items()}, out, "time_courses")
     lines = [
         "moodtwin demo output", "", DISCLAIMER, "",
-        "Reference patient (default parameters) under each demo protocol, simulated over "
+        f"Reference patient (default parameters, baseline MADRS {BASELINE_MADRS:g} on every "
+        "background) under each demo protocol, simulated over "
         f"at least {DEMO_DURATION}s.", "",
         "madrs_summary.csv   latent MADRS (0-60) at baseline, day 1, week 1, week 6, month 3 "
         "(13 weeks) and month 12 (52 weeks)",

@@ -97,13 +97,17 @@ def _baselines(results: Mapping[str, Result]) -> dict[str, float]:
     return {lab: float(_series(r, "madrs")[0][0]) for lab, r in results.items()}
 
 
-def _response_lines(results: Mapping[str, Result]) -> list[tuple[float, str | None]]:
-    """(threshold, protocol label or None if shared) for the 50 % response lines."""
-    base = _baselines(results)
-    values = np.array(list(base.values()))
-    if values.size and np.ptp(values) < 0.5:
-        return [(RESPONSE_FRACTION * float(values.mean()), None)]
-    return [(RESPONSE_FRACTION * b, lab) for lab, b in base.items()]
+def _response_lines(results: Mapping[str, Result]) -> list[tuple[float, float]]:
+    """(baseline, 50 % response threshold) for each distinct baseline (within 0.5 points).
+
+    Protocols that keep an oral antidepressant running start from a different steady state,
+    so several baselines (and response thresholds) can appear in one figure.
+    """
+    distinct: list[float] = []
+    for b in sorted(_baselines(results).values(), reverse=True):
+        if not distinct or abs(distinct[-1] - b) >= 0.5:
+            distinct.append(b)
+    return [(b, RESPONSE_FRACTION * b) for b in distinct]
 
 
 def plot_time_courses(results: dict[str, Result], out_dir: str | Path, stem: str) -> list[Path]:
@@ -152,13 +156,12 @@ def _png(results: Mapping[str, Result], path: Path) -> None:
                 ax.fill_between(r.days, lo, hi, color=colors[lab], alpha=0.15, lw=0)
         ax.axhline(REMISSION_MADRS, color="#2ca02c", lw=1.0, ls=":",
                    label=f"remission (MADRS ≤ {REMISSION_MADRS:g})")
-        for k, (thr, who) in enumerate(_response_lines(results)):
-            txt = (f"response (≥ 50 % reduction: {thr / RESPONSE_FRACTION:.1f} → {thr:.1f})"
-                   if who is None else None)
-            ax.axhline(thr, color="#888888" if who is None else colors[who], lw=1.0,
-                       ls=(0, (6, 3)), alpha=0.9,
-                       label=txt if txt else ("response (50 % of each baseline)"
-                                              if k == 0 else None))
+        for k, (base, thr) in enumerate(_response_lines(results)):
+            ax.axhline(thr, color="#777777", lw=1.0, ls=(0, (6, 3)),
+                       label="response (≥ 50 % below baseline)" if k == 0 else None)
+            ax.annotate(f"response, baseline {base:.1f}", (1.0, thr), xycoords=("axes fraction",
+                        "data"), xytext=(-3, 2), textcoords="offset points", ha="right",
+                        va="bottom", fontsize=7.5, color="#555555")
         ax.set_xlim(0, xmax)
         ax.grid(alpha=0.3)
         ax.set_xlabel("time since baseline (days)")
@@ -168,7 +171,7 @@ def _png(results: Mapping[str, Result], path: Path) -> None:
     ymax = max(float(np.nanmax(r["madrs"])) for r in results.values())
     ax_all.set_ylim(0, min(60.0, max(30.0, ymax * 1.15)))
     handles, names = ax_all.get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncols=min(5, len(names)),
+    fig.legend(handles, names, loc="outside lower center", ncols=min(3, len(names)),
                fontsize=9, frameon=False)
 
     for i, panel in enumerate(panels):
@@ -245,13 +248,12 @@ def _html(results: Mapping[str, Result], path: Path) -> None:
                       row=1, col=col,
                       annotation_text=f"remission (≤ {REMISSION_MADRS:g})" if col == 1 else None,
                       annotation_position="bottom left")
-        for thr, who in _response_lines(results):
-            fig.add_hline(y=thr, row=1, col=col,
-                          line={"color": "#888888" if who is None else colors[who],
-                                "dash": "dash", "width": 1},
-                          annotation_text=("response (50 % of baseline)"
-                                           if col == 1 and who is None else None),
-                          annotation_position="top left")
+        for base, thr in _response_lines(results):
+            fig.add_hline(y=thr, row=1, col=col, line={"color": "#777777", "dash": "dash",
+                                                       "width": 1},
+                          annotation_text=(f"response, baseline {base:.1f}" if col == 1
+                                           else None),
+                          annotation_position="top right", annotation_font_size=10)
     fig.update_xaxes(range=[0, horizon], title_text="days since baseline", row=1, col=1)
     fig.update_xaxes(range=[0, min(ZOOM_DAYS, horizon)], title_text="days", row=1, col=3)
     fig.update_yaxes(title_text="MADRS (points)", rangemode="tozero", row=1, col=1)
@@ -282,11 +284,11 @@ def _html(results: Mapping[str, Result], path: Path) -> None:
         title={"text": f"moodtwin: simulated time courses <br><sup>{DISCLAIMER} "
                        "Click a legend entry to hide a protocol in all panels.</sup>"},
         height=520 + 300 * (nrows - 1), width=1400, template="plotly_white",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.0},
-        margin={"t": 150},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.06, "x": 0.0},
+        margin={"t": 130, "b": 140},
         updatemenus=[{
             "type": "buttons", "direction": "right", "x": 1.0, "xanchor": "right",
-            "y": 1.07, "yanchor": "bottom", "showactive": True,
+            "y": 1.06, "yanchor": "bottom", "showactive": True,
             "buttons": [
                 {"label": "mechanism panels: linear days", "method": "relayout",
                  "args": [{f"{a}.type": "linear" for a in small_axes}

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from moodtwin import scales
-from moodtwin.errors import UnknownNameError
+from moodtwin.errors import UnknownNameError, ValidationError
 from moodtwin.model import Model
 
 #: Solver status codes and what to change (see ``moodtwin.solver._kernel``).
@@ -77,7 +77,15 @@ class Result:
         return scales.convert(src, sc.name)
 
     def at(self, name: str, hours: float) -> np.ndarray:
-        """Per-patient value of ``name`` at the saved time nearest to ``hours``."""
+        """Per-patient value of ``name`` at the saved time nearest to ``hours``.
+
+        Raises :class:`~moodtwin.errors.ValidationError` if ``hours`` lies outside the run.
+        """
+        if not self.t[0] - 1e-6 <= hours <= self.t[-1] + 1e-6:
+            raise ValidationError(
+                f"Time {hours:g} h is outside the simulated range "
+                f"{self.t[0]:g}-{self.t[-1]:g} h."
+            )
         return self[name][:, int(np.argmin(np.abs(self.t - hours)))]
 
     def failures(self) -> list[tuple[int, str]]:

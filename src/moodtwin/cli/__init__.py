@@ -9,6 +9,7 @@ Research software, not medical advice.
 from __future__ import annotations
 
 import functools
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -63,7 +64,7 @@ def _errors_as_one_line(fn: F) -> F:
 
 
 def _fmt(x: float) -> str:
-    return "   n/a" if x != x else f"{x:6.1f}"  # noqa: PLR0124 - NaN check
+    return "   n/a" if math.isnan(x) else f"{x:6.1f}"
 
 
 def _table_text(table: Any) -> str:
@@ -140,12 +141,12 @@ def _summary(result: Any, seed: int | None) -> list[str]:
     lines = ["MADRS (latent, 0-60 points):"]
     for label, h in points:
         v = float(result.at("madrs", h)[0])
-        change = f"   ({100 * (v - base) / base:+.0f} %)" if h > 0 and base > 0 else ""
+        change = f"({100 * (v - base) / base:+.0f} %)" if h > 0 and base > 0 else ""
         obs = ""
         if seed is not None:
             k = int(abs(result.t - h).argmin())
             obs = f"   observed (seed {seed}): {float(result.score('MADRS')[0, k]):5.1f}"
-        lines.append(f"  {label:<16}{v:6.1f}{change}{obs}")
+        lines.append(f"  {label:<16}{v:6.1f}  {change:>8}{obs}".rstrip())
     end = float(result.at("madrs", end_h)[0])
     state = ("remission" if end <= 10 else "response" if end <= 0.5 * base
              else "no response")
@@ -178,10 +179,12 @@ def simulate(
     from moodtwin.model import default_model
     from moodtwin.plotting import plot_time_courses
     from moodtwin.protocols import load_protocol
+    from moodtwin.simulate import parameter_table
     from moodtwin.simulate import simulate as run
 
     spec = load_protocol(protocol)
     params = _parse_params(param)
+    parameter_table(params, default_model())  # range-check before any output is written
     out = out if out is not None else Path("moodtwin-out") / protocol.stem
     typer.echo(DISCLAIMER)
     _say(f"simulating {spec.name} ({spec.duration})"
@@ -209,7 +212,7 @@ def _compile_note(model: Any) -> str:
 
         if not any(cache_dir().glob(f"moodtwin_gen_{model.fingerprint}_*.py")):
             return " (first run: compiling the model, about 20 s)"
-    except Exception:  # noqa: BLE001 - a hint only
+    except Exception:  # a hint only; never fail because of it
         return ""
     return ""
 
