@@ -25,8 +25,8 @@ ARMS = {
             "therapies": [{"type": "vns", "titration": [
                 {"at": f"{2 + 2 * i} week", "current": f"{0.25 * (i + 1)} mA"} for i in range(4)]}]},
     "ketamine_weekly": {"name": "ket", "duration": "52 week", "visits": {"every": "1 week"},
-                        "therapies": [{"type": "ketamine_iv", "dose": "0.5 mg/kg", "at": ["0 d"],
-                                       "repeat": {"every": "1 week", "count": 52}}]},
+                        "therapies": [{"type": "ketamine_iv", "dose": "0.5 mg/kg",
+                                       "at": ["0 d"], "repeat": {"every": "1 week", "count": 52}}]},
 }
 
 

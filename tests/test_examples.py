@@ -179,3 +179,16 @@ def test_botulinum_glabellar_single_29_units() -> None:
     np.testing.assert_allclose(_jump_times(tl, "expectancy"), [0.0])
     assert tl.baseline_inputs[MODEL.input_index["oral_ad"]] == 1.0
     assert tl.t[-1] == pytest.approx(24 * WEEK)
+
+
+def test_treatment_as_usual_starts_medication_and_reviews():
+    from moodtwin.model import default_model
+    from moodtwin.protocols import compile_protocol, parse_protocol
+
+    m = default_model()
+    p = parse_protocol({"name": "tau", "duration": "12 week",
+                        "therapies": [{"type": "treatment_as_usual", "review_every": "4 week"}]})
+    tl = compile_protocol(p, m, m.defaults())
+    assert (tl.u[:, m.input_index["oral_ad"]] == 1.0).all()
+    kicks = tl.jump[:, m.state_index["expectancy"]]
+    assert (kicks > 0).sum() == 2  # reviews at weeks 4 and 8

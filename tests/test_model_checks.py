@@ -140,3 +140,15 @@ def test_every_scale_within_range_under_every_therapy(run):
                 v = res.score(name)
                 assert np.all(np.isfinite(v)), name
                 assert v.min() >= 0.0 and v.max() <= sc.max_score, name
+
+
+def test_failed_integration_is_one_clear_error(model):
+    from moodtwin.errors import IntegrationError
+    from moodtwin.protocols import parse_protocol
+    from moodtwin.simulate import SolverOptions, simulate
+
+    proto = parse_protocol({"name": "x", "duration": "1 week", "therapies": [KET]})
+    with pytest.raises(IntegrationError, match="maximum number of solver steps"):
+        simulate(proto, options=SolverOptions(max_steps=20))
+    r = simulate(proto, options=SolverOptions(max_steps=20), throw=False)
+    assert r.failures() and r.failures()[0][0] == 0

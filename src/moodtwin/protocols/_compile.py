@@ -225,6 +225,12 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
         _vns(ev, th, end)
     elif isinstance(th, s.TaVNS):
         _tavns(ev, th, end)
+    elif isinstance(th, s.TreatmentAsUsual):
+        start = hours(th.start, "treatment_as_usual.start")
+        ev.set(start, "oral_ad", 1.0)
+        every = hours(th.review_every, "treatment_as_usual.review_every", 24.0)
+        for t in np.arange(start + every, end, every):
+            ev.kick(float(t), "visit")
     else:
         for t in th.at:
             when = hours(t, "oral_antidepressant.at")

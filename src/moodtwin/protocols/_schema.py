@@ -392,14 +392,34 @@ class OralAntidepressant(_Strict):
         return _times(v, "at")
 
 
+class TreatmentAsUsual(_Strict):
+    """Usual care: an oral antidepressant from ``start`` and a clinical review (medication
+    adjustment, support) every ``review_every``, each adding an expectancy kick."""
+
+    type: Literal["treatment_as_usual"]
+    start: Q = "0 d"
+    review_every: Q = "4 week"
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v: Q) -> Q:
+        return _times([v], "start")[0]
+
+    @field_validator("review_every")
+    @classmethod
+    def _every(cls, v: Q) -> Q:
+        hours(v, "review_every", 24.0, 24 * 365)
+        return v
+
+
 Therapy = Annotated[
     KetamineIV | MidazolamIV | SalineIV | EsketamineNasal | BotulinumGlabellar | VNS | TaVNS
-    | OralAntidepressant,
+    | OralAntidepressant | TreatmentAsUsual,
     Field(discriminator="type"),
 ]
 THERAPY_TYPES = (
     "ketamine_iv", "midazolam_iv", "saline_iv", "esketamine_nasal", "botulinum_glabellar",
-    "vns", "tavns", "oral_antidepressant",
+    "vns", "tavns", "oral_antidepressant", "treatment_as_usual",
 )
 
 
