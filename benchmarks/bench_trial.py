@@ -19,11 +19,11 @@ from moodtwin.model import default_model
 from moodtwin.protocols import compile_protocol, parse_protocol
 from moodtwin.simulate import SolverOptions, parameter_table, run_engine
 
+TITRATION = [{"at": f"{2 + 2 * i} week", "current": f"{0.25 * (i + 1)} mA"} for i in range(4)]
 ARMS = {
     "vns": {"name": "vns", "duration": "52 week", "visits": {"every": "1 week"},
             "background": {"oral_antidepressant": "continued"},
-            "therapies": [{"type": "vns", "titration": [
-                {"at": f"{2 + 2 * i} week", "current": f"{0.25 * (i + 1)} mA"} for i in range(4)]}]},
+            "therapies": [{"type": "vns", "titration": TITRATION}]},
     "ketamine_weekly": {"name": "ket", "duration": "52 week", "visits": {"every": "1 week"},
                         "therapies": [{"type": "ketamine_iv", "dose": "0.5 mg/kg",
                                        "at": ["0 d"], "repeat": {"every": "1 week", "count": 52}}]},
