@@ -181,10 +181,10 @@ def vulnerability_for_baseline(
         raise ValidationError(f"Baseline MADRS {madrs:g} is outside 0.5-59.5.")
     base = {k: v for k, v in (params or {}).items() if k != "vulnerability"}
     lo, hi = par.low, par.high
+    tl = compile_protocol(protocol, model, model.defaults())
     for _ in range(3):
         grid = np.linspace(lo, hi, 49)
         table = parameter_table({**base, "vulnerability": grid}, model)
-        tl = compile_protocol(protocol, model, model.defaults())
         states, status, obs = run_engine(model, table, tl, np.array([0.0]), SolverOptions())
         scores = obs[:, 0, [o.name for o in model.observables].index("madrs")]
         k = int(np.searchsorted(scores, madrs))
