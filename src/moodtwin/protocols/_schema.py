@@ -7,7 +7,7 @@ Each therapy is a pydantic model keyed by ``type``; every quantity is a string w
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -93,6 +93,17 @@ def check(kind: str, name: str, value: object) -> float:
     return quantity(value, unit, f"{kind}.{name}", low, high)
 
 
+def _limits(kind: str, *fields: str) -> Any:
+    """A field validator that range-checks ``fields`` against ``LIMITS[f"{kind}.{field}"]``."""
+
+    def _check(cls: type, v: Q | None, info: ValidationInfo) -> Q | None:
+        if v is not None:
+            check(kind, info.field_name, v)
+        return v
+
+    return field_validator(*fields)(classmethod(_check))
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -130,53 +141,26 @@ class _Scheduled(_Strict):
 
 class KetamineIV(_Scheduled):
     type: Literal["ketamine_iv"]
+    _limited = _limits("ketamine_iv", "dose", "infusion")
     dose: Q
     infusion: Q = "40 min"
-
-    @field_validator("dose")
-    @classmethod
-    def _dose(cls, v: Q) -> Q:
-        check("ketamine_iv", "dose", v)
-        return v
-
-    @field_validator("infusion")
-    @classmethod
-    def _inf(cls, v: Q) -> Q:
-        check("ketamine_iv", "infusion", v)
-        return v
 
 
 class MidazolamIV(_Scheduled):
     """Active placebo: perceptible sedation without an antidepressant mechanism."""
 
     type: Literal["midazolam_iv"]
+    _limited = _limits("midazolam_iv", "dose", "infusion")
     dose: Q = "0.045 mg/kg"
     infusion: Q = "40 min"
-
-    @field_validator("dose")
-    @classmethod
-    def _dose(cls, v: Q) -> Q:
-        check("midazolam_iv", "dose", v)
-        return v
-
-    @field_validator("infusion")
-    @classmethod
-    def _inf(cls, v: Q) -> Q:
-        check("midazolam_iv", "infusion", v)
-        return v
 
 
 class SalineIV(_Scheduled):
     """Inactive placebo infusion."""
 
     type: Literal["saline_iv"]
+    _limited = _limits("saline_iv", "infusion")
     infusion: Q = "40 min"
-
-    @field_validator("infusion")
-    @classmethod
-    def _inf(cls, v: Q) -> Q:
-        check("saline_iv", "infusion", v)
-        return v
 
 
 class EsketamineNasal(_Scheduled):
@@ -202,15 +186,10 @@ class BotulinumGlabellar(_Scheduled):
     """OnabotulinumtoxinA into corrugator and procerus; ``placebo`` gives saline."""
 
     type: Literal["botulinum_glabellar"]
+    _limited = _limits("botulinum_glabellar", "units_per_site")
     units_per_site: Q = "5.8 U"
     sites: int = Field(default=5, ge=1, le=7)
     placebo: bool = False
-
-    @field_validator("units_per_site")
-    @classmethod
-    def _u(cls, v: Q) -> Q:
-        check("botulinum_glabellar", "units_per_site", v)
-        return v
 
     def total_units(self) -> float:
         per_site = check("botulinum_glabellar", "units_per_site", self.units_per_site)
@@ -232,17 +211,12 @@ class BotulinumGlabellar(_Scheduled):
 class TitrationStep(_Strict):
     at: Q
     current: Q
+    _limited = _limits("vns", "current")
 
     @field_validator("at")
     @classmethod
     def _at(cls, v: Q) -> Q:
         hours(v, "vns.titration.at")
-        return v
-
-    @field_validator("current")
-    @classmethod
-    def _c(cls, v: Q) -> Q:
-        check("vns", "current", v)
         return v
 
 
@@ -261,6 +235,7 @@ class VNS(_Strict):
     """Implanted left cervical VNS. Give ``current`` or a ``titration`` schedule."""
 
     type: Literal["vns"]
+    _limited = _limits("vns", "current", "pulse_width", "frequency", "on_time", "off_time")
     implant_at: Q = "0 d"
     start: Q = "2 week"
     current: Q | None = None
@@ -271,37 +246,6 @@ class VNS(_Strict):
     off_time: Q = "5 min"
     off_periods: list[OffPeriod] = Field(default_factory=list)
     sham: bool = False
-
-    @field_validator("current")
-    @classmethod
-    def _c(cls, v: Q | None) -> Q | None:
-        if v is not None:
-            check("vns", "current", v)
-        return v
-
-    @field_validator("pulse_width")
-    @classmethod
-    def _pw(cls, v: Q) -> Q:
-        check("vns", "pulse_width", v)
-        return v
-
-    @field_validator("frequency")
-    @classmethod
-    def _f(cls, v: Q) -> Q:
-        check("vns", "frequency", v)
-        return v
-
-    @field_validator("on_time")
-    @classmethod
-    def _on(cls, v: Q) -> Q:
-        check("vns", "on_time", v)
-        return v
-
-    @field_validator("off_time")
-    @classmethod
-    def _off(cls, v: Q) -> Q:
-        check("vns", "off_time", v)
-        return v
 
     @field_validator("implant_at", "start")
     @classmethod
@@ -330,6 +274,7 @@ class TaVNS(_Strict):
     """Transcutaneous auricular VNS sessions; ``sham`` stimulates no vagal fibres."""
 
     type: Literal["tavns"]
+    _limited = _limits("tavns", "current", "pulse_width", "frequency", "session")
     current: Q = "2 mA"
     pulse_width: Q = "250 us"
     frequency: Q = "25 Hz"
@@ -339,30 +284,6 @@ class TaVNS(_Strict):
     start: Q = "0 d"
     duration: Q = "4 week"
     sham: bool = False
-
-    @field_validator("current")
-    @classmethod
-    def _c(cls, v: Q) -> Q:
-        check("tavns", "current", v)
-        return v
-
-    @field_validator("pulse_width")
-    @classmethod
-    def _pw(cls, v: Q) -> Q:
-        check("tavns", "pulse_width", v)
-        return v
-
-    @field_validator("frequency")
-    @classmethod
-    def _f(cls, v: Q) -> Q:
-        check("tavns", "frequency", v)
-        return v
-
-    @field_validator("session")
-    @classmethod
-    def _s(cls, v: Q) -> Q:
-        check("tavns", "session", v)
-        return v
 
     @field_validator("start", "duration")
     @classmethod
