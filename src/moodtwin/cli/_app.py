@@ -1,0 +1,59 @@
+"""The Typer application and the error handling shared by every command module.
+
+Expected failures (:class:`~moodtwin.errors.MoodtwinError`, missing files) are reported as a
+single ``error: <message>`` line on stderr with exit code 2, never as a traceback.
+
+Research software, not medical advice.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from moodtwin.errors import MoodtwinError
+
+DISCLAIMER = ("RESEARCH USE ONLY - moodtwin is a mechanistic research model; its output is not "
+              "medical advice and must not guide anyone's treatment.")
+EXIT_ERROR = 2
+
+app = typer.Typer(
+    name="moodtwin",
+    help="moodtwin: a mechanistic digital twin of the vagus-nerve - brain - mood system and "
+         "four therapies (implanted VNS, taVNS, ketamine/esketamine, glabellar botulinum "
+         "toxin). " + DISCLAIMER,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def say(msg: str) -> None:
+    """Progress and notes go to stderr so stdout stays clean for tables and Markdown."""
+    typer.echo(msg, err=True)
+
+
+def fail(message: object) -> typer.Exit:
+    typer.echo("error: " + " ".join(str(message).split()), err=True)
+    return typer.Exit(EXIT_ERROR)
+
+
+def errors_as_one_line(fn: F) -> F:
+    """Turn expected errors into one ``error: ...`` line and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (MoodtwinError, FileNotFoundError) as exc:
+            raise fail(exc) from None
+        except OSError as exc:  # e.g. output folder not writable
+            where = f" {exc.filename!r}" if exc.filename else ""
+            raise fail(f"{exc.strerror or exc}{where}.") from None
+
+    return wrapper  # type: ignore[return-value]
