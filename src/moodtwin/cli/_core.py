@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from moodtwin.cli._app import DISCLAIMER, errors_as_one_line, say, app
+from moodtwin.cli._app import DISCLAIMER, app, errors_as_one_line, say
 from moodtwin.errors import ValidationError
 
 
