@@ -96,7 +96,7 @@ def _botulinum(ev: _Events, th: s.BotulinumGlabellar) -> None:
 
 
 def _vns(ev: _Events, th: s.VNS, end: float) -> None:
-    implant = hours(th.implant_at, "vns.implant_at")
+    implant = 0.0 if th.implant_at is None else hours(th.implant_at, "vns.implant_at")
     start = hours(th.start, "vns.start")
     if start < implant:
         raise ProtocolError(f"start: {th.start!r} is before implant_at ({th.implant_at!r}); "
@@ -104,8 +104,9 @@ def _vns(ev: _Events, th: s.VNS, end: float) -> None:
     if start >= end and not th.sham:
         raise ProtocolError(f"start: {th.start!r} is at or after the protocol's end "
                             f"({_fmt(end)}); stimulation would never be delivered.")
-    ev.kick(implant, "implant")
-    ev.doses.append(implant)
+    if th.implant_at is not None:
+        ev.kick(implant, "implant")
+        ev.doses.append(implant)
     if th.sham:
         return
     if (th.current is None) == (th.titration is None):

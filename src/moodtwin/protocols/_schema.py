@@ -232,11 +232,15 @@ class OffPeriod(_Strict):
 
 
 class VNS(_Strict):
-    """Implanted left cervical VNS. Give ``current`` or a ``titration`` schedule."""
+    """Implanted left cervical VNS. Give ``current`` or a ``titration`` schedule.
+
+    ``implant_at: null`` means the device is already implanted (a continuation period of a
+    trial): no surgery, hence no implantation expectancy event.
+    """
 
     type: Literal["vns"]
     _limited = _limits("vns", "current", "pulse_width", "frequency", "on_time", "off_time")
-    implant_at: Q = "0 d"
+    implant_at: Q | None = "0 d"
     start: Q = "2 week"
     current: Q | None = None
     titration: list[TitrationStep] | None = None
@@ -249,8 +253,9 @@ class VNS(_Strict):
 
     @field_validator("implant_at", "start")
     @classmethod
-    def _t(cls, v: Q, info: ValidationInfo) -> Q:
-        hours(v, f"vns.{info.field_name}")
+    def _t(cls, v: Q | None, info: ValidationInfo) -> Q | None:
+        if v is not None:
+            hours(v, f"vns.{info.field_name}")
         return v
 
     @field_validator("titration")

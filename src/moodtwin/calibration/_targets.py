@@ -1,0 +1,102 @@
+"""Calibration targets: the published values attached to trial-file endpoints."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from moodtwin.errors import ValidationError
+from moodtwin.trials import Trial, TrialResult, endpoint_label, load_trial
+from moodtwin.trials._schema import RATE_TYPES, Published
+
+
+@dataclass(frozen=True)
+class Target:
+    """One published number: trial file, endpoint label, arm ('' for comparisons)."""
+
+    trial_file: Path
+    trial: Trial
+    endpoint: str
+    arm: str
+    published: Published
+    is_rate: bool
+
+    @property
+    def sigma(self) -> float:
+        """Published standard error: from the 95% CI, SE, SD/sqrt(n) or binomial(n)."""
+        p = self.published
+        if p.se is not None:
+            return p.se
+        if p.ci is not None:
+            return (p.ci[1] - p.ci[0]) / (2 * 1.96)
+        if p.sd is not None and p.n is not None:
+            return p.sd / math.sqrt(p.n)
+        if self.is_rate and p.n is not None:
+            q = min(max(p.value, 0.5 / p.n), 1 - 0.5 / p.n)  # Wilson-like floor near 0 or 1
+            return math.sqrt(q * (1 - q) / p.n)
+        raise ValidationError(f"{self.trial_file.name}: endpoint {self.endpoint!r}: give the "
+                              "published 'ci', 'se', 'sd' with 'n', or (rates) 'n'.")
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        p = self.published
+        if p.ci is not None:
+            return p.ci
+        return (p.value - 1.96 * self.sigma, p.value + 1.96 * self.sigma)
+
+    @property
+    def label(self) -> str:
+        return f"{self.trial_file.stem}/{self.endpoint}" + (f"/{self.arm}" if self.arm else "")
+
+
+def targets_of(path: Path) -> list[Target]:
+    """All endpoints with a ``published`` value in the trial file at ``path``."""
+    trial = load_trial(path)
+    out = []
+    for e in trial.endpoints:
+        if e.published is None:
+            continue
+        rate = e.type in RATE_TYPES or (e.type == "difference" and e.of in RATE_TYPES)
+        label = endpoint_label(e)
+        if isinstance(e.published, dict):
+            for arm, pub in e.published.items():
+                if arm not in [a.name for a in trial.all_arms()]:
+                    raise ValidationError(f"{path.name}: endpoint {label!r}: published value "
+                                          f"for unknown arm {arm!r}.")
+                out.append(Target(path, trial, label, arm, pub, rate))
+        else:
+            out.append(Target(path, trial, label, " vs ".join(e.arms or []), e.published, rate))
+    return out
+
+
+def collect_targets(paths: list[Path]) -> list[Target]:
+    """Targets of every trial file in ``paths`` (files or folders of ``*.yaml``)."""
+    files: list[Path] = []
+    for p in paths:
+        files += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
+    if not files:
+        raise ValidationError("No trial files found.")
+    return [t for f in files for t in targets_of(f)]
+
+
+def compare(target: Target, result: TrialResult) -> dict[str, object]:
+    """Published vs simulated for one target; pass if either interval holds the other's value."""
+    s = result.summary()
+    row = s[(s["endpoint"] == target.endpoint) & (s["arm"] == target.arm)]
+    if row.empty:
+        raise ValidationError(f"{target.label}: the simulation produced no such endpoint.")
+    r = row.iloc[0]
+    lo, hi = target.ci
+    mean, slo, shi = float(r["mean"]), float(r["low"]), float(r["high"])
+    ok = (slo <= target.published.value <= shi) or (lo <= mean <= hi)
+    return {"target": target.label, "endpoint": target.endpoint, "arm": target.arm,
+            "published": target.published.value, "published_ci": f"[{lo:.3g}, {hi:.3g}]",
+            "simulated": mean, "simulated_95": f"[{slo:.3g}, {shi:.3g}]",
+            "pass": bool(ok) and math.isfinite(mean)}
+
+
+def validation_table(targets: list[Target], results: dict[Path, TrialResult]) -> pd.DataFrame:
+    return pd.DataFrame([compare(t, results[t.trial_file]) for t in targets])

@@ -1,0 +1,256 @@
+"""Draw virtual patients: covariates, screening, parameter variability, baseline steady state.
+
+Every draw comes from one ``numpy.random.Generator`` seeded explicitly, so the same
+specification and seed give the same patients bit for bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from moodtwin import scales
+from moodtwin.errors import ValidationError
+from moodtwin.model import Model, default_model
+from moodtwin.population._spec import PopulationSpec, variability_table
+from moodtwin.protocols import Protocol, compile_protocol, parse_protocol
+from moodtwin.simulate import SolverOptions, run_engine
+
+MAX_SCREENED_PER_PATIENT = 50  # give up when fewer than 1 in 50 screened candidates qualify
+BASELINE_TOLERANCE = 0.05  # MADRS points between target and simulated baseline
+RESETTLE_H = 6 * 8760.0  # h: continuation after a vulnerability update (slowest mode ~120 d)
+
+
+@dataclass
+class Population:
+    """Virtual patients ready to enter a trial.
+
+    Attributes
+    ----------
+    covariates : one row per patient (sex, age (years), body_weight (kg), failed_treatments,
+        antidepressant_continued, baseline_madrs (latent, points), screening_score (observed,
+        trial scale)).
+    table : (patients, parameters) parameter values.
+    y0 : (patients, states) untreated steady state at baseline (on the patient's background).
+    excluded : patients dropped after screening, with the reason (e.g. a baseline the model
+        cannot reach with these parameters).
+    """
+
+    model: Model
+    covariates: pd.DataFrame
+    table: np.ndarray
+    y0: np.ndarray
+    excluded: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.table.shape[0])
+
+    def subset(self, index: np.ndarray) -> Population:
+        """The patients at ``index`` (positions), in that order."""
+        return Population(self.model, self.covariates.iloc[index].reset_index(drop=True),
+                          self.table[index], self.y0[index], list(self.excluded))
+
+
+def _truncated_normal(rng: np.random.Generator, mean: float, sd: float, lo: float, hi: float,
+                      n: int) -> np.ndarray:
+    out = rng.normal(mean, sd, n)
+    bad = (out < lo) | (out > hi)
+    for _ in range(100):
+        if not bad.any():
+            break
+        out[bad] = rng.normal(mean, sd, int(bad.sum()))
+        bad = (out < lo) | (out > hi)
+    return np.clip(out, lo, hi)
+
+
+def _candidates(spec: PopulationSpec, n: int, rng: np.random.Generator,
+                screening_sd: float) -> pd.DataFrame:
+    """``n`` candidates with covariates and an observed screening score."""
+    base = spec.baseline
+    sc = scales.get_scale(base.scale)
+    latent_scale = _truncated_normal(rng, base.mean, base.sd, max(base.min, 0.5),
+                                     min(base.max, sc.max_score - 0.5), n)
+    female = rng.random(n) < spec.female
+    ft = spec.failed_treatments
+    failed = np.clip(rng.poisson(ft.mean, n), ft.min, ft.max)
+    age = _truncated_normal(rng, spec.age.mean, spec.age.sd, spec.age.min, spec.age.max, n)
+    ad = rng.random(n) < spec.antidepressant_continued
+    madrs = np.clip(scales.to_source(latent_scale, sc.name), 1.0, 58.0)
+    noise = rng.normal(0.0, screening_sd, n)
+    screening = scales.convert(np.clip(madrs + noise, 0.0, 60.0), sc.name)
+    return pd.DataFrame({
+        "sex": np.where(female, "female", "male"), "age": age, "failed_treatments": failed,
+        "antidepressant_continued": ad, "baseline_madrs": madrs, "screening_score": screening,
+    })
+
+
+def _eligible(spec: PopulationSpec, c: pd.DataFrame) -> np.ndarray:
+    inc = spec.inclusion
+    ok = np.ones(len(c), dtype=bool)
+    checks = [("screening_score", inc.min_score, inc.max_score),
+              ("failed_treatments", inc.min_failed_treatments, inc.max_failed_treatments),
+              ("age", inc.min_age, inc.max_age)]
+    for column, lo, hi in checks:
+        if lo is not None:
+            ok &= c[column].to_numpy() >= lo
+        if hi is not None:
+            ok &= c[column].to_numpy() <= hi
+    return ok
+
+
+def _parameters(model: Model, c: pd.DataFrame, rng: np.random.Generator,
+                typical: Mapping[str, float]) -> np.ndarray:
+    """Parameter table: typical values x log-normal variability, covariate models."""
+    n = len(c)
+    table = np.tile(np.array([typical.get(p.name, p.value) for p in model.parameters]), (n, 1))
+    info = variability_table()
+
+    def put(name: str, values: np.ndarray) -> None:
+        par = model.parameter(name)
+        table[:, model.parameter_index[name]] = np.clip(values, par.low, par.high)
+
+    for name, v in info["variability"].items():
+        mid = typical.get(name, model.parameter(name).value)
+        if "omega" in v:
+            put(name, mid * np.exp(rng.normal(0.0, v["omega"], n)))
+        else:
+            put(name, mid + rng.normal(0.0, v["sd"], n))
+    cov = info["covariates"]
+    female = (c["sex"] == "female").to_numpy()
+    w = cov["body_weight"]
+    weight = np.where(female, rng.normal(w["female"]["mean"], w["female"]["sd"], n),
+                      rng.normal(w["male"]["mean"], w["male"]["sd"], n))
+    put("body_weight", np.clip(weight, 40.0, 180.0))
+    vb = cov["vagal_base"]
+    put("vagal_base", vb["median_at_40"] * np.exp(vb["per_year"] * (c["age"].to_numpy() - 40.0)
+                                                   + rng.normal(0.0, vb["omega"], n)))
+    ib = cov["infl_base"]
+    put("infl_base", ib["median"] * np.exp(rng.normal(0.0, ib["omega"], n)))
+    pr = cov["placebo_responsiveness"]
+    failed = c["failed_treatments"].to_numpy()
+    put("placebo_responsiveness", pr["median_at_2_failures"] * np.exp(
+        pr["per_failure"] * (failed - 2.0) + rng.normal(0.0, pr["omega"], n)))
+    return table
+
+
+def baseline_protocol(antidepressant: bool, duration: str = "1 d") -> Protocol:
+    """A no-treatment protocol with the given background (used for baseline steady states)."""
+    return parse_protocol({
+        "name": "baseline", "duration": duration,
+        "background": {"oral_antidepressant": "continued" if antidepressant else "none"}})
+
+
+def solve_baselines(model: Model, table: np.ndarray, madrs: np.ndarray, antidepressant: bool,
+                    options: SolverOptions = SolverOptions()) -> tuple[np.ndarray, np.ndarray,
+                                                                        np.ndarray]:
+    """Set ``vulnerability`` so each patient's untreated steady state has latent ``madrs``.
+
+    Batched safeguarded secant iteration on the monotone map vulnerability -> steady-state
+    MADRS: the first evaluation is a full burn-in, later ones continue each patient's previous
+    steady state for ``RESETTLE_H`` (small changes settle well within it). Returns
+    (table, y0, converged).
+    """
+    iv = model.parameter_index["vulnerability"]
+    par = model.parameter("vulnerability")
+    timeline = compile_protocol(baseline_protocol(antidepressant), model, model.defaults())
+    resettle = compile_protocol(baseline_protocol(antidepressant, f"{RESETTLE_H} h"), model,
+                                model.defaults())
+    madrs_col = [o.name for o in model.observables].index("madrs")
+    table = table.copy()
+
+    def steady(tab: np.ndarray, y_prev: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if y_prev is None:
+            states, status, obs = run_engine(model, tab, timeline, np.array([0.0]), options)
+        else:
+            states, status, obs = run_engine(model, tab, resettle, np.array([RESETTLE_H]),
+                                             options, y0=y_prev)
+        return states[:, 0, :], obs[:, 0, madrs_col], status
+
+    lo = np.full(len(table), par.low)
+    hi = np.full(len(table), par.high)
+    x = table[:, iv].copy()
+    y0, m, status = steady(table)
+    slope = np.full(len(table), 8.0)  # MADRS points per unit vulnerability near MADRS 30
+    for _ in range(12):
+        err = m - madrs
+        act = np.flatnonzero((np.abs(err) >= BASELINE_TOLERANCE) & (status == 0))
+        if act.size == 0:
+            break
+        lo[act] = np.where(err[act] < 0, np.maximum(lo[act], x[act]), lo[act])
+        hi[act] = np.where(err[act] > 0, np.minimum(hi[act], x[act]), hi[act])
+        x_new = x[act] + np.clip(-err[act] / np.maximum(slope[act], 0.5), -2.0, 2.0)
+        outside = (x_new <= lo[act]) | (x_new >= hi[act])
+        x_new = np.where(outside, 0.5 * (lo[act] + hi[act]), x_new)
+        table[act, iv] = x_new
+        y_new, m_new, status[act] = steady(table[act], y0[act])
+        dx = x_new - x[act]
+        safe = np.abs(dx) > 1e-9
+        slope[act] = np.where(safe, np.abs(m_new - m[act]) / np.where(safe, np.abs(dx), 1.0),
+                              slope[act])
+        x[act], m[act], y0[act] = x_new, m_new, y_new
+    converged = (np.abs(m - madrs) < 10 * BASELINE_TOLERANCE) & (status == 0)
+    return table, y0, converged
+
+
+def generate_population(
+    spec: PopulationSpec, n: int, seed: int, *, model: Model | None = None,
+    screening_sd: float = 1.7, options: SolverOptions = SolverOptions(),
+    typical: Mapping[str, float] | None = None,
+) -> Population:
+    """Screen candidates until ``n`` qualify, then draw their parameters and baselines.
+
+    **Arguments:**
+
+    - ``spec``: covariate distributions and inclusion criteria.
+    - ``n``: patients to enrol.
+    - ``seed``: the only source of randomness (same spec + seed = same patients).
+    - ``screening_sd``: SD (MADRS points) of the observed screening score around the latent
+      baseline (the model's day-to-day fluctuation, Duru & Fantino 2008).
+    - ``typical``: typical (population) parameter values overriding the model defaults,
+      e.g. a calibrated parameter set.
+    """
+    if n < 1:
+        raise ValidationError(f"Population size must be at least 1, got {n}.")
+    model = model or default_model()
+    rng = np.random.default_rng(seed)
+    chosen: list[pd.DataFrame] = []
+    have = screened = 0
+    while have < n:
+        batch = max(2 * (n - have), 64)
+        if screened > MAX_SCREENED_PER_PATIENT * n:
+            raise ValidationError(
+                f"Only {have} of {screened} screened candidates met the inclusion criteria "
+                f"({spec.inclusion.model_dump(exclude_none=True)}); relax them or change "
+                "the population's baseline distribution.")
+        c = _candidates(spec, batch, rng, screening_sd)
+        screened += batch
+        ok = c[_eligible(spec, c)].head(n - have)
+        chosen.append(ok)
+        have += len(ok)
+    cov = pd.concat(chosen, ignore_index=True)
+    typical = dict(typical or {})
+    for name in typical:
+        model.parameter(name)  # unknown names: clear error with close matches
+    table = _parameters(model, cov, rng, typical)
+    y0 = np.empty((n, len(model.states)))
+    keep = np.ones(n, dtype=bool)
+    for ad in (False, True):
+        idx = np.flatnonzero(cov["antidepressant_continued"].to_numpy() == ad)
+        if idx.size:
+            tab, y, ok = solve_baselines(model, table[idx], cov["baseline_madrs"].to_numpy()[idx],
+                                         ad, options)
+            table[idx], y0[idx], keep[idx] = tab, y, ok
+    cov.insert(0, "patient", np.arange(n))
+    for name in ("body_weight", "vagal_base", "infl_base", "placebo_responsiveness",
+                 "vulnerability"):
+        cov[name] = table[:, model.parameter_index[name]]
+    excluded = [f"patient {i}: baseline MADRS {cov['baseline_madrs'][i]:.1f} not reachable "
+                "with its parameters (excluded)" for i in np.flatnonzero(~keep)]
+    pop = Population(model, cov, table, y0)
+    pop = pop.subset(np.flatnonzero(keep))
+    pop.excluded = excluded
+    return pop

@@ -1,0 +1,103 @@
+"""Validated description of a virtual patient population (covariates, inclusion criteria)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from moodtwin import scales
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Normal(_Strict):
+    """A normal distribution truncated to ``[min, max]`` (units of the quantity)."""
+
+    mean: float
+    sd: float = Field(ge=0.0)
+    min: float = -1e9
+    max: float = 1e9
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Normal:
+        if not self.min <= self.mean <= self.max:
+            raise ValueError(f"mean {self.mean:g} must lie within [min, max] = "
+                             f"[{self.min:g}, {self.max:g}].")
+        return self
+
+
+class Baseline(Normal):
+    """Baseline severity of the latent depression, on ``scale`` (points)."""
+
+    scale: str = "MADRS"
+
+    @model_validator(mode="after")
+    def _scale(self) -> Baseline:
+        sc = scales.get_scale(self.scale)
+        if sc.construct != "depression":
+            raise ValueError(f"baseline scale {self.scale!r} measures {sc.construct}, not "
+                             "depression.")
+        if not 0 < self.mean < sc.max_score:
+            raise ValueError(f"baseline mean {self.mean:g} is outside 0-{sc.max_score:g} "
+                             f"({sc.name}).")
+        return self
+
+
+class FailedTreatments(_Strict):
+    """Number of failed adequate antidepressant treatments (Poisson, truncated)."""
+
+    mean: float = Field(default=2.5, ge=0.0, le=20.0)
+    min: int = Field(default=0, ge=0)
+    max: int = Field(default=12, le=30)
+
+
+class Inclusion(_Strict):
+    """Screening criteria, applied to the observed screening score (trial scale) and covariates."""
+
+    min_score: float | None = None
+    max_score: float | None = None
+    min_failed_treatments: int | None = None
+    max_failed_treatments: int | None = None
+    min_age: float | None = None
+    max_age: float | None = None
+
+
+class PopulationSpec(_Strict):
+    """Who is in the trial: covariate distributions and inclusion criteria.
+
+    ``baseline`` is the latent severity; ``antidepressant_continued`` the probability that a
+    patient stays on an oral antidepressant throughout (background treatment).
+    """
+
+    baseline: Baseline = Field(default_factory=lambda: Baseline(mean=33.0, sd=5.0, min=10.0,
+                                                                max=55.0))
+    age: Normal = Field(default_factory=lambda: Normal(mean=45.0, sd=12.0, min=18.0, max=80.0))
+    female: float = Field(default=0.6, ge=0.0, le=1.0)
+    failed_treatments: FailedTreatments = Field(default_factory=FailedTreatments)
+    antidepressant_continued: float = Field(default=0.0, ge=0.0, le=1.0)
+    inclusion: Inclusion = Field(default_factory=Inclusion)
+
+    def merged(self, overrides: dict[str, Any] | None) -> PopulationSpec:
+        """A copy with ``overrides`` (nested mappings) applied and re-validated."""
+        if not overrides:
+            return self
+        data = self.model_dump()
+        for key, value in overrides.items():
+            if isinstance(value, dict) and isinstance(data.get(key), dict):
+                data[key] = {**data[key], **value}
+            else:
+                data[key] = value
+        return PopulationSpec.model_validate(data)
+
+
+@cache
+def variability_table() -> dict[str, Any]:
+    """The shipped between-patient variability and covariate models (``data/population.yaml``)."""
+    text = resources.files("moodtwin").joinpath("data/population.yaml").read_text()
+    return yaml.safe_load(text)

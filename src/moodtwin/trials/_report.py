@@ -1,0 +1,113 @@
+"""Trial outputs: result.json, per-patient table, PNG and HTML report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from moodtwin.trials._trial import TrialResult
+
+DISCLAIMER = "Research model output, not medical advice."
+
+
+def _bands(res: TrialResult, column: str) -> pd.DataFrame:
+    g = res.trajectories.groupby(["arm", "day"], sort=False)[column]
+    out = g.mean().rename("mean").to_frame()
+    if res.replicates > 1:
+        out["low"], out["high"] = g.quantile(0.025), g.quantile(0.975)
+    else:
+        n = res.trajectories.groupby(["arm", "day"], sort=False)["n"].first()
+        sd = _patient_sd(res)
+        half = 1.96 * sd / np.sqrt(np.maximum(n, 1))
+        out["low"], out["high"] = out["mean"] - half, out["mean"] + half
+    return out.reset_index()
+
+
+def _patient_sd(res: TrialResult) -> pd.Series:
+    """Between-patient SD of the primary score per (arm, day) in the first replicate."""
+    from moodtwin.trials._endpoints import _members, _scores
+
+    d = res.first
+    x = _scores(d, d.trial.scale)
+    rows = {}
+    for arm in res.trajectories["arm"].unique():
+        sel = x[_members(d, arm)]
+        for k, t in enumerate(d.visit_h):
+            v = sel[:, k]
+            rows[(arm, t / 24.0)] = float(np.nanstd(v, ddof=1)) if np.isfinite(v).sum() > 1 \
+                else 0.0
+    return pd.Series(rows)
+
+
+def write_outputs(res: TrialResult, out: Path) -> list[Path]:
+    """Write result.json, patients.csv, endpoints.csv, report.png and report.html."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "result.json", out / "patients.csv", out / "endpoints.csv"]
+    paths[0].write_text(json.dumps(res.to_json(), indent=2))
+    table = res.first.patients.copy()
+    scale = res.trial.scale
+    x = res.first.observed[scale]
+    for k, t in enumerate(res.first.visit_h):
+        table[f"{scale}_day{t / 24:g}"] = x[:, k]
+    table.to_csv(paths[1], index=False)
+    res.summary().to_csv(paths[2], index=False)
+    return paths + [_png(res, out / "report.png"), _html(res, out / "report.html")]
+
+
+def _png(res: TrialResult, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.6), width_ratios=[3, 2])
+    for arm, b in _bands(res, "mean_score").groupby("arm", sort=False):
+        ax1.plot(b["day"], b["mean"], marker="o", ms=3, label=arm)
+        ax1.fill_between(b["day"], b["low"], b["high"], alpha=0.2)
+    ax1.set_xlabel("day")
+    ax1.set_ylabel(f"mean {res.trial.scale} (observed)")
+    ax1.legend(fontsize=8)
+    ax1.set_title(res.trial.name, fontsize=10)
+    last = _bands(res, "response").groupby("arm", sort=False).last().reset_index()
+    ax2.bar(last["arm"], 100 * last["mean"],
+            yerr=[100 * (last["mean"] - last["low"]), 100 * (last["high"] - last["mean"])],
+            capsize=4, color="tab:green", alpha=0.7)
+    ax2.set_ylabel(f"responders at day {last['day'].max():g} (%)")
+    ax2.tick_params(axis="x", labelrotation=20, labelsize=8)
+    fig.suptitle(f"{DISCLAIMER}  Bands: 95% interval "
+                 f"({'over replicates' if res.replicates > 1 else 'of the mean'}).",
+                 fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _html(res: TrialResult, path: Path) -> Path:
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4],
+                        subplot_titles=(f"mean {res.trial.scale} by arm", "responders (%)"))
+    for arm, b in _bands(res, "mean_score").groupby("arm", sort=False):
+        fig.add_trace(go.Scatter(x=b["day"], y=b["mean"], name=arm, mode="lines+markers",
+                                 error_y={"type": "data", "symmetric": False,
+                                          "array": b["high"] - b["mean"],
+                                          "arrayminus": b["mean"] - b["low"]}), 1, 1)
+    last = _bands(res, "response").groupby("arm", sort=False).last().reset_index()
+    fig.add_trace(go.Bar(x=last["arm"], y=100 * last["mean"], showlegend=False), 1, 2)
+    fig.update_xaxes(title_text="day", row=1, col=1)
+    s = res.summary()
+    table = s[["endpoint", "arm", "at", "mean", "low", "high"]].round(3).to_html(index=False)
+    fails = "".join(f"<li>{f}</li>" for f in res.failures[:50]) or "<li>none</li>"
+    body = fig.to_html(full_html=False, include_plotlyjs=True)
+    path.write_text(
+        f"<html><head><meta charset='utf-8'><title>{res.trial.name}</title></head><body>"
+        f"<h2>{res.trial.name}</h2><p><b>{DISCLAIMER}</b></p><p>{res.trial.source}</p>"
+        f"<p>{res.replicates} replicate(s), seed {res.seed}; interval: "
+        f"{res.to_json()['interval']}.</p>{body}<h3>Endpoints</h3>{table}"
+        f"<h3>Excluded patients</h3><ul>{fails}</ul></body></html>", encoding="utf-8")
+    return path

@@ -1,0 +1,133 @@
+"""Replicated virtual trials: the same design run R times with independent patients and noise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from moodtwin.errors import ValidationError
+from moodtwin.model import Model, default_model
+from moodtwin.simulate import SolverOptions
+from moodtwin.trials._endpoints import compute_endpoints
+from moodtwin.trials._run import Progress, TrialData, run_replicate
+from moodtwin.trials._schema import Trial
+
+
+@dataclass
+class TrialResult:
+    """Endpoints of every replicate, their summary, and the first replicate's patients.
+
+    ``endpoints``: one row per replicate x endpoint x arm (estimate, within-trial 95% CI).
+    ``trajectories``: mean observed primary-scale score per replicate x arm x visit.
+    """
+
+    trial: Trial
+    seed: int
+    replicates: int
+    first: TrialData
+    endpoints: pd.DataFrame
+    trajectories: pd.DataFrame
+    failures: list[str]
+
+    def summary(self) -> pd.DataFrame:
+        """Per endpoint and arm: mean over replicates and its 95% interval.
+
+        With several replicates the interval is the 2.5-97.5 percentile range of the
+        replicate estimates (the spread of the trial's result over repeated trials); with
+        one replicate it is that trial's own 95% confidence interval.
+        """
+        g = self.endpoints.groupby(["endpoint", "arm"], sort=False)
+        out = g.agg(type=("type", "first"), scale=("scale", "first"), at=("at", "first"),
+                    mean=("estimate", "mean"), n=("n", "mean")).reset_index()
+        if self.replicates > 1:
+            lo = g["estimate"].quantile(0.025).to_numpy()
+            hi = g["estimate"].quantile(0.975).to_numpy()
+        else:
+            lo, hi = g["ci_low"].first().to_numpy(), g["ci_high"].first().to_numpy()
+        out["low"], out["high"] = lo, hi
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.summary()
+        rows = []
+        for _, r in s.iterrows():
+            per = self.endpoints[(self.endpoints["endpoint"] == r["endpoint"])
+                                 & (self.endpoints["arm"] == r["arm"])]["estimate"]
+            rows.append({"endpoint": r["endpoint"], "type": r["type"], "scale": r["scale"],
+                         "at": r["at"], "arm": r["arm"], "mean": _num(r["mean"]),
+                         "interval_95": [_num(r["low"]), _num(r["high"])],
+                         "n_per_replicate": _num(r["n"]),
+                         "replicates": [_num(x) for x in per]})
+        return {"trial": self.trial.name, "source": self.trial.source, "seed": self.seed,
+                "replicates": self.replicates,
+                "interval": "2.5-97.5 percentiles over replicates" if self.replicates > 1
+                else "95% confidence interval of the single replicate",
+                "endpoints": rows, "failures": self.failures,
+                "disclaimer": "Research model output, not medical advice."}
+
+
+def _num(x: Any) -> float | None:
+    x = float(x)
+    return None if not np.isfinite(x) else round(x, 6)
+
+
+def _trajectories(d: TrialData, r: int) -> pd.DataFrame:
+    from moodtwin.trials._endpoints import _members, _scores
+
+    x = _scores(d, d.trial.scale)
+    rows = []
+    for arm in [a.name for a in d.trial.all_arms()]:
+        sel = x[_members(d, arm)]
+        if sel.size == 0:
+            continue
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(sel, axis=0)
+            resp = np.nanmean(sel <= 0.5 * sel[:, :1], axis=0)
+        for k, t in enumerate(d.visit_h):
+            rows.append({"replicate": r, "arm": arm, "day": t / 24.0, "mean_score": mean[k],
+                         "response": resp[k], "n": int(np.isfinite(sel[:, k]).sum())})
+    return pd.DataFrame(rows)
+
+
+def run_trial(
+    trial: Trial, *, seed: int = 0, replicates: int = 1, n: int | None = None,
+    model: Model | None = None, options: SolverOptions = SolverOptions(),
+    progress: Progress | None = None, params: Mapping[str, float] | None = None,
+    on_replicate: Callable[[int], None] | None = None,
+) -> TrialResult:
+    """Run ``trial`` ``replicates`` times; the same trial, seed and ``n`` give the same result.
+
+    **Arguments:**
+
+    - ``seed``: root of every random draw (population, randomization, noise, dropout).
+    - ``n``: overrides the randomized sample size (cohort sizes scale with it).
+    - ``progress``: called with (what, patients) after each simulated group.
+    - ``params``: typical parameter values (e.g. a calibrated set) overriding the defaults.
+    """
+    if replicates < 1:
+        raise ValidationError(f"replicates must be at least 1, got {replicates}.")
+    model = model or default_model()
+    seeds = np.random.SeedSequence(seed).spawn(replicates)
+    rows, traj, failures = [], [], []
+    first: TrialData | None = None
+    for r, ss in enumerate(seeds):
+        d = run_replicate(trial, ss, n=n, model=model, options=options, progress=progress,
+                          params=params)
+        first = first or d
+        for row in compute_endpoints(d):
+            rows.append({"replicate": r, **row})
+        traj.append(_trajectories(d, r))
+        failures += [f"replicate {r}: {x}" for x in d.failures]
+        if on_replicate is not None:
+            on_replicate(r)
+    if first is None:
+        raise ValidationError("no replicate was run.")
+    return TrialResult(trial, seed, replicates, first, pd.DataFrame(rows),
+                       pd.concat(traj, ignore_index=True), failures)
