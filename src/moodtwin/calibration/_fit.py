@@ -97,8 +97,13 @@ def calibrate(
     targets: Sequence[Target], parameters: Sequence[str] = DEFAULT_PARAMETERS, *,
     n_max: int = 150, seed: int = 0, max_evaluations: int = 150,
     progress: Callable[[int, float], None] | None = None,
+    checkpoint: Path | None = None,
 ) -> Calibration:
-    """Fit ``parameters`` (typical values) to ``targets``; see the module docstring."""
+    """Fit ``parameters`` (typical values) to ``targets``; see the module docstring.
+
+    With ``checkpoint``, the best parameter set so far is written there after every
+    improvement, so a long fit can be stopped at any time.
+    """
     model = default_model()
     pars = [model.parameter(p) for p in parameters]
     for p in pars:
@@ -109,10 +114,14 @@ def calibrate(
     # a zero lower bound becomes 1% of the default (log scale needs a positive bound)
     bounds = [(math.log(p.low if p.low > 0 else p.value / 100), math.log(p.high)) for p in pars]
     history: list[float] = []
+    labels = [t.label for t in targets]
 
     def f(x: np.ndarray) -> float:
         values = {p.name: float(math.exp(v)) for p, v in zip(pars, x, strict=True)}
         obj, _ = evaluate(targets, values, n_max=n_max, seed=seed)
+        if checkpoint is not None and (not history or obj < min(history)):
+            Calibration(values, history[0] if history else obj, obj, len(history) + 1,
+                        labels).to_yaml(checkpoint)
         history.append(obj)
         if progress is not None:
             progress(len(history), obj)
@@ -123,5 +132,4 @@ def calibrate(
                             options={"maxfev": max_evaluations, "xtol": 0.02, "ftol": 1e-3})
     best_x = fit.x if fit.fun <= start else x0
     return Calibration({p.name: float(math.exp(v)) for p, v in zip(pars, best_x, strict=True)},
-                       start, float(min(fit.fun, start)), len(history),
-                       [t.label for t in targets], history)
+                       start, float(min(fit.fun, start)), len(history), labels, history)

@@ -72,7 +72,8 @@ def trial(
 @app.command(help="Fit the typical values of calibratable parameters to every published target "
                   "in the trial files (weighted by each target's uncertainty; SciPy bounded "
                   "Powell on log-parameters, common random numbers). Writes a parameter set "
-                  "(YAML, with provenance) usable with --params.")
+                  "(YAML, with provenance) usable with --params; the best set so far is saved "
+                  "after every improvement.")
 @errors_as_one_line
 def calibrate(
     trials: Annotated[list[Path] | None, typer.Argument(
@@ -94,7 +95,7 @@ def calibrate(
     say(f"{len(targets)} published targets; fitting {', '.join(parameter or DEFAULT_PARAMETERS)}")
     start = time.perf_counter()
     cal = calibrate(targets, parameter or DEFAULT_PARAMETERS, n_max=n_max, seed=seed,
-                    max_evaluations=max_evaluations,
+                    max_evaluations=max_evaluations, checkpoint=out,
                     progress=lambda k, obj: say(f"  evaluation {k}: objective {obj:.2f}"))
     path = cal.to_yaml(out)
     typer.echo(f"objective (sum of squared z over {len(targets)} targets): "

@@ -1,0 +1,205 @@
+"""Virtual populations, trial files, endpoints, replicates, calibration and validation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from moodtwin.calibration import calibrate, collect_targets, load_parameter_set
+from moodtwin.cli import app
+from moodtwin.errors import ValidationError
+from moodtwin.population import PopulationSpec, generate_population
+from moodtwin.trials import load_trial, parse_trial, run_trial
+from moodtwin.trials import _run as trial_run
+
+ROOT = Path(__file__).resolve().parents[1]
+TRIALS = ROOT / "examples" / "trials"
+PROTOCOLS = ROOT / "examples" / "protocols"
+MURROUGH = TRIALS / "ketamine_murrough2013.yaml"
+
+
+def _trial(**over: object) -> dict:
+    base = {
+        "name": "test", "n": 40, "duration": "7 d", "visits": ["1 d", "7 d"],
+        "population": {"antidepressant_continued": 0.0},
+        "arms": [{"name": "ketamine", "protocol": "ketamine_single_iv.yaml"},
+                 {"name": "midazolam", "protocol": "midazolam_active_placebo.yaml"}],
+        "endpoints": [{"type": "mean_change", "at": "1 d"},
+                      {"type": "difference", "of": "mean_change", "at": "1 d",
+                       "arms": ["ketamine", "midazolam"]}],
+    }
+    base.update(over)
+    return base
+
+
+# ------------------------------------------------------------------------------- population
+def test_population_is_reproducible_and_matches_baselines() -> None:
+    spec = PopulationSpec().merged({"antidepressant_continued": 0.5,
+                                    "inclusion": {"min_score": 26}})
+    a = generate_population(spec, 30, seed=3)
+    b = generate_population(spec, 30, seed=3)
+    c = generate_population(spec, 30, seed=4)
+    assert np.array_equal(a.table, b.table) and np.array_equal(a.y0, b.y0)
+    assert not np.array_equal(a.table, c.table)
+    assert (a.covariates["screening_score"] >= 26).all()
+    assert set(a.covariates["antidepressant_continued"]) == {True, False}
+    # the solved vulnerability reproduces each patient's drawn baseline at steady state
+    from moodtwin.population._generate import BASELINE_TOLERANCE
+
+    madrs = a.model.observables.index(next(o for o in a.model.observables if o.name == "madrs"))
+    tab = a.table[~a.covariates["antidepressant_continued"].to_numpy()]
+    target = a.covariates["baseline_madrs"].to_numpy()[~a.covariates[
+        "antidepressant_continued"].to_numpy()]
+    from moodtwin.population._generate import baseline_protocol
+    from moodtwin.protocols import compile_protocol
+    from moodtwin.simulate import SolverOptions, run_engine
+
+    tl = compile_protocol(baseline_protocol(False), a.model, a.model.defaults())
+    _, status, obs = run_engine(a.model, tab, tl, np.array([0.0]), SolverOptions())
+    assert (status == 0).all()
+    assert np.abs(obs[:, 0, madrs] - target).max() < 4 * BASELINE_TOLERANCE
+
+
+def test_population_rejects_impossible_inclusion() -> None:
+    spec = PopulationSpec().merged({"inclusion": {"min_score": 59}})
+    with pytest.raises(ValidationError, match="inclusion criteria"):
+        generate_population(spec, 10, seed=0)
+
+
+def test_population_covariates_set_parameters() -> None:
+    pop = generate_population(PopulationSpec().merged({"female": 0.5}), 200, seed=1)
+    cov = pop.covariates
+    assert cov.loc[cov.sex == "male", "body_weight"].mean() > cov.loc[
+        cov.sex == "female", "body_weight"].mean()
+    young, old = cov.age < 35, cov.age > 55
+    assert cov.loc[young, "vagal_base"].median() > cov.loc[old, "vagal_base"].median()
+
+
+# ------------------------------------------------------------------------------- trial files
+@pytest.mark.parametrize("change, message", [
+    ({"endpoints": [{"type": "mean_change", "arms": ["nobody"]}]}, "unknown arm 'nobody'"),
+    ({"endpoints": [{"type": "mean_change", "at": "2 d"}]}, "is not a visit"),
+    ({"arms": [{"name": "k", "protocol": "missing.yaml"}]}, "not found"),
+    ({"visits": ["1 d", "9 d"]}, "after the trial's end"),
+    ({"endpoints": [{"type": "cohen_d", "arms": ["ketamine"]}]}, "compares two arms"),
+    ({"dropout": 1.5}, "dropout"),
+])
+def test_bad_trial_files_give_clear_errors(change: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        parse_trial(_trial(**change), PROTOCOLS)
+
+
+def test_every_shipped_trial_file_is_valid_and_has_targets() -> None:
+    targets = collect_targets([TRIALS])
+    files = {t.trial_file.name for t in targets}
+    assert len(files) == len(list(TRIALS.glob("*.yaml"))) >= 11
+    for t in targets:
+        assert t.sigma > 0
+
+
+# ------------------------------------------------------------------------------- running
+def test_trial_is_reproducible_and_ketamine_beats_midazolam() -> None:
+    trial = parse_trial(_trial(), PROTOCOLS)
+    a = run_trial(trial, seed=5, replicates=2)
+    b = run_trial(trial, seed=5, replicates=2)
+    assert a.endpoints.equals(b.endpoints)
+    s = a.summary().set_index(["endpoint", "arm"])
+    ket = s.loc[("mean_change:1d", "ketamine"), "mean"]
+    mid = s.loc[("mean_change:1d", "midazolam"), "mean"]
+    diff = s.loc[("difference_mean_change:1d", "ketamine vs midazolam"), "mean"]
+    assert ket < mid < 0
+    assert diff == pytest.approx(ket - mid, abs=1e-9)
+
+
+def test_failed_patient_is_reported_and_excluded(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = trial_run.run_engine
+
+    def failing(*args, **kwargs):  # the first patient of every group fails
+        states, status, obs = real(*args, **kwargs)
+        status[0] = 2
+        return states, status, obs
+
+    monkeypatch.setattr(trial_run, "run_engine", failing)
+    res = run_trial(parse_trial(_trial(), PROTOCOLS), seed=1)
+    assert len(res.failures) == 2 and "step size" in res.failures[0]
+    n = res.summary().set_index(["endpoint", "arm"])["n"]
+    assert n[("mean_change:1d", "ketamine")] + n[("mean_change:1d", "midazolam")] == 38
+
+
+def test_crossover_withdrawal_cohorts_and_dropout() -> None:
+    data = _trial(
+        duration="8 week", visits={"every": "1 week"}, n=60, dropout=0.3,
+        arms=[{"name": "ket_then_mid", "periods": [
+            {"protocol": "ketamine_repeated_iv.yaml", "until": "2 week"},
+            {"protocol": "midazolam_active_placebo.yaml"}]},
+            {"name": "tau_cohort", "n": 20, "protocol": "no_treatment.yaml",
+             "population": {"baseline": {"mean": 25, "sd": 3}}}],
+        withdrawal={"at": "4 week", "criterion": "all", "arms": [
+            {"name": "continue", "protocol": "ketamine_repeated_iv.yaml"},
+            {"name": "stop", "protocol": "no_treatment.yaml"}]},
+        endpoints=[
+            {"type": "median_time_to_relapse", "relapse_score": 25, "arms": ["continue", "stop"]},
+            {"type": "hazard_ratio", "relapse_score": 25, "arms": ["continue", "stop"]},
+            {"type": "cumulative_response_rate", "at": "4 week",
+             "arms": ["ket_then_mid", "tau_cohort"]},
+            {"type": "time_in_response", "at": "4 week", "arms": ["ket_then_mid"]},
+            {"type": "biomarker_change", "measure": "bdnf_serum_ngml", "at": "1 week"}])
+    trial = parse_trial(data, PROTOCOLS)
+    res = run_trial(trial, seed=2)
+    p = res.first.patients
+    assert (p.arm == "tau_cohort").sum() == 20
+    assert p.loc[p.arm == "tau_cohort", "baseline_madrs"].mean() < p.loc[
+        p.arm == "ket_then_mid", "baseline_madrs"].mean()
+    assert set(p.withdrawal_arm) >= {"continue", "stop"}
+    assert np.isnan(res.first.observed["MADRS"]).any()  # dropout
+    s = res.summary().set_index(["endpoint", "arm"])
+    hr = s.loc[("hazard_ratio", "continue vs stop"), "mean"]
+    assert np.isfinite(hr) and hr < 1.0  # continued ketamine delays relapse
+    rate = s.loc[("cumulative_response_rate:4week", "ket_then_mid"), "mean"]
+    assert rate > s.loc[("cumulative_response_rate:4week", "tau_cohort"), "mean"]
+
+
+# ------------------------------------------------------------------------------- CLI
+def test_cli_trial_writes_result_and_report(tmp_path: Path) -> None:
+    out = tmp_path / "t"
+    r = CliRunner().invoke(app, ["trial", str(MURROUGH), "--n", "24", "--replicates", "2",
+                                 "--seed", "1", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "result.json").read_text())
+    assert doc["replicates"] == 2 and doc["endpoints"]
+    row = doc["endpoints"][0]
+    assert {"endpoint", "arm", "mean", "interval_95", "replicates"} <= set(row)
+    assert row["interval_95"][0] <= row["mean"] <= row["interval_95"][1]
+    for f in ("patients.csv", "endpoints.csv", "report.png", "report.html"):
+        assert (out / f).stat().st_size > 0
+
+
+def test_cli_trial_bad_file_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(_trial(arms=[{"name": "x"}])))
+    r = CliRunner().invoke(app, ["trial", str(bad), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2
+    assert r.output.strip().startswith("error:") and "Traceback" not in r.output
+
+
+def test_calibrate_and_validate_end_to_end(tmp_path: Path) -> None:
+    targets = collect_targets([MURROUGH])
+    cal = calibrate(targets, ["k_glu_bdnf"], n_max=30, max_evaluations=4)
+    path = cal.to_yaml(tmp_path / "set.yaml")
+    values = load_parameter_set(path)
+    assert set(values) == {"k_glu_bdnf"} and cal.objective <= cal.start_objective
+    assert "calibrated to" in path.read_text()
+    r = CliRunner().invoke(app, ["validate", str(MURROUGH), "--replicates", "2",
+                                 "--params", str(path), "--out", str(tmp_path / "v")])
+    assert r.exit_code == 0, r.output
+    assert "targets pass" in r.output and (tmp_path / "v" / "validation.csv").exists()
+
+
+def test_trial_loader_reads_shipped_file() -> None:
+    t = load_trial(MURROUGH)
+    assert [a.name for a in t.arms] == ["ketamine", "midazolam"] and t.n == 73
