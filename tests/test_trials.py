@@ -14,8 +14,8 @@ from moodtwin.calibration import calibrate, collect_targets, load_parameter_set
 from moodtwin.cli import app
 from moodtwin.errors import ValidationError
 from moodtwin.population import PopulationSpec, generate_population
-from moodtwin.trials import load_trial, parse_trial, run_trial
 from moodtwin.trials import _run as trial_run
+from moodtwin.trials import load_trial, parse_trial, run_trial
 
 ROOT = Path(__file__).resolve().parents[1]
 TRIALS = ROOT / "examples" / "trials"
