@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from moodtwin.cli import _core  # noqa: F401  (registers demo, simulate, model)
-from moodtwin.cli import _trial  # noqa: F401  (registers trial, calibrate, validate)
+from moodtwin.cli import _core, _trial  # noqa: F401  (register demo/simulate/model, trial/...)
 from moodtwin.cli._app import DISCLAIMER, EXIT_ERROR, app
 
 __all__ = ["DISCLAIMER", "EXIT_ERROR", "app", "main"]
