@@ -1,23 +1,32 @@
 """Benchmark: a two-arm, 52-week trial with weekly visits and weekly dosing events.
 
 Arm A: implanted VNS (titrated) + weekly visits; arm B: weekly IV ketamine + weekly visits.
-Patients differ in vulnerability, weight, inflammation and stress (random, seeded).
-Reports compile/warm-up time separately, patient-years per second and peak memory (RSS).
+Patients differ in vulnerability, weight, inflammation and stress (random, seeded); each
+patient gets the 30-year steady-state burn-in before baseline, as in ``simulate``.
+Reports compile/warm-up time separately, wall and CPU time, patient-years per second,
+solver work (steps, right-hand-side evaluations) and peak memory (RSS). ``--check N``
+compares MADRS at the visits of N patients per arm with a tight (rtol 1e-11) reference;
+the machine-limit section times a compiled loop that only evaluates the right-hand side.
+Research tool, not medical advice.
 
-    python benchmarks/bench_trial.py --patients 10000
+    python benchmarks/bench_trial.py --patients 10000 --json trial.json
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import time
 
+import numba
 import numpy as np
 
-from moodtwin.model import default_model
+from moodtwin.model import Model, default_model
 from moodtwin.protocols import compile_protocol, parse_protocol
 from moodtwin.simulate import SolverOptions, parameter_table, run_engine
+from moodtwin.solver import STATS
+from moodtwin.solver._codegen import compiled
 
 TITRATION = [{"at": f"{2 + 2 * i} week", "current": f"{0.25 * (i + 1)} mA"} for i in range(4)]
 ARMS = {
@@ -28,6 +37,7 @@ ARMS = {
                         "therapies": [{"type": "ketamine_iv", "dose": "0.5 mg/kg",
                                        "at": ["0 d"], "repeat": {"every": "1 week", "count": 52}}]},
 }
+REFERENCE = SolverOptions(rtol=1e-11, atol=1e-13)
 
 
 def population(n: int, seed: int) -> dict[str, np.ndarray]:
@@ -40,34 +50,119 @@ def population(n: int, seed: int) -> dict[str, np.ndarray]:
     }
 
 
+def rhs_limit(model: Model, calls: int = 200_000) -> dict[str, float]:
+    """ns per call of the generated right-hand side and Jacobian in a bare compiled loop."""
+    mod = compiled(model)
+    rhs_c, jac_c, pre = mod.rhs_c, mod.jac_values_c, mod.precompute
+
+    @numba.njit
+    def loop(y, p, u, n, jacobian):
+        c = np.empty(mod.N_CONST)
+        pre(p, u, c)
+        out = np.empty(len(mod.JAC_ROWS) if jacobian else y.shape[0])
+        s = 0.0
+        for _ in range(n):
+            y[-1] += 1e-12  # defeat hoisting out of the loop
+            if jacobian:
+                jac_c(y, p, u, c, out)
+            else:
+                rhs_c(y, p, u, c, out)
+            s += out[0]
+        return s
+
+    p = parameter_table(None, model)[0]
+    u = np.array([i.default for i in model.inputs])
+    y = np.array([max(s.initial, 0.1) for s in model.states])
+    res = {}
+    for name, jacobian in (("rhs_ns", False), ("jac_ns", True)):
+        loop(y, p, u, 10, jacobian)
+        best = np.inf
+        for _ in range(5):
+            t0 = time.process_time()
+            loop(y, p, u, calls, jacobian)
+            best = min(best, time.process_time() - t0)
+        res[name] = best / calls * 1e9
+    return res
+
+
+def madrs_error(model: Model, arm: dict, options: SolverOptions, n: int, seed: int) -> float:
+    """Largest |MADRS difference| at the visits of ``n`` patients against REFERENCE."""
+    proto = parse_protocol(arm)
+    tl = compile_protocol(proto, model, model.defaults())
+    visits = np.arange(0, proto.duration_h() + 1e-9, 168.0)
+    table = parameter_table(population(n, seed + 1), model)
+    k = [o.name for o in model.observables].index("madrs")
+    y0 = run_engine(model, table, tl, np.array([0.0]), REFERENCE)[0][:, 0]
+    ref = run_engine(model, table, tl, visits, REFERENCE, y0=y0)[2][..., k]
+    got = run_engine(model, table, tl, visits, options, y0=y0)[2][..., k]
+    return float(np.abs(got - ref).max())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--patients", type=int, default=10_000)
+    ap.add_argument("--patients", type=int, default=10_000, help="total, split over two arms")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--rtol", type=float, help="default: SolverOptions.for_trials()")
+    ap.add_argument("--atol", type=float, help="default: SolverOptions.for_trials()")
+    ap.add_argument("--check", type=int, default=16, metavar="N",
+                    help="patients per arm for the accuracy check (0: skip)")
+    ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = ap.parse_args()
+    preset = SolverOptions.for_trials()
+    options = SolverOptions(rtol=args.rtol or preset.rtol, atol=args.atol or preset.atol)
     model = default_model()
+    print("moodtwin trial benchmark (research tool, not medical advice)")
+    print(f"options: rtol={options.rtol:g} atol={options.atol:g}; "
+          f"{numba.get_num_threads()} threads")
     t0 = time.perf_counter()
     table = parameter_table(population(2, args.seed), model)
     tl = compile_protocol(parse_protocol(ARMS["vns"]), model, model.defaults())
-    run_engine(model, table, tl, np.array([0.0, 24.0]), SolverOptions())
+    run_engine(model, table, tl, np.array([0.0, 24.0]), options)
     warm = time.perf_counter() - t0
     print(f"compile/warm-up (numba cache load or JIT): {warm:.2f} s")
+    report: dict = {"patients": args.patients, "rtol": options.rtol, "atol": options.atol,
+                    "threads": numba.get_num_threads(), "warmup_s": warm, "arms": {}}
     n_arm = args.patients // 2
-    total = 0.0
+    wall = cpu = 0.0
     for arm, spec in ARMS.items():
         proto = parse_protocol(spec)
         tl = compile_protocol(proto, model, model.defaults())
         visits = np.arange(0, proto.duration_h() + 1e-9, 168.0)
         table = parameter_table(population(n_arm, args.seed), model)
-        t1 = time.perf_counter()
-        _, status, obs = run_engine(model, table, tl, visits, SolverOptions(rtol=1e-5, atol=1e-8))
-        dt = time.perf_counter() - t1
-        total += dt
-        print(f"arm {arm:16s} {n_arm} patients x 52 weeks: {dt:6.2f} s "
-              f"({n_arm / dt:,.0f} patient-years/s), failures: {(status != 0).sum()}")
+        stats = np.zeros((n_arm, len(STATS)), dtype=np.int64)
+        w0, c0 = time.perf_counter(), time.process_time()
+        _, status, _ = run_engine(model, table, tl, visits, options, stats=stats)
+        dw, dc = time.perf_counter() - w0, time.process_time() - c0
+        wall, cpu = wall + dw, cpu + dc
+        work = dict(zip(STATS, stats.sum(axis=0).tolist(), strict=True))
+        rec = {"wall_s": dw, "cpu_s": dc, "patient_years_per_s": n_arm / dw,
+               "failures": int((status != 0).sum()), **{k: v / n_arm for k, v in work.items()}}
+        if args.check:
+            rec["max_abs_madrs_error"] = madrs_error(model, spec, options, args.check, args.seed)
+        report["arms"][arm] = rec
+        acc = (f", max |dMADRS| {rec['max_abs_madrs_error']:.1e} (n={args.check})"
+               if args.check else "")
+        print(f"arm {arm:16s} {n_arm} patients x 52 weeks: {dw:6.2f} s wall, {dc:6.2f} s CPU "
+              f"({n_arm / dw:,.0f} patient-years/s), {work['steps'] / n_arm:,.0f} steps and "
+              f"{work['rhs_evaluations'] / n_arm:,.0f} rhs/patient, failures: "
+              f"{rec['failures']}{acc}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"whole trial ({2 * n_arm} patients): {total:.2f} s after warm-up; "
-          f"{2 * n_arm / total:,.0f} patient-years/s; peak RSS {peak:.0f} MiB")
+    print(f"whole trial ({2 * n_arm} patients): {wall:.2f} s wall after warm-up, {cpu:.2f} s CPU; "
+          f"{2 * n_arm / wall:,.0f} patient-years/s; peak RSS {peak:.0f} MiB")
+    limit = rhs_limit(model)
+    rhs_total = sum(r["rhs_evaluations"] * n_arm for r in report["arms"].values())
+    steps_total = sum(r["steps"] * n_arm for r in report["arms"].values())
+    floor = (rhs_total * limit["rhs_ns"] + steps_total * limit["jac_ns"]) * 1e-9
+    print(f"machine limit: bare compiled loop {limit['rhs_ns']:.0f} ns per rhs, "
+          f"{limit['jac_ns']:.0f} ns per Jacobian; the trial's {rhs_total:,.0f} rhs + "
+          f"{steps_total:,.0f} Jacobians need {floor:.2f} CPU-s of the {cpu:.2f} CPU-s used "
+          f"({100 * floor / cpu:.0f}%); kernel rate {rhs_total / cpu / 1e6:.2f} M rhs/CPU-s "
+          f"vs {1e3 / limit['rhs_ns']:.2f} M/s bare")
+    report.update(wall_s=wall, cpu_s=cpu, patient_years_per_s=2 * n_arm / wall,
+                  peak_rss_mib=peak, limit=limit, limit_fraction=floor / cpu)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(report, fh, indent=2)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from moodtwin.protocols import compile_protocol, parse_protocol
+from moodtwin.protocols import Timeline, compile_protocol, parse_protocol
 from moodtwin.simulate import SolverOptions, parameter_table, run_engine
 from moodtwin.solver._codegen import compiled
 
@@ -98,3 +98,129 @@ def test_kernel_matches_scipy_radau_through_events(model):
     scale = np.maximum(np.abs(ref).max(axis=0), 1e-3)
     err = np.abs(states[0] - ref) / scale
     assert err.max() < 1e-4
+
+
+# ---- the Rodas5P kernel on a small test model (generated through the same codegen) ----
+
+def _toy_model():
+    """Logistic growth ``x`` driving a stiff relaxation ``z`` (rate 40/h) plus an input."""
+    from moodtwin.model import Input, Mechanism, Parameter, State, build_model
+
+    par = dict(unit="1/h", low=0.0, high=100.0, source="test", description="rate")
+    return build_model("toy", [Mechanism(
+        name="toy", doc="test",
+        states=(State("x", "r*x*(1 - x)", "1", "logistic", initial=0.1),
+                State("z", "k*(x**2 + drive - z)", "1", "stiff follower", initial=0.0)),
+        parameters=(Parameter("r", 1.5, **par), Parameter("k", 40.0, **par)),
+        inputs=(Input("drive", "1", "additive input"),),
+    )])
+
+
+def _toy_reference(mod, p, u, y0, t):
+    def f(_, x):
+        dx = np.empty(2)
+        mod.rhs(x, p, u, dx)
+        return dx
+
+    def jac(_, x):
+        out = np.zeros((2, 2))
+        mod.jac(x, p, u, out)
+        return out
+
+    return solve_ivp(f, (0.0, t[-1]), y0, method="Radau", jac=jac, rtol=1e-13, atol=1e-15,
+                     t_eval=t).y.T
+
+
+def _fixed_steps(mod, p, u, y0, h, n_steps, theta):
+    """``n_steps`` Rodas steps of size ``h``; states at step ends and at ``theta`` inside."""
+    c = np.empty(mod.N_CONST)
+    mod.precompute(p, u, c)
+    y, fy, f, ynew, dense = y0.copy(), np.empty(2), np.empty(2), np.empty(2), np.empty(2)
+    ks = np.empty((mod._NS, 2))
+    jv, a = np.empty(len(mod.JAC_ROWS)), np.empty(mod.LU_SIZE)
+    w, piv, stats = np.empty((2, 2)), np.empty(2, dtype=np.int64), np.zeros(5, dtype=np.int64)
+    ends, inside = [], []
+    for _ in range(n_steps):
+        mod.rhs_c(y, p, u, c, fy)
+        assert mod._rodas_step(y, fy, h, p, u, c, ks, ynew, f, jv, a, w, piv, stats)
+        mod._dense_output(theta, y, ynew, ks, dense)
+        inside.append(dense.copy())
+        y[:] = ynew
+        ends.append(y.copy())
+    return np.array(ends), np.array(inside)
+
+
+def test_rodas5p_converges_with_order_five_and_is_l_stable():
+    mod = compiled(_toy_model())
+    u, y0, end = np.array([0.2]), np.array([0.1, 0.0]), 4.0
+    p = np.array([1.5, 2.0])  # non-stiff: the classical order shows
+    errs, dense_errs = [], []
+    for n_steps in (32, 64, 128):
+        h = end / n_steps
+        t = np.arange(1, n_steps + 1) * h
+        ref = _toy_reference(mod, p, u, y0, np.sort(np.concatenate([t, t - 0.5 * h])))
+        ends, inside = _fixed_steps(mod, p, u, y0, h, n_steps, 0.5)
+        errs.append(np.abs(ends[-1] - ref[-1]).max())
+        dense_errs.append(np.abs(inside - ref[0::2]).max())
+    order = np.log2(np.array(errs[:-1]) / np.array(errs[1:]))
+    dense_order = np.log2(np.array(dense_errs[:-1]) / np.array(dense_errs[1:]))
+    assert np.all(order > 4.6), order
+    assert np.all(dense_order > 3.5), dense_order
+    # very stiff follower (rate 1e6/h), step 0.5 h: z lands on its quasi-steady state
+    ends, _ = _fixed_steps(mod, np.array([1.5, 1e6]), u, y0, 0.5, 4, 0.5)
+    np.testing.assert_allclose(ends[:, 1], ends[:, 0] ** 2 + u[0], rtol=1e-3)
+
+
+def test_events_saves_are_left_limits_and_dense_outputs_are_accurate():
+    model = _toy_model()
+    mod = compiled(model)
+    p = np.array([[1.5, 40.0]])
+    t = np.array([0.0, 1.0, 2.5, 4.0])
+    u = np.array([[0.0], [0.5], [0.0]])
+    jump = np.array([[0.0, 0.0], [0.3, 0.0], [0.0, -0.2]])
+    tl = Timeline(t=t, u=u, jump=jump, baseline_inputs=np.zeros(1), dose_times=np.array([1.0]))
+    save = np.array([0.0, 0.37, 1.0, 1.01, 2.5, 3.3, 4.0])
+    y0 = np.array([[0.1, 0.0]])
+    ref = np.empty((len(save), 2))
+    y = y0[0].copy()
+    for k in range(3):
+        ref[save == t[k]] = y  # saved before the jump at the same time
+        y = y + jump[k]
+        inside = (save > t[k]) & (save < t[k + 1])
+        rel = np.concatenate([[0.0], save[inside] - t[k], [t[k + 1] - t[k]]])
+        sol = _toy_reference(mod, p[0], u[k], y, rel)
+        ref[inside] = sol[1:-1]
+        y = sol[-1]
+    ref[save == t[-1]] = y
+    for first_step in (0.0, 0.01):  # automatic and fixed first step after events
+        states, status, _ = run_engine(
+            model, p, tl, save, SolverOptions(rtol=1e-8, atol=1e-10, first_step_h=first_step),
+            y0=y0)
+        assert status[0] == 0
+        np.testing.assert_allclose(states[0], ref, rtol=1e-6, atol=1e-8)
+
+
+def test_sparse_lu_matches_dense_solve_and_falls_back_to_pivoting(model):
+    mod = compiled(model)
+    rng = np.random.default_rng(3)
+    n, nj = len(model.states), len(mod.JAC_ROWS)
+    a, w = np.empty(mod.LU_SIZE), np.empty((n, n))
+    piv = np.empty(n, dtype=np.int64)
+    diag = {int(mod.JAC_ROWS[k]): k for k in np.nonzero(mod.JAC_ROWS == mod.JAC_COLS)[0]}
+    modes = set()
+    for hg in (1e-3, 1.0, 1e3):
+        for s in [None, *diag]:
+            jv = rng.normal(size=nj)
+            if s is not None:  # zero diagonal of I - hg*J at state s: pivoting may be needed
+                jv[diag[s]] = 1.0 / hg
+            m = np.eye(n)
+            m[mod.JAC_ROWS, mod.JAC_COLS] -= hg * jv
+            if np.linalg.cond(m) > 1e10:
+                continue
+            b = rng.normal(size=n)
+            mode = mod.factor(jv, hg, a, w, piv)
+            x = b.copy()
+            mod.solve(mode, a, w, piv, x)
+            np.testing.assert_allclose(m @ x, b, rtol=1e-9, atol=1e-9 * np.abs(b).max())
+            modes.add(mode)
+    assert modes == {1, 2}

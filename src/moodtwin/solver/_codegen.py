@@ -19,6 +19,8 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from moodtwin.model import Model
+from moodtwin.solver._hoist import Hoister
+from moodtwin.solver._sparse import lu_source
 
 _LOADED: dict[str, ModuleType] = {}
 
@@ -41,8 +43,8 @@ def cache_dir() -> Path:
     return path
 
 
-def _unpack(model: Model) -> list[str]:
-    lines = [f"    {s.name} = y[{i}]" for i, s in enumerate(model.states)]
+def _unpack(model: Model, states: bool = True) -> list[str]:
+    lines = [f"    {s.name} = y[{i}]" for i, s in enumerate(model.states)] if states else []
     lines += [f"    {p.name} = p[{i}]" for i, p in enumerate(model.parameters)]
     lines += [f"    {u.name} = u[{i}]" for i, u in enumerate(model.inputs)]
     return lines
@@ -53,10 +55,30 @@ def _cse_lines(exprs: list[sp.Expr], printer: _Printer) -> tuple[list[str], list
     return [f"    {s} = {printer.doprint(e)}" for s, e in temps], reduced
 
 
+def _njit(name: str, args: str, doc: str, body: list[str]) -> list[str]:
+    return ["", "", '@njit(cache=True, error_model="numpy")', f"def {name}({args}):",
+            f'    """{doc}"""', *body]
+
+
 def generate_source(model: Model) -> str:
-    """Python/numba source of ``rhs``, ``jac`` and ``observables`` for ``model``."""
+    """numba source of the model functions the kernel and tests use.
+
+    ``precompute`` (state-free subexpressions, once per event segment), ``rhs_c``,
+    ``jac_values_c`` (non-zero Jacobian entries), the sparse ``lu_factor``/``lu_solve``,
+    ``observables``, and the convenience forms ``rhs(y, p, u, dy)`` and ``jac(y, p, u, J)``.
+    """
     pr = _Printer({"fully_qualified_modules": True})
     unpack = _unpack(model)
+    keys = sorted(model.jacobian)
+    hoist = Hoister({model.symbols[s.name] for s in model.states})
+    rates = hoist.split(model.expanded_rates)
+    jacs = hoist.split([model.jacobian[k] for k in keys])
+    consts = hoist.definitions()
+    n_c, n_j = max(1, len(consts)), len(keys)
+    ctemps, creduced = _cse_lines([e for _, e in consts], pr)
+    cunpack = [f"    {s} = c[{i}]" for i, (s, _) in enumerate(consts)]
+    rtemps, rreduced = _cse_lines(rates, pr)
+    jtemps, jreduced = _cse_lines(jacs, pr)
     out = [
         f'"""Generated from model {model.name!r} ({model.fingerprint}); do not edit."""',
         "import math",
@@ -64,26 +86,32 @@ def generate_source(model: Model) -> str:
         "from numba import njit",
         "",
         f"N_STATES = {len(model.states)}",
-        "",
-        '@njit(cache=True, error_model="numpy")',
-        "def rhs(y, p, u, dy):",
-        *unpack,
+        f"N_CONST = {n_c}",
+        f"JAC_ROWS = np.array({[i for i, _ in keys]}, dtype=np.int64)",
+        f"JAC_COLS = np.array({[j for _, j in keys]}, dtype=np.int64)",
     ]
-    for d in model.derived:
-        out.append(f"    {d.name} = {pr.doprint(model.derived_exprs[d.name])}")
-    for i, s in enumerate(model.states):
-        out.append(f"    dy[{i}] = {pr.doprint(model.rate_exprs[s.name])}")
-    out += ["", '@njit(cache=True, error_model="numpy")', "def jac(y, p, u, J):", *unpack]
-    out.append("    J[:, :] = 0.0")
-    keys = sorted(model.jacobian)
-    temps, reduced = _cse_lines([model.jacobian[k] for k in keys], pr)
-    out += temps
-    out += [f"    J[{i}, {j}] = {pr.doprint(e)}" for (i, j), e in zip(keys, reduced, strict=True)]
-    out += ["", '@njit(cache=True, error_model="numpy")', "def observables(y, p, u, out):", *unpack]
-    for d in model.derived:
-        out.append(f"    {d.name} = {pr.doprint(model.derived_exprs[d.name])}")
-    for k, d in enumerate(model.observables):
-        out.append(f"    out[{k}] = {d.name}")
+    out += _njit("precompute", "p, u, c", "State-free subexpressions ``c`` (N_CONST,).",
+                 [*_unpack(model, states=False), *ctemps, *(f"    c[{i}] = {pr.doprint(e)}"
+                                      for i, e in enumerate(creduced))])
+    out += _njit("rhs_c", "y, p, u, c, dy", "Right-hand side ``dy`` given ``precompute``'s c.",
+                 [*unpack, *cunpack, *rtemps,
+                  *(f"    dy[{i}] = {pr.doprint(e)}" for i, e in enumerate(rreduced))])
+    out += _njit("jac_values_c", "y, p, u, c, J",
+                 "Jacobian entries ``J[k]`` = d dy[JAC_ROWS[k]] / d y[JAC_COLS[k]].",
+                 [*unpack, *cunpack, *jtemps,
+                  *(f"    J[{k}] = {pr.doprint(e)}" for k, e in enumerate(jreduced))])
+    pre = [f"    c = np.empty({n_c})", "    precompute(p, u, c)"]
+    out += _njit("rhs", "y, p, u, dy", "Right-hand side ``dy`` (states,).",
+                 [*pre, "    rhs_c(y, p, u, c, dy)"])
+    out += _njit("jac", "y, p, u, J", "Dense Jacobian ``J`` (states, states).",
+                 [*pre, f"    jv = np.empty({n_j})", "    jac_values_c(y, p, u, c, jv)",
+                  "    J[:, :] = 0.0",
+                  f"    for k in range({n_j}):", "        J[JAC_ROWS[k], JAC_COLS[k]] = jv[k]"])
+    out += ["", ""] + lu_source(len(model.states), keys)
+    obs = [f"    {d.name} = {pr.doprint(model.derived_exprs[d.name])}" for d in model.derived]
+    obs += [f"    out[{k}] = {d.name}" for k, d in enumerate(model.observables)]
+    out += _njit("observables", "y, p, u, out", "Observables ``out`` (observables,).",
+                 [*unpack, *obs])
     out.append("")
     return "\n".join(out)
 

@@ -1,10 +1,19 @@
-"""Numba kernel: adaptive Rosenbrock 2(3) integration between known event times.
+"""Numba kernel: adaptive Rodas5P integration between known event times.
 
 This source is compiled *inside* each generated model module (see ``_codegen``), where
-``rhs``, ``jac`` and ``observables`` are defined, so numba can cache the whole kernel
-on disk. The method is Shampine & Reichelt's modified Rosenbrock formula of order 2 with
-an order-3 error estimate (the scheme of MATLAB ``ode23s`` and Julia ``Rosenbrock23``),
-L-stable, one LU factorisation per step, with the exact (symbolic) Jacobian.
+``precompute``, ``rhs_c``, ``jac_values_c``, ``lu_factor``, ``lu_solve``,
+``JAC_ROWS``/``JAC_COLS`` and ``observables`` are defined, so numba caches the whole
+kernel on disk.
+
+Method: Rodas5P (Steinebach 2023), an L-stable, stiffly accurate Rosenbrock method of
+order 5 with an embedded order-4 error estimate and a continuous (dense) output of order 4,
+with the exact symbolic Jacobian. Coefficients as in OrdinaryDiffEq.jl
+(``Rodas5PTableau``). One factorisation of ``I - h*gamma*J`` per step, done by the
+generated straight-line sparse LU; if its no-pivoting check fails, dense LU with partial
+pivoting is used for that step. Step size: Gustafsson's predictive controller as in
+Hairer & Wanner's RODAS, restarted at every event (input change or state jump) from
+Hairer & Wanner's initial step estimate. Outputs between events come from the dense
+output, so save times do not shorten steps; steps stop only at event times.
 
 Status codes per patient: 0 success, 1 maximum number of steps reached,
 2 step size underflow / non-finite values, 3 singular iteration matrix.
@@ -17,45 +26,99 @@ import numpy as np
 from numba import njit, prange
 
 # Provided by the generated module into which this source is pasted.
-rhs: Callable[..., None]
-jac: Callable[..., None]
+precompute: Callable[..., None]
+rhs_c: Callable[..., None]
+jac_values_c: Callable[..., None]
+lu_factor: Callable[..., bool]
+lu_solve: Callable[..., None]
 observables: Callable[..., None]
+JAC_ROWS: np.ndarray
+JAC_COLS: np.ndarray
+LU_SIZE: int
+N_CONST: int
 
-_D = 1.0 / (2.0 + math.sqrt(2.0))
-_E32 = 6.0 + math.sqrt(2.0)
+_GAMMA = 0.21193756319429014
+_A = np.array([
+    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [2.849394379747939, 0.45842242204463923, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [-6.954028509809101, 2.489845061869568, -10.358996098473584, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [2.8029986275628964, 0.5072464736228206, -0.3988312541770524, -0.04721187230404641,
+     0.0, 0.0, 0.0, 0.0],
+    [-7.502846399306121, 2.561846144803919, -11.627539656261098, -0.18268767659942256,
+     0.030198172008377946, 0.0, 0.0, 0.0],
+    [-7.502846399306121, 2.561846144803919, -11.627539656261098, -0.18268767659942256,
+     0.030198172008377946, 1.0, 0.0, 0.0],
+    [-7.502846399306121, 2.561846144803919, -11.627539656261098, -0.18268767659942256,
+     0.030198172008377946, 1.0, 1.0, 0.0],
+])
+_C = np.array([
+    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [-14.155112264123755, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [-17.97296035885952, -2.859693295451294, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [147.12150275711716, -1.41221402718213, 71.68940251302358, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [165.43517024871676, -0.4592823456491126, 42.90938336958603, -5.961986721573306,
+     0.0, 0.0, 0.0, 0.0],
+    [24.854864614690072, -3.0009227002832186, 47.4931110020768, 5.5814197821558125,
+     -0.6610691825249471, 0.0, 0.0, 0.0],
+    [30.91273214028599, -3.1208243349937974, 77.79954646070892, 34.28646028294783,
+     -19.097331116725623, -28.087943162872662, 0.0, 0.0],
+    [37.80277123390563, -3.2571969029072276, 112.26918849496327, 66.9347231244047,
+     -40.06618937091002, -54.66780262877968, -9.48861652309627, 0.0],
+])
+_H = np.array([
+    [25.948786856663858, -2.5579724845846235, 10.433815404888879, -2.3679251022685204,
+     0.524948541321073, 1.1241088310450404, 0.4272876194431874, -0.17202221070155493],
+    [-9.91568850695171, -0.9689944594115154, 3.0438037242978453, -24.495224566215796,
+     20.176138334709044, 15.98066361424651, -6.789040303419874, -6.710236069923372],
+    [11.419903575922262, 2.8879645146136994, 72.92137995996029, 80.12511834622643,
+     -52.072871366152654, -59.78993625266729, -0.15582684282751913, 4.883087185713722],
+])
+_ERR_EXP = 0.2
+_NS = _A.shape[0]
+_SAFE = 0.9
+_FAC_UP = 6.0  # largest step growth per step
+_FAC_DOWN = 0.2  # largest step reduction per step
 
 
 @njit(cache=True, error_model="numpy")
-def _lu_factor(a, piv, n):
+def _dense_factor(jv, hg, w, piv):
+    """Dense LU with partial pivoting of ``I - hg*J`` into ``w``; False if singular."""
+    n = w.shape[0]
+    w[:, :] = 0.0
+    for k in range(JAC_ROWS.shape[0]):
+        w[JAC_ROWS[k], JAC_COLS[k]] = -hg * jv[k]
+    for i in range(n):
+        w[i, i] += 1.0
     for k in range(n):
         m = k
-        vmax = abs(a[k, k])
+        vmax = abs(w[k, k])
         for i in range(k + 1, n):
-            v = abs(a[i, k])
-            if v > vmax:
-                vmax = v
+            if abs(w[i, k]) > vmax:
+                vmax = abs(w[i, k])
                 m = i
         piv[k] = m
-        if vmax == 0.0:
+        if not vmax > 0.0:
             return False
         if m != k:
             for j in range(n):
-                tmp = a[k, j]
-                a[k, j] = a[m, j]
-                a[m, j] = tmp
-        inv = 1.0 / a[k, k]
+                tmp = w[k, j]
+                w[k, j] = w[m, j]
+                w[m, j] = tmp
+        inv = 1.0 / w[k, k]
         for i in range(k + 1, n):
-            f = a[i, k]
+            f = w[i, k]
             if f != 0.0:
                 f *= inv
-                a[i, k] = f
+                w[i, k] = f
                 for j in range(k + 1, n):
-                    a[i, j] -= f * a[k, j]
+                    w[i, j] -= f * w[k, j]
     return True
 
 
 @njit(cache=True, error_model="numpy")
-def _lu_solve(a, piv, b, n):
+def _dense_solve(w, piv, b):
+    n = b.shape[0]
     for k in range(n):
         m = piv[k]
         if m != k:
@@ -65,83 +128,114 @@ def _lu_solve(a, piv, b, n):
     for i in range(n):
         s = b[i]
         for j in range(i):
-            s -= a[i, j] * b[j]
+            s -= w[i, j] * b[j]
         b[i] = s
     for i in range(n - 1, -1, -1):
         s = b[i]
         for j in range(i + 1, n):
-            s -= a[i, j] * b[j]
-        b[i] = s / a[i, i]
+            s -= w[i, j] * b[j]
+        b[i] = s / w[i, i]
 
 
 @njit(cache=True, error_model="numpy")
-def _integrate_to(y, t0, t1, h, p, u, rtol, atol, max_steps, stats, wk, w, piv, jm):
-    """Advance ``y`` in place from ``t0`` to ``t1``; returns (status, next step size)."""
+def factor(jv, hg, a, w, piv):
+    """Factorise ``I - hg*J``: 1 sparse (in ``a``), 2 dense fallback (in ``w``), 0 singular."""
+    if lu_factor(jv, hg, a):
+        return 1
+    return 2 if _dense_factor(jv, hg, w, piv) else 0
+
+
+@njit(cache=True, error_model="numpy")
+def solve(mode, a, w, piv, b):
+    """Overwrite ``b`` with ``(I - hg*J)^-1 b`` using the factors from :func:`factor`."""
+    if mode == 1:
+        lu_solve(a, b)
+    else:
+        _dense_solve(w, piv, b)
+
+
+@njit(cache=True, error_model="numpy")
+def _error_norm(err, y, ynew, rtol, atol):
+    s = 0.0
+    for i in range(y.shape[0]):
+        sc = atol[i] + rtol * max(abs(y[i]), abs(ynew[i]))
+        s += (err[i] / sc) ** 2
+    return math.sqrt(s / y.shape[0])
+
+
+@njit(cache=True, error_model="numpy")
+def _initial_step(y, fy, p, u, c, rtol, atol, h_max, y1, f1):
+    """Starting step (h) after an event: Hairer & Wanner's estimate from rhs(y) = ``fy`` and
+    one explicit Euler trial step (``y1``, ``f1`` are scratch)."""
     n = y.shape[0]
-    f0 = wk[0]
-    f1 = wk[1]
-    k1 = wk[2]
-    k2 = wk[3]
-    k3 = wk[4]
-    ytmp = wk[5]
-    ynew = wk[6]
-    rhs(y, p, u, f0)
-    t = t0
-    while t < t1:
-        if stats[0] >= max_steps:
-            return 1, h
-        if t + h >= t1 - 1e-12 * max(1.0, abs(t1)):
-            h = t1 - t
-        elif t + 1.5 * h > t1:
-            h = 0.5 * (t1 - t)
-        jac(y, p, u, jm)
-        hd = h * _D
+    dny = 0.0
+    dnf = 0.0
+    for i in range(n):
+        sk = atol[i] + rtol * abs(y[i])
+        dny += (y[i] / sk) ** 2
+        dnf += (fy[i] / sk) ** 2
+    h = 1e-6 if dnf <= 1e-10 or dny <= 1e-10 else 0.01 * math.sqrt(dny / dnf)
+    h = min(h, h_max)
+    for i in range(n):
+        y1[i] = y[i] + h * fy[i]
+    rhs_c(y1, p, u, c, f1)
+    der2 = 0.0
+    for i in range(n):
+        der2 += ((f1[i] - fy[i]) / (atol[i] + rtol * abs(y[i]))) ** 2
+    der12 = max(math.sqrt(der2 / n) / h, math.sqrt(dnf / n))
+    h1 = max(1e-6, h * 1e-3) if der12 <= 1e-15 else (0.01 / der12) ** _ERR_EXP
+    return min(100.0 * h, h1, h_max)
+
+
+@njit(cache=True, error_model="numpy")
+def _rodas_step(y, fy, h, p, u, c, ks, ynew, f, jv, a, w, piv, stats):
+    """One Rodas step from ``y`` (with ``fy`` = rhs(y)) of size ``h``: stages in ``ks``,
+    result in ``ynew``; ``f`` is scratch. Returns False if the iteration matrix is singular.
+    """
+    n = y.shape[0]
+    hg = h * _GAMMA
+    jac_values_c(y, p, u, c, jv)
+    mode = factor(jv, hg, a, w, piv)
+    stats[2] += 1
+    if mode == 0:
+        return False
+    if mode == 2:
+        stats[4] += 1
+    for i in range(n):
+        ks[0, i] = hg * fy[i]
+    solve(mode, a, w, piv, ks[0])
+    for s in range(1, _NS):
         for i in range(n):
-            for j in range(n):
-                w[i, j] = -hd * jm[i, j]
-            w[i, i] += 1.0
-        stats[2] += 1
-        if not _lu_factor(w, piv, n):
-            return 3, h
+            acc = y[i]
+            for j in range(s):
+                acc += _A[s, j] * ks[j, i]
+            ynew[i] = acc
+        rhs_c(ynew, p, u, c, f)
+        stats[3] += 1
         for i in range(n):
-            k1[i] = f0[i]
-        _lu_solve(w, piv, k1, n)
-        for i in range(n):
-            ytmp[i] = y[i] + 0.5 * h * k1[i]
-        rhs(ytmp, p, u, f1)
-        for i in range(n):
-            k2[i] = f1[i] - k1[i]
-        _lu_solve(w, piv, k2, n)
-        for i in range(n):
-            k2[i] += k1[i]
-            ynew[i] = y[i] + h * k2[i]
-        rhs(ynew, p, u, ytmp)  # ytmp now holds F2
-        for i in range(n):
-            k3[i] = ytmp[i] - _E32 * (k2[i] - f1[i]) - 2.0 * (k1[i] - f0[i])
-        _lu_solve(w, piv, k3, n)
-        err = 0.0
-        for i in range(n):
-            e = h / 6.0 * (k1[i] - 2.0 * k2[i] + k3[i])
-            sc = atol[i] + rtol * max(abs(y[i]), abs(ynew[i]))
-            err += (e / sc) ** 2
-        err = math.sqrt(err / n)
-        stats[0] += 1
-        if err <= 1.0 and math.isfinite(err):
-            t += h
-            for i in range(n):
-                y[i] = ynew[i]
-                f0[i] = ytmp[i]
-            fac = 5.0 if err == 0.0 else min(5.0, max(0.2, 0.9 * err ** (-1.0 / 3.0)))
-            h *= fac
-        else:
-            stats[1] += 1
-            if math.isfinite(err):
-                h *= max(0.2, 0.9 * err ** (-1.0 / 3.0))
-            else:
-                h *= 0.25
-        if h < 1e-10 * max(1.0, abs(t)):
-            return 2, h
-    return 0, h
+            acc = f[i]
+            for j in range(s):
+                acc += (_C[s, j] / h) * ks[j, i]
+            ks[s, i] = hg * acc
+        solve(mode, a, w, piv, ks[s])
+    for i in range(n):
+        ynew[i] += ks[_NS - 1, i]
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def _dense_output(theta, y, ynew, ks, out):
+    """Continuous output at ``t + theta*h`` of the step ``y`` -> ``ynew``."""
+    t1 = 1.0 - theta
+    for i in range(y.shape[0]):
+        k1 = 0.0
+        k2 = 0.0
+        k3 = 0.0
+        for s in range(_NS):
+            k1 += _H[0, s] * ks[s, i]
+            k2 += _H[1, s] * ks[s, i]
+            k3 += _H[2, s] * ks[s, i]
+        out[i] = t1 * y[i] + theta * (ynew[i] + t1 * (k1 + theta * (k2 + theta * k3)))
 
 
 @njit(cache=True, error_model="numpy")
@@ -150,62 +244,108 @@ def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, ma
 
     ``bp_t`` (K+1,) are segment boundaries; segment k has inputs ``bp_u[k]`` and starts
     with the state jump ``bp_jump[k]``. Saved states are left limits (before a jump at the
-    same time). ``y`` is advanced in place; returns the status code.
+    same time). Each segment starts with step ``h0`` (h) or, if ``h0`` <= 0, with an
+    automatic estimate. ``y`` is advanced in place; returns the status code; ``stats``
+    (5,) accumulates the counters named in ``moodtwin.solver.STATS``.
     """
     n = y.shape[0]
     nsave = save_t.shape[0]
-    wk = np.empty((7, n))
+    ks = np.empty((_NS, n))
+    ynew = np.empty(n)
+    f = np.empty(n)
+    fy = np.empty(n)
+    jv = np.empty(JAC_ROWS.shape[0])
+    a = np.empty(LU_SIZE)
     w = np.empty((n, n))
-    jm = np.empty((n, n))
     piv = np.empty(n, dtype=np.int64)
-    h = h0
+    c = np.empty(N_CONST)
     j = 0
-    status = 0
-    nseg = bp_t.shape[0] - 1
-    for k in range(nseg):
+    for k in range(bp_t.shape[0] - 1):
         t = bp_t[k]
         t_end = bp_t[k + 1]
         while j < nsave and save_t[j] <= t:
             out[j, :] = y
             j += 1
-        jumped = False
         for i in range(n):
-            if bp_jump[k, i] != 0.0:
-                y[i] += bp_jump[k, i]
-                jumped = True
-        if jumped:
-            h = min(h, h0)
+            y[i] += bp_jump[k, i]
         u = bp_u[k]
+        precompute(p, u, c)
+        rhs_c(y, p, u, c, fy)
+        stats[3] += 1
+        if h0 > 0.0:
+            h = h0
+        else:
+            h = _initial_step(y, fy, p, u, c, rtol, atol, t_end - t, ynew, f)
+            stats[3] += 1
+        first = True
+        h_acc = h
+        err_acc = 1.0
+        rejected = False
         while t < t_end:
-            target = t_end
-            if j < nsave and save_t[j] < t_end:
-                target = save_t[j]
-            if target > t:
-                status, h = _integrate_to(
-                    y, t, target, h, p, u, rtol, atol, max_steps, stats, wk, w, piv, jm
-                )
-                if status != 0:
-                    for jj in range(j, nsave):
-                        out[jj, :] = np.nan
-                    return status
-            t = target
-            while j < nsave and save_t[j] <= t and save_t[j] < t_end:
-                out[j, :] = y
-                j += 1
+            if stats[0] >= max_steps:
+                out[j:, :] = np.nan
+                return 1
+            hs = h
+            if t + h >= t_end - 1e-12 * max(1.0, abs(t_end)):
+                hs = t_end - t
+            elif t + 1.5 * h > t_end:
+                hs = 0.5 * (t_end - t)
+            stats[0] += 1
+            if not _rodas_step(y, fy, hs, p, u, c, ks, ynew, f, jv, a, w, piv, stats):
+                out[j:, :] = np.nan
+                return 3
+            err = _error_norm(ks[_NS - 1], y, ynew, rtol, atol)
+            if not math.isfinite(err):
+                stats[1] += 1
+                h = 0.25 * hs
+                rejected = True
+            else:
+                q = min(1.0 / _FAC_DOWN, max(1.0 / _FAC_UP, err ** _ERR_EXP / _SAFE))
+                if err <= 1.0:
+                    if not first:
+                        qg = h_acc / hs * (err * err / err_acc) ** _ERR_EXP / _SAFE
+                        q = max(q, min(1.0 / _FAC_DOWN, max(1.0 / _FAC_UP, qg)))
+                    first = False
+                    h_acc = hs
+                    err_acc = max(1e-2, err)
+                    h_new = hs / q
+                    if rejected:
+                        h_new = min(h_new, hs)
+                    if hs < h:  # shortened to land on t_end: keep the proposed size
+                        h_new = max(h_new, h)
+                    rejected = False
+                    t_new = t + hs
+                    while j < nsave and save_t[j] <= t_new and save_t[j] < t_end:
+                        _dense_output((save_t[j] - t) / hs, y, ynew, ks, out[j])
+                        j += 1
+                    t = t_new
+                    for i in range(n):
+                        y[i] = ynew[i]
+                    if t < t_end:
+                        rhs_c(y, p, u, c, fy)
+                        stats[3] += 1
+                    h = h_new
+                else:
+                    stats[1] += 1
+                    h = hs / q
+                    rejected = True
+            if h < 1e-10 * max(1.0, abs(t)):
+                out[j:, :] = np.nan
+                return 2
     while j < nsave:
         out[j, :] = y
         j += 1
-    return status
+    return 0
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def integrate_population(
     y0, params, bp_t, bp_u, bp_jump, save_t, out, status, stats, rtol, atol, h0, max_steps
 ):
-    """Integrate every patient (rows of ``y0``/``params``) in parallel, one per thread.
+    """Integrate every patient (rows of ``y0``/``params``) in parallel (prange over patients).
 
     ``out`` (patients, saves, states) and ``status`` (patients,) are filled in place;
-    ``stats`` (patients, 3) counts accepted+rejected steps, rejections and factorisations.
+    ``stats`` (patients, 5) accumulates the counters named in ``moodtwin.solver.STATS``.
     """
     for i in prange(y0.shape[0]):
         y = y0[i].copy()

@@ -1,0 +1,66 @@
+"""``moodtwin bench``: moodtwin's batched engine vs SciPy and libRoadRunner."""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from moodtwin.cli._app import DISCLAIMER, app, errors_as_one_line, say
+from moodtwin.errors import ValidationError
+
+
+@app.command(help="Time the same populations (default 1, 100 and 10,000 patients; 52 weeks; "
+                  "weekly events) with moodtwin's batched engine, SciPy solve_ivp and "
+                  "libRoadRunner on the SBML export, in this process. Prints patient-years "
+                  "per second, moodtwin's speed-up over each peer, warm-up time, peak memory, "
+                  "the largest deviation between engines and how far moodtwin is from the "
+                  "machine's limit. Peers integrate at most --peer-patients patients one by "
+                  "one and are extrapolated linearly (column 'measured').")
+@errors_as_one_line
+def bench(
+    sizes: Annotated[str, typer.Option(
+        help="Population sizes, comma-separated.")] = "1,100,10000",
+    peer_patients: Annotated[int, typer.Option(
+        help="Patients the SciPy and libRoadRunner peers integrate per population.",
+        min=1)] = 20,
+    protocol: Annotated[Path | None, typer.Option(
+        "--protocol", help="Protocol file (YAML). Default: implanted VNS titrated every two "
+                           "weeks with weekly visits, 52 weeks.", dir_okay=False,
+        show_default=False)] = None,
+    rtol: Annotated[float, typer.Option(help="Relative tolerance of every engine.")] = 1e-6,
+    scipy_method: Annotated[str, typer.Option(
+        help="solve_ivp method: LSODA or BDF.")] = "LSODA",
+    seed: Annotated[int, typer.Option(help="Seed of the population.")] = 1,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="Also write the rows (engine, patients, patient_years_per_s, ...) as "
+                       "a JSON list to this file.", dir_okay=False, show_default=False)] = None,
+) -> None:
+    from moodtwin.benchmark import rows_json, run_benchmark, table_text
+    from moodtwin.protocols import load_protocol
+
+    try:
+        size_list = tuple(int(x) for x in sizes.split(","))
+    except ValueError:
+        raise ValidationError(f"--sizes {sizes!r}: expected comma-separated whole numbers, "
+                              "e.g. 1,100,10000.") from None
+    if not size_list or min(size_list) < 1:
+        raise ValidationError(f"--sizes {sizes!r}: sizes must be at least 1.")
+    if scipy_method not in ("LSODA", "BDF"):
+        raise ValidationError(f"--scipy-method {scipy_method!r}: use LSODA or BDF.")
+    spec = load_protocol(protocol) if protocol is not None else None
+    typer.echo(DISCLAIMER)
+    rows, limit = run_benchmark(size_list, peer_patients, spec, seed, rtol, scipy_method,
+                                progress=say)
+    typer.echo(table_text(rows, limit))
+    if json_out is not None:
+        meta = {"protocol": str(protocol or "default (VNS titration, weekly visits)"),
+                "rtol": rtol, "scipy_method": scipy_method, "seed": seed,
+                "machine": platform.node(), "processor": platform.processor() or
+                platform.machine()}
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(rows_json(rows, limit, meta), indent=1))
+        typer.echo(f"JSON rows written to {json_out.resolve()}")

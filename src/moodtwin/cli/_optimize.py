@@ -1,0 +1,176 @@
+"""Command ``moodtwin optimize``: search a therapy's settings for a twin or a population."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from moodtwin.cli._app import DISCLAIMER, app, errors_as_one_line, say
+from moodtwin.errors import ValidationError
+
+
+def _therapy(base: Any, given: str | None, space: Any) -> str:
+    from moodtwin.optimize import SETTINGS
+
+    if space is not None:
+        if given is not None and given != space.therapy:
+            raise ValidationError(f"--therapy {given!r} differs from the space file's therapy "
+                                  f"{space.therapy!r}.")
+        return str(space.therapy)
+    if given is not None:
+        return given
+    found = sorted({th.type for th in base.therapies if th.type in SETTINGS})
+    if len(found) != 1:
+        what = f"has {', '.join(found)}" if found else "has none"
+        raise ValidationError(f"Give --therapy (one of {', '.join(SETTINGS)}); the base protocol "
+                              f"{what} of them.")
+    return found[0]
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def _lines(info: dict[str, Any]) -> list[str]:
+    label = info["outcome"]["label"]
+    best, std, imp = info["best"], info["standard"], info["improvement"]
+    out = [f"Outcome: {label}; {info['draws']['n']} draws ({info['draws']['source']})."]
+    if info["constraints"]:
+        out.append(f"Constraints: {', '.join(info['constraints'])}.")
+    if not best["feasible"]:
+        out.append("WARNING: no trial met the constraints; the least-violating settings are "
+                   "shown. Loosen a constraint or change the space.")
+    out.append("Best settings (trial {}):".format(best["trial"]))
+    for k, s in best["settings"].items():
+        ref = std["settings"][k]["value"]
+        note = "" if abs(s["value"] - ref) < 1e-9 else f"   (standard {_fmt(ref)})"
+        unit = "" if s["unit"] == "1" else f" {s['unit']}"
+        out.append(f"  {k:<17}{_fmt(s['value'])}{unit}{note}")
+    for name, arm in (("best", best), ("standard", std)):
+        lo, hi = arm["ci95"]
+        side = "".join(f"; {k} {v:.3g}" for k, v in arm["side_effects"].items())
+        fail = f"; {arm['failed_draws']} failed draws excluded" if arm["failed_draws"] else ""
+        fail += "" if arm["constraints_met"] else "; VIOLATES the constraints"
+        out.append(f"{name.capitalize():<9} {arm['outcome']:.3f} (95 % CI {lo:.3f}-{hi:.3f}); "
+                   f"MADRS at horizon median {arm['madrs_at_horizon']['median']:.1f} "
+                   f"(5-95 %: {arm['madrs_at_horizon']['p5']:.1f}-"
+                   f"{arm['madrs_at_horizon']['p95']:.1f}){side}{fail}")
+    lo, hi = imp["ci95"]
+    out.append(f"Improvement over standard: {imp['mean']:+.3f} (95 % CI {lo:+.3f} to {hi:+.3f}, "
+               f"paired over {imp['paired_draws']} draws; optimistic: selected on these draws).")
+    held = info["holdout"]
+    if held is not None:
+        lo, hi = held["improvement"]["ci95"]
+        out.append(f"Check on {held['n']} held-out draws: best {held['best']['outcome']:.3f}, "
+                   f"standard {held['standard']['outcome']:.3f}, improvement "
+                   f"{held['improvement']['mean']:+.3f} (95 % CI {lo:+.3f} to {hi:+.3f}).")
+    return out
+
+
+@app.command(help="Search the settings of one therapy (implanted VNS, taVNS, IV ketamine, "
+                  "esketamine, glabellar botulinum toxin) that maximize an outcome for a "
+                  "person's twin (--twin: posterior draws) or a virtual population, subject to "
+                  "device limits and side-effect constraints (Optuna TPE). Writes best.json, "
+                  "trials.csv, the best protocol (YAML), optimize.png and optimize.html.")
+@errors_as_one_line
+def optimize(
+    protocol: Annotated[Path, typer.Argument(
+        help="Base protocol (YAML): timing, background and other therapies; the tuned "
+             "therapy's settings are replaced (it is added if absent).", dir_okay=False,
+        show_default=False)],
+    therapy: Annotated[str | None, typer.Option(
+        "--therapy", "-t", help="Therapy to tune: vns, tavns, ketamine_iv, esketamine_nasal or "
+                                "botulinum_glabellar. Default: the base protocol's one tunable "
+                                "therapy.", show_default=False)] = None,
+    space: Annotated[Path | None, typer.Option(
+        "--space", "-s", help="Search-space YAML (see examples/optimize/); default: the "
+                              "therapy's usual settings over their default ranges.",
+        dir_okay=False, show_default=False)] = None,
+    twin: Annotated[Path | None, typer.Option(
+        "--twin", help="A person's posterior draws: CSV/NPZ/Parquet with one column per "
+                       "parameter, or a folder with posterior_draws.csv (from 'moodtwin "
+                       "fit') or posterior.csv. Without it, a virtual "
+                       "population around the defaults is used.", show_default=False)] = None,
+    draws: Annotated[int, typer.Option(
+        "--draws", "-n", help="Draws simulated per trial: posterior draws subsampled from "
+                              "--twin, or the size of the virtual population.")] = 32,
+    holdout: Annotated[int, typer.Option(
+        "--holdout", help="Draws for an unbiased check of best vs standard after the search: "
+                          "a fresh virtual population, or the posterior draws of --twin not "
+                          "used by the search (up to this many). 0: no check.")] = 32,
+    outcome: Annotated[str, typer.Option(
+        "--outcome", help="response (P of >= 50 % MADRS reduction), remission (P of MADRS <= "
+                          "threshold), remission_time (fraction of time in remission) or "
+                          "madrs_reduction (mean %).")] = "response",
+    at: Annotated[str, typer.Option(
+        "--at", help="Horizon: outcome time from baseline; the protocol is simulated up to "
+                     "it.")] = "26 week",
+    remission_madrs: Annotated[float, typer.Option(
+        "--remission-madrs", help="Remission threshold (MADRS <= this).")] = 10.0,
+    constraint: Annotated[list[str] | None, typer.Option(
+        "--constraint", "-c", metavar="NAME[:peak|:mean]<=LIMIT",
+        help="Side-effect limit on an observable, mean over draws of its peak (default) or "
+             "time mean up to the horizon, e.g. voice_alteration<=0.4, dissociation<=0.5, "
+             "ptosis_risk<=0.02 (repeatable).", show_default=False)] = None,
+    trials: Annotated[int, typer.Option("--trials", help="Optuna trials.")] = 30,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sampler and the draws.")] = 0,
+    grid: Annotated[int, typer.Option(
+        "--grid", help="Points per axis of the response surface over the two most influential "
+                       "settings (costs grid^2 simulations; 0: none).")] = 5,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Output folder. Default: moodtwin-out/optimize-<protocol name>.",
+        file_okay=False, show_default=False)] = None,
+) -> None:
+    from moodtwin.model import default_model
+    from moodtwin.optimize import (
+        Constraint,
+        Outcome,
+        default_space,
+        load_space,
+        population_draws,
+        read_draws,
+        split_draws,
+        summary,
+        write_report,
+    )
+    from moodtwin.optimize import optimize as run
+    from moodtwin.protocols import load_protocol
+
+    model = default_model()
+    base = load_protocol(protocol)
+    spec = load_space(space) if space is not None else None
+    name = _therapy(base, therapy, spec)
+    spec = spec if spec is not None else default_space(name)
+    goal = Outcome(outcome, at, remission_madrs)
+    limits = [Constraint.parse(c, model) for c in constraint or []]
+    if not 1 <= draws <= 100_000:
+        raise ValidationError(f"--draws {draws} is outside 1-100000.")
+    if not 0 <= grid <= 20:
+        raise ValidationError(f"--grid {grid} is outside 0-20.")
+    if not 0 <= holdout <= 100_000:
+        raise ValidationError(f"--holdout {holdout} is outside 0-100000.")
+    if twin is not None:
+        params, rest = split_draws(read_draws(twin, model), draws, seed)
+        held = split_draws(rest, holdout, seed)[0] if rest and holdout else None
+        source = f"posterior draws from {twin}"
+    else:
+        params = population_draws(draws, model, seed)
+        held = population_draws(holdout, model, seed + 1) if holdout else None
+        source = "virtual population around the defaults (moodtwin.optimize.POPULATION_SPREAD)"
+    out = out if out is not None else Path("moodtwin-out") / f"optimize-{protocol.stem}"
+    typer.echo(DISCLAIMER)
+    say(f"optimizing {name} settings: {trials} trials x {len(next(iter(params.values())))} "
+        f"draws up to {at} ...")
+    start = time.perf_counter()
+    res = run(base, spec, params, goal, limits, trials, seed, model=model, grid=grid,
+              holdout=held, progress=say)
+    paths = write_report(res, out, source, seed)
+    say(f"done in {time.perf_counter() - start:.1f} s ({res.simulations} simulations)")
+    for line in _lines(summary(res, source, seed)):
+        typer.echo(line)
+    typer.echo("Outputs:")
+    for path in paths:
+        typer.echo(f"  {path.resolve()}")

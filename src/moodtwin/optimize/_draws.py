@@ -1,0 +1,123 @@
+"""Parameter draws to optimize for: a person's posterior draws (file) or a virtual population.
+
+A *twin* file holds one column per model parameter and one row per posterior draw (CSV,
+NPZ or Parquet; a folder means its ``posterior_draws.csv`` (as written by ``moodtwin fit``)
+or ``posterior.csv``/``.npz``/``.parquet``). Columns
+``chain``, ``draw`` and ``sample`` (bookkeeping written by samplers) are ignored; any other
+unknown column is an error. Parameters without a column keep their default value.
+
+Until the population engine lands, ``population_draws`` gives a simple, documented stand-in:
+independent draws around the defaults with the spreads in :data:`POPULATION_SPREAD`.
+
+Research software, not medical advice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from moodtwin.errors import ValidationError
+from moodtwin.model import Model
+from moodtwin.simulate import parameter_table
+
+TWIN_FILES = ("posterior_draws.csv", "posterior.csv", "posterior.npz", "posterior.parquet")
+BOOKKEEPING = {"chain", "draw", "sample"}
+
+#: Virtual-population spread: (parameter, distribution, spread). 'normal': default + N(0, sd)
+#: (sd in the parameter's unit); 'lognormal': default * exp(N(0, sd)). Values are clipped to
+#: the parameter's plausible range. Assumed, not calibrated: baseline severity
+#: (vulnerability), body weight, inflammatory and stress set points, fibre thresholds
+#: (Castoro et al. 2011 report ~30 % between-animal spread), dissociation sensitivity.
+POPULATION_SPREAD: tuple[tuple[str, str, float], ...] = (
+    ("vulnerability", "normal", 0.4),
+    ("body_weight", "normal", 12.0),
+    ("infl_base", "lognormal", 0.3),
+    ("stress_base", "lognormal", 0.2),
+    ("rheobase_A", "lognormal", 0.3),
+    ("rheobase_B", "lognormal", 0.3),
+    ("rheobase_auricular", "lognormal", 0.3),
+    ("dissociation_occ50", "lognormal", 0.25),
+)
+
+
+def population_draws(n: int, model: Model, seed: int = 0) -> dict[str, np.ndarray]:
+    """``n`` virtual patients around the defaults (see :data:`POPULATION_SPREAD`)."""
+    if not 1 <= n <= 100_000:
+        raise ValidationError(f"population size {n} is outside 1-100000.")
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name, dist, sd in POPULATION_SPREAD:
+        p = model.parameter(name)
+        z = rng.standard_normal(n)
+        value = p.value + sd * z if dist == "normal" else p.value * np.exp(sd * z)
+        out[name] = np.clip(value, p.low, p.high)
+    return out
+
+
+def _twin_file(path: Path) -> Path:
+    if path.is_dir():
+        for name in TWIN_FILES:
+            if (path / name).is_file():
+                return path / name
+        raise ValidationError(f"Twin folder {str(path)!r} has none of {', '.join(TWIN_FILES)}.")
+    if not path.is_file():
+        raise ValidationError(f"Twin file {str(path)!r} does not exist.")
+    return path
+
+
+def _columns(path: Path) -> dict[str, np.ndarray]:
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npz":
+            with np.load(path, allow_pickle=False) as npz:
+                return {k: np.asarray(npz[k], dtype=float).ravel() for k in npz.files}
+        if suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        elif suffix == ".csv":
+            frame = pd.read_csv(path)
+        else:
+            raise ValidationError(f"Twin file {str(path)!r}: unsupported type {suffix!r}; use "
+                                  ".csv, .npz or .parquet.")
+        return {str(k): frame[k].to_numpy(dtype=float) for k in frame.columns}
+    except ImportError as exc:  # Parquet needs pyarrow or fastparquet
+        raise ValidationError(
+            f"Cannot read {str(path)!r}: {exc}; write the draws as CSV.") from None
+    except (ValueError, OSError) as exc:
+        why = " ".join(str(exc).split())
+        raise ValidationError(f"Cannot read twin file {str(path)!r}: {why}.") from None
+
+
+def split_draws(cols: dict[str, np.ndarray], n: int,
+                seed: int = 0) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """``n`` draws chosen without replacement (seeded) and the remaining ones."""
+    size = len(next(iter(cols.values())))
+    pick = np.zeros(size, dtype=bool)
+    pick[np.random.default_rng(seed).choice(size, min(n, size), replace=False)] = True
+    return {k: v[pick] for k, v in cols.items()}, {k: v[~pick] for k, v in cols.items()}
+
+
+def read_draws(path: str | Path, model: Model, n: int | None = None,
+               seed: int = 0) -> dict[str, np.ndarray]:
+    """Posterior draws by parameter name; ``n`` draws are subsampled without replacement
+    (seeded) when the file holds more. Values are range-checked."""
+    path = _twin_file(Path(path))
+    cols = {k: v for k, v in _columns(path).items() if k not in BOOKKEEPING}
+    if not cols:
+        raise ValidationError(f"Twin file {str(path)!r} has no parameter columns.")
+    for name in cols:
+        model.parameter(name)  # unknown names: UnknownNameError with close matches
+    sizes = {v.size for v in cols.values()}
+    if len(sizes) != 1 or 0 in sizes:
+        raise ValidationError(f"Twin file {str(path)!r}: columns have different or zero "
+                              f"lengths ({sorted(sizes)}).")
+    if n is not None:
+        cols = split_draws(cols, n, seed)[0]
+    try:
+        parameter_table(cols, model)
+    except ValidationError as exc:
+        raise ValidationError(f"Twin file {str(path)!r}: {exc}") from None
+    return cols

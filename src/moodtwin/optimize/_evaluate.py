@@ -1,0 +1,251 @@
+"""Outcomes, side-effect constraints and the evaluation of one protocol over all draws.
+
+Each candidate protocol is simulated once for all parameter draws (the batched engine). An
+outcome is computed per draw from the latent MADRS and averaged over the draws that
+integrated successfully; failed draws are counted and excluded, never fatal.
+
+Research software, not medical advice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from moodtwin import scales
+from moodtwin.errors import UnknownNameError, ValidationError
+from moodtwin.model import Model
+from moodtwin.protocols import Protocol, compile_protocol
+from moodtwin.simulate import default_save_times, parameter_table, simulate
+from moodtwin.units import hours
+
+#: Outcome kinds: what is computed per draw (all are "higher is better").
+OUTCOMES = {
+    "response": "probability of response (MADRS reduced by >= 50 % from baseline) at the horizon",
+    "remission": "probability of remission (MADRS <= the remission threshold) at the horizon",
+    "remission_time": "fraction of the time from baseline to the horizon spent in remission",
+    "madrs_reduction": "mean reduction of MADRS from baseline at the horizon, in %",
+}
+#: Side effect reported for each therapy (peak over the horizon, mean over draws).
+SIDE_EFFECTS = {"vns": "voice_alteration", "ketamine_iv": "dissociation",
+                "esketamine_nasal": "dissociation", "botulinum_glabellar": "ptosis_risk"}
+GRID_H = 6.0  # regular output grid (h); outputs are denser after each dose
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to maximize: ``kind`` (see :data:`OUTCOMES`) at the horizon ``at`` (e.g. '26 week').
+
+    ``remission_madrs``: remission threshold in MADRS points (<=).
+    """
+
+    kind: str = "response"
+    at: str = "26 week"
+    remission_madrs: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in OUTCOMES:
+            raise UnknownNameError("outcome", self.kind, OUTCOMES)
+        hours(self.at, "outcome horizon (--at)", 24.0, 24 * 365 * 5)
+        if not 0.0 <= self.remission_madrs <= 60.0:
+            raise ValidationError(f"remission threshold {self.remission_madrs:g} is outside "
+                                  "0-60 MADRS points.")
+
+    @property
+    def at_h(self) -> float:
+        return hours(self.at, "outcome horizon (--at)", 24.0, 24 * 365 * 5)
+
+    @property
+    def binary(self) -> bool:
+        return self.kind in ("response", "remission")
+
+    @property
+    def label(self) -> str:
+        return {"response": f"P(response at {self.at})",
+                "remission": f"P(remission MADRS <= {self.remission_madrs:g} at {self.at})",
+                "remission_time": f"time in remission (fraction, 0-{self.at})",
+                "madrs_reduction": f"MADRS reduction at {self.at} (%)"}[self.kind]
+
+    def per_draw(self, madrs: np.ndarray, regular: np.ndarray) -> np.ndarray:
+        """(draws,) outcome from the (draws, times) latent MADRS from baseline to the horizon;
+        ``regular`` marks the evenly spaced (``GRID_H``) times used for time fractions."""
+        base, end = madrs[:, 0], madrs[:, -1]
+        if self.kind == "response":
+            return scales.is_response(base, end, "MADRS").astype(float)
+        if self.kind == "remission":
+            return scales.is_remission(end, "MADRS", self.remission_madrs).astype(float)
+        if self.kind == "remission_time":
+            inside = scales.is_remission(madrs[:, regular], "MADRS", self.remission_madrs)
+            return inside[:, :-1].mean(axis=1)  # each regular sample stands for GRID_H hours
+        return 100.0 * (base - end) / base
+
+
+_CONSTRAINT = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?::\s*(peak|mean)\s*)?<=\s*(\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """Side-effect limit: the ``stat`` ('peak' or 'mean' over the horizon) of an observable,
+    averaged over draws, must not exceed ``limit`` (the observable's unit)."""
+
+    observable: str
+    limit: float
+    stat: str = "peak"
+
+    @classmethod
+    def parse(cls, text: str, model: Model) -> Constraint:
+        """From ``"NAME<=LIMIT"`` or ``"NAME:mean<=LIMIT"`` (default statistic: peak)."""
+        m = _CONSTRAINT.match(text)
+        if not m:
+            raise ValidationError(f"constraint {text!r}: expected NAME<=LIMIT or NAME:peak<=LIMIT"
+                                  " / NAME:mean<=LIMIT, e.g. voice_alteration<=0.4.")
+        name, stat, raw = m.group(1), m.group(2) or "peak", m.group(3)
+        names = [o.name for o in model.observables]
+        if name not in names:
+            raise UnknownNameError("observable", name, names)
+        try:
+            limit = float(raw)
+        except ValueError:
+            raise ValidationError(f"constraint {text!r}: limit {raw!r} is not a number.") from None
+        if not np.isfinite(limit):
+            raise ValidationError(f"constraint {text!r}: limit must be finite.")
+        return cls(name, limit, stat)
+
+    @property
+    def key(self) -> str:
+        """Name of the statistic, e.g. 'voice_alteration:peak'."""
+        return f"{self.observable}:{self.stat}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.key}<={self.limit:g}"
+
+    def per_draw(self, values: np.ndarray, regular: np.ndarray) -> np.ndarray:
+        """(draws,) statistic of the (draws, times) observable."""
+        if self.stat == "peak":
+            return values.max(axis=1)
+        return values[:, regular][:, :-1].mean(axis=1)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Per-draw results of one protocol: ``outcome`` (NaN where the draw failed), the
+    statistics of each constrained/reported observable and the MADRS at the horizon."""
+
+    outcome: np.ndarray
+    side: dict[str, np.ndarray]
+    madrs_end: np.ndarray
+    reduction: np.ndarray  # fractional MADRS reduction from baseline at the horizon
+    ok: np.ndarray
+    binary: bool
+
+    @property
+    def n_failed(self) -> int:
+        return int((~self.ok).sum())
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.outcome[self.ok])) if self.ok.any() else float("nan")
+
+    @property
+    def objective(self) -> float:
+        """What the optimizer maximizes: the mean outcome; for a probability, ties between
+        settings with the same count of responders are broken by the mean MADRS reduction
+        (weight 0.4 / draws, so it never outweighs one more responder)."""
+        if not self.binary or not self.ok.any():
+            return self.mean
+        tie = np.mean(np.clip(self.reduction[self.ok], -1.0, 1.0))
+        return self.mean + 0.4 / int(self.ok.sum()) * float(tie)
+
+    def side_mean(self, key: str) -> float:
+        return float(np.mean(self.side[key][self.ok])) if self.ok.any() else float("nan")
+
+    def violations(self, constraints: Sequence[Constraint]) -> list[float]:
+        """Per constraint: mean statistic minus limit (<= 0 is feasible)."""
+        return [self.side_mean(c.key) - c.limit for c in constraints]
+
+
+class Evaluator:
+    """Simulates protocols for fixed parameter ``draws`` and scores them.
+
+    **Arguments:**
+
+    - ``draws``: parameter values by name, one array element per draw (others: defaults).
+    - ``outcome``, ``constraints``: what to compute; ``report``: extra observables whose
+      peak is reported (e.g. the therapy's side effect).
+    """
+
+    def __init__(self, model: Model, draws: Mapping[str, np.ndarray], outcome: Outcome,
+                 constraints: Sequence[Constraint] = (), report: Sequence[str] = ()):
+        self.model, self.outcome = model, outcome
+        self.draws = {k: np.asarray(v, dtype=float) for k, v in draws.items()}
+        self.table = parameter_table(self.draws, model)  # range-checks every draw once
+        self.stats = list(constraints) + [Constraint(o, np.inf) for o in report]
+        self.n_simulations = 0
+
+    @property
+    def n_draws(self) -> int:
+        return int(self.table.shape[0])
+
+    def save_times(self, protocol: Protocol) -> tuple[np.ndarray, np.ndarray]:
+        """Output times (h): a regular grid plus dense times after doses (for side-effect
+        peaks), and the mask of the regular ones."""
+        end = self.outcome.at_h
+        timeline = compile_protocol(protocol, self.model, self.model.defaults())
+        regular = np.arange(0.0, end + 1e-9, GRID_H)
+        if regular[-1] < end - 1e-9:
+            regular = np.append(regular, end)
+        t = np.union1d(regular, default_save_times(timeline, end))
+        return t, np.isin(t, regular)
+
+    def __call__(self, protocol: Protocol) -> Evaluation:
+        t, regular = self.save_times(protocol)
+        result = simulate(protocol, self.draws or None, model=self.model, save_times_h=t,
+                          throw=False)
+        self.n_simulations += 1
+        ok = result.status == 0
+        madrs = result["madrs"]
+        ok &= np.isfinite(madrs).all(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            outcome = np.where(ok, self.outcome.per_draw(madrs, regular), np.nan)
+            side = {c.key: np.where(ok, c.per_draw(result[c.observable], regular), np.nan)
+                    for c in self.stats}
+            reduction = np.where(ok, 1.0 - madrs[:, -1] / madrs[:, 0], np.nan)
+        return Evaluation(outcome, side, np.where(ok, madrs[:, -1], np.nan), reduction, ok,
+                          self.outcome.binary)
+
+
+def mean_interval(values: np.ndarray, binary: bool, seed: int = 0,
+                  level: float = 0.95) -> tuple[float, float]:
+    """Confidence interval of the mean over draws: Wilson for 0/1 values, otherwise a
+    percentile bootstrap (scipy.stats.bootstrap, 2000 resamples, seeded)."""
+    x = values[np.isfinite(values)]
+    if x.size == 0:
+        return float("nan"), float("nan")
+    if binary:
+        ci = stats.binomtest(int(round(x.sum())), x.size).proportion_ci(level, method="wilson")
+        return float(ci.low), float(ci.high)
+    if x.size < 2 or np.ptp(x) == 0.0:
+        return float(x.mean()), float(x.mean())
+    res = stats.bootstrap((x,), np.mean, confidence_level=level, n_resamples=2000,
+                          method="percentile", rng=np.random.default_rng(seed))
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def paired_difference(a: np.ndarray, b: np.ndarray, seed: int = 0,
+                      level: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean of ``a - b`` over draws valid in both, its bootstrap CI and the draw count."""
+    both = np.isfinite(a) & np.isfinite(b)
+    d = a[both] - b[both]
+    if d.size == 0:
+        return float("nan"), float("nan"), float("nan"), 0
+    if d.size < 2 or np.ptp(d) == 0.0:
+        return float(d.mean()), float(d.mean()), float(d.mean()), int(d.size)
+    res = stats.bootstrap((d,), np.mean, confidence_level=level, n_resamples=2000,
+                          method="percentile", rng=np.random.default_rng(seed))
+    ci = res.confidence_interval
+    return float(d.mean()), float(ci.low), float(ci.high), int(d.size)

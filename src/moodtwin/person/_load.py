@@ -1,0 +1,333 @@
+"""Read a person's record folder, checking every row; bad rows are reported and left out.
+
+Problems never stop the loading of the valid rows: each one becomes an :class:`Issue` naming
+the file, the row (1 = first data row) and what is wrong. Only a record without a usable
+``person.yaml``, ``treatments.yaml`` or a single valid score raises
+:class:`~moodtwin.errors.ValidationError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from moodtwin import scales
+from moodtwin.errors import MoodtwinError, ValidationError
+from moodtwin.person._hrv import HRV, hrv_from_ecg, hrv_from_rr
+from moodtwin.person._schema import (
+    ANALYTES,
+    LAB_COLUMNS,
+    OPTIONAL_COLUMNS,
+    RMSSD_LOG_SD,
+    RR_RANGE_MS,
+    SCORE_COLUMNS,
+    LoadReport,
+    PersonRecord,
+)
+from moodtwin.protocols import load_protocol
+from moodtwin.units import UREG
+
+
+def load_person(folder: str | Path) -> tuple[PersonRecord, LoadReport]:
+    """Read and validate the record in ``folder``; returns the record and the issue report."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValidationError(f"Person record {str(folder)!r} is not a folder.")
+    report = LoadReport()
+    pid, start = _person(folder)
+    protocol = load_protocol(_one_of(folder, "treatments"))
+    end_h = protocol.duration_h()
+    window = _Window(start, end_h)
+    scores = _scores(folder / "scores.csv", window, report)
+    if scores.empty:
+        raise ValidationError(f"{folder / 'scores.csv'}: no valid score rows; a fit needs at "
+                              "least one dated scale score (see the report above).\n"
+                              + report.text())
+    labs = _labs(folder / "labs.csv", window, report) if (folder / "labs.csv").exists() else None
+    hrv, rmssd = _heart(folder / "heart", window, report)
+    bio = pd.concat([x for x in (labs, rmssd) if x is not None and not x.empty]
+                    or [_empty_bio()], ignore_index=True)
+    bio = bio.sort_values("time_h", kind="stable").reset_index(drop=True)
+    return PersonRecord(pid, start, protocol, scores, bio, hrv), report
+
+
+# ---------------------------------------------------------------------------- person.yaml
+def _one_of(folder: Path, stem: str) -> Path:
+    for ext in ("yaml", "yml", "json"):
+        if (folder / f"{stem}.{ext}").exists():
+            return folder / f"{stem}.{ext}"
+    raise ValidationError(f"{folder}: missing {stem}.yaml (see examples/person/README.md).")
+
+
+def _person(folder: Path) -> tuple[str, dt.date]:
+    path = _one_of(folder, "person")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ValidationError(f"{path}: not valid YAML ({str(exc).splitlines()[0]}).") from None
+    if not isinstance(data, dict):
+        raise ValidationError(f"{path}: expected a mapping with 'id' and 'start_date'.")
+    extra = sorted(set(data) - {"id", "start_date", "description"})
+    if extra:
+        raise ValidationError(f"{path}: unknown field(s) {extra}; allowed: id, start_date, "
+                              "description.")
+    if "start_date" not in data:
+        raise ValidationError(f"{path}: 'start_date' (time 0 of treatments.yaml) is missing.")
+    start = _date(data["start_date"])
+    if start is None:
+        raise ValidationError(f"{path}: start_date {data['start_date']!r} is not a date "
+                              "(YYYY-MM-DD).")
+    return str(data.get("id", folder.name)), start.date()
+
+
+# ---------------------------------------------------------------------------- rows
+class _Window:
+    """Converts dates to hours since the start date and checks they lie in the history."""
+
+    def __init__(self, start: dt.date, end_h: float):
+        self.start = dt.datetime.combine(start, dt.time())
+        self.end_h = end_h
+
+    def hours(self, value: Any) -> tuple[float | None, str]:
+        when = _date(value)
+        if when is None:
+            return None, f"date {value!r} is not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM)"
+        h = (when - self.start).total_seconds() / 3600.0
+        if h < 0:
+            return None, (f"date {value} is before the start date {self.start.date()} "
+                          "(time 0 of treatments.yaml)")
+        if h > self.end_h:
+            return None, (f"date {value} is after the end of the treatment history "
+                          f"({self.end_h / 24:g} days after the start date; extend "
+                          "'duration' in treatments.yaml)")
+        return h, ""
+
+
+def _date(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    try:
+        return dt.datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _read_csv(path: Path, required: tuple[str, ...], report: LoadReport) -> pd.DataFrame | None:
+    name = path.name
+    try:
+        frame = pd.read_csv(path, dtype=str, skipinitialspace=True, comment="#")
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        report.add(name, None, f"cannot be read as CSV ({' '.join(str(exc).split())})")
+        return None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    for col in frame.columns:
+        if col not in required and col not in OPTIONAL_COLUMNS:
+            close = difflib.get_close_matches(col, list(required), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            report.add(name, None, f"unknown column {col!r}{hint} is ignored; columns are "
+                       f"{', '.join(required)}", "warning")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        report.add(name, None, f"missing column(s) {missing}; no row of this file is used")
+        return None
+    return frame
+
+
+def _number(text: Any) -> float | None:
+    try:
+        x = float(str(text).strip())
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _order(name: str, rows: list[tuple[int, float]], report: LoadReport) -> None:
+    """Warn about each row dated earlier than the row before it (rows are sorted)."""
+    for (_, prev), (row, h) in zip(rows, rows[1:], strict=False):
+        if h < prev:
+            report.add(name, row, "date is earlier than the previous row's (dates out of "
+                       "order); the row is kept and sorted by date", "warning")
+
+
+def _scores(path: Path, window: _Window, report: LoadReport) -> pd.DataFrame:
+    frame = _read_csv(path, SCORE_COLUMNS, report) if path.exists() else None
+    if frame is None and not path.exists():
+        report.add(path.name, None, "file is missing")
+    rows: list[dict[str, Any]] = []
+    for i, rec in enumerate([] if frame is None else frame.to_dict("records"), start=1):
+        h, why = window.hours(rec["date"])
+        if h is None:
+            report.add(path.name, i, why)
+            continue
+        try:
+            sc = scales.get_scale(str(rec["scale"]))
+        except MoodtwinError as exc:
+            report.add(path.name, i, str(exc).split(" Known:")[0])
+            continue
+        value = _number(rec["score"])
+        if value is None or not 0 <= value <= sc.max_score:
+            report.add(path.name, i, f"score {rec['score']!r} is not a {sc.name} score "
+                       f"(0-{sc.max_score:g})")
+            continue
+        rows.append({"time_h": h, "date": str(rec["date"]).strip(), "scale": sc.name,
+                     "score": value, "row": i})
+    _order(path.name, [(r["row"], r["time_h"]) for r in rows], report)
+    report.kept[path.name] = len(rows)
+    out = pd.DataFrame(rows, columns=["time_h", "date", "scale", "score", "row"])
+    return out.sort_values("time_h", kind="stable").drop(columns="row").reset_index(drop=True)
+
+
+def _empty_bio() -> pd.DataFrame:
+    return pd.DataFrame(columns=["time_h", "date", "observable", "value", "log_sd", "source"])
+
+
+def _labs(path: Path, window: _Window, report: LoadReport) -> pd.DataFrame:
+    frame = _read_csv(path, LAB_COLUMNS, report)
+    rows: list[dict[str, Any]] = []
+    for i, rec in enumerate([] if frame is None else frame.to_dict("records"), start=1):
+        h, why = window.hours(rec["date"])
+        if h is None:
+            report.add(path.name, i, why)
+            continue
+        analyte = str(rec["analyte"]).strip().lower().replace("-", "")
+        if analyte not in ANALYTES:
+            close = difflib.get_close_matches(analyte, list(ANALYTES), n=1, cutoff=0.5)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            report.add(path.name, i, f"unknown analyte {rec['analyte']!r}{hint}; known: "
+                       f"{', '.join(ANALYTES)}")
+            continue
+        observable, unit, low, high, log_sd = ANALYTES[analyte]
+        value = _number(rec["value"])
+        if value is None:
+            report.add(path.name, i, f"value {rec['value']!r} is not a number")
+            continue
+        try:
+            value = float(UREG.Quantity(value, str(rec["unit"]).strip()).to(unit).magnitude)
+        except Exception:  # pint raises several kinds for unknown or incompatible units
+            report.add(path.name, i, f"unit {rec['unit']!r} cannot be converted to {unit}")
+            continue
+        if not low <= value <= high:
+            report.add(path.name, i, f"{analyte} {value:g} {unit} is outside the plausible "
+                       f"range {low:g}-{high:g} {unit}")
+            continue
+        rows.append({"time_h": h, "date": str(rec["date"]).strip(), "observable": observable,
+                     "value": value, "log_sd": log_sd, "source": f"labs.csv:{analyte}",
+                     "row": i})
+    _order(path.name, [(r["row"], r["time_h"]) for r in rows], report)
+    report.kept[path.name] = len(rows)
+    return pd.DataFrame(rows or None, columns=[*_empty_bio().columns, "row"]).drop(columns="row")
+
+
+# ---------------------------------------------------------------------------- heart
+_HRV_COLUMNS = ["date", "file", "kind", "duration_s", "beats", "corrected", "rmssd_ms",
+                "sdnn_ms", "hf_ms2", "lf_ms2"]
+
+
+def _heart(folder: Path, window: _Window,
+           report: LoadReport) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    if not folder.is_dir():
+        return pd.DataFrame(columns=_HRV_COLUMNS), None
+    rows, obs = [], []
+    for path in sorted(folder.glob("*.csv")):
+        name = f"heart/{path.name}"
+        h, why = window.hours(path.stem[:10])
+        if h is None:
+            report.add(name, None, f"file name must start with the recording date: {why}")
+            continue
+        try:
+            kind, hrv = _recording(path, name, report)
+        except ValidationError as exc:
+            report.add(name, None, f"{exc} The recording is not used.")
+            continue
+        rows.append({"date": path.stem[:10], "file": name, "kind": kind,
+                     **{k: getattr(hrv, k) for k in _HRV_COLUMNS[3:]}})
+        obs.append({"time_h": h, "date": path.stem[:10], "observable": "rmssd",
+                    "value": hrv.rmssd_ms, "log_sd": RMSSD_LOG_SD, "source": name})
+        report.kept[f"{name} (beats after correction)"] = hrv.beats
+    return pd.DataFrame(rows, columns=_HRV_COLUMNS), pd.DataFrame(obs, columns=_empty_bio().columns)
+
+
+def _recording(path: Path, name: str, report: LoadReport) -> tuple[str, HRV]:
+    try:
+        frame = pd.read_csv(path, dtype=str, comment="#", header=None, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ValidationError(f"cannot be read as CSV ({' '.join(str(exc).split())}).") from None
+    header = [str(c).strip().lower() for c in frame.iloc[0]]
+    if _number(header[0]) is None:  # a header row
+        frame = frame.iloc[1:].set_axis(header, axis=1)
+    elif frame.shape[1] == 1:
+        frame = frame.set_axis(["rr_ms"], axis=1)
+    else:
+        raise ValidationError("several columns but no header; name them (rr_ms[, time_s] or "
+                              "time_s, ecg).")
+    if "ecg" in frame.columns:
+        return "ecg", _ecg(frame, name, report)
+    if "rr_ms" not in frame.columns:
+        raise ValidationError(f"columns {list(frame.columns)}: give rr_ms (RR intervals, ms; "
+                              "optional time_s) or time_s and ecg.")
+    for col in frame.columns:
+        if col not in ("rr_ms", "time_s"):
+            report.add(name, None, f"unknown column {col!r} is ignored", "warning")
+    return "rr", _rr(frame, name, report)
+
+
+def _rr(frame: pd.DataFrame, name: str, report: LoadReport) -> HRV:
+    lo, hi = RR_RANGE_MS
+    rr, times, clock = [], [], 0.0
+    stamped = "time_s" in frame.columns
+    previous = -math.inf
+    for i, rec in enumerate(frame.to_dict("records"), start=1):
+        value = _number(rec["rr_ms"])
+        t = _number(rec["time_s"]) if stamped else None
+        if stamped and (t is None or t <= previous):
+            report.add(name, i, f"time_s {rec['time_s']!r} is not a number after the previous "
+                       "row's (timestamps must increase)")
+            continue
+        if value is None or not lo <= value <= hi:
+            report.add(name, i, f"RR interval {rec['rr_ms']!r} ms is outside the physiological "
+                       f"range {lo:g}-{hi:g} ms; left out (the gap is corrected as a missed "
+                       "beat)")
+            if not stamped and value is not None and 0 < value < 10_000:
+                clock += value / 1000.0  # the interval still took its time
+            continue
+        clock = t if stamped else clock + value / 1000.0
+        previous = clock
+        rr.append(value)
+        times.append(clock)
+    if len(rr) < 30:
+        raise ValidationError(f"only {len(rr)} valid RR intervals (at least 30 and 60 s are "
+                              "needed for HRV).")
+    return hrv_from_rr(np.array(rr), np.array(times))
+
+
+def _ecg(frame: pd.DataFrame, name: str, report: LoadReport) -> HRV:
+    if "time_s" not in frame.columns:
+        raise ValidationError("an ECG needs columns time_s (s) and ecg (amplitude).")
+    t = pd.to_numeric(frame["time_s"], errors="coerce").to_numpy()
+    x = pd.to_numeric(frame["ecg"], errors="coerce").to_numpy()
+    bad = ~np.isfinite(t) | ~np.isfinite(x)
+    for i in np.flatnonzero(bad)[:20]:
+        report.add(name, int(i) + 1, "not a number; the sample is interpolated")
+    if bad.sum() > 20:
+        report.add(name, None, f"{int(bad.sum()) - 20} more non-numeric samples interpolated")
+    if (~bad).sum() < 2:
+        raise ValidationError("no numeric ECG samples.")
+    idx = np.arange(len(x))
+    t = np.interp(idx, idx[~bad], t[~bad])
+    x = np.interp(idx, idx[~bad], x[~bad])
+    step = np.diff(t)
+    if np.any(step <= 0):
+        raise ValidationError("time_s must increase from sample to sample.")
+    fs = 1.0 / float(np.median(step))
+    if not 50.0 <= fs <= 10_000.0:
+        raise ValidationError(f"sampling rate {fs:.0f} Hz is outside 50-10000 Hz.")
+    return hrv_from_ecg(x, fs)

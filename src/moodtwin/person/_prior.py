@@ -1,0 +1,140 @@
+"""Prior of a person's parameters: the population model's spread around its defaults.
+
+Each person-level parameter is sampled in a transformed space (log for positive parameters,
+linear otherwise) where the prior is normal, truncated to the parameter's plausible range.
+Until population distributions are calibrated, the centre is the model default and the
+spread is the assumed value in :data:`SPREAD` ("assumed" in every output). Pass
+``population`` (draws of the calibrated population, by name) to :func:`person_prior` to use
+their mean and covariance in the transformed space instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from moodtwin.errors import ValidationError
+from moodtwin.model import Model
+
+#: Assumed between-person spread (SD in the transformed space) and transform of each
+#: parameter a personal fit may estimate. Log-SD 0.4 means a 90 % range of x/1.9 to x*1.9.
+SPREAD: dict[str, tuple[str, float, str]] = {
+    "vulnerability": ("linear", 0.3, "assumed: baseline MADRS ~15-45 (90 %) at default weights"),
+    "daily_sd": ("log", 0.4, "assumed: day-to-day SD 0.9-3.3 MADRS points (90 %)"),
+    "k_LC": ("log", 0.6, "assumed: response to vagal afferent drive varies ~2.7-fold"),
+    "k_syn": ("log", 0.4, "assumed: ketamine synaptogenesis varies ~1.9-fold"),
+    "w_amygdala": ("log", 0.6, "assumed: facial-feedback weight varies ~2.7-fold"),
+    "ad_serotonin": ("log", 0.7, "assumed: oral antidepressant effect varies ~3-fold"),
+    "placebo_responsiveness": ("log", 0.5, "assumed: expectancy response varies ~2.3-fold"),
+    "bdnf_serum_ref": ("log", 0.35, "assumed: serum BDNF between-person CV ~35 %"),
+    "infl_base": ("log", 0.4, "assumed: IL-6/CRP set point varies ~1.9-fold"),
+    "stress_base": ("log", 0.25, "assumed: cortisol set point between-person CV ~25 %"),
+    "rmssd_ref": ("log", 0.4, "assumed: resting RMSSD between-person log-SD 0.4"),
+}
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Multivariate normal prior in transformed space, truncated to plausible ranges.
+
+    Attributes: ``names``; ``transforms`` ("log"/"linear"); ``mean`` (d,) and ``cov`` (d, d)
+    in transformed space; ``low``/``high`` (d,) truncation bounds in transformed space;
+    ``source`` ("assumed ..." or "population"); ``xlow``/``xhigh`` the ranges in model units.
+    """
+
+    names: tuple[str, ...]
+    transforms: tuple[str, ...]
+    mean: np.ndarray
+    cov: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    source: str
+    xlow: np.ndarray
+    xhigh: np.ndarray
+
+    @property
+    def dim(self) -> int:
+        return len(self.names)
+
+    @property
+    def sd(self) -> np.ndarray:
+        return np.sqrt(np.diag(self.cov))
+
+    def logpdf(self, z: np.ndarray) -> np.ndarray:
+        """Log density (up to a constant) of (n, d) points; -inf outside the ranges."""
+        z = np.atleast_2d(z)
+        diff = z - self.mean
+        q = np.einsum("ni,ij,nj->n", diff, np.linalg.inv(self.cov), diff)
+        inside = np.all((z >= self.low) & (z <= self.high), axis=1)
+        return np.where(inside, -0.5 * q, -np.inf)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """(n, d) draws in transformed space (rejection sampling of the truncation)."""
+        out = np.empty((0, self.dim))
+        while len(out) < n:
+            z = rng.multivariate_normal(self.mean, self.cov, size=2 * n)
+            out = np.vstack([out, z[np.all((z >= self.low) & (z <= self.high), axis=1)]])
+        return out[:n]
+
+    def values(self, z: np.ndarray) -> dict[str, np.ndarray]:
+        """Parameter values (model units) of (n, d) transformed points, by name."""
+        z = np.atleast_2d(z)
+        return {name: np.clip(_inverse(tr, z[:, i]), self.xlow[i], self.xhigh[i])
+                for i, (name, tr) in enumerate(zip(self.names, self.transforms, strict=True))}
+
+    def transform(self, values: Mapping[str, np.ndarray | float]) -> np.ndarray:
+        """(n, d) transformed points of parameter values given by name."""
+        cols = [_forward(tr, np.atleast_1d(np.asarray(values[name], dtype=float)))
+                for name, tr in zip(self.names, self.transforms, strict=True)]
+        return np.column_stack(cols)
+
+
+def _forward(transform: str, x: np.ndarray) -> np.ndarray:
+    if transform == "log":
+        with np.errstate(divide="ignore"):
+            return np.log(x)
+    return x
+
+
+def _inverse(transform: str, z: np.ndarray) -> np.ndarray:
+    return np.exp(z) if transform == "log" else z
+
+
+def person_prior(
+    names: Sequence[str], model: Model,
+    population: Mapping[str, np.ndarray] | None = None,
+) -> Prior:
+    """The prior of ``names``: assumed spread around defaults, or a population's draws.
+
+    ``population`` maps parameter names to equally long arrays of draws from the calibrated
+    population; their mean and covariance in the transformed space replace the assumed ones
+    (parameters missing from it keep the assumed spread, uncorrelated).
+    """
+    unknown = [n for n in names if n not in SPREAD]
+    if unknown:
+        raise ValidationError(f"No person-level prior for {unknown}; known: {sorted(SPREAD)}.")
+    transforms = tuple(SPREAD[n][0] for n in names)
+    pars = [model.parameter(n) for n in names]
+    mean = np.array([_forward(t, np.array([p.value]))[0] for t, p in zip(transforms, pars,
+                                                                            strict=True)])
+    cov = np.diag([SPREAD[n][1] ** 2 for n in names])
+    source = "assumed (model defaults with the spreads in moodtwin.person._prior.SPREAD)"
+    if population:
+        have = [i for i, n in enumerate(names) if n in population]
+        if have:
+            draws = np.column_stack([_forward(transforms[i], np.asarray(population[names[i]],
+                                                                         dtype=float))
+                                     for i in have])
+            if len(draws) < 2 * len(have) + 2 or not np.all(np.isfinite(draws)):
+                raise ValidationError("population: too few or non-finite draws for a prior.")
+            mean[have] = draws.mean(axis=0)
+            cov[np.ix_(have, have)] = np.atleast_2d(np.cov(draws, rowvar=False))
+            source = "population (" + ", ".join(names[i] for i in have) + ")"
+    low = np.array([_forward(t, np.array([p.low]))[0] for t, p in zip(transforms, pars,
+                                                                         strict=True)])
+    high = np.array([_forward(t, np.array([p.high]))[0] for t, p in zip(transforms, pars,
+                                                                           strict=True)])
+    return Prior(tuple(names), transforms, mean, cov, low, high, source,
+                 np.array([p.low for p in pars]), np.array([p.high for p in pars]))

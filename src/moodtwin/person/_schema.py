@@ -1,0 +1,110 @@
+"""The documented layout of a person's record (see ``examples/person/README.md``).
+
+A record is a folder::
+
+    person.yaml        id, start_date (time 0 of the treatment history)
+    treatments.yaml    a protocol file (same vocabulary as trials), time 0 = start_date
+    scores.csv         date, scale, score            (required)
+    labs.csv           date, analyte, value, unit    (optional)
+    heart/             YYYY-MM-DD*.csv recordings:   (optional)
+                       RR intervals: column rr_ms (optionally time_s), or one value per line
+                       ECG trace: columns time_s, ecg (any amplitude unit)
+
+Every quantity the model sees is an observation at hours since ``start_date``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from moodtwin.protocols import Protocol
+
+SCORE_COLUMNS = ("date", "scale", "score")
+LAB_COLUMNS = ("date", "analyte", "value", "unit")
+OPTIONAL_COLUMNS = ("note",)
+
+#: analyte -> (model observable, unit, plausible low, plausible high, log-SD of one
+#: measurement around the model value). Measurement SDs are assumed: within-person
+#: (biological + assay) variation of a single draw.
+ANALYTES: dict[str, tuple[str, str, float, float, float]] = {
+    "bdnf": ("bdnf_serum_ngml", "ng/mL", 0.5, 100.0, 0.25),
+    "crp": ("crp_mgl", "mg/L", 0.01, 300.0, 0.45),
+    "il6": ("il6_pgml", "pg/mL", 0.05, 1000.0, 0.35),
+    "cortisol": ("cortisol_ugdl", "ug/dL", 0.5, 80.0, 0.30),
+}
+#: RMSSD from a short recording: log-SD of one recording around the model value (assumed:
+#: day-to-day within-person CV of resting RMSSD ~20-25 %).
+RMSSD_LOG_SD = 0.22
+#: Physiological RR range, ms (heart rate 30-200 beats/min).
+RR_RANGE_MS = (300.0, 2000.0)
+#: Shortest recording for time-domain HRV and HF power (Task Force 1996: 1 min for HF);
+#: LF power needs 2 min.
+MIN_HRV_S = 60.0
+MIN_LF_S = 120.0
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in the record: where (file, row, column) and what."""
+
+    file: str
+    row: int | None
+    message: str
+    severity: str = "error"  # "error": the row is left out; "warning": kept
+
+    def line(self) -> str:
+        where = self.file + (f" row {self.row}" if self.row is not None else "")
+        return f"{self.severity}: {where}: {self.message}"
+
+
+@dataclass
+class LoadReport:
+    """Every issue found while reading a record, and how many rows were kept per file."""
+
+    issues: list[Issue] = field(default_factory=list)
+    kept: dict[str, int] = field(default_factory=dict)
+
+    def add(self, file: str, row: int | None, message: str, severity: str = "error") -> None:
+        self.issues.append(Issue(file, row, message, severity))
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    def text(self) -> str:
+        lines = [f"{f}: {n} used" if "(" in f else f"{f}: {n} valid row(s) used"
+                 for f, n in self.kept.items()]
+        lines += [i.line() for i in self.issues]
+        return "\n".join(lines) if lines else "no problems found"
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """A validated record.
+
+    Attributes
+    ----------
+    id : the person's identifier (pseudonym).
+    start_date : calendar date of time 0.
+    protocol : the treatment history (time 0 = ``start_date``).
+    scores : columns ``time_h, date, scale, score`` (scale names canonical).
+    biomarkers : columns ``time_h, date, observable, value, log_sd, source`` (labs in model
+        units and RMSSD in ms from heart recordings).
+    hrv : one row per heart recording: ``date, file, kind, duration_s, beats, corrected,
+        rmssd_ms, sdnn_ms, hf_ms2, lf_ms2``.
+    """
+
+    id: str
+    start_date: dt.date
+    protocol: Protocol
+    scores: pd.DataFrame
+    biomarkers: pd.DataFrame
+    hrv: pd.DataFrame
+
+    @property
+    def end_h(self) -> float:
+        """End of the treatment history, h after ``start_date``."""
+        return self.protocol.duration_h()

@@ -1,0 +1,8 @@
+"""SBML Level 3 Version 2 export of the model and a protocol (checked with libsbml).
+
+Research software, not medical advice.
+"""
+
+from moodtwin.sbml._export import build_document, consistency, export_sbml, steady_state
+
+__all__ = ["build_document", "consistency", "export_sbml", "steady_state"]

@@ -1,0 +1,110 @@
+"""Personal twin, data in: record loading, row-by-row reports, HRV with NeuroKit2."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from moodtwin.errors import ValidationError
+from moodtwin.person import hrv_from_ecg, hrv_from_rr, load_person
+from moodtwin.person._synthetic import synthetic_ecg, synthetic_rr
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "person" / "synthetic_vns"
+
+
+def test_example_record_loads_cleanly() -> None:
+    record, report = load_person(EXAMPLE)
+    assert not report.errors, report.text()
+    assert len(record.scores) == 67 and set(record.scores["scale"]) == {"MADRS", "PHQ9"}
+    assert record.scores["time_h"].is_monotonic_increasing
+    obs = set(record.biomarkers["observable"])
+    assert obs == {"crp_mgl", "il6_pgml", "cortisol_ugdl", "bdnf_serum_ngml", "rmssd"}
+    assert len(record.hrv) == 5 and set(record.hrv["kind"]) == {"rr", "ecg"}
+    assert record.hrv["rmssd_ms"].between(10, 80).all()
+
+
+@pytest.fixture()
+def messy(tmp_path: Path) -> Path:
+    folder = tmp_path / "messy"
+    shutil.copytree(EXAMPLE, folder)
+    (folder / "scores.csv").write_text(
+        "date,scale,score,mood\n"
+        "2024-01-08,MADRS,30,x\n"          # row 1 ok (unknown column 'mood' ignored)
+        "2024-01-22,PHQ9,15,\n"            # row 2 ok
+        "2024-01-15,PHQ9,16,\n"            # row 3 ok but out of order
+        "2024-01-29,HAMD99,12,\n"          # row 4 unknown scale
+        "2024-02-05,PHQ9,31,\n"            # row 5 out of range
+        "2023-12-01,MADRS,30,\n"           # row 6 before start date
+        "2024-13-01,MADRS,30,\n"           # row 7 not a date
+        "2026-01-01,MADRS,20,\n")          # row 8 after the history
+    (folder / "labs.csv").write_text(
+        "date,analyte,value,unit\n2024-01-08,crp,2.0,mg/L\n2024-01-08,crpp,2.0,mg/L\n"
+        "2024-01-08,il6,-1,pg/mL\n2024-01-08,cortisol,120,ng/mL\n2024-01-08,cortisol,331,nmol/L\n")
+    rr = pd.read_csv(folder / "heart" / "2024-01-08_rr.csv")["rr_ms"].to_numpy()
+    rr[[10, 50]] = [2600, 150]
+    pd.DataFrame({"rr_ms": rr}).to_csv(folder / "heart" / "2024-01-08_rr.csv", index=False)
+    ecg = pd.read_csv(folder / "heart" / "2024-07-08_ecg.csv").iloc[:4000]  # 32 s
+    ecg.to_csv(folder / "heart" / "2024-07-08_ecg.csv", index=False)
+    return folder
+
+
+def test_bad_rows_are_reported_row_by_row_and_valid_rows_kept(messy: Path) -> None:
+    record, report = load_person(messy)
+    text = report.text()
+    lines = {(i.file, i.row): i.message for i in report.issues}
+    assert "unknown column 'mood'" in lines[("scores.csv", None)]
+    assert "out of order" in lines[("scores.csv", 3)]
+    assert "Unknown scale 'HAMD99'" in lines[("scores.csv", 4)]
+    assert "not a PHQ9 score" in lines[("scores.csv", 5)]
+    assert "before the start date" in lines[("scores.csv", 6)]
+    assert "not a date" in lines[("scores.csv", 7)]
+    assert "after the end of the treatment history" in lines[("scores.csv", 8)]
+    assert list(record.scores["score"]) == [30, 16, 15]  # valid rows kept, sorted by date
+    assert "did you mean 'crp'" in lines[("labs.csv", 2)]
+    assert "outside the plausible range" in lines[("labs.csv", 3)]
+    cortisol = record.biomarkers[record.biomarkers["observable"] == "cortisol_ugdl"]["value"]
+    assert list(cortisol) == [pytest.approx(12.0)]  # 120 ng/mL converted to ug/dL
+    assert "cannot be converted to ug/dL" in lines[("labs.csv", 5)]  # molar: no molar mass
+    assert "2600" in lines[("heart/2024-01-08_rr.csv", 11)]
+    assert "150" in lines[("heart/2024-01-08_rr.csv", 51)]
+    assert "too short for HRV" in lines[("heart/2024-07-08_ecg.csv", None)]
+    assert len(record.hrv) == 4  # the bad RR rows are left out, the recording still used
+    assert "error: scores.csv row 4" in text
+
+
+def test_record_without_valid_scores_is_refused(messy: Path) -> None:
+    (messy / "scores.csv").write_text("date,scale,score\n2024-01-08,MADRS,99\n")
+    with pytest.raises(ValidationError, match="no valid score rows"):
+        load_person(messy)
+
+
+def test_hrv_from_rr_recovers_rmssd_and_corrects_artifacts() -> None:
+    rng = np.random.default_rng(0)
+    rr = synthetic_rr(30.0, 65.0, 300.0, rng)
+    assert hrv_from_rr(rr).rmssd_ms == pytest.approx(30.0, rel=0.05)
+    bad = rr.copy()
+    for k in (60, 150, 240):  # premature beats with compensatory pauses
+        bad[k], bad[k + 1] = bad[k] - 300, bad[k + 1] + 300
+    raw = np.sqrt(np.mean(np.diff(bad) ** 2))
+    fixed = hrv_from_rr(bad)
+    assert raw > 45.0  # the artifacts inflate the uncorrected RMSSD
+    assert abs(fixed.rmssd_ms - 30.0) < 0.25 * (raw - 30.0)
+    assert fixed.corrected >= 3
+    assert fixed.hf_ms2 > 0 and fixed.lf_ms2 > 0
+    with pytest.raises(ValidationError, match="too short"):
+        hrv_from_rr(rr[:40])
+
+
+def test_hrv_from_ecg_matches_rr() -> None:
+    rng = np.random.default_rng(1)
+    rr = synthetic_rr(35.0, 70.0, 90.0, rng)
+    ecg = synthetic_ecg(rr, 250.0, rng)
+    from_ecg = hrv_from_ecg(ecg, 250.0)
+    assert from_ecg.rmssd_ms == pytest.approx(hrv_from_rr(rr).rmssd_ms, rel=0.1)
+    assert np.isnan(from_ecg.lf_ms2)  # 90 s: too short for LF power
+    with pytest.raises(ValidationError, match="too short"):
+        hrv_from_ecg(ecg[: 250 * 40], 250.0)
