@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from moodtwin.model import default_model
+from moodtwin.parameter_sets import calibrated_model
 from moodtwin.person import fit_person, fitted_parameters, person_prior
 from moodtwin.person._likelihood import Likelihood
 from moodtwin.person._synthetic import synthetic_record
@@ -93,7 +93,7 @@ def main() -> None:
     ap.add_argument("--burn", type=int, default=250)
     ap.add_argument("--out", default=None, help="write the per-person results as JSON")
     args = ap.parse_args()
-    model = default_model()
+    model = calibrated_model()
     start = time.perf_counter()
     rows = []
     for i in range(args.people):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from moodtwin.model import default_model
+from moodtwin.parameter_sets import calibrated_model
 from moodtwin.person import fit_person, fitted_parameters, person_prior
 from moodtwin.person._likelihood import FIT_OPTIONS, _normal_offset, ar1_loglik
 from moodtwin.person._schema import PersonRecord
@@ -73,7 +73,7 @@ def test_fit_recovers_known_parameters_with_calibrated_intervals() -> None:
     probe = _person(0, {})
     names = fitted_parameters(probe)
     assert names == ["vulnerability", "daily_sd", "ad_serotonin"]
-    prior = person_prior(names, default_model())
+    prior = person_prior(names, calibrated_model())
     rng = np.random.default_rng(5)
     covered, shrink = [], []
     for i in range(4):
@@ -92,6 +92,6 @@ def test_unidentified_parameter_is_flagged() -> None:
         {"type": "vns", "implant_at": "0 d", "start": "9 week", "current": "1 mA"}]}
     record, _ = synthetic_record(proto, {}, scores=[(w * WEEK, "MADRS") for w in range(9)],
                                  seed=3)
-    fit = fit_person(record, walkers=16, steps=120, burn=60, seed=0)
+    fit = fit_person(record, walkers=16, seed=0)  # default steps: a converged chain
     assert any("do not identify k_LC" in w for w in fit.warnings), fit.summary
     assert not any("do not identify vulnerability" in w for w in fit.warnings)

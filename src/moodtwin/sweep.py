@@ -3,7 +3,7 @@
 Populations, sensitivity samples and calibration batches are a (patients x parameters)
 table. :func:`run_sweep` cuts it into chunks; each chunk is one task that carries plain data
 only (the protocol as a JSON-ready dict, the chunk's rows, the save times, the solver
-options and the model fingerprint). The worker rebuilds the model and loads its compiled
+options and the model's structure key). The worker rebuilds the model and loads its compiled
 kernel itself (both cached per process, the kernel from the on-disk numba cache), so neither
 the model nor compiled code is ever pickled. Every patient is integrated independently, so
 the numbers do not depend on the chunking or on where a chunk runs.
@@ -42,7 +42,7 @@ class ChunkTask:
     params: np.ndarray  # (patients in chunk, parameters)
     save_t: np.ndarray  # h
     options: dict[str, Any]  # SolverOptions fields
-    fingerprint: str  # the model the table was written for
+    structure_key: str  # equations of the model the table was written for
 
 
 @dataclass(frozen=True)
@@ -137,10 +137,10 @@ def run_chunk(task: ChunkTask) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     gets the timeline of its own parameter values.
     """
     model = default_model()
-    if model.fingerprint != task.fingerprint:
+    if model.structure_key != task.structure_key:
         raise ValidationError(
-            f"The worker's model (fingerprint {model.fingerprint}) differs from the client's "
-            f"({task.fingerprint}); install the same moodtwin version on every worker.")
+            f"The worker's model equations ({model.structure_key}) differ from the client's "
+            f"({task.structure_key}); install the same moodtwin version on every worker.")
     protocol = parse_protocol(task.protocol)
     options = SolverOptions(**task.options)
     horizon = float(task.save_t[-1])
@@ -198,7 +198,7 @@ def _tasks(protocol: Protocol, table: np.ndarray, save_t: np.ndarray, options: S
     opts = dataclasses.asdict(options)
     for start in range(0, table.shape[0], chunk_size):
         yield ChunkTask(start, spec, table[start:start + chunk_size], save_t, opts,
-                        model.fingerprint)
+                        model.structure_key)
 
 
 def _reason(exc: BaseException) -> str:

@@ -1,8 +1,9 @@
 """Calibration of typical parameter values to published trial results, and validation."""
 
 from moodtwin.calibration._fit import DEFAULT_PARAMETERS, Calibration, calibrate, evaluate
-from moodtwin.calibration._params import load_parameter_set
 from moodtwin.calibration._targets import Target, collect_targets, compare, validation_table
+from moodtwin.parameter_sets import calibrated_model, load_parameter_set
 
-__all__ = ["DEFAULT_PARAMETERS", "Calibration", "Target", "calibrate", "collect_targets",
+__all__ = ["DEFAULT_PARAMETERS", "Calibration", "Target", "calibrate", "calibrated_model",
+           "collect_targets",
            "compare", "evaluate", "load_parameter_set", "validation_table"]

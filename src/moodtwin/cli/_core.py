@@ -160,7 +160,7 @@ def _compile_note(model: Any) -> str:
     try:
         from moodtwin.solver._codegen import cache_dir
 
-        if not any(cache_dir().glob(f"moodtwin_gen_{model.fingerprint}_*.py")):
+        if not any(cache_dir().glob(f"moodtwin_gen_{model.structure_key}_*.py")):
             return " (first run: compiling the model, about 20 s)"
     except Exception:  # a hint only; never fail because of it
         return ""

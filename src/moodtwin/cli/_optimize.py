@@ -120,11 +120,18 @@ def optimize(
     grid: Annotated[int, typer.Option(
         "--grid", help="Points per axis of the response surface over the two most influential "
                        "settings (costs grid^2 simulations; 0: none).")] = 5,
+    population: Annotated[Path | None, typer.Option(
+        "--population", help="Population YAML (PopulationSpec fields: baseline, age, female, "
+                             "failed_treatments, antidepressant_continued, inclusion) for the "
+                             "virtual population used without --twin.", dir_okay=False,
+        show_default=False)] = None,
+    params: Annotated[Path | None, typer.Option(
+        "--params", help="Parameter set (default: the shipped calibrated set).",
+        dir_okay=False, show_default=False)] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Output folder. Default: moodtwin-out/optimize-<protocol name>.",
         file_okay=False, show_default=False)] = None,
 ) -> None:
-    from moodtwin.model import default_model
     from moodtwin.optimize import (
         Constraint,
         Outcome,
@@ -137,9 +144,12 @@ def optimize(
         write_report,
     )
     from moodtwin.optimize import optimize as run
+    from moodtwin.parameter_sets import calibrated_model
+    from moodtwin.population import load_population_spec
     from moodtwin.protocols import load_protocol
 
-    model = default_model()
+    model = calibrated_model(params)
+    pop_spec = load_population_spec(population) if population is not None else None
     base = load_protocol(protocol)
     spec = load_space(space) if space is not None else None
     name = _therapy(base, therapy, spec)
@@ -153,19 +163,21 @@ def optimize(
     if not 0 <= holdout <= 100_000:
         raise ValidationError(f"--holdout {holdout} is outside 0-100000.")
     if twin is not None:
-        params, rest = split_draws(read_draws(twin, model), draws, seed)
+        table, rest = split_draws(read_draws(twin, model), draws, seed)
         held = split_draws(rest, holdout, seed)[0] if rest and holdout else None
         source = f"posterior draws from {twin}"
     else:
-        params = population_draws(draws, model, seed)
-        held = population_draws(holdout, model, seed + 1) if holdout else None
-        source = "virtual population around the defaults (moodtwin.optimize.POPULATION_SPREAD)"
+        say(f"drawing {draws + holdout} virtual patients ...")
+        table = population_draws(draws, model, seed, pop_spec)
+        held = population_draws(holdout, model, seed + 1, pop_spec) if holdout else None
+        source = (f"virtual population ({population or 'default PopulationSpec'}) of the "
+                  "population model (data/population.yaml) around the calibrated parameters")
     out = out if out is not None else Path("moodtwin-out") / f"optimize-{protocol.stem}"
     typer.echo(DISCLAIMER)
-    say(f"optimizing {name} settings: {trials} trials x {len(next(iter(params.values())))} "
+    say(f"optimizing {name} settings: {trials} trials x {len(next(iter(table.values())))} "
         f"draws up to {at} ...")
     start = time.perf_counter()
-    res = run(base, spec, params, goal, limits, trials, seed, model=model, grid=grid,
+    res = run(base, spec, table, goal, limits, trials, seed, model=model, grid=grid,
               holdout=held, progress=say)
     paths = write_report(res, out, source, seed)
     say(f"done in {time.perf_counter() - start:.1f} s ({res.simulations} simulations)")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import keyword
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import sympy as sp
@@ -144,9 +144,43 @@ class Model:
                 h.update(repr(x).encode())
         return h.hexdigest()[:16]
 
+    @cached_property
+    def structure_key(self) -> str:
+        """Hash of the equations alone (names, units, expressions; not parameter values).
+
+        Models that differ only in parameter values (e.g. a calibrated set) share it, and so
+        share one compiled kernel: values always reach the solver as an array.
+        """
+        h = hashlib.sha256()
+        for group in (self.states, self.inputs, self.derived):
+            for x in group:
+                h.update(repr(x).encode())
+        for p in self.parameters:
+            h.update(f"{p.name}|{p.unit}".encode())
+        return h.hexdigest()[:16]
+
     def defaults(self) -> dict[str, float]:
         """Default parameter values by name."""
         return {p.name: p.value for p in self.parameters}
+
+    def with_values(self, values: Mapping[str, float],
+                    source: str | Mapping[str, str]) -> Model:
+        """This model with the typical values of some parameters replaced.
+
+        ``source`` becomes their provenance (e.g. "calibrated to ..."), one for all or one per
+        name; unknown names and values outside a parameter's plausible range are refused with
+        a clear error.
+        """
+        for name in values:
+            self.parameter(name)
+        where = {n: source if isinstance(source, str) else source[n] for n in values}
+        mechanisms = [
+            replace(m, parameters=tuple(
+                replace(p, value=float(values[p.name]), source=where[p.name])
+                if p.name in values else p for p in m.parameters))
+            for m in self.mechanisms
+        ]
+        return build_model(self.name, mechanisms)
 
 
 def _check_name(name: str, owner: str) -> None:

@@ -6,7 +6,6 @@ with their predicted outcome and uncertainty, the comparison with the standard c
 settings, all trials and figures. Not medical advice.
 """
 
-from moodtwin.optimize._draws import POPULATION_SPREAD as POPULATION_SPREAD
 from moodtwin.optimize._draws import population_draws as population_draws
 from moodtwin.optimize._draws import read_draws as read_draws
 from moodtwin.optimize._draws import split_draws as split_draws

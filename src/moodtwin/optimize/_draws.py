@@ -6,8 +6,8 @@ or ``posterior.csv``/``.npz``/``.parquet``). Columns
 ``chain``, ``draw`` and ``sample`` (bookkeeping written by samplers) are ignored; any other
 unknown column is an error. Parameters without a column keep their default value.
 
-Until the population engine lands, ``population_draws`` gives a simple, documented stand-in:
-independent draws around the defaults with the spreads in :data:`POPULATION_SPREAD`.
+``population_draws`` gives virtual patients of the population model (the same generator
+as virtual trials).
 
 Research software, not medical advice.
 """
@@ -20,40 +20,26 @@ import numpy as np
 
 from moodtwin.errors import ValidationError
 from moodtwin.model import Model
+from moodtwin.population import PopulationSpec, generate_population
 from moodtwin.simulate import parameter_table
 
 TWIN_FILES = ("posterior_draws.csv", "posterior.csv", "posterior.npz", "posterior.parquet")
 BOOKKEEPING = {"chain", "draw", "sample"}
 
-#: Virtual-population spread: (parameter, distribution, spread). 'normal': default + N(0, sd)
-#: (sd in the parameter's unit); 'lognormal': default * exp(N(0, sd)). Values are clipped to
-#: the parameter's plausible range. Assumed, not calibrated: baseline severity
-#: (vulnerability), body weight, inflammatory and stress set points, fibre thresholds
-#: (Castoro et al. 2011 report ~30 % between-animal spread), dissociation sensitivity.
-POPULATION_SPREAD: tuple[tuple[str, str, float], ...] = (
-    ("vulnerability", "normal", 0.4),
-    ("body_weight", "normal", 12.0),
-    ("infl_base", "lognormal", 0.3),
-    ("stress_base", "lognormal", 0.2),
-    ("rheobase_A", "lognormal", 0.3),
-    ("rheobase_B", "lognormal", 0.3),
-    ("rheobase_auricular", "lognormal", 0.3),
-    ("dissociation_occ50", "lognormal", 0.25),
-)
 
+def population_draws(n: int, model: Model, seed: int = 0,
+                     spec: PopulationSpec | None = None) -> dict[str, np.ndarray]:
+    """``n`` virtual patients of the population model (every parameter, by name).
 
-def population_draws(n: int, model: Model, seed: int = 0) -> dict[str, np.ndarray]:
-    """``n`` virtual patients around the defaults (see :data:`POPULATION_SPREAD`)."""
+    Drawn by :func:`moodtwin.population.generate_population` around ``model``'s typical values
+    (pass the calibrated model), with ``spec``'s covariates and inclusion criteria (default:
+    :class:`~moodtwin.population.PopulationSpec`), so optimizing for a population uses the same
+    virtual patients as a virtual trial.
+    """
     if not 1 <= n <= 100_000:
         raise ValidationError(f"population size {n} is outside 1-100000.")
-    rng = np.random.default_rng(seed)
-    out = {}
-    for name, dist, sd in POPULATION_SPREAD:
-        p = model.parameter(name)
-        z = rng.standard_normal(n)
-        value = p.value + sd * z if dist == "normal" else p.value * np.exp(sd * z)
-        out[name] = np.clip(value, p.low, p.high)
-    return out
+    pop = generate_population(spec or PopulationSpec(), n, seed, model=model)
+    return {p.name: pop.table[:, i] for i, p in enumerate(model.parameters)}
 
 
 def _twin_file(path: Path) -> Path:

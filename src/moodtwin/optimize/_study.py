@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from moodtwin.errors import MoodtwinError, ValidationError
-from moodtwin.model import Model, default_model
+from moodtwin.model import Model
 from moodtwin.optimize._evaluate import (
     SIDE_EFFECTS,
     Constraint,
@@ -31,6 +31,7 @@ from moodtwin.optimize._evaluate import (
 )
 from moodtwin.optimize._settings import build_protocol, rule_violations
 from moodtwin.optimize._space import Dimension, SearchSpace
+from moodtwin.parameter_sets import calibrated_model
 from moodtwin.protocols import Protocol
 
 
@@ -142,7 +143,7 @@ def optimize(
     if not space.dimensions:
         raise ValidationError("the search space has no searched setting.")
     say = progress or (lambda _msg: None)
-    model = model or default_model()
+    model = model or calibrated_model()
     columns = {str(k): np.asarray(params_table[k], dtype=float) for k in params_table}
     report = [SIDE_EFFECTS[space.therapy]] if space.therapy in SIDE_EFFECTS else []
     evaluate = Evaluator(model, columns, outcome, constraints, report)

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from moodtwin.errors import ValidationError
-from moodtwin.model import Model, default_model
+from moodtwin.model import Model
+from moodtwin.parameter_sets import calibrated_model
 from moodtwin.person._likelihood import SCALE_PARAMETERS, Likelihood
 from moodtwin.person._prior import Prior, person_prior
 from moodtwin.person._schema import PersonRecord
@@ -43,8 +44,11 @@ BIOMARKER_PARAMETERS = {
     "bdnf_serum_ngml": "bdnf_serum_ref", "crp_mgl": "infl_base", "il6_pgml": "infl_base",
     "cortisol_ugdl": "stress_base", "rmssd": "rmssd_ref",
 }
-#: Posterior/prior SD ratio above which a parameter counts as not identified.
-UNIDENTIFIED_RATIO = 0.9
+#: Posterior contraction 1 - (posterior SD / prior SD)^2 below which a parameter counts as
+#: not identified by the data (Betancourt 2018, "Calibrating model-based inferences and
+#: decisions", arXiv:1803.08393: contraction near 0 = the data add nothing to the prior).
+#: 0.25 leaves room for the Monte Carlo error of the posterior SD (~5 % at ESS ~200).
+MIN_CONTRACTION = 0.25
 
 
 def therapy_parameters(protocol: Protocol) -> list[str]:
@@ -126,7 +130,7 @@ def fit_person(
 
     if not 0 <= burn < steps:
         raise ValidationError(f"burn ({burn}) must be in [0, steps) with steps = {steps}.")
-    model = model or default_model()
+    model = model or calibrated_model()
     names = fitted_parameters(record)
     prior = person_prior(names, model, population)
     idx = [i for i, n in enumerate(names) if n not in SCALE_PARAMETERS]
@@ -211,10 +215,10 @@ def _diagnose(prior: Prior, chain: np.ndarray,
                      "prior_95": pq[2], "median": q[1], "q5": q[0], "q95": q[2],
                      "sd_ratio": ratio, "rhat": float(rhat[name]),
                      "ess_bulk": float(ess[name]), "autocorr_steps": float(tau[i])})
-        if ratio > UNIDENTIFIED_RATIO:
-            notes.append(f"the data do not identify {name}: its posterior is as wide as its "
-                         f"prior (SD ratio {ratio:.2f}); forecasts use the population's spread "
-                         "for it.")
+        if 1.0 - ratio**2 < MIN_CONTRACTION:
+            notes.append(f"the data do not identify {name}: its posterior is nearly as wide as "
+                         f"its prior (SD ratio {ratio:.2f}, contraction {1 - ratio**2:.2f} < "
+                         f"{MIN_CONTRACTION}); forecasts use the population's spread for it.")
         if float(rhat[name]) > 1.1:
             notes.append(f"{name} has not converged (R-hat {float(rhat[name]):.2f} > 1.1); "
                          "run more steps (--steps).")
@@ -234,7 +238,7 @@ def load_fit(folder: str | Path, record: PersonRecord, model: Model | None = Non
     if info.get("person") != record.id or list(draws.columns) != info["parameters"]:
         raise ValidationError(f"{folder}: the saved fit is for person {info.get('person')!r} "
                               f"with parameters {info.get('parameters')}, not this record.")
-    model = model or default_model()
+    model = model or calibrated_model()
     prior = person_prior(info["parameters"], model)
     chain = prior.transform({n: draws[n].to_numpy() for n in draws.columns})[None]
     return PersonFit(record, prior, chain, np.zeros(chain.shape[:2]), summary,

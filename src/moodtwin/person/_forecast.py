@@ -18,7 +18,8 @@ import pandas as pd
 
 from moodtwin import scales
 from moodtwin.errors import ValidationError
-from moodtwin.model import Model, default_model
+from moodtwin.model import Model
+from moodtwin.parameter_sets import calibrated_model
 from moodtwin.person._fit import PersonFit, therapy_parameters
 from moodtwin.person._likelihood import FIT_OPTIONS
 from moodtwin.person._prior import person_prior
@@ -82,7 +83,7 @@ def forecast(
     start_h: float | None = None, draws: int = 200, seed: int = 0, model: Model | None = None,
 ) -> ForecastSet:
     """Forecast ``candidates`` ((file, protocol) pairs) for the fitted person."""
-    model = model or default_model()
+    model = model or calibrated_model()
     rec = fit.record
     last = float(max(rec.scores["time_h"].max(), rec.biomarkers["time_h"].max()
                      if len(rec.biomarkers) else 0.0))

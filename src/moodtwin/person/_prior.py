@@ -1,11 +1,14 @@
-"""Prior of a person's parameters: the population model's spread around its defaults.
+"""Prior of a person's parameters: the population model around the typical values.
 
 Each person-level parameter is sampled in a transformed space (log for positive parameters,
 linear otherwise) where the prior is normal, truncated to the parameter's plausible range.
-Until population distributions are calibrated, the centre is the model default and the
-spread is the assumed value in :data:`SPREAD` ("assumed" in every output). Pass
-``population`` (draws of the calibrated population, by name) to :func:`person_prior` to use
-their mean and covariance in the transformed space instead.
+The centre is the typical value of ``model`` (pass the calibrated model,
+:func:`moodtwin.calibration.calibrated_model`, which the CLI does), or the population's
+covariate median; the spread is the population model's between-patient variability
+(``data/population.yaml``, the same numbers virtual trials draw from). Parameters the
+population model does not vary take the assumed spread in :data:`SPREAD`. Pass
+``population`` (draws of a population, by name) to :func:`person_prior` to use their mean and
+covariance in the transformed space instead.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ import numpy as np
 
 from moodtwin.errors import ValidationError
 from moodtwin.model import Model
+from moodtwin.population import variability_table
 
-#: Assumed between-person spread (SD in the transformed space) and transform of each
-#: parameter a personal fit may estimate. Log-SD 0.4 means a 90 % range of x/1.9 to x*1.9.
+#: Transform and assumed between-person spread (SD in the transformed space) of each
+#: parameter a personal fit may estimate, used where ``data/population.yaml`` has no
+#: variability for it. Log-SD 0.4 means a 90 % range of x/1.9 to x*1.9.
 SPREAD: dict[str, tuple[str, float, str]] = {
     "vulnerability": ("linear", 0.3, "assumed: baseline MADRS ~15-45 (90 %) at default weights"),
+    "anx_vulnerability": ("linear", 0.35, "assumed: HAM-A SD ~6 at a given depression severity"),
     "daily_sd": ("log", 0.4, "assumed: day-to-day SD 0.9-3.3 MADRS points (90 %)"),
     "k_LC": ("log", 0.6, "assumed: response to vagal afferent drive varies ~2.7-fold"),
     "k_syn": ("log", 0.4, "assumed: ketamine synaptogenesis varies ~1.9-fold"),
@@ -33,6 +39,27 @@ SPREAD: dict[str, tuple[str, float, str]] = {
     "stress_base": ("log", 0.25, "assumed: cortisol set point between-person CV ~25 %"),
     "rmssd_ref": ("log", 0.4, "assumed: resting RMSSD between-person log-SD 0.4"),
 }
+
+
+def population_spread(name: str, model: Model) -> tuple[str, float, float] | None:
+    """(transform, centre in model units, SD in transformed space) of ``name``.
+
+    From the population model (``data/population.yaml``): ``omega`` is a log-SD, ``sd`` a
+    linear one; covariate models give their median (at 2 failed treatments, at age 40) as
+    the centre. ``None`` when the population model does not vary ``name``.
+    """
+    info = variability_table()
+    v = info["variability"].get(name)
+    if v is not None:
+        centre = model.parameter(name).value
+        return ("log", centre, float(v["omega"])) if "omega" in v else (
+            "linear", centre, float(v["sd"]))
+    c = info["covariates"].get(name)
+    if c is not None and "omega" in c:
+        centre = next(float(c[k]) for k in ("median", "median_at_2_failures", "median_at_40")
+                      if k in c)
+        return "log", centre, float(c["omega"])
+    return None
 
 
 @dataclass(frozen=True)
@@ -106,21 +133,35 @@ def person_prior(
     names: Sequence[str], model: Model,
     population: Mapping[str, np.ndarray] | None = None,
 ) -> Prior:
-    """The prior of ``names``: assumed spread around defaults, or a population's draws.
+    """The prior of ``names`` from the population model (see the module docstring).
 
-    ``population`` maps parameter names to equally long arrays of draws from the calibrated
-    population; their mean and covariance in the transformed space replace the assumed ones
-    (parameters missing from it keep the assumed spread, uncorrelated).
+    ``population`` maps parameter names to equally long arrays of draws from a population;
+    their mean and covariance in the transformed space replace the population model's
+    (parameters missing from it keep theirs, uncorrelated).
     """
     unknown = [n for n in names if n not in SPREAD]
     if unknown:
         raise ValidationError(f"No person-level prior for {unknown}; known: {sorted(SPREAD)}.")
-    transforms = tuple(SPREAD[n][0] for n in names)
     pars = [model.parameter(n) for n in names]
-    mean = np.array([_forward(t, np.array([p.value]))[0] for t, p in zip(transforms, pars,
-                                                                            strict=True)])
-    cov = np.diag([SPREAD[n][1] ** 2 for n in names])
-    source = "assumed (model defaults with the spreads in moodtwin.person._prior.SPREAD)"
+    transforms, centres, sds, used = [], [], [], []
+    for name, par in zip(names, pars, strict=True):
+        pop = population_spread(name, model)
+        if pop is not None:
+            transforms.append(pop[0])
+            centres.append(np.clip(pop[1], par.low, par.high))
+            sds.append(pop[2])
+            used.append(name)
+        else:
+            transforms.append(SPREAD[name][0])
+            centres.append(par.value)
+            sds.append(SPREAD[name][1])
+    mean = np.array([_forward(t, np.array([c]))[0] for t, c in zip(transforms, centres,
+                                                                    strict=True)])
+    cov = np.diag(np.square(sds))
+    source = ("population model (data/population.yaml) for " + ", ".join(used)
+              if used else "") + ("; " if used and len(used) < len(names) else "") + (
+        "assumed spreads (moodtwin.person._prior.SPREAD) for "
+        + ", ".join(n for n in names if n not in used) if len(used) < len(names) else "")
     if population:
         have = [i for i, n in enumerate(names) if n in population]
         if have:
@@ -131,10 +172,10 @@ def person_prior(
                 raise ValidationError("population: too few or non-finite draws for a prior.")
             mean[have] = draws.mean(axis=0)
             cov[np.ix_(have, have)] = np.atleast_2d(np.cov(draws, rowvar=False))
-            source = "population (" + ", ".join(names[i] for i in have) + ")"
+            source = "population draws (" + ", ".join(names[i] for i in have) + "); " + source
     low = np.array([_forward(t, np.array([p.low]))[0] for t, p in zip(transforms, pars,
                                                                          strict=True)])
     high = np.array([_forward(t, np.array([p.high]))[0] for t, p in zip(transforms, pars,
                                                                            strict=True)])
-    return Prior(tuple(names), transforms, mean, cov, low, high, source,
+    return Prior(tuple(names), tuple(transforms), mean, cov, low, high, source,
                  np.array([p.low for p in pars]), np.array([p.high for p in pars]))

@@ -18,7 +18,8 @@ import pandas as pd
 import yaml
 
 from moodtwin import scales
-from moodtwin.model import Model, default_model
+from moodtwin.model import Model
+from moodtwin.parameter_sets import calibrated_model
 from moodtwin.person._schema import ANALYTES, RMSSD_LOG_SD, PersonRecord
 from moodtwin.protocols import parse_protocol
 from moodtwin.simulate import simulate
@@ -36,7 +37,7 @@ def synthetic_record(
     of heart recordings. Returns the record and the noise-free truth at every observation
     time (columns ``time_h``, ``madrs``, ``hama`` and every biomarker observable).
     """
-    model = model or default_model()
+    model = model or calibrated_model()
     protocol = parse_protocol(dict(protocol_data), "synthetic protocol")
     rng = np.random.default_rng(seed)
     times = np.unique(np.concatenate([[t for t, _ in scores], [t for t, _ in labs],

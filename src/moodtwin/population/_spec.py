@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
+import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from moodtwin import scales
+from moodtwin.errors import ValidationError
 
 
 class _Strict(BaseModel):
@@ -94,6 +97,28 @@ class PopulationSpec(_Strict):
             else:
                 data[key] = value
         return PopulationSpec.model_validate(data)
+
+
+def load_population_spec(path: str | Path) -> PopulationSpec:
+    """A :class:`PopulationSpec` from a YAML file of its fields (omitted ones keep defaults)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except OSError as exc:
+        raise ValidationError(f"Cannot read population file {str(path)!r}: "
+                              f"{exc.strerror}.") from None
+    except yaml.YAMLError as exc:
+        raise ValidationError(f"{path}: not valid YAML ({str(exc).splitlines()[0]}).") from None
+    if not isinstance(data, dict):
+        raise ValidationError(f"{path}: expected a mapping of population fields "
+                              "(baseline, age, female, failed_treatments, ...).")
+    try:
+        return PopulationSpec().merged(data)
+    except pydantic.ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        raise ValidationError(f"{path}: {loc + ': ' if loc else ''}"
+                              f"{err['msg'].removeprefix('Value error, ')}") from None
 
 
 @cache

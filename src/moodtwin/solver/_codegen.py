@@ -80,7 +80,7 @@ def generate_source(model: Model) -> str:
     rtemps, rreduced = _cse_lines(rates, pr)
     jtemps, jreduced = _cse_lines(jacs, pr)
     out = [
-        f'"""Generated from model {model.name!r} ({model.fingerprint}); do not edit."""',
+        f'"""Generated from model {model.name!r} ({model.structure_key}); do not edit."""',
         "import math",
         "import numpy as np",
         "from numba import njit",
@@ -118,12 +118,12 @@ def generate_source(model: Model) -> str:
 
 def compiled(model: Model) -> ModuleType:
     """Import (generating on first use) the compiled module of ``model``."""
-    if model.fingerprint in _LOADED:
-        return _LOADED[model.fingerprint]
+    if model.structure_key in _LOADED:
+        return _LOADED[model.structure_key]
     kernel = resources.files("moodtwin.solver").joinpath("_kernel.py").read_text()
     body = generate_source(model) + "\n# ---- integration kernel ----\n" + kernel
     digest = hashlib.sha256(body.encode()).hexdigest()[:12]
-    name = f"moodtwin_gen_{model.fingerprint}_{digest}"
+    name = f"moodtwin_gen_{model.structure_key}_{digest}"
     path = cache_dir() / f"{name}.py"
     if not path.exists():
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -135,5 +135,5 @@ def compiled(model: Model) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    _LOADED[model.fingerprint] = module
+    _LOADED[model.structure_key] = module
     return module

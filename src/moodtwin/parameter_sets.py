@@ -1,13 +1,18 @@
-"""Parameter sets: typical values with provenance, as written by ``moodtwin calibrate``."""
+"""Parameter sets: typical values with provenance, as written by ``moodtwin calibrate``.
+
+Kept light (no statistics imports) so every command can start from the calibrated model.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from moodtwin.errors import ValidationError
+from moodtwin.model import Model
 from moodtwin.simulate import parameter_table
 
 SHIPPED = "data/calibrated.yaml"
@@ -47,3 +52,39 @@ def load_parameter_set(path: Path | None = None) -> dict[str, float]:
 
     parameter_table(values, default_model())  # names and ranges checked with clear errors
     return values
+
+
+def parameter_set_sources(path: Path | None = None) -> dict[str, str]:
+    """Provenance of each value in a parameter-set YAML (``source`` fields), by name."""
+    load_parameter_set(path)  # validates the file
+    res = resources.files("moodtwin").joinpath(SHIPPED) if path is None else Path(path)
+    if path is None and not res.is_file():
+        return {}
+    entries = yaml.safe_load(res.read_text())["parameters"]
+    return {str(k): str(e.get("source", "")) if isinstance(e, dict) else ""
+            for k, e in entries.items()}
+
+
+def calibrated_model(path: Path | None = None) -> Model:
+    """The default model with a parameter set's values (default: the shipped calibrated set).
+
+    Each replaced parameter takes the set's provenance (its ``source``, else "from <path>").
+    Same equations as :func:`~moodtwin.model.default_model`, so the compiled kernel is shared.
+    """
+    if path is None:
+        return _shipped_model()
+    return _with_set(path)
+
+
+@cache
+def _shipped_model() -> Model:
+    return _with_set(None)
+
+
+def _with_set(path: Path | None) -> Model:
+    from moodtwin.model import default_model
+
+    values = load_parameter_set(path)
+    sources = parameter_set_sources(path)
+    where = {n: sources.get(n) or f"from parameter set {path or SHIPPED}" for n in values}
+    return default_model().with_values(values, where)
