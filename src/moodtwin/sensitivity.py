@@ -2,7 +2,7 @@
 
 Which parameters, and which mechanisms, drive an endpoint such as the change in latent MADRS
 from baseline at week 6 under a protocol? Parameters are sampled over a band around the
-reference patient's values (default +/-50 %, clipped to each parameter's plausible range),
+calibrated typical values (default +/-50 %, clipped to each parameter's plausible range),
 every sample is simulated through the sweep engine (:mod:`moodtwin.sweep`, in-process or on
 Dask) and SALib computes
 
@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from moodtwin.errors import UnknownNameError, ValidationError
-from moodtwin.model import Model, default_model
+from moodtwin.model import Model
+from moodtwin.parameter_sets import calibrated_model
 from moodtwin.protocols import Protocol
 from moodtwin.sweep import Progress, SweepResult, run_sweep
 from moodtwin.units import hours
@@ -55,7 +56,7 @@ class Factor:
 
     name: str
     mechanism: str
-    value: float  # reference patient's value
+    value: float  # typical (calibrated) value
     low: float
     high: float
     unit: str
@@ -266,7 +267,7 @@ def run_sensitivity(
     model runs; if more than a few percent fail, narrow ``band``.
     """
     start = time.perf_counter()
-    model = default_model()
+    model = calibrated_model()
     n = check_request(method, samples, endpoint, model)
     times = tuple(sorted({float(t) for t in times_h}))
     end = protocol.duration_h()

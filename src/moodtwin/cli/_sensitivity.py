@@ -71,7 +71,7 @@ def _progress() -> Any:
                   "Morris screening (mu*, sigma) or Sobol indices (S1, ST with 95% CIs) of an "
                   "endpoint such as the change in MADRS at week 6, per parameter and summed "
                   "per mechanism, at one or several times. Parameters are sampled around the "
-                  "reference patient's values. Writes ranked tables (CSV), the samples (CSV) "
+                  "calibrated typical values. Writes ranked tables (CSV), the samples (CSV) "
                   "and a figure (PNG, HTML); batches can run on a Dask cluster.")
 @errors_as_one_line
 def sensitivity(
@@ -119,7 +119,7 @@ def sensitivity(
                              "worker).", min=1, show_default=False)] = None,
     top: Annotated[int, typer.Option("--top", help="Rows of the printed ranking.", min=1)] = 10,
 ) -> None:
-    from moodtwin.model import default_model
+    from moodtwin.parameter_sets import calibrated_model
     from moodtwin.protocols import load_protocol
     from moodtwin.sensitivity import (
         check_request,
@@ -135,8 +135,8 @@ def sensitivity(
     names = _names(param)
     bounds = None if full_range else band
     method = method.lower()
-    check_request(method, samples, endpoint, default_model())  # all checks before any run
-    factors = choose_factors(default_model(), names, bounds)
+    check_request(method, samples, endpoint, calibrated_model())  # all checks before any run
+    factors = choose_factors(calibrated_model(), names, bounds)
     out = out if out is not None else Path("moodtwin-out") / f"{protocol.stem}-sensitivity"
     typer.echo(DISCLAIMER)
     with dask_client(scheduler, workers) as client:

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from moodtwin.errors import ValidationError
 from moodtwin.optimize._settings import Setting, setting, therapy_settings
 from moodtwin.units import quantity
+from moodtwin.yaml_files import read_yaml
 
 
 @dataclass(frozen=True)
@@ -216,11 +216,4 @@ def parse_space(data: object, source: str = "space") -> SearchSpace:
 
 def load_space(path: str | Path) -> SearchSpace:
     """Read a search-space YAML file (see the module docstring)."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ValidationError(f"Cannot read space file {str(path)!r}: {exc.strerror}.") from None
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"{path}: not valid YAML ({' '.join(str(exc).split())}).") from None
-    return parse_space(data, str(path))
+    return parse_space(read_yaml(path, "space file"), str(path))

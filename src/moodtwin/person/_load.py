@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from moodtwin import scales
 from moodtwin.errors import MoodtwinError, ValidationError
@@ -33,6 +32,7 @@ from moodtwin.person._schema import (
 )
 from moodtwin.protocols import load_protocol
 from moodtwin.units import UREG
+from moodtwin.yaml_files import read_yaml
 
 
 def load_person(folder: str | Path) -> tuple[PersonRecord, LoadReport]:
@@ -68,10 +68,7 @@ def _one_of(folder: Path, stem: str) -> Path:
 
 def _person(folder: Path) -> tuple[str, dt.date]:
     path = _one_of(folder, "person")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"{path}: not valid YAML ({str(exc).splitlines()[0]}).") from None
+    data = read_yaml(path, "person file")
     if not isinstance(data, dict):
         raise ValidationError(f"{path}: expected a mapping with 'id' and 'start_date'.")
     extra = sorted(set(data) - {"id", "start_date", "description"})

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from moodtwin import scales
 from moodtwin.errors import ValidationError
+from moodtwin.yaml_files import first_problem, read_yaml
 
 
 class _Strict(BaseModel):
@@ -101,24 +102,14 @@ class PopulationSpec(_Strict):
 
 def load_population_spec(path: str | Path) -> PopulationSpec:
     """A :class:`PopulationSpec` from a YAML file of its fields (omitted ones keep defaults)."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except OSError as exc:
-        raise ValidationError(f"Cannot read population file {str(path)!r}: "
-                              f"{exc.strerror}.") from None
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"{path}: not valid YAML ({str(exc).splitlines()[0]}).") from None
+    data = read_yaml(path, "population file") or {}
     if not isinstance(data, dict):
         raise ValidationError(f"{path}: expected a mapping of population fields "
                               "(baseline, age, female, failed_treatments, ...).")
     try:
         return PopulationSpec().merged(data)
     except pydantic.ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"])
-        raise ValidationError(f"{path}: {loc + ': ' if loc else ''}"
-                              f"{err['msg'].removeprefix('Value error, ')}") from None
+        raise first_problem(exc, str(path)) from None
 
 
 @cache

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pydantic
-import yaml
 
 from moodtwin.errors import ValidationError
 from moodtwin.protocols import _schema as schema
+from moodtwin.yaml_files import read_yaml
 
 
 def _models_in(tp: Any) -> list[type[pydantic.BaseModel]]:
@@ -135,24 +135,4 @@ def parse_protocol(data: Any, source: str = "protocol") -> schema.Protocol:
 
 def load_protocol(path: str | Path) -> schema.Protocol:
     """Read and validate a protocol YAML file."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ValidationError(f"Cannot read protocol file {str(path)!r}: {exc.strerror}.") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"{path}: not valid YAML: {_yaml_problem(exc)}.") from None
-    return parse_protocol(data, str(path))
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """PyYAML's multi-line report as one line: what is wrong and where."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    context = getattr(exc, "context", None)
-    text = f"{context}, {problem}" if context else str(problem)
-    if mark is not None:
-        text += f" (line {mark.line + 1}, column {mark.column + 1})"
-    return " ".join(text.split())
+    return parse_protocol(read_yaml(path, "protocol file"), str(path))

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pydantic
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from moodtwin import scales
@@ -14,6 +13,7 @@ from moodtwin.errors import ValidationError
 from moodtwin.population import PopulationSpec
 from moodtwin.protocols import Protocol, load_protocol, parse_protocol
 from moodtwin.units import hours
+from moodtwin.yaml_files import first_problem, read_yaml
 
 ARM_ENDPOINTS = (
     "mean_score", "mean_change", "percent_change", "response_rate", "remission_rate",
@@ -267,20 +267,10 @@ def parse_trial(data: Any, base: Path = Path("."), source: str = "trial") -> Tri
             data["withdrawal"] = w
         return Trial.model_validate(data)
     except pydantic.ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
-        raise ValidationError(f"{source}: {loc + ': ' if loc else ''}{msg}{more}") from None
+        raise first_problem(exc, source) from None
 
 
 def load_trial(path: str | Path) -> Trial:
     """Read and validate a trial YAML file."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ValidationError(f"Cannot read trial file {str(path)!r}: {exc.strerror}.") from None
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"{path}: not valid YAML ({str(exc).splitlines()[0]}).") from None
-    return parse_trial(data, path.parent, str(path))
+    return parse_trial(read_yaml(path, "trial file"), path.parent, str(path))
