@@ -19,6 +19,8 @@ import pandas as pd
 import yaml
 
 from moodtwin.errors import ValidationError
+from moodtwin.model import Model
+from moodtwin.parameter_sets import calibrated_model
 from moodtwin.plotting import plot_time_courses
 from moodtwin.protocols import Protocol, parse_protocol
 from moodtwin.result import Result
@@ -96,8 +98,8 @@ def madrs_table(results: dict[str, Result], names: dict[str, str] | None = None)
     return pd.DataFrame(rows).set_index("protocol")
 
 
-def run_demo(out_dir: str | Path,
-             progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None,
+             model: Model | None = None) -> pd.DataFrame:
     """Simulate the reference patient under every demo protocol and write the outputs.
 
     Writes under ``out_dir``: ``madrs_summary.csv`` (the returned table),
@@ -105,9 +107,10 @@ def run_demo(out_dir: str | Path,
     ``time_courses.png`` and ``time_courses.html`` (figures) and ``README.txt``.
     Returns the table: one row per protocol (index = protocol file stem), a ``name``
     column, then the latent MADRS at baseline, day 1, week 1, week 6, month 3 and month 12.
-    ``progress`` receives one line per step.
+    ``progress`` receives one line per step; ``model`` defaults to the calibrated model.
     """
     say = progress or (lambda _msg: None)
+    model = model or calibrated_model()
     out = Path(out_dir)
     (out / "timecourses").mkdir(parents=True, exist_ok=True)
     protocols = demo_protocols()
@@ -117,8 +120,8 @@ def run_demo(out_dir: str | Path,
         # The same reference patient (MADRS 33) on every background: a continued oral
         # antidepressant is part of the baseline, so vulnerability is solved per background.
         horizon = _at_least_demo_horizon(protocol)
-        vulnerability = vulnerability_for_baseline(BASELINE_MADRS, horizon)
-        results[stem] = simulate(horizon, {"vulnerability": vulnerability})
+        vulnerability = vulnerability_for_baseline(BASELINE_MADRS, horizon, model=model)
+        results[stem] = simulate(horizon, {"vulnerability": vulnerability}, model=model)
     names = {s: p.name for s, p in protocols.items()}
     table = madrs_table(results, names)
     for stem, r in results.items():

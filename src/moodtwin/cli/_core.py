@@ -104,7 +104,8 @@ def _summary(result: Any, seed: int | None) -> list[str]:
     return lines
 
 
-@app.command(help="Simulate the reference patient under a protocol file (YAML). Writes the "
+@app.command(help="Simulate the reference patient (calibrated typical values) under a protocol "
+                  "file (YAML). Writes the "
                   "time course (CSV) and figures (PNG, interactive HTML) and prints MADRS at "
                   "baseline, day 1, week 1, week 6 and the end.")
 @errors_as_one_line
@@ -126,7 +127,7 @@ def simulate(
                        "(CSV columns MADRS, HAMD17, ...). Without it they equal the latent "
                        "scores.", show_default=False)] = None,
 ) -> None:
-    from moodtwin.model import default_model
+    from moodtwin.parameter_sets import calibrated_model
     from moodtwin.plotting import plot_time_courses
     from moodtwin.protocols import load_protocol
     from moodtwin.simulate import parameter_table
@@ -134,14 +135,15 @@ def simulate(
 
     spec = load_protocol(protocol)
     params = _parse_params(param)
-    parameter_table(params, default_model())  # range-check before any output is written
+    model = calibrated_model()
+    parameter_table(params, model)  # range-check before any output is written
     out = out if out is not None else Path("moodtwin-out") / protocol.stem
     typer.echo(DISCLAIMER)
     say(f"simulating {spec.name} ({spec.duration})"
          + (f" with {', '.join(f'{k}={v:g}' for k, v in params.items())}" if params else "")
-         + f"{_compile_note(default_model())} ...")
+         + f"{_compile_note(model)} ...")
     start = time.perf_counter()
-    result = run(spec, params or None, seed=seed)
+    result = run(spec, params or None, seed=seed, model=model)
     say(f"done in {time.perf_counter() - start:.1f} s; writing outputs ...")
     out.mkdir(parents=True, exist_ok=True)
     csv = out / f"{protocol.stem}.csv"
@@ -178,9 +180,9 @@ def model(
         dir_okay=False, show_default=False)] = None,
 ) -> None:
     from moodtwin.docs import model_markdown
-    from moodtwin.model import default_model
+    from moodtwin.parameter_sets import calibrated_model
 
-    text = model_markdown(default_model())
+    text = model_markdown(calibrated_model())
     if markdown is None:
         typer.echo(text)
         return

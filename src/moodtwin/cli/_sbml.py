@@ -35,6 +35,7 @@ def export_sbml(
     import libsbml
 
     from moodtwin.cli._core import _parse_params
+    from moodtwin.parameter_sets import calibrated_model
     from moodtwin.protocols import load_protocol
     from moodtwin.sbml import build_document, consistency
 
@@ -42,7 +43,7 @@ def export_sbml(
     params = _parse_params(param)
     typer.echo(DISCLAIMER)
     say("building SBML (steady-state burn-in, then libsbml consistency checks) ...")
-    doc = build_document(spec, params)
+    doc = build_document(spec, params, model=calibrated_model())
     errors, warnings = consistency(doc)
     if errors:
         raise MoodtwinError(f"the generated SBML has {len(errors)} consistency errors; "
