@@ -423,9 +423,32 @@ def integrate_population(
         )
 
 
+@njit(cache=True, error_model="numpy")
+def integrate_population_serial(
+    y0, params, bp_t, bp_u, bp_jump, save_t, out, status, stats, rtol, atol, h0, max_steps
+):
+    """:func:`integrate_population` on the calling thread only. For a handful of patients
+    this avoids waking the thread pool, which on a busy machine waits for a time slice
+    (measured ~10 ms per parallel call, five times a patient-year's work)."""
+    for i in range(y0.shape[0]):
+        y = y0[i].copy()
+        status[i] = integrate_patient(
+            y, params[i], bp_t, bp_u, bp_jump, save_t, out[i], rtol, atol, h0, max_steps,
+            stats[i],
+        )
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def evaluate_observables(states, params, inputs, out):
     """Observables for every patient and save time: ``out`` (patients, saves, observables)."""
     for i in prange(states.shape[0]):
+        for k in range(states.shape[1]):
+            observables(states[i, k], params[i], inputs[k], out[i, k])
+
+
+@njit(cache=True, error_model="numpy")
+def evaluate_observables_serial(states, params, inputs, out):
+    """:func:`evaluate_observables` on the calling thread only (small outputs)."""
+    for i in range(states.shape[0]):
         for k in range(states.shape[1]):
             observables(states[i, k], params[i], inputs[k], out[i, k])
