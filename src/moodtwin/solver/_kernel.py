@@ -14,13 +14,13 @@ pivoting is used for that step. Step size: Gustafsson's predictive controller as
 Hairer & Wanner's RODAS, restarted at every event (input change or state jump). The first
 step after an event is the larger of Hairer & Wanner's initial step estimate and a fraction
 of the last step before the event or of the new segment, whichever is shorter (and at most
-that length). The fraction is learnt per patient:
-it starts at ``_RESTART_FRAC``, doubles (up to ``_RESTART_FRAC_MAX``) when that first step
-is accepted and shrinks 8-fold when it is rejected, in which case the next try is at most
-the estimate. Events in a protocol repeat (weekly visits, doses), so the previous restart
-predicts the next one; ``benchmarks/bench_trial.py`` and ``moodtwin bench`` show the
-effect on the step counts. Outputs between events come from the dense
-output, so save times do not shorten steps; steps stop only at event times.
+that length). The fraction is learnt per patient: it starts at ``_RESTART_FRAC``, doubles
+(up to ``_RESTART_FRAC_MAX``) when that first step is accepted and shrinks 8-fold when it
+is rejected (the retry follows the error estimate; after non-finite values it is at most
+the initial estimate). Events in a protocol repeat (weekly visits, doses), so the previous
+restart predicts the next one; ``benchmarks/bench_trial.py`` and ``moodtwin bench`` show
+the effect on the step counts. Outputs between events come from the dense output, so save
+times do not shorten steps; steps stop only at event times.
 
 Status codes per patient: 0 success, 1 maximum number of steps reached,
 2 step size underflow / non-finite values, 3 singular iteration matrix.
@@ -392,10 +392,8 @@ def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, ma
                 else:
                     stats[1] += 1
                     h = hs / q
-                    if fresh:
-                        h = min(h, h_safe)
-                        if learn:
-                            frac = max(1e-3, frac / 8.0)
+                    if fresh and learn:
+                        frac = max(1e-3, frac / 8.0)
                     rejected = True
             if h < 1e-10 * max(1.0, abs(t)):
                 out[j:, :] = np.nan
