@@ -6,7 +6,8 @@ patient gets the 30-year steady-state burn-in before baseline, as in ``simulate`
 Reports compile/warm-up time separately, wall and CPU time, patient-years per second,
 solver work (steps, right-hand-side evaluations) and peak memory (RSS). ``--check N``
 compares MADRS at the visits of N patients per arm with a tight (rtol 1e-11) reference;
-the machine-limit section times a compiled loop that only evaluates the right-hand side.
+the machine-limit section times bare compiled loops of the right-hand side, Jacobian and
+sparse LU (``moodtwin.benchmark.eval_costs``) and compares the kernel's CPU time with them.
 Research tool, not medical advice.
 
     python benchmarks/bench_trial.py --patients 10000 --json trial.json
@@ -22,11 +23,11 @@ import time
 import numba
 import numpy as np
 
+from moodtwin.benchmark import eval_costs
 from moodtwin.model import Model, default_model
 from moodtwin.protocols import compile_protocol, parse_protocol
 from moodtwin.simulate import SolverOptions, parameter_table, run_engine
 from moodtwin.solver import STATS
-from moodtwin.solver._codegen import compiled
 
 TITRATION = [{"at": f"{2 + 2 * i} week", "current": f"{0.25 * (i + 1)} mA"} for i in range(4)]
 ARMS = {
@@ -48,41 +49,6 @@ def population(n: int, seed: int) -> dict[str, np.ndarray]:
         "infl_base": rng.lognormal(0.2, 0.3, n).clip(0.5, 4),
         "stress_base": rng.lognormal(0.0, 0.2, n).clip(0.3, 3),
     }
-
-
-def rhs_limit(model: Model, calls: int = 200_000) -> dict[str, float]:
-    """ns per call of the generated right-hand side and Jacobian in a bare compiled loop."""
-    mod = compiled(model)
-    rhs_c, jac_c, pre = mod.rhs_c, mod.jac_values_c, mod.precompute
-
-    @numba.njit
-    def loop(y, p, u, n, jacobian):
-        c = np.empty(mod.N_CONST)
-        pre(p, u, c)
-        out = np.empty(len(mod.JAC_ROWS) if jacobian else y.shape[0])
-        s = 0.0
-        for _ in range(n):
-            y[-1] += 1e-12  # defeat hoisting out of the loop
-            if jacobian:
-                jac_c(y, p, u, c, out)
-            else:
-                rhs_c(y, p, u, c, out)
-            s += out[0]
-        return s
-
-    p = parameter_table(None, model)[0]
-    u = np.array([i.default for i in model.inputs])
-    y = np.array([max(s.initial, 0.1) for s in model.states])
-    res = {}
-    for name, jacobian in (("rhs_ns", False), ("jac_ns", True)):
-        loop(y, p, u, 10, jacobian)
-        best = np.inf
-        for _ in range(5):
-            t0 = time.process_time()
-            loop(y, p, u, calls, jacobian)
-            best = min(best, time.process_time() - t0)
-        res[name] = best / calls * 1e9
-    return res
 
 
 def madrs_error(model: Model, arm: dict, options: SolverOptions, n: int, seed: int) -> float:
@@ -149,15 +115,18 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"whole trial ({2 * n_arm} patients): {wall:.2f} s wall after warm-up, {cpu:.2f} s CPU; "
           f"{2 * n_arm / wall:,.0f} patient-years/s; peak RSS {peak:.0f} MiB")
-    limit = rhs_limit(model)
-    rhs_total = sum(r["rhs_evaluations"] * n_arm for r in report["arms"].values())
-    steps_total = sum(r["steps"] * n_arm for r in report["arms"].values())
-    floor = (rhs_total * limit["rhs_ns"] + steps_total * limit["jac_ns"]) * 1e-9
-    print(f"machine limit: bare compiled loop {limit['rhs_ns']:.0f} ns per rhs, "
-          f"{limit['jac_ns']:.0f} ns per Jacobian; the trial's {rhs_total:,.0f} rhs + "
-          f"{steps_total:,.0f} Jacobians need {floor:.2f} CPU-s of the {cpu:.2f} CPU-s used "
-          f"({100 * floor / cpu:.0f}%); kernel rate {rhs_total / cpu / 1e6:.2f} M rhs/CPU-s "
-          f"vs {1e3 / limit['rhs_ns']:.2f} M/s bare")
+    limit = eval_costs(model)
+    tot = {k: sum(r[k] * n_arm for r in report["arms"].values()) for k in STATS}
+    # per step: a Jacobian and a factorisation; per stage (right-hand side) an LU solve
+    floor = 1e-9 * (tot["rhs_evaluations"] * (limit["rhs_ns"] + limit["lu_solve_ns"])
+                    + tot["factorisations"] * (limit["jac_ns"] + limit["lu_factor_ns"]))
+    print(f"machine limit: bare compiled loops {limit['rhs_ns']:.0f} ns per rhs, "
+          f"{limit['jac_ns']:.0f} ns per Jacobian, {limit['lu_factor_ns']:.0f} ns per LU "
+          f"factorisation, {limit['lu_solve_ns']:.0f} ns per LU solve; the trial's "
+          f"{tot['rhs_evaluations']:,.0f} rhs + {tot['factorisations']:,.0f} Jacobians and "
+          f"factorisations need {floor:.2f} CPU-s of the {cpu:.2f} CPU-s used "
+          f"({100 * floor / cpu:.0f}%); kernel rate {tot['rhs_evaluations'] / cpu / 1e6:.2f} M "
+          f"rhs/CPU-s vs {1e3 / limit['rhs_ns']:.2f} M/s bare")
     report.update(wall_s=wall, cpu_s=cpu, patient_years_per_s=2 * n_arm / wall,
                   peak_rss_mib=peak, limit=limit, limit_fraction=floor / cpu)
     if args.json:

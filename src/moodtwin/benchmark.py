@@ -256,6 +256,9 @@ def run_benchmark(
     t0 = time.perf_counter()
     scipy_patient(s.model, s.table[0], day, s.y0[0], np.array([0.0, 24.0]), rtol, atol,
                   scipy_method)
+    mod = compiled(s.model)  # a one-day run may not call the Jacobian: load it here too
+    ns = len(s.model.states)
+    mod.jac(s.y0[0], s.table[0], s.timeline.u[0], np.empty((ns, ns)))
     warm_scipy = time.perf_counter() - t0
     t0 = time.perf_counter()
     with warnings.catch_warnings():
@@ -263,7 +266,6 @@ def run_benchmark(
         runner = RoadRunnerPatients(export_sbml(s.protocol, model=s.model, y0=s.y0[0]),
                                     s.model, s.timeline, rtol, atol)
     warm_rr = time.perf_counter() - t0
-    compiled(s.model)
 
     rows: list[Row] = []
     for n in sizes:
@@ -302,23 +304,59 @@ def _rr_or_none(runner: Any, s: Setup, i: int) -> np.ndarray | None:
 
 
 # ---------------------------------------------------------------------------- machine limit
-def _eval_cost_s(fn: Any, y: np.ndarray, p: np.ndarray, u: np.ndarray, out: np.ndarray
-                 ) -> float:
-    """Seconds per call of a generated numba function, timed inside a numba loop."""
-    from numba import njit
+def eval_costs(model: Model, calls: int = 200_000) -> dict[str, float]:
+    """ns per call of the generated right-hand side, Jacobian values, sparse LU factorisation
+    and LU solve, each in a bare compiled loop (segment constants precomputed once, as in
+    the kernel): the machine's limit for this model's evaluations. Best of 5, CPU time."""
+    import numba
 
-    @njit
-    def repeat(f, y, p, u, out, n):  # type: ignore[no-untyped-def]
+    from moodtwin.solver._codegen import compiled
+
+    mod = compiled(model)
+    rhs_c, jac_c, pre = mod.rhs_c, mod.jac_values_c, mod.precompute
+    lu_factor, lu_solve = mod.lu_factor, mod.lu_solve
+    n_const, n_jac, lu_size = mod.N_CONST, len(mod.JAC_ROWS), mod.LU_SIZE
+
+    @numba.njit
+    def loop(y, p, u, n, what):  # type: ignore[no-untyped-def]
+        c = np.empty(n_const)
+        pre(p, u, c)
+        jv = np.empty(n_jac)
+        jac_c(y, p, u, c, jv)
+        a = np.empty(lu_size)
+        lu_factor(jv, 0.01, a)
+        out = np.empty(y.shape[0])
+        s = 0.0
         for _ in range(n):
-            f(y, p, u, out)
+            y[-1] += 1e-12  # defeat hoisting out of the loop
+            if what == 0:
+                rhs_c(y, p, u, c, out)
+                s += out[0]
+            elif what == 1:
+                jac_c(y, p, u, c, jv)
+                s += jv[0]
+            elif what == 2:
+                lu_factor(jv, 0.01 + y[-1] * 1e-9, a)
+                s += a[0]
+            else:
+                out[:] = y
+                lu_solve(a, out)
+                s += out[0]
+        return s
 
-    repeat(fn, y, p, u, out, 1)
-    best = float("inf")
-    for _ in range(5):
-        t0 = time.perf_counter()
-        repeat(fn, y, p, u, out, 20_000)
-        best = min(best, (time.perf_counter() - t0) / 20_000)
-    return best
+    p = parameter_table(None, model)[0]
+    u = np.array([i.default for i in model.inputs])
+    y = np.array([max(s.initial, 0.1) for s in model.states])
+    res = {}
+    for what, name in enumerate(("rhs_ns", "jac_ns", "lu_factor_ns", "lu_solve_ns")):
+        loop(y, p, u, 10, what)
+        best = float("inf")
+        for _ in range(5):
+            t0 = time.process_time()
+            loop(y, p, u, calls, what)
+            best = min(best, time.process_time() - t0)
+        res[name] = best / calls * 1e9
+    return res
 
 
 def machine_limit(s: Setup, progress: Callable[[str], None] = print, patients: int = 200
@@ -328,15 +366,15 @@ def machine_limit(s: Setup, progress: Callable[[str], None] = print, patients: i
     - parallel efficiency: rate on all numba threads / (threads x rate on one thread);
     - work per patient-year (steps, right-hand sides, factorisations, from the kernel's
       counters) and the time per step on one core;
-    - model-evaluation floor: the time the right-hand side and Jacobian evaluations alone
-      would take (each timed in a numba loop), i.e. the rate if the linear algebra, step
-      control and memory traffic cost nothing. The gap to it is what a faster kernel
-      could still win at the same number of steps.
+    - evaluation floor: the time the kernel's right-hand sides, Jacobians, sparse LU
+      factorisations and LU solves alone would take (each timed in a bare numba loop,
+      :func:`eval_costs`), i.e. the rate if stage arithmetic, step control and memory
+      traffic cost nothing. The gap to it is what a faster kernel could still win at the
+      same number of steps; right-hand sides per second in the kernel vs the bare loop.
     """
     import numba
 
     from moodtwin.solver import STATS
-    from moodtwin.solver._codegen import compiled
 
     n = min(patients, s.table.shape[0])
     threads = numba.get_num_threads()
@@ -355,12 +393,12 @@ def machine_limit(s: Setup, progress: Callable[[str], None] = print, patients: i
         finally:
             numba.set_num_threads(threads)
     work = dict(zip(STATS, stats.sum(axis=0) / (n * s.years), strict=True))
-    mod = compiled(s.model)
-    y, p, u = s.y0[0].copy(), s.table[0].copy(), s.timeline.u[-1].copy()
-    ns = len(y)
-    t_rhs = _eval_cost_s(mod.rhs, y, p, u, np.empty(ns))
-    t_jac = _eval_cost_s(mod.jac, y, p, u, np.empty((ns, ns)))
-    floor_s = work["rhs_evaluations"] * t_rhs + work["factorisations"] * t_jac
+    cost = eval_costs(s.model)
+    # per step: one Jacobian, one factorisation, one LU solve per stage (ks rows)
+    stages = work["rhs_evaluations"] / max(work["steps"], 1.0)
+    floor_s = 1e-9 * (work["rhs_evaluations"] * cost["rhs_ns"]
+                      + work["factorisations"] * (cost["jac_ns"] + cost["lu_factor_ns"])
+                      + work["steps"] * stages * cost["lu_solve_ns"])
     out = {
         "threads": float(threads),
         "rate_1_thread": rates[1],
@@ -370,8 +408,12 @@ def machine_limit(s: Setup, progress: Callable[[str], None] = print, patients: i
         "rhs_per_patient_year": work["rhs_evaluations"],
         "factorisations_per_patient_year": work["factorisations"],
         "us_per_step_per_core": 1e6 / (rates[1] * work["steps"]),
-        "rhs_us": 1e6 * t_rhs,
-        "jacobian_us": 1e6 * t_jac,
+        "rhs_us": 1e-3 * cost["rhs_ns"],
+        "jacobian_us": 1e-3 * cost["jac_ns"],
+        "lu_factor_us": 1e-3 * cost["lu_factor_ns"],
+        "lu_solve_us": 1e-3 * cost["lu_solve_ns"],
+        "rhs_per_s_1_thread": rates[1] * work["rhs_evaluations"],
+        "rhs_per_s_bare_loop": 1e9 / cost["rhs_ns"],
         "model_eval_floor_rate_1_thread": 1.0 / floor_s,
         "fraction_of_floor_1_thread": rates[1] * floor_s,
     }
@@ -404,12 +446,15 @@ def table_text(rows: list[Row], limit: dict[str, float]) -> str:
         f"{limit['rate_all_threads']:.1f} patient-years/s); per patient-year "
         f"{limit['steps_per_patient_year']:.0f} steps, {limit['rhs_per_patient_year']:.0f} "
         f"right-hand sides, {limit['factorisations_per_patient_year']:.0f} factorisations; "
-        f"{limit['us_per_step_per_core']:.1f} us per step per core. One right-hand side costs "
-        f"{limit['rhs_us']:.2f} us, one dense Jacobian {limit['jacobian_us']:.2f} us: these "
-        f"evaluations alone would allow {limit['model_eval_floor_rate_1_thread']:.0f} "
+        f"{limit['us_per_step_per_core']:.2f} us per step per core. Bare compiled loops: "
+        f"right-hand side {limit['rhs_us']:.3f} us, Jacobian {limit['jacobian_us']:.3f} us, "
+        f"LU factorisation {limit['lu_factor_us']:.3f} us, LU solve {limit['lu_solve_us']:.3f} "
+        f"us; these alone would allow {limit['model_eval_floor_rate_1_thread']:.0f} "
         f"patient-years/s per core; the kernel reaches "
-        f"{100 * limit['fraction_of_floor_1_thread']:.0f} % of that floor (the rest is linear "
-        "algebra, step control and memory traffic).",
+        f"{100 * limit['fraction_of_floor_1_thread']:.0f} % of that floor (the rest is stage "
+        f"arithmetic, step control and memory traffic): "
+        f"{limit['rhs_per_s_1_thread'] / 1e6:.2f} M right-hand sides/s per core in the "
+        f"kernel vs {limit['rhs_per_s_bare_loop'] / 1e6:.2f} M/s in the bare loop.",
     ]
     return "\n".join(lines)
 

@@ -17,6 +17,8 @@ from moodtwin.solver._codegen import compiled
 
 BURN_IN_H = 24 * 365 * 30.0  # untreated history before baseline (reaches steady state)
 PATIENTS_PER_CHUNK = 4  # parallel scheduling granularity
+SERIAL_PATIENTS = 1  # this many patients or fewer: integrate on the calling thread
+SERIAL_OUTPUTS = 50_000  # fewer (patients x save times): observables on the calling thread
 
 
 @dataclass(frozen=True)
@@ -109,13 +111,15 @@ def _integrate(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     mod = compiled(model)
     n, ns = params.shape[0], len(model.states)
+    integrate = (mod.integrate_population_serial if n <= SERIAL_PATIENTS
+                 else mod.integrate_population)
     counts = np.zeros((n, len(STATS)), dtype=np.int64)
     atol = options.atol_vector(model)
     st0 = np.zeros(n, dtype=np.int64)
     if y0 is None:
         end = np.array([0.0, BURN_IN_H])
         y_ss = np.empty((n, 1, ns))
-        mod.integrate_population(
+        integrate(
             _initial_guess(model, n), params, end, timeline.baseline_inputs[None, :],
             np.zeros((1, ns)), end[1:], y_ss, st0, counts, options.rtol, atol,
             options.first_step_h, options.max_steps,
@@ -126,7 +130,7 @@ def _integrate(
         counts[:] = 0
     out = np.empty((n, len(save_t), ns))
     status = np.zeros(n, dtype=np.int64)
-    mod.integrate_population(
+    integrate(
         np.ascontiguousarray(y0), params, timeline.t, timeline.u, timeline.jump, save_t, out,
         status, counts, options.rtol, atol, options.first_step_h, options.max_steps,
     )
@@ -135,7 +139,9 @@ def _integrate(
     status = np.where(st0 != 0, st0, status)
     seg = np.clip(np.searchsorted(timeline.t, save_t, side="right") - 1, 0, len(timeline.u) - 1)
     obs = np.empty((n, len(save_t), len(model.observables)))
-    mod.evaluate_observables(out, params, np.ascontiguousarray(timeline.u[seg]), obs)
+    observe = (mod.evaluate_observables_serial if n * len(save_t) < SERIAL_OUTPUTS
+               else mod.evaluate_observables)
+    observe(out, params, np.ascontiguousarray(timeline.u[seg]), obs)
     return out, status, obs
 
 

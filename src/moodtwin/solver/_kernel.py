@@ -11,9 +11,16 @@ with the exact symbolic Jacobian. Coefficients as in OrdinaryDiffEq.jl
 (``Rodas5PTableau``). One factorisation of ``I - h*gamma*J`` per step, done by the
 generated straight-line sparse LU; if its no-pivoting check fails, dense LU with partial
 pivoting is used for that step. Step size: Gustafsson's predictive controller as in
-Hairer & Wanner's RODAS, restarted at every event (input change or state jump) from
-Hairer & Wanner's initial step estimate. Outputs between events come from the dense
-output, so save times do not shorten steps; steps stop only at event times.
+Hairer & Wanner's RODAS, restarted at every event (input change or state jump). The first
+step after an event is the larger of Hairer & Wanner's initial step estimate and a fraction
+of the last step before the event or of the new segment, whichever is shorter (and at most
+that length). The fraction is learnt per patient: it starts at ``_RESTART_FRAC``, doubles
+(up to ``_RESTART_FRAC_MAX``) when that first step is accepted and shrinks 8-fold when it
+is rejected (the retry follows the error estimate; after non-finite values it is at most
+the initial estimate). Events in a protocol repeat (weekly visits, doses), so the previous
+restart predicts the next one; ``benchmarks/bench_trial.py`` and ``moodtwin bench`` show
+the effect on the step counts. Outputs between events come from the dense output, so save
+times do not shorten steps; steps stop only at event times.
 
 Status codes per patient: 0 success, 1 maximum number of steps reached,
 2 step size underflow / non-finite values, 3 singular iteration matrix.
@@ -76,9 +83,29 @@ _H = np.array([
 ])
 _ERR_EXP = 0.2
 _NS = _A.shape[0]
+_GC = _GAMMA * _C  # stage coupling without the 1/h (see _rodas_step)
+
+
+def _first_incremental_stage(a: np.ndarray) -> int:
+    """First stage from which every row of ``a`` is the previous row plus the previous
+    stage (stiffly accurate Rodas tableaus); ``_NS`` if none."""
+    first = a.shape[0]
+    for s in range(a.shape[0] - 1, 1, -1):
+        step = np.zeros(a.shape[1])
+        step[s - 1] = 1.0
+        if not np.array_equal(a[s], a[s - 1] + step):
+            break
+        first = s
+    return first
+
+
+_INCR = _first_incremental_stage(_A)
 _SAFE = 0.9
 _FAC_UP = 6.0  # largest step growth per step
 _FAC_DOWN = 0.2  # largest step reduction per step
+_FAC_FRESH = 100.0  # largest growth or reduction on the first step after an event
+_RESTART_FRAC = 0.01  # first restart tries at least this fraction of the last step ...
+_RESTART_FRAC_MAX = 0.1  # ... learnt per patient up to this fraction (x2 / 8 per restart)
 
 
 @njit(cache=True, error_model="numpy")
@@ -191,6 +218,12 @@ def _initial_step(y, fy, p, u, c, rtol, atol, h_max, y1, f1):
 def _rodas_step(y, fy, h, p, u, c, ks, ynew, f, jv, a, w, piv, stats):
     """One Rodas step from ``y`` (with ``fy`` = rhs(y)) of size ``h``: stages in ``ks``,
     result in ``ynew``; ``f`` is scratch. Returns False if the iteration matrix is singular.
+
+    Stage s solves ``(I - hg J) k_s = hg f(y + sum_j A[s,j] k_j) + sum_j GAMMA C[s,j] k_j``
+    (``hg = h*GAMMA``; the ``1/h`` of the textbook form cancels, so the step needs no
+    division). The loops run over stages outside and states inside (contiguous, SIMD).
+    The last two stage arguments differ from the one before by one stage (stiffly
+    accurate tableau), so they are updated, not recomputed.
     """
     n = y.shape[0]
     hg = h * _GAMMA
@@ -201,25 +234,37 @@ def _rodas_step(y, fy, h, p, u, c, ks, ynew, f, jv, a, w, piv, stats):
         return False
     if mode == 2:
         stats[4] += 1
+    k0 = ks[0]
     for i in range(n):
-        ks[0, i] = hg * fy[i]
-    solve(mode, a, w, piv, ks[0])
+        k0[i] = hg * fy[i]
+    solve(mode, a, w, piv, k0)
     for s in range(1, _NS):
-        for i in range(n):
-            acc = y[i]
+        if s < _INCR:
+            for i in range(n):
+                ynew[i] = y[i]
             for j in range(s):
-                acc += _A[s, j] * ks[j, i]
-            ynew[i] = acc
+                aj = _A[s, j]
+                kj = ks[j]
+                for i in range(n):
+                    ynew[i] += aj * kj[i]
+        else:
+            kp = ks[s - 1]
+            for i in range(n):
+                ynew[i] += kp[i]
         rhs_c(ynew, p, u, c, f)
         stats[3] += 1
+        ksn = ks[s]
         for i in range(n):
-            acc = f[i]
-            for j in range(s):
-                acc += (_C[s, j] / h) * ks[j, i]
-            ks[s, i] = hg * acc
-        solve(mode, a, w, piv, ks[s])
+            ksn[i] = hg * f[i]
+        for j in range(s):
+            gj = _GC[s, j]
+            kj = ks[j]
+            for i in range(n):
+                ksn[i] += gj * kj[i]
+        solve(mode, a, w, piv, ksn)
+    kl = ks[_NS - 1]
     for i in range(n):
-        ynew[i] += ks[_NS - 1, i]
+        ynew[i] += kl[i]
     return True
 
 
@@ -245,8 +290,8 @@ def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, ma
     ``bp_t`` (K+1,) are segment boundaries; segment k has inputs ``bp_u[k]`` and starts
     with the state jump ``bp_jump[k]``. Saved states are left limits (before a jump at the
     same time). Each segment starts with step ``h0`` (h) or, if ``h0`` <= 0, with an
-    automatic estimate. ``y`` is advanced in place; returns the status code; ``stats``
-    (5,) accumulates the counters named in ``moodtwin.solver.STATS``.
+    automatic choice (see the module docstring). ``y`` is advanced in place; returns the
+    status code; ``stats`` (5,) accumulates the counters named in ``moodtwin.solver.STATS``.
     """
     n = y.shape[0]
     nsave = save_t.shape[0]
@@ -260,6 +305,8 @@ def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, ma
     piv = np.empty(n, dtype=np.int64)
     c = np.empty(N_CONST)
     j = 0
+    h_last = 0.0  # last step size proposed before the current segment
+    frac = _RESTART_FRAC
     for k in range(bp_t.shape[0] - 1):
         t = bp_t[k]
         t_end = bp_t[k + 1]
@@ -272,11 +319,17 @@ def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, ma
         precompute(p, u, c)
         rhs_c(y, p, u, c, fy)
         stats[3] += 1
+        learn = False
         if h0 > 0.0:
-            h = h0
+            h = h_safe = h0
         else:
-            h = _initial_step(y, fy, p, u, c, rtol, atol, t_end - t, ynew, f)
+            h = h_safe = _initial_step(y, fy, p, u, c, rtol, atol, t_end - t, ynew, f)
             stats[3] += 1
+            if h_last > 0.0:
+                learn = True
+                h_cap = min(h_last, t_end - t)
+                h = min(max(h, frac * h_cap), h_cap)
+        fresh = True
         first = True
         h_acc = h
         err_acc = 1.0
@@ -298,14 +351,25 @@ def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, ma
             if not math.isfinite(err):
                 stats[1] += 1
                 h = 0.25 * hs
+                if fresh:
+                    h = min(h, h_safe)
+                    if learn:
+                        frac = max(1e-3, frac / 8.0)
                 rejected = True
             else:
-                q = min(1.0 / _FAC_DOWN, max(1.0 / _FAC_UP, err ** _ERR_EXP / _SAFE))
+                q = err ** _ERR_EXP / _SAFE
+                if fresh:
+                    q = min(_FAC_FRESH, max(1.0 / _FAC_FRESH, q))
+                else:
+                    q = min(1.0 / _FAC_DOWN, max(1.0 / _FAC_UP, q))
                 if err <= 1.0:
                     if not first:
                         qg = h_acc / hs * (err * err / err_acc) ** _ERR_EXP / _SAFE
                         q = max(q, min(1.0 / _FAC_DOWN, max(1.0 / _FAC_UP, qg)))
                     first = False
+                    if fresh and learn:
+                        frac = min(_RESTART_FRAC_MAX, 2.0 * frac)
+                    fresh = False
                     h_acc = hs
                     err_acc = max(1e-2, err)
                     h_new = hs / q
@@ -324,10 +388,12 @@ def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, ma
                     if t < t_end:
                         rhs_c(y, p, u, c, fy)
                         stats[3] += 1
-                    h = h_new
+                    h = h_last = h_new
                 else:
                     stats[1] += 1
                     h = hs / q
+                    if fresh and learn:
+                        frac = max(1e-3, frac / 8.0)
                     rejected = True
             if h < 1e-10 * max(1.0, abs(t)):
                 out[j:, :] = np.nan
@@ -355,9 +421,32 @@ def integrate_population(
         )
 
 
+@njit(cache=True, error_model="numpy")
+def integrate_population_serial(
+    y0, params, bp_t, bp_u, bp_jump, save_t, out, status, stats, rtol, atol, h0, max_steps
+):
+    """:func:`integrate_population` on the calling thread only. For a handful of patients
+    this avoids waking the thread pool, which on a busy machine waits for a time slice
+    (measured ~10 ms per parallel call, five times a patient-year's work)."""
+    for i in range(y0.shape[0]):
+        y = y0[i].copy()
+        status[i] = integrate_patient(
+            y, params[i], bp_t, bp_u, bp_jump, save_t, out[i], rtol, atol, h0, max_steps,
+            stats[i],
+        )
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def evaluate_observables(states, params, inputs, out):
     """Observables for every patient and save time: ``out`` (patients, saves, observables)."""
     for i in prange(states.shape[0]):
+        for k in range(states.shape[1]):
+            observables(states[i, k], params[i], inputs[k], out[i, k])
+
+
+@njit(cache=True, error_model="numpy")
+def evaluate_observables_serial(states, params, inputs, out):
+    """:func:`evaluate_observables` on the calling thread only (small outputs)."""
+    for i in range(states.shape[0]):
         for k in range(states.shape[1]):
             observables(states[i, k], params[i], inputs[k], out[i, k])
