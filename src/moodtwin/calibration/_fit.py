@@ -26,14 +26,14 @@ from moodtwin.errors import MoodtwinError, ValidationError
 from moodtwin.model import default_model
 from moodtwin.trials import TrialResult, run_trial
 
-#: Typical values fitted by default: the expectancy kicks of procedures and visits, the
-#: The placebo process (kicks, onset time), the natural course of symptoms, and one main gain
-#: per therapy.
+#: Typical values fitted by default: the placebo process (expectancy kicks of procedures and
+#: visits, fast relief of perceptible doses, onset time), the natural course of symptoms, and
+#: one main gain per therapy.
 DEFAULT_PARAMETERS = (
-    "kick_infusion_active", "kick_infusion_inactive", "kick_nasal", "kick_injection",
-    "kick_implant", "kick_visit", "kick_perceptible", "w_expect", "tau_placebo_onset",
-    "course_sd", "course_corr_time", "k_glu_bdnf", "k_syn_loss", "esk_potency", "k_LC",
-    "tavns_coupling", "ad_serotonin", "w_amygdala",
+    "kick_infusion", "kick_nasal", "kick_injection", "kick_implant", "kick_visit",
+    "kick_perceptible", "w_expect", "tau_placebo_onset", "course_sd", "course_corr_time",
+    "k_glu_bdnf", "k_syn_loss", "esk_potency", "k_LC", "tavns_coupling", "ad_serotonin",
+    "w_amygdala",
 )
 
 

@@ -69,15 +69,15 @@ def _iv(ev: _Events, th: s.KetamineIV | s.MidazolamIV | s.SalineIV, label: str) 
         if isinstance(th, s.KetamineIV):
             rate = s.check("ketamine_iv", "dose", th.dose) / dur
             ev.infusion(t, dur, label, rate)
-            ev.kick(t, "infusion_active")
+            ev.kick(t, "infusion")
             ev.perceptible(t)
         elif isinstance(th, s.MidazolamIV):
             ev.infusion(t, dur, label)
-            ev.kick(t, "infusion_active")
+            ev.kick(t, "infusion")
             ev.perceptible(t)
         else:
             ev.infusion(t, dur, label)
-            ev.kick(t, "infusion_inactive")
+            ev.kick(t, "infusion")
 
 
 def _esketamine(ev: _Events, th: s.EsketamineNasal) -> None:

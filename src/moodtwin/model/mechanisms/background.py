@@ -66,9 +66,9 @@ MECHANISM = Mechanism(
                   "2019: 18% response at 24 h vs 1% with saline)",
                   "Fast relief kick of one dose with perceptible acute effects (ketamine or "
                   "midazolam infusion, esketamine dosing session)", calibratable=True),
-        _kick("infusion_active", 1.0, "blinded infusion with perceptible effects "
-              "(ketamine, midazolam)"),
-        _kick("infusion_inactive", 0.35, "saline infusion"),
+        _kick("infusion", 1.0, "blinded IV infusion (ketamine, midazolam or saline: the trial "
+              "context is the same, placebo response does not differ by modality, Jones et al. "
+              "2021; perceptible drug effects add the fast relief separately)"),
         _kick("nasal", 0.25, "nasal-spray dosing session"),
         _kick("injection", 0.8, "glabellar injection session"),
         _kick("implant", 1.0, "VNS implantation (surgery, real or sham)"),
