@@ -32,8 +32,8 @@ from moodtwin.trials import TrialResult, run_trial
 DEFAULT_PARAMETERS = (
     "kick_infusion", "kick_nasal", "kick_injection", "kick_implant", "kick_visit",
     "kick_perceptible", "w_expect", "tau_placebo_onset", "course_sd", "course_corr_time",
-    "k_glu_bdnf", "k_syn_loss", "esk_potency", "k_LC", "tavns_coupling", "ad_serotonin",
-    "w_amygdala",
+    "k_glu_bdnf", "k_syn", "k_syn_loss", "syn_max", "esk_potency", "k_LC", "tavns_coupling",
+    "ad_serotonin", "w_amygdala",
 )
 
 

@@ -5,7 +5,7 @@ An oral antidepressant builds its effect over weeks (first-order, τ ≈ 2 weeks
 The trial-context (expectancy) placebo process has two stages. Every procedure (infusion,
 nasal dose, injection, implantation, stimulation session, study visit) adds a kick to an
 expectancy state that decays over weeks; the realised placebo relief follows expectancy with
-its own onset time of about a week, so an inactive placebo (saline) barely moves the score
+its own onset time of a few days, so an inactive placebo (saline) barely moves the score
 at 24 h (Wilkinson et al. 2019: 1% response) while placebo arms improve over the following
 weeks (Jones et al. 2021: 20% response in TRD RCTs). Treatments with perceptible acute
 effects (ketamine and midazolam infusions, esketamine dosing: sedation, dissociation) add a
@@ -38,7 +38,7 @@ MECHANISM = Mechanism(
         State("expectancy", "-expectancy/tau_expect", "1",
               "Expectancy (trial context), kicked by procedures"),
         State("placebo_relief", "(expectancy - placebo_relief)/tau_placebo_onset", "1",
-              "Realised placebo relief: follows expectancy with a delay of about a week"),
+              "Realised placebo relief: follows expectancy with a delay of days"),
         State("acute_relief", "-acute_relief/tau_acute_relief", "1",
               "Fast non-specific relief from perceptible acute drug effects"),
     ),
@@ -52,18 +52,20 @@ MECHANISM = Mechanism(
         Parameter("placebo_responsiveness", 1.0, "1", 0.0, 3.0,
                   "assumed: patient-level multiplier, smaller with more failed treatments "
                   f"({_JONES})", "Patient's susceptibility to expectancy"),
-        Parameter("tau_placebo_onset", 168.0, "h", 24.0, 672.0,
+        Parameter("tau_placebo_onset", 72.0, "h", 24.0, 672.0,
                   "assumed, calibratable to the placebo arms: placebo improvement accrues over "
                   "the first weeks of antidepressant RCTs (Rutherford & Roose 2013 Am J "
                   "Psychiatry 170:723) yet saline gives ~1% response at 24 h (Wilkinson et al. "
-                  "2019)", "Onset time constant of placebo relief", calibratable=True),
+                  "2019); default near the calibrated value (data/calibrated.yaml)",
+                  "Onset time constant of placebo relief", calibratable=True),
         Parameter("tau_acute_relief", 48.0, "h", 12.0, 168.0,
                   "assumed: the 24-h midazolam effect (Murrough 2013: MADRS -8.8) is gone by "
                   "day 7 (placebo remission 6%, Int J Neuropsychopharmacol 2016 meta-analysis)",
                   "Decay time of fast relief from perceptible acute drug effects"),
-        Parameter("kick_perceptible", 0.5, "1", 0.0, 3.0,
+        Parameter("kick_perceptible", 1.8, "1", 0.0, 3.0,
                   "assumed, calibratable to the midazolam arms (Murrough 2013; Wilkinson et al. "
-                  "2019: 18% response at 24 h vs 1% with saline)",
+                  "2019: 18% response at 24 h vs 1% with saline); default near the calibrated "
+                  "value",
                   "Fast relief kick of one dose with perceptible acute effects (ketamine or "
                   "midazolam infusion, esketamine dosing session)", calibratable=True),
         _kick("infusion", 1.0, "blinded IV infusion (ketamine, midazolam or saline: the trial "

@@ -72,16 +72,18 @@ MECHANISM = Mechanism(
                   "Day-to-day fluctuation of observed MADRS (points, SD)"),
         Parameter("daily_corr_time", 72.0, "h", 12.0, 336.0, "assumed",
                   "Correlation time of day-to-day fluctuation"),
-        Parameter("course_sd", 0.4, "1", 0.0, 1.5,
+        Parameter("course_sd", 0.2, "1", 0.0, 1.5,
                   "assumed, calibratable to the placebo, sham and usual-care arms: depressive "
                   "episodes wax and wane over weeks (natural course: ~23% of untreated MDD "
                   "remit within 3 months, Whiteford et al. 2013 Psychol Med 43:1569; change "
-                  "SD ~9 MADRS points in placebo arms, Murrough et al. 2013)",
+                  "SD ~9 MADRS points in placebo arms, Murrough et al. 2013); default near the "
+                  "calibrated value",
                   "Stationary SD of the natural-course fluctuation (logit of depression)",
                   calibratable=True),
-        Parameter("course_corr_time", 1344.0, "h", 168.0, 8760.0,
+        Parameter("course_corr_time", 420.0, "h", 168.0, 8760.0,
                   "assumed, calibratable: symptom changes persist for weeks to months "
-                  "(median untreated episode ~3-6 months, Whiteford et al. 2013)",
+                  "(median untreated episode ~3-6 months, Whiteford et al. 2013); default near "
+                  "the calibrated value (~2.5 weeks)",
                   "Correlation time of the natural-course fluctuation", calibratable=True),
     ),
     derived=(
