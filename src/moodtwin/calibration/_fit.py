@@ -12,7 +12,7 @@ log-parameters.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,10 +26,13 @@ from moodtwin.errors import MoodtwinError, ValidationError
 from moodtwin.model import default_model
 from moodtwin.trials import TrialResult, run_trial
 
-#: Typical values fitted by default: expectancy (placebo) kicks, and one main gain per therapy.
+#: Typical values fitted by default: the placebo process (expectancy kicks of procedures and
+#: visits, fast relief of perceptible doses, onset time), the natural course of symptoms, and
+#: one main gain per therapy.
 DEFAULT_PARAMETERS = (
-    "kick_infusion_active", "kick_infusion_inactive", "kick_nasal", "kick_injection",
-    "kick_implant", "w_expect", "k_glu_bdnf", "k_syn_loss", "k_LC", "tavns_coupling",
+    "kick_infusion", "kick_nasal", "kick_injection", "kick_implant", "kick_visit",
+    "kick_perceptible", "w_expect", "tau_placebo_onset", "course_sd", "course_corr_time",
+    "k_glu_bdnf", "k_syn", "k_syn_loss", "syn_max", "esk_potency", "k_LC", "tavns_coupling",
     "ad_serotonin", "w_amygdala",
 )
 
@@ -97,20 +100,23 @@ def calibrate(
     targets: Sequence[Target], parameters: Sequence[str] = DEFAULT_PARAMETERS, *,
     n_max: int = 150, seed: int = 0, max_evaluations: int = 150,
     progress: Callable[[int, float], None] | None = None,
-    checkpoint: Path | None = None,
+    checkpoint: Path | None = None, start: Mapping[str, float] | None = None,
 ) -> Calibration:
     """Fit ``parameters`` (typical values) to ``targets``; see the module docstring.
 
-    With ``checkpoint``, the best parameter set so far is written there after every
-    improvement, so a long fit can be stopped at any time.
+    The fit starts from ``start`` (e.g. the shipped calibrated set) where it names a
+    parameter, else from the model default. With ``checkpoint``, the best parameter set so
+    far is written there after every improvement, so a long fit can be stopped at any time.
     """
     model = default_model()
     pars = [model.parameter(p) for p in parameters]
+    first = {p.name: float((start or {}).get(p.name, p.value)) for p in pars}
     for p in pars:
-        if p.value <= 0 or p.high <= 0:
-            raise ValidationError(f"Parameter {p.name!r} (default {p.value:g}) is not positive; "
-                                  "only positive parameters are fitted (on the log scale).")
-    x0 = np.log([p.value for p in pars])
+        if first[p.name] <= 0 or p.high <= 0:
+            raise ValidationError(f"Parameter {p.name!r} (start {first[p.name]:g}) is not "
+                                  "positive; only positive parameters are fitted (on the log "
+                                  "scale).")
+    x0 = np.log([min(max(first[p.name], p.low), p.high) for p in pars])
     # a zero lower bound becomes 1% of the default (log scale needs a positive bound)
     bounds = [(math.log(p.low if p.low > 0 else p.value / 100), math.log(p.high)) for p in pars]
     history: list[float] = []

@@ -87,8 +87,17 @@ def calibrate(
                                                                "trial during fitting.")] = 150,
     max_evaluations: Annotated[int, typer.Option("--max-evaluations", min=1)] = 150,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    start_from: Annotated[Path | None, typer.Option(
+        "--start", help="Parameter set to start from (default: the shipped calibrated set; "
+                        "parameters it does not name start at the model default).",
+        dir_okay=False)] = None,
 ) -> None:
-    from moodtwin.calibration import DEFAULT_PARAMETERS, calibrate, collect_targets
+    from moodtwin.calibration import (
+        DEFAULT_PARAMETERS,
+        calibrate,
+        collect_targets,
+        load_parameter_set,
+    )
 
     targets = collect_targets(trials or [Path("examples/trials")])
     typer.echo(DISCLAIMER)
@@ -96,6 +105,7 @@ def calibrate(
     start = time.perf_counter()
     cal = calibrate(targets, parameter or DEFAULT_PARAMETERS, n_max=n_max, seed=seed,
                     max_evaluations=max_evaluations, checkpoint=out,
+                    start=load_parameter_set(start_from),
                     progress=lambda k, obj: say(f"  evaluation {k}: objective {obj:.2f}"))
     path = cal.to_yaml(out)
     typer.echo(f"objective (sum of squared z over {len(targets)} targets): "

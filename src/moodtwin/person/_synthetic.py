@@ -42,7 +42,10 @@ def synthetic_record(
     rng = np.random.default_rng(seed)
     times = np.unique(np.concatenate([[t for t, _ in scores], [t for t, _ in labs],
                                       list(rmssd_h)]).astype(float))
-    result = simulate(protocol, dict(truth), model=model, save_times_h=times, seed=seed)
+    # the person likelihood models day-to-day fluctuation only, so the natural-course
+    # fluctuation is left out unless ``truth`` sets ``course_sd``
+    result = simulate(protocol, {"course_sd": 0.0, **truth}, model=model, save_times_h=times,
+                      seed=seed)
     date = [_date(start_date, t) for t in times]
     rows = []
     for t, name in scores:

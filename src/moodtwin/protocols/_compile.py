@@ -8,6 +8,7 @@ at exact event times; the solver restarts its step at each one instead of meetin
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,10 @@ class _Events:
     def kick(self, t: float, kind: str) -> None:
         self.jump(t, "expectancy", self.params[f"kick_{kind}"])
 
+    def perceptible(self, t: float) -> None:
+        """A dose with perceptible acute effects (sedation, dissociation): fast relief."""
+        self.jump(t, "acute_relief", self.params["kick_perceptible"])
+
     def infusion(self, t0: float, dur: float, label: str, rate: float | None = None) -> None:
         self.infusions.append((t0, t0 + dur, label))
         if rate is not None:
@@ -64,13 +69,15 @@ def _iv(ev: _Events, th: s.KetamineIV | s.MidazolamIV | s.SalineIV, label: str) 
         if isinstance(th, s.KetamineIV):
             rate = s.check("ketamine_iv", "dose", th.dose) / dur
             ev.infusion(t, dur, label, rate)
-            ev.kick(t, "infusion_active")
+            ev.kick(t, "infusion")
+            ev.perceptible(t)
         elif isinstance(th, s.MidazolamIV):
             ev.infusion(t, dur, label)
-            ev.kick(t, "infusion_active")
+            ev.kick(t, "infusion")
+            ev.perceptible(t)
         else:
             ev.infusion(t, dur, label)
-            ev.kick(t, "infusion_inactive")
+            ev.kick(t, "infusion")
 
 
 def _esketamine(ev: _Events, th: s.EsketamineNasal) -> None:
@@ -82,6 +89,7 @@ def _esketamine(ev: _Events, th: s.EsketamineNasal) -> None:
         ev.kick(t, "nasal")
         ev.doses.append(t)
         if not th.placebo:
+            ev.perceptible(t)
             ev.jump(t, "esk_nasal", dose * frn)
             ev.jump(t, "esk_swallowed", dose * (1 - frn) * p["esk_Fgut"])
 
@@ -180,8 +188,14 @@ def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
         day += 1
 
 
-def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float]) -> Timeline:
-    """Turn ``protocol`` into a :class:`Timeline` for ``model`` (population ``params``)."""
+def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float],
+                     assessments: Sequence[float] = ()) -> Timeline:
+    """Turn ``protocol`` into a :class:`Timeline` for ``model`` (population ``params``).
+
+    ``assessments`` are the times (h, protocol time) of a trial's rating visits: each is a
+    contact with the study team and adds the expectancy kick of a visit (follow-up
+    assessments raise placebo response, Posternak & Zimmerman 2007 Br J Psychiatry 190:287).
+    """
     end = protocol.duration_h()
     ev = _Events(model, params)
     kinds = [th.type for th in protocol.therapies]
@@ -210,6 +224,9 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float
     if protocol.visits is not None:
         every = hours(protocol.visits.every, "visits.every", 1.0)
         for t in np.arange(hours(protocol.visits.start, "visits.start"), end, every):
+            ev.kick(float(t), "visit")
+    for t in sorted(set(assessments)):
+        if 0.0 <= t < end:
             ev.kick(float(t), "visit")
     _check_infusions(ev.infusions)
     return _timeline(model, ev, end, ad_on)

@@ -87,7 +87,8 @@ def _simulate_periods(
             sel = rows[pop.covariates["antidepressant_continued"].to_numpy()[rows] == ad]
             if sel.size == 0:
                 continue
-            tl = compile_protocol(_with_background(period.protocol, ad), model, defaults)
+            tl = compile_protocol(_with_background(period.protocol, ad), model, defaults,
+                                  assessments=visit_h[vis] - t0)
             states, st, obs = run_engine(model, pop.table[sel], tl, save, options, y0=y[sel])
             status[sel] = np.where(status[sel] != 0, status[sel], st)
             k = np.searchsorted(save, visit_h[vis] - t0 - 1e-9)
@@ -116,8 +117,8 @@ def _qualifies(w: Withdrawal, trial: Trial, obs: np.ndarray, base: np.ndarray) -
 def _observe(trial: Trial, model: Model, pop: Population, madrs: np.ndarray,
              visit_h: np.ndarray, rng: np.random.Generator, scale_names: list[str]
              ) -> dict[str, np.ndarray]:
-    """Rated scores: latent + day-to-day fluctuation (AR(1)) + rater noise, per scale."""
-    fl = _fluctuation(model, pop.table, visit_h, int(rng.integers(2**31)))[:, :, 0]
+    """Rated scores: latent + natural course + day-to-day fluctuation + rater noise, per scale."""
+    fl = _fluctuation(model, pop.table, visit_h, int(rng.integers(2**31)), madrs)[:, :, 0]
     out = {}
     for name in scale_names:
         sc = scales.get_scale(name)

@@ -2,13 +2,17 @@
 
 Depression ``D`` (0–1, MADRS/60) relaxes within about half a day toward a logistic function
 of a drive that sums the mechanisms: synapse density, neurogenesis, serotonin and NE lower
-it; cortisol, IL-6, amygdala negative bias and poor sleep raise it; expectancy lowers it.
+it; cortisol, IL-6, amygdala negative bias and poor sleep raise it; placebo relief and
+acute non-specific relief lower it.
 A slow mood memory (momentum of recent mood, Eldar et al. 2016; τ ≈ 2 months) feeds back
 positively, so sustained drives accrue over months (VNS) and improvements outlast their
 cause (botulinum toxin), while one ketamine dose fades with its synapses. Anxiety ``A``
 (0–1, HAM-A/56) follows depression, amygdala bias, cortisol and vagal tone.
-Day-to-day fluctuation (an AR(1) process on the observed score) is added by the output
-layer with ``daily_sd`` and ``daily_corr_time``.
+Two fluctuations are added by the output layer to the observed depression score: day-to-day
+fluctuation (an AR(1) process in MADRS points, ``daily_sd`` and ``daily_corr_time``) and
+the natural course of the episode, a slow Ornstein-Uhlenbeck process on the logit of
+latent depression (``course_sd``, ``course_corr_time``) that lets some untreated or
+placebo-treated patients improve or worsen markedly over weeks to months.
 """
 
 from moodtwin.model._spec import Derived, Mechanism, Parameter, State
@@ -68,6 +72,19 @@ MECHANISM = Mechanism(
                   "Day-to-day fluctuation of observed MADRS (points, SD)"),
         Parameter("daily_corr_time", 72.0, "h", 12.0, 336.0, "assumed",
                   "Correlation time of day-to-day fluctuation"),
+        Parameter("course_sd", 0.2, "1", 0.0, 1.5,
+                  "assumed, calibratable to the placebo, sham and usual-care arms: depressive "
+                  "episodes wax and wane over weeks (natural course: ~23% of untreated MDD "
+                  "remit within 3 months, Whiteford et al. 2013 Psychol Med 43:1569; change "
+                  "SD ~9 MADRS points in placebo arms, Murrough et al. 2013); default near the "
+                  "calibrated value",
+                  "Stationary SD of the natural-course fluctuation (logit of depression)",
+                  calibratable=True),
+        Parameter("course_corr_time", 420.0, "h", 168.0, 8760.0,
+                  "assumed, calibratable: symptom changes persist for weeks to months "
+                  "(median untreated episode ~3-6 months, Whiteford et al. 2013); default near "
+                  "the calibrated value (~2.5 weeks)",
+                  "Correlation time of the natural-course fluctuation", calibratable=True),
     ),
     derived=(
         Derived("depression_drive",
@@ -75,12 +92,12 @@ MECHANISM = Mechanism(
                 " - w_neuro*(neurogenesis - 1) - w_5ht*(serotonin - 1)"
                 " - w_ne*(norepinephrine - 1) + w_cort*(cortisol - 1) + w_il6*(il6 - 1)"
                 " + w_amygdala*(amygdala_bias - 1) - w_sleep*(sleep_quality - 1)"
-                " - w_expect*placebo_responsiveness*expectancy",
+                " - w_expect*placebo_responsiveness*(placebo_relief + acute_relief)",
                 "1", "Logit-scale drive of depression"),
         Derived("anxiety_drive",
                 "anx_vulnerability + wa_dep*(depression - 0.5) + wa_amygdala*(amygdala_bias - 1)"
                 " + wa_cort*(cortisol - 1) - wa_vagal*(vagal_tone - 1)"
-                " - wa_expect*placebo_responsiveness*expectancy",
+                " - wa_expect*placebo_responsiveness*(placebo_relief + acute_relief)",
                 "1", "Logit-scale drive of anxiety"),
         Derived("madrs", "60*depression", "1", "Latent MADRS score (0-60)", observable=True),
         Derived("hama", "56*anxiety", "1", "Latent HAM-A score (0-56)", observable=True),

@@ -71,8 +71,12 @@ MECHANISM = Mechanism(
                   "assumed (hand-tuned first pass: one 0.5 mg/kg infusion lowers MADRS ~17 at "
                   "24 h with expectancy, Murrough 2013), calibratable",
                   "Synaptogenesis rate per unit mTOR", calibratable=True),
-        Parameter("syn_max", 1.3, "1", 0.8, 4.0, "assumed: saturation of repeated dosing",
-                  "Ceiling of synapse density"),
+        Parameter("syn_max", 1.3, "1", 0.6, 4.0,
+                  "assumed, calibratable to esketamine-nasal-day28 (repeated dosing) with the "
+                  "single-infusion ketamine targets: ketamine restores spines lost under "
+                  "stress rather than adding beyond them (Moda-Sava et al. 2019 Science "
+                  "364:eaat8078), so repeated doses saturate",
+                  "Ceiling of synapse density", calibratable=True),
         Parameter("syn_floor", 0.5, "1", 0.0, 0.9, "assumed", "Floor of synapse density"),
         Parameter("k_syn_loss", 0.008, "1/h", 0.001, 0.03,
                   "assumed, calibratable to ketamine-single-iv-day7: excess decays with "

@@ -28,9 +28,14 @@ MECHANISM = Mechanism(
         Parameter("fu_ket", 0.6, "1", 0.3, 0.95,
                   "assumed: ketamine plasma protein binding ~10-50% (sources disagree)",
                   "Unbound fraction in plasma"),
-        Parameter("esk_potency", 1.5, "1", 1.0, 3.0,
-                  "derived from Ebert 1997 Ki (S 0.3 uM, R 1.4 uM; racemate Ki ~0.5 uM): S ~1.5-2x",
-                  "Esketamine potency relative to racemic ketamine"),
+        Parameter("esk_potency", 1.5, "1", 0.5, 3.0,
+                  "prior derived from Ebert 1997 Ki (S 0.3 uM, R 1.4 uM; racemate Ki ~0.5 uM): "
+                  "S ~1.5-2x; calibratable to esketamine-nasal-day28: racemic ketamine is more "
+                  "effective than esketamine per NMDA-equivalent dose (Bahji et al. 2021 J "
+                  "Affect Disord 278:542), plausibly through R-ketamine/(2R,6R)-HNK actions "
+                  "not captured by NMDA affinity (Zanos et al. 2016 Nature 533:481)",
+                  "Esketamine potency relative to racemic ketamine (glutamate-surge pathway)",
+                  calibratable=True),
         Parameter("norket_potency", 0.12, "1", 0.03, 0.5,
                   "derived from Salat 2015 Ki (ketamine 0.119 uM, norketamine 0.97 uM)",
                   "Norketamine potency relative to ketamine"),
