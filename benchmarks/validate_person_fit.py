@@ -13,7 +13,7 @@ Reports (and writes as JSON with ``--out``):
   stronger baseline, the population-average course shifted by the person's mean deviation
   from it over the fitted visits.
 
-Run: ``python benchmarks/validate_person_fit.py --people 20`` (about 10 min on 2 cores).
+Run: ``python benchmarks/validate_person_fit.py --people 20`` (about 2 min on 2 cores).
 """
 
 from __future__ import annotations
