@@ -13,7 +13,8 @@ Reports (and writes as JSON with ``--out``):
   stronger baseline, the population-average course shifted by the person's mean deviation
   from it over the fitted visits.
 
-Run: ``python benchmarks/validate_person_fit.py --people 20`` (about 2 min on 2 cores).
+Run: ``python benchmarks/validate_person_fit.py --people 100`` (about 9 min on 2 cores; batches
+of 20 are too small to judge coverage).
 """
 
 from __future__ import annotations
