@@ -108,3 +108,33 @@ def test_hrv_from_ecg_matches_rr() -> None:
     assert np.isnan(from_ecg.lf_ms2)  # 90 s: too short for LF power
     with pytest.raises(ValidationError, match="too short"):
         hrv_from_ecg(ecg[: 250 * 40], 250.0)
+
+
+def test_known_body_weight_sets_weight_based_doses(tmp_path: Path) -> None:
+    from moodtwin.parameter_sets import calibrated_model
+    from moodtwin.person._likelihood import Likelihood
+
+    folder = tmp_path / "person"
+    shutil.copytree(EXAMPLE, folder)
+    (folder / "treatments.yaml").write_text(
+        "name: ketamine series\nduration: 53 week\ntherapies:\n"
+        "  - {type: ketamine_iv, dose: 0.5 mg/kg, at: [0 d, 2 d, 4 d]}\n")
+    person = (folder / "person.yaml").read_text()
+    (folder / "person.yaml").write_text(person + "body_weight: 110 kg\n")
+    heavy, _ = load_person(folder)
+    assert heavy.body_weight_kg == 110.0
+    model = calibrated_model()
+    light = type(heavy)(heavy.id, heavy.start_date, heavy.protocol, heavy.scores,
+                        heavy.biomarkers, heavy.hrv)  # weight unknown: the typical one
+    likes = [Likelihood(r.model_for(model), r) for r in (heavy, light)]
+    one = {"vulnerability": np.array([0.0])}
+    weight = [like.table(one)[0, model.parameter_index["body_weight"]] for like in likes]
+    assert weight == [110.0, model.parameter("body_weight").value]
+    first_day = [like.predict(one).scores[0][0, :3] for like in likes]
+    assert not np.allclose(first_day[0], first_day[1])  # the PK (and so the course) differs
+    (folder / "person.yaml").write_text(person + "body_weight: 110\n")
+    with pytest.raises(ValidationError, match="body_weight.*no unit"):
+        load_person(folder)
+    (folder / "person.yaml").write_text(person + "body_weight: 900 kg\n")
+    with pytest.raises(ValidationError, match="body_weight"):
+        load_person(folder)

@@ -130,7 +130,7 @@ def fit_person(
 
     if not 0 <= burn < steps:
         raise ValidationError(f"burn ({burn}) must be in [0, steps) with steps = {steps}.")
-    model = model or calibrated_model()
+    model = record.model_for(model or calibrated_model())
     names = fitted_parameters(record)
     prior = person_prior(names, model, population)
     idx = [i for i, n in enumerate(names) if n not in SCALE_PARAMETERS]
@@ -238,7 +238,7 @@ def load_fit(folder: str | Path, record: PersonRecord, model: Model | None = Non
     if info.get("person") != record.id or list(draws.columns) != info["parameters"]:
         raise ValidationError(f"{folder}: the saved fit is for person {info.get('person')!r} "
                               f"with parameters {info.get('parameters')}, not this record.")
-    model = model or calibrated_model()
+    model = record.model_for(model or calibrated_model())
     prior = person_prior(info["parameters"], model)
     chain = prior.transform({n: draws[n].to_numpy() for n in draws.columns})[None]
     return PersonFit(record, prior, chain, np.zeros(chain.shape[:2]), summary,

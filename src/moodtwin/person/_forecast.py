@@ -83,8 +83,8 @@ def forecast(
     start_h: float | None = None, draws: int = 200, seed: int = 0, model: Model | None = None,
 ) -> ForecastSet:
     """Forecast ``candidates`` ((file, protocol) pairs) for the fitted person."""
-    model = model or calibrated_model()
     rec = fit.record
+    model = rec.model_for(model or calibrated_model())
     last = float(max(rec.scores["time_h"].max(), rec.biomarkers["time_h"].max()
                      if len(rec.biomarkers) else 0.0))
     start_h = last if start_h is None else start_h

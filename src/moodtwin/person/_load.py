@@ -31,7 +31,7 @@ from moodtwin.person._schema import (
     PersonRecord,
 )
 from moodtwin.protocols import load_protocol
-from moodtwin.units import UREG
+from moodtwin.units import UREG, quantity
 from moodtwin.yaml_files import read_yaml
 
 
@@ -41,7 +41,7 @@ def load_person(folder: str | Path) -> tuple[PersonRecord, LoadReport]:
     if not folder.is_dir():
         raise ValidationError(f"Person record {str(folder)!r} is not a folder.")
     report = LoadReport()
-    pid, start = _person(folder)
+    pid, start, weight = _person(folder)
     protocol = load_protocol(_one_of(folder, "treatments"))
     end_h = protocol.duration_h()
     window = _Window(start, end_h)
@@ -55,7 +55,7 @@ def load_person(folder: str | Path) -> tuple[PersonRecord, LoadReport]:
     bio = pd.concat([x for x in (labs, rmssd) if x is not None and not x.empty]
                     or [_empty_bio()], ignore_index=True)
     bio = bio.sort_values("time_h", kind="stable").reset_index(drop=True)
-    return PersonRecord(pid, start, protocol, scores, bio, hrv), report
+    return PersonRecord(pid, start, protocol, scores, bio, hrv, weight), report
 
 
 # ---------------------------------------------------------------------------- person.yaml
@@ -66,22 +66,25 @@ def _one_of(folder: Path, stem: str) -> Path:
     raise ValidationError(f"{folder}: missing {stem}.yaml (see examples/person/README.md).")
 
 
-def _person(folder: Path) -> tuple[str, dt.date]:
+def _person(folder: Path) -> tuple[str, dt.date, float | None]:
     path = _one_of(folder, "person")
     data = read_yaml(path, "person file")
     if not isinstance(data, dict):
         raise ValidationError(f"{path}: expected a mapping with 'id' and 'start_date'.")
-    extra = sorted(set(data) - {"id", "start_date", "description"})
+    extra = sorted(set(data) - {"id", "start_date", "description", "body_weight"})
     if extra:
         raise ValidationError(f"{path}: unknown field(s) {extra}; allowed: id, start_date, "
-                              "description.")
+                              "description, body_weight.")
+    weight = None
+    if data.get("body_weight") is not None:
+        weight = quantity(data["body_weight"], "kg", f"{path}: body_weight", 35.0, 200.0)
     if "start_date" not in data:
         raise ValidationError(f"{path}: 'start_date' (time 0 of treatments.yaml) is missing.")
     start = _date(data["start_date"])
     if start is None:
         raise ValidationError(f"{path}: start_date {data['start_date']!r} is not a date "
                               "(YYYY-MM-DD).")
-    return str(data.get("id", folder.name)), start.date()
+    return str(data.get("id", folder.name)), start.date(), weight
 
 
 # ---------------------------------------------------------------------------- rows

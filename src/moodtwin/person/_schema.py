@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from moodtwin.model import Model
 from moodtwin.protocols import Protocol
 
 SCORE_COLUMNS = ("date", "scale", "score")
@@ -95,6 +96,8 @@ class PersonRecord:
         units and RMSSD in ms from heart recordings).
     hrv : one row per heart recording: ``date, file, kind, duration_s, beats, corrected,
         rmssd_ms, sdnn_ms, hf_ms2, lf_ms2``.
+    body_weight_kg : the person's weight if known (sets weight-based doses such as
+        ketamine 0.5 mg/kg); ``None``: the model's typical weight.
     """
 
     id: str
@@ -103,6 +106,14 @@ class PersonRecord:
     scores: pd.DataFrame
     biomarkers: pd.DataFrame
     hrv: pd.DataFrame
+    body_weight_kg: float | None = None
+
+    def model_for(self, model: Model) -> Model:
+        """``model`` with what is known of this person fixed (body weight)."""
+        if self.body_weight_kg is None:
+            return model
+        return model.with_values({"body_weight": self.body_weight_kg},
+                                 f"person.yaml of {self.id}")
 
     @property
     def end_h(self) -> float:
