@@ -24,6 +24,11 @@ def load_parameter_set(path: Path | None = None) -> dict[str, float]:
     Without ``path``, the calibrated set shipped with moodtwin (empty if none is shipped).
     Unknown names and values outside a parameter's plausible range are refused.
     """
+    return {name: value for name, (value, _) in _read_set(path).items()}
+
+
+def _read_set(path: Path | None) -> dict[str, tuple[float, str]]:
+    """(value, source) by parameter name; ``source`` is "" where the file gives none."""
     if path is None:
         res = resources.files("moodtwin").joinpath(SHIPPED)
         if not res.is_file():
@@ -42,27 +47,17 @@ def load_parameter_set(path: Path | None = None) -> dict[str, float]:
     entries = doc.get("parameters") if isinstance(doc, dict) else None
     if not isinstance(entries, dict):
         raise ValidationError(f"{where}: expected 'parameters: {{name: {{value: ..}}}}'.")
-    values = {}
+    out = {}
     for name, e in entries.items():
         v = e.get("value") if isinstance(e, dict) else e
         if not isinstance(v, int | float):
             raise ValidationError(f"{where}: parameter {name!r}: 'value' must be a number.")
-        values[str(name)] = float(v)
+        out[str(name)] = (float(v), str(e.get("source") or "") if isinstance(e, dict) else "")
     from moodtwin.model import default_model
 
-    parameter_table(values, default_model())  # names and ranges checked with clear errors
-    return values
-
-
-def parameter_set_sources(path: Path | None = None) -> dict[str, str]:
-    """Provenance of each value in a parameter-set YAML (``source`` fields), by name."""
-    load_parameter_set(path)  # validates the file
-    res = resources.files("moodtwin").joinpath(SHIPPED) if path is None else Path(path)
-    if path is None and not res.is_file():
-        return {}
-    entries = yaml.safe_load(res.read_text())["parameters"]
-    return {str(k): str(e.get("source", "")) if isinstance(e, dict) else ""
-            for k, e in entries.items()}
+    # names and ranges checked with clear errors
+    parameter_table({n: v for n, (v, _) in out.items()}, default_model())
+    return out
 
 
 def calibrated_model(path: Path | None = None) -> Model:
@@ -84,7 +79,7 @@ def _shipped_model() -> Model:
 def _with_set(path: Path | None) -> Model:
     from moodtwin.model import default_model
 
-    values = load_parameter_set(path)
-    sources = parameter_set_sources(path)
-    where = {n: sources.get(n) or f"from parameter set {path or SHIPPED}" for n in values}
+    entries = _read_set(path)
+    values = {n: v for n, (v, _) in entries.items()}
+    where = {n: src or f"from parameter set {path or SHIPPED}" for n, (_, src) in entries.items()}
     return default_model().with_values(values, where)

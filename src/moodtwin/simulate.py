@@ -68,9 +68,10 @@ def parameter_table(
         arr = np.broadcast_to(np.asarray(v, dtype=float), (n,))
         bad = ~np.isfinite(arr) | (arr < par.low) | (arr > par.high)
         if bad.any():
+            unit = "" if par.unit.strip() == "1" else f" {par.unit}"
             raise ValidationError(
-                f"Parameter {name!r} = {arr[bad][0]:g} {par.unit} is outside its plausible "
-                f"range [{par.low:g}, {par.high:g}] {par.unit}."
+                f"Parameter {name!r} = {arr[bad][0]:g}{unit} is outside its plausible "
+                f"range [{par.low:g}, {par.high:g}]{unit}."
             )
         table[:, model.parameter_index[name]] = arr
     return table

@@ -158,10 +158,11 @@ def person_prior(
     mean = np.array([_forward(t, np.array([c]))[0] for t, c in zip(transforms, centres,
                                                                     strict=True)])
     cov = np.diag(np.square(sds))
-    source = ("population model (data/population.yaml) for " + ", ".join(used)
-              if used else "") + ("; " if used and len(used) < len(names) else "") + (
-        "assumed spreads (moodtwin.person._prior.SPREAD) for "
-        + ", ".join(n for n in names if n not in used) if len(used) < len(names) else "")
+    assumed = [n for n in names if n not in used]
+    parts = [f"population model (data/population.yaml) for {', '.join(used)}" if used else "",
+             f"assumed spreads (moodtwin.person._prior.SPREAD) for {', '.join(assumed)}"
+             if assumed else ""]
+    source = "; ".join(x for x in parts if x)
     if population:
         have = [i for i, n in enumerate(names) if n in population]
         if have:
