@@ -326,6 +326,7 @@ def eval_costs(model: Model, calls: int = 200_000) -> dict[str, float]:
         a = np.empty(lu_size)
         lu_factor(jv, 0.01, a)
         out = np.empty(y.shape[0])
+        b = np.empty((1, y.shape[0]))
         s = 0.0
         for _ in range(n):
             y[-1] += 1e-12  # defeat hoisting out of the loop
@@ -339,9 +340,9 @@ def eval_costs(model: Model, calls: int = 200_000) -> dict[str, float]:
                 lu_factor(jv, 0.01 + y[-1] * 1e-9, a)
                 s += a[0]
             else:
-                out[:] = y
-                lu_solve(a, out)
-                s += out[0]
+                b[0, :] = y
+                lu_solve(a, b, 0)
+                s += b[0, 0]
         return s
 
     p = parameter_table(None, model)[0]

@@ -26,13 +26,42 @@ _LOADED: dict[str, ModuleType] = {}
 
 
 class _Printer(PythonCodePrinter):
-    """Prints ``math.exp`` etc. and plain floats that numba compiles well."""
+    """Prints ``math.exp`` etc. and plain floats that numba compiles well; powers with a
+    symbolic exponent call ``_pw`` (fast path for whole exponents)."""
 
     def _print_Float(self, expr: sp.Float) -> str:
         return repr(float(expr))
 
     def _print_Rational(self, expr: sp.Rational) -> str:
         return repr(float(expr))
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        if expr.exp.is_Number:
+            return super()._print_Pow(expr, rational)
+        return f"_pw({self._print(expr.base)}, {self._print(expr.exp)})"
+
+
+# x**a with a parameter exponent a: Hill coefficients and the like are usually whole numbers,
+# for which repeated squaring is ~5x faster than libm's pow (measured 14 ns per call);
+# pow(x, a) is exact for those too, so both paths agree to rounding.
+_POW_SOURCE = [
+    "",
+    "",
+    '@njit(cache=True, error_model="numpy")',
+    "def _pw(x, a):",
+    '    """``x**a``; whole exponents 0..16 by repeated squaring."""',
+    "    if 0.0 <= a <= 16.0 and a == math.floor(a):",
+    "        n = int(a)",
+    "        r = 1.0",
+    "        while n:",
+    "            if n & 1:",
+    "                r *= x",
+    "            x *= x",
+    "            n >>= 1",
+    "        return r",
+    "    return x**a",
+    "",
+]
 
 
 def cache_dir() -> Path:
@@ -85,6 +114,7 @@ def generate_source(model: Model) -> str:
         "import numpy as np",
         "from numba import njit",
         "",
+        *_POW_SOURCE,
         f"N_STATES = {len(model.states)}",
         f"N_CONST = {n_c}",
         f"JAC_ROWS = np.array({[i for i, _ in keys]}, dtype=np.int64)",

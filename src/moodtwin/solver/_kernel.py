@@ -14,12 +14,16 @@ pivoting is used for that step. Step size: Gustafsson's predictive controller as
 Hairer & Wanner's RODAS, restarted at every event (input change or state jump). The first
 step after an event is the larger of Hairer & Wanner's initial step estimate and a fraction
 of the last step before the event or of the new segment, whichever is shorter (and at most
-that length). The fraction is learnt per patient: it starts at ``_RESTART_FRAC``, doubles
-(up to ``_RESTART_FRAC_MAX``) when that first step is accepted and shrinks 8-fold when it
-is rejected (the retry follows the error estimate; after non-finite values it is at most
-the initial estimate). Events in a protocol repeat (weekly visits, doses), so the previous
-restart predicts the next one; ``benchmarks/bench_trial.py`` and ``moodtwin bench`` show
-the effect on the step counts. Outputs between events come from the dense output, so save
+that length). The fraction is learnt per patient and per kind of event (a state jump only,
+e.g. a visit's expectancy kick, or an input change, e.g. a dose or new stimulation
+settings), like a step size across events: after the first step of a segment, the next
+restart of that kind starts where that step's error says it could have (at most
+``_RESTART_GROW`` times larger; a rejected first step shrinks it by the error estimate,
+8-fold after non-finite values, whose retry is at most the initial estimate). Events in
+a protocol repeat (weekly visits, doses), so the previous restart predicts the next one
+(weekly visits of the peer benchmark: 7.0 -> 5.9 steps per week);
+``benchmarks/bench_trial.py`` and ``moodtwin bench`` show the effect on the step counts.
+Outputs between events come from the dense output, so save
 times do not shorten steps; steps stop only at event times.
 
 Status codes per patient: 0 success, 1 maximum number of steps reached,
@@ -105,7 +109,8 @@ _FAC_UP = 6.0  # largest step growth per step
 _FAC_DOWN = 0.2  # largest step reduction per step
 _FAC_FRESH = 100.0  # largest growth or reduction on the first step after an event
 _RESTART_FRAC = 0.01  # first restart tries at least this fraction of the last step ...
-_RESTART_FRAC_MAX = 0.1  # ... learnt per patient up to this fraction (x2 / 8 per restart)
+_RESTART_FRAC_MIN = 1e-3  # ... then a fraction learnt per patient and kind of event
+_RESTART_GROW = 4.0  # largest growth of the learnt fraction from one restart to the next
 
 
 @njit(cache=True, error_model="numpy")
@@ -144,41 +149,25 @@ def _dense_factor(jv, hg, w, piv):
 
 
 @njit(cache=True, error_model="numpy")
-def _dense_solve(w, piv, b):
-    n = b.shape[0]
+def _dense_solve(w, piv, b, r):
+    """Overwrite row ``b[r]`` with ``(I - hg*J)^-1 b[r]`` from :func:`_dense_factor`'s LU."""
+    n = b.shape[1]
     for k in range(n):
         m = piv[k]
         if m != k:
-            tmp = b[k]
-            b[k] = b[m]
-            b[m] = tmp
+            tmp = b[r, k]
+            b[r, k] = b[r, m]
+            b[r, m] = tmp
     for i in range(n):
-        s = b[i]
+        s = b[r, i]
         for j in range(i):
-            s -= w[i, j] * b[j]
-        b[i] = s
+            s -= w[i, j] * b[r, j]
+        b[r, i] = s
     for i in range(n - 1, -1, -1):
-        s = b[i]
+        s = b[r, i]
         for j in range(i + 1, n):
-            s -= w[i, j] * b[j]
-        b[i] = s / w[i, i]
-
-
-@njit(cache=True, error_model="numpy")
-def factor(jv, hg, a, w, piv):
-    """Factorise ``I - hg*J``: 1 sparse (in ``a``), 2 dense fallback (in ``w``), 0 singular."""
-    if lu_factor(jv, hg, a):
-        return 1
-    return 2 if _dense_factor(jv, hg, w, piv) else 0
-
-
-@njit(cache=True, error_model="numpy")
-def solve(mode, a, w, piv, b):
-    """Overwrite ``b`` with ``(I - hg*J)^-1 b`` using the factors from :func:`factor`."""
-    if mode == 1:
-        lu_solve(a, b)
-    else:
-        _dense_solve(w, piv, b)
+            s -= w[i, j] * b[r, j]
+        b[r, i] = s / w[i, i]
 
 
 @njit(cache=True, error_model="numpy")
@@ -224,47 +213,56 @@ def _rodas_step(y, fy, h, p, u, c, ks, ynew, f, jv, a, w, piv, stats):
     division). The loops run over stages outside and states inside (contiguous, SIMD).
     The last two stage arguments differ from the one before by one stage (stiffly
     accurate tableau), so they are updated, not recomputed.
+
+    Only leaf functions (generated model code, LU) are called and stages are rows of
+    ``ks`` indexed in place, not views: numba reference-counts every array view and
+    every array bound to an inlined helper's arguments with atomic instructions, which
+    took a quarter of the step time before (measured with ``perf``).
     """
     n = y.shape[0]
     hg = h * _GAMMA
     jac_values_c(y, p, u, c, jv)
-    mode = factor(jv, hg, a, w, piv)
+    mode = 1
+    if not lu_factor(jv, hg, a):
+        mode = 2 if _dense_factor(jv, hg, w, piv) else 0
     stats[2] += 1
     if mode == 0:
         return False
     if mode == 2:
         stats[4] += 1
-    k0 = ks[0]
     for i in range(n):
-        k0[i] = hg * fy[i]
-    solve(mode, a, w, piv, k0)
+        ks[0, i] = hg * fy[i]
+    if mode == 1:
+        lu_solve(a, ks, 0)
+    else:
+        _dense_solve(w, piv, ks, 0)
     for s in range(1, _NS):
         if s < _INCR:
             for i in range(n):
                 ynew[i] = y[i]
             for j in range(s):
                 aj = _A[s, j]
-                kj = ks[j]
                 for i in range(n):
-                    ynew[i] += aj * kj[i]
+                    ynew[i] += aj * ks[j, i]
         else:
-            kp = ks[s - 1]
             for i in range(n):
-                ynew[i] += kp[i]
+                ynew[i] += ks[s - 1, i]
         rhs_c(ynew, p, u, c, f)
         stats[3] += 1
-        ksn = ks[s]
         for i in range(n):
-            ksn[i] = hg * f[i]
+            f[i] *= hg
         for j in range(s):
             gj = _GC[s, j]
-            kj = ks[j]
             for i in range(n):
-                ksn[i] += gj * kj[i]
-        solve(mode, a, w, piv, ksn)
-    kl = ks[_NS - 1]
+                f[i] += gj * ks[j, i]
+        for i in range(n):
+            ks[s, i] = f[i]
+        if mode == 1:
+            lu_solve(a, ks, s)
+        else:
+            _dense_solve(w, piv, ks, s)
     for i in range(n):
-        ynew[i] += kl[i]
+        ynew[i] += ks[_NS - 1, i]
     return True
 
 
@@ -306,7 +304,7 @@ def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, ma
     c = np.empty(N_CONST)
     j = 0
     h_last = 0.0  # last step size proposed before the current segment
-    frac = _RESTART_FRAC
+    fracs = np.full(2, _RESTART_FRAC)  # learnt restart fraction: [state jump only, input change]
     for k in range(bp_t.shape[0] - 1):
         t = bp_t[k]
         t_end = bp_t[k + 1]
@@ -320,6 +318,13 @@ def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, ma
         rhs_c(y, p, u, c, fy)
         stats[3] += 1
         learn = False
+        kind = 0
+        if k > 0:
+            for i in range(bp_u.shape[1]):
+                if bp_u[k, i] != bp_u[k - 1, i]:
+                    kind = 1
+                    break
+        h_cap = t_end - t
         if h0 > 0.0:
             h = h_safe = h0
         else:
@@ -327,8 +332,8 @@ def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, ma
             stats[3] += 1
             if h_last > 0.0:
                 learn = True
-                h_cap = min(h_last, t_end - t)
-                h = min(max(h, frac * h_cap), h_cap)
+                h_cap = min(h_last, h_cap)
+                h = min(max(h, fracs[kind] * h_cap), h_cap)
         fresh = True
         first = True
         h_acc = h
@@ -354,7 +359,7 @@ def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, ma
                 if fresh:
                     h = min(h, h_safe)
                     if learn:
-                        frac = max(1e-3, frac / 8.0)
+                        fracs[kind] = max(_RESTART_FRAC_MIN, hs / h_cap / 8.0)
                 rejected = True
             else:
                 q = err ** _ERR_EXP / _SAFE
@@ -368,7 +373,8 @@ def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, ma
                         q = max(q, min(1.0 / _FAC_DOWN, max(1.0 / _FAC_UP, qg)))
                     first = False
                     if fresh and learn:
-                        frac = min(_RESTART_FRAC_MAX, 2.0 * frac)
+                        fracs[kind] = min(1.0, max(_RESTART_FRAC_MIN,
+                                                  hs / h_cap * min(_RESTART_GROW, 1.0 / q)))
                     fresh = False
                     h_acc = hs
                     err_acc = max(1e-2, err)
@@ -393,7 +399,7 @@ def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, ma
                     stats[1] += 1
                     h = hs / q
                     if fresh and learn:
-                        frac = max(1e-3, frac / 8.0)
+                        fracs[kind] = max(_RESTART_FRAC_MIN, hs / h_cap / q)
                     rejected = True
             if h < 1e-10 * max(1.0, abs(t)):
                 out[j:, :] = np.nan

@@ -48,11 +48,12 @@ def _fill(n: int, pattern: set[tuple[int, int]]) -> tuple[list[tuple[int, int]],
 
 
 def lu_source(n: int, jac_keys: list[tuple[int, int]]) -> list[str]:
-    """numba source of ``lu_factor(jv, hg, a)`` and ``lu_solve(a, b)``.
+    """numba source of ``lu_factor(jv, hg, a)`` and ``lu_solve(a, b, r)``.
 
     ``jv[k]`` holds the Jacobian entry ``jac_keys[k]``; ``a`` (``LU_SIZE``,) receives the
     factors of ``I - hg*J`` (reciprocal pivots on the diagonal); ``lu_solve`` overwrites
-    ``b`` with the solution of ``(I - hg*J) x = b``.
+    row ``b[r]`` of the 2-D ``b`` with the solution of ``(I - hg*J) x = b[r]`` (a row
+    index, not a row view: views cost the kernel atomic reference counting).
     """
     order = elimination_order(n, jac_keys)
     pos = {s: k for k, s in enumerate(order)}
@@ -83,14 +84,14 @@ def lu_source(n: int, jac_keys: list[tuple[int, int]]) -> list[str]:
             for j in cols:
                 lines.append(f"    a[{slot[(i, j)]}] -= a[{slot[(i, k)]}] * a[{slot[(k, j)]}]")
     lines.append("    return True")
-    lines += ["", "", '@njit(cache=True, error_model="numpy")', "def lu_solve(a, b):"]
+    lines += ["", "", '@njit(cache=True, error_model="numpy")', "def lu_solve(a, b, r):"]
     for i in range(n):
         terms = "".join(f" - a[{slot[(i, j)]}] * _x{j}" for j in range(i) if (i, j) in slot)
-        lines.append(f"    _x{i} = b[{order[i]}]{terms}")
+        lines.append(f"    _x{i} = b[r, {order[i]}]{terms}")
     for i in range(n - 1, -1, -1):
         terms = "".join(f" - a[{slot[(i, j)]}] * _x{j}" for j in range(i + 1, n)
                         if (i, j) in slot)
         expr = f"(_x{i}{terms})" if terms else f"_x{i}"
         lines.append(f"    _x{i} = {expr} * a[{slot[(i, i)]}]")
-    lines += [f"    b[{order[i]}] = _x{i}" for i in range(n)]
+    lines += [f"    b[r, {order[i]}] = _x{i}" for i in range(n)]
     return lines
