@@ -230,7 +230,7 @@ def _deviation(model: Model, peer: np.ndarray, ours: np.ndarray) -> tuple[float,
 
 def run_benchmark(
     sizes: tuple[int, ...] = SIZES,
-    peer_patients: int = 20,
+    peer_patients: int = 100,
     protocol: Protocol | None = None,
     seed: int = 1,
     rtol: float = 1e-6,

@@ -26,7 +26,7 @@ def bench(
         help="Population sizes, comma-separated.")] = "1,100,10000",
     peer_patients: Annotated[int, typer.Option(
         help="Patients the SciPy and libRoadRunner peers integrate per population.",
-        min=1)] = 20,
+        min=1)] = 100,
     protocol: Annotated[Path | None, typer.Option(
         "--protocol", help="Protocol file (YAML). Default: implanted VNS titrated every two "
                            "weeks with weekly visits, 52 weeks.", dir_okay=False,
