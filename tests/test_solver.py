@@ -229,3 +229,25 @@ def test_sparse_lu_matches_dense_solve_and_falls_back_to_pivoting(model):
             np.testing.assert_allclose(m @ x[1], b, rtol=1e-9, atol=1e-9 * np.abs(b).max())
             np.testing.assert_array_equal(x[0], b)
     assert modes == {"sparse", "dense"}
+
+
+def test_restart_learning_tells_event_kinds_apart(model):
+    """Infusion starts, infusion stops and visits' kicks are learnt as separate kinds, and
+    the same event a week later has the same kind (the restart step is learnt per kind)."""
+    mod = compiled(model)
+    proto = parse_protocol({
+        "name": "weekly ketamine", "duration": "3 week", "visits": {"every": "1 week"},
+        "therapies": [{"type": "ketamine_iv", "dose": "0.5 mg/kg", "at": ["2 d"],
+                       "repeat": {"every": "1 week", "count": 3}}]})
+    tl = compile_protocol(proto, model, model.defaults())
+    kinds = [mod._event_kind(tl.u, tl.jump, k) for k in range(len(tl.u))]
+    rate = [i.name for i in model.inputs].index("ketamine_rate")
+    rises = [k for k in range(1, len(tl.u)) if tl.u[k, rate] > tl.u[k - 1, rate]]
+    falls = [k for k in range(1, len(tl.u)) if tl.u[k, rate] < tl.u[k - 1, rate]]
+    visits = [k for k in range(1, len(tl.u)) if np.any(tl.jump[k] != 0)
+              and np.all(tl.u[k] == tl.u[k - 1])]
+    assert len(rises) == len(falls) == 3 and len(visits) >= 2
+    assert {kinds[k] for k in rises} == {2 + 2 * rate}
+    assert {kinds[k] for k in falls} == {1 + 2 * rate}
+    assert len({kinds[k] for k in visits}) == 1
+    assert kinds[visits[0]] > 2 * len(model.inputs)

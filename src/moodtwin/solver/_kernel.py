@@ -14,16 +14,16 @@ pivoting is used for that step. Step size: Gustafsson's predictive controller as
 Hairer & Wanner's RODAS, restarted at every event (input change or state jump). The first
 step after an event is the larger of Hairer & Wanner's initial step estimate and a fraction
 of the last step before the event or of the new segment, whichever is shorter (and at most
-that length). The fraction is learnt per patient and per kind of event (a state jump only,
-e.g. a visit's expectancy kick, or an input change, e.g. a dose or new stimulation
-settings), like a step size across events: after the first step of a segment, the next
-restart of that kind starts where that step's error says it could have (at most
-``_RESTART_GROW`` times larger; a rejected first step shrinks it by the error estimate,
-8-fold after non-finite values, whose retry is at most the initial estimate). Events in
-a protocol repeat (weekly visits, doses), so the previous restart predicts the next one
-(weekly visits of the peer benchmark: 7.0 -> 5.9 steps per week);
-``benchmarks/bench_trial.py`` and ``moodtwin bench`` show the effect on the step counts.
-Outputs between events come from the dense output, so save
+that length). The fraction is learnt per patient and per kind of event (which input rises
+or falls, e.g. an infusion starting or stopping, or else which state jumps, e.g. a visit's
+expectancy kick or a nasal dose), like a step size across events: after the first step of a
+segment, the next restart of that kind starts where that step's error says it could have (at
+most ``_RESTART_GROW`` times larger; a rejected first step shrinks it by the error estimate,
+8-fold after non-finite values, whose retry is at most the initial estimate). Events in a
+protocol repeat (weekly visits, doses), so the previous restart predicts the next one (weekly
+visits of the peer benchmark: 7.0 -> 5.9 steps per week; weekly IV ketamine: 44 -> 40 steps
+per week, no rejected restarts); ``benchmarks/bench_trial.py`` and ``moodtwin bench`` show
+the step counts. Outputs between events come from the dense output, so save
 times do not shorten steps; steps stop only at event times.
 
 Status codes per patient: 0 success, 1 maximum number of steps reached,
@@ -282,6 +282,22 @@ def _dense_output(theta, y, ynew, ks, out):
 
 
 @njit(cache=True, error_model="numpy")
+def _event_kind(bp_u, bp_jump, k):
+    """Kind of the event that starts segment ``k``: 1 + 2i (+1 if it rises) for the first
+    input i that changes, else 1 + 2*inputs + s for the first state s that jumps, else 0.
+    Doses starting and stopping, stimulation changes and visits' kicks are told apart."""
+    m = bp_u.shape[1]
+    if k > 0:
+        for i in range(m):
+            if bp_u[k, i] != bp_u[k - 1, i]:
+                return 1 + 2 * i + (1 if bp_u[k, i] > bp_u[k - 1, i] else 0)
+    for s in range(bp_jump.shape[1]):
+        if bp_jump[k, s] != 0.0:
+            return 1 + 2 * m + s
+    return 0
+
+
+@njit(cache=True, error_model="numpy")
 def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, max_steps, stats):
     """Integrate one patient through all event segments, saving states at ``save_t``.
 
@@ -304,7 +320,7 @@ def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, ma
     c = np.empty(N_CONST)
     j = 0
     h_last = 0.0  # last step size proposed before the current segment
-    fracs = np.full(2, _RESTART_FRAC)  # learnt restart fraction: [state jump only, input change]
+    fracs = np.full(1 + 2 * bp_u.shape[1] + n, _RESTART_FRAC)  # per kind of event
     for k in range(bp_t.shape[0] - 1):
         t = bp_t[k]
         t_end = bp_t[k + 1]
@@ -318,12 +334,7 @@ def integrate_patient(y, p, bp_t, bp_u, bp_jump, save_t, out, rtol, atol, h0, ma
         rhs_c(y, p, u, c, fy)
         stats[3] += 1
         learn = False
-        kind = 0
-        if k > 0:
-            for i in range(bp_u.shape[1]):
-                if bp_u[k, i] != bp_u[k - 1, i]:
-                    kind = 1
-                    break
+        kind = _event_kind(bp_u, bp_jump, k)
         h_cap = t_end - t
         if h0 > 0.0:
             h = h_safe = h0
