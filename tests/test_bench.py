@@ -14,7 +14,8 @@ from moodtwin.benchmark import population, prepare, scipy_patient
 from moodtwin.cli import app
 
 KEYS = {"engine", "patients", "measured_patients", "patient_years_per_s", "moodtwin_speedup",
-        "warmup_s", "peak_rss_mib", "max_deviation", "failures"}
+        "warmup_s", "peak_rss_mib", "max_deviation", "failures", "load_average_before",
+        "cpus", "date"}
 
 
 def test_bench_writes_rows_with_small_deviations(tmp_path) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -53,14 +55,19 @@ def bench(
         raise ValidationError(f"--scipy-method {scipy_method!r}: use LSODA or BDF.")
     spec = load_protocol(protocol) if protocol is not None else None
     typer.echo(DISCLAIMER)
+    load_before = os.getloadavg()[0]
     rows, limit = run_benchmark(size_list, peer_patients, spec, seed, rtol, scipy_method,
                                 progress=say)
     typer.echo(table_text(rows, limit))
+    typer.echo(f"1-minute load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after "
+               f"({os.cpu_count()} CPUs): other jobs on the machine slow moodtwin's threads.")
     if json_out is not None:
         meta = {"protocol": str(protocol or "default (VNS titration, weekly visits)"),
                 "rtol": rtol, "scipy_method": scipy_method, "seed": seed,
                 "machine": platform.node(), "processor": platform.processor() or
-                platform.machine()}
+                platform.machine(), "cpus": os.cpu_count(),
+                "load_average_before": load_before, "load_average_after": os.getloadavg()[0],
+                "date": datetime.now(UTC).isoformat(timespec="seconds")}
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(rows_json(rows, limit, meta), indent=1))
         typer.echo(f"JSON rows written to {json_out.resolve()}")
