@@ -170,3 +170,51 @@ def test_cli_sensitivity_on_a_scheduler_matches_in_process(client, tmp_path: Pat
         tables.append(pd.read_csv(tmp_path / where / "ketamine_single_iv_morris_parameters.csv"))
     assert "Dask: 2 workers" in logs[0] and "Dask" not in logs[1]
     pd.testing.assert_frame_equal(tables[0], tables[1])
+
+
+MURROUGH = KETAMINE.parents[1] / "trials" / "ketamine_murrough2013.yaml"
+
+
+def test_cli_trial_on_a_scheduler_matches_in_process(client, tmp_path: Path) -> None:
+    """``moodtwin trial --scheduler ADDRESS``: the population burn-in and every arm run on
+    the cluster (chunks carry parameter rows, initial states and the compiled timeline) and
+    give the same endpoints and patients as in-process, for the same seed."""
+    from typer.testing import CliRunner
+
+    from moodtwin.cli import app
+
+    outs = {}
+    for where, extra in (("dask", ["--scheduler", client.scheduler.address]), ("local", [])):
+        result = CliRunner().invoke(app, ["trial", str(MURROUGH), "--n", "24", "--seed", "3",
+                                          "--out", str(tmp_path / where), *extra])
+        assert result.exit_code == 0, result.output
+        outs[where] = result
+    assert "Dask: 2 workers" in outs["dask"].stderr
+    for name in ("endpoints.csv", "patients.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "dask" / name),
+                                      pd.read_csv(tmp_path / "local" / name))
+
+
+def test_dask_engine_keeps_going_when_chunks_fail(client, model) -> None:
+    """Chunks whose task raises on the worker (here: a model the workers do not have) give
+    CHUNK_FAILED and NaN with the reason recorded, instead of an exception."""
+    from moodtwin.protocols import compile_protocol
+    from moodtwin.simulate import SolverOptions
+    from moodtwin.sweep import DaskEngine
+
+    engine = DaskEngine(client, chunk_size=2)
+    tl = compile_protocol(load_protocol(KETAMINE), model, model.defaults())
+    tab = parameter_table({"vulnerability": np.linspace(-0.3, 0.3, 5)}, model)
+    states, status, obs = engine(model, tab, tl, SAVE, SolverOptions())
+    assert np.all(status == 0) and np.isfinite(obs).all() and engine.failures == []
+
+    class Foreign:  # the same model under equations the workers do not know
+        def __getattr__(self, name):
+            return getattr(model, name)
+
+        structure_key = "0" * 16
+
+    states, status, obs = engine(Foreign(), tab, tl, SAVE, SolverOptions())
+    assert np.all(status == CHUNK_FAILED) and np.isnan(obs).all()
+    assert len(engine.failures) == 3 and "differ from the client's" in engine.failures[0].reason
+    assert "Dask cluster" in STATUS_MESSAGES[CHUNK_FAILED]

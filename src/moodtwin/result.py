@@ -12,7 +12,12 @@ from moodtwin.errors import UnknownNameError, ValidationError
 from moodtwin.model import Model
 
 #: Solver status codes and what to change (see ``moodtwin.solver._kernel``).
+CHUNK_FAILED = -1
+"""Status of every patient of a chunk whose task failed as a whole on a Dask cluster."""
+
 STATUS_MESSAGES = {
+    CHUNK_FAILED: "its chunk of patients failed on the Dask cluster (a lost worker or an "
+                  "error in the task); the other chunks are kept",
     0: "success",
     1: "maximum number of solver steps reached; increase max_steps or check extreme parameters",
     2: "step size underflow or non-finite values; the parameters drive the model out of its "

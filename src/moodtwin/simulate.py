@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numba
@@ -87,6 +87,11 @@ def default_save_times(timeline: Timeline, end: float) -> np.ndarray:
 
 def _initial_guess(model: Model, n: int) -> np.ndarray:
     return np.tile(np.array([s.initial for s in model.states]), (n, 1))
+
+
+Engine = Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]]
+"""Signature of :func:`run_engine` (model, params, timeline, save_t, options, y0=None) ->
+(states, status, observables); :class:`moodtwin.sweep.DaskEngine` is the cluster version."""
 
 
 def run_engine(
@@ -262,6 +267,6 @@ def vulnerability_for_baseline(
 
 
 __all__ = [
-    "STATUS_MESSAGES", "SolverOptions", "parameter_table", "run_engine", "simulate",
+    "STATUS_MESSAGES", "Engine", "SolverOptions", "parameter_table", "run_engine", "simulate",
     "vulnerability_for_baseline",
 ]

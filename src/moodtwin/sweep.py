@@ -8,6 +8,11 @@ kernel itself (both cached per process, the kernel from the on-disk numba cache)
 the model nor compiled code is ever pickled. Every patient is integrated independently, so
 the numbers do not depend on the chunking or on where a chunk runs.
 
+:class:`DaskEngine` is the same idea as a drop-in for :func:`moodtwin.simulate.run_engine`:
+virtual trials, their population burn-in and calibration batches take ``engine=`` and then
+ship each chunk's parameter rows, initial states and the compiled protocol timeline (plain
+arrays) to the cluster.
+
 Research software, not medical advice.
 """
 
@@ -23,11 +28,9 @@ import numpy as np
 from moodtwin.errors import ValidationError
 from moodtwin.model import Model, default_model
 from moodtwin.protocols import Protocol, Timeline, compile_protocol, parse_protocol
-from moodtwin.result import STATUS_MESSAGES, Result
+from moodtwin.result import CHUNK_FAILED, STATUS_MESSAGES, Result
 from moodtwin.simulate import SolverOptions, run_engine
 
-#: Status of every patient of a chunk whose task failed as a whole (see ``chunk_failures``).
-CHUNK_FAILED = -1
 DEFAULT_CHUNK_SIZE = 128
 
 Progress = Callable[[int, int], None]  # (patients finished, patients in all)
@@ -130,17 +133,24 @@ def _until(timeline: Timeline, horizon: float) -> Timeline:
         u=timeline.u[:n], jump=timeline.jump[:n])
 
 
+def _worker_model(structure_key: str) -> Model:
+    """The model a worker integrates: its own default model, refused if its equations differ
+    from the client's (parameter values travel in the tasks' tables)."""
+    model = default_model()
+    if model.structure_key != structure_key:
+        raise ValidationError(
+            f"The worker's model equations ({model.structure_key}) differ from the client's "
+            f"({structure_key}); install the same moodtwin version on every worker.")
+    return model
+
+
 def run_chunk(task: ChunkTask) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integrate one chunk; returns (states, status, observables). Runs on a worker.
 
     Patients are grouped by the parameters the protocol compiler reads, so each patient
     gets the timeline of its own parameter values.
     """
-    model = default_model()
-    if model.structure_key != task.structure_key:
-        raise ValidationError(
-            f"The worker's model equations ({model.structure_key}) differ from the client's "
-            f"({task.structure_key}); install the same moodtwin version on every worker.")
+    model = _worker_model(task.structure_key)
     protocol = parse_protocol(task.protocol)
     options = SolverOptions(**task.options)
     horizon = float(task.save_t[-1])
@@ -285,6 +295,67 @@ def run_sweep(
                        tuple(failures))
 
 
+@dataclass(frozen=True)
+class EngineTask:
+    """One chunk of a :class:`DaskEngine` call: plain arrays only."""
+
+    start: int
+    structure_key: str
+    timeline: Timeline  # the compiled protocol (event times, inputs, state jumps)
+    params: np.ndarray  # (patients in chunk, parameters)
+    y0: np.ndarray | None  # (patients in chunk, states), None = burn in on the worker
+    save_t: np.ndarray  # h
+    options: dict[str, Any]  # SolverOptions fields
+
+
+def run_engine_task(task: EngineTask) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`~moodtwin.simulate.run_engine` on one chunk. Runs on a worker."""
+    return run_engine(_worker_model(task.structure_key), task.params, task.timeline,
+                      task.save_t, SolverOptions(**task.options), y0=task.y0)
+
+
+class DaskEngine:
+    """Drop-in for :func:`moodtwin.simulate.run_engine` that spreads the patients of each call
+    over a Dask cluster in chunks of ``chunk_size`` (default: 4 chunks per worker, at most
+    ``DEFAULT_CHUNK_SIZE``). Same numbers as in-process: every patient is integrated alone.
+    A chunk whose task fails gives its patients status ``CHUNK_FAILED`` (NaN outputs); the
+    other chunks are kept. Pass it as ``engine=`` to :func:`moodtwin.trials.run_trial`.
+    """
+
+    def __init__(self, client: Any, chunk_size: int | None = None) -> None:
+        if chunk_size is not None and chunk_size < 1:
+            raise ValidationError(f"chunk_size must be >= 1, got {chunk_size}.")
+        self.client = client
+        self.chunk_size = chunk_size
+        self.failures: list[ChunkFailure] = []  # every failed chunk of every call
+
+    def __call__(self, model: Model, params: np.ndarray, timeline: Timeline,
+                 save_t: np.ndarray, options: SolverOptions, y0: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        from distributed import as_completed
+
+        n, nt = params.shape[0], save_t.shape[0]
+        size = self.chunk_size or min(DEFAULT_CHUNK_SIZE, max(
+            1, -(-n // (4 * max(1, len(self.client.scheduler_info()["workers"]))))))
+        opts = dataclasses.asdict(options)
+        tasks = [EngineTask(i, model.structure_key, timeline, params[i:i + size],
+                            None if y0 is None else y0[i:i + size], save_t, opts)
+                 for i in range(0, n, size)]
+        states = np.full((n, nt, len(model.states)), np.nan)
+        obs = np.full((n, nt, len(model.observables)), np.nan)
+        status = np.full(n, CHUNK_FAILED, dtype=np.int64)
+        futures = {self.client.submit(run_engine_task, t, pure=False): t for t in tasks}
+        for future in as_completed(futures):
+            t = futures[future]
+            stop = t.start + t.params.shape[0]
+            try:
+                states[t.start:stop], status[t.start:stop], obs[t.start:stop] = future.result()
+            except Exception as exc:  # a raising task or a lost worker: keep the others
+                self.failures.append(ChunkFailure(t.start, stop, _reason(exc)))
+            future.release()
+        return states, status, obs
+
+
 def local_cluster(n_workers: int) -> Any:
     """A ``dask.distributed.Client`` on a new local cluster of ``n_workers`` processes.
 
@@ -309,6 +380,6 @@ def local_cluster(n_workers: int) -> Any:
 
 
 __all__ = [
-    "CHUNK_FAILED", "ChunkFailure", "ChunkTask", "SweepResult", "local_cluster", "run_chunk",
-    "run_sweep", "timeline_parameters",
+    "CHUNK_FAILED", "ChunkFailure", "ChunkTask", "DaskEngine", "EngineTask", "SweepResult",
+    "local_cluster", "run_chunk", "run_engine_task", "run_sweep", "timeline_parameters",
 ]

@@ -24,6 +24,7 @@ from scipy import optimize
 from moodtwin.calibration._targets import Target, compare
 from moodtwin.errors import MoodtwinError, ValidationError
 from moodtwin.model import default_model
+from moodtwin.simulate import Engine
 from moodtwin.trials import TrialResult, run_trial
 
 #: Typical values fitted by default: the placebo process (expectancy kicks of procedures and
@@ -73,8 +74,9 @@ def _z(target: Target, res: TrialResult) -> float:
 
 
 def evaluate(targets: Sequence[Target], params: dict[str, float], *, n_max: int, seed: int,
-             ) -> tuple[float, dict[str, float]]:
-    """Objective (sum of squared z) and the z-score of each target for ``params``."""
+             engine: Engine | None = None) -> tuple[float, dict[str, float]]:
+    """Objective (sum of squared z) and the z-score of each target for ``params``
+    (``engine``: None for this process, or a :class:`~moodtwin.sweep.DaskEngine`)."""
     z: dict[str, float] = {}
     by_file: dict[Path, list[Target]] = {}
     for t in targets:
@@ -87,7 +89,7 @@ def evaluate(targets: Sequence[Target], params: dict[str, float], *, n_max: int,
             trial = trial.model_copy(update={"n": total})
             n = min(total, n_max)
         try:
-            res = run_trial(trial, seed=seed, n=n, params=params)
+            res = run_trial(trial, seed=seed, n=n, params=params, engine=engine)
             for t in ts:
                 z[t.label] = _z(t, res)
         except MoodtwinError:
@@ -101,12 +103,15 @@ def calibrate(
     n_max: int = 150, seed: int = 0, max_evaluations: int = 150,
     progress: Callable[[int, float], None] | None = None,
     checkpoint: Path | None = None, start: Mapping[str, float] | None = None,
+    engine: Engine | None = None,
 ) -> Calibration:
     """Fit ``parameters`` (typical values) to ``targets``; see the module docstring.
 
     The fit starts from ``start`` (e.g. the shipped calibrated set) where it names a
     parameter, else from the model default. With ``checkpoint``, the best parameter set so
     far is written there after every improvement, so a long fit can be stopped at any time.
+    Every trial of every evaluation runs through ``engine`` (e.g. a
+    :class:`~moodtwin.sweep.DaskEngine` to spread its patients over a cluster).
     """
     model = default_model()
     pars = [model.parameter(p) for p in parameters]
@@ -124,7 +129,7 @@ def calibrate(
 
     def f(x: np.ndarray) -> float:
         values = {p.name: float(math.exp(v)) for p, v in zip(pars, x, strict=True)}
-        obj, _ = evaluate(targets, values, n_max=n_max, seed=seed)
+        obj, _ = evaluate(targets, values, n_max=n_max, seed=seed, engine=engine)
         if checkpoint is not None and (not history or obj < min(history)):
             Calibration(values, history[0] if history else obj, obj, len(history) + 1,
                         labels).to_yaml(checkpoint)

@@ -2,52 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from moodtwin.cli._app import DISCLAIMER, app, errors_as_one_line, say
-from moodtwin.errors import ValidationError
-
-
-@contextlib.contextmanager
-def dask_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
-    """A Dask client for ``--scheduler ADDRESS`` or ``--workers N`` (else None, in-process)."""
-    if scheduler and workers:
-        raise ValidationError("Give either --scheduler (an existing cluster) or --workers (a "
-                              "new local cluster), not both.")
-    if not scheduler and not workers:
-        yield None
-        return
-    from distributed import Client
-
-    from moodtwin.sweep import local_cluster
-
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout="15s")
-        except ValueError as exc:  # malformed address; unreachable ones raise OSError
-            raise ValidationError(f"--scheduler {scheduler!r}: {exc}.") from None
-    else:
-        say(f"starting a local Dask cluster of {workers} worker processes ...")
-        client = local_cluster(int(workers or 1))
-    try:
-        n = len(client.scheduler_info()["workers"])
-        if n == 0:
-            raise ValidationError(f"The Dask scheduler at {scheduler} has no workers; start "
-                                  f"some with 'dask worker {scheduler}'.")
-        dashboard = f"; dashboard {client.dashboard_link}" if scheduler else ""
-        say(f"Dask: {n} workers{dashboard}")
-        yield client
-    finally:
-        cluster = client.cluster if not scheduler else None
-        client.close()
-        if cluster is not None:
-            cluster.close()
+from moodtwin.cli._dask import SchedulerOption, WorkersOption, dask_client
 
 
 def _names(items: list[str] | None) -> list[str] | None:
@@ -108,12 +70,8 @@ def sensitivity(
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Output folder. Default: moodtwin-out/<protocol>-sensitivity.",
         file_okay=False, show_default=False)] = None,
-    scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", help="Run the batch on an existing Dask cluster, e.g. "
-                            "tcp://scheduler:8786.", show_default=False)] = None,
-    workers: Annotated[int | None, typer.Option(
-        "--workers", help="Run the batch on a new local Dask cluster of N processes.",
-        min=1, show_default=False)] = None,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
     chunk_size: Annotated[int | None, typer.Option(
         "--chunk-size", help="Runs per Dask task (default: up to 128, at least 4 tasks per "
                              "worker).", min=1, show_default=False)] = None,

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from moodtwin.cli._app import DISCLAIMER, app, errors_as_one_line, say
+from moodtwin.cli._dask import SchedulerOption, WorkersOption, dask_engine
 
 
 def _progress_bar(total: int):  # type: ignore[no-untyped-def]
@@ -38,6 +39,8 @@ def trial(
     params: Annotated[Path | None, typer.Option(
         "--params", help="Parameter set (YAML from 'moodtwin calibrate'); default: the "
                          "shipped calibrated set if present.", dir_okay=False)] = None,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     from moodtwin.calibration import load_parameter_set
     from moodtwin.trials import load_trial, run_trial
@@ -49,10 +52,11 @@ def trial(
     say(f"trial {spec.name!r}: {replicates} replicate(s), seed {seed}")
     start = time.perf_counter()
     expected = replicates * (n or spec.n or 0) * max(len(a.periods) for a in spec.all_arms())
-    with _progress_bar(expected) as bar:
+    with dask_engine(scheduler, workers) as engine, _progress_bar(expected) as bar:
         task = bar.add_task("simulating", total=max(expected, 1))
         res = run_trial(spec, seed=seed, replicates=replicates, n=n, params=values,
-                        progress=lambda what, k: bar.update(task, advance=k, description=what))
+                        progress=lambda what, k: bar.update(task, advance=k, description=what),
+                        engine=engine)
     say(f"done in {time.perf_counter() - start:.1f} s")
     paths = write_outputs(res, out)
     s = res.summary()
@@ -91,6 +95,8 @@ def calibrate(
         "--start", help="Parameter set to start from (default: the shipped calibrated set; "
                         "parameters it does not name start at the model default).",
         dir_okay=False)] = None,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     from moodtwin.calibration import (
         DEFAULT_PARAMETERS,
@@ -103,10 +109,11 @@ def calibrate(
     typer.echo(DISCLAIMER)
     say(f"{len(targets)} published targets; fitting {', '.join(parameter or DEFAULT_PARAMETERS)}")
     start = time.perf_counter()
-    cal = calibrate(targets, parameter or DEFAULT_PARAMETERS, n_max=n_max, seed=seed,
-                    max_evaluations=max_evaluations, checkpoint=out,
-                    start=load_parameter_set(start_from),
-                    progress=lambda k, obj: say(f"  evaluation {k}: objective {obj:.2f}"))
+    with dask_engine(scheduler, workers) as engine:
+        cal = calibrate(targets, parameter or DEFAULT_PARAMETERS, n_max=n_max, seed=seed,
+                        max_evaluations=max_evaluations, checkpoint=out,
+                        start=load_parameter_set(start_from), engine=engine,
+                        progress=lambda k, obj: say(f"  evaluation {k}: objective {obj:.2f}"))
     path = cal.to_yaml(out)
     typer.echo(f"objective (sum of squared z over {len(targets)} targets): "
                f"{cal.start_objective:.2f} -> {cal.objective:.2f} in {cal.evaluations} "
@@ -131,6 +138,8 @@ def validate(
     params: Annotated[Path | None, typer.Option(
         "--params", help="Parameter set (default: the shipped calibrated set).",
         dir_okay=False)] = None,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     from moodtwin.calibration import collect_targets, load_parameter_set, validation_table
     from moodtwin.trials import run_trial
@@ -139,10 +148,12 @@ def validate(
     targets = collect_targets(trials or [Path("examples/trials")])
     typer.echo(DISCLAIMER)
     results = {}
-    for path in sorted({t.trial_file for t in targets}):
-        spec = next(t.trial for t in targets if t.trial_file == path)
-        say(f"{path.name}: {replicates} replicate(s) ...")
-        results[path] = run_trial(spec, seed=seed, replicates=replicates, params=values)
+    with dask_engine(scheduler, workers) as engine:
+        for path in sorted({t.trial_file for t in targets}):
+            spec = next(t.trial for t in targets if t.trial_file == path)
+            say(f"{path.name}: {replicates} replicate(s) ...")
+            results[path] = run_trial(spec, seed=seed, replicates=replicates, params=values,
+                                      engine=engine)
     table = validation_table(targets, results)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "validation.csv", index=False)

@@ -17,7 +17,7 @@ from moodtwin.errors import ValidationError
 from moodtwin.model import Model, default_model
 from moodtwin.population._spec import PopulationSpec, variability_table
 from moodtwin.protocols import Protocol, compile_protocol, parse_protocol
-from moodtwin.simulate import SolverOptions, run_engine
+from moodtwin.simulate import Engine, SolverOptions, run_engine
 
 MAX_SCREENED_PER_PATIENT = 50  # give up when fewer than 1 in 50 screened candidates qualify
 BASELINE_TOLERANCE = 0.05  # MADRS points between target and simulated baseline
@@ -144,8 +144,8 @@ def baseline_protocol(antidepressant: bool, duration: str = "1 d") -> Protocol:
 
 
 def solve_baselines(model: Model, table: np.ndarray, madrs: np.ndarray, antidepressant: bool,
-                    options: SolverOptions = SolverOptions()) -> tuple[np.ndarray, np.ndarray,
-                                                                        np.ndarray]:
+                    options: SolverOptions = SolverOptions(), engine: Engine | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Set ``vulnerability`` so each patient's untreated steady state has latent ``madrs``.
 
     Batched safeguarded secant iteration on the monotone map vulnerability -> steady-state
@@ -160,14 +160,15 @@ def solve_baselines(model: Model, table: np.ndarray, madrs: np.ndarray, antidepr
                                 model.defaults())
     madrs_col = [o.name for o in model.observables].index("madrs")
     table = table.copy()
+    engine = engine or run_engine
 
     def steady(tab: np.ndarray, y_prev: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if y_prev is None:
-            states, status, obs = run_engine(model, tab, timeline, np.array([0.0]), options)
+            states, status, obs = engine(model, tab, timeline, np.array([0.0]), options)
         else:
-            states, status, obs = run_engine(model, tab, resettle, np.array([RESETTLE_H]),
-                                             options, y0=y_prev)
+            states, status, obs = engine(model, tab, resettle, np.array([RESETTLE_H]),
+                                         options, y0=y_prev)
         return states[:, 0, :], obs[:, 0, madrs_col], status
 
     lo = np.full(len(table), par.low)
@@ -199,7 +200,7 @@ def solve_baselines(model: Model, table: np.ndarray, madrs: np.ndarray, antidepr
 def generate_population(
     spec: PopulationSpec, n: int, seed: int, *, model: Model | None = None,
     screening_sd: float = 1.7, options: SolverOptions = SolverOptions(),
-    typical: Mapping[str, float] | None = None,
+    typical: Mapping[str, float] | None = None, engine: Engine | None = None,
 ) -> Population:
     """Screen candidates until ``n`` qualify, then draw their parameters and baselines.
 
@@ -212,6 +213,8 @@ def generate_population(
       baseline (the model's day-to-day fluctuation, Duru & Fantino 2008).
     - ``typical``: typical (population) parameter values overriding the model defaults,
       e.g. a calibrated parameter set.
+    - ``engine``: a :class:`~moodtwin.sweep.DaskEngine` for the baseline burn-in (default:
+      :func:`~moodtwin.simulate.run_engine`, in this process).
     """
     if n < 1:
         raise ValidationError(f"Population size must be at least 1, got {n}.")
@@ -242,7 +245,7 @@ def generate_population(
         idx = np.flatnonzero(cov["antidepressant_continued"].to_numpy() == ad)
         if idx.size:
             tab, y, ok = solve_baselines(model, table[idx], cov["baseline_madrs"].to_numpy()[idx],
-                                         ad, options)
+                                         ad, options, engine)
             table[idx], y0[idx], keep[idx] = tab, y, ok
     cov.insert(0, "patient", np.arange(n))
     for name in ("body_weight", "vagal_base", "infl_base", "placebo_responsiveness",

@@ -15,7 +15,7 @@ from moodtwin.population import Population, generate_population
 from moodtwin.protocols import Protocol, compile_protocol
 from moodtwin.protocols._schema import Background
 from moodtwin.result import STATUS_MESSAGES
-from moodtwin.simulate import SolverOptions, _fluctuation, run_engine
+from moodtwin.simulate import Engine, SolverOptions, _fluctuation, run_engine
 from moodtwin.trials._schema import Arm, Trial, Withdrawal
 
 Progress = Callable[[str, int], None]  # (what, patients just simulated)
@@ -69,6 +69,7 @@ def _simulate_periods(
     model: Model, arm: Arm, start_h: float, end_h: float, pop: Population, y: np.ndarray,
     visit_h: np.ndarray, latent: np.ndarray, status: np.ndarray, rows: np.ndarray,
     options: SolverOptions, progress: Progress | None, typical: dict[str, float],
+    engine: Engine,
 ) -> np.ndarray:
     """Integrate ``rows`` of the trial through ``arm``'s periods from ``start_h`` to
     ``end_h`` (trial time, h); fills ``latent`` at visits and returns the final states."""
@@ -89,7 +90,7 @@ def _simulate_periods(
                 continue
             tl = compile_protocol(_with_background(period.protocol, ad), model, defaults,
                                   assessments=visit_h[vis] - t0)
-            states, st, obs = run_engine(model, pop.table[sel], tl, save, options, y0=y[sel])
+            states, st, obs = engine(model, pop.table[sel], tl, save, options, y0=y[sel])
             status[sel] = np.where(status[sel] != 0, status[sel], st)
             k = np.searchsorted(save, visit_h[vis] - t0 - 1e-9)
             latent[np.ix_(sel, vis)] = obs[:, k, :]
@@ -132,8 +133,11 @@ def run_replicate(
     trial: Trial, seed: np.random.SeedSequence, *, n: int | None = None,
     model: Model | None = None, options: SolverOptions = SolverOptions(),
     progress: Progress | None = None, params: Mapping[str, float] | None = None,
+    engine: Engine | None = None,
 ) -> TrialData:
-    """Simulate one replicate of ``trial`` (``n`` overrides the randomized sample size)."""
+    """Simulate one replicate of ``trial`` (``n`` overrides the randomized sample size;
+    ``engine``: a :class:`~moodtwin.sweep.DaskEngine`, default
+    :func:`~moodtwin.simulate.run_engine` in this process)."""
     model = model or default_model()
     typical = dict(params or {})
     s_pop, s_rand, s_obs, s_drop, s_wd, s_bio, *s_cohorts = seed.spawn(6 + len(trial.arms))
@@ -148,7 +152,7 @@ def run_replicate(
     if randomized:
         pop = generate_population(trial.population, n_rand,
                                   int(s_pop.generate_state(1)[0]), model=model,
-                                  typical=typical)
+                                  typical=typical, engine=engine)
         groups.append((pop, np.array([trial.arms.index(randomized[i])
                                       for i in _allocate(randomized, len(pop),
                                                          np.random.default_rng(s_rand))])))
@@ -157,7 +161,7 @@ def run_replicate(
             size = arm.n if n is None or trial.n is None else max(2, round(arm.n * n / trial.n))
             spec = trial.population.merged(arm.population)
             pop = generate_population(spec, size, int(s_cohorts[i].generate_state(1)[0]),
-                                      model=model, typical=typical)
+                                      model=model, typical=typical, engine=engine)
             groups.append((pop, np.full(len(pop), i)))
     pop = _concat([g for g, _ in groups])
     arm_idx = np.concatenate([a for _, a in groups])
@@ -166,11 +170,12 @@ def run_replicate(
     latent = np.full((n_pat, n_vis, len(model.observables)), np.nan)
     status = np.zeros(n_pat, dtype=np.int64)
     y = pop.y0.copy()
+    run = engine or run_engine
     for i, arm in enumerate(trial.arms):
         rows = np.flatnonzero(arm_idx == i)
         if rows.size:
             _simulate_periods(model, arm, 0.0, phase1_end, pop, y, visit_h, latent, status,
-                              rows, options, progress, typical)
+                              rows, options, progress, typical, run)
     madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
     names = sorted({trial.scale, *(e.scale for e in trial.endpoints if e.scale)})
     w_arm = np.full(n_pat, "", dtype=object)
@@ -189,7 +194,7 @@ def run_replicate(
             w_arm[sub] = arm.name
             if sub.size:
                 _simulate_periods(model, arm, phase1_end, end, pop, y, visit_h, latent, status,
-                                  sub, options, progress, typical)
+                                  sub, options, progress, typical, run)
         madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
     observed = _observe(trial, model, pop, madrs, visit_h, np.random.default_rng(s_obs), names)
     drop_rate = -np.log1p(-trial.dropout) / end if trial.dropout > 0 else 0.0

@@ -11,7 +11,7 @@ import pandas as pd
 
 from moodtwin.errors import ValidationError
 from moodtwin.model import Model, default_model
-from moodtwin.simulate import SolverOptions
+from moodtwin.simulate import Engine, SolverOptions
 from moodtwin.trials._endpoints import compute_endpoints
 from moodtwin.trials._run import Progress, TrialData, run_replicate
 from moodtwin.trials._schema import Trial
@@ -100,7 +100,7 @@ def run_trial(
     trial: Trial, *, seed: int = 0, replicates: int = 1, n: int | None = None,
     model: Model | None = None, options: SolverOptions = SolverOptions(),
     progress: Progress | None = None, params: Mapping[str, float] | None = None,
-    on_replicate: Callable[[int], None] | None = None,
+    on_replicate: Callable[[int], None] | None = None, engine: Engine | None = None,
 ) -> TrialResult:
     """Run ``trial`` ``replicates`` times; the same trial, seed and ``n`` give the same result.
 
@@ -110,6 +110,8 @@ def run_trial(
     - ``n``: overrides the randomized sample size (cohort sizes scale with it).
     - ``progress``: called with (what, patients) after each simulated group.
     - ``params``: typical parameter values (e.g. a calibrated set) overriding the defaults.
+    - ``engine``: a :class:`~moodtwin.sweep.DaskEngine` (a Dask cluster; same numbers);
+      default :func:`~moodtwin.simulate.run_engine` in this process.
     """
     if replicates < 1:
         raise ValidationError(f"replicates must be at least 1, got {replicates}.")
@@ -119,7 +121,7 @@ def run_trial(
     first: TrialData | None = None
     for r, ss in enumerate(seeds):
         d = run_replicate(trial, ss, n=n, model=model, options=options, progress=progress,
-                          params=params)
+                          params=params, engine=engine)
         first = first or d
         for row in compute_endpoints(d):
             rows.append({"replicate": r, **row})
