@@ -36,6 +36,8 @@ def test_scale_registry_matches_required_names() -> None:
         "BDI2",
         "PHQ9",
         "IDS30",
+        "QIDS16",
+        "HRSD21",
     )
     assert ANXIETY_SCALES == ("HAMA", "GAD7")
     assert set(SCALES) == set(ALL_SCALES)
@@ -55,6 +57,8 @@ def test_scale_registry_matches_required_names() -> None:
         ("BDI2", 63),
         ("PHQ9", 27),
         ("IDS30", 84),
+        ("QIDS16", 27),
+        ("HRSD21", 64),
         ("HAMA", 56),
         ("GAD7", 21),
     ],
@@ -105,10 +109,21 @@ def test_convert_of_to_source_is_identity(name: str) -> None:
     np.testing.assert_allclose(convert(to_source(y, name), name), y, atol=1e-9)
 
 
-@pytest.mark.parametrize("name", [n for n in ALL_SCALES if n != "PHQ9"])
+@pytest.mark.parametrize("name", [n for n in ALL_SCALES if n not in ("PHQ9", "QIDS16")])
 def test_to_source_of_convert_is_identity_for_strict_links(name: str) -> None:
     x = np.linspace(0.0, _source_max(name), 1001)
     np.testing.assert_allclose(to_source(convert(x, name), name), x, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["PHQ9", "QIDS16"])
+def test_links_with_a_ceiling_are_flat_only_at_the_top(name: str) -> None:
+    """PHQ-9 and QIDS reach their maximum before the MADRS does; below it they invert."""
+    sc = SCALES[name]
+    x = np.linspace(0.0, _source_max(name), 1001)
+    y = convert(x, name)
+    below = y < sc.max_score - 1e-9
+    np.testing.assert_allclose(to_source(y[below], name), x[below], atol=1e-9)
+    assert np.all(np.diff(y[below]) > 0)
 
 
 def test_vectorised_shapes_are_preserved() -> None:
@@ -168,6 +183,19 @@ def test_rush_hrsd17_to_ids_table(hamd17: float, ids: float) -> None:
     assert float(convert(madrs, "IDS30")) == pytest.approx(ids, abs=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("hamd17", "qids", "hrsd21"),
+    [(7.0, 5.0, 7.5), (13.0, 10.0, 14.5), (20.0, 16.0, 23.0), (25.0, 20.0, 28.0),
+     (36.0, 27.0, 42.0)],
+)
+def test_rush_hrsd17_to_qids_and_hrsd21_table(hamd17: float, qids: float, hrsd21: float
+                                               ) -> None:
+    """Rows of the ids-qids.org IRT table (mid-points of the listed ranges)."""
+    madrs = to_source(hamd17, "HAMD17")
+    assert float(convert(madrs, "QIDS-SR16")) == pytest.approx(qids, abs=1e-9)
+    assert float(convert(madrs, "HAM-D21")) == pytest.approx(hrsd21, abs=1e-9)
+
+
 @pytest.mark.parametrize(("hama", "gad7"), [(8.0, 5.0), (15.0, 10.0), (24.0, 15.0)])
 def test_gad7_severity_band_alignment(hama: float, gad7: float) -> None:
     assert float(convert(hama, "GAD7")) == pytest.approx(gad7, abs=1e-12)
@@ -188,7 +216,7 @@ def test_remission_thresholds_roughly_agree_across_scales() -> None:
 
 
 def test_approximate_anchors_are_flagged() -> None:
-    for name in ("HRSD28", "GAD7", "IDS30"):
+    for name in ("HRSD28", "GAD7", "IDS30", "QIDS16", "HRSD21"):
         assert "approximate, assumed" in SCALES[name].citation
 
 
@@ -221,6 +249,8 @@ def test_is_response_broadcasts() -> None:
         ("BDI2", 13.0),
         ("PHQ9", 4.0),
         ("IDS30", 11.0),
+        ("QIDS16", 5.0),
+        ("HRSD21", 8.0),
         ("HAMA", 7.0),
         ("GAD7", 4.0),
     ],

@@ -62,6 +62,8 @@ DEPRESSION_SCALES: Final[tuple[str, ...]] = (
     "BDI2",
     "PHQ9",
     "IDS30",
+    "QIDS16",
+    "HRSD21",
 )
 """Depression scales; their source scale is the MADRS."""
 
@@ -268,6 +270,25 @@ _HAMD17_TO_IDS30: Final[_Anchors] = (
     (52.0, 84.0),
 )
 
+# HRSD17 -> QIDS (16 items, 0-27) and HRSD17 -> HRSD21 (0-64), same ids-qids.org
+# table, QIDS-SR16 and HRSD21 columns; mid-points of the listed ranges.  The two rows
+# for HRSD17 18-19 (QIDS 14 and 15; HRSD21 20-21 and 22) are merged to 14.5 and 21.25;
+# the open top row HRSD17 36-52 <-> QIDS 27 / HRSD21 42-64 gives the last two anchors.
+_HAMD17_TO_QIDS16: Final[_Anchors] = (
+    (0.0, 0.0), (1.5, 1.0), (3.0, 2.0), (4.0, 3.0), (5.5, 4.0), (7.0, 5.0), (8.0, 6.0),
+    (9.5, 7.0), (11.0, 8.0), (12.0, 9.0), (13.0, 10.0), (14.5, 11.0), (16.0, 12.0),
+    (17.0, 13.0), (18.5, 14.5), (20.0, 16.0), (21.5, 17.0), (23.0, 18.0), (24.0, 19.0),
+    (25.0, 20.0), (26.5, 21.0), (28.0, 22.0), (29.0, 23.0), (30.5, 24.0), (32.0, 25.0),
+    (34.0, 26.0), (36.0, 27.0), (52.0, 27.0),
+)
+_HAMD17_TO_HRSD21: Final[_Anchors] = (
+    (0.0, 0.0), (1.5, 2.0), (3.0, 3.0), (4.0, 4.0), (5.5, 5.5), (7.0, 7.5), (8.0, 9.0),
+    (9.5, 10.0), (11.0, 11.5), (12.0, 13.0), (13.0, 14.5), (14.5, 16.0), (16.0, 17.0),
+    (17.0, 18.5), (18.5, 21.25), (20.0, 23.0), (21.5, 24.5), (23.0, 26.0), (24.0, 27.0),
+    (25.0, 28.0), (26.5, 30.0), (28.0, 32.0), (29.0, 33.5), (30.5, 35.5), (32.0, 37.5),
+    (34.0, 40.0), (36.0, 42.0), (52.0, 64.0),
+)
+
 # HRSD17 -> BDI-II.  Furukawa et al. 2019 (equipercentile linking, 683
 # patients): HAMD 10, 20, 30 ~ BDI-II 13, 32, 50; plus (0, 0) and (52, 63).
 _HAMD17_TO_BDI2: Final[_Anchors] = (
@@ -449,6 +470,37 @@ SCALES: Final[dict[str, Scale]] = {
             "the verified IDS-SR30 band is 0-13. Response: >= 50 %."
         ),
     ),
+    "QIDS16": Scale(
+        name="QIDS16",
+        long_name="Quick Inventory of Depressive Symptomatology, 16 items (QIDS-SR16/-C16)",
+        max_score=27.0,
+        construct="depression",
+        anchors_from=_compose(_MADRS_TO_HAMD17, _HAMD17_TO_QIDS16),
+        response_fraction=0.5,
+        remission_threshold=5.0,
+        citation=(
+            f"Chained link MADRS -> HRSD17 ({_LEUCHT}; {_CARMODY}) -> QIDS-SR16: "
+            f"{_RUSH_TABLE}. approximate, assumed: the QIDS-SR16 column is also used for "
+            "the clinician version QIDS-C16 (same 16 items and 0-27 range; the QIDS-C16 "
+            "column was not read). Remission QIDS-SR16 <= 5 (the table's 'none' band; STAR*D, "
+            "Rush et al. 2006 Am J Psychiatry 163:1905); response >= 50 %."
+        ),
+    ),
+    "HRSD21": Scale(
+        name="HRSD21",
+        long_name="Hamilton Rating Scale for Depression, 21 items",
+        max_score=64.0,
+        construct="depression",
+        anchors_from=_compose(_MADRS_TO_HAMD17, _HAMD17_TO_HRSD21),
+        response_fraction=0.5,
+        remission_threshold=8.0,
+        citation=(
+            f"Chained link MADRS -> HRSD17 ({_LEUCHT}; {_CARMODY}) -> HRSD21 "
+            f"({_RUSH_TABLE}); maximum 64 from that table's top row 42-64. approximate, "
+            "assumed: remission HRSD21 <= 8 is the table's 'none' band (rows up to 7-8); "
+            "response >= 50 %."
+        ),
+    ),
     "HAMA": Scale(
         name="HAMA",
         long_name="Hamilton Anxiety Rating Scale",
@@ -525,6 +577,19 @@ ALIASES: Final[dict[str, str]] = {
     "IDS-C": "IDS30",
     "IDS-C30": "IDS30",
     "IDSC30": "IDS30",
+    "QIDS": "QIDS16",
+    "QIDS-SR": "QIDS16",
+    "QIDS-SR16": "QIDS16",
+    "QIDSSR16": "QIDS16",
+    "QIDS-C": "QIDS16",
+    "QIDS-C16": "QIDS16",
+    "HAMD21": "HRSD21",
+    "HAMD-21": "HRSD21",
+    "HAM-D21": "HRSD21",
+    "HAM-D-21": "HRSD21",
+    "HDRS21": "HRSD21",
+    "HDRS-21": "HRSD21",
+    "HRSD-21": "HRSD21",
     "HAM-A": "HAMA",
     "HARS": "HAMA",
     "GAD-7": "GAD7",
