@@ -71,6 +71,21 @@ def test_population_rejects_impossible_inclusion() -> None:
         generate_population(spec, 10, seed=0)
 
 
+def test_population_names_a_failed_burn_in(model) -> None:
+    """A patient whose burn-in fails (NaN states: a solver failure or a chunk lost on a Dask
+    cluster, status -1) is excluded with that reason; the others are kept."""
+    from moodtwin.simulate import run_engine
+
+    def engine(*args, **kwargs):  # the first patient of every burn-in batch is lost
+        states, status, obs = run_engine(*args, **kwargs)
+        states[0], obs[0], status[0] = np.nan, np.nan, -1
+        return states, status, obs
+
+    pop = generate_population(PopulationSpec(), 12, seed=2, model=model, engine=engine)
+    assert 0 < len(pop) < 12 and np.isfinite(pop.y0).all()
+    assert any("burn-in failed" in x for x in pop.excluded)
+
+
 def test_population_covariates_set_parameters() -> None:
     pop = generate_population(PopulationSpec().merged({"female": 0.5}), 200, seed=1)
     cov = pop.covariates

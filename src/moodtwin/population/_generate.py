@@ -252,7 +252,9 @@ def generate_population(
                  "vulnerability"):
         cov[name] = table[:, model.parameter_index[name]]
     excluded = [f"patient {i}: baseline MADRS {cov['baseline_madrs'][i]:.1f} not reachable "
-                "with its parameters (excluded)" for i in np.flatnonzero(~keep)]
+                "with its parameters (excluded)" if np.isfinite(y0[i]).all() else
+                f"patient {i}: baseline burn-in failed (solver failure, or its chunk was lost "
+                "on the Dask cluster; excluded)" for i in np.flatnonzero(~keep)]
     pop = Population(model, cov, table, y0)
     pop = pop.subset(np.flatnonzero(keep))
     pop.excluded = excluded
