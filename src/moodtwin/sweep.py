@@ -215,6 +215,30 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {' '.join(str(exc).split()) or 'no message'}"
 
 
+def _completed(fn: Callable[[Any], Any], tasks: list[Any], client: Any
+               ) -> Iterator[tuple[Any, Any]]:
+    """(task, ``fn(task)`` or the exception it raised) for every task, in this process
+    (``client`` None) or on the Dask cluster as tasks finish: one chunk's failure (a raising
+    task, a lost worker) never loses the others."""
+    if client is None:
+        for task in tasks:
+            try:
+                yield task, fn(task)
+            except Exception as exc:
+                yield task, exc
+        return
+    from distributed import as_completed
+
+    futures = {client.submit(fn, task, pure=False): task for task in tasks}
+    for future in as_completed(futures):
+        try:
+            out = future.result()
+        except Exception as exc:
+            out = exc
+        yield futures[future], out
+        future.release()
+
+
 def run_sweep(
     protocol: Protocol,
     table: np.ndarray,
@@ -272,24 +296,8 @@ def run_sweep(
             progress(done, n)
 
     tasks = list(_tasks(protocol, table, save_t, options or SolverOptions(), model, chunk_size))
-    if client is None:
-        for task in tasks:
-            try:
-                out: tuple[np.ndarray, ...] | BaseException = run_chunk(task)
-            except Exception as exc:  # one chunk's failure must not lose the others
-                out = exc
-            store(task, out)
-    else:
-        from distributed import as_completed
-
-        futures = {client.submit(run_chunk, task, pure=False): task for task in tasks}
-        for future in as_completed(futures):
-            try:
-                out = future.result()
-            except Exception as exc:  # a raising task or a lost worker
-                out = exc
-            store(futures[future], out)
-            future.release()
+    for task, out in _completed(run_chunk, tasks, client):
+        store(task, out)
     failures.sort(key=lambda f: f.start)
     return SweepResult(model, protocol.name, save_t, states, obs, status, table,
                        tuple(failures))
@@ -332,8 +340,6 @@ class DaskEngine:
     def __call__(self, model: Model, params: np.ndarray, timeline: Timeline,
                  save_t: np.ndarray, options: SolverOptions, y0: np.ndarray | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        from distributed import as_completed
-
         n, nt = params.shape[0], save_t.shape[0]
         size = self.chunk_size or min(DEFAULT_CHUNK_SIZE, max(
             1, -(-n // (4 * max(1, len(self.client.scheduler_info()["workers"]))))))
@@ -344,15 +350,12 @@ class DaskEngine:
         states = np.full((n, nt, len(model.states)), np.nan)
         obs = np.full((n, nt, len(model.observables)), np.nan)
         status = np.full(n, CHUNK_FAILED, dtype=np.int64)
-        futures = {self.client.submit(run_engine_task, t, pure=False): t for t in tasks}
-        for future in as_completed(futures):
-            t = futures[future]
+        for t, out in _completed(run_engine_task, tasks, self.client):
             stop = t.start + t.params.shape[0]
-            try:
-                states[t.start:stop], status[t.start:stop], obs[t.start:stop] = future.result()
-            except Exception as exc:  # a raising task or a lost worker: keep the others
-                self.failures.append(ChunkFailure(t.start, stop, _reason(exc)))
-            future.release()
+            if isinstance(out, BaseException):
+                self.failures.append(ChunkFailure(t.start, stop, _reason(out)))
+            else:
+                states[t.start:stop], status[t.start:stop], obs[t.start:stop] = out
         return states, status, obs
 
 
