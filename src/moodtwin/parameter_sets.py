@@ -13,6 +13,7 @@ import yaml
 
 from moodtwin.errors import ValidationError
 from moodtwin.model import Model
+from moodtwin.population._spec import POPULATION_PREFIX, split_population, variability_table
 from moodtwin.simulate import parameter_table
 
 SHIPPED = "data/calibrated.yaml"
@@ -22,7 +23,9 @@ def load_parameter_set(path: Path | None = None) -> dict[str, float]:
     """Values from a parameter-set YAML (``parameters: {name: {value, source}}``).
 
     Without ``path``, the calibrated set shipped with moodtwin (empty if none is shipped).
-    Unknown names and values outside a parameter's plausible range are refused.
+    Unknown names and values outside a parameter's plausible range are refused. Entries of
+    the file's ``population:`` section (variability and natural-course values of
+    ``data/population.yaml``) are returned with the ``population.`` prefix.
     """
     return {name: value for name, (value, _) in _read_set(path).items()}
 
@@ -47,6 +50,10 @@ def _read_set(path: Path | None) -> dict[str, tuple[float, str]]:
     entries = doc.get("parameters") if isinstance(doc, dict) else None
     if not isinstance(entries, dict):
         raise ValidationError(f"{where}: expected 'parameters: {{name: {{value: ..}}}}'.")
+    pop = doc.get("population") or {}
+    if not isinstance(pop, dict):
+        raise ValidationError(f"{where}: expected 'population: {{path: {{value: ..}}}}'.")
+    entries = {**entries, **{f"{POPULATION_PREFIX}{k}": v for k, v in pop.items()}}
     out = {}
     for name, e in entries.items():
         v = e.get("value") if isinstance(e, dict) else e
@@ -56,7 +63,9 @@ def _read_set(path: Path | None) -> dict[str, tuple[float, str]]:
     from moodtwin.model import default_model
 
     # names and ranges checked with clear errors
-    parameter_table({n: v for n, (v, _) in out.items()}, default_model())
+    model_part, pop_part = split_population({n: v for n, (v, _) in out.items()})
+    parameter_table(model_part, default_model())
+    variability_table(pop_part)
     return out
 
 
@@ -80,6 +89,7 @@ def _with_set(path: Path | None) -> Model:
     from moodtwin.model import default_model
 
     entries = _read_set(path)
+    entries = {n: e for n, e in entries.items() if not n.startswith(POPULATION_PREFIX)}
     values = {n: v for n, (v, _) in entries.items()}
     where = {n: src or f"from parameter set {path or SHIPPED}" for n, (_, src) in entries.items()}
     return default_model().with_values(values, where)

@@ -151,15 +151,11 @@ def _integrate(
     return out, status, obs
 
 
-def _fluctuation(model: Model, params: np.ndarray, t: np.ndarray, seed: int | None,
-                 madrs: np.ndarray | None = None) -> np.ndarray:
-    """Fluctuation added to the observed depression and anxiety scores (points).
-
-    Day-to-day: AR(1) with SD ``daily_sd`` and correlation time ``daily_corr_time``. With
-    the latent ``madrs`` (patients, times), also the natural course of the episode: an
-    Ornstein-Uhlenbeck process on the logit of latent depression (SD ``course_sd``,
-    correlation time ``course_corr_time``), returned as its effect in MADRS points.
-    """
+def _fluctuation(model: Model, params: np.ndarray, t: np.ndarray, seed: int | None
+                 ) -> np.ndarray:
+    """Day-to-day fluctuation added to the observed depression and anxiety scores (points):
+    AR(1) with SD ``daily_sd`` and correlation time ``daily_corr_time``. (The natural course
+    of the episode is part of the dynamics, see the mood mechanism.)"""
     n = params.shape[0]
     out = np.zeros((n, len(t), 2))
     if seed is None:
@@ -174,19 +170,6 @@ def _fluctuation(model: Model, params: np.ndarray, t: np.ndarray, seed: int | No
         a = np.exp(-(t[k] - t[k - 1]) / tau)[:, None]
         x = a * x + np.sqrt(1 - a**2) * sd[:, None] * scale * rng.standard_normal((n, 2))
         out[:, k] = x
-    if madrs is not None and len(t):
-        csd = params[:, model.parameter_index["course_sd"]]
-        ctau = params[:, model.parameter_index["course_corr_time"]]
-        eta = np.empty((n, len(t)))
-        e = rng.standard_normal(n) * csd
-        eta[:, 0] = e
-        for k in range(1, len(t)):
-            a = np.exp(-(t[k] - t[k - 1]) / ctau)
-            e = a * e + np.sqrt(1 - a**2) * csd * rng.standard_normal(n)
-            eta[:, k] = e
-        d = np.clip(np.nan_to_num(madrs, nan=30.0) / 60.0, 1e-4, 1 - 1e-4)
-        moved = 1.0 / (1.0 + np.exp(-(np.log(d / (1 - d)) + eta)))
-        out[:, :, 0] += 60.0 * (moved - d)
     return out
 
 
@@ -207,8 +190,7 @@ def simulate(
     - ``protocol``: a validated :class:`~moodtwin.protocols.Protocol`.
     - ``params``: parameter overrides by name; arrays give one patient per element.
     - ``save_times_h``: output times in hours (default: every 6 h, denser after doses).
-    - ``seed``: adds reproducible day-to-day fluctuation and natural-course fluctuation to
-      the observed scores.
+    - ``seed``: adds reproducible day-to-day fluctuation to the observed scores.
     - ``throw``: raise :class:`~moodtwin.errors.IntegrationError` if any patient fails;
       with ``False`` the failures are reported per patient in ``Result.status``.
     """
@@ -223,8 +205,7 @@ def simulate(
         raise ValidationError(f"save_times_h must be sorted within [0, {end:g}] h.")
     states, status, obs = run_engine(model, table, timeline, save_t, options)
     result = Result(model, protocol.name, save_t, states, obs, status, table,
-                    _fluctuation(model, table, save_t, seed,
-                                 obs[:, :, [o.name for o in model.observables].index("madrs")]))
+                    _fluctuation(model, table, save_t, seed))
     if throw and result.failures():
         i, why = result.failures()[0]
         raise IntegrationError(f"Integration failed for patient {i}: {why}.")

@@ -1,146 +1,112 @@
-"""Fit typical (population) parameter values to every published target at once.
+"""Calibrate typical values and between-patient variability to every published target at
+once, by ABC-SMC (see :mod:`moodtwin.calibration._abc`), and write the posterior.
 
-Objective: the sum over targets of squared z-scores,
-``z = (simulated - published) / sqrt(se_published^2 + se_simulated^2)``, where the published
-standard error comes from the target's CI, SE, SD/sqrt(n) or binomial(n), and the simulated
-one from the virtual trial's own 95% CI (so small virtual trials are not over-trusted).
-Every evaluation reuses the same seeds (common random numbers), so differences between
-parameter sets are not sampling noise. The optimizer is SciPy's bounded Powell method on
-log-parameters.
+The output parameter set holds the posterior point (weighted median) of each calibrated
+value with its provenance, its 90 % interval and contraction, and an ``ensemble`` of
+parameter sets drawn from the posterior for predictions that carry parameter uncertainty.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import yaml
-from scipy import optimize
 
-from moodtwin.calibration._targets import Target, compare
-from moodtwin.errors import MoodtwinError, ValidationError
-from moodtwin.model import default_model
+from moodtwin.calibration._abc import Posterior, Prior, abc_smc, model_prior, trial_distance
+from moodtwin.calibration._targets import Target
+from moodtwin.population._spec import POPULATION_PREFIX
 from moodtwin.simulate import Engine
-from moodtwin.trials import TrialResult, run_trial
 
-#: Typical values fitted by default: the placebo process (expectancy kicks of procedures and
-#: visits, fast relief of perceptible doses, onset time), the natural course of symptoms, and
-#: one main gain per therapy.
+#: Model parameters calibrated by default: expectancy (weight, onset, fading of engagement
+#: and novelty, fast relief of psychoactive effects), ketamine plasticity (potentiation
+#: weight, spine formation and loss, racemic-specific gain), VNS (LC gain, NTS saturation),
+#: taVNS coupling, toxin facial feedback and the oral antidepressant.
 DEFAULT_PARAMETERS = (
-    "kick_infusion", "kick_nasal", "kick_injection", "kick_implant", "kick_visit",
-    "kick_perceptible", "w_expect", "tau_placebo_onset", "course_sd", "course_corr_time",
-    "k_glu_bdnf", "k_syn", "k_syn_loss", "syn_max", "esk_potency", "k_LC", "tavns_coupling",
-    "ad_serotonin", "w_amygdala",
+    "w_expect", "tau_placebo_onset", "tau_engage", "tau_novelty", "k_fast_relief", "w_pot",
+    "k_syn", "k_syn_loss", "r_ketamine_gain", "k_LC", "nts_half", "tavns_coupling",
+    "w_amygdala", "ad_serotonin",
 )
+
+#: Population-level values calibrated by default (``data/population.yaml``), with ranges.
+POPULATION_PRIORS = (
+    Prior(f"{POPULATION_PREFIX}natural_course.remission_hazard_per_failure", 0.1, 0.8,
+          "assumed: spontaneous remission hazard falls 10-55 % per failed treatment"),
+    Prior(f"{POPULATION_PREFIX}variability.k_glu_bdnf.omega", 0.2, 1.5,
+          "assumed: log-SD of ketamine response between patients"),
+    Prior(f"{POPULATION_PREFIX}variability.k_LC.omega", 0.2, 1.5,
+          "assumed: log-SD of VNS response between patients"),
+    Prior(f"{POPULATION_PREFIX}covariates.placebo_responsiveness.omega", 0.2, 1.5,
+          "assumed: log-SD of placebo responsiveness between patients"),
+)
+
+
+def default_priors(parameters: Sequence[str] = DEFAULT_PARAMETERS) -> list[Prior]:
+    """Log-uniform priors: model parameters within x5 of their default inside their
+    plausible range, plus :data:`POPULATION_PRIORS`."""
+    return [model_prior(p) for p in parameters] + list(POPULATION_PRIORS)
 
 
 @dataclass
 class Calibration:
-    """Fitted values, objective before/after, and the evaluation history."""
+    """The posterior of a calibration run and the targets it was fitted to."""
 
-    values: dict[str, float]
-    start_objective: float
-    objective: float
-    evaluations: int
+    posterior: Posterior
     targets: list[str]
-    history: list[float] = field(default_factory=list)
+    seed: int
 
-    def to_yaml(self, path: Path) -> Path:
-        """Parameter set with provenance, loadable with ``--params``."""
-        src = (f"calibrated to {len(self.targets)} published targets in examples/trials "
-               f"(moodtwin calibrate, {date.today().isoformat()}; objective "
-               f"{self.start_objective:.1f} -> {self.objective:.1f})")
-        doc = {"parameters": {k: {"value": float(f"{v:.6g}"), "source": src}
-                              for k, v in self.values.items()},
-               "targets": self.targets, "objective": round(self.objective, 3),
-               "evaluations": self.evaluations}
+    @property
+    def values(self) -> dict[str, float]:
+        return self.posterior.point()
+
+    def to_yaml(self, path: Path, ensemble_size: int = 20) -> Path:
+        """Parameter set (point values with provenance, population section, ensemble)."""
+        post = self.posterior
+        interval, shrink = post.interval(0.9), post.contraction()
+        head = (f"calibrated to {len(self.targets)} published targets (moodtwin calibrate, "
+                f"ABC-SMC, seed {self.seed}, {date.today().isoformat()})")
+
+        def entry(name: str, value: float) -> dict[str, object]:
+            lo, hi = interval[name]
+            return {"value": float(f"{value:.6g}"),
+                    "source": f"{head}; 90% posterior interval [{lo:.3g}, {hi:.3g}], "
+                              f"contraction {shrink[name]:.2f}"}
+
+        point = post.point()
+        params = {k: entry(k, v) for k, v in point.items() if not k.startswith(POPULATION_PREFIX)}
+        pop = {k.removeprefix(POPULATION_PREFIX): entry(k, v) for k, v in point.items()
+               if k.startswith(POPULATION_PREFIX)}
+        doc = {"parameters": params, "population": pop,
+               "ensemble": [{k: float(f"{v:.6g}") for k, v in s.items()}
+                            for s in post.ensemble(ensemble_size, self.seed)],
+               "calibration": {"method": "ABC-SMC (pyabc), log-uniform priors",
+                               "priors": {p.name: [p.low, p.high, p.source]
+                                          for p in post.priors},
+                               "epsilons": [round(e, 3) for e in post.epsilons],
+                               "evaluations": post.evaluations, "seed": self.seed},
+               "targets": self.targets}
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(doc, sort_keys=False, width=100))
         return path
 
 
-def _z(target: Target, res: TrialResult) -> float:
-    row = compare(target, res)
-    sim = float(row["simulated"])  # type: ignore[arg-type]
-    if not math.isfinite(sim):
-        return 10.0
-    lo, hi = (float(x) for x in str(row["simulated_95"]).strip("[]").split(","))
-    se_sim = (hi - lo) / 3.92 if math.isfinite(hi - lo) else 0.0
-    return (sim - target.published.value) / math.hypot(target.sigma, se_sim)
-
-
-def evaluate(targets: Sequence[Target], params: dict[str, float], *, n_max: int, seed: int,
-             engine: Engine | None = None) -> tuple[float, dict[str, float]]:
-    """Objective (sum of squared z) and the z-score of each target for ``params``
-    (``engine``: None for this process, or a :class:`~moodtwin.sweep.DaskEngine`)."""
-    z: dict[str, float] = {}
-    by_file: dict[Path, list[Target]] = {}
-    for t in targets:
-        by_file.setdefault(t.trial_file, []).append(t)
-    for ts in by_file.values():
-        trial = ts[0].trial
-        n = None if trial.n is None else min(trial.n, n_max)
-        if trial.n is None:  # cohorts only: scale their sizes
-            total = sum(a.n or 0 for a in trial.arms)
-            trial = trial.model_copy(update={"n": total})
-            n = min(total, n_max)
-        try:
-            res = run_trial(trial, seed=seed, n=n, params=params, engine=engine)
-            for t in ts:
-                z[t.label] = _z(t, res)
-        except MoodtwinError:
-            for t in ts:
-                z[t.label] = 10.0
-    return float(sum(v * v for v in z.values())), z
-
-
 def calibrate(
-    targets: Sequence[Target], parameters: Sequence[str] = DEFAULT_PARAMETERS, *,
-    n_max: int = 150, seed: int = 0, max_evaluations: int = 150,
-    progress: Callable[[int, float], None] | None = None,
-    checkpoint: Path | None = None, start: Mapping[str, float] | None = None,
-    engine: Engine | None = None,
+    targets: Sequence[Target], priors: Sequence[Prior] | None = None, *, n_max: int = 150,
+    seed: int = 0, population_size: int = 24, generations: int = 4, database: Path,
+    workers: int = 1, engine: Engine | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Calibration:
-    """Fit ``parameters`` (typical values) to ``targets``; see the module docstring.
+    """ABC-SMC calibration of ``priors`` (default :func:`default_priors`) to ``targets``.
 
-    The fit starts from ``start`` (e.g. the shipped calibrated set) where it names a
-    parameter, else from the model default. With ``checkpoint``, the best parameter set so
-    far is written there after every improvement, so a long fit can be stopped at any time.
-    Every trial of every evaluation runs through ``engine`` (e.g. a
-    :class:`~moodtwin.sweep.DaskEngine` to spread its patients over a cluster).
+    Every evaluation runs each trial once at ``min(n, n_max)`` patients with ``seed`` (common
+    random numbers). ``database`` is the resumable checkpoint; ``workers`` evaluate parameter
+    sets in parallel processes (or ``engine``, e.g. a Dask engine, spreads each trial's
+    patients).
     """
-    model = default_model()
-    pars = [model.parameter(p) for p in parameters]
-    first = {p.name: float((start or {}).get(p.name, p.value)) for p in pars}
-    for p in pars:
-        if first[p.name] <= 0 or p.high <= 0:
-            raise ValidationError(f"Parameter {p.name!r} (start {first[p.name]:g}) is not "
-                                  "positive; only positive parameters are fitted (on the log "
-                                  "scale).")
-    x0 = np.log([min(max(first[p.name], p.low), p.high) for p in pars])
-    # a zero lower bound becomes 1% of the default (log scale needs a positive bound)
-    bounds = [(math.log(p.low if p.low > 0 else p.value / 100), math.log(p.high)) for p in pars]
-    history: list[float] = []
-    labels = [t.label for t in targets]
-
-    def f(x: np.ndarray) -> float:
-        values = {p.name: float(math.exp(v)) for p, v in zip(pars, x, strict=True)}
-        obj, _ = evaluate(targets, values, n_max=n_max, seed=seed, engine=engine)
-        if checkpoint is not None and (not history or obj < min(history)):
-            Calibration(values, history[0] if history else obj, obj, len(history) + 1,
-                        labels).to_yaml(checkpoint)
-        history.append(obj)
-        if progress is not None:
-            progress(len(history), obj)
-        return obj
-
-    start = f(x0)
-    fit = optimize.minimize(f, x0, method="Powell", bounds=bounds,
-                            options={"maxfev": max_evaluations, "xtol": 0.02, "ftol": 1e-3})
-    best_x = fit.x if fit.fun <= start else x0
-    return Calibration({p.name: float(math.exp(v)) for p, v in zip(pars, best_x, strict=True)},
-                       start, float(min(fit.fun, start)), len(history), labels, history)
+    distance = trial_distance(targets, n_max=n_max, seed=seed, engine=engine)
+    post = abc_smc(distance, priors or default_priors(), database=database,
+                   population_size=population_size, generations=generations, seed=seed,
+                   workers=workers, progress=progress)
+    return Calibration(post, [t.label for t in targets], seed)

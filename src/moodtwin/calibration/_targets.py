@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from moodtwin.errors import ValidationError
@@ -82,8 +83,25 @@ def collect_targets(paths: list[Path]) -> list[Target]:
     return [t for f in files for t in targets_of(f)]
 
 
+def simulated_se(result: TrialResult, endpoint: str, arm: str) -> float:
+    """Monte-Carlo standard error of the simulated mean of one endpoint: the SD of the
+    replicate estimates over sqrt(replicates), or, with one replicate, that trial's own
+    standard error (its 95% CI / 3.92)."""
+    e = result.endpoints
+    est = e[(e["endpoint"] == endpoint) & (e["arm"] == arm)]
+    values = est["estimate"].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) >= 2:
+        return float(np.std(values, ddof=1) / math.sqrt(len(values)))
+    lo, hi = float(est["ci_low"].iloc[0]), float(est["ci_high"].iloc[0])
+    return (hi - lo) / 3.92 if math.isfinite(hi - lo) else 0.0
+
+
 def compare(target: Target, result: TrialResult) -> dict[str, object]:
-    """Published vs simulated for one target; pass if either interval holds the other's value."""
+    """Published vs simulated for one target.
+
+    ``z = (simulated - published) / sqrt(se_published^2 + se_simulated^2)``; the target
+    passes when ``|z| <= 1.96`` (``se_simulated``: :func:`simulated_se`)."""
     s = result.summary()
     row = s[(s["endpoint"] == target.endpoint) & (s["arm"] == target.arm)]
     if row.empty:
@@ -91,11 +109,26 @@ def compare(target: Target, result: TrialResult) -> dict[str, object]:
     r = row.iloc[0]
     lo, hi = target.ci
     mean, slo, shi = float(r["mean"]), float(r["low"]), float(r["high"])
-    ok = (slo <= target.published.value <= shi) or (lo <= mean <= hi)
+    se_sim = simulated_se(result, target.endpoint, target.arm)
+    z = (mean - target.published.value) / math.hypot(target.sigma, se_sim)
     return {"target": target.label, "endpoint": target.endpoint, "arm": target.arm,
+            "therapy": target.trial_file.stem.split("_")[0],
             "published": target.published.value, "published_ci": f"[{lo:.3g}, {hi:.3g}]",
+            "published_se": target.sigma,
             "simulated": mean, "simulated_95": f"[{slo:.3g}, {shi:.3g}]",
-            "pass": bool(ok) and math.isfinite(mean)}
+            "simulated_se": se_sim, "z": z,
+            "pass": bool(abs(z) <= 1.96) and math.isfinite(mean)}
+
+
+def chi_square(table: pd.DataFrame) -> tuple[float, int, float]:
+    """Total chi-square of a validation table (sum of z^2), its degrees of freedom (one per
+    published number) and the upper-tail p-value."""
+    from scipy import stats
+
+    z = table["z"].to_numpy(dtype=float)
+    z = np.where(np.isfinite(z), z, 10.0)
+    chi2, dof = float(np.sum(z * z)), len(z)
+    return chi2, dof, float(stats.chi2.sf(chi2, dof))
 
 
 def validation_table(targets: list[Target], results: dict[Path, TrialResult]) -> pd.DataFrame:

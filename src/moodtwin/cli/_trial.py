@@ -73,28 +73,34 @@ def trial(
         typer.echo(f"  {p.resolve()}")
 
 
-@app.command(help="Fit the typical values of calibratable parameters to every published target "
-                  "in the trial files (weighted by each target's uncertainty; SciPy bounded "
-                  "Powell on log-parameters, common random numbers). Writes a parameter set "
-                  "(YAML, with provenance) usable with --params; the best set so far is saved "
-                  "after every improvement.")
+@app.command(help="Bayesian calibration (ABC-SMC) of typical values and between-patient "
+                  "variability to every published target in the trial files: log-uniform "
+                  "priors from the parameter tables, common random numbers, z-scores with "
+                  "published, Monte-Carlo and between-trial uncertainty. Writes the posterior "
+                  "as a parameter set (point values with provenance and intervals, population "
+                  "section, ensemble) usable with --params. Resumable: the --checkpoint "
+                  "database keeps every finished generation.")
 @errors_as_one_line
 def calibrate(
     trials: Annotated[list[Path] | None, typer.Argument(
         help="Trial files or folders (default: examples/trials).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Parameter set to write.",
                                       dir_okay=False)] = Path("moodtwin-out/calibrated.yaml"),
+    checkpoint: Annotated[Path | None, typer.Option(
+        "--checkpoint", help="ABC-SMC database (SQLite); an existing one is resumed "
+                             "(default: next to --out).", dir_okay=False)] = None,
     parameter: Annotated[list[str] | None, typer.Option(
-        "--parameter", "-p", help="Parameter to fit (repeatable; default: expectancy kicks "
-                                  "and one main gain per therapy).")] = None,
+        "--parameter", "-p", help="Model parameter to calibrate (repeatable; default: "
+                                  "expectancy, ketamine plasticity, VNS, taVNS, toxin and "
+                                  "antidepressant gains, plus population variability).")] = None,
     n_max: Annotated[int, typer.Option("--n-max", min=10, help="Cap on patients per virtual "
                                                                "trial during fitting.")] = 150,
-    max_evaluations: Annotated[int, typer.Option("--max-evaluations", min=1)] = 150,
+    particles: Annotated[int, typer.Option("--particles", min=4, max=5000,
+                                           help="ABC-SMC population size.")] = 24,
+    generations: Annotated[int, typer.Option("--generations", min=1, max=50)] = 4,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    start_from: Annotated[Path | None, typer.Option(
-        "--start", help="Parameter set to start from (default: the shipped calibrated set; "
-                        "parameters it does not name start at the model default).",
-        dir_okay=False)] = None,
+    processes: Annotated[int, typer.Option("--processes", min=1, max=64,
+                                           help="Parameter sets evaluated in parallel.")] = 1,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
@@ -102,24 +108,30 @@ def calibrate(
         DEFAULT_PARAMETERS,
         calibrate,
         collect_targets,
-        load_parameter_set,
+        default_priors,
     )
 
     targets = collect_targets(trials or [Path("examples/trials")])
     typer.echo(DISCLAIMER)
-    say(f"{len(targets)} published targets; fitting {', '.join(parameter or DEFAULT_PARAMETERS)}")
+    priors = default_priors(parameter or DEFAULT_PARAMETERS)
+    say(f"{len(targets)} published targets; calibrating {len(priors)} values: "
+        f"{', '.join(p.name for p in priors)}")
     start = time.perf_counter()
     with dask_engine(scheduler, workers) as engine:
-        cal = calibrate(targets, parameter or DEFAULT_PARAMETERS, n_max=n_max, seed=seed,
-                        max_evaluations=max_evaluations, checkpoint=out,
-                        start=load_parameter_set(start_from), engine=engine,
-                        progress=lambda k, obj: say(f"  evaluation {k}: objective {obj:.2f}"))
+        cal = calibrate(targets, priors, n_max=n_max, seed=seed, population_size=particles,
+                        generations=generations,
+                        database=checkpoint or out.with_suffix(".abc.db"),
+                        workers=processes, engine=engine, progress=say)
     path = cal.to_yaml(out)
-    typer.echo(f"objective (sum of squared z over {len(targets)} targets): "
-               f"{cal.start_objective:.2f} -> {cal.objective:.2f} in {cal.evaluations} "
-               f"evaluations ({time.perf_counter() - start:.0f} s)")
+    post = cal.posterior
+    typer.echo(f"ABC-SMC: {post.evaluations} evaluations, tolerance "
+               f"{' -> '.join(f'{e:.1f}' for e in post.epsilons)} "
+               f"({time.perf_counter() - start:.0f} s)")
+    interval, shrink = post.interval(0.9), post.contraction()
     for k, v in cal.values.items():
-        typer.echo(f"  {k:<24} {v:.4g}")
+        lo, hi = interval[k]
+        typer.echo(f"  {k:<58} {v:10.4g}  90% [{lo:.3g}, {hi:.3g}]  contraction "
+                   f"{shrink[k]:.2f}")
     typer.echo(f"Parameter set: {path.resolve()}")
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from moodtwin import scales
 from moodtwin.errors import ValidationError
 from moodtwin.model import Model, default_model
-from moodtwin.population._spec import PopulationSpec, variability_table
+from moodtwin.population._spec import PopulationSpec, split_population, variability_table
 from moodtwin.protocols import Protocol, compile_protocol, parse_protocol
 from moodtwin.simulate import Engine, SolverOptions, run_engine
 
@@ -102,11 +102,11 @@ def _eligible(spec: PopulationSpec, c: pd.DataFrame) -> np.ndarray:
 
 
 def _parameters(model: Model, c: pd.DataFrame, rng: np.random.Generator,
-                typical: Mapping[str, float]) -> np.ndarray:
+                typical: Mapping[str, float], population: Mapping[str, float]) -> np.ndarray:
     """Parameter table: typical values x log-normal variability, covariate models."""
     n = len(c)
     table = np.tile(np.array([typical.get(p.name, p.value) for p in model.parameters]), (n, 1))
-    info = variability_table()
+    info = variability_table(population)
 
     def put(name: str, values: np.ndarray) -> None:
         par = model.parameter(name)
@@ -133,6 +133,13 @@ def _parameters(model: Model, c: pd.DataFrame, rng: np.random.Generator,
     failed = c["failed_treatments"].to_numpy()
     put("placebo_responsiveness", pr["median_at_2_failures"] * np.exp(
         pr["per_failure"] * (failed - 2.0) + rng.normal(0.0, pr["omega"], n)))
+    nc = cov["natural_course"]
+    per_h = 1.0 / 8766.0  # 1/year -> 1/h
+    hazard = nc["remission_hazard_untreated"] * np.exp(-nc["remission_hazard_per_failure"]
+                                                       * failed) * per_h
+    remit = rng.exponential(1.0, n) / hazard
+    put("remit_time", remit)
+    put("relapse_time", remit + rng.exponential(1.0, n) / (nc["relapse_hazard"] * per_h))
     return table
 
 
@@ -155,9 +162,10 @@ def solve_baselines(model: Model, table: np.ndarray, madrs: np.ndarray, antidepr
     """
     iv = model.parameter_index["vulnerability"]
     par = model.parameter("vulnerability")
-    timeline = compile_protocol(baseline_protocol(antidepressant), model, model.defaults())
+    timeline = compile_protocol(baseline_protocol(antidepressant), model, model.defaults(),
+                                natural_course=False)
     resettle = compile_protocol(baseline_protocol(antidepressant, f"{RESETTLE_H} h"), model,
-                                model.defaults())
+                                model.defaults(), natural_course=False)
     madrs_col = [o.name for o in model.observables].index("madrs")
     table = table.copy()
     engine = engine or run_engine
@@ -212,7 +220,8 @@ def generate_population(
     - ``screening_sd``: SD (MADRS points) of the observed screening score around the latent
       baseline (the model's day-to-day fluctuation, Duru & Fantino 2008).
     - ``typical``: typical (population) parameter values overriding the model defaults,
-      e.g. a calibrated parameter set.
+      e.g. a calibrated parameter set; keys starting with ``population.`` override values
+      of ``data/population.yaml`` (variability, covariate and natural-course models).
     - ``engine``: a :class:`~moodtwin.sweep.DaskEngine` for the baseline burn-in (default:
       :func:`~moodtwin.simulate.run_engine`, in this process).
     """
@@ -235,10 +244,10 @@ def generate_population(
         chosen.append(ok)
         have += len(ok)
     cov = pd.concat(chosen, ignore_index=True)
-    typical = dict(typical or {})
+    typical, population = split_population(typical or {})
     for name in typical:
         model.parameter(name)  # unknown names: clear error with close matches
-    table = _parameters(model, cov, rng, typical)
+    table = _parameters(model, cov, rng, typical, population)
     y0 = np.empty((n, len(model.states)))
     keep = np.ones(n, dtype=bool)
     for ad in (False, True):

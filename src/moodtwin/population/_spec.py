@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -112,8 +114,37 @@ def load_population_spec(path: str | Path) -> PopulationSpec:
         raise first_problem(exc, str(path)) from None
 
 
+#: Prefix of population-level values in a parameter mapping, e.g.
+#: ``"population.variability.k_LC.omega"`` or ``"population.natural_course.relapse_hazard"``:
+#: entries of ``data/population.yaml`` that calibration may move.
+POPULATION_PREFIX = "population."
+
+
 @cache
-def variability_table() -> dict[str, Any]:
-    """The shipped between-patient variability and covariate models (``data/population.yaml``)."""
+def _shipped_variability() -> dict[str, Any]:
     text = resources.files("moodtwin").joinpath("data/population.yaml").read_text()
     return yaml.safe_load(text)
+
+
+def variability_table(overrides: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """Between-patient variability and covariate models (``data/population.yaml``), with
+    ``overrides`` by dotted path after :data:`POPULATION_PREFIX` (unknown paths refused)."""
+    table = copy.deepcopy(_shipped_variability())
+    for key, value in (overrides or {}).items():
+        path = key.removeprefix(POPULATION_PREFIX).split(".")
+        node = table
+        for part in path[:-1]:
+            if not isinstance(node, dict) or part not in node:
+                raise ValidationError(f"{key}: no such population value (data/population.yaml).")
+            node = node[part]
+        if not isinstance(node, dict) or not isinstance(node.get(path[-1]), int | float):
+            raise ValidationError(f"{key}: no such numeric population value "
+                                  "(data/population.yaml).")
+        node[path[-1]] = float(value)
+    return table
+
+
+def split_population(values: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+    """(model parameters, population-level overrides) of a parameter mapping."""
+    pop = {k: v for k, v in values.items() if k.startswith(POPULATION_PREFIX)}
+    return {k: v for k, v in values.items() if k not in pop}, pop

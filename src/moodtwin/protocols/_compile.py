@@ -8,7 +8,6 @@ at exact event times; the solver restarts its step at each one instead of meetin
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,13 +33,23 @@ class Timeline:
     dose_times: np.ndarray
 
 
+#: A treatment contact (procedure, session, review) lasts this long (h) for the expectancy
+#: model's engagement (``contact`` input).
+CONTACT_H = 1.0
+#: After a procedure under anaesthesia, drug effects stay unperceived this long (h).
+MASKED_H = 2.0
+
+
 class _Events:
-    def __init__(self, model: Model, params: dict[str, float]):
-        self.model, self.params = model, params
+    def __init__(self, model: Model, params: dict[str, float], p_blind: float | None):
+        self.model, self.params, self.p_blind = model, params, p_blind
         self.sets: dict[str, list[tuple[float, float]]] = defaultdict(list)
         self.jumps: list[tuple[float, str, float]] = []
         self.doses: list[float] = []
         self.infusions: list[tuple[float, float, str]] = []
+        self.contacts: list[tuple[float, float]] = []
+        self.masked: list[tuple[float, float]] = []
+        self.courses: list[tuple[float, float]] = []  # first contact of each treatment course
 
     def set(self, t: float, name: str, value: float) -> None:
         self.sets[name].append((t, value))
@@ -48,36 +57,47 @@ class _Events:
     def jump(self, t: float, state: str, amount: float) -> None:
         self.jumps.append((t, state, amount))
 
-    def kick(self, t: float, kind: str) -> None:
-        self.jump(t, "expectancy", self.params[f"kick_{kind}"])
+    def contact(self, t: float, active: bool, duration: float = CONTACT_H) -> None:
+        """A treatment contact at ``t``; ``active``: the treatment itself is active.
 
-    def perceptible(self, t: float) -> None:
-        """A dose with perceptible acute effects (sedation, dissociation): fast relief."""
-        self.jump(t, "acute_relief", self.params["kick_perceptible"])
+        It sets the patient's belief: known active or known inactive (open label), or the
+        blinded probability of active treatment."""
+        self.contacts.append((t, t + duration))
+        self.course(t)
+        if self.p_blind is not None:
+            self.set(t, "belief_blind", self.p_blind)
+        elif active:
+            self.set(t, "belief_known", 1.0)
 
-    def infusion(self, t0: float, dur: float, label: str, rate: float | None = None) -> None:
+    def known_active(self, t: float) -> None:
+        """An open treatment the patient knows is active (oral antidepressant, usual care)."""
+        self.set(t, "belief_known", 1.0)
+        self.course(t)
+
+    def course(self, t: float) -> None:
+        """Mark ``t`` as a (possible) start of the treatment course; the earliest counts."""
+        self.courses.append((t, t + CONTACT_H))
+
+    def infusion(self, t0: float, dur: float, label: str) -> None:
         self.infusions.append((t0, t0 + dur, label))
-        if rate is not None:
-            self.set(t0, "ketamine_rate", rate)
-            self.set(t0 + dur, "ketamine_rate", 0.0)
         self.doses.append(t0)
 
 
 def _iv(ev: _Events, th: s.KetamineIV | s.MidazolamIV | s.SalineIV, label: str) -> None:
     dur = hours(th.infusion, f"{th.type}.infusion")
     for t in th.times_h(th.type):
+        ev.infusion(t, dur, label)
+        ev.contact(t, active=isinstance(th, s.KetamineIV), duration=max(dur, CONTACT_H))
+        if th.anaesthesia:
+            ev.masked.append((t, t + dur + MASKED_H))
         if isinstance(th, s.KetamineIV):
             rate = s.check("ketamine_iv", "dose", th.dose) / dur
-            ev.infusion(t, dur, label, rate)
-            ev.kick(t, "infusion")
-            ev.perceptible(t)
+            ev.set(t, "ketamine_rate", rate)
+            ev.set(t + dur, "ketamine_rate", 0.0)
         elif isinstance(th, s.MidazolamIV):
-            ev.infusion(t, dur, label)
-            ev.kick(t, "infusion")
-            ev.perceptible(t)
-        else:
-            ev.infusion(t, dur, label)
-            ev.kick(t, "infusion")
+            rate = s.check("midazolam_iv", "dose", th.dose) / dur
+            ev.set(t, "midazolam_rate", rate)
+            ev.set(t + dur, "midazolam_rate", 0.0)
 
 
 def _esketamine(ev: _Events, th: s.EsketamineNasal) -> None:
@@ -86,10 +106,11 @@ def _esketamine(ev: _Events, th: s.EsketamineNasal) -> None:
     p = ev.params
     frn = p["esk_FRn"] * (1 + (n - 1) * p["esk_spray_factor"]) / n
     for t in th.times_h(th.type):
-        ev.kick(t, "nasal")
+        ev.contact(t, active=not th.placebo)
         ev.doses.append(t)
+        if th.anaesthesia:
+            ev.masked.append((t, t + MASKED_H))
         if not th.placebo:
-            ev.perceptible(t)
             ev.jump(t, "esk_nasal", dose * frn)
             ev.jump(t, "esk_swallowed", dose * (1 - frn) * p["esk_Fgut"])
 
@@ -97,7 +118,7 @@ def _esketamine(ev: _Events, th: s.EsketamineNasal) -> None:
 def _botulinum(ev: _Events, th: s.BotulinumGlabellar) -> None:
     total = th.total_units()
     for t in th.times_h(th.type):
-        ev.kick(t, "injection")
+        ev.contact(t, active=not th.placebo)
         ev.doses.append(t)
         if not th.placebo:
             ev.jump(t, "toxin_depot", total)
@@ -113,8 +134,10 @@ def _vns(ev: _Events, th: s.VNS, end: float) -> None:
         raise ProtocolError(f"start: {th.start!r} is at or after the protocol's end "
                             f"({_fmt(end)}); stimulation would never be delivered.")
     if th.implant_at is not None:
-        ev.kick(implant, "implant")
+        ev.contact(implant, active=not th.sham)
         ev.doses.append(implant)
+    ev.contact(start, active=not th.sham)  # the device is switched on (or sham: left off)
+    ev.set(start, "on_treatment", 1.0)
     if th.sham:
         return
     if (th.current is None) == (th.titration is None):
@@ -172,6 +195,13 @@ def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
         raise ProtocolError(f"{th.sessions_per_day} sessions of {th.session} do not fit in "
                             "a day (24 h).")
     current = 0.0 if th.sham else s.check("tavns", "current", th.current)
+    first = s.check("tavns", "session_time", th.session_time)
+    duty = 1.0
+    if (th.on_time is None) != (th.off_time is None):
+        raise ProtocolError("give both on_time and off_time (on/off cycling), or neither.")
+    if th.on_time is not None:
+        on = s.check("tavns", "on_time", th.on_time)
+        duty = on / (on + s.check("tavns", "off_time", th.off_time))
     ev.set(start, "tavns_pulse_width", s.check("tavns", "pulse_width", th.pulse_width))
     ev.set(start, "tavns_frequency", s.check("tavns", "frequency", th.frequency))
     ev.set(start, "tavns_current", current)
@@ -179,25 +209,32 @@ def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
     while start + day * 24.0 < stop:
         if day % 7 < th.days_per_week:
             for k in range(th.sessions_per_day):
-                t0 = start + day * 24.0 + 8.0 + k * spacing  # first session at 08:00
+                t0 = start + day * 24.0 + first + k * spacing
                 if t0 + session > stop:
                     break
-                ev.set(t0, "tavns_on", 1.0)
+                ev.set(t0, "tavns_on", duty)
                 ev.set(t0 + session, "tavns_on", 0.0)
-                ev.kick(t0, "stim_session")
+                ev.contact(t0, active=not th.sham, duration=max(session, CONTACT_H))
         day += 1
 
 
 def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float],
-                     assessments: Sequence[float] = ()) -> Timeline:
+                     p_active: float | None = None, natural_course: bool = True) -> Timeline:
     """Turn ``protocol`` into a :class:`Timeline` for ``model`` (population ``params``).
 
-    ``assessments`` are the times (h, protocol time) of a trial's rating visits: each is a
-    contact with the study team and adds the expectancy kick of a visit (follow-up
-    assessments raise placebo response, Posternak & Zimmerman 2007 Br J Psychiatry 190:287).
+    ``p_active``: the probability of active treatment a blinded patient is told (a trial sets
+    it from its allocation); it overrides the protocol's ``blinding.p_active`` (default 0.5
+    when the protocol is blinded). ``natural_course``: run the episode clock from time 0, so
+    that spontaneous remission and relapse (patient parameters) happen on the protocol's time
+    axis (off for steady-state burn-ins).
     """
     end = protocol.duration_h()
-    ev = _Events(model, params)
+    blind = protocol.blinding
+    p_blind = None
+    if blind.mode == "blinded":
+        p_blind = p_active if p_active is not None else (
+            blind.p_active if blind.p_active is not None else 0.5)
+    ev = _Events(model, params, p_blind)
     kinds = [th.type for th in protocol.therapies]
     for kind in ("vns", "tavns"):
         where = [f"therapies[{i}]" for i, k in enumerate(kinds) if k == kind]
@@ -206,6 +243,8 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float
                                 f"'{kind}' therapy per protocol (one device per patient).")
     ad_on = 1.0 if protocol.background.oral_antidepressant == "continued" else 0.0
     ev.set(0.0, "oral_ad", ad_on)
+    if natural_course:
+        ev.set(0.0, "clock_on", 1.0)
     for i, th in enumerate(protocol.therapies):
         label = f"therapies[{i}] ({th.type})"
         n_jumps = len(ev.jumps)
@@ -224,12 +263,27 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float
     if protocol.visits is not None:
         every = hours(protocol.visits.every, "visits.every", 1.0)
         for t in np.arange(hours(protocol.visits.start, "visits.start"), end, every):
-            ev.kick(float(t), "visit")
-    for t in sorted(set(assessments)):
-        if 0.0 <= t < end:
-            ev.kick(float(t), "visit")
+            ev.contacts.append((float(t), float(t) + CONTACT_H))
     _check_infusions(ev.infusions)
+    _intervals(ev, "contact", ev.contacts, end)
+    _intervals(ev, "new_course", [min(ev.courses)] if ev.courses else [], end)
+    _intervals(ev, "percept_masked", ev.masked, end)
     return _timeline(model, ev, end, ad_on)
+
+
+def _intervals(ev: _Events, name: str, spans: list[tuple[float, float]], end: float) -> None:
+    """Set input ``name`` to 1 on the union of ``spans`` (overlapping contacts count once)."""
+    merged: list[list[float]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    for a, b in merged:
+        if a < end:
+            ev.set(a, name, 1.0)
+            if b < end:
+                ev.set(b, name, 0.0)
 
 
 def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
@@ -246,15 +300,22 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
     elif isinstance(th, s.TreatmentAsUsual):
         start = hours(th.start, "treatment_as_usual.start")
         ev.set(start, "oral_ad", 1.0)
+        ev.set(start, "on_treatment", 1.0)
+        ev.known_active(start)
         every = hours(th.review_every, "treatment_as_usual.review_every", 24.0)
-        for t in np.arange(start + every, end, every):
-            ev.kick(float(t), "visit")
+        for t in np.arange(start, end, every):
+            ev.contacts.append((float(t), float(t) + CONTACT_H))
     else:
         for t in th.at:
             when = hours(t, "oral_antidepressant.at")
             if when >= end:
                 raise ProtocolError(f"at: {t!r} is at or after the protocol's end ({_fmt(end)}).")
-            ev.set(when, "oral_ad", 1.0 if th.action == "start" else 0.0)
+            start = th.action == "start"
+            ev.set(when, "oral_ad", 1.0 if start else 0.0)
+            ev.set(when, "on_treatment", 1.0 if start else 0.0)
+            if start:
+                ev.known_active(when)
+                ev.contacts.append((when, when + CONTACT_H))
 
 
 def _fmt(t_h: float) -> str:

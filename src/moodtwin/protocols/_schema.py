@@ -76,6 +76,9 @@ LIMITS: dict[str, tuple[str, float, float]] = {
     "tavns.pulse_width": ("us", 50.0, 1000.0),
     "tavns.frequency": ("Hz", 1.0, 100.0),
     "tavns.session": ("min", 1.0, 120.0),
+    "tavns.on_time": ("s", 1.0, 3600.0),
+    "tavns.off_time": ("s", 0.0, 3600.0),
+    "tavns.session_time": ("h", 0.0, 23.99),
     "ketamine_iv.dose": ("mg/kg", 0.05, 1.0),
     "ketamine_iv.infusion": ("min", 2.0, 240.0),
     "midazolam_iv.dose": ("mg/kg", 0.01, 0.1),
@@ -124,6 +127,7 @@ class Repeat(_Strict):
 class _Scheduled(_Strict):
     at: list[Q] = Field(min_length=1)
     repeat: Repeat | None = None
+    anaesthesia: bool = False  # given under general anaesthesia/sedation: effects not perceived
 
     @field_validator("at")
     @classmethod
@@ -279,11 +283,15 @@ class TaVNS(_Strict):
     """Transcutaneous auricular VNS sessions; ``sham`` stimulates no vagal fibres."""
 
     type: Literal["tavns"]
-    _limited = _limits("tavns", "current", "pulse_width", "frequency", "session")
+    _limited = _limits("tavns", "current", "pulse_width", "frequency", "session", "on_time",
+                       "off_time", "session_time")
     current: Q = "2 mA"
     pulse_width: Q = "250 us"
     frequency: Q = "25 Hz"
     session: Q = "30 min"
+    on_time: Q | None = None  # on/off cycling within a session (e.g. 30 s on / 30 s off)
+    off_time: Q | None = None
+    session_time: Q = "8 h"  # clock time of the day's first session (hours after midnight)
     sessions_per_day: int = Field(default=2, ge=1, le=4)
     days_per_week: int = Field(default=7, ge=1, le=7)
     start: Q = "0 d"
@@ -320,7 +328,7 @@ class OralAntidepressant(_Strict):
 
 class TreatmentAsUsual(_Strict):
     """Usual care: an oral antidepressant from ``start`` and a clinical review (medication
-    adjustment, support) every ``review_every``, each adding an expectancy kick."""
+    adjustment, support) every ``review_every``, each a treatment contact."""
 
     type: Literal["treatment_as_usual"]
     start: Q = "0 d"
@@ -355,8 +363,17 @@ class Background(_Strict):
     oral_antidepressant: Literal["none", "continued"] = "none"
 
 
+class Blinding(_Strict):
+    """What the patient knows about the treatment: ``open`` (known active, or known inactive
+    for placebo/sham therapies) or ``blinded`` with ``p_active``, the probability of active
+    treatment the patient is told (a trial sets it from its allocation ratio)."""
+
+    mode: Literal["open", "blinded"] = "open"
+    p_active: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
 class Visits(_Strict):
-    """Clinic/study visits (each adds a small expectancy kick)."""
+    """Clinical reviews (each a treatment contact that renews engagement)."""
 
     every: Q
     start: Q = "1 week"
@@ -383,6 +400,7 @@ class Protocol(_Strict):
     background: Background = Field(default_factory=Background)
     therapies: list[Therapy] = Field(default_factory=list)
     visits: Visits | None = None
+    blinding: Blinding = Field(default_factory=Blinding)
 
     @field_validator("duration")
     @classmethod
@@ -392,3 +410,18 @@ class Protocol(_Strict):
 
     def duration_h(self) -> float:
         return hours(self.duration, "duration", 1.0, 24 * 365 * 10)
+
+    def study_treatment(self) -> str:
+        """``"active"``, ``"placebo"`` (placebo, sham, midazolam or saline only) or ``"none"``
+        (no blindable study treatment: usual care, oral antidepressants, nothing)."""
+        kinds = set()
+        for th in self.therapies:
+            if isinstance(th, KetamineIV):
+                kinds.add("active")
+            elif isinstance(th, MidazolamIV | SalineIV):
+                kinds.add("placebo")
+            elif isinstance(th, EsketamineNasal | BotulinumGlabellar):
+                kinds.add("placebo" if th.placebo else "active")
+            elif isinstance(th, VNS | TaVNS):
+                kinds.add("placebo" if th.sham else "active")
+        return "active" if "active" in kinds else ("placebo" if kinds else "none")

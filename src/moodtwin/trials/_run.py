@@ -69,7 +69,7 @@ def _simulate_periods(
     model: Model, arm: Arm, start_h: float, end_h: float, pop: Population, y: np.ndarray,
     visit_h: np.ndarray, latent: np.ndarray, status: np.ndarray, rows: np.ndarray,
     options: SolverOptions, progress: Progress | None, typical: dict[str, float],
-    engine: Engine,
+    engine: Engine, p_active: float | None,
 ) -> np.ndarray:
     """Integrate ``rows`` of the trial through ``arm``'s periods from ``start_h`` to
     ``end_h`` (trial time, h); fills ``latent`` at visits and returns the final states."""
@@ -89,7 +89,7 @@ def _simulate_periods(
             if sel.size == 0:
                 continue
             tl = compile_protocol(_with_background(period.protocol, ad), model, defaults,
-                                  assessments=visit_h[vis] - t0)
+                                  p_active=p_active)
             states, st, obs = engine(model, pop.table[sel], tl, save, options, y0=y[sel])
             status[sel] = np.where(status[sel] != 0, status[sel], st)
             k = np.searchsorted(save, visit_h[vis] - t0 - 1e-9)
@@ -118,8 +118,8 @@ def _qualifies(w: Withdrawal, trial: Trial, obs: np.ndarray, base: np.ndarray) -
 def _observe(trial: Trial, model: Model, pop: Population, madrs: np.ndarray,
              visit_h: np.ndarray, rng: np.random.Generator, scale_names: list[str]
              ) -> dict[str, np.ndarray]:
-    """Rated scores: latent + natural course + day-to-day fluctuation + rater noise, per scale."""
-    fl = _fluctuation(model, pop.table, visit_h, int(rng.integers(2**31)), madrs)[:, :, 0]
+    """Rated scores: latent (natural course included) + day-to-day fluctuation + rater noise."""
+    fl = _fluctuation(model, pop.table, visit_h, int(rng.integers(2**31)))[:, :, 0]
     out = {}
     for name in scale_names:
         sc = scales.get_scale(name)
@@ -175,7 +175,8 @@ def run_replicate(
         rows = np.flatnonzero(arm_idx == i)
         if rows.size:
             _simulate_periods(model, arm, 0.0, phase1_end, pop, y, visit_h, latent, status,
-                              rows, options, progress, typical, run)
+                              rows, options, progress, typical, run,
+                              trial.p_active())
     madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
     names = sorted({trial.scale, *(e.scale for e in trial.endpoints if e.scale)})
     w_arm = np.full(n_pat, "", dtype=object)
@@ -194,7 +195,8 @@ def run_replicate(
             w_arm[sub] = arm.name
             if sub.size:
                 _simulate_periods(model, arm, phase1_end, end, pop, y, visit_h, latent, status,
-                                  sub, options, progress, typical, run)
+                                  sub, options, progress, typical, run,
+                                  trial.p_active())
         madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
     observed = _observe(trial, model, pop, madrs, visit_h, np.random.default_rng(s_obs), names)
     drop_rate = -np.log1p(-trial.dropout) / end if trial.dropout > 0 else 0.0

@@ -127,6 +127,9 @@ class Trial(_Strict):
     dropout: float = Field(default=0.0, ge=0.0, lt=1.0)  # fraction lost by the end of the trial
     biomarker_noise: dict[str, float] = Field(default_factory=dict)  # relative SD per measurement
     analysis: Literal["locf", "observed"] = "locf"
+    # what patients know of their treatment; auto: blinded when randomized arms include a
+    # placebo/sham arm (the expectancy model then uses the probability of active treatment)
+    blinding: Literal["auto", "open", "blinded"] = "auto"
     arms: list[Arm] = Field(min_length=1)
     withdrawal: Withdrawal | None = None
     endpoints: list[Endpoint] = Field(default_factory=list)
@@ -135,6 +138,19 @@ class Trial(_Strict):
     @classmethod
     def _scale(cls, v: str) -> str:
         return scales.get_scale(v).name
+
+    def p_active(self) -> float | None:
+        """Probability of active treatment a blinded patient is told (allocation share of the
+        randomized arms with an active study treatment); ``None`` when the trial is open."""
+        rand = [a for a in self.arms if a.n is None]
+        kinds = [a.periods[0].protocol.study_treatment() for a in rand]
+        blinded = self.blinding == "blinded" or (
+            self.blinding == "auto" and len(rand) > 1 and "placebo" in kinds)
+        if not blinded:
+            return None
+        total = sum(a.allocation for a in rand)
+        return sum(a.allocation for a, k in zip(rand, kinds, strict=True)
+                   if k == "active") / total if total else None
 
     @model_validator(mode="after")
     def _check(self) -> Trial:

@@ -1,81 +1,160 @@
-"""Background treatment and non-specific (placebo) responses.
+"""Background treatment, active placebo, and one context-driven expectancy model.
 
 An oral antidepressant builds its effect over weeks (first-order, τ ≈ 2 weeks).
 
-The trial-context (expectancy) placebo process has two stages. Every procedure (infusion,
-nasal dose, injection, implantation, stimulation session, study visit) adds a kick to an
-expectancy state that decays over weeks; the realised placebo relief follows expectancy with
-its own onset time of a few days, so an inactive placebo (saline) barely moves the score
-at 24 h (Wilkinson et al. 2019: 1% response) while placebo arms improve over the following
-weeks (Jones et al. 2021: 20% response in TRD RCTs). Treatments with perceptible acute
-effects (ketamine and midazolam infusions, esketamine dosing: sedation, dissociation) add a
-separate fast relief that fades within days (midazolam: 18% response at 24 h, remission
-back to 6% at day 7). Both are scaled by the patient's ``placebo_responsiveness``, smaller
-with more failed treatments (Jones et al. 2021). The kick sizes are parameters read by the
-protocol compiler when it builds dosing events.
+**Expectancy** (the non-specific, placebo response) is one mechanism for every therapy; no
+therapy has its own size. It is the product of two signals:
+
+* *belief* that the treatment is active. The protocol compiler sets it from the trial context:
+  1 for a treatment the patient knows is active (open label, a newly started oral
+  antidepressant, usual care), 0 for one known to be inactive, and the probability of
+  receiving active treatment in a blinded trial (allocation ratio and number of arms; placebo
+  response rises with that probability, Papakostas & Fava 2009, Rutherford et al. 2009/2017).
+  A blinded patient who *perceives* drug effects raises the belief toward 1 (unblinding): the
+  model's own dissociation, sedation, corrugator paralysis and stimulation sensation or voice
+  change are the cues, so a saline arm and a toxin arm differ because the toxin arm can no
+  longer frown, not because of a fitted per-therapy kick.
+* *engagement* with treatment: raised to saturation by every treatment contact (infusion,
+  nasal dosing, injection, implantation, stimulation session, clinical review), held while a
+  device is programmed or a newly started pill is taken, and sustained by perceptible effects;
+  it fades over weeks after the last contact. Rating visits are observations, not treatment
+  contacts, so a visit and a clinic review on the same day count once.
+* *novelty* of the treatment course: set at the first contact of a new course and fading over
+  months, since expectancy attaches to newly started treatments (Rutherford et al.) and is
+  not sustained over years of the same care.
+
+Realised placebo relief follows ``belief × engagement × novelty`` with an onset of days
+(saline gives ~1% response at 24 h, Wilkinson et al. 2019, while placebo arms improve over weeks, Jones et
+al. 2021). Psychoactive drug effects (sedation, dissociation) add a fast relief that fades
+within days (midazolam: 18% response at 24 h, back to placebo by day 7). Midazolam, the
+active placebo of ketamine trials, is a one-compartment drug whose sedation is the cue.
 """
 
-from moodtwin.model._spec import Input, Mechanism, Parameter, State
+from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
 
 _JONES = "Jones et al. 2021 JAMA Netw Open (50 TRD RCTs: placebo g 1.05, response 20%)"
-
-
-def _kick(name: str, value: float, what: str) -> Parameter:
-    return Parameter(
-        f"kick_{name}", value, "1", 0.0, 3.0,
-        f"assumed, calibratable to the placebo arms of the calibration set ({_JONES})",
-        f"Expectancy kick of one {what}", calibratable=True,
-    )
-
+_RUTH = ("Rutherford et al. 2017 JAMA Psychiatry 74:1064 (placebo response rises with the "
+         "probability of receiving active drug); Papakostas & Fava 2009 Eur Neuropsychopharmacol "
+         "19:34")
+_GREENBLATT = ("Greenblatt et al. 1984 Anesthesiology 61:27 (midazolam t1/2 ~2-3 h, Vd ~1-1.5 "
+               "L/kg in adults)")
 
 MECHANISM = Mechanism(
     name="background",
     doc=__doc__,
-    inputs=(Input("oral_ad", "1", "1 while an oral antidepressant is taken, else 0"),),
+    inputs=(
+        Input("oral_ad", "1", "1 while an oral antidepressant is taken, else 0"),
+        Input("belief_known", "1",
+              "1 from the start of a treatment the patient knows is active (open label)"),
+        Input("belief_blind", "1",
+              "Probability of active treatment a blinded patient believes (trial allocation)"),
+        Input("contact", "1", "1 during a treatment contact (procedure, session, review)"),
+        Input("on_treatment", "1",
+              "1 while a device is programmed or a newly started pill is taken"),
+        Input("new_course", "1", "1 during the first contact of a new treatment course"),
+        Input("midazolam_rate", "mg/kg/h", "Midazolam IV infusion rate"),
+        Input("percept_masked", "1",
+              "1 while a procedure runs under general anaesthesia or sedation (drug effects "
+              "are not perceived)"),
+    ),
     states=(
         State("antidepressant_level", "(oral_ad - antidepressant_level)/tau_AD", "1",
               "Established effect of the oral antidepressant (0-1)"),
-        State("expectancy", "-expectancy/tau_expect", "1",
-              "Expectancy (trial context), kicked by procedures"),
+        State("midazolam", "midazolam_rate - mdz_kel*midazolam", "mg/kg",
+              "Midazolam in the body (per kg)", atol=1e-8),
+        State("engagement",
+              "k_engage*(contact + on_treatment + perceptibility)*(1 - engagement)"
+              " - engagement/tau_engage", "1",
+              "Engagement with treatment (0-1): saturated by contacts, fades over weeks"),
+        State("novelty",
+              "k_engage*new_course*(1 - novelty) - novelty/tau_novelty", "1",
+              "Newness of the current treatment course (0-1): expectancy attaches to newly "
+              "started treatments"),
+        State("perceived",
+              "k_perceive*perceptibility*(1 - perceived) - perceived/tau_perceived", "1",
+              "Memory of having perceived drug or device effects (0-1)"),
         State("placebo_relief", "(expectancy - placebo_relief)/tau_placebo_onset", "1",
               "Realised placebo relief: follows expectancy with a delay of days"),
-        State("acute_relief", "-acute_relief/tau_acute_relief", "1",
-              "Fast non-specific relief from perceptible acute drug effects"),
+        State("acute_relief",
+              "k_fast_relief*psychoactive*(1 - acute_relief) - acute_relief/tau_acute_relief",
+              "1", "Fast non-specific relief from psychoactive drug effects (0-1)"),
     ),
     parameters=(
         Parameter("tau_AD", 336.0, "h", 168.0, 1008.0,
                   "assumed: antidepressant onset over 2-4 weeks",
                   "Time constant of oral antidepressant effect"),
-        Parameter("tau_expect", 504.0, "h", 72.0, 2016.0,
-                  "assumed, calibratable: placebo responses persist for weeks in 6-10 week RCTs",
-                  "Decay time of expectancy", calibratable=True),
         Parameter("placebo_responsiveness", 1.0, "1", 0.0, 3.0,
                   "assumed: patient-level multiplier, smaller with more failed treatments "
                   f"({_JONES})", "Patient's susceptibility to expectancy"),
+        Parameter("k_engage", 5.0, "1/h", 1.0, 20.0,
+                  "assumed: one treatment contact (about an hour) establishes full engagement",
+                  "Rate at which contacts saturate engagement"),
+        Parameter("tau_engage", 336.0, "h", 48.0, 2016.0,
+                  "assumed, calibratable to the placebo arms: a single blinded infusion leaves "
+                  "placebo remission at 6% by day 7 (Int J Neuropsychopharmacol 2016 "
+                  "meta-analysis) while repeated contacts sustain placebo response over 6-12 "
+                  f"weeks ({_JONES})", "Fading of engagement after the last contact",
+                  calibratable=True),
+        Parameter("tau_novelty", 2190.0, "h", 336.0, 17520.0,
+                  "assumed, calibratable to the long-term arms: placebo response is concentrated "
+                  "in the first weeks to months of a new treatment (Rutherford & Roose 2013) "
+                  "and is not sustained over years of usual care (VNS registry, Aaronson et al. "
+                  "2017)", "Fading of the newness of a treatment course", calibratable=True),
+        Parameter("k_perceive", 2.0, "1/h", 0.2, 20.0,
+                  "assumed: a perceptible drug or device effect is noticed within the hour",
+                  "Rate at which perceived effects are registered"),
+        Parameter("tau_perceived", 672.0, "h", 72.0, 4380.0,
+                  "assumed: a patient who noticed an active drug's effects stays unblinded "
+                  "for weeks (blinding indices after ketamine and toxin trials, Magid et al. "
+                  "2015 discussion)", "Memory of perceived effects"),
         Parameter("tau_placebo_onset", 72.0, "h", 24.0, 672.0,
                   "assumed, calibratable to the placebo arms: placebo improvement accrues over "
                   "the first weeks of antidepressant RCTs (Rutherford & Roose 2013 Am J "
                   "Psychiatry 170:723) yet saline gives ~1% response at 24 h (Wilkinson et al. "
-                  "2019); default near the calibrated value (data/calibrated.yaml)",
-                  "Onset time constant of placebo relief", calibratable=True),
+                  "2019)", "Onset time constant of placebo relief", calibratable=True),
+        Parameter("k_fast_relief", 2.0, "1/h", 0.0, 5.0,
+                  "assumed, calibratable to the midazolam arms (Murrough 2013: MADRS -8.8 at "
+                  "24 h; Wilkinson et al. 2019: 18% response at 24 h vs 1% with saline)",
+                  "Rate of fast relief per unit psychoactive effect", calibratable=True),
         Parameter("tau_acute_relief", 48.0, "h", 12.0, 168.0,
                   "assumed: the 24-h midazolam effect (Murrough 2013: MADRS -8.8) is gone by "
                   "day 7 (placebo remission 6%, Int J Neuropsychopharmacol 2016 meta-analysis)",
-                  "Decay time of fast relief from perceptible acute drug effects"),
-        Parameter("kick_perceptible", 1.8, "1", 0.0, 3.0,
-                  "assumed, calibratable to the midazolam arms (Murrough 2013; Wilkinson et al. "
-                  "2019: 18% response at 24 h vs 1% with saline); default near the calibrated "
-                  "value",
-                  "Fast relief kick of one dose with perceptible acute effects (ketamine or "
-                  "midazolam infusion, esketamine dosing session)", calibratable=True),
-        _kick("infusion", 1.0, "blinded IV infusion (ketamine, midazolam or saline: the trial "
-              "context is the same, placebo response does not differ by modality, Jones et al. "
-              "2021; perceptible drug effects add the fast relief separately)"),
-        _kick("nasal", 0.25, "nasal-spray dosing session"),
-        _kick("injection", 0.8, "glabellar injection session"),
-        _kick("implant", 1.0, "VNS implantation (surgery, real or sham)"),
-        _kick("stim_session", 0.01, "taVNS session (real or sham)"),
-        _kick("visit", 0.05, "study/clinic visit"),
+                  "Decay time of fast relief from psychoactive drug effects"),
+        Parameter("mdz_kel", 0.28, "1/h", 0.1, 0.7, _GREENBLATT + ": ln2/2.5 h",
+                  "Midazolam elimination rate"),
+        Parameter("mdz_V", 1.1, "L/kg", 0.6, 3.0, _GREENBLATT, "Midazolam volume of distribution"),
+        Parameter("mdz_ec50", 30.0, "ng/mL", 10.0, 150.0,
+                  "assumed: light sedation at plasma midazolam ~30-100 ng/mL (0.045 mg/kg IV "
+                  "gives a perceptible but mild sedation, Murrough et al. 2013)",
+                  "Plasma midazolam of half-maximal sedation"),
+        Parameter("tavns_sense_rheobase", 0.3, "mA", 0.1, 1.5,
+                  "assumed: taVNS is felt (tingling) from ~0.5-1 mA at 200-250 us, below the "
+                  "currents used in trials (Badran et al. 2018 Brain Stimul 11:699)",
+                  "Rheobase of taVNS skin sensation"),
     ),
-    references=(_JONES,),
+    derived=(
+        Derived("midazolam_conc", "1000*midazolam/mdz_V", "ng/mL", "Plasma midazolam",
+                observable=True),
+        Derived("sedation", "midazolam_conc/(midazolam_conc + mdz_ec50)", "1",
+                "Sedation (0-1)", observable=True),
+        Derived("psychoactive", "(1 - percept_masked)*(1 - (1 - dissociation)*(1 - sedation))",
+                "1", "Perceived psychoactive drug effect: dissociation or sedation (0-1)"),
+        Derived("stim_sensation",
+                "1 - (1 - tavns_on*tavns_current**2/(tavns_current**2"
+                " + (tavns_sense_rheobase*(1 + chronaxie/tavns_pulse_width))**2))"
+                "*(1 - voice_alteration)", "1",
+                "Perceived stimulation: taVNS tingling or VNS voice change (0-1)"),
+        Derived("perceptibility",
+                "1 - (1 - psychoactive)*(1 - paralysis)*(1 - stim_sensation)", "1",
+                "Any perceptible effect of the treatment: psychoactive, frown paralysis, "
+                "stimulation (0-1)", observable=True),
+        Derived("belief",
+                "belief_known + (1 - belief_known)*(belief_blind"
+                " + (1 - belief_blind)*perceived*engagement)", "1",
+                "Belief of receiving an active treatment (0-1)", observable=True),
+        Derived("expectancy", "belief*engagement*novelty", "1",
+                "Expectancy of improvement (0-1)", observable=True),
+    ),
+    references=(_JONES, _RUTH, _GREENBLATT,
+                "Wilkinson et al. 2019 Neuropsychopharmacology 44:1233"),
 )

@@ -36,7 +36,7 @@ MECHANISM = Mechanism(
         Parameter("tox_hill", 4.0, "1", 1.0, 8.0,
                   "assumed: plateau from ~day 7 to day 60 (research note fit)",
                   "Hill coefficient of paralysis"),
-        Parameter("frown_base", 0.7, "1", 0.0, 1.0,
+        Parameter("frown_base", 0.7, "1", 0.0, 2.5,
                   "assumed: corrugator activity present without depression",
                   "Corrugator activity at zero depression"),
         Parameter("frown_gain", 0.5, "1", 0.0, 5.0,

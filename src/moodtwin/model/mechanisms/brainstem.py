@@ -24,15 +24,17 @@ MECHANISM = Mechanism(
               "Dorsal raphe serotonergic gain (rises ~2 weeks after LC)"),
     ),
     parameters=(
-        Parameter("k_LC", 1.5, "1", 0.5, 20.0,
+        Parameter("k_LC", 0.5, "1", 0.05, 20.0,
                   "assumed, calibratable: standard VNS (1 mA, 250 us, 20 Hz, 9% duty) raises "
                   "mean NE by ~10-15% (Roosevelt et al. 2006: +28-39% during 1 mA trains only)",
                   "Chronic LC gain per unit afferent drive", calibratable=True),
         Parameter("tau_LC", 24.0, "h", 4.0, 96.0,
                   "Dorr & Debonnel 2006 JPET 318:890 (LC up by 1 h-3 d); Manta 2009 (day 1)",
                   "Time constant of the LC gain"),
-        Parameter("ne_acute", 1.0, "1", 0.0, 5.0,
-                  "assumed: NE rise confined to stimulation periods (Roosevelt et al. 2006)",
+        Parameter("ne_acute", 0.37, "1", 0.05, 1.0,
+                  "derived from Roosevelt et al. 2006 Brain Res 1119:124 (rat; no human "
+                  "measurement): cortical/hippocampal NE +28-39% during 1 mA, 250 us, 20 Hz "
+                  "trains, i.e. ~0.33 at the model's NTS drive of ~0.9 for those settings",
                   "Immediate NE rise per unit afferent drive"),
         Parameter("k_DRN", 1.0, "1", 0.1, 3.0,
                   "assumed: DRN rise secondary to LC (Dorr & Debonnel 2006; " + _MANTA + ")",

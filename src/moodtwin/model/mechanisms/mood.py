@@ -1,21 +1,24 @@
-"""Latent depression and anxiety severity.
+"""Latent depression and anxiety severity, and the natural course of the episode.
 
 Depression ``D`` (0–1, MADRS/60) relaxes within about half a day toward a logistic function
-of a drive that sums the mechanisms: synapse density, neurogenesis, serotonin and NE lower
-it; cortisol, IL-6, amygdala negative bias and poor sleep raise it; placebo relief and
-acute non-specific relief lower it.
-A slow mood memory (momentum of recent mood, Eldar et al. 2016; τ ≈ 2 months) feeds back
-positively, so sustained drives accrue over months (VNS) and improvements outlast their
-cause (botulinum toxin), while one ketamine dose fades with its synapses. Anxiety ``A``
-(0–1, HAM-A/56) follows depression, amygdala bias, cortisol and vagal tone.
-Two fluctuations are added by the output layer to the observed depression score: day-to-day
-fluctuation (an AR(1) process in MADRS points, ``daily_sd`` and ``daily_corr_time``) and
-the natural course of the episode, a slow Ornstein-Uhlenbeck process on the logit of
-latent depression (``course_sd``, ``course_corr_time``) that lets some untreated or
-placebo-treated patients improve or worsen markedly over weeks to months.
+of a drive that sums the mechanisms: synaptic potentiation and synapse density,
+neurogenesis, serotonin and NE lower it; cortisol, IL-6, amygdala negative bias and poor
+sleep raise it; placebo relief and acute non-specific relief lower it.
+A slow mood memory (persistence of the depressive state: median episode duration ~3 months,
+Spijker et al. 2002) feeds back positively, so sustained drives accrue over months (VNS) and
+improvements outlast their cause (botulinum toxin), while one ketamine dose fades with its
+synapses. Anxiety ``A`` (0–1, HAM-A/56) follows depression, amygdala bias, cortisol and vagal
+tone.
+
+The natural course is part of the dynamics: each virtual patient has a time of spontaneous
+remission and of relapse (drawn by the population model from hazards that fall with the
+number of failed treatments), at which the drive steps down and back up over about a week
+(an episode clock runs on the protocol's time axis). Treatment as usual therefore produces
+remissions, and remitters relapse. Day-to-day fluctuation of the observed score is added by
+the output layer (an AR(1) process in MADRS points, ``daily_sd`` and ``daily_corr_time``).
 """
 
-from moodtwin.model._spec import Derived, Mechanism, Parameter, State
+from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
 
 _ASSUMED_W = "assumed, calibratable to the calibration set"
 
@@ -27,7 +30,9 @@ def _w(name: str, value: float, what: str, high: float = 20.0, cal: bool = True)
 MECHANISM = Mechanism(
     name="mood",
     doc=__doc__,
+    inputs=(Input("clock_on", "1", "1 while the episode clock runs (protocol time)"),),
     states=(
+        State("episode_clock", "clock_on", "h", "Time since the start of the protocol"),
         State("depression", "(1/(1 + exp(-depression_drive)) - depression)/tau_dep", "1",
               "Latent depression severity (MADRS/60)", initial=0.5),
         State("mood_memory", "(depression - mood_memory)/tau_memory", "1",
@@ -49,11 +54,13 @@ MECHANISM = Mechanism(
         Parameter("tau_anx", 12.0, "h", 2.0, 72.0, "assumed: as depression",
                   "Time constant of latent anxiety"),
         Parameter("tau_memory", 2880.0, "h", 336.0, 8760.0,
-                  "assumed, calibratable: mood momentum (Eldar et al. 2016); VNS accrues over "
-                  "months (Aaronson et al. 2017)", "Time constant of mood memory",
-                  calibratable=True),
+                  "assumed, calibratable: persistence of the depressive state over months "
+                  "(median episode 3 months, Spijker et al. 2002 Br J Psychiatry 181:208); VNS "
+                  "benefit accrues over months (Aaronson et al. 2017)",
+                  "Time constant of mood memory", calibratable=True),
         _w("w_memory", 1.2, "Weight of mood memory (positive feedback)", high=3.9),
         _w("w_syn", 6.0, "Weight of synapse density"),
+        _w("w_pot", 0.7, "Weight of fast synaptic potentiation"),
         _w("w_neuro", 2.0, "Weight of neurogenesis / slow plasticity"),
         _w("w_5ht", 0.2, "Weight of serotonin tone"),
         _w("w_ne", 0.2, "Weight of norepinephrine tone"),
@@ -61,7 +68,7 @@ MECHANISM = Mechanism(
         _w("w_il6", 0.3, "Weight of IL-6"),
         _w("w_amygdala", 0.7, "Weight of amygdala negative bias (facial feedback)"),
         _w("w_sleep", 0.3, "Weight of sleep quality"),
-        _w("w_expect", 0.6, "Weight of expectancy"),
+        _w("w_expect", 1.0, "Weight of expectancy"),
         _w("wa_dep", 3.0, "Anxiety drive per unit depression", cal=False),
         _w("wa_amygdala", 0.8, "Anxiety drive per unit amygdala bias", cal=False),
         _w("wa_cort", 0.5, "Anxiety drive per unit cortisol", cal=False),
@@ -72,23 +79,27 @@ MECHANISM = Mechanism(
                   "Day-to-day fluctuation of observed MADRS (points, SD)"),
         Parameter("daily_corr_time", 72.0, "h", 12.0, 336.0, "assumed",
                   "Correlation time of day-to-day fluctuation"),
-        Parameter("course_sd", 0.2, "1", 0.0, 1.5,
-                  "assumed, calibratable to the placebo, sham and usual-care arms: depressive "
-                  "episodes wax and wane over weeks (natural course: ~23% of untreated MDD "
-                  "remit within 3 months, Whiteford et al. 2013 Psychol Med 43:1569; change "
-                  "SD ~9 MADRS points in placebo arms, Murrough et al. 2013); default near the "
-                  "calibrated value",
-                  "Stationary SD of the natural-course fluctuation (logit of depression)",
-                  calibratable=True),
-        Parameter("course_corr_time", 420.0, "h", 168.0, 8760.0,
-                  "assumed, calibratable: symptom changes persist for weeks to months "
-                  "(median untreated episode ~3-6 months, Whiteford et al. 2013); default near "
-                  "the calibrated value (~2.5 weeks)",
-                  "Correlation time of the natural-course fluctuation", calibratable=True),
+        Parameter("course_amp", 2.5, "1", 0.0, 6.0,
+                  "assumed: a spontaneous remission moves a MADRS-30 patient below the "
+                  "remission threshold (logit drive step of 2-3 with the mood-memory "
+                  "feedback)", "Drop of the depressive drive at spontaneous remission"),
+        Parameter("course_width", 72.0, "h", 12.0, 672.0,
+                  "assumed: recovery from an episode unfolds over one to two weeks",
+                  "Duration scale of a spontaneous remission or relapse"),
+        Parameter("remit_time", 1e6, "h", 0.0, 1e6,
+                  "patient-level: drawn by the population model (data/population.yaml "
+                  "natural_course); default: no spontaneous remission",
+                  "Time of spontaneous remission of the episode"),
+        Parameter("relapse_time", 1e6, "h", 0.0, 1e6,
+                  "patient-level: drawn by the population model (data/population.yaml "
+                  "natural_course); default: no relapse", "Time of relapse after it"),
     ),
     derived=(
         Derived("depression_drive",
-                "vulnerability + w_memory*(mood_memory - 0.5) - w_syn*(synapses - 0.55)"
+                "vulnerability + w_memory*(mood_memory - 0.5) - w_syn*(synapses - syn_floor)"
+                " - w_pot*potentiation"
+                " - course_amp*(tanh((episode_clock - remit_time)/course_width)"
+                " - tanh((episode_clock - relapse_time)/course_width))/2"
                 " - w_neuro*(neurogenesis - 1) - w_5ht*(serotonin - 1)"
                 " - w_ne*(norepinephrine - 1) + w_cort*(cortisol - 1) + w_il6*(il6 - 1)"
                 " + w_amygdala*(amygdala_bias - 1) - w_sleep*(sleep_quality - 1)"
@@ -102,6 +113,7 @@ MECHANISM = Mechanism(
         Derived("madrs", "60*depression", "1", "Latent MADRS score (0-60)", observable=True),
         Derived("hama", "56*anxiety", "1", "Latent HAM-A score (0-56)", observable=True),
     ),
-    references=("Eldar, Rutledge, Dolan & Niv 2016 TICS 20:15", "Demic & Cheng 2014 PLoS ONE",
+    references=("Spijker et al. 2002 Br J Psychiatry 181:208", "Whiteford et al. 2013 Psychol "
+                "Med 43:1569", "Rush et al. 2006 Am J Psychiatry 163:1905",
                 "Duru & Fantino 2008 Curr Med Res Opin 24:1329"),
 )

@@ -1,10 +1,13 @@
-"""Neurotrophins and plasticity: BDNF → mTOR → synapses; slow neurogenesis; NGF.
+"""Neurotrophins and plasticity: glutamate surge → fast potentiation → synapses; BDNF;
+slow neurogenesis; NGF.
 
+Ketamine's glutamate/AMPA surge triggers a fast synaptic potentiation (BDNF translation via
+eEF2, within an hour; decays over about a day: Autry et al. 2011, Nosyreva et al. 2013) that
+in turn builds prefrontal spine synapses over 12-24 h (Li et al. 2010; Moda-Sava et al.
+2019). Spines are lost over one to two weeks at a rate raised by cortisol and inflammation,
+so stress shortens ketamine's durability (clinical effect from hours to ~7 days).
 Brain BDNF rises with the glutamate surge and with monoamines and is suppressed by cortisol
-and IL-6. mTOR activation is a steep function of BDNF (Li et al. 2010: rapamycin blocks
-ketamine synaptogenesis). Synapse density grows with mTOR toward a ceiling and is lost at a
-rate raised by cortisol and inflammation, so stress shortens ketamine's durability; the
-excess from one dose decays with t½ ≈ 3–4 days (clinical effect from 4 h to ~7 d).
+and IL-6.
 Neurogenesis/slow plasticity follows BDNF, serotonin and NGF over ~6 weeks. NGF is driven by
 vagal tone and acutely lowered by stimulation (Follesa et al. 2007). Serum BDNF, stored in
 platelets, follows brain BDNF over ~10 days.
@@ -24,11 +27,11 @@ MECHANISM = Mechanism(
               " + k_5ht_bdnf*(serotonin - 1))*exp(-k_cort_bdnf*(cortisol - 1)"
               " - k_il6_bdnf*(il6 - 1)) - BDNF)/tau_BDNF",
               "1", "Brain BDNF (1 = healthy)", initial=1.0),
-        State("mTOR", "(BDNF**mtor_hill/(BDNF**mtor_hill + mtor_B50**mtor_hill) - mTOR)/tau_mTOR",
-              "1",
-              "mTORC1 activation (0-1)"),
+        State("potentiation",
+              "k_pot*plasticity_drive*(1 - potentiation) - potentiation/tau_pot", "1",
+              "Fast synaptic potentiation (AMPA throughput, 0-1)"),
         State("synapses",
-              "k_syn*mTOR*(syn_max - synapses) - k_syn_loss*exp(c_cort_syn*(cortisol - 1)"
+              "k_syn*potentiation*(syn_max - synapses) - k_syn_loss*exp(c_cort_syn*(cortisol - 1)"
               " + c_il6_syn*(il6 - 1))*(synapses - syn_floor)",
               "1", "Prefrontal spine-synapse density (relative)", initial=0.55),
         State("neurogenesis",
@@ -57,20 +60,20 @@ MECHANISM = Mechanism(
                   "Log BDNF suppression per unit IL-6"),
         Parameter("tau_BDNF", 3.0, "h", 0.5, 12.0, "research note suggestion (1-3 h), assumed",
                   "Time constant of brain BDNF"),
-        Parameter("mtor_B50", 2.0, "1", 1.2, 4.0,
-                  "assumed: mTOR switched on by a surge, not by basal BDNF (" + _LI + ")",
-                  "BDNF level of half-maximal mTOR activation"),
-        Parameter("mtor_hill", 8.0, "1", 2.0, 12.0,
-                  "assumed: switch-like mTORC1 activation, so basal BDNF drift does not build "
-                  "synapses but a glutamate/BDNF surge does (" + _LI + ")",
-                  "Hill coefficient of mTOR activation by BDNF"),
-        Parameter("tau_mTOR", 1.0, "h", 0.25, 4.0,
-                  "assumed: phospho-mTOR within ~30-60 min (" + _LI + ")",
-                  "Time constant of mTOR activation"),
-        Parameter("k_syn", 0.1, "1/h", 0.01, 0.5,
-                  "assumed (hand-tuned first pass: one 0.5 mg/kg infusion lowers MADRS ~17 at "
-                  "24 h with expectancy, Murrough 2013), calibratable",
-                  "Synaptogenesis rate per unit mTOR", calibratable=True),
+        Parameter("k_pot", 0.3, "1/h", 0.2, 20.0,
+                  "assumed, calibratable to ketamine-single-iv-day1: potentiation saturates "
+                  "during a 40-min antidepressant-dose infusion (Autry et al. 2011 Nature "
+                  "475:91: synaptic effects within 30 min)",
+                  "Potentiation rate per unit glutamate surge", calibratable=True),
+        Parameter("tau_pot", 24.0, "h", 6.0, 72.0,
+                  "Nosyreva et al. 2013 J Neurosci 33:6990 and Autry et al. 2011 (potentiation "
+                  "of synaptic responses peaks within hours and declines over ~1 day)",
+                  "Decay time of fast synaptic potentiation"),
+        Parameter("k_syn", 0.02, "1/h", 0.01, 0.5,
+                  "assumed, calibratable to ketamine-single-iv-day1: new spines within 12-24 h "
+                  "of a dose (Li et al. 2010 Science 329:959; Moda-Sava et al. 2019 Science "
+                  "364:eaat8078)", "Spine formation rate per unit potentiation",
+                  calibratable=True),
         Parameter("syn_max", 1.3, "1", 0.6, 4.0,
                   "assumed, calibratable to esketamine-nasal-day28 (repeated dosing) with the "
                   "single-infusion ketamine targets: ketamine restores spines lost under "
@@ -79,8 +82,9 @@ MECHANISM = Mechanism(
                   "Ceiling of synapse density", calibratable=True),
         Parameter("syn_floor", 0.5, "1", 0.0, 0.9, "assumed", "Floor of synapse density"),
         Parameter("k_syn_loss", 0.008, "1/h", 0.001, 0.03,
-                  "assumed, calibratable to ketamine-single-iv-day7: excess decays with "
-                  "t1/2 ~3-4 d (effect 4 h to 7 d; Kishimoto 2016: gone by days 10-12)",
+                  "assumed, calibratable to ketamine-single-iv-day7: new spines persist 1-2 "
+                  "weeks (Moda-Sava et al. 2019) and the clinical effect is gone by days 10-12 "
+                  "(Kishimoto et al. 2016)",
                   "Synapse loss rate", calibratable=True),
         Parameter("c_cort_syn", 0.1, "1", 0.0, 2.0, "assumed: stress shortens durability",
                   "Log synapse-loss increase per unit cortisol"),

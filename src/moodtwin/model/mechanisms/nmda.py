@@ -7,7 +7,9 @@ high-affinity membrane-accessible site (EC50 ≈ 0.1 µM) that we assign to inte
 receptors, and the pore site (EC50 ≈ 1 µM, Abbott et al. 2024) that blocks pyramidal
 receptors. Interneuron block disinhibits pyramidal cells (glutamate surge) while pyramidal
 pore block removes it, giving the inverted U of glutamate outflow against dose
-(Moghaddam et al. 1997). Dissociation follows pore occupancy while plasma levels are high.
+(Moghaddam et al. 1997). Dissociation follows pore occupancy for racemic ketamine and
+esketamine alike. The plasticity drive is the surge, enhanced for racemic ketamine by its
+R-enantiomer/(2R,6R)-HNK actions that need no NMDA block (Zanos et al. 2016).
 """
 
 from moodtwin.model._spec import Derived, Mechanism, Parameter, State
@@ -28,14 +30,19 @@ MECHANISM = Mechanism(
         Parameter("fu_ket", 0.6, "1", 0.3, 0.95,
                   "assumed: ketamine plasma protein binding ~10-50% (sources disagree)",
                   "Unbound fraction in plasma"),
-        Parameter("esk_potency", 1.5, "1", 0.5, 3.0,
-                  "prior derived from Ebert 1997 Ki (S 0.3 uM, R 1.4 uM; racemate Ki ~0.5 uM): "
-                  "S ~1.5-2x; calibratable to esketamine-nasal-day28: racemic ketamine is more "
-                  "effective than esketamine per NMDA-equivalent dose (Bahji et al. 2021 J "
-                  "Affect Disord 278:542), plausibly through R-ketamine/(2R,6R)-HNK actions "
-                  "not captured by NMDA affinity (Zanos et al. 2016 Nature 533:481)",
-                  "Esketamine potency relative to racemic ketamine (glutamate-surge pathway)",
-                  calibratable=True),
+        Parameter("esk_potency", 1.7, "1", 1.2, 2.5,
+                  "derived from Ebert et al. 1997 Eur J Pharmacol 333:99 Ki (S 0.3 uM, R 1.4 uM; "
+                  "racemate ~0.5 uM): esketamine binds the NMDA pore ~1.7x as well as the "
+                  "racemate, so dissociation follows the same occupancy for both",
+                  "Esketamine NMDA-receptor potency relative to racemic ketamine"),
+        Parameter("r_ketamine_gain", 0.5, "1", 0.0, 3.0,
+                  "assumed, calibratable to esketamine-nasal-day28 with the racemic targets: "
+                  "racemic ketamine is more effective than esketamine per NMDA-equivalent dose "
+                  "(Bahji et al. 2021 J Affect Disord 278:542), attributed to R-ketamine and "
+                  "(2R,6R)-HNK actions that do not need NMDA block (Zanos et al. 2016 Nature "
+                  "533:481)",
+                  "Extra plasticity drive of racemic ketamine per unit glutamate surge "
+                  "(R-enantiomer/HNK pathway)", calibratable=True),
         Parameter("norket_potency", 0.12, "1", 0.03, 0.5,
                   "derived from Salat 2015 Ki (ketamine 0.119 uM, norketamine 0.97 uM)",
                   "Norketamine potency relative to ketamine"),
@@ -47,6 +54,9 @@ MECHANISM = Mechanism(
                   "Pore occupancy of half-maximal dissociation"),
     ),
     derived=(
+        Derived("racemic_share",
+                "(ketamine_conc + 0.01)/(ketamine_conc + esk_potency*esketamine_conc + 0.01)",
+                "1", "Share of NMDA occupancy due to racemic ketamine (0-1)"),
         Derived("ket_equiv_uM",
                 "fu_ket*(ketamine_conc/237.7 + esk_potency*esketamine_conc/237.7"
                 " + norket_potency*(norketamine_conc + esk_potency*noresketamine_conc)/223.7)",
@@ -59,6 +69,9 @@ MECHANISM = Mechanism(
         Derived("glutamate_surge", "nmda_occ_interneuron*(1 - nmda_block)**2", "1",
                 "Disinhibition-driven glutamate/AMPA surge (inverted U in dose)",
                 observable=True),
+        Derived("plasticity_drive", "glutamate_surge*(1 + r_ketamine_gain*racemic_share)", "1",
+                "Drive of fast synaptic potentiation: NMDA-mediated surge, enhanced for racemic "
+                "ketamine (R-ketamine/HNK)", observable=True),
         Derived("dissociation",
                 "nmda_block**2/(nmda_block**2 + dissociation_occ50**2)", "1",
                 "Dissociative burden (0-1, CADSS-like)", observable=True),

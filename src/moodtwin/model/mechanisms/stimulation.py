@@ -1,19 +1,31 @@
-"""Stimulation → vagal fibre recruitment → afferent drive to the NTS.
+"""Stimulation → vagal fibre recruitment → saturating afferent drive to the NTS.
 
-Fibre thresholds follow the Weiss strength–duration law ``I_th = I_rh (1 + τ_ch/PW)``
-(rheobase and chronaxie from Castoro et al. 2011, dog cervical vagus). Recruitment of a
-fibre class is a Hill function of current over threshold (a log-logistic spread of fibre
-diameters and distances). Frequency acts through a saturating gain normalised to 20 Hz.
-Implanted VNS is delivered in on/off trains (e.g. 30 s on / 5 min off); the mood-relevant
-states are >1000× slower than one train, so the drive is the duty-cycle average.
+Fibre thresholds follow the Weiss strength–duration law, written as the threshold at 250 us
+scaled by ``(1 + τ_ch/PW)/(1 + τ_ch/250 us)``, with human values: laryngeal motor fibres (voice
+alteration, the lowest-threshold effect patients report during titration), afferent A fibres
+(the mood-relevant NTS input) and efferent B fibres (cardiac and the cholinergic
+anti-inflammatory pathway; bradycardia is rare at clinical currents). Recruitment of a
+class is a Hill function of current over threshold (a log-logistic spread of fibre diameters
+and distances). Frequency acts through a saturating gain normalised to 20 Hz. The NTS/LC
+response saturates with recruited afferent input (LC activation in rats saturates with
+current, Hulsey et al. 2017), so the drive is a saturating function of delivered charge and
+doubling a therapeutic current adds little. Implanted VNS is delivered in on/off trains
+(e.g. 30 s on / 5 min off); the mood-relevant states are >1000× slower than one train, so the
+drive is the duty-cycle average; taVNS sessions are averaged over their own on/off cycle.
 taVNS reaches the NTS through the auricular branch with its own threshold and a weaker
-coupling. Efferent B-fibre recruitment by cervical VNS is the side-effect proxy (voice
-alteration, cough) and feeds the cholinergic anti-inflammatory pathway.
+coupling.
 """
 
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter
+from moodtwin.model.mechanisms._helpers import hill
 
-_CASTORO = "Castoro et al. 2011 Exp Neurol 227:62 (dog cervical vagus)"
+_HECK = ("Heck et al. 2002 Neurology 59(6 Suppl 4):S31 (human VNS: voice alteration is the "
+         "first effect during titration, typically from 0.25-0.75 mA)")
+_ASCENT = ("approximate, human: ASCENT models of the human cervical vagus (Musselman et al. 2021 "
+           "PLoS Comput Biol 17:e1009308) place large myelinated thresholds at a few tenths of "
+           "a mA to ~1.5 mA with the clinical helical cuff")
+_CASTORO = "Castoro et al. 2011 Exp Neurol 227:62 (dog cervical vagus; no human value found)"
+_HULSEY = "Hulsey et al. 2017 Exp Neurol 289:21 (rat LC activation saturates with VNS current)"
 
 MECHANISM = Mechanism(
     name="stimulation",
@@ -29,12 +41,19 @@ MECHANISM = Mechanism(
         Input("tavns_on", "1", "1 while a taVNS session runs, else 0"),
     ),
     parameters=(
-        Parameter("rheobase_A", 0.4, "mA", 0.1, 1.5, _CASTORO, "A-fibre rheobase"),
-        Parameter("rheobase_B", 0.7, "mA", 0.2, 2.5, _CASTORO, "B-fibre rheobase"),
-        Parameter("chronaxie", 180.0, "us", 80.0, 400.0, _CASTORO, "A/B-fibre chronaxie"),
+        Parameter("thr_larynx", 0.4, "mA", 0.1, 1.5, _HECK,
+                  "Laryngeal motor fibre threshold at 250 us"),
+        Parameter("thr_A", 0.6, "mA", 0.15, 2.0, _ASCENT,
+                  "Afferent A-fibre threshold at 250 us"),
+        Parameter("thr_B", 1.5, "mA", 0.5, 4.0,
+                  "assumed, human: bradycardia and other B-fibre effects are rare at clinical "
+                  "currents up to 1.5-2 mA (Ardesch et al. 2007 Epilepsy Res 75:104); " + _ASCENT,
+                  "Efferent B-fibre threshold at 250 us"),
+        Parameter("chronaxie", 180.0, "us", 80.0, 400.0, _CASTORO, "Fibre chronaxie"),
         Parameter(
-            "recruit_hill", 3.0, "1", 1.5, 6.0,
-            "assumed: log-logistic spread sigma ~0.33 in ln(I) (research note prior 0.3-0.6)",
+            "recruit_hill", 2.0, "1", 1.0, 6.0,
+            "assumed: a wide log-logistic spread of human fibre thresholds (fascicles at "
+            "different distances from the contacts, ASCENT)",
             "Steepness of fibre recruitment vs current/threshold",
         ),
         Parameter(
@@ -43,12 +62,19 @@ MECHANISM = Mechanism(
             "Frequency of half-maximal afferent gain",
         ),
         Parameter(
+            "nts_half", 0.5, "1", 0.02, 2.0,
+            "assumed, calibratable to vns-dose-ranging-d21 (no significant difference between "
+            "0.25 mA/130 us and 1.25-1.5 mA/250 us at week 22): " + _HULSEY,
+            "Recruited afferent input giving half the maximal NTS response",
+            calibratable=True,
+        ),
+        Parameter(
             "rheobase_auricular", 1.0, "mA", 0.3, 3.0,
             "assumed: taVNS perception thresholds ~1-2 mA at 200-250 us (PMC8040977 table)",
             "Auricular-branch rheobase (taVNS)",
         ),
         Parameter(
-            "tavns_coupling", 1.0, "1", 0.01, 1.5,
+            "tavns_coupling", 0.1, "1", 0.01, 1.5,
             "assumed, calibratable to tavns-pooled-hamd: auricular branch is a small afferent "
             "population compared with the cervical trunk",
             "Afferent drive of a taVNS session relative to full cervical A-fibre recruitment",
@@ -56,37 +82,37 @@ MECHANISM = Mechanism(
         ),
     ),
     derived=(
-        Derived("vns_threshold_A", "rheobase_A*(1 + chronaxie/vns_pulse_width)", "mA",
-                "A-fibre threshold at the programmed pulse width"),
-        Derived("vns_threshold_B", "rheobase_B*(1 + chronaxie/vns_pulse_width)", "mA",
-                "B-fibre threshold at the programmed pulse width"),
-        Derived("vns_recruit_A",
-                "vns_current**recruit_hill/(vns_current**recruit_hill"
-                " + vns_threshold_A**recruit_hill)",
-                "1", "Fraction of cervical A fibres recruited", observable=True),
-        Derived("vns_recruit_B",
-                "vns_current**recruit_hill/(vns_current**recruit_hill"
-                " + vns_threshold_B**recruit_hill)",
-                "1", "Fraction of efferent B fibres recruited (side-effect proxy)",
-                observable=True),
+        Derived("vns_sd_factor", "(1 + chronaxie/vns_pulse_width)/(1 + chronaxie/250)", "1",
+                "Strength-duration factor of the programmed pulse width (1 at 250 us)"),
+        Derived("vns_recruit_A", hill("vns_current", "thr_A*vns_sd_factor", "recruit_hill"),
+                "1", "Fraction of cervical afferent A fibres recruited", observable=True),
+        Derived("vns_recruit_B", hill("vns_current", "thr_B*vns_sd_factor", "recruit_hill"),
+                "1", "Fraction of efferent B fibres recruited", observable=True),
+        Derived("vns_recruit_larynx",
+                hill("vns_current", "thr_larynx*vns_sd_factor", "recruit_hill"), "1",
+                "Fraction of laryngeal motor fibres recruited", observable=True),
+        Derived("vns_afferent_input",
+                "vns_recruit_A*vns_frequency/(vns_frequency + freq_half)*(20 + freq_half)/20",
+                "1", "Recruited afferent input during a train (1 = all A fibres at 20 Hz)"),
         Derived("vns_drive",
-                "vns_duty*vns_recruit_A*vns_frequency/(vns_frequency + freq_half)"
-                "*(20 + freq_half)/20",
-                "1", "Duty-averaged afferent drive from implanted VNS", observable=True),
+                "vns_duty*(1 + nts_half)*vns_afferent_input/(nts_half + vns_afferent_input)",
+                "1", "Duty-averaged NTS drive from implanted VNS (saturating in the input)",
+                observable=True),
         Derived("tavns_threshold",
                 "rheobase_auricular*(1 + chronaxie/tavns_pulse_width)", "mA",
                 "Auricular-branch threshold at the session pulse width"),
         Derived("tavns_drive",
-                "tavns_on*tavns_coupling*tavns_current**recruit_hill/(tavns_current**recruit_hill"
-                " + tavns_threshold**recruit_hill)*tavns_frequency/(tavns_frequency + freq_half)"
-                "*(20 + freq_half)/20",
-                "1", "Afferent drive from taVNS (non-zero only during sessions)",
-                observable=True),
+                "tavns_on*tavns_coupling*" + hill("tavns_current", "tavns_threshold",
+                                                  "recruit_hill")
+                + "*tavns_frequency/(tavns_frequency + freq_half)*(20 + freq_half)/20",
+                "1", "Afferent drive from taVNS (non-zero only during sessions; on/off "
+                "cycling averaged)", observable=True),
         Derived("afferent_drive", "vns_drive + tavns_drive", "1",
                 "Total afferent vagal drive to the NTS", observable=True),
-        Derived("voice_alteration", "vns_recruit_B*vns_duty/(vns_duty + 0.01)", "1",
+        Derived("voice_alteration", "vns_recruit_larynx*vns_duty/(vns_duty + 0.01)", "1",
                 "Probability-like burden of voice alteration while VNS is programmed on "
-                "(scales with efferent recruitment, i.e. with current)", observable=True),
+                "(laryngeal motor recruitment during trains)", observable=True),
     ),
-    references=(_CASTORO, "Roosevelt et al. 2006 Brain Res (VNS dose-response of NE)"),
+    references=(_HECK, _ASCENT, _HULSEY, _CASTORO,
+                "Roosevelt et al. 2006 Brain Res 1119:124 (VNS dose-response of NE, rat)"),
 )
