@@ -79,7 +79,7 @@ def test_no_treatment() -> None:
 
 def test_ketamine_single_iv() -> None:
     tl = _compile("ketamine_single_iv")
-    np.testing.assert_allclose(_jump_times(tl, "expectancy"), [0.0])
+    np.testing.assert_allclose(_onsets(tl, "contact"), [0.0])
     assert _input(tl, "ketamine_rate", 0.1) == pytest.approx(0.5 / (40 / 60))
     assert _input(tl, "ketamine_rate", 1.0) == 0.0
 
@@ -88,7 +88,7 @@ def test_ketamine_repeated_iv_six_infusions() -> None:
     tl = _compile("ketamine_repeated_iv")
     days = np.array([0, 2, 4, 7, 9, 11]) * DAY
     np.testing.assert_allclose(tl.dose_times, days)
-    np.testing.assert_allclose(_jump_times(tl, "expectancy"), days)  # one kick per infusion
+    np.testing.assert_allclose(_onsets(tl, "contact"), days)  # one contact per infusion
     np.testing.assert_allclose(_onsets(tl, "ketamine_rate"), days)
     rate = tl.u[:, MODEL.input_index["ketamine_rate"]]
     np.testing.assert_allclose(rate[rate > 0], 0.5 / (40 / 60))  # mg/kg/h
@@ -99,7 +99,7 @@ def test_ketamine_repeated_iv_six_infusions() -> None:
 def test_midazolam_active_placebo_gives_no_ketamine() -> None:
     tl = _compile("midazolam_active_placebo")
     np.testing.assert_allclose(tl.dose_times, [0.0])
-    np.testing.assert_allclose(_jump_times(tl, "expectancy"), [0.0])
+    np.testing.assert_allclose(_onsets(tl, "contact"), [0.0])
     assert not tl.u[:, MODEL.input_index["ketamine_rate"]].any()
     assert tl.t[-1] == pytest.approx(4 * WEEK)
 
@@ -110,7 +110,7 @@ def test_esketamine_twice_weekly_at_labelled_days() -> None:
     np.testing.assert_allclose(tl.dose_times, days)
     np.testing.assert_allclose(_jump_times(tl, "esk_nasal"), days)
     np.testing.assert_allclose(_jump_times(tl, "esk_swallowed"), days)
-    np.testing.assert_allclose(_jump_times(tl, "expectancy"), days)
+    np.testing.assert_allclose(_onsets(tl, "contact"), days)
     # the same 56 mg dose each session
     nasal = tl.jump[:, MODEL.state_index["esk_nasal"]]
     np.testing.assert_allclose(nasal[nasal > 0], nasal[nasal > 0][0])
@@ -139,7 +139,7 @@ def test_vns_standard_titration_and_duty() -> None:
     tl = _compile("vns_standard")
     _check_vns_titration(tl)
     np.testing.assert_allclose(tl.dose_times, [0.0])  # the implant
-    np.testing.assert_allclose(_jump_times(tl, "expectancy"), [0.0])
+    np.testing.assert_allclose(_onsets(tl, "contact"), [0.0, 2 * WEEK])  # implant, switch-on
     assert tl.t[-1] == pytest.approx(52 * WEEK)
 
 
@@ -147,7 +147,7 @@ def test_combination_vns_plus_ketamine() -> None:
     tl = _compile("combination_vns_ketamine")
     _check_vns_titration(tl)
     np.testing.assert_allclose(tl.dose_times, [0.0, 4 * WEEK])  # implant, infusion
-    np.testing.assert_allclose(_jump_times(tl, "expectancy"), [0.0, 4 * WEEK])
+    np.testing.assert_allclose(_onsets(tl, "contact"), [0.0, 2 * WEEK, 4 * WEEK])
     np.testing.assert_allclose(_onsets(tl, "ketamine_rate"), [4 * WEEK])
     assert _input(tl, "ketamine_rate", 4 * WEEK + 0.5) == pytest.approx(0.75)
     assert _input(tl, "ketamine_rate", 4 * WEEK + 1.0) == 0.0
@@ -158,7 +158,7 @@ def test_tavns_session_count(name: str) -> None:
     tl = _compile(name)
     onsets = _onsets(tl, "tavns_on")
     assert onsets.size == 2 * 5 * 12
-    np.testing.assert_allclose(_jump_times(tl, "expectancy"), onsets)  # one kick per session
+    np.testing.assert_allclose(_onsets(tl, "contact"), onsets)  # one contact per session
     weekday = (onsets // DAY) % 7
     assert np.all(weekday < 5)  # five days a week
     assert set(np.round(onsets % DAY, 6)) == {8.0, 20.0}  # two sessions a day
@@ -176,7 +176,7 @@ def test_botulinum_glabellar_single_29_units() -> None:
     tl = compile_protocol(protocol, MODEL, PARAMS)
     np.testing.assert_allclose(_jump_times(tl, "toxin_depot"), [0.0])
     assert tl.jump[:, MODEL.state_index["toxin_depot"]].sum() == pytest.approx(29.0)
-    np.testing.assert_allclose(_jump_times(tl, "expectancy"), [0.0])
+    np.testing.assert_allclose(_onsets(tl, "contact"), [0.0])
     assert tl.baseline_inputs[MODEL.input_index["oral_ad"]] == 1.0
     assert tl.t[-1] == pytest.approx(24 * WEEK)
 
@@ -190,5 +190,7 @@ def test_treatment_as_usual_starts_medication_and_reviews():
                         "therapies": [{"type": "treatment_as_usual", "review_every": "4 week"}]})
     tl = compile_protocol(p, m, m.defaults())
     assert (tl.u[:, m.input_index["oral_ad"]] == 1.0).all()
-    kicks = tl.jump[:, m.state_index["expectancy"]]
-    assert (kicks > 0).sum() == 2  # reviews at weeks 4 and 8
+    x = tl.u[:, m.input_index["contact"]]
+    onsets = tl.t[:-1][(x != 0.0) & (np.concatenate([[0.0], x[:-1]]) == 0.0)]
+    np.testing.assert_allclose(onsets, [0.0, 4 * WEEK, 8 * WEEK])  # start and two reviews
+    assert (tl.u[:, m.input_index["belief_known"]] == 1.0).all()  # known active, open label

@@ -215,17 +215,17 @@ def test_twin_files(model, tmp_path):
 
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"chain": 0, "draw": range(10),
-                          "vulnerability": rng.normal(0, 0.3, 10), "rheobase_B": 0.7})
+                          "vulnerability": rng.normal(0, 0.3, 10), "thr_B": 1.5})
     frame.to_csv(tmp_path / "posterior.csv", index=False)
     cols = read_draws(tmp_path, model, n=4, seed=1)
-    assert set(cols) == {"vulnerability", "rheobase_B"} and len(cols["vulnerability"]) == 4
+    assert set(cols) == {"vulnerability", "thr_B"} and len(cols["vulnerability"]) == 4
     np.savez(tmp_path / "d.npz", vulnerability=np.zeros(3))
     assert len(read_draws(tmp_path / "d.npz", model)["vulnerability"]) == 3
     frame.assign(vulnerabilty=1.0).to_csv(tmp_path / "typo.csv", index=False)
     with pytest.raises(UnknownNameError, match="Did you mean 'vulnerability'"):
         read_draws(tmp_path / "typo.csv", model)
-    frame.assign(rheobase_B=50.0).to_csv(tmp_path / "range.csv", index=False)
-    with pytest.raises(ValidationError, match="rheobase_B.*outside its plausible range"):
+    frame.assign(thr_B=50.0).to_csv(tmp_path / "range.csv", index=False)
+    with pytest.raises(ValidationError, match="thr_B.*outside its plausible range"):
         read_draws(tmp_path / "range.csv", model)
 
 

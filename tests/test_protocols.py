@@ -289,10 +289,11 @@ def test_tavns_sessions_that_do_not_fit_in_a_day() -> None:
     crowded = schema.TaVNS.model_construct(
         type="tavns", current="2 mA", pulse_width="250 us", frequency="25 Hz",
         session="120 min", sessions_per_day=24, days_per_week=7, start="0 d",
+        on_time=None, off_time=None, session_time="8 h",
         duration="1 week", sham=False,
     )
     with pytest.raises(ProtocolError, match=r"24 sessions of 120 min do not fit in a day"):
-        _compile._tavns(_compile._Events(MODEL, PARAMS), crowded, 168.0)
+        _compile._tavns(_compile._Events(MODEL, PARAMS, None), crowded, 168.0)
 
 
 # --- files -----------------------------------------------------------------------------------

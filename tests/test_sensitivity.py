@@ -23,9 +23,9 @@ from moodtwin.sweep import run_sweep
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "protocols"
 KETAMINE = EXAMPLES / "ketamine_single_iv.yaml"
-#: two ketamine-pathway parameters, the infusion's expectancy kick, and two parameters that
+#: two ketamine-pathway parameters, the expectancy weight, and two parameters that
 #: act only through stimulation (taVNS coupling) or an oral antidepressant (absent here)
-FACTORS = ["k_glu_bdnf", "w_syn", "kick_infusion", "tavns_coupling", "ad_serotonin"]
+FACTORS = ["k_pot", "w_pot", "w_expect", "tavns_coupling", "ad_serotonin"]
 runner = CliRunner()
 
 
@@ -43,13 +43,12 @@ def morris(ketamine):
 def test_morris_ranks_the_ketamine_pathway_first(morris) -> None:
     day1 = morris.parameters[morris.parameters.time_h == 24.0].set_index("parameter")
     assert morris.n_runs == 8 * (len(FACTORS) + 1) and morris.n_failed == 0
-    assert day1.loc["k_glu_bdnf", "rank"] == 1  # glutamate surge -> BDNF: the rapid effect
-    assert day1.loc["k_glu_bdnf", "mu"] < -1.0  # stronger coupling, larger MADRS drop
-    assert day1.loc["w_syn", "mu_star"] > 1.0
+    assert day1.loc["k_pot", "rank"] <= 2  # glutamate surge -> potentiation: the rapid effect
+    assert day1.loc["k_pot", "mu"] < -1.0  # stronger coupling, larger MADRS drop
+    assert day1.loc["w_pot", "mu_star"] > 1.0
     week1 = morris.parameters[morris.parameters.time_h == 168.0].set_index("parameter")
-    # per-patient dose timelines; the expectancy kick acts through placebo relief that
-    # builds up over about a week
-    assert week1.loc["kick_infusion", "mu_star"] > 1.0
+    # expectancy acts through placebo relief that builds up over days
+    assert week1.loc["w_expect", "mu_star"] > 1.0
     # no taVNS and no oral antidepressant in this protocol: exactly no effect
     assert day1.loc["tavns_coupling", "mu_star"] == 0.0
     assert day1.loc["ad_serotonin", "mu_star"] == 0.0
@@ -111,7 +110,7 @@ def test_endpoints(ketamine, model) -> None:
 
 
 def test_factor_bounds(model) -> None:
-    f = {x.name: x for x in choose_factors(model, ["k_syn", "w_il6", "kick_visit"], 0.5)}
+    f = {x.name: x for x in choose_factors(model, ["k_syn", "w_il6", "tau_engage"], 0.5)}
     assert (f["k_syn"].low, f["k_syn"].high) == pytest.approx((0.05, 0.15))
     w = model.parameter("w_il6")
     assert f["w_il6"].low == max(w.low, 0.5 * w.value) and f["w_il6"].mechanism == "mood"

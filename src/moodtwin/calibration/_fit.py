@@ -32,9 +32,9 @@ DEFAULT_PARAMETERS = (
 
 #: Population-level values calibrated by default (``data/population.yaml``), with ranges.
 POPULATION_PRIORS = (
-    Prior(f"{POPULATION_PREFIX}natural_course.remission_hazard_per_failure", 0.1, 0.8,
+    Prior(f"{POPULATION_PREFIX}covariates.natural_course.remission_hazard_per_failure", 0.1, 0.8,
           "assumed: spontaneous remission hazard falls 10-55 % per failed treatment"),
-    Prior(f"{POPULATION_PREFIX}variability.k_glu_bdnf.omega", 0.2, 1.5,
+    Prior(f"{POPULATION_PREFIX}variability.k_pot.omega", 0.2, 1.5,
           "assumed: log-SD of ketamine response between patients"),
     Prior(f"{POPULATION_PREFIX}variability.k_LC.omega", 0.2, 1.5,
           "assumed: log-SD of VNS response between patients"),

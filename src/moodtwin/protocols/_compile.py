@@ -247,12 +247,12 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float
         ev.set(0.0, "clock_on", 1.0)
     for i, th in enumerate(protocol.therapies):
         label = f"therapies[{i}] ({th.type})"
-        n_jumps = len(ev.jumps)
+        n_doses = len(ev.doses)
         try:
             _therapy(ev, th, end, label)
         except ProtocolError as exc:
             raise ProtocolError(s.locate(f"therapies[{i}]", th.type, str(exc))) from None
-        late = [t for t, *_ in ev.jumps[n_jumps:] if t >= end]
+        late = [t for t in ev.doses[n_doses:] if t >= end]
         if late:
             field = "implant_at" if isinstance(th, s.VNS) else "at"
             raise ProtocolError(

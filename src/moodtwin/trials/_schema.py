@@ -130,6 +130,9 @@ class Trial(_Strict):
     # what patients know of their treatment; auto: blinded when randomized arms include a
     # placebo/sham arm (the expectancy model then uses the probability of active treatment)
     blinding: Literal["auto", "open", "blinded"] = "auto"
+    # other trial files whose pooled patients include this trial's (calibration weights
+    # shared evidence once)
+    overlaps: list[str] = Field(default_factory=list)
     arms: list[Arm] = Field(min_length=1)
     withdrawal: Withdrawal | None = None
     endpoints: list[Endpoint] = Field(default_factory=list)
