@@ -109,8 +109,7 @@ def forecast(
     history = _bands(obs, status, grid / 24.0, names, used)
     out = []
     for file, proto in candidates:
-        tl = _continue_devices(compile_protocol(proto, model, model.defaults()), rec.protocol,
-                               proto, model)
+        tl = compile_protocol(_continue_devices(rec.protocol, proto), model, model.defaults())
         dense = (tl.dose_times[:, None] + np.array([0.2, 0.4, 0.67, 1.0, 2.0, 6.0])).ravel()
         hours = np.unique(np.concatenate([np.arange(0.0, proto.duration_h() + 1e-9, 24.0),
                                           [h for _, h in at], dense]))
@@ -148,19 +147,15 @@ def _truncate(tl: Timeline, end_h: float) -> Timeline:
                     tl.dose_times[tl.dose_times < end_h])
 
 
-def _continue_devices(tl: Timeline, history: Protocol, candidate: Protocol,
-                      model: Model) -> Timeline:
-    """Remove the implant procedure of a candidate VNS when the history already has one."""
+def _continue_devices(history: Protocol, candidate: Protocol) -> Protocol:
+    """A candidate VNS continues the implanted device when the history already has one: no
+    implant procedure (``implant_at: null``), hence no new surgery in the expectancy model."""
     had = any(th.type == "vns" and not th.sham for th in history.therapies)
-    vns = [th for th in candidate.therapies if th.type == "vns"]
-    if not (had and vns):
-        return tl
-    from moodtwin.units import hours
-
-    jump = tl.jump.copy()
-    k = int(np.searchsorted(tl.t, hours(vns[0].implant_at, "vns.implant_at")))
-    jump[k, model.state_index["expectancy"]] -= model.defaults()["kick_implant"]
-    return Timeline(tl.t, tl.u, jump, tl.baseline_inputs, tl.dose_times)
+    if not had:
+        return candidate
+    therapies = [th.model_copy(update={"implant_at": None}) if th.type == "vns" else th
+                 for th in candidate.therapies]
+    return candidate.model_copy(update={"therapies": therapies})
 
 
 def _bands(obs: np.ndarray, status: np.ndarray, days: np.ndarray, names: list[str],

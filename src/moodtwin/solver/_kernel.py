@@ -283,12 +283,13 @@ def _dense_output(theta, y, ynew, ks, out):
 
 @njit(cache=True, error_model="numpy")
 def _event_kind(bp_u, bp_jump, k):
-    """Kind of the event that starts segment ``k``: 1 + 2i (+1 if it rises) for the first
-    input i that changes, else 1 + 2*inputs + s for the first state s that jumps, else 0.
-    Doses starting and stopping, stimulation changes and visits' kicks are told apart."""
+    """Kind of the event that starts segment ``k``: 1 + 2i (+1 if it rises) for the last
+    input i that changes (drug and stimulation inputs come after the treatment-contact
+    inputs of the expectancy model), else 1 + 2*inputs + s for the first state s that jumps,
+    else 0. Doses starting and stopping, stimulation changes and visits are told apart."""
     m = bp_u.shape[1]
     if k > 0:
-        for i in range(m):
+        for i in range(m - 1, -1, -1):
             if bp_u[k, i] != bp_u[k - 1, i]:
                 return 1 + 2 * i + (1 if bp_u[k, i] > bp_u[k - 1, i] else 0)
     for s in range(bp_jump.shape[1]):
