@@ -10,7 +10,9 @@
   - ``{{ value dotted.name }}``: a scalar or pair constant;
   - ``{{ settings }}``: the optimizer's adjustable settings per therapy;
   - ``{{ analytes }}``: the lab analytes of a person's ``labs.csv``;
-  - ``{{ calibratable }}``: the calibratable parameters with default and calibrated values.
+  - ``{{ calibratable }}``: the calibratable parameters with default and calibrated values;
+  - ``{{ notebook path }}``: a notebook of the repository as a page (its Markdown cells, its
+    code cells as Python blocks; the tests execute the same notebook).
 
 An unknown directive or name stops the build.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import re
 import subprocess
 import sys
@@ -36,6 +39,7 @@ from pydantic.fields import FieldInfo
 # which only its module holds (build tooling, not user code).
 from moodtwin.protocols import _schema as protocol_schema
 
+ROOT = Path(__file__).resolve().parents[2]
 DIRECTIVE = re.compile(r"\{\{\s*(\w+)\s*([^}]*?)\s*\}\}")
 #: Schemas documented on their own page: linked, not expanded, when another schema uses them.
 PAGES = {"Protocol": "protocol.md"}
@@ -284,7 +288,21 @@ def _calibratable() -> str:
                    "shipped calibrated", "meaning"], rows)
 
 
-DIRECTIVES = {"schema": _schema, "values": _values, "value": _value,
+def _notebook(path: str) -> str:
+    """A notebook's cells as Markdown, with a note on where it lives after its first cell."""
+    book = json.loads((ROOT / path).read_text(encoding="utf-8"))
+    blocks = []
+    for cell in book["cells"]:
+        text = "".join(cell["source"]).strip()
+        blocks.append(text if cell["cell_type"] == "markdown" else f"```python\n{text}\n```")
+    note = (f'!!! note "Notebook"\n    This page is the notebook `{path}`, executed by the tests. '
+            f"Open it in Jupyter (`pip install jupyterlab`, then `jupyter lab {path}`); paths "
+            "in it are relative to its folder, and its figures and tables appear when it runs."
+            )
+    return "\n\n".join(blocks[:1] + [note] + blocks[1:])
+
+
+DIRECTIVES = {"notebook": _notebook, "schema": _schema, "values": _values, "value": _value,
               "settings": _settings, "analytes": _analytes, "calibratable": _calibratable}
 
 
