@@ -22,7 +22,7 @@ def test_site_builds_strict(tmp_path: Path) -> None:
     site = tmp_path / "site"
     run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f",
                           str(ROOT / "mkdocs.yml"), "-d", str(site)],
-                         capture_output=True, text=True, cwd=tmp_path,
+                         capture_output=True, text=True, cwd=ROOT,  # snippets: from the root
                          env={**_env(), "NO_MKDOCS_2_WARNING": "1"})
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     model = (site / "reference" / "model.html").read_text(encoding="utf-8")
