@@ -5,6 +5,7 @@ Needs the ``docs`` extra (in ``test``): mkdocs-material, mkdocstrings, nbclient,
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -25,12 +26,18 @@ def test_site_builds_strict(tmp_path: Path) -> None:
                          capture_output=True, text=True, cwd=ROOT,  # snippets: from the root
                          env={**_env(), "NO_MKDOCS_2_WARNING": "1"})
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    model = (site / "reference" / "model.html").read_text(encoding="utf-8")
+    pages = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8")
+             for p in site.rglob("*.html")}
+    remote = {name for name, html in pages.items()
+              if re.search(r'<(?:script|img|iframe|source)[^>]*\ssrc="(?:https?:)?//'
+                           r'|<link[^>]*\shref="(?:https?:)?//', html)}
+    assert not remote, f"pages load remote (CDN) assets: {sorted(remote)}"
+    model = pages["reference/model.html"]
     # the generated model reference: every state equation as MathML, none left as raw LaTeX
     assert model.count("<math") >= 40 and "\\frac" not in model
-    protocol = (site / "formats" / "protocol.html").read_text(encoding="utf-8")
+    protocol = pages["formats/protocol.html"]
     assert "0–3.5 mA" in protocol  # the VNS current limit, from the schema's LIMITS
-    api = (site / "reference" / "api.html").read_text(encoding="utf-8")
+    api = pages["reference/api.html"]
     assert "moodtwin.simulate.simulate" in api and "moodtwin.person.fit_person" in api
 
 
