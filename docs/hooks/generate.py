@@ -134,7 +134,7 @@ def _type(ann: Any, nested: list[type], metadata: list[Any] = ()) -> str:
     if origin is tuple:
         return "[" + ", ".join(_type(a, nested) for a in args) + "]"
     if origin is Literal:
-        return " \\| ".join(f"`{a}`" for a in args)
+        return " | ".join(f"`{a}`" for a in args)  # the table cell escapes the bars
     if inspect.isclass(ann) and issubclass(ann, BaseModel):
         if ann.__name__ in PAGES:
             return f"[{ann.__name__}]({PAGES[ann.__name__]})"
@@ -147,9 +147,12 @@ def _type(ann: Any, nested: list[type], metadata: list[Any] = ()) -> str:
 
 
 def _therapy_type(cls: type) -> str | None:
+    """``type`` of a therapy schema (one entry of a protocol's ``therapies``), else None."""
     field = getattr(cls, "model_fields", {}).get("type")
     if field is not None and get_origin(field.annotation) is Literal:
-        return f"`{get_args(field.annotation)[0]}`"
+        values = get_args(field.annotation)
+        if len(values) == 1 and values[0] in protocol_schema.THERAPY_TYPES:
+            return f"`{values[0]}`"
     return None
 
 
@@ -181,7 +184,15 @@ def _default(field: FieldInfo) -> str:
         return "empty"
     if isinstance(value, str):
         return f"`{value}`" if value else '`""`'
+    if isinstance(value, bool | int | float):
+        return f"`{str(value).lower() if isinstance(value, bool) else _num(value)}`"
+    if isinstance(value, BaseModel) and _constructible(type(value)) and value == type(value)():
+        return f"the defaults of [{type(value).__name__}](#{_anchor(type(value))})"
     return _yaml(value)
+
+
+def _constructible(cls: type[BaseModel]) -> bool:
+    return not any(f.is_required() for f in cls.model_fields.values())
 
 
 def _comments(cls: type) -> dict[str, str]:
