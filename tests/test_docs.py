@@ -71,3 +71,17 @@ def test_notebook_runs(path: Path) -> None:
     outputs = [o for c in book.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any(o.get("output_type") == "display_data" for o in outputs)  # its figure
+
+
+@pytest.mark.slow
+def test_quickstart_python_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The quick start's Python block runs as written (from a folder holding examples/)."""
+    text = (ROOT / "docs" / "quickstart.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 1
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(compile(blocks[0], "quickstart.md", "exec"), namespace)  # noqa: S102
+    frame = (tmp_path / "ketamine.csv").read_text().splitlines()
+    assert "time_h,day,MADRS" in frame[0] and len(frame) > 100
