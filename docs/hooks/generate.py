@@ -326,3 +326,13 @@ def _expand(m: re.Match[str]) -> str:
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     return DIRECTIVE.sub(_expand, markdown)
+
+
+SPHINX_ROLE = re.compile(r":(?:class|func|meth|attr|data|mod|exc|obj):<code>(~?)([\w.]+)</code>")
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    """Docstrings' Sphinx roles (``:class:`~a.B` ``) shown as code (``B``; full path without ~)."""
+    return SPHINX_ROLE.sub(
+        lambda m: f"<code>{m.group(2).rsplit('.', 1)[-1] if m.group(1) else m.group(2)}</code>",
+        html)
