@@ -328,7 +328,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     return DIRECTIVE.sub(_expand, markdown)
 
 
-SPHINX_ROLE = re.compile(r":(?:class|func|meth|attr|data|mod|exc|obj):<code>(~?)([\w.]+)</code>")
+SPHINX_ROLE = re.compile(r":(?:class|func|meth|attr|data|mod|exc|obj):<code>(~?)([\w.()]+)</code>")
 
 
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
