@@ -51,8 +51,10 @@ def _model_markdown() -> str:
     """The Markdown of ``moodtwin model --markdown``, exactly as the command writes it."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "model.md"
-        subprocess.run([sys.executable, "-m", "moodtwin", "model", "--markdown", str(out)],
-                       check=True, capture_output=True, text=True)
+        run = subprocess.run([sys.executable, "-m", "moodtwin", "model", "--markdown", str(out)],
+                             capture_output=True, text=True)
+        if run.returncode != 0:
+            raise RuntimeError(f"'moodtwin model --markdown' failed:\n{run.stderr[-3000:]}")
         return out.read_text(encoding="utf-8")
 
 
