@@ -155,7 +155,8 @@ def test_cli_writes_checked_sbml(tmp_path) -> None:
     doc = libsbml.readSBMLFromFile(str(out))
     assert doc.getNumErrors(libsbml.LIBSBML_SEV_ERROR) == 0
     assert doc.getModel().getParameter("body_weight").getValue() == 80.0
-    assert doc.getModel().getNumEvents() == 2  # infusion start (+ expectancy), infusion end
+    # infusion start (with the treatment contact), infusion end, end of the contact hour
+    assert doc.getModel().getNumEvents() == 3
 
 
 def test_cli_bad_input_is_one_line(tmp_path) -> None:
