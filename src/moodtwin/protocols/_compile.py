@@ -165,7 +165,6 @@ def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
     if start >= end:
         raise ProtocolError(f"start: {th.start!r} is at or after the protocol's end "
                             f"({_fmt(end)}); no session would be delivered.")
-    stop = min(end, start + hours(th.duration, "tavns.duration", 0.0))
     session = s.check("tavns", "session", th.session) / 60.0
     spacing = 24.0 / th.sessions_per_day
     if session > spacing:
@@ -175,17 +174,10 @@ def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
     ev.set(start, "tavns_pulse_width", s.check("tavns", "pulse_width", th.pulse_width))
     ev.set(start, "tavns_frequency", s.check("tavns", "frequency", th.frequency))
     ev.set(start, "tavns_current", current)
-    day = 0
-    while start + day * 24.0 < stop:
-        if day % 7 < th.days_per_week:
-            for k in range(th.sessions_per_day):
-                t0 = start + day * 24.0 + 8.0 + k * spacing  # first session at 08:00
-                if t0 + session > stop:
-                    break
-                ev.set(t0, "tavns_on", 1.0)
-                ev.set(t0 + session, "tavns_on", 0.0)
-                ev.kick(t0, "stim_session")
-        day += 1
+    for t0 in th.session_starts_h(end):
+        ev.set(t0, "tavns_on", 1.0)
+        ev.set(t0 + session, "tavns_on", 0.0)
+        ev.kick(t0, "stim_session")
 
 
 def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float],

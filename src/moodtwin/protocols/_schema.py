@@ -288,6 +288,7 @@ class TaVNS(_Strict):
     days_per_week: int = Field(default=7, ge=1, le=7)
     start: Q = "0 d"
     duration: Q = "4 week"
+    first_session_at: Q = "8 h"  # time after each day's start (08:00 when days start at 0:00)
     sham: bool = False
 
     @field_validator("start", "duration")
@@ -295,6 +296,32 @@ class TaVNS(_Strict):
     def _t(cls, v: Q, info: ValidationInfo) -> Q:
         hours(v, f"tavns.{info.field_name}")
         return v
+
+    @field_validator("first_session_at")
+    @classmethod
+    def _first(cls, v: Q) -> Q:
+        hours(v, "tavns.first_session_at", 0.0, 24.0)
+        return v
+
+    def session_starts_h(self, end_h: float) -> list[float]:
+        """Start of every session (h from protocol start) that ends by ``end_h``: on each
+        stimulation day, ``first_session_at`` after the day's start, then every
+        24 h / ``sessions_per_day``."""
+        start = hours(self.start, "tavns.start")
+        stop = min(end_h, start + hours(self.duration, "tavns.duration", 0.0))
+        session = check("tavns", "session", self.session) / 60.0
+        first = hours(self.first_session_at, "tavns.first_session_at", 0.0, 24.0)
+        spacing = 24.0 / self.sessions_per_day
+        out, day = [], 0
+        while start + day * 24.0 < stop:
+            if day % 7 < self.days_per_week:
+                for k in range(self.sessions_per_day):
+                    t0 = start + day * 24.0 + first + k * spacing
+                    if t0 + session > stop:
+                        break
+                    out.append(t0)
+            day += 1
+        return out
 
     @model_validator(mode="after")
     def _fits(self) -> TaVNS:

@@ -19,6 +19,7 @@ from moodtwin import scales
 from moodtwin.errors import ValidationError
 from moodtwin.trials._run import TrialData
 from moodtwin.trials._schema import Endpoint
+from moodtwin.trials._stats import wilson
 from moodtwin.units import hours
 
 _RATES = ("response_rate", "remission_rate", "cumulative_response_rate",
@@ -96,12 +97,10 @@ def _mean_ci(x: np.ndarray) -> tuple[float, float, float, int]:
 
 
 def _rate_ci(x: np.ndarray) -> tuple[float, float, float, int]:
-    from statsmodels.stats.proportion import proportion_confint
-
     x = x[np.isfinite(x)]
     if x.size == 0:
         return float("nan"), float("nan"), float("nan"), 0
-    lo, hi = proportion_confint(int(x.sum()), x.size, method="wilson")
+    lo, hi = wilson(float(x.sum()), x.size)
     return float(x.mean()), float(lo), float(hi), int(x.size)
 
 

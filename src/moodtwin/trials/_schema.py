@@ -36,6 +36,28 @@ def _h(v: str, field: str) -> float:
     return hours(str(v), field)
 
 
+def first_exposure_h(protocol: Protocol) -> float | None:
+    """Time (h, protocol time) of the protocol's first dose, session, stimulation start or
+    drug start; None when it gives no therapy."""
+    from moodtwin.protocols import _schema as ps
+
+    times: list[float] = []
+    end = protocol.duration_h()
+    for th in protocol.therapies:
+        if isinstance(th, ps.TaVNS):
+            times += th.session_starts_h(end)[:1]
+        elif isinstance(th, ps.VNS):
+            times.append(_h(th.start, "vns.start"))
+        elif isinstance(th, ps.TreatmentAsUsual):
+            times.append(_h(th.start, "treatment_as_usual.start"))
+        elif isinstance(th, ps.OralAntidepressant):
+            if th.action == "start":
+                times.append(min(_h(t, "oral_antidepressant.at") for t in th.at))
+        elif hasattr(th, "times_h"):
+            times.append(min(th.times_h(th.type)))
+    return min(times) if times else None
+
+
 class Period(_Strict):
     """One protocol from the end of the previous period (or baseline) ``until`` a time."""
 
@@ -112,6 +134,14 @@ class Endpoint(_Strict):
         return self
 
 
+def endpoint_name(e: Endpoint) -> str:
+    return e.id or e.type
+
+
+def protocol_name(arm: Arm) -> str:
+    return repr(arm.periods[0].protocol.name)
+
+
 class Trial(_Strict):
     """A virtual clinical trial."""
 
@@ -179,11 +209,37 @@ class Trial(_Strict):
             if e.at is not None and not any(abs(_h(e.at, "at") - t) < 1e-6 for t in vt):
                 raise ValueError(f"endpoint {e.type!r} at {e.at!r} is not a visit; visits "
                                  f"are at {', '.join(f'{t / 24:g} d' for t in vt)}.")
+        self._check_exposure()
         if self.withdrawal is not None:
             at = _h(self.withdrawal.at, "withdrawal.at")
             if not any(abs(at - t) < 1e-6 for t in vt) or at >= end:
                 raise ValueError("withdrawal.at must be a visit before the trial's end.")
         return self
+
+    def _check_exposure(self) -> None:
+        """An endpoint measured after baseline must come after each arm's first exposure
+        (a reading taken before the first dose or session measures nothing of it)."""
+        for e in self.endpoints:
+            if e.at is None or _h(e.at, "at") <= 1e-9:
+                continue
+            when = _h(e.at, "at")
+            for arm in self.all_arms():
+                if e.arms and arm.name not in e.arms:
+                    continue
+                start = self.arm_start_h(arm)
+                first = first_exposure_h(arm.periods[0].protocol)
+                if first is not None and when <= start + first + 1e-9:
+                    raise ValueError(
+                        f"endpoints: {endpoint_name(e)!r} at {e.at!r} comes before arm "
+                        f"{arm.name!r}'s first exposure ({protocol_name(arm)} starts it "
+                        f"{first:g} h into the arm); measure after it or move the first "
+                        "dose/session (e.g. tavns 'first_session_at').")
+
+    def arm_start_h(self, arm: Arm) -> float:
+        """Trial time (h) at which ``arm`` starts (0, or the withdrawal time)."""
+        if self.withdrawal is not None and arm in self.withdrawal.arms:
+            return _h(self.withdrawal.at, "withdrawal.at")
+        return 0.0
 
     def duration_h(self) -> float:
         return _h(self.duration, "duration")
