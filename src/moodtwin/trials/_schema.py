@@ -18,7 +18,8 @@ from moodtwin.yaml_files import first_problem, read_yaml
 ARM_ENDPOINTS = (
     "mean_score", "mean_change", "percent_change", "response_rate", "remission_rate",
     "cumulative_response_rate", "cumulative_remission_rate", "time_in_response",
-    "time_in_remission", "biomarker_change", "median_time_to_relapse",
+    "time_in_remission", "biomarker_change", "median_time_to_relapse", "proportion_relapsed",
+    "correlation",
 )
 RATE_TYPES = ("response_rate", "remission_rate", "cumulative_response_rate",
               "cumulative_remission_rate", "time_in_response", "time_in_remission")
@@ -85,6 +86,73 @@ class Withdrawal(_Strict):
     arms: list[Arm]
 
 
+RELAPSE_TYPES = ("median_time_to_relapse", "hazard_ratio", "proportion_relapsed")
+MISSING = ("locf", "observed", "non_responder", "mmrm")
+SUBGROUP_COVARIATES = ("sex", "age", "failed_treatments", "baseline", "body_weight",
+                       "response", "remission")
+
+
+class Relapse(_Strict):
+    """A relapse / loss-of-response definition on the endpoint's scale.
+
+    A visit meets the criterion when the score is at or above ``score`` and/or the
+    improvement falls below ``improvement_below`` percent of the patient's ``reference``
+    (``baseline``: percent improvement from baseline; ``best``: percent of the best
+    improvement reached so far); ``combine`` says whether ``any`` or ``all`` criteria must
+    hold. A relapse is ``confirm`` consecutive visits meeting it, or one visit at or above
+    ``severe_score`` (a hospitalisation-like event). Time runs from ``origin``: the arm's
+    start, or each patient's first response (patients who never respond are not at risk).
+    """
+
+    score: float | None = Field(default=None, ge=0.0)
+    improvement_below: float | None = Field(default=None, gt=0.0, le=100.0)
+    reference: Literal["baseline", "best"] = "baseline"
+    combine: Literal["any", "all"] = "any"
+    confirm: int = Field(default=1, ge=1, le=6)
+    severe_score: float | None = Field(default=None, ge=0.0)
+    origin: Literal["arm_start", "first_response"] = "arm_start"
+
+    @model_validator(mode="after")
+    def _some(self) -> Relapse:
+        if self.score is None and self.improvement_below is None:
+            raise ValueError("relapse: give 'score' (e.g. 22) and/or 'improvement_below' "
+                             "(percent, e.g. 40).")
+        return self
+
+
+class Subgroup(_Strict):
+    """Restrict an endpoint to patients by a covariate: ``sex`` (``equals: female|male``),
+    ``age``, ``failed_treatments``, ``baseline`` (primary-scale score), ``body_weight``
+    (``min``/``max``, inclusive), or ``response``/``remission`` on the primary scale at
+    ``at`` (``equals: responder|non_responder``, ``remitter|non_remitter``)."""
+
+    covariate: Literal[SUBGROUP_COVARIATES]  # type: ignore[valid-type]
+    equals: str | None = None
+    min: float | None = None
+    max: float | None = None
+    at: str | None = None
+
+    @model_validator(mode="after")
+    def _form(self) -> Subgroup:
+        allowed = {"sex": ("female", "male"), "response": ("responder", "non_responder"),
+                   "remission": ("remitter", "non_remitter")}.get(self.covariate)
+        if allowed is not None:
+            if self.equals not in allowed:
+                raise ValueError(f"subgroup.equals: {self.equals!r} for {self.covariate!r}; "
+                                 f"allowed: {', '.join(allowed)}.")
+            if self.min is not None or self.max is not None:
+                raise ValueError(f"subgroup: {self.covariate!r} takes 'equals', not min/max.")
+        elif self.equals is not None or (self.min is None and self.max is None):
+            raise ValueError(f"subgroup: {self.covariate!r} is numeric; give 'min' and/or "
+                             "'max' (inclusive).")
+        if self.covariate in ("response", "remission") and self.at is None:
+            raise ValueError(f"subgroup.at: give the visit at which {self.covariate} "
+                             "defines the subgroup (e.g. '4 week').")
+        if self.at is not None:
+            _h(self.at, "subgroup.at")
+        return self
+
+
 class Published(_Strict):
     """A published value with its uncertainty: ``ci`` (95%), ``se``, or ``sd`` with ``n``;
     for rates, ``n`` alone gives the binomial standard error."""
@@ -109,11 +177,60 @@ class Endpoint(_Strict):
     arms: list[str] | None = None
     of: Literal["mean_change", "percent_change", "response_rate", "remission_rate",
                 "cumulative_response_rate", "cumulative_remission_rate",
-                "mean_score", "biomarker_change"] | None = None
+                "mean_score", "biomarker_change", "time_in_response",
+                "time_in_remission"] | None = None
     measure: str | None = None  # biomarker observable for biomarker_change
     relapse_score: float | None = None  # relapse when the score reaches this (trial scale)
+    relapse: Relapse | None = None
+    by: str | None = None  # proportion_relapsed: time from the relapse origin
     remission_threshold: float | None = None  # overrides the scale's remission definition
+    missing: Literal[MISSING] | None = None  # type: ignore[valid-type]  # default: analysis
+    subgroup: Subgroup | None = None
+    window_start: str | None = None  # time_in_response/remission: window from here to at
+    method: Literal["pearson", "spearman"] = "pearson"  # correlation
     published: Published | dict[str, Published] | None = None
+
+    def relapse_rule(self) -> Relapse:
+        """The relapse definition (``relapse``, or ``relapse_score`` as a one-visit rule)."""
+        return self.relapse or Relapse(score=self.relapse_score)
+
+    def quantity(self) -> str:
+        """What is computed per patient (``of`` for comparisons, else ``type``)."""
+        return self.of or self.type if self.type in COMPARISONS else self.type
+
+    @model_validator(mode="after")
+    def _v2(self) -> Endpoint:
+        kind = self.quantity()
+        if self.type == "risk_ratio" and self.of is None:
+            kind = "response_rate"
+        if self.missing == "non_responder" and kind not in RATE_TYPES:
+            raise ValueError(f"missing: 'non_responder' imputes rates ({', '.join(RATE_TYPES)})"
+                             f", not {kind!r}.")
+        if self.missing == "mmrm" and kind != "mean_change":
+            raise ValueError(f"missing: 'mmrm' estimates mean changes (mean_change, or a "
+                             f"difference of mean_change), not {kind!r}.")
+        if self.relapse is not None and self.relapse_score is not None:
+            raise ValueError("give 'relapse' or 'relapse_score', not both.")
+        if self.type in RELAPSE_TYPES and self.relapse is None and self.relapse_score is None:
+            raise ValueError(f"endpoint {self.type!r} needs 'relapse' (e.g. {{score: 22, "
+                             "confirm: 2}) or 'relapse_score'.")
+        if (self.type == "proportion_relapsed") != (self.by is not None):
+            raise ValueError("'by' (time from the relapse origin) belongs to, and is needed "
+                             "by, endpoint 'proportion_relapsed'.")
+        if self.by is not None:
+            _h(self.by, "by")
+        if self.type == "correlation" and self.of not in ("mean_change", "percent_change"):
+            raise ValueError("endpoint 'correlation' needs 'of: mean_change' or 'of: "
+                             f"percent_change' (the score change), got {self.of!r}.")
+        if self.window_start is not None:
+            if kind not in ("time_in_response", "time_in_remission"):
+                raise ValueError(f"window_start: applies to time_in_response/"
+                                 f"time_in_remission, not {kind!r}.")
+            start = _h(self.window_start, "window_start")
+            if self.at is not None and start >= _h(self.at, "at"):
+                raise ValueError(f"window_start: {self.window_start!r} must be before 'at' "
+                                 f"({self.at!r}).")
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Endpoint:
@@ -125,8 +242,6 @@ class Endpoint(_Strict):
             if self.measure not in BIOMARKERS:
                 raise ValueError(f"measure {self.measure!r} is not a biomarker; choose from "
                                  f"{', '.join(BIOMARKERS)}.")
-        if self.type in ("median_time_to_relapse", "hazard_ratio") and self.relapse_score is None:
-            raise ValueError(f"endpoint {self.type!r} needs 'relapse_score' (trial scale).")
         if self.scale is not None:
             scales.get_scale(self.scale)
         if self.at is not None:
@@ -160,6 +275,7 @@ class Trial(_Strict):
     arms: list[Arm] = Field(min_length=1)
     withdrawal: Withdrawal | None = None
     endpoints: list[Endpoint] = Field(default_factory=list)
+    pools: dict[str, list[str]] = Field(default_factory=dict)  # name -> arms analysed as one
 
     @field_validator("scale")
     @classmethod
@@ -201,14 +317,24 @@ class Trial(_Strict):
             if name not in BIOMARKERS or not 0.0 <= cv <= 2.0:
                 raise ValueError(f"biomarker_noise: {name!r}: {cv!r} must be a biomarker "
                                  f"({', '.join(BIOMARKERS)}) with a relative SD in 0-2.")
+        for pool, members in self.pools.items():
+            if pool in names:
+                raise ValueError(f"pools: {pool!r} is already an arm's name.")
+            bad = [m for m in members if m not in names]
+            if bad or len(members) < 2:
+                raise ValueError(f"pools.{pool}: give two or more arms from "
+                                 f"{', '.join(names)}; got {members}.")
         for e in self.endpoints:
             for a in e.arms or []:
-                if a not in names:
+                if a not in names and a not in self.pools:
                     raise ValueError(f"endpoint {e.type!r}: unknown arm {a!r}; arms are "
-                                     f"{', '.join(names)}.")
-            if e.at is not None and not any(abs(_h(e.at, "at") - t) < 1e-6 for t in vt):
-                raise ValueError(f"endpoint {e.type!r} at {e.at!r} is not a visit; visits "
-                                 f"are at {', '.join(f'{t / 24:g} d' for t in vt)}.")
+                                     f"{', '.join([*names, *self.pools])}.")
+            for field, when in (("at", e.at), ("window_start", e.window_start),
+                                ("subgroup.at", e.subgroup.at if e.subgroup else None)):
+                if when is not None and not any(abs(_h(when, field) - t) < 1e-6 for t in vt):
+                    raise ValueError(
+                        f"endpoint {e.type!r} {field} {when!r} is not a visit; visits are "
+                        f"at {', '.join(f'{t / 24:g} d' for t in vt)}.")
         self._check_exposure()
         if self.withdrawal is not None:
             at = _h(self.withdrawal.at, "withdrawal.at")
@@ -228,7 +354,7 @@ class Trial(_Strict):
                     continue
                 start = self.arm_start_h(arm)
                 first = first_exposure_h(arm.periods[0].protocol)
-                if first is not None and when <= start + first + 1e-9:
+                if first is not None and start + 1e-9 < when <= start + first + 1e-9:
                     raise ValueError(
                         f"endpoints: {endpoint_name(e)!r} at {e.at!r} comes before arm "
                         f"{arm.name!r}'s first exposure ({protocol_name(arm)} starts it "
