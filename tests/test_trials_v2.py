@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from moodtwin.errors import ValidationError
@@ -53,3 +54,109 @@ def test_wolf2021_hrv_is_read_during_and_after_the_session() -> None:
     trial = load_trial(TRIALS / "tavns_wolf2021_hrv.yaml")
     tavns = trial.arms[0].periods[0].protocol.therapies[0]
     assert tavns.session_starts_h(24.0) == [0.0]
+
+
+def _analyses_trial() -> dict:
+    return _trial(
+        duration="8 week", visits={"every": "1 week"}, n=60, dropout=0.3,
+        arms=[{"name": "ketamine", "protocol": "ketamine_repeated_iv.yaml"},
+              {"name": "untreated", "protocol": "no_treatment.yaml"}],
+        pools={"everyone": ["ketamine", "untreated"]},
+        biomarker_noise={"bdnf_serum_ngml": 0.1},
+        endpoints=[
+            {"id": "resp_oc", "type": "response_rate", "at": "2 week", "missing": "observed"},
+            {"id": "resp_nri", "type": "response_rate", "at": "2 week",
+             "missing": "non_responder"},
+            {"id": "change_mmrm", "type": "mean_change", "at": "2 week", "missing": "mmrm"},
+            {"id": "diff_mmrm", "type": "difference", "of": "mean_change", "at": "2 week",
+             "missing": "mmrm", "arms": ["ketamine", "untreated"]},
+            {"id": "loss", "type": "median_time_to_relapse", "arms": ["ketamine"],
+             "relapse": {"improvement_below": 50, "confirm": 2,
+                         "origin": "first_response"}},
+            {"id": "loss_by4", "type": "proportion_relapsed", "by": "4 week",
+             "arms": ["ketamine"], "relapse": {"improvement_below": 50, "confirm": 2,
+                                               "origin": "first_response"}},
+            {"id": "female", "type": "response_rate", "at": "2 week", "missing": "observed",
+             "arms": ["ketamine"], "subgroup": {"covariate": "sex", "equals": "female"}},
+            {"id": "severe", "type": "mean_change", "at": "2 week", "missing": "observed",
+             "arms": ["ketamine"], "subgroup": {"covariate": "baseline", "min": 30}},
+            {"id": "r_bdnf", "type": "correlation", "measure": "bdnf_serum_ngml",
+             "of": "percent_change", "at": "2 week", "arms": ["ketamine"]},
+            {"id": "pooled", "type": "mean_change", "at": "2 week", "missing": "observed",
+             "arms": ["everyone", "ketamine", "untreated"]},
+            {"id": "tir", "type": "difference", "of": "time_in_response",
+             "window_start": "1 week", "at": "4 week", "arms": ["ketamine", "untreated"]}])
+
+
+def test_analyses_and_endpoints_follow_their_definitions() -> None:
+    res = run_trial(parse_trial(_analyses_trial(), PROTOCOLS), seed=4)
+    d = res.first
+    s = res.summary().set_index(["endpoint", "arm"])
+    p = d.patients
+    x = d.observed["MADRS"]
+    k = d.visit(14 * 24.0)
+    ket = (p.arm == "ketamine").to_numpy() & (p.status == 0).to_numpy()
+    resp = x[:, k] <= 0.5 * x[:, 0]
+    seen = np.isfinite(x[:, k])
+    assert 0 < (~seen[ket]).sum()  # dropout happened
+    assert s.loc[("resp_oc", "ketamine"), "mean"] == pytest.approx(resp[ket & seen].mean())
+    assert s.loc[("resp_nri", "ketamine"), "mean"] == pytest.approx(
+        (resp & seen)[ket].sum() / ket.sum())
+    fem = ket & (p.sex == "female").to_numpy() & seen
+    assert s.loc[("female", "ketamine"), "mean"] == pytest.approx(resp[fem].mean())
+    sev = ket & (x[:, 0] >= 30) & seen
+    assert s.loc[("severe", "ketamine"), "mean"] == pytest.approx(
+        (x[sev, k] - x[sev, 0]).mean())
+    n = s.xs("pooled", level=0)["n"]
+    assert n["everyone"] == n["ketamine"] + n["untreated"]
+    assert -1 <= s.loc[("r_bdnf", "ketamine"), "mean"] <= 1
+    mm = s.loc[("change_mmrm", "ketamine"), "mean"]
+    assert mm == pytest.approx(np.nanmean(x[ket, k] - x[ket, 0]), abs=3.0)
+    assert s.loc[("diff_mmrm", "ketamine vs untreated"), "mean"] < 0
+    assert s.loc[("tir", "ketamine vs untreated"), "mean"] > 0
+    assert 0 <= s.loc[("loss_by4", "ketamine"), "mean"] <= 1
+
+
+def _ep(**kw: object) -> dict:
+    return {"endpoints": [{"type": "response_rate", "at": "1 d", **kw}]}
+
+
+@pytest.mark.parametrize("change, message", [
+    (_ep(missing="carry"), r"endpoints\.0\.missing: .*'locf', 'observed', 'non_responder'"),
+    (_ep(type="mean_change", missing="non_responder"), "'non_responder' imputes rates"),
+    (_ep(missing="mmrm"), "'mmrm' estimates mean changes"),
+    (_ep(type="median_time_to_relapse"), "needs 'relapse'"),
+    (_ep(type="median_time_to_relapse", relapse={"confirm": 2}),
+     "relapse: give 'score'"),
+    (_ep(type="median_time_to_relapse", relapse={"score": 22, "confirm": 0}),
+     r"relapse\.confirm: .*greater than or equal to 1"),
+    (_ep(type="median_time_to_relapse", relapse={"score": 22, "origin": "week 2"}),
+     r"relapse\.origin: .*'arm_start' or 'first_response'"),
+    (_ep(type="median_time_to_relapse", relapse={"improvement_below": 140}),
+     r"relapse\.improvement_below: .*less than or equal to 100"),
+    (_ep(type="median_time_to_relapse", relapse={"score": 22, "reference": "peak"}),
+     r"relapse\.reference"),
+    (_ep(type="proportion_relapsed", relapse={"score": 22}), "'by'"),
+    (_ep(by="1 d"), "'by'"),
+    (_ep(type="median_time_to_relapse", relapse_score=20, relapse={"score": 22}),
+     "not both"),
+    (_ep(subgroup={"covariate": "height", "min": 1}), r"subgroup\.covariate"),
+    (_ep(subgroup={"covariate": "sex", "equals": "f"}), r"subgroup\.equals: 'f'"),
+    (_ep(subgroup={"covariate": "age"}), "give 'min' and/or 'max'"),
+    (_ep(subgroup={"covariate": "response", "equals": "responder"}), r"subgroup\.at"),
+    (_ep(subgroup={"covariate": "response", "equals": "responder", "at": "2 d"}),
+     "subgroup.at '2 d' is not a visit"),
+    (_ep(type="correlation", measure="bdnf_serum_ngml"), "'of: mean_change'"),
+    (_ep(type="correlation", measure="mood", of="mean_change"), "measure 'mood'"),
+    (_ep(type="correlation", measure="rmssd", of="mean_change", method="kendall"),
+     r"method: .*'pearson' or 'spearman'"),
+    (_ep(window_start="1 d"), "window_start: applies to time_in_response"),
+    (_ep(type="time_in_response", window_start="1 d"), "must be before 'at'"),
+    ({"pools": {"all": ["ketamine"]}}, r"pools\.all: give two or more arms"),
+    ({"pools": {"all": ["ketamine", "nobody"]}}, r"pools\.all: give two or more arms"),
+    ({"pools": {"ketamine": ["ketamine", "midazolam"]}}, "already an arm's name"),
+])
+def test_bad_new_fields_give_one_line_errors(change: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message) as err:
+        parse_trial(_trial(**change), PROTOCOLS)
+    assert "\n" not in str(err.value)

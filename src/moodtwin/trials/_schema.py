@@ -238,7 +238,7 @@ class Endpoint(_Strict):
             raise ValueError(f"endpoint {self.type!r} compares two arms: give 'arms: [A, B]'.")
         if self.type == "difference" and self.of is None:
             raise ValueError("endpoint 'difference' needs 'of' (e.g. mean_change).")
-        if self.type == "biomarker_change" or self.of == "biomarker_change":
+        if "biomarker_change" in (self.type, self.of) or self.type == "correlation":
             if self.measure not in BIOMARKERS:
                 raise ValueError(f"measure {self.measure!r} is not a biomarker; choose from "
                                  f"{', '.join(BIOMARKERS)}.")
