@@ -160,3 +160,34 @@ def test_bad_new_fields_give_one_line_errors(change: dict, message: str) -> None
     with pytest.raises(ValidationError, match=message) as err:
         parse_trial(_trial(**change), PROTOCOLS)
     assert "\n" not in str(err.value)
+
+
+def test_relapse_prevention_with_stable_remission_and_own_schedules() -> None:
+    data = _trial(
+        duration="8 week", visits={"every": "1 week"}, n=80,
+        arms=[{"name": "ketamine", "protocol": "ketamine_repeated_iv.yaml"},
+              {"name": "cohort", "n": 30, "protocol": "ketamine_repeated_iv.yaml"}],
+        withdrawal={"at": "4 week", "criterion": "remission", "threshold": 14,
+                    "persistence": {"k": 2, "of_last": 3}, "arms": [
+                        {"name": "continue", "protocol": "ketamine_repeated_iv.yaml",
+                         "visits": {"every": "2 week", "start": "6 week"}},
+                        {"name": "stop", "protocol": "no_treatment.yaml"}]},
+        endpoints=[{"id": "relapse", "type": "hazard_ratio", "arms": ["continue", "stop"],
+                    "relapse": {"score": 22, "confirm": 2, "severe_score": 40}},
+                   {"id": "from_cohort", "type": "mean_score", "at": "8 week",
+                    "arms": ["continue"], "subgroup": {"covariate": "arm", "equals": "cohort"}}])
+    trial = parse_trial(data, PROTOCOLS)
+    d = run_trial(trial, seed=6).first
+    x, p = d.observed["MADRS"], d.patients
+    k = d.visit(4 * 7 * 24.0)
+    entered = (p.withdrawal_arm != "").to_numpy()
+    assert entered.any() and (~entered).any()
+    stable = ((x[:, k - 2: k + 1] <= 14).sum(axis=1) >= 2)
+    np.testing.assert_array_equal(entered, stable & (p.status == 0).to_numpy())
+    for first in ("ketamine", "cohort"):  # stratified: each first arm split about evenly
+        split = p.loc[entered & (p.arm == first).to_numpy(), "withdrawal_arm"].value_counts()
+        assert abs(split.get("continue", 0) - split.get("stop", 0)) <= 1
+    cont = (p.withdrawal_arm == "continue").to_numpy()
+    weekly = np.isfinite(x[cont][:, d.visit(7 * 7 * 24.0)])
+    assert not weekly.any()  # 'continue' is rated every 2 weeks from week 6
+    assert np.isfinite(x[cont][:, d.visit(8 * 7 * 24.0)]).any()

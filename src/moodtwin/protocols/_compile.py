@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -24,7 +24,8 @@ class Timeline:
     """Segments ``[t[k], t[k+1])`` with inputs ``u[k]``, entered with the jump ``jump[k]``.
 
     ``baseline_inputs`` are the inputs before time 0 (used for the steady-state burn-in);
-    ``dose_times`` (h) mark where outputs are saved densely.
+    ``dose_times`` (h) mark where outputs are saved densely; ``anaesthesia`` and ``setting``
+    are the protocol's context of care.
     """
 
     t: np.ndarray
@@ -32,6 +33,8 @@ class Timeline:
     jump: np.ndarray
     baseline_inputs: np.ndarray
     dose_times: np.ndarray
+    anaesthesia: bool = False  # procedures under general anaesthesia/sedation
+    setting: str = "outpatient"  # outpatient | inpatient
 
 
 class _Events:
@@ -221,7 +224,8 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float
         if 0.0 <= t < end:
             ev.kick(float(t), "visit")
     _check_infusions(ev.infusions)
-    return _timeline(model, ev, end, ad_on)
+    tl = _timeline(model, ev, end, ad_on)
+    return replace(tl, anaesthesia=protocol.anaesthesia, setting=protocol.setting)
 
 
 def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:

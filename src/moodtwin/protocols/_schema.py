@@ -402,7 +402,12 @@ class Visits(_Strict):
 
 
 class Protocol(_Strict):
-    """A therapy protocol: what is given to one patient, when, over what horizon."""
+    """A therapy protocol: what is given to one patient, when, over what horizon.
+
+    ``anaesthesia``: the procedures are given under general anaesthesia or sedation, so
+    perceptible acute drug effects are masked from the patient; ``setting``: outpatient or
+    inpatient care. Both are carried to the :class:`Timeline` for the expectancy model.
+    """
 
     name: str
     description: str = ""
@@ -410,6 +415,8 @@ class Protocol(_Strict):
     background: Background = Field(default_factory=Background)
     therapies: list[Therapy] = Field(default_factory=list)
     visits: Visits | None = None
+    anaesthesia: bool = False  # procedures under general anaesthesia/sedation (masked effects)
+    setting: Literal["outpatient", "inpatient"] = "outpatient"  # context of care
 
     @field_validator("duration")
     @classmethod

@@ -76,8 +76,8 @@ def _subgroup(d: TrialData, e: Endpoint) -> np.ndarray:
     g, p = e.subgroup, d.patients
     if g is None:
         return np.ones(len(p), dtype=bool)
-    if g.covariate == "sex":
-        return (p["sex"] == g.equals).to_numpy()
+    if g.covariate in ("sex", "arm"):
+        return (p[g.covariate] == g.equals).to_numpy()
     if g.covariate in ("response", "remission"):
         x = _scores(d, d.trial.scale)
         now = x[:, d.visit(hours(g.at, "subgroup.at"))]

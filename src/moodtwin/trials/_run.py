@@ -39,12 +39,16 @@ class TrialData:
     observed: dict[str, np.ndarray]
     failures: list[str] = field(default_factory=list)
     measured: dict[str, np.ndarray] = field(default_factory=dict)
+    scheduled: np.ndarray | None = None  # (patients, visits): on the patient's arm schedule
 
     def observable(self, name: str) -> np.ndarray:
-        """Biomarker values at the visits: measured (with noise) if the trial says so."""
+        """Biomarker values at the visits: measured (with noise) if the trial says so; NaN
+        off the patient's rating schedule."""
         if name in self.measured:
-            return self.measured[name]
-        return self.latent[:, :, [o.name for o in self.model.observables].index(name)]
+            v = self.measured[name]
+        else:
+            v = self.latent[:, :, [o.name for o in self.model.observables].index(name)]
+        return v if self.scheduled is None else np.where(self.scheduled, v, np.nan)
 
     def visit(self, hours: float) -> int:
         return int(np.argmin(np.abs(self.visit_h - hours)))
@@ -65,9 +69,27 @@ def _with_background(protocol: Protocol, antidepressant: bool) -> Protocol:
     return protocol.model_copy(update={"background": bg})
 
 
+def _on(visit_h: np.ndarray, schedule: list[float]) -> np.ndarray:
+    """Which of ``visit_h`` lie on ``schedule`` (h)."""
+    return np.isclose(visit_h[:, None], np.asarray(schedule)[None, :], atol=1e-6).any(axis=1)
+
+
+def _scheduled(trial: Trial, visit_h: np.ndarray, first: list[str], second: np.ndarray,
+               switch_h: float) -> np.ndarray:
+    """(patients, visits): each visit on the patient's arm schedule (the withdrawal arm's
+    after ``switch_h``)."""
+    arms = {a.name: _on(visit_h, trial.arm_visit_times_h(a)) for a in trial.all_arms()}
+    later = visit_h > switch_h + 1e-9
+    out = np.array([arms[a] for a in first])
+    for i, w in enumerate(second):
+        if w:
+            out[i, later] = arms[w][later]
+    return out
+
+
 def _simulate_periods(
-    model: Model, arm: Arm, start_h: float, end_h: float, pop: Population, y: np.ndarray,
-    visit_h: np.ndarray, latent: np.ndarray, status: np.ndarray, rows: np.ndarray,
+    trial: Trial, model: Model, arm: Arm, start_h: float, end_h: float, pop: Population,
+    y: np.ndarray, visit_h: np.ndarray, latent: np.ndarray, status: np.ndarray, rows: np.ndarray,
     options: SolverOptions, progress: Progress | None, typical: dict[str, float],
     engine: Engine,
 ) -> np.ndarray:
@@ -83,13 +105,14 @@ def _simulate_periods(
         in_period = (visit_h > t0 + 1e-9) | (first & (visit_h <= 1e-9))
         in_period &= visit_h <= stop + 1e-9
         vis = np.flatnonzero(in_period)
+        rated = visit_h[in_period & _on(visit_h, trial.arm_visit_times_h(arm))] - t0
         save = np.unique(np.concatenate([visit_h[vis] - t0, [stop - t0]]))
         for ad in (False, True):
             sel = rows[pop.covariates["antidepressant_continued"].to_numpy()[rows] == ad]
             if sel.size == 0:
                 continue
-            tl = compile_protocol(_with_background(period.protocol, ad), model, defaults,
-                                  assessments=visit_h[vis] - t0)
+            tl = compile_protocol(_with_background(arm.protocol(period), ad), model,
+                                  defaults, assessments=rated)
             states, st, obs = engine(model, pop.table[sel], tl, save, options, y0=y[sel])
             status[sel] = np.where(status[sel] != 0, status[sel], st)
             k = np.searchsorted(save, visit_h[vis] - t0 - 1e-9)
@@ -107,12 +130,32 @@ def _hours(text: str) -> float:
     return hours(text, "time")
 
 
-def _qualifies(w: Withdrawal, trial: Trial, obs: np.ndarray, base: np.ndarray) -> np.ndarray:
+def _meets(w: Withdrawal, trial: Trial, obs: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Whether the withdrawal criterion holds at each score in ``obs`` (NaN: no)."""
+    sc = scales.get_scale(trial.scale)
     if w.criterion == "all":
         return np.isfinite(obs)
     if w.criterion == "response":
-        return scales.is_response(base, obs, trial.scale) & np.isfinite(obs)
-    return scales.is_remission(obs, trial.scale) & np.isfinite(obs)
+        frac = sc.response_fraction if w.threshold is None else w.threshold / 100.0
+        return (obs <= (1.0 - frac) * base) & np.isfinite(obs)
+    if w.threshold is not None:
+        return (obs <= w.threshold) & np.isfinite(obs)
+    return scales.is_remission(obs, sc.name) & np.isfinite(obs)
+
+
+def _qualifies(w: Withdrawal, trial: Trial, obs: np.ndarray, visit_h: np.ndarray,
+               scheduled: np.ndarray, k: int) -> np.ndarray:
+    """Patients entering the withdrawal phase: the criterion at visit ``k``, or at ``k`` of
+    their last ``of_last`` scheduled visits up to ``k`` (``persistence``)."""
+    meets = _meets(w, trial, obs[:, : k + 1], obs[:, :1])
+    if w.persistence is None:
+        return meets[:, k]
+    out = np.zeros(obs.shape[0], dtype=bool)
+    for i in range(obs.shape[0]):
+        own = np.flatnonzero(scheduled[i, 1: k + 1]) + 1
+        last = own[-w.persistence.of_last:]
+        out[i] = last.size == w.persistence.of_last and meets[i, last].sum() >= w.persistence.k
+    return out
 
 
 def _observe(trial: Trial, model: Model, pop: Population, madrs: np.ndarray,
@@ -174,8 +217,8 @@ def run_replicate(
     for i, arm in enumerate(trial.arms):
         rows = np.flatnonzero(arm_idx == i)
         if rows.size:
-            _simulate_periods(model, arm, 0.0, phase1_end, pop, y, visit_h, latent, status,
-                              rows, options, progress, typical, run)
+            _simulate_periods(trial, model, arm, 0.0, phase1_end, pop, y, visit_h, latent,
+                              status, rows, options, progress, typical, run)
     madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
     names = sorted({trial.scale, *(e.scale for e in trial.endpoints if e.scale)})
     w_arm = np.full(n_pat, "", dtype=object)
@@ -184,17 +227,23 @@ def run_replicate(
         k = int(np.argmin(np.abs(visit_h - phase1_end)))
         pre = _observe(trial, model, pop, madrs, visit_h, np.random.default_rng(s_obs),
                        names)[trial.scale]
-        ok = _qualifies(w, trial, pre[:, k], pre[:, 0]) & (status == 0)
+        sched = _scheduled(trial, visit_h, [trial.arms[a].name for a in arm_idx],
+                           np.full(n_pat, "", dtype=object), phase1_end)
+        pre[~sched] = np.nan
+        ok = _qualifies(w, trial, pre, visit_h, sched, k) & (status == 0)
         if w.from_arms:
             ok &= np.isin([trial.arms[a].name for a in arm_idx], w.from_arms)
-        rows = np.flatnonzero(ok)
-        alloc = _allocate(w.arms, rows.size, np.random.default_rng(s_wd))
+        rng_wd = np.random.default_rng(s_wd)
+        alloc = np.full(n_pat, -1)
+        for i in range(len(trial.arms)):  # stratified by first arm / cohort
+            stratum = np.flatnonzero(ok & (arm_idx == i))
+            alloc[stratum] = _allocate(w.arms, stratum.size, rng_wd)
         for j, arm in enumerate(w.arms):
-            sub = rows[alloc == j]
+            sub = np.flatnonzero(alloc == j)
             w_arm[sub] = arm.name
             if sub.size:
-                _simulate_periods(model, arm, phase1_end, end, pop, y, visit_h, latent, status,
-                                  sub, options, progress, typical, run)
+                _simulate_periods(trial, model, arm, phase1_end, end, pop, y, visit_h,
+                                  latent, status, sub, options, progress, typical, run)
         madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
     observed = _observe(trial, model, pop, madrs, visit_h, np.random.default_rng(s_obs), names)
     drop_rate = -np.log1p(-trial.dropout) / end if trial.dropout > 0 else 0.0
@@ -204,6 +253,9 @@ def run_replicate(
     missing = visit_h[None, :] > dropout_h[:, None]
     if trial.withdrawal is not None:
         missing |= (visit_h[None, :] > phase1_end + 1e-9) & (w_arm == "")[:, None]
+    scheduled = _scheduled(trial, visit_h, [trial.arms[a].name for a in arm_idx], w_arm,
+                           phase1_end)
+    missing |= ~scheduled
     for v in observed.values():
         v[missing] = np.nan
     failures = [f"patient {i} ({trial.arms[arm_idx[i]].name}): {STATUS_MESSAGES[int(s)]}"
@@ -221,7 +273,7 @@ def run_replicate(
                 * (1.0 + cv * rng_bio.standard_normal((n_pat, n_vis)))
                 for name, cv in sorted(trial.biomarker_noise.items())}
     return TrialData(trial, model, visit_h, patients, latent, observed, excluded + failures,
-                     measured)
+                     measured, None if scheduled.all() else scheduled)
 
 
 def _concat(pops: list[Population]) -> Population:

@@ -74,22 +74,64 @@ class Arm(_Strict):
     allocation: float = Field(default=1.0, gt=0.0)
     n: int | None = Field(default=None, ge=1)  # fixed size: a non-randomized cohort
     population: dict[str, Any] | None = None  # cohort-specific population overrides
+    visits: list[str] | None = None  # own rating schedule (default: the trial's visits)
+    anaesthesia: bool | None = None  # overrides the protocols' context of care
+    setting: Literal["outpatient", "inpatient"] | None = None
+
+    def protocol(self, period: Period) -> Protocol:
+        """``period``'s protocol with this arm's context-of-care overrides."""
+        over = {k: v for k, v in (("anaesthesia", self.anaesthesia),
+                                  ("setting", self.setting)) if v is not None}
+        return period.protocol.model_copy(update=over) if over else period.protocol
+
+
+class Persistence(_Strict):
+    """The entry criterion must hold at ``k`` of the patient's last ``of_last`` visits up to
+    and including the withdrawal visit (a missed visit counts as not meeting it)."""
+
+    k: int = Field(ge=1, le=52)
+    of_last: int = Field(ge=1, le=52)
+
+    @model_validator(mode="after")
+    def _k(self) -> Persistence:
+        if self.k > self.of_last:
+            raise ValueError(f"persistence: k = {self.k} exceeds of_last = {self.of_last}.")
+        return self
 
 
 class Withdrawal(_Strict):
-    """Randomized withdrawal: at ``at``, patients meeting ``criterion`` on the primary scale
-    (at their last visit) are re-randomized to ``arms``; the others leave the trial."""
+    """Randomized withdrawal (relapse prevention): at ``at``, patients meeting ``criterion``
+    on the primary scale are re-randomized to ``arms`` within each first arm (so arm and
+    cohort identity stay balanced); the others leave the trial.
+
+    ``threshold``: remission is a score at or below it (default: the scale's remission
+    threshold), response an improvement of at least this percentage (default: the scale's
+    response criterion). ``persistence``: the criterion must hold at k of the last m visits
+    ("stable remission"); default: at the withdrawal visit only.
+    """
 
     at: str
     criterion: Literal["response", "remission", "all"] = "response"
+    threshold: float | None = Field(default=None, ge=0.0)
+    persistence: Persistence | None = None
     from_arms: list[str] | None = None
     arms: list[Arm]
+
+    @model_validator(mode="after")
+    def _threshold(self) -> Withdrawal:
+        if self.threshold is not None and self.criterion == "all":
+            raise ValueError("withdrawal.threshold: criterion 'all' takes no threshold.")
+        if self.criterion == "response" and self.threshold is not None \
+                and self.threshold > 100:
+            raise ValueError(f"withdrawal.threshold: {self.threshold:g} is a response "
+                             "improvement in percent; allowed 0-100.")
+        return self
 
 
 RELAPSE_TYPES = ("median_time_to_relapse", "hazard_ratio", "proportion_relapsed")
 MISSING = ("locf", "observed", "non_responder", "mmrm")
 SUBGROUP_COVARIATES = ("sex", "age", "failed_treatments", "baseline", "body_weight",
-                       "response", "remission")
+                       "response", "remission", "arm")
 
 
 class Relapse(_Strict):
@@ -124,7 +166,8 @@ class Subgroup(_Strict):
     """Restrict an endpoint to patients by a covariate: ``sex`` (``equals: female|male``),
     ``age``, ``failed_treatments``, ``baseline`` (primary-scale score), ``body_weight``
     (``min``/``max``, inclusive), or ``response``/``remission`` on the primary scale at
-    ``at`` (``equals: responder|non_responder``, ``remitter|non_remitter``)."""
+    ``at`` (``equals: responder|non_responder``, ``remitter|non_remitter``), or ``arm``
+    (``equals``: the first, randomized arm or cohort -- e.g. within a withdrawal arm)."""
 
     covariate: Literal[SUBGROUP_COVARIATES]  # type: ignore[valid-type]
     equals: str | None = None
@@ -136,7 +179,10 @@ class Subgroup(_Strict):
     def _form(self) -> Subgroup:
         allowed = {"sex": ("female", "male"), "response": ("responder", "non_responder"),
                    "remission": ("remitter", "non_remitter")}.get(self.covariate)
-        if allowed is not None:
+        if self.covariate == "arm":
+            if not self.equals or self.min is not None or self.max is not None:
+                raise ValueError("subgroup: 'arm' takes 'equals: <first arm's name>'.")
+        elif allowed is not None:
             if self.equals not in allowed:
                 raise ValueError(f"subgroup.equals: {self.equals!r} for {self.covariate!r}; "
                                  f"allowed: {', '.join(allowed)}.")
@@ -335,6 +381,30 @@ class Trial(_Strict):
                     raise ValueError(
                         f"endpoint {e.type!r} {field} {when!r} is not a visit; visits are "
                         f"at {', '.join(f'{t / 24:g} d' for t in vt)}.")
+            for a in e.arms or []:
+                for arm in self.all_arms():
+                    if arm.name not in self.pools.get(a, [a]) or arm.visits is None:
+                        continue
+                    own = self.arm_visit_times_h(arm)
+                    if e.at is not None and not any(abs(_h(e.at, "at") - t) < 1e-6
+                                                    for t in own):
+                        raise ValueError(
+                            f"endpoint {endpoint_name(e)!r} at {e.at!r} is not on arm "
+                            f"{arm.name!r}'s own visits ({', '.join(arm.visits)}).")
+        for arm in self.all_arms():
+            late = [t for t in self.arm_visit_times_h(arm) if t > end + 1e-9]
+            if late:
+                raise ValueError(f"arm {arm.name!r}: visit at {late[0] / 24:g} d is after the "
+                                 f"trial's end ({self.duration}).")
+        for e in self.endpoints:
+            if e.subgroup and e.subgroup.covariate == "arm" and e.subgroup.equals not in names:
+                raise ValueError(f"endpoint {endpoint_name(e)!r}: subgroup.equals: unknown arm "
+                                 f"{e.subgroup.equals!r}; arms are {', '.join(names)}.")
+        if self.withdrawal is not None:
+            bad = [a for a in self.withdrawal.from_arms or [] if a not in names]
+            if bad:
+                raise ValueError(f"withdrawal.from_arms: unknown arm {bad[0]!r}; arms are "
+                                 f"{', '.join(names)}.")
         self._check_exposure()
         if self.withdrawal is not None:
             at = _h(self.withdrawal.at, "withdrawal.at")
@@ -371,30 +441,43 @@ class Trial(_Strict):
         return _h(self.duration, "duration")
 
     def visit_times_h(self) -> list[float]:
-        """Visit times (h), including baseline (0), sorted."""
+        """Visit times (h) of every arm's schedule, including baseline (0), sorted."""
         times = {0.0, *(_h(v, "visits") for v in self.visits)}
+        for arm in self.all_arms():
+            times |= set(self.arm_visit_times_h(arm))
         return sorted(times)
+
+    def arm_visit_times_h(self, arm: Arm) -> list[float]:
+        """Rating visits (h) of ``arm``: its own ``visits`` or the trial's, with baseline."""
+        own = arm.visits if arm.visits is not None else self.visits
+        return sorted({0.0, *(_h(v, f"{arm.name}.visits") for v in own)})
 
     def all_arms(self) -> list[Arm]:
         return [*self.arms, *(self.withdrawal.arms if self.withdrawal else [])]
 
 
-def _expand_visits(v: Any, duration: str) -> list[str]:
-    """``visits`` as a list of times, or ``{every: 1 week, start: 1 week}``."""
+def _expand_visits(v: Any, duration: str, field: str = "visits") -> list[str]:
+    """``visits`` as a list of times, ``{every: 1 week, start: 1 week, until: 12 week,
+    also: [...]}``, or a list mixing times and such blocks."""
     if isinstance(v, dict):
-        extra = set(v) - {"every", "start", "also"}
+        extra = set(v) - {"every", "start", "until", "also"}
         if extra:
-            raise ValidationError(f"visits: unknown key(s) {', '.join(sorted(extra))}; use "
-                                  "'every', 'start' and 'also'.")
-        every = _h(v.get("every", ""), "visits.every")
-        start = _h(v.get("start", v.get("every")), "visits.start")
-        end = _h(duration, "duration")
+            raise ValidationError(f"{field}: unknown key(s) {', '.join(sorted(extra))}; use "
+                                  "'every', 'start', 'until' and 'also'.")
+        every = _h(v.get("every", ""), f"{field}.every")
+        if every <= 0:
+            raise ValidationError(f"{field}.every: {v.get('every')!r} must be positive.")
+        start = _h(v.get("start", v.get("every")), f"{field}.start")
+        end = _h(v.get("until", duration), f"{field}.until")
         times = [f"{t:g} h" for t in _arange(start, end, every)]
         return times + [str(x) for x in v.get("also", [])]
     if not isinstance(v, list) or not v:
-        raise ValidationError("visits: give a list of times (e.g. ['1 d', '1 week']) or "
+        raise ValidationError(f"{field}: give a list of times (e.g. ['1 d', '1 week']) or "
                               "{every: 1 week}.")
-    return [str(x) for x in v]
+    out: list[str] = []
+    for x in v:
+        out += _expand_visits(x, duration, field) if isinstance(x, dict) else [str(x)]
+    return out
 
 
 def _arange(start: float, end: float, step: float) -> list[float]:
@@ -416,7 +499,7 @@ def _protocol(ref: Any, base: Path, where: str) -> Protocol:
     return load_protocol(path)
 
 
-def _arm(data: Any, base: Path, where: str) -> dict[str, Any]:
+def _arm(data: Any, base: Path, where: str, duration: str) -> dict[str, Any]:
     if not isinstance(data, dict) or "name" not in data:
         raise ValidationError(f"{where}: each arm needs a 'name' and a 'protocol' (or "
                               "'periods').")
@@ -427,6 +510,8 @@ def _arm(data: Any, base: Path, where: str) -> dict[str, Any]:
         data["periods"] = [{"protocol": data.pop("protocol")}]
     if not data.get("periods"):
         raise ValidationError(f"{where} ({data['name']}): missing 'protocol'.")
+    if data.get("visits") is not None:
+        data["visits"] = _expand_visits(data["visits"], duration, f"{where}.visits")
     data["periods"] = [
         {**p, "protocol": _protocol(p.get("protocol"), base, f"{where}.periods[{i}]")}
         if isinstance(p, dict) else p for i, p in enumerate(data["periods"])]
@@ -441,10 +526,12 @@ def parse_trial(data: Any, base: Path = Path("."), source: str = "trial") -> Tri
     data = dict(data)
     try:
         data["visits"] = _expand_visits(data.get("visits"), str(data.get("duration", "")))
-        data["arms"] = [_arm(a, base, f"arms[{i}]") for i, a in enumerate(data.get("arms") or [])]
+        dur = str(data.get("duration", ""))
+        data["arms"] = [_arm(a, base, f"arms[{i}]", dur)
+                        for i, a in enumerate(data.get("arms") or [])]
         if isinstance(data.get("withdrawal"), dict):
             w = dict(data["withdrawal"])
-            w["arms"] = [_arm(a, base, f"withdrawal.arms[{i}]")
+            w["arms"] = [_arm(a, base, f"withdrawal.arms[{i}]", dur)
                          for i, a in enumerate(w.get("arms") or [])]
             data["withdrawal"] = w
         return Trial.model_validate(data)
