@@ -191,3 +191,39 @@ def test_relapse_prevention_with_stable_remission_and_own_schedules() -> None:
     weekly = np.isfinite(x[cont][:, d.visit(7 * 7 * 24.0)])
     assert not weekly.any()  # 'continue' is rated every 2 weeks from week 6
     assert np.isfinite(x[cont][:, d.visit(8 * 7 * 24.0)]).any()
+
+
+def _session(sham: bool) -> dict:
+    return {"name": "sham" if sham else "active", "duration": "1 d", "therapies": [
+        {"type": "tavns", "sessions_per_day": 1, "duration": "1 d", "session": "30 min",
+         "first_session_at": "0 h", "sham": sham}]}
+
+
+def test_crossover_within_subject_contrast_and_period_baseline() -> None:
+    data = _trial(
+        duration="2 d", visits=["0.5 h", "1 d", "24.5 h", "2 d"], n=24,
+        biomarker_noise={"rmssd": 0.05},
+        arms=[{"name": "AB", "periods": [
+                  {"protocol": _session(False), "until": "1 d", "label": "active"},
+                  {"protocol": _session(True), "label": "sham"}]},
+              {"name": "BA", "periods": [
+                  {"protocol": _session(True), "until": "1 d", "label": "sham"},
+                  {"protocol": _session(False), "label": "active"}]}],
+        endpoints=[{"id": "hrv", "type": "within_difference", "of": "biomarker_change",
+                    "measure": "rmssd", "periods": ["active", "sham"], "after": "0.5 h"},
+                   {"id": "p2", "type": "biomarker_change", "measure": "rmssd",
+                    "at": "24.5 h", "baseline": "period"}])
+    res = run_trial(parse_trial(data, PROTOCOLS), seed=1)
+    d = res.first
+    v = d.observable("rmssd")
+    i0, i1, i2, i3 = (d.visit(h) for h in (0.0, 0.5, 24.0, 24.5))
+    ab = (d.patients.arm == "AB").to_numpy()
+    by_hand = np.r_[(v[ab, i1] - v[ab, i0]) - (v[ab, i3] - v[ab, i2]),
+                    (v[~ab, i3] - v[~ab, i2]) - (v[~ab, i1] - v[~ab, i0])]
+    s = res.summary().set_index(["endpoint", "arm"])["mean"]
+    assert s[("hrv", "active vs sham (within)")] == pytest.approx(by_hand.mean())
+    assert s[("hrv", "AB: active vs sham")] == pytest.approx(by_hand[: ab.sum()].mean())
+    assert s[("p2", "AB")] == pytest.approx(np.mean(v[ab, i3] - v[ab, i2]))
+    bad = {**data, "visits": ["0.5 h", "24.5 h", "2 d"], "endpoints": data["endpoints"][:1]}
+    with pytest.raises(ValidationError, match="needs visits at its start"):
+        parse_trial(bad, PROTOCOLS)

@@ -98,17 +98,36 @@ def _rows(d: TrialData, e: Endpoint, arm: str) -> np.ndarray:
     return _members(d, arm) & _subgroup(d, e)
 
 
+def _arm_at(d: TrialData, t: float) -> list[str]:
+    """Each patient's arm at trial time ``t`` (h): the withdrawal arm after withdrawal."""
+    p = d.patients
+    w = d.trial.withdrawal
+    later = w is not None and t > hours(w.at, "withdrawal.at") + 1e-9
+    return [b if later and b else a for a, b in zip(p["arm"], p["withdrawal_arm"],
+                                                    strict=True)]
+
+
+def _period_base(d: TrialData, t: float) -> np.ndarray:
+    """Per patient, the visit index at the start of the period that contains ``t``."""
+    arms = {a.name: a for a in d.trial.all_arms()}
+    starts = {name: max([s for s, _, _ in d.trial.period_spans(a) if s < t - 1e-9] or [0.0])
+              for name, a in arms.items()}
+    return np.array([d.visit(starts[a]) for a in _arm_at(d, t)])
+
+
 def _per_patient(d: TrialData, e: Endpoint, kind: str, arm: str) -> np.ndarray:
     """Per-patient values of ``kind`` for ``arm`` (NaN where not observed)."""
     scale = e.scale or d.trial.scale
     k = d.visit(hours(e.at, "at")) if e.at else len(d.visit_h) - 1
     rows = _rows(d, e, arm)
+    b = (_period_base(d, d.visit_h[k]) if e.baseline == "period"
+         else np.zeros(len(rows), dtype=int))[rows]
     if kind == "biomarker_change":
-        v = d.observable(e.measure or "")
-        return (v[rows, k] - v[rows, 0])
+        v = d.observable(e.measure or "")[rows]
+        return v[:, k] - v[np.arange(v.shape[0]), b]
     missing = _missing(d, e)
     x = _scores(d, scale, missing)[rows]
-    base, now = x[:, 0], x[:, k]
+    base, now = x[np.arange(x.shape[0]), b], x[:, k]
     sc = scales.get_scale(scale)
     thr = e.remission_threshold if e.remission_threshold is not None else sc.remission_threshold
 
@@ -236,11 +255,42 @@ def _arm_value(d: TrialData, e: Endpoint, arm: str) -> Estimate:
     return rate_ci(x) if e.type in _RATES else mean_ci(x)
 
 
+def _within(d: TrialData, e: Endpoint) -> list[tuple[str, Estimate]]:
+    """Within-subject contrast: each patient's change over period ``A`` minus over period
+    ``B`` (from each period's start to ``after`` into it, or to its end), paired t CI;
+    pooled over the arms having both periods, then per arm (sequence), which shows
+    carry-over and period effects."""
+    a, b = e.periods or ["", ""]
+    arms = [x for x in d.trial.all_arms() if {a, b} <= {p.label for p in x.periods}
+            and (not e.arms or x.name in e.arms)]
+    out, pooled = [], []
+    for arm in arms:
+        rows = _members(d, arm.name) & _subgroup(d, e)
+        change = {}
+        for start, stop, period in d.trial.period_spans(arm):
+            if period.label in (a, b):
+                read = start + hours(e.after, "after") if e.after else stop
+                i, j = d.visit(start), d.visit(read)
+                if e.of == "biomarker_change":
+                    v = d.observable(e.measure or "")[rows]
+                    change[period.label] = v[:, j] - v[:, i]
+                else:
+                    x = _scores(d, e.scale or d.trial.scale, _missing(d, e))[rows]
+                    change[period.label] = x[:, j] - x[:, i]
+                    if e.of == "percent_change":
+                        change[period.label] *= 100.0 / np.where(x[:, i] > 0, x[:, i], np.nan)
+        diff = change[a] - change[b]
+        pooled.append(diff)
+        out.append((f"{arm.name}: {a} vs {b}", mean_ci(diff)))
+    return [(f"{a} vs {b} (within)", mean_ci(np.concatenate(pooled))), *out]
+
+
 def endpoint_label(e: Endpoint) -> str:
     """Stable identifier of an endpoint (its ``id`` or type/scale/time)."""
     if e.id:
         return e.id
-    parts = [e.type if e.type != "difference" else f"difference_{e.of}"]
+    parts = [e.type if e.type not in ("difference", "within_difference")
+             else f"{e.type}_{e.of}"]
     parts += [x for x in (e.measure, e.scale, e.at, e.by) if x]
     g = e.subgroup
     if g is not None:
@@ -258,6 +308,11 @@ def compute_endpoints(d: TrialData) -> list[dict[str, Any]]:
         label = endpoint_label(e)
         base = {"endpoint": label, "type": e.type, "scale": e.scale or d.trial.scale,
                 "at": e.at or d.trial.duration}
+        if e.type == "within_difference":
+            for arm, (est, lo, hi, n) in _within(d, e):
+                rows.append({**base, "arm": arm, "estimate": est, "ci_low": lo,
+                             "ci_high": hi, "n": n})
+            continue
         if e.type in COMPARISONS:
             est, lo, hi, n = _compare(d, e)
             rows.append({**base, "arm": " vs ".join(e.arms or []), "estimate": est,

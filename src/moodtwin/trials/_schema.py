@@ -64,6 +64,7 @@ class Period(_Strict):
 
     protocol: Protocol
     until: str | None = None  # trial time; None = the end of the trial
+    label: str | None = None  # condition name for within-subject contrasts (active, sham)
 
 
 class Arm(_Strict):
@@ -217,7 +218,7 @@ class Endpoint(_Strict):
     ``hazard_ratio``) contrast ``arms[0]`` with ``arms[1]``."""
 
     id: str | None = None
-    type: Literal[ARM_ENDPOINTS + COMPARISONS]  # type: ignore[valid-type]
+    type: Literal[ARM_ENDPOINTS + COMPARISONS + ("within_difference",)]  # type: ignore[valid-type]
     scale: str | None = None
     at: str | None = None
     arms: list[str] | None = None
@@ -234,6 +235,9 @@ class Endpoint(_Strict):
     subgroup: Subgroup | None = None
     window_start: str | None = None  # time_in_response/remission: window from here to at
     method: Literal["pearson", "spearman"] = "pearson"  # correlation
+    baseline: Literal["trial", "period"] = "trial"  # change from trial or period baseline
+    periods: list[str] | None = None  # within_difference: two period labels [A, B]
+    after: str | None = None  # within_difference: reading this long into each period
     published: Published | dict[str, Published] | None = None
 
     def relapse_rule(self) -> Relapse:
@@ -242,7 +246,9 @@ class Endpoint(_Strict):
 
     def quantity(self) -> str:
         """What is computed per patient (``of`` for comparisons, else ``type``)."""
-        return self.of or self.type if self.type in COMPARISONS else self.type
+        if self.type in COMPARISONS or self.type == "within_difference":
+            return self.of or self.type
+        return self.type
 
     @model_validator(mode="after")
     def _v2(self) -> Endpoint:
@@ -268,6 +274,21 @@ class Endpoint(_Strict):
         if self.type == "correlation" and self.of not in ("mean_change", "percent_change"):
             raise ValueError("endpoint 'correlation' needs 'of: mean_change' or 'of: "
                              f"percent_change' (the score change), got {self.of!r}.")
+        if self.type == "within_difference":
+            if self.periods is None or len(self.periods) != 2 or len(set(self.periods)) != 2:
+                raise ValueError("endpoint 'within_difference' needs 'periods: [A, B]' (two "
+                                 "period labels).")
+            if self.of not in ("mean_change", "percent_change", "biomarker_change"):
+                raise ValueError("endpoint 'within_difference' needs 'of: mean_change', "
+                                 f"'percent_change' or 'biomarker_change', got {self.of!r}.")
+        elif self.periods is not None or self.after is not None:
+            raise ValueError("'periods' and 'after' belong to endpoint 'within_difference'.")
+        if self.after is not None:
+            _h(self.after, "after")
+        if self.baseline == "period" and kind not in (
+                "mean_change", "percent_change", "biomarker_change", "response_rate"):
+            raise ValueError(f"baseline: 'period' applies to changes and response_rate, not "
+                             f"{kind!r}.")
         if self.window_start is not None:
             if kind not in ("time_in_response", "time_in_remission"):
                 raise ValueError(f"window_start: applies to time_in_response/"
@@ -293,6 +314,10 @@ class Endpoint(_Strict):
         if self.at is not None:
             _h(self.at, "endpoint.at")
         return self
+
+
+def _on_visit(t: float, visits: list[float]) -> bool:
+    return any(abs(t - v) < 1e-6 for v in visits)
 
 
 def endpoint_name(e: Endpoint) -> str:
@@ -406,6 +431,7 @@ class Trial(_Strict):
                 raise ValueError(f"withdrawal.from_arms: unknown arm {bad[0]!r}; arms are "
                                  f"{', '.join(names)}.")
         self._check_exposure()
+        self._check_periods()
         if self.withdrawal is not None:
             at = _h(self.withdrawal.at, "withdrawal.at")
             if not any(abs(at - t) < 1e-6 for t in vt) or at >= end:
@@ -430,6 +456,50 @@ class Trial(_Strict):
                         f"{arm.name!r}'s first exposure ({protocol_name(arm)} starts it "
                         f"{first:g} h into the arm); measure after it or move the first "
                         "dose/session (e.g. tavns 'first_session_at').")
+
+    def period_spans(self, arm: Arm) -> list[tuple[float, float, Period]]:
+        """(start h, stop h, period) of each of ``arm``'s periods, in trial time."""
+        start = self.arm_start_h(arm)
+        stop_arm = (_h(self.withdrawal.at, "withdrawal.at")
+                    if self.withdrawal is not None and arm in self.arms else self.duration_h())
+        out = []
+        for p in arm.periods:
+            stop = stop_arm if p.until is None else _h(p.until, "until")
+            out.append((start, stop, p))
+            start = stop
+        return out
+
+    def _check_periods(self) -> None:
+        """Period baselines and within-subject contrasts need visits where they read."""
+        for e in self.endpoints:
+            arms = [a for a in self.all_arms() if not e.arms or any(
+                a.name in self.pools.get(x, [x]) for x in e.arms)]
+            if e.baseline == "period" and e.at is not None:
+                t = _h(e.at, "at")
+                for arm in arms:
+                    own = self.arm_visit_times_h(arm)
+                    for start, stop, _ in self.period_spans(arm):
+                        if start < t <= stop + 1e-9 and not _on_visit(start, own):
+                            raise ValueError(
+                                f"endpoint {endpoint_name(e)!r}: baseline 'period' needs a "
+                                f"visit at arm {arm.name!r}'s period start ({start / 24:g} d).")
+            if e.type != "within_difference":
+                continue
+            both = [a for a in arms if set(e.periods or []) <= {p.label for p in a.periods}]
+            if not both:
+                raise ValueError(f"endpoint {endpoint_name(e)!r}: no arm has periods labelled "
+                                 f"{' and '.join(e.periods or [])}; set 'label' on periods.")
+            for arm in both:
+                own = self.arm_visit_times_h(arm)
+                for start, stop, p in self.period_spans(arm):
+                    if p.label not in (e.periods or []):
+                        continue
+                    read = start + _h(e.after, "after") if e.after else stop
+                    if not _on_visit(start, own) or not _on_visit(read, own) or read > stop:
+                        raise ValueError(
+                            f"endpoint {endpoint_name(e)!r}: arm {arm.name!r} period "
+                            f"{p.label!r} needs visits at its start ({start / 24:g} d) and at "
+                            f"{read / 24:g} d (within the period).")
 
     def arm_start_h(self, arm: Arm) -> float:
         """Trial time (h) at which ``arm`` starts (0, or the withdrawal time)."""
