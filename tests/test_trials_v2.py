@@ -227,3 +227,45 @@ def test_crossover_within_subject_contrast_and_period_baseline() -> None:
     bad = {**data, "visits": ["0.5 h", "24.5 h", "2 d"], "endpoints": data["endpoints"][:1]}
     with pytest.raises(ValidationError, match="needs visits at its start"):
         parse_trial(bad, PROTOCOLS)
+
+
+def test_dose_by_sex_and_response_guided_frequency() -> None:
+    data = _trial(arms=[{"name": "by_sex", "choose_by": "sex", "protocols": {
+        "female": "ketamine_single_iv.yaml", "male": "no_treatment.yaml"}}],
+        endpoints=[{"id": "f", "type": "mean_change", "at": "1 d",
+                    "subgroup": {"covariate": "sex", "equals": "female"}},
+                   {"id": "m", "type": "mean_change", "at": "1 d",
+                    "subgroup": {"covariate": "sex", "equals": "male"}}])
+    s = run_trial(parse_trial(data, PROTOCOLS), seed=2).summary().set_index("endpoint")
+    assert s.loc["f", "mean"] < s.loc["m", "mean"] - 3.0  # only women got ketamine
+    guided = _trial(duration="3 week", visits={"every": "1 week"}, n=30, arms=[{
+        "name": "guided", "periods": [
+            {"protocol": "ketamine_single_iv.yaml", "until": "1 week"},
+            {"choose_by": "remission", "threshold": 12, "protocols": {
+                "remitter": "no_treatment.yaml", "non_remitter": "ketamine_single_iv.yaml"}}]}],
+        endpoints=[{"type": "mean_score", "at": "2 week"}])
+    trial = parse_trial(guided, PROTOCOLS)
+    assert trial.arms[0].periods[1].protocols["remitter"].name.startswith("No treatment")
+    d = run_trial(trial, seed=2).first
+    bad = {**guided, "arms": [{**guided["arms"][0], "periods": [
+        {"choose_by": "response", "protocols": {"responder": "no_treatment.yaml",
+                                                "non_responder": "no_treatment.yaml"}}]}]}
+    with pytest.raises(ValidationError, match="must be a later visit"):
+        parse_trial(bad, PROTOCOLS)
+    assert np.isfinite(d.observed["MADRS"]).all()
+
+
+@pytest.mark.parametrize("period, message", [
+    ({"choose_by": "sex", "protocols": {"female": "no_treatment.yaml"}},
+     "needs exactly the keys female, male"),
+    ({"choose_by": "weight", "protocols": {"a": "no_treatment.yaml"}}, r"choose_by"),
+    ({"protocol": "no_treatment.yaml", "choose_by": "sex"}, "together with 'protocols'"),
+    ({"protocol": "no_treatment.yaml", "threshold": 12}, "threshold: applies"),
+    ({"protocols": {"female": "no_treatment.yaml", "male": "nope.yaml"}, "choose_by": "sex"},
+     r"protocols\.male: protocol file 'nope.yaml' not found"),
+])
+def test_bad_patient_dependent_dosing_is_one_line(period: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message) as err:
+        parse_trial(_trial(arms=[{"name": "a", "periods": [period]}], endpoints=[]),
+                    PROTOCOLS)
+    assert "\n" not in str(err.value)

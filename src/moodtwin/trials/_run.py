@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ from moodtwin.protocols import Protocol, compile_protocol
 from moodtwin.protocols._schema import Background
 from moodtwin.result import STATUS_MESSAGES
 from moodtwin.simulate import Engine, SolverOptions, _fluctuation, run_engine
-from moodtwin.trials._schema import Arm, Trial, Withdrawal
+from moodtwin.trials._schema import Arm, Period, Trial, Withdrawal
 
 Progress = Callable[[str, int], None]  # (what, patients just simulated)
 
@@ -87,6 +88,25 @@ def _scheduled(trial: Trial, visit_h: np.ndarray, first: list[str], second: np.n
     return out
 
 
+def _choose(trial: Trial, period: Period, pop: Population, rows: np.ndarray,
+            latent: np.ndarray, model: Model, visit_h: np.ndarray, t0: float) -> np.ndarray:
+    """Each row's key in ``period.protocols`` ('' when the period has one protocol)."""
+    if period.choose_by is None:
+        return np.full(rows.size, "", dtype=object)
+    if period.choose_by == "sex":
+        return pop.covariates["sex"].to_numpy()[rows]
+    sc = scales.get_scale(trial.scale)
+    madrs = latent[rows][:, :, [o.name for o in model.observables].index("madrs")]
+    now = scales.convert(madrs[:, int(np.argmin(np.abs(visit_h - t0)))], sc.name)
+    base = scales.convert(madrs[:, 0], sc.name)
+    if period.choose_by == "response":
+        frac = sc.response_fraction if period.threshold is None else period.threshold / 100
+        met = now <= (1.0 - frac) * base
+        return np.where(met, "responder", "non_responder")
+    thr = sc.remission_threshold if period.threshold is None else period.threshold
+    return np.where(now <= thr, "remitter", "non_remitter")
+
+
 def _simulate_periods(
     trial: Trial, model: Model, arm: Arm, start_h: float, end_h: float, pop: Population,
     y: np.ndarray, visit_h: np.ndarray, latent: np.ndarray, status: np.ndarray, rows: np.ndarray,
@@ -107,11 +127,14 @@ def _simulate_periods(
         vis = np.flatnonzero(in_period)
         rated = visit_h[in_period & _on(visit_h, trial.arm_visit_times_h(arm))] - t0
         save = np.unique(np.concatenate([visit_h[vis] - t0, [stop - t0]]))
-        for ad in (False, True):
-            sel = rows[pop.covariates["antidepressant_continued"].to_numpy()[rows] == ad]
+        choice = _choose(trial, period, pop, rows, latent, model, visit_h, t0)
+        for (key, protocol), ad in itertools.product(
+                (period.protocols or {"": period.protocol}).items(), (False, True)):
+            sel = rows[(pop.covariates["antidepressant_continued"].to_numpy()[rows] == ad)
+                       & (choice == key)]
             if sel.size == 0:
                 continue
-            tl = compile_protocol(_with_background(arm.protocol(period), ad), model,
+            tl = compile_protocol(_with_background(arm.in_context(protocol), ad), model,
                                   defaults, assessments=rated)
             states, st, obs = engine(model, pop.table[sel], tl, save, options, y0=y[sel])
             status[sel] = np.where(status[sel] != 0, status[sel], st)
@@ -119,7 +142,7 @@ def _simulate_periods(
             latent[np.ix_(sel, vis)] = obs[:, k, :]
             y[sel] = states[:, -1, :]
             if progress is not None:
-                progress(f"{arm.name}: {period.protocol.name}", int(sel.size))
+                progress(f"{arm.name}: {protocol.name}", int(sel.size))
         t0 = stop
     return y
 

@@ -59,12 +59,43 @@ def first_exposure_h(protocol: Protocol) -> float | None:
     return min(times) if times else None
 
 
-class Period(_Strict):
-    """One protocol from the end of the previous period (or baseline) ``until`` a time."""
+CHOICES = {"sex": ("female", "male"), "response": ("responder", "non_responder"),
+           "remission": ("remitter", "non_remitter")}
 
-    protocol: Protocol
+
+class Period(_Strict):
+    """One protocol from the end of the previous period (or baseline) ``until`` a time.
+
+    Patient-dependent dosing: ``choose_by`` picks each patient's protocol from ``protocols``
+    by ``sex`` (keys ``female``/``male``: e.g. toxin units by sex), or by ``response`` /
+    ``remission`` on the primary scale at the period's start (keys ``responder``/
+    ``non_responder``, ``remitter``/``non_remitter``; ``threshold``: remission score at or
+    below it, or response improvement in percent), e.g. esketamine weekly vs every other
+    week. The response decision reads the model's score at that visit, without rater noise.
+    """
+
+    protocol: Protocol  # the protocol, or the first of ``protocols``
     until: str | None = None  # trial time; None = the end of the trial
     label: str | None = None  # condition name for within-subject contrasts (active, sham)
+    choose_by: Literal["sex", "response", "remission"] | None = None
+    protocols: dict[str, Protocol] | None = None
+    threshold: float | None = Field(default=None, ge=0.0)
+
+    @model_validator(mode="after")
+    def _choice(self) -> Period:
+        if (self.choose_by is None) != (self.protocols is None):
+            raise ValueError("give 'choose_by' together with 'protocols' (one per group).")
+        if self.choose_by is not None:
+            keys = CHOICES[self.choose_by]
+            if set(self.protocols or {}) != set(keys):
+                raise ValueError(f"protocols: choose_by {self.choose_by!r} needs exactly the "
+                                 f"keys {', '.join(keys)}; got {', '.join(self.protocols or {})}.")
+        if self.threshold is not None and self.choose_by not in ("response", "remission"):
+            raise ValueError("threshold: applies to choose_by 'response' or 'remission'.")
+        return self
+
+    def all_protocols(self) -> list[Protocol]:
+        return list(self.protocols.values()) if self.protocols else [self.protocol]
 
 
 class Arm(_Strict):
@@ -79,11 +110,11 @@ class Arm(_Strict):
     anaesthesia: bool | None = None  # overrides the protocols' context of care
     setting: Literal["outpatient", "inpatient"] | None = None
 
-    def protocol(self, period: Period) -> Protocol:
-        """``period``'s protocol with this arm's context-of-care overrides."""
+    def in_context(self, protocol: Protocol) -> Protocol:
+        """``protocol`` with this arm's context-of-care overrides."""
         over = {k: v for k, v in (("anaesthesia", self.anaesthesia),
                                   ("setting", self.setting)) if v is not None}
-        return period.protocol.model_copy(update=over) if over else period.protocol
+        return protocol.model_copy(update=over) if over else protocol
 
 
 class Persistence(_Strict):
@@ -375,11 +406,18 @@ class Trial(_Strict):
                 if stop <= start or stop > stop_arm + 1e-9:
                     raise ValueError(f"arm {arm.name!r} period {i}: 'until' must increase and "
                                      f"lie within the arm's part of the trial.")
-                if p.protocol.duration_h() + 1e-9 < stop - start:
-                    raise ValueError(
-                        f"arm {arm.name!r} period {i}: protocol {p.protocol.name!r} lasts "
-                        f"{p.protocol.duration}, shorter than its period "
-                        f"({(stop - start) / 24:g} d).")
+                for proto in p.all_protocols():
+                    if proto.duration_h() + 1e-9 < stop - start:
+                        raise ValueError(
+                            f"arm {arm.name!r} period {i}: protocol {proto.name!r} lasts "
+                            f"{proto.duration}, shorter than its period "
+                            f"({(stop - start) / 24:g} d).")
+                if p.choose_by in ("response", "remission") and not _on_visit(
+                        start, self.arm_visit_times_h(arm)) or p.choose_by in (
+                        "response", "remission") and start <= 0.0:
+                    raise ValueError(f"arm {arm.name!r} period {i}: choose_by "
+                                     f"{p.choose_by!r} decides at the period start "
+                                     f"({start / 24:g} d), which must be a later visit.")
                 start = stop
             if abs(start - stop_arm) > 1e-6:
                 raise ValueError(f"arm {arm.name!r}: the last period must run to the end of "
@@ -449,7 +487,8 @@ class Trial(_Strict):
                 if e.arms and arm.name not in e.arms:
                     continue
                 start = self.arm_start_h(arm)
-                first = first_exposure_h(arm.periods[0].protocol)
+                firsts = [first_exposure_h(x) for x in arm.periods[0].all_protocols()]
+                first = min((f for f in firsts if f is not None), default=None)
                 if first is not None and start + 1e-9 < when <= start + first + 1e-9:
                     raise ValueError(
                         f"endpoints: {endpoint_name(e)!r} at {e.at!r} comes before arm "
@@ -569,11 +608,28 @@ def _protocol(ref: Any, base: Path, where: str) -> Protocol:
     return load_protocol(path)
 
 
+def _period(p: Any, base: Path, where: str) -> Any:
+    if not isinstance(p, dict):
+        return p
+    p = dict(p)
+    if isinstance(p.get("protocols"), dict) and p["protocols"]:
+        if "protocol" in p:
+            raise ValidationError(f"{where}: give 'protocol' or 'protocols', not both.")
+        p["protocols"] = {k: _protocol(v, base, f"{where}.protocols.{k}")
+                          for k, v in p["protocols"].items()}
+        p["protocol"] = next(iter(p["protocols"].values()))
+        return p
+    return {**p, "protocol": _protocol(p.get("protocol"), base, where)}
+
+
 def _arm(data: Any, base: Path, where: str, duration: str) -> dict[str, Any]:
     if not isinstance(data, dict) or "name" not in data:
         raise ValidationError(f"{where}: each arm needs a 'name' and a 'protocol' (or "
                               "'periods').")
     data = dict(data)
+    if "protocols" in data and "periods" not in data:  # patient-dependent, one period
+        data["periods"] = [{k: data.pop(k) for k in ("protocols", "choose_by", "threshold")
+                            if k in data}]
     if "protocol" in data and "periods" in data:
         raise ValidationError(f"{where} ({data['name']}): give 'protocol' or 'periods', not both.")
     if "protocol" in data:
@@ -582,9 +638,8 @@ def _arm(data: Any, base: Path, where: str, duration: str) -> dict[str, Any]:
         raise ValidationError(f"{where} ({data['name']}): missing 'protocol'.")
     if data.get("visits") is not None:
         data["visits"] = _expand_visits(data["visits"], duration, f"{where}.visits")
-    data["periods"] = [
-        {**p, "protocol": _protocol(p.get("protocol"), base, f"{where}.periods[{i}]")}
-        if isinstance(p, dict) else p for i, p in enumerate(data["periods"])]
+    data["periods"] = [_period(p, base, f"{where}.periods[{i}]")
+                       for i, p in enumerate(data["periods"])]
     return data
 
 
