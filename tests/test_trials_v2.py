@@ -269,3 +269,44 @@ def test_bad_patient_dependent_dosing_is_one_line(period: dict, message: str) ->
         parse_trial(_trial(arms=[{"name": "a", "periods": [period]}], endpoints=[]),
                     PROTOCOLS)
     assert "\n" not in str(err.value)
+
+
+def _comparator(**kw: object) -> dict:
+    return {"name": "aug", "duration": "2 week", "therapies": [
+        {"type": "oral_comparator", "drug": "test drug", **kw}]}
+
+
+def test_oral_comparator_lowers_the_modelled_madrs_by_its_published_curve() -> None:
+    def latent(effect: float) -> np.ndarray:
+        proto = _comparator(effect_madrs=effect, onset="1 week", source="test",
+                            start="2 d")
+        t = parse_trial(_trial(duration="2 week", visits=["1 d", "1 week", "2 week"],
+                               arms=[{"name": "aug", "protocol": proto}],
+                               endpoints=[{"type": "mean_change", "at": "2 week"}]), PROTOCOLS)
+        d = run_trial(t, seed=1).first
+        return d.latent[:, :, [o.name for o in d.model.observables].index("madrs")]
+
+    diff = latent(0.0) - latent(4.0)
+    days = np.array([0.0, 1.0, 7.0, 14.0])
+    want = np.where(days > 2, 4.0 * (1 - np.exp(-(days - 2) / 7.0)), 0.0)
+    assert np.allclose(diff, want[None, :], atol=1e-9)
+    preset = parse_trial(_trial(arms=[{"name": "a", "protocol": _comparator(
+        preset="aripiprazole_augmentation")}], endpoints=[]), PROTOCOLS)
+    drug = preset.arms[0].periods[0].protocol.therapies[0]
+    assert drug.effect_madrs == 3.0 and "Berman" in drug.source
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"effect_madrs": 3.0, "onset": "1 week"}, "give source"),
+    ({"preset": "lithium_magic"}, "'lithium_magic' is not a preset"),
+    ({"preset": "aripiprazole_augmentation", "onset": "2"},
+     r"onset \(oral_comparator\): '2' has no unit"),
+    ({"preset": "aripiprazole_augmentation", "start": "1 week", "stop": "1 d"},
+     r"stop \(oral_comparator\): '1 d' must be after start"),
+    ({"preset": "aripiprazole_augmentation", "effect_madrs": 40}, "effect_madrs"),
+])
+def test_bad_oral_comparator_is_one_line(kw: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message) as err:
+        parse_trial(_trial(arms=[{"name": "a", "protocol": _comparator(**kw)}], endpoints=[]),
+                    PROTOCOLS)
+    assert "\n" not in str(err.value)

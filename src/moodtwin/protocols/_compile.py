@@ -239,6 +239,10 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
         _vns(ev, th, end)
     elif isinstance(th, s.TaVNS):
         _tavns(ev, th, end)
+    elif isinstance(th, s.OralComparator):
+        raise ProtocolError("oral_comparator acts in virtual trials only (moodtwin.trials "
+                            "applies its published effect to the modelled MADRS); the "
+                            "mechanistic model has no input for it.")
     elif isinstance(th, s.TreatmentAsUsual):
         start = hours(th.start, "treatment_as_usual.start")
         ev.set(start, "oral_ad", 1.0)

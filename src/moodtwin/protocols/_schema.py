@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -365,14 +366,83 @@ class TreatmentAsUsual(_Strict):
         return v
 
 
+#: Oral comparator presets: extra MADRS improvement over placebo at full onset (points),
+#: onset time constant, source. Onsets are assumed (separation from placebo within 1-2 weeks
+#: in these trials).
+COMPARATOR_PRESETS: dict[str, dict[str, Any]] = {
+    "aripiprazole_augmentation": {
+        "effect_madrs": 3.0, "onset": "1 week",
+        "source": "Berman et al. 2007 J Clin Psychiatry 68:843 (adjunctive aripiprazole vs "
+                  "placebo, MADRS change -8.8 vs -5.8 at 6 weeks); onset assumed"},
+    "quetiapine_xr_augmentation": {
+        "effect_madrs": 3.0, "onset": "1 week",
+        "source": "approximate: Bauer et al. 2009 J Clin Psychiatry 70:540 (adjunctive "
+                  "quetiapine XR 300 mg vs placebo, MADRS difference about -3 at 6 weeks); "
+                  "onset assumed"},
+}
+
+
+class OralComparator(_Strict):
+    """An oral comparator or augmentation drug (another antidepressant class, atypical
+    antipsychotic augmentation, lithium) given by its published effect: ``effect_madrs``
+    extra MADRS improvement over placebo at full onset, reached with time constant ``onset``
+    from ``start`` (until ``stop``, or the protocol's end). Give them with their ``source``,
+    or a ``preset`` (:data:`COMPARATOR_PRESETS`). Virtual trials apply the effect to the
+    modelled MADRS of the patients on this protocol (no patient variability); the
+    mechanistic model itself has no input for it.
+    """
+
+    type: Literal["oral_comparator"]
+    drug: str
+    preset: str | None = None
+    effect_madrs: float | None = Field(default=None, ge=-10.0, le=20.0)
+    onset: Q | None = None
+    source: str | None = None
+    start: Q = "0 d"
+    stop: Q | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("preset") is not None:
+            name = data["preset"]
+            if name not in COMPARATOR_PRESETS:
+                raise ValueError(f"oral_comparator.preset: {name!r} is not a preset; "
+                                 f"choose from {', '.join(COMPARATOR_PRESETS)}.")
+            data = {**COMPARATOR_PRESETS[name], **data}
+        return data
+
+    @model_validator(mode="after")
+    def _given(self) -> OralComparator:
+        missing = [f for f in ("effect_madrs", "onset", "source") if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"oral_comparator: give {', '.join(missing)} (with its source) "
+                             f"or a preset ({', '.join(COMPARATOR_PRESETS)}).")
+        hours(self.onset, "oral_comparator.onset", 1.0, 24 * 365)
+        hours(self.start, "oral_comparator.start")
+        if self.stop is not None and hours(self.stop, "oral_comparator.stop") <= hours(
+                self.start, "oral_comparator.start"):
+            raise ValueError(f"oral_comparator.stop: {self.stop!r} must be after start.")
+        return self
+
+    def effect_at(self, t_h: np.ndarray) -> np.ndarray:
+        """Extra MADRS improvement (points, positive = better) at protocol times ``t_h``."""
+        start = hours(self.start, "oral_comparator.start")
+        stop = np.inf if self.stop is None else hours(self.stop, "oral_comparator.stop")
+        tau = hours(self.onset or "", "oral_comparator.onset", 1.0, 24 * 365)
+        on = (t_h > start) & (t_h <= stop)
+        return np.where(on, (self.effect_madrs or 0.0)
+                        * (1.0 - np.exp(-(t_h - start) / tau)), 0.0)
+
+
 Therapy = Annotated[
     KetamineIV | MidazolamIV | SalineIV | EsketamineNasal | BotulinumGlabellar | VNS | TaVNS
-    | OralAntidepressant | TreatmentAsUsual,
+    | OralAntidepressant | TreatmentAsUsual | OralComparator,
     Field(discriminator="type"),
 ]
 THERAPY_TYPES = (
     "ketamine_iv", "midazolam_iv", "saline_iv", "esketamine_nasal", "botulinum_glabellar",
-    "vns", "tavns", "oral_antidepressant", "treatment_as_usual",
+    "vns", "tavns", "oral_antidepressant", "treatment_as_usual", "oral_comparator",
 )
 
 

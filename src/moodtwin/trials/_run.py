@@ -14,7 +14,7 @@ from moodtwin.errors import ValidationError
 from moodtwin.model import Model, default_model
 from moodtwin.population import Population, generate_population
 from moodtwin.protocols import Protocol, compile_protocol
-from moodtwin.protocols._schema import Background
+from moodtwin.protocols._schema import Background, OralComparator
 from moodtwin.result import STATUS_MESSAGES
 from moodtwin.simulate import Engine, SolverOptions, _fluctuation, run_engine
 from moodtwin.trials._schema import Arm, Period, Trial, Withdrawal
@@ -134,12 +134,20 @@ def _simulate_periods(
                        & (choice == key)]
             if sel.size == 0:
                 continue
-            tl = compile_protocol(_with_background(arm.in_context(protocol), ad), model,
+            drugs = [th for th in protocol.therapies if isinstance(th, OralComparator)]
+            modelled = protocol.model_copy(update={"therapies": [
+                th for th in protocol.therapies if not isinstance(th, OralComparator)]})
+            tl = compile_protocol(_with_background(arm.in_context(modelled), ad), model,
                                   defaults, assessments=rated)
             states, st, obs = engine(model, pop.table[sel], tl, save, options, y0=y[sel])
             status[sel] = np.where(status[sel] != 0, status[sel], st)
             k = np.searchsorted(save, visit_h[vis] - t0 - 1e-9)
             latent[np.ix_(sel, vis)] = obs[:, k, :]
+            for drug in drugs:  # published effect on the modelled MADRS
+                m = [o.name for o in model.observables].index("madrs")
+                cut = drug.effect_at(visit_h[vis] - t0)[None, :]
+                latent[np.ix_(sel, vis, [m])] = np.clip(
+                    latent[np.ix_(sel, vis, [m])] - cut[:, :, None], 0.0, scales.MADRS_MAX)
             y[sel] = states[:, -1, :]
             if progress is not None:
                 progress(f"{arm.name}: {protocol.name}", int(sel.size))

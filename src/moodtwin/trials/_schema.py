@@ -49,8 +49,8 @@ def first_exposure_h(protocol: Protocol) -> float | None:
             times += th.session_starts_h(end)[:1]
         elif isinstance(th, ps.VNS):
             times.append(_h(th.start, "vns.start"))
-        elif isinstance(th, ps.TreatmentAsUsual):
-            times.append(_h(th.start, "treatment_as_usual.start"))
+        elif isinstance(th, ps.TreatmentAsUsual | ps.OralComparator):
+            times.append(_h(th.start, f"{th.type}.start"))
         elif isinstance(th, ps.OralAntidepressant):
             if th.action == "start":
                 times.append(min(_h(t, "oral_antidepressant.at") for t in th.at))
