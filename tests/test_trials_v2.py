@@ -310,3 +310,62 @@ def test_bad_oral_comparator_is_one_line(kw: dict, message: str) -> None:
         parse_trial(_trial(arms=[{"name": "a", "protocol": _comparator(**kw)}], endpoints=[]),
                     PROTOCOLS)
     assert "\n" not in str(err.value)
+
+
+def test_significance_claims_are_scored_per_simulated_trial() -> None:
+    from moodtwin.calibration import compare
+    from moodtwin.calibration._targets import Target
+    from moodtwin.trials._claims import claim_holds, favours_first
+
+    data = _trial(n=80, visits=["1 d", "3 d", "7 d"], endpoints=[
+        {"id": "diff", "type": "difference", "of": "mean_change", "at": "1 d",
+         "arms": ["ketamine", "midazolam"],
+         "published": {"claim": "superior", "test": "welch_t", "source": "test"}},
+        {"id": "later", "type": "mean_change", "at": "7 d", "since": "3 d",
+         "arms": ["midazolam"], "published": {"midazolam": {"claim": "improves"}}}])
+    trial = parse_trial(data, PROTOCOLS)
+    res = run_trial(trial, seed=3, replicates=2)
+    diff = trial.endpoints[0]
+    row = compare(Target(Path("t.yaml"), trial, "diff", "ketamine vs midazolam",
+                         diff.published, False), res)
+    rows = res.endpoints[res.endpoints.endpoint == "diff"]
+    want = np.mean(rows["ci_high"] < 0)  # lower change = ketamine better
+    assert row["simulated"] == want and row["pass"] == (want >= 0.5)
+    assert "superior (welch_t" in row["published"]
+    d = res.first
+    x = d.observed["MADRS"]
+    mid = (d.patients.arm == "midazolam").to_numpy()
+    since = x[mid, d.visit(7 * 24.0)] - x[mid, d.visit(3 * 24.0)]
+    s = res.summary().set_index(["endpoint", "arm"])
+    assert res.endpoints.query("endpoint == 'later' and replicate == 0")["estimate"].iloc[0] \
+        == pytest.approx(np.nanmean(since))
+    assert s.loc[("later", "midazolam"), "n"] > 0
+    # directions: hazard ratios and score differences favour arms[0] below the null
+    hr = parse_trial(_trial(endpoints=[{"type": "hazard_ratio", "relapse_score": 22,
+                                        "arms": ["ketamine", "midazolam"]}]),
+                     PROTOCOLS).endpoints[0]
+    assert favours_first(hr, 0.4, 0.9) == 1 and favours_first(hr, 0.9, 1.4) == 0
+    assert favours_first(diff, 1.0, 3.0) == -1
+    assert claim_holds(diff, diff.published, -5.0, -1.0)
+    assert not claim_holds(diff, diff.published, -5.0, 1.0)
+
+
+@pytest.mark.parametrize("pub, message", [
+    ({"claim": "better"}, r"published\.claim: Input should be 'superior'"),
+    ({"claim": "superior", "value": 3}, "a 'value' .* or a 'claim'"),
+    ({"claim": "superior", "n": 30}, "not ci/se/sd/n"),
+    ({"claim": "superior", "alpha": 0.01}, r"published\.alpha: 0\.01"),
+    ({"claim": "superior", "test": "chi2"}, r"published\.test: Input should be"),
+    ({"claim": "superior", "test": "mmrm"}, "this endpoint is tested with 'welch_t'"),
+])
+def test_bad_claims_are_one_line(pub: dict, message: str) -> None:
+    ep = {"type": "difference", "of": "mean_change", "at": "1 d",
+          "arms": ["ketamine", "midazolam"], "published": pub}
+    with pytest.raises(ValidationError, match=message) as err:
+        parse_trial(_trial(endpoints=[ep]), PROTOCOLS)
+    assert "\n" not in str(err.value)
+    with pytest.raises(ValidationError, match="'improves' applies to a mean_change"):
+        parse_trial(_trial(endpoints=[{**ep, "published": {"claim": "improves"}}]), PROTOCOLS)
+    with pytest.raises(ValidationError, match="compares arms"):
+        parse_trial(_trial(endpoints=[{"type": "mean_change", "at": "1 d", "published": {
+            "ketamine": {"claim": "superior"}}}]), PROTOCOLS)

@@ -82,8 +82,33 @@ def collect_targets(paths: list[Path]) -> list[Target]:
     return [t for f in files for t in targets_of(f)]
 
 
+def _compare_claim(target: Target, result: TrialResult) -> dict[str, object]:
+    """A published significance claim: the fraction of simulated trials (replicates) whose
+    95% CI bears it out; pass when that is at least one half."""
+    from moodtwin.trials._claims import claim_holds
+    from moodtwin.trials._schema import endpoint_test
+    from moodtwin.trials._stats import wilson
+
+    rows = result.endpoints[(result.endpoints["endpoint"] == target.endpoint)
+                            & (result.endpoints["arm"] == target.arm)]
+    if rows.empty:
+        raise ValidationError(f"{target.label}: the simulation produced no such endpoint.")
+    e = next(x for x in target.trial.endpoints if endpoint_label(x) == target.endpoint)
+    held = [claim_holds(e, target.published, lo, hi)
+            for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)]
+    frac = sum(held) / len(held)
+    lo, hi = wilson(sum(held), len(held))
+    return {"target": target.label, "endpoint": target.endpoint, "arm": target.arm,
+            "published": f"{target.published.claim} ({endpoint_test(e)}, p<0.05)",
+            "published_ci": "", "simulated": frac,
+            "simulated_95": f"[{float(lo):.3g}, {float(hi):.3g}]", "pass": frac >= 0.5}
+
+
 def compare(target: Target, result: TrialResult) -> dict[str, object]:
-    """Published vs simulated for one target; pass if either interval holds the other's value."""
+    """Published vs simulated for one target; pass if either interval holds the other's value.
+    A significance claim passes when most simulated trials bear it out."""
+    if target.published.claim is not None:
+        return _compare_claim(target, result)
     s = result.summary()
     row = s[(s["endpoint"] == target.endpoint) & (s["arm"] == target.arm)]
     if row.empty:

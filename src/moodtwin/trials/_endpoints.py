@@ -127,6 +127,8 @@ def _per_patient(d: TrialData, e: Endpoint, kind: str, arm: str) -> np.ndarray:
         return v[:, k] - v[np.arange(v.shape[0]), b]
     missing = _missing(d, e)
     x = _scores(d, scale, missing)[rows]
+    if e.since is not None:
+        b = np.full(x.shape[0], d.visit(hours(e.since, "since")))
     base, now = x[np.arange(x.shape[0]), b], x[:, k]
     sc = scales.get_scale(scale)
     thr = e.remission_threshold if e.remission_threshold is not None else sc.remission_threshold
@@ -292,6 +294,8 @@ def endpoint_label(e: Endpoint) -> str:
     parts = [e.type if e.type not in ("difference", "within_difference")
              else f"{e.type}_{e.of}"]
     parts += [x for x in (e.measure, e.scale, e.at, e.by) if x]
+    if e.since:
+        parts.append(f"since{e.since}")
     g = e.subgroup
     if g is not None:
         parts.append(f"{g.covariate}={g.equals}" if g.equals else

@@ -231,16 +231,44 @@ class Subgroup(_Strict):
         return self
 
 
+CLAIMS = ("superior", "inferior", "no_difference", "improves")
+TESTS = ("welch_t", "newcombe", "log_ratio", "cox_wald", "normal_smd", "paired_t", "mmrm")
+
+
 class Published(_Strict):
     """A published value with its uncertainty: ``ci`` (95%), ``se``, or ``sd`` with ``n``;
-    for rates, ``n`` alone gives the binomial standard error."""
+    for rates, ``n`` alone gives the binomial standard error.
 
-    value: float
+    Or a published significance statement, ``claim``: ``superior`` / ``inferior``
+    (``arms[0]`` better / worse than ``arms[1]`` at two-sided ``alpha`` 0.05),
+    ``no_difference`` (not significant), or ``improves`` (an arm's ``mean_change`` --
+    e.g. with ``since`` -- is significantly below 0), with the ``test`` the paper used
+    (it must be the endpoint's own test; see :func:`endpoint_test`).
+    """
+
+    value: float | None = None
     ci: tuple[float, float] | None = None
     se: float | None = Field(default=None, gt=0.0)
     sd: float | None = Field(default=None, gt=0.0)
     n: int | None = Field(default=None, ge=1)
     source: str = ""
+    claim: Literal[CLAIMS] | None = None  # type: ignore[valid-type]
+    test: Literal[TESTS] | None = None  # type: ignore[valid-type]
+    alpha: float = 0.05
+
+    @model_validator(mode="after")
+    def _form(self) -> Published:
+        if (self.value is None) == (self.claim is None):
+            raise ValueError("published: give a 'value' (with ci/se/sd/n) or a 'claim' "
+                             f"({', '.join(CLAIMS)}), not both.")
+        if self.claim is not None:
+            if self.ci or self.se or self.sd or self.n:
+                raise ValueError("published: a 'claim' takes 'test', 'alpha' and 'source', "
+                                 "not ci/se/sd/n.")
+            if self.alpha != 0.05:
+                raise ValueError(f"published.alpha: {self.alpha:g}; only 0.05 (two-sided, "
+                                 "the 95% CIs of the endpoints) is supported.")
+        return self
 
 
 class Endpoint(_Strict):
@@ -267,6 +295,7 @@ class Endpoint(_Strict):
     window_start: str | None = None  # time_in_response/remission: window from here to at
     method: Literal["pearson", "spearman"] = "pearson"  # correlation
     baseline: Literal["trial", "period"] = "trial"  # change from trial or period baseline
+    since: str | None = None  # mean_change/percent_change from this visit instead of baseline
     periods: list[str] | None = None  # within_difference: two period labels [A, B]
     after: str | None = None  # within_difference: reading this long into each period
     published: Published | dict[str, Published] | None = None
@@ -320,6 +349,13 @@ class Endpoint(_Strict):
                 "mean_change", "percent_change", "biomarker_change", "response_rate"):
             raise ValueError(f"baseline: 'period' applies to changes and response_rate, not "
                              f"{kind!r}.")
+        if self.since is not None:
+            if kind not in ("mean_change", "percent_change") or self.baseline != "trial":
+                raise ValueError("since: applies to mean_change/percent_change from the trial "
+                                 "baseline.")
+            if self.at is None or _h(self.since, "since") >= _h(self.at, "at"):
+                raise ValueError(f"since: {self.since!r} must be before 'at' ({self.at!r}).")
+        self._check_claims()
         if self.window_start is not None:
             if kind not in ("time_in_response", "time_in_remission"):
                 raise ValueError(f"window_start: applies to time_in_response/"
@@ -329,6 +365,25 @@ class Endpoint(_Strict):
                 raise ValueError(f"window_start: {self.window_start!r} must be before 'at' "
                                  f"({self.at!r}).")
         return self
+
+    def _check_claims(self) -> None:
+        pubs = (list(self.published.values()) if isinstance(self.published, dict)
+                else [self.published] if self.published else [])
+        for pub in pubs:
+            if pub.claim is None:
+                continue
+            compares = self.type in COMPARISONS or self.type == "within_difference"
+            if pub.claim == "improves" and self.type != "mean_change":
+                raise ValueError("published.claim: 'improves' applies to a mean_change "
+                                 f"endpoint (e.g. with 'since'), not {self.type!r}.")
+            if pub.claim != "improves" and not compares:
+                raise ValueError(f"published.claim: {pub.claim!r} compares arms; use it on "
+                                 f"a comparison endpoint, not {self.type!r}.")
+            own = endpoint_test(self)
+            if pub.test is not None and pub.test != own:
+                raise ValueError(f"published.test: {pub.test!r}; this endpoint is tested with "
+                                 f"{own!r} (choose the endpoint that the paper's test "
+                                 "matches, e.g. missing: mmrm for an MMRM).")
 
     @model_validator(mode="after")
     def _consistent(self) -> Endpoint:
@@ -345,6 +400,24 @@ class Endpoint(_Strict):
         if self.at is not None:
             _h(self.at, "endpoint.at")
         return self
+
+
+def endpoint_test(e: Endpoint) -> str:
+    """The test behind the endpoint's 95% CI (what a published claim is scored with)."""
+    kind = e.quantity()
+    if e.type == "hazard_ratio":
+        return "cox_wald"
+    if e.type in ("cohen_d", "hedges_g"):
+        return "normal_smd"
+    if e.type == "risk_ratio":
+        return "log_ratio"
+    if e.type == "within_difference":
+        return "paired_t"
+    if kind == "mean_change" and e.missing == "mmrm":
+        return "mmrm"
+    if e.type == "difference":
+        return "newcombe" if kind in RATE_TYPES[:4] else "welch_t"
+    return "paired_t"
 
 
 def _on_visit(t: float, visits: list[float]) -> bool:
@@ -439,6 +512,7 @@ class Trial(_Strict):
                     raise ValueError(f"endpoint {e.type!r}: unknown arm {a!r}; arms are "
                                      f"{', '.join([*names, *self.pools])}.")
             for field, when in (("at", e.at), ("window_start", e.window_start),
+                                ("since", e.since),
                                 ("subgroup.at", e.subgroup.at if e.subgroup else None)):
                 if when is not None and not any(abs(_h(when, field) - t) < 1e-6 for t in vt):
                     raise ValueError(
