@@ -369,3 +369,20 @@ def test_bad_claims_are_one_line(pub: dict, message: str) -> None:
     with pytest.raises(ValidationError, match="compares arms"):
         parse_trial(_trial(endpoints=[{"type": "mean_change", "at": "1 d", "published": {
             "ketamine": {"claim": "superior"}}}]), PROTOCOLS)
+
+
+def test_every_design_example_loads_and_uses_its_feature() -> None:
+    designs = sorted((TRIALS / "designs").glob("*.yaml"))
+    assert len(designs) >= 7
+    text = "\n".join(p.read_text() for p in designs)
+    for field in ("persistence:", "choose_by:", "visits: [{every", "label:", "within_difference",
+                  "baseline: period", "anaesthesia: true", "setting: inpatient",
+                  "oral_comparator", "missing: mmrm", "missing: non_responder",
+                  "reference: best", "origin: first_response", "proportion_relapsed",
+                  "subgroup:", "correlation", "pools:", "window_start:", "claim:",
+                  "severe_score:", "confirm: 2"):
+        assert field in text, field
+    for path in designs:
+        trial = load_trial(path)
+        assert all(not isinstance(e.published, dict) and (e.published is None
+                   or e.published.claim is not None) for e in trial.endpoints), path.name
