@@ -386,3 +386,28 @@ def test_every_design_example_loads_and_uses_its_feature() -> None:
         trial = load_trial(path)
         assert all(not isinstance(e.published, dict) and (e.published is None
                    or e.published.claim is not None) for e in trial.endpoints), path.name
+
+
+def test_new_scales_and_measures_in_a_trial() -> None:
+    from moodtwin import scales
+
+    data = _trial(endpoints=[
+        {"id": "cgi", "type": "mean_cgi_i", "at": "1 d", "arms": ["ketamine"]},
+        {"id": "cgi_resp", "type": "cgi_i_response_rate", "at": "1 d", "arms": ["ketamine"],
+         "missing": "non_responder"},
+        {"id": "hamd6", "type": "mean_score", "at": "1 d", "scale": "HAM-D6"},
+        {"id": "plasma", "type": "biomarker_change", "measure": "bdnf_plasma_ngml",
+         "at": "1 d"},
+        {"id": "cadss", "type": "biomarker_change", "measure": "cadss", "at": "1 d"}])
+    res = run_trial(parse_trial(data, PROTOCOLS), seed=2)
+    d = res.first
+    s = res.summary().set_index(["endpoint", "arm"])["mean"]
+    ket = (d.patients.arm == "ketamine").to_numpy()
+    x = d.observed["MADRS"][ket]
+    cgi = scales.cgi_improvement(x[:, 0], x[:, 1])
+    assert s[("cgi", "ketamine")] == pytest.approx(np.nanmean(cgi))
+    assert s[("cgi_resp", "ketamine")] == pytest.approx(np.mean(cgi <= 2))
+    assert s[("hamd6", "ketamine")] == pytest.approx(np.nanmean(d.observed["HAMD6"][ket, 1]))
+    names = [o.name for o in d.model.observables]
+    serum = d.latent[:, :, names.index("bdnf_serum_ngml")]
+    assert s[("plasma", "ketamine")] == pytest.approx(0.1 * np.mean(serum[ket, 1] - serum[ket, 0]))

@@ -39,7 +39,7 @@ from moodtwin.trials._stats import (
 from moodtwin.units import hours
 
 _RATES = ("response_rate", "remission_rate", "cumulative_response_rate",
-          "cumulative_remission_rate")
+          "cumulative_remission_rate", "cgi_i_response_rate")
 
 
 def _missing(d: TrialData, e: Endpoint | None) -> str:
@@ -145,6 +145,11 @@ def _per_patient(d: TrialData, e: Endpoint, kind: str, arm: str) -> np.ndarray:
         return 100.0 * (now - base) / np.where(base > 0, base, np.nan)
     if kind == "response_rate":
         return flag(now, scales.is_response(base, now, sc.name))
+    if kind in ("mean_cgi_i", "cgi_i_response_rate"):  # CGI-I from the MADRS equivalents
+        cgi = scales.cgi_improvement(scales.to_source(base, sc.name),
+                                     scales.to_source(now, sc.name))
+        cgi = np.where(np.isnan(now) | np.isnan(base), np.nan, cgi)
+        return cgi if kind == "mean_cgi_i" else flag(cgi, cgi <= 2.0)
     if kind == "remission_rate":
         return flag(now, now <= thr)
     first = d.visit(hours(e.window_start, "window_start")) if e.window_start else 1

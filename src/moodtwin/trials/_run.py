@@ -45,14 +45,20 @@ class TrialData:
     def observable(self, name: str) -> np.ndarray:
         """Biomarker values at the visits: measured (with noise) if the trial says so; NaN
         off the patient's rating schedule."""
-        if name in self.measured:
-            v = self.measured[name]
-        else:
-            v = self.latent[:, :, [o.name for o in self.model.observables].index(name)]
+        v = self.measured[name] if name in self.measured else true_value(self, name)
         return v if self.scheduled is None else np.where(self.scheduled, v, np.nan)
 
     def visit(self, hours: float) -> int:
         return int(np.argmin(np.abs(self.visit_h - hours)))
+
+
+def true_value(d: TrialData, name: str) -> np.ndarray:
+    """Model value of a biomarker at the visits (derived measures: ``scales.MEASURES``)."""
+    names = [o.name for o in d.model.observables]
+    if name in scales.MEASURES:
+        m = scales.MEASURES[name]
+        return m.factor * d.latent[:, :, names.index(m.source)]
+    return d.latent[:, :, names.index(name)]
 
 
 def _allocate(arms: list[Arm], n: int, rng: np.random.Generator) -> np.ndarray:
@@ -299,12 +305,12 @@ def run_replicate(
     patients["dropout_day"] = dropout_h / 24.0
     patients["status"] = status
     rng_bio = np.random.default_rng(s_bio)
-    obs_names = [o.name for o in model.observables]
-    measured = {name: latent[:, :, obs_names.index(name)]
-                * (1.0 + cv * rng_bio.standard_normal((n_pat, n_vis)))
-                for name, cv in sorted(trial.biomarker_noise.items())}
-    return TrialData(trial, model, visit_h, patients, latent, observed, excluded + failures,
-                     measured, None if scheduled.all() else scheduled)
+    d = TrialData(trial, model, visit_h, patients, latent, observed, excluded + failures,
+                  {}, None if scheduled.all() else scheduled)
+    d.measured = {name: true_value(d, name)
+                  * (1.0 + cv * rng_bio.standard_normal((n_pat, n_vis)))
+                  for name, cv in sorted(trial.biomarker_noise.items())}
+    return d
 
 
 def _concat(pops: list[Population]) -> Population:

@@ -19,14 +19,15 @@ ARM_ENDPOINTS = (
     "mean_score", "mean_change", "percent_change", "response_rate", "remission_rate",
     "cumulative_response_rate", "cumulative_remission_rate", "time_in_response",
     "time_in_remission", "biomarker_change", "median_time_to_relapse", "proportion_relapsed",
-    "correlation",
+    "correlation", "mean_cgi_i", "cgi_i_response_rate",
 )
 RATE_TYPES = ("response_rate", "remission_rate", "cumulative_response_rate",
-              "cumulative_remission_rate", "time_in_response", "time_in_remission")
+              "cumulative_remission_rate", "time_in_response", "time_in_remission",
+              "cgi_i_response_rate")
 COMPARISONS = ("difference", "cohen_d", "hedges_g", "risk_ratio", "hazard_ratio")
 BIOMARKERS = ("rmssd", "hf_power", "heart_rate", "bdnf_serum_ngml", "cortisol_ugdl", "il6_pgml",
               "tnf_pgml", "crp_mgl", "norepinephrine", "serotonin", "dissociation",
-              "voice_alteration", "ptosis_risk", "paralysis")
+              "voice_alteration", "ptosis_risk", "paralysis", *scales.MEASURES)
 
 
 class _Strict(BaseModel):
@@ -284,7 +285,7 @@ class Endpoint(_Strict):
     of: Literal["mean_change", "percent_change", "response_rate", "remission_rate",
                 "cumulative_response_rate", "cumulative_remission_rate",
                 "mean_score", "biomarker_change", "time_in_response",
-                "time_in_remission"] | None = None
+                "time_in_remission", "mean_cgi_i", "cgi_i_response_rate"] | None = None
     measure: str | None = None  # biomarker observable for biomarker_change
     relapse_score: float | None = None  # relapse when the score reaches this (trial scale)
     relapse: Relapse | None = None
@@ -416,7 +417,8 @@ def endpoint_test(e: Endpoint) -> str:
     if kind == "mean_change" and e.missing == "mmrm":
         return "mmrm"
     if e.type == "difference":
-        return "newcombe" if kind in RATE_TYPES[:4] else "welch_t"
+        return ("newcombe" if kind in RATE_TYPES and not kind.startswith("time_in")
+                else "welch_t")
     return "paired_t"
 
 
