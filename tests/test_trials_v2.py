@@ -380,7 +380,8 @@ def test_every_design_example_loads_and_uses_its_feature() -> None:
                   "oral_comparator", "missing: mmrm", "missing: non_responder",
                   "reference: best", "origin: first_response", "proportion_relapsed",
                   "subgroup:", "correlation", "pools:", "window_start:", "claim:",
-                  "severe_score:", "confirm: 2"):
+                  "severe_score:", "confirm: 2", "scale: HAM-D6", "scale: CGI-S",
+                  "cgi_i_response_rate", "measure: cadss", "bdnf_plasma_ngml", "since:"):
         assert field in text, field
     for path in designs:
         trial = load_trial(path)
