@@ -381,7 +381,8 @@ def test_every_design_example_loads_and_uses_its_feature() -> None:
                   "reference: best", "origin: first_response", "proportion_relapsed",
                   "subgroup:", "correlation", "pools:", "window_start:", "claim:",
                   "severe_score:", "confirm: 2", "scale: HAM-D6", "scale: CGI-S",
-                  "cgi_i_response_rate", "measure: cadss", "bdnf_plasma_ngml", "since:"):
+                  "cgi_i_response_rate", "measure: cadss", "bdnf_plasma_ngml", "since:",
+                  "titrate_to_tolerance:"):
         assert field in text, field
     for path in designs:
         trial = load_trial(path)
@@ -412,3 +413,43 @@ def test_new_scales_and_measures_in_a_trial() -> None:
     names = [o.name for o in d.model.observables]
     serum = d.latent[:, :, names.index("bdnf_serum_ngml")]
     assert s[("plasma", "ketamine")] == pytest.approx(0.1 * np.mean(serum[ket, 1] - serum[ket, 0]))
+
+
+def _vns_titrated(**tol: object) -> dict:
+    vns = {"name": "vns", "duration": "12 week",
+           "therapies": [{"type": "vns", "current": "0.25 mA", "start": "2 week"}]}
+    return _trial(duration="12 week", visits={"every": "2 week"}, n=20, arms=[{
+        "name": "vns", "periods": [{"protocol": vns, "titrate_to_tolerance": {
+            "step": "0.25 mA", "every": "2 week", "max": "1.5 mA", "below": 0.3, **tol}}]}],
+        endpoints=[{"type": "mean_change", "at": "12 week"}])
+
+
+def test_vns_titration_to_tolerance_follows_each_patients_side_effects() -> None:
+    d = run_trial(parse_trial(_vns_titrated(), PROTOCOLS), seed=1).first
+    level = d.patients["vns_titrated_mA"].to_numpy()
+    va = d.latent[:, :, [o.name for o in d.model.observables].index("voice_alteration")]
+    decisions = [d.visit(w * 7 * 24.0) for w in (4, 6, 8, 10)]
+    assert len(set(level)) > 1  # patients differ in tolerance
+    for i, mA in enumerate(level):
+        passed = round((mA - 0.25) / 0.25)
+        assert (va[i, decisions[:passed]] < 0.3).all()
+        if passed < len(decisions):
+            assert va[i, decisions[passed]] >= 0.3
+
+
+@pytest.mark.parametrize("tol, message", [
+    ({"step": "0 mA"}, "must be above 0 mA"),
+    ({"max": "5 mA"}, r"titrate_to_tolerance\.max: '5 mA' is outside the allowed range 0–3.5"),
+    ({"step": "2"}, r"titrate_to_tolerance\.step: '2' has no unit"),
+    ({"every": "2 h"}, "at least 1 d"),
+    ({"below": 2}, r"below: Input should be less than or equal to 1"),
+    ({"measure": "cough"}, r"measure: Input should be 'voice_alteration'"),
+])
+def test_bad_titration_to_tolerance_is_one_line(tol: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message) as err:
+        parse_trial(_vns_titrated(**tol), PROTOCOLS)
+    assert "\n" not in str(err.value)
+    sham = _vns_titrated()
+    sham["arms"][0]["periods"][0]["protocol"]["therapies"][0]["sham"] = True
+    with pytest.raises(ValidationError, match="not sham"):
+        parse_trial(sham, PROTOCOLS)

@@ -17,7 +17,7 @@ from moodtwin.protocols import Protocol, compile_protocol
 from moodtwin.protocols._schema import Background, OralComparator
 from moodtwin.result import STATUS_MESSAGES
 from moodtwin.simulate import Engine, SolverOptions, _fluctuation, run_engine
-from moodtwin.trials._schema import Arm, Period, Trial, Withdrawal
+from moodtwin.trials._schema import Arm, Period, Tolerance, Trial, Withdrawal
 
 Progress = Callable[[str, int], None]  # (what, patients just simulated)
 
@@ -113,52 +113,111 @@ def _choose(trial: Trial, period: Period, pop: Population, rows: np.ndarray,
     return np.where(now <= thr, "remitter", "non_remitter")
 
 
-def _simulate_periods(
-    trial: Trial, model: Model, arm: Arm, start_h: float, end_h: float, pop: Population,
-    y: np.ndarray, visit_h: np.ndarray, latent: np.ndarray, status: np.ndarray, rows: np.ndarray,
-    options: SolverOptions, progress: Progress | None, typical: dict[str, float],
-    engine: Engine,
-) -> np.ndarray:
+@dataclass
+class _Run:
+    """What every simulated segment of a replicate shares."""
+
+    trial: Trial
+    model: Model
+    pop: Population
+    y: np.ndarray
+    visit_h: np.ndarray
+    latent: np.ndarray
+    status: np.ndarray
+    options: SolverOptions
+    progress: Progress | None
+    defaults: dict[str, float]
+    engine: Engine
+    titrated: np.ndarray  # per patient: current reached by titration to tolerance (mA)
+
+
+def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
+             groups: list[tuple[Protocol, np.ndarray]]) -> np.ndarray:
+    """Integrate each group of rows with its protocol over [t0, stop] (trial time, h);
+    fills ``latent`` at the visits in it, advances the states and returns the observables
+    of every patient at ``stop`` (NaN for rows not simulated)."""
+    visit_h = run.visit_h
+    in_period = (visit_h > t0 + 1e-9) | (first & (visit_h <= 1e-9))
+    in_period &= visit_h <= stop + 1e-9
+    vis = np.flatnonzero(in_period)
+    rated = visit_h[in_period & _on(visit_h, run.trial.arm_visit_times_h(arm))] - t0
+    save = np.unique(np.concatenate([visit_h[vis] - t0, [stop - t0]]))
+    at_end = np.full((len(run.y), run.latent.shape[2]), np.nan)
+    ad_on = run.pop.covariates["antidepressant_continued"].to_numpy()
+    for (protocol, rows), ad in itertools.product(groups, (False, True)):
+        sel = rows[ad_on[rows] == ad]
+        if sel.size == 0:
+            continue
+        drugs = [th for th in protocol.therapies if isinstance(th, OralComparator)]
+        modelled = protocol.model_copy(update={"therapies": [
+            th for th in protocol.therapies if not isinstance(th, OralComparator)]})
+        tl = compile_protocol(_with_background(arm.in_context(modelled), ad), run.model,
+                              run.defaults, assessments=rated)
+        states, st, obs = run.engine(run.model, run.pop.table[sel], tl, save, run.options,
+                                     y0=run.y[sel])
+        run.status[sel] = np.where(run.status[sel] != 0, run.status[sel], st)
+        k = np.searchsorted(save, visit_h[vis] - t0 - 1e-9)
+        run.latent[np.ix_(sel, vis)] = obs[:, k, :]
+        at_end[sel] = obs[:, -1, :]
+        run.y[sel] = states[:, -1, :]
+        for drug in drugs:  # published effect on the modelled MADRS
+            m = [o.name for o in run.model.observables].index("madrs")
+            cut = drug.effect_at(visit_h[vis] - t0)[None, :]
+            run.latent[np.ix_(sel, vis, [m])] = np.clip(
+                run.latent[np.ix_(sel, vis, [m])] - cut[:, :, None], 0.0, scales.MADRS_MAX)
+        if run.progress is not None:
+            run.progress(f"{arm.name}: {protocol.name}", int(sel.size))
+    return at_end
+
+
+def _titrate(run: _Run, arm: Arm, period: Period, tol: Tolerance, t0: float, stop: float,
+             first: bool, rows: np.ndarray) -> None:
+    """VNS titration to tolerance ``tol`` over ``period``, step by step."""
+    from moodtwin.protocols._schema import check
+
+    vns = period.protocol.therapies[0]
+    step, top = check("vns", "current", tol.step), check("vns", "current", tol.max)
+    every = _hours(tol.every)
+    level = np.full(len(run.y), check("vns", "current", vns.current))  # type: ignore[union-attr]
+    rising = np.ones(len(run.y), dtype=bool)
+    m = [o.name for o in run.model.observables].index(tol.measure)
+    a, b = t0, min(stop, t0 + _hours(vns.start) + every)  # type: ignore[union-attr]
+    groups = [(period.protocol, rows)]
+    while True:
+        end = _segment(run, arm, a, b, first and a == t0, groups)[:, m]
+        run.titrated[rows] = level[rows]
+        if b >= stop - 1e-9:
+            return
+        rising[rows] &= (end[rows] < tol.below) & (level[rows] + step <= top + 1e-9)
+        level[rows[rising[rows]]] += step
+        a, b = b, min(stop, b + every)
+        groups = []
+        for mA in np.unique(level[rows]):
+            cont = vns.model_copy(update={"implant_at": None, "start": "0 h",
+                                          "current": f"{mA:g} mA"})
+            groups.append((period.protocol.model_copy(update={"therapies": [cont]}),
+                           rows[level[rows] == mA]))
+
+
+def _simulate_periods(run: _Run, arm: Arm, start_h: float, end_h: float,
+                      rows: np.ndarray) -> None:
     """Integrate ``rows`` of the trial through ``arm``'s periods from ``start_h`` to
-    ``end_h`` (trial time, h); fills ``latent`` at visits and returns the final states."""
-    defaults = {**model.defaults(), **typical}
+    ``end_h`` (trial time, h), filling ``latent`` at visits and advancing the states."""
     t0 = start_h
     for period in arm.periods:
         stop = end_h if period.until is None else min(_hours(period.until), end_h)
         if stop <= t0:
             continue
         first = abs(t0 - start_h) < 1e-9 and start_h == 0.0
-        in_period = (visit_h > t0 + 1e-9) | (first & (visit_h <= 1e-9))
-        in_period &= visit_h <= stop + 1e-9
-        vis = np.flatnonzero(in_period)
-        rated = visit_h[in_period & _on(visit_h, trial.arm_visit_times_h(arm))] - t0
-        save = np.unique(np.concatenate([visit_h[vis] - t0, [stop - t0]]))
-        choice = _choose(trial, period, pop, rows, latent, model, visit_h, t0)
-        for (key, protocol), ad in itertools.product(
-                (period.protocols or {"": period.protocol}).items(), (False, True)):
-            sel = rows[(pop.covariates["antidepressant_continued"].to_numpy()[rows] == ad)
-                       & (choice == key)]
-            if sel.size == 0:
-                continue
-            drugs = [th for th in protocol.therapies if isinstance(th, OralComparator)]
-            modelled = protocol.model_copy(update={"therapies": [
-                th for th in protocol.therapies if not isinstance(th, OralComparator)]})
-            tl = compile_protocol(_with_background(arm.in_context(modelled), ad), model,
-                                  defaults, assessments=rated)
-            states, st, obs = engine(model, pop.table[sel], tl, save, options, y0=y[sel])
-            status[sel] = np.where(status[sel] != 0, status[sel], st)
-            k = np.searchsorted(save, visit_h[vis] - t0 - 1e-9)
-            latent[np.ix_(sel, vis)] = obs[:, k, :]
-            for drug in drugs:  # published effect on the modelled MADRS
-                m = [o.name for o in model.observables].index("madrs")
-                cut = drug.effect_at(visit_h[vis] - t0)[None, :]
-                latent[np.ix_(sel, vis, [m])] = np.clip(
-                    latent[np.ix_(sel, vis, [m])] - cut[:, :, None], 0.0, scales.MADRS_MAX)
-            y[sel] = states[:, -1, :]
-            if progress is not None:
-                progress(f"{arm.name}: {protocol.name}", int(sel.size))
+        if period.titrate_to_tolerance is not None:
+            _titrate(run, arm, period, period.titrate_to_tolerance, t0, stop, first, rows)
+        else:
+            choice = _choose(run.trial, period, run.pop, rows, run.latent, run.model,
+                             run.visit_h, t0)
+            groups = [(protocol, rows[choice == key]) for key, protocol in
+                      (period.protocols or {"": period.protocol}).items()]
+            _segment(run, arm, t0, stop, first, groups)
         t0 = stop
-    return y
 
 
 def _hours(text: str) -> float:
@@ -250,12 +309,12 @@ def run_replicate(
     latent = np.full((n_pat, n_vis, len(model.observables)), np.nan)
     status = np.zeros(n_pat, dtype=np.int64)
     y = pop.y0.copy()
-    run = engine or run_engine
+    ctx = _Run(trial, model, pop, y, visit_h, latent, status, options, progress,
+               {**model.defaults(), **typical}, engine or run_engine, np.full(n_pat, np.nan))
     for i, arm in enumerate(trial.arms):
         rows = np.flatnonzero(arm_idx == i)
         if rows.size:
-            _simulate_periods(trial, model, arm, 0.0, phase1_end, pop, y, visit_h, latent,
-                              status, rows, options, progress, typical, run)
+            _simulate_periods(ctx, arm, 0.0, phase1_end, rows)
     madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
     names = sorted({trial.scale, *(e.scale for e in trial.endpoints if e.scale)})
     w_arm = np.full(n_pat, "", dtype=object)
@@ -279,8 +338,7 @@ def run_replicate(
             sub = np.flatnonzero(alloc == j)
             w_arm[sub] = arm.name
             if sub.size:
-                _simulate_periods(trial, model, arm, phase1_end, end, pop, y, visit_h,
-                                  latent, status, sub, options, progress, typical, run)
+                _simulate_periods(ctx, arm, phase1_end, end, sub)
         madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
     observed = _observe(trial, model, pop, madrs, visit_h, np.random.default_rng(s_obs), names)
     drop_rate = -np.log1p(-trial.dropout) / end if trial.dropout > 0 else 0.0
@@ -304,6 +362,8 @@ def run_replicate(
     patients.insert(2, "withdrawal_arm", w_arm)
     patients["dropout_day"] = dropout_h / 24.0
     patients["status"] = status
+    if np.isfinite(ctx.titrated).any():
+        patients["vns_titrated_mA"] = ctx.titrated
     rng_bio = np.random.default_rng(s_bio)
     d = TrialData(trial, model, visit_h, patients, latent, observed, excluded + failures,
                   {}, None if scheduled.all() else scheduled)

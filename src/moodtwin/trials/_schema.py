@@ -60,6 +60,33 @@ def first_exposure_h(protocol: Protocol) -> float | None:
     return min(times) if times else None
 
 
+class Tolerance(_Strict):
+    """VNS titration to tolerance: from the protocol's stimulation start, every ``every``
+    the current rises by ``step`` up to ``max`` while the patient's side-effect ``measure``
+    (a model observable, 0-1) at the end of the step stays below ``below``; once it does
+    not, the current stays where it is."""
+
+    step: str = "0.25 mA"
+    every: str = "2 week"
+    max: str = "2.0 mA"
+    measure: Literal["voice_alteration"] = "voice_alteration"
+    below: float = Field(default=0.5, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _units(self) -> Tolerance:
+        from moodtwin.protocols._schema import LIMITS
+        from moodtwin.units import quantity
+
+        _, low, high = LIMITS["vns.current"]
+        if quantity(self.step, "mA", "titrate_to_tolerance.step", low, high) <= 0:
+            raise ValueError(f"titrate_to_tolerance.step: {self.step!r} must be above 0 mA.")
+        quantity(self.max, "mA", "titrate_to_tolerance.max", low, high)
+        _h(self.every, "titrate_to_tolerance.every")
+        if _h(self.every, "titrate_to_tolerance.every") < 24.0:
+            raise ValueError(f"titrate_to_tolerance.every: {self.every!r}; at least 1 d.")
+        return self
+
+
 CHOICES = {"sex": ("female", "male"), "response": ("responder", "non_responder"),
            "remission": ("remitter", "non_remitter")}
 
@@ -81,6 +108,21 @@ class Period(_Strict):
     choose_by: Literal["sex", "response", "remission"] | None = None
     protocols: dict[str, Protocol] | None = None
     threshold: float | None = Field(default=None, ge=0.0)
+    titrate_to_tolerance: Tolerance | None = None
+
+    @model_validator(mode="after")
+    def _titration(self) -> Period:
+        if self.titrate_to_tolerance is None:
+            return self
+        kinds = [th.type for th in self.protocol.therapies]
+        if self.choose_by is not None or kinds != ["vns"]:
+            raise ValueError("titrate_to_tolerance: needs one protocol whose only therapy is "
+                             f"'vns' (got {', '.join(kinds) or 'none'}; no choose_by).")
+        vns = self.protocol.therapies[0]
+        if vns.sham or vns.titration is not None:  # type: ignore[union-attr]
+            raise ValueError("titrate_to_tolerance: give the starting 'current' of an active "
+                             "(not sham) vns, not a titration schedule.")
+        return self
 
     @model_validator(mode="after")
     def _choice(self) -> Period:
