@@ -453,3 +453,51 @@ def test_bad_titration_to_tolerance_is_one_line(tol: dict, message: str) -> None
     sham["arms"][0]["periods"][0]["protocol"]["therapies"][0]["sham"] = True
     with pytest.raises(ValidationError, match="not sham"):
         parse_trial(sham, PROTOCOLS)
+
+
+def _withdrawal(**w: object) -> dict:
+    return {"duration": "4 week", "visits": {"every": "1 week"},
+            "endpoints": [],
+            "withdrawal": {"at": "2 week", "criterion": "remission", "arms": [
+                {"name": "stay", "protocol": "ketamine_repeated_iv.yaml"}], **w}}
+
+
+@pytest.mark.parametrize("change, message", [
+    (_withdrawal(persistence={"k": 4, "of_last": 3}), "k = 4 exceeds of_last = 3"),
+    (_withdrawal(persistence={"k": 0, "of_last": 3}), r"persistence\.k: Input should be"),
+    (_withdrawal(threshold=-1), r"withdrawal\.threshold: Input should be greater"),
+    (_withdrawal(criterion="response", threshold=140), "response improvement in percent"),
+    (_withdrawal(criterion="all", threshold=10), "criterion 'all' takes no threshold"),
+    (_withdrawal(from_arms=["nobody"]), r"withdrawal\.from_arms: unknown arm 'nobody'"),
+    ({"arms": [{"name": "k", "protocol": "ketamine_single_iv.yaml", "visits": ["9 d"]}],
+      "endpoints": []}, "after the trial's end"),
+    ({"arms": [{"name": "k", "protocol": "ketamine_single_iv.yaml",
+                "visits": {"every": "1 d", "until": "7 d", "often": 2}}]},
+     r"arms\[0\]\.visits: unknown key\(s\) often"),
+    ({"arms": [{"name": "k", "protocol": "ketamine_single_iv.yaml", "visits": ["7 d"]}],
+      "endpoints": [{"type": "mean_change", "at": "1 d", "arms": ["k"]}]},
+     "is not on arm 'k''s own visits"),
+    ({"arms": [{"name": "k", "protocol": "ketamine_single_iv.yaml", "anaesthesia": "maybe"}]},
+     r"arms\.0\.anaesthesia: Input should be a valid boolean"),
+    ({"arms": [{"name": "k", "protocol": "ketamine_single_iv.yaml", "setting": "icu"}]},
+     r"arms\.0\.setting: Input should be 'outpatient' or 'inpatient'"),
+    ({"arms": [{"name": "k", "periods": [{"protocol": "ketamine_single_iv.yaml",
+                                          "label": 3}]}]}, r"label: Input should be"),
+    (_ep(type="mean_score", baseline="period"), "baseline: 'period' applies to changes"),
+    ({"arms": [{"name": "k", "periods": [
+        {"protocol": "ketamine_single_iv.yaml", "until": "3 d"},
+        {"protocol": "no_treatment.yaml"}]}],
+      "endpoints": [{"type": "mean_change", "at": "7 d", "baseline": "period"}]},
+     "needs a visit at arm 'k''s period start \\(3 d\\)"),
+    (_ep(type="within_difference", of="mean_change"), "needs 'periods: \\[A, B\\]'"),
+    (_ep(type="within_difference", of="mean_change", periods=["a", "b"]),
+     "no arm has periods labelled a and b"),
+    (_ep(periods=["a", "b"]), "belong to endpoint 'within_difference'"),
+    (_ep(type="mean_change", since="7 d"), "must be before 'at'"),
+    (_ep(type="mean_change", since="2 d", at="7 d"), "since '2 d' is not a visit"),
+    (_ep(type="response_rate", since="1 d", at="7 d"), "since: applies to mean_change"),
+])
+def test_bad_design_fields_give_one_line_errors(change: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message) as err:
+        parse_trial(_trial(**change), PROTOCOLS)
+    assert "\n" not in str(err.value)
