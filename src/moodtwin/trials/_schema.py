@@ -601,8 +601,9 @@ class Trial(_Strict):
             if e.at is None or _h(e.at, "at") <= 1e-9:
                 continue
             when = _h(e.at, "at")
+            named = {a for x in e.arms or [] for a in self.pools.get(x, [x])}
             for arm in self.all_arms():
-                if e.arms and arm.name not in e.arms:
+                if e.arms and arm.name not in named:
                     continue
                 start = self.arm_start_h(arm)
                 firsts = [first_exposure_h(x) for x in arm.periods[0].all_protocols()]
