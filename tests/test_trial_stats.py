@@ -130,6 +130,11 @@ def test_relapse_flags_and_confirmed_event_times_by_hand() -> None:
     np.testing.assert_array_equal(risk, [True, True, True, False])
     np.testing.assert_array_equal(t, [14, 28, 14])
     np.testing.assert_array_equal(ev, [True, False, True])
+    # a visit off the schedule (NaN) between two flagged visits does not break the run
+    y = np.array([[30.0, 12, 25, NAN, 26, 10]])
+    t, ev, _ = event_times(relapse_flags(y, y[:, 0], score=22), days, np.array([1]),
+                           confirm=2)
+    assert ev[0] and t[0] == 7.0
     # loss of response: improvement below 40% of baseline (score > 18 for baseline 30)
     f = relapse_flags(x[:1], base[:1], improvement_below=40)
     np.testing.assert_array_equal(f[0], [1, 0, 0, 1, 1, 0])

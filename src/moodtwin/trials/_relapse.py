@@ -40,9 +40,9 @@ def event_times(flags: np.ndarray, days: np.ndarray, origin: np.ndarray, *,
 
     ``flags`` (patients, visits): 1 where the criterion holds, 0 where not, NaN missing;
     ``origin``: each patient's origin visit index (-1: not at risk, e.g. never responded);
-    a relapse is ``confirm`` consecutive scheduled visits after the origin that all hold
-    (dated at the first of them), or one visit flagged in ``severe`` (a hospitalisation-like
-    event, at once). Without an event the patient is censored at the last observed visit.
+    a relapse is ``confirm`` consecutive observed visits after the origin that all hold
+    (dated at the first of them; visits off the patient's schedule or missed are skipped),
+    or one visit flagged in ``severe`` (a hospitalisation-like event, at once). Without an event the patient is censored at the last observed visit.
     Returns (time, event, at_risk); patients not at risk or never seen after their origin
     are left out (``at_risk`` False).
     """
@@ -58,15 +58,17 @@ def event_times(flags: np.ndarray, days: np.ndarray, origin: np.ndarray, *,
         if not seen.any():
             continue
         at_risk[i] = True
-        hold = np.nan_to_num(f) > 0
-        sev = np.zeros_like(hold) if severe is None else np.nan_to_num(severe[i, o + 1:]) > 0
+        idx = np.flatnonzero(seen)  # consecutive = consecutive observed visits
+        hold = f[idx] > 0
+        sev = (np.zeros_like(hold) if severe is None
+               else np.nan_to_num(severe[i, o + 1:][idx]) > 0)
         run = 0
-        for k in range(f.size):
-            run = run + 1 if hold[k] else 0
-            if sev[k] or run >= confirm:
-                first = k if sev[k] and run < confirm else k - confirm + 1
+        for j in range(idx.size):
+            run = run + 1 if hold[j] else 0
+            if sev[j] or run >= confirm:
+                first = idx[j] if sev[j] and run < confirm else idx[j - confirm + 1]
                 t[i], event[i] = days[o + 1 + first] - days[o], True
                 break
         else:
-            t[i] = days[o + 1 + np.flatnonzero(seen)[-1]] - days[o]
+            t[i] = days[o + 1 + idx[-1]] - days[o]
     return t[at_risk], event[at_risk], at_risk
