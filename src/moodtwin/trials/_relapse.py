@@ -42,7 +42,8 @@ def event_times(flags: np.ndarray, days: np.ndarray, origin: np.ndarray, *,
     ``origin``: each patient's origin visit index (-1: not at risk, e.g. never responded);
     a relapse is ``confirm`` consecutive observed visits after the origin that all hold
     (dated at the first of them; visits off the patient's schedule or missed are skipped),
-    or one visit flagged in ``severe`` (a hospitalisation-like event, at once). Without an event the patient is censored at the last observed visit.
+    or one visit flagged in ``severe`` (a hospitalisation-like event, at once). Without an
+    event the patient is censored at the last observed visit.
     Returns (time, event, at_risk); patients not at risk or never seen after their origin
     are left out (``at_risk`` False).
     """
