@@ -238,7 +238,8 @@ def test_dose_by_sex_and_response_guided_frequency() -> None:
                     "subgroup": {"covariate": "sex", "equals": "male"}}])
     s = run_trial(parse_trial(data, PROTOCOLS), seed=2).summary().set_index("endpoint")
     assert s.loc["f", "mean"] < s.loc["m", "mean"] - 3.0  # only women got ketamine
-    guided = _trial(duration="3 week", visits={"every": "1 week"}, n=30, arms=[{
+    guided = _trial(duration="3 week", visits={"every": "1 week", "also": ["7.02 d"]},
+                    n=30, arms=[{
         "name": "guided", "periods": [
             {"protocol": "ketamine_single_iv.yaml", "until": "1 week"},
             {"choose_by": "remission", "threshold": 12, "protocols": {
@@ -247,6 +248,11 @@ def test_dose_by_sex_and_response_guided_frequency() -> None:
     trial = parse_trial(guided, PROTOCOLS)
     assert trial.arms[0].periods[1].protocols["remitter"].name.startswith("No treatment")
     d = run_trial(trial, seed=2).first
+    names = [o.name for o in d.model.observables]
+    madrs = d.latent[:, d.visit(7 * 24.0), names.index("madrs")]
+    conc = d.latent[:, d.visit(7.02 * 24), names.index("ketamine_conc")]
+    assert (madrs <= 12).any() and (madrs > 12).any()
+    assert (conc[madrs > 12] > 10 * conc[madrs <= 12].max()).all()  # only non-remitters dosed
     bad = {**guided, "arms": [{**guided["arms"][0], "periods": [
         {"choose_by": "response", "protocols": {"responder": "no_treatment.yaml",
                                                 "non_responder": "no_treatment.yaml"}}]}]}
