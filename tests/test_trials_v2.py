@@ -249,7 +249,7 @@ def test_dose_by_sex_and_response_guided_frequency() -> None:
     assert trial.arms[0].periods[1].protocols["remitter"].name.startswith("No treatment")
     d = run_trial(trial, seed=2).first
     names = [o.name for o in d.model.observables]
-    madrs = d.latent[:, d.visit(7 * 24.0), names.index("madrs")]
+    madrs = d.observed["MADRS"][:, d.visit(7 * 24.0)]  # the rating the decision read
     conc = d.latent[:, d.visit(7.02 * 24), names.index("ketamine_conc")]
     assert (madrs <= 12).any() and (madrs > 12).any()
     assert (conc[madrs > 12] > 10 * conc[madrs <= 12].max()).all()  # only non-remitters dosed

@@ -94,25 +94,6 @@ def _scheduled(trial: Trial, visit_h: np.ndarray, first: list[str], second: np.n
     return out
 
 
-def _choose(trial: Trial, period: Period, pop: Population, rows: np.ndarray,
-            latent: np.ndarray, model: Model, visit_h: np.ndarray, t0: float) -> np.ndarray:
-    """Each row's key in ``period.protocols`` ('' when the period has one protocol)."""
-    if period.choose_by is None:
-        return np.full(rows.size, "", dtype=object)
-    if period.choose_by == "sex":
-        return pop.covariates["sex"].to_numpy()[rows]
-    sc = scales.get_scale(trial.scale)
-    madrs = latent[rows][:, :, [o.name for o in model.observables].index("madrs")]
-    now = scales.convert(madrs[:, int(np.argmin(np.abs(visit_h - t0)))], sc.name)
-    base = scales.convert(madrs[:, 0], sc.name)
-    if period.choose_by == "response":
-        frac = sc.response_fraction if period.threshold is None else period.threshold / 100
-        met = now <= (1.0 - frac) * base
-        return np.where(met, "responder", "non_responder")
-    thr = sc.remission_threshold if period.threshold is None else period.threshold
-    return np.where(now <= thr, "remitter", "non_remitter")
-
-
 @dataclass
 class _Run:
     """What every simulated segment of a replicate shares."""
@@ -129,6 +110,30 @@ class _Run:
     defaults: dict[str, float]
     engine: Engine
     titrated: np.ndarray  # per patient: current reached by titration to tolerance (mA)
+    obs_seed: np.random.SeedSequence  # the ratings' random stream
+    scale_names: list[str]  # scales rated, in the order their noise is drawn
+
+
+def _choose(run: _Run, period: Period, rows: np.ndarray, t0: float) -> np.ndarray:
+    """Each row's key in ``period.protocols`` ('' when the period has one protocol); a
+    response/remission decision reads the rated primary score at the visit at ``t0`` (the
+    same rating the trial's results show there)."""
+    if period.choose_by is None:
+        return np.full(rows.size, "", dtype=object)
+    if period.choose_by == "sex":
+        return run.pop.covariates["sex"].to_numpy()[rows]
+    trial = run.trial
+    sc = scales.get_scale(trial.scale)
+    madrs = run.latent[:, :, [o.name for o in run.model.observables].index("madrs")]
+    rated = _observe(trial, run.model, run.pop, madrs, run.visit_h,
+                     np.random.default_rng(run.obs_seed), run.scale_names)[sc.name][rows]
+    now = rated[:, int(np.argmin(np.abs(run.visit_h - t0)))]
+    base = rated[:, 0]
+    if period.choose_by == "response":
+        frac = sc.response_fraction if period.threshold is None else period.threshold / 100
+        return np.where(now <= (1.0 - frac) * base, "responder", "non_responder")
+    thr = sc.remission_threshold if period.threshold is None else period.threshold
+    return np.where(now <= thr, "remitter", "non_remitter")
 
 
 def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
@@ -212,8 +217,7 @@ def _simulate_periods(run: _Run, arm: Arm, start_h: float, end_h: float,
         if period.titrate_to_tolerance is not None:
             _titrate(run, arm, period, period.titrate_to_tolerance, t0, stop, first, rows)
         else:
-            choice = _choose(run.trial, period, run.pop, rows, run.latent, run.model,
-                             run.visit_h, t0)
+            choice = _choose(run, period, rows, t0)
             groups = [(protocol, rows[choice == key]) for key, protocol in
                       (period.protocols or {"": period.protocol}).items()]
             _segment(run, arm, t0, stop, first, groups)
@@ -309,14 +313,15 @@ def run_replicate(
     latent = np.full((n_pat, n_vis, len(model.observables)), np.nan)
     status = np.zeros(n_pat, dtype=np.int64)
     y = pop.y0.copy()
+    names = sorted({trial.scale, *(e.scale for e in trial.endpoints if e.scale)})
     ctx = _Run(trial, model, pop, y, visit_h, latent, status, options, progress,
-               {**model.defaults(), **typical}, engine or run_engine, np.full(n_pat, np.nan))
+               {**model.defaults(), **typical}, engine or run_engine, np.full(n_pat, np.nan),
+               s_obs, names)
     for i, arm in enumerate(trial.arms):
         rows = np.flatnonzero(arm_idx == i)
         if rows.size:
             _simulate_periods(ctx, arm, 0.0, phase1_end, rows)
     madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
-    names = sorted({trial.scale, *(e.scale for e in trial.endpoints if e.scale)})
     w_arm = np.full(n_pat, "", dtype=object)
     if trial.withdrawal is not None:
         w = trial.withdrawal

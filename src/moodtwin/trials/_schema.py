@@ -99,7 +99,7 @@ class Period(_Strict):
     ``remission`` on the primary scale at the period's start (keys ``responder``/
     ``non_responder``, ``remitter``/``non_remitter``; ``threshold``: remission score at or
     below it, or response improvement in percent), e.g. esketamine weekly vs every other
-    week. The response decision reads the model's score at that visit, without rater noise.
+    week. The decision reads the rated score at that visit (the one the results show).
     """
 
     protocol: Protocol  # the protocol, or the first of ``protocols``
