@@ -738,7 +738,7 @@ def to_source(score: ArrayLike, scale: str) -> NDArray[np.float64]:
 
 
 def is_response(
-    baseline: ArrayLike, current: ArrayLike, scale: str
+    baseline: ArrayLike, current: ArrayLike, scale: str, fraction: float | None = None
 ) -> NDArray[np.bool_]:
     """Whether the reduction from baseline meets the scale's response criterion.
 
@@ -754,6 +754,9 @@ def is_response(
         ``baseline``.
     scale : str
         Scale name or alias.
+    fraction : float, optional
+        Minimum fractional reduction (0-1) that counts as response; defaults to
+        the scale's :attr:`Scale.response_fraction`.
 
     Returns
     -------
@@ -761,9 +764,10 @@ def is_response(
         Broadcast shape of the inputs; False where either input is NaN.
     """
     sc = get_scale(scale)
+    frac = sc.response_fraction if fraction is None else float(fraction)
     base = np.asarray(baseline, dtype=np.float64)
     cur = np.asarray(current, dtype=np.float64)
-    return np.asarray(cur <= (1.0 - sc.response_fraction) * base)
+    return np.asarray(cur <= (1.0 - frac) * base)
 
 
 def is_remission(

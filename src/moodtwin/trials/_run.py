@@ -130,10 +130,11 @@ def _choose(run: _Run, period: Period, rows: np.ndarray, t0: float) -> np.ndarra
     now = rated[:, int(np.argmin(np.abs(run.visit_h - t0)))]
     base = rated[:, 0]
     if period.choose_by == "response":
-        frac = sc.response_fraction if period.threshold is None else period.threshold / 100
-        return np.where(now <= (1.0 - frac) * base, "responder", "non_responder")
-    thr = sc.remission_threshold if period.threshold is None else period.threshold
-    return np.where(now <= thr, "remitter", "non_remitter")
+        frac = None if period.threshold is None else period.threshold / 100
+        return np.where(scales.is_response(base, now, sc.name, frac), "responder",
+                        "non_responder")
+    return np.where(scales.is_remission(now, sc.name, period.threshold), "remitter",
+                    "non_remitter")
 
 
 def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
@@ -232,15 +233,12 @@ def _hours(text: str) -> float:
 
 def _meets(w: Withdrawal, trial: Trial, obs: np.ndarray, base: np.ndarray) -> np.ndarray:
     """Whether the withdrawal criterion holds at each score in ``obs`` (NaN: no)."""
-    sc = scales.get_scale(trial.scale)
     if w.criterion == "all":
         return np.isfinite(obs)
     if w.criterion == "response":
-        frac = sc.response_fraction if w.threshold is None else w.threshold / 100.0
-        return (obs <= (1.0 - frac) * base) & np.isfinite(obs)
-    if w.threshold is not None:
-        return (obs <= w.threshold) & np.isfinite(obs)
-    return scales.is_remission(obs, sc.name) & np.isfinite(obs)
+        frac = None if w.threshold is None else w.threshold / 100.0
+        return scales.is_response(base, obs, trial.scale, frac) & np.isfinite(obs)
+    return scales.is_remission(obs, trial.scale, w.threshold) & np.isfinite(obs)
 
 
 def _qualifies(w: Withdrawal, trial: Trial, obs: np.ndarray, visit_h: np.ndarray,
