@@ -56,6 +56,8 @@ def test_kaplan_meier_median_and_proportion_by_hand() -> None:
     assert km_failure_by(t, ev, 4.0)[0] == pytest.approx(0.7)
     est, lo, hi, n = km_failure_by(t, ev, 4.0)
     assert 0.0 <= lo <= est <= hi <= 1.0 and n == 5
+    est, lo, hi, n = km_failure_by(t, ev, 0.5)  # no event yet: 0 of 5 followed, Wilson upper
+    assert (est, lo) == (0.0, 0.0) and hi == pytest.approx(1.959964**2 / (5 + 1.959964**2))
 
 
 def test_cox_hazard_ratio_matches_statsmodels_phreg() -> None:

@@ -72,11 +72,16 @@ def km_median(t: np.ndarray, event: np.ndarray) -> Estimate:
 
 
 def km_failure_by(t: np.ndarray, event: np.ndarray, by: float) -> Estimate:
-    """Kaplan-Meier proportion with the event by time ``by`` (1 - S(by)), 95% CI."""
+    """Kaplan-Meier proportion with the event by time ``by`` (1 - S(by)), 95% CI; with no
+    event by then, 0 with the Wilson upper bound of 0 events among those followed to ``by``
+    (NaN when none was)."""
     from lifelines import KaplanMeierFitter
 
     if t.size == 0:
         return NAN
+    if not (event & (t <= by)).any():  # KM's CI collapses to [0, 0]: Wilson on those followed
+        followed = int((t >= by).sum())
+        return 0.0, 0.0, float(wilson(0, followed)[1]), int(t.size)
     km = KaplanMeierFitter().fit(t, event)
     s = float(km.survival_function_at_times(by).iloc[0])
     ci = km.confidence_interval_survival_function_
