@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from moodtwin.model import default_model
 from moodtwin.population import PopulationSpec, generate_population

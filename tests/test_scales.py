@@ -38,6 +38,8 @@ def test_scale_registry_matches_required_names() -> None:
         "IDS30",
         "QIDS16",
         "HRSD21",
+        "HAMD6",
+        "CGIS",
     )
     assert ANXIETY_SCALES == ("HAMA", "GAD7")
     assert set(SCALES) == set(ALL_SCALES)
@@ -72,7 +74,7 @@ def test_anchor_table_shape(name: str) -> None:
     sc = SCALES[name]
     xs = np.array([a[0] for a in sc.anchors_from])
     ys = np.array([a[1] for a in sc.anchors_from])
-    assert sc.anchors_from[0] == (0.0, 0.0)
+    assert sc.anchors_from[0] == (0.0, sc.min_score)
     assert sc.anchors_from[-1] == (_source_max(name), sc.max_score)
     assert np.all(np.diff(xs) > 0)
     assert np.all(np.diff(ys) >= 0)
@@ -86,9 +88,9 @@ def test_convert_is_monotone_and_maps_endpoints(name: str) -> None:
     assert out.shape == src.shape
     assert out.dtype == np.float64
     assert np.all(np.diff(out) >= 0.0)
-    assert out[0] == 0.0
+    assert out[0] == get_scale(name).min_score
     assert out[-1] == sc.max_score
-    assert float(convert(0.0, name)) == 0.0
+    assert float(convert(0.0, name)) == get_scale(name).min_score
     assert float(convert(_source_max(name), name)) == sc.max_score
 
 
@@ -96,7 +98,7 @@ def test_convert_is_monotone_and_maps_endpoints(name: str) -> None:
 def test_convert_clips_to_scale_range(name: str) -> None:
     sc = SCALES[name]
     out = convert([-10.0, 1e6], name)
-    np.testing.assert_array_equal(out, [0.0, sc.max_score])
+    np.testing.assert_array_equal(out, [sc.min_score, sc.max_score])
     back = to_source([-5.0, sc.max_score + 100.0], name)
     assert back[0] == 0.0
     assert back[1] <= _source_max(name)
@@ -105,7 +107,7 @@ def test_convert_clips_to_scale_range(name: str) -> None:
 @pytest.mark.parametrize("name", ALL_SCALES)
 def test_convert_of_to_source_is_identity(name: str) -> None:
     sc = SCALES[name]
-    y = np.linspace(0.0, sc.max_score, 1001)
+    y = np.linspace(sc.min_score, sc.max_score, 1001)
     np.testing.assert_allclose(convert(to_source(y, name), name), y, atol=1e-9)
 
 
@@ -342,3 +344,21 @@ def test_scale_validation_rejects_bad_anchors() -> None:
             remission_threshold=2.0,
             citation="test",
         )
+
+
+def test_hamd6_cgis_and_cgii_reproduce_their_cited_anchors() -> None:
+    # HAM-D6 <= 4 is aligned with HRSD17 <= 7 (Timmerby et al. 2017)
+    madrs_at_hrsd7 = scales.to_source(7.0, "HAMD17")
+    assert float(scales.convert(madrs_at_hrsd7, "HAM-D6")) == pytest.approx(4.0, abs=1e-6)
+    # MADRS < 8 ~ CGI-S 2 (Leucht et al. 2017)
+    assert float(scales.convert(8.0, "CGI-S")) == pytest.approx(2.0)
+    assert float(scales.convert(0.0, "CGI-S")) == 1.0
+    assert scales.is_remission(scales.convert(7.9, "CGI-S"), "CGIS")
+    # CGI-I 2 ~ 48-57 % and CGI-I 1 ~ 80-84 % MADRS reduction (Leucht et al. 2017)
+    cgi = scales.cgi_improvement([30.0] * 5, [30 * 0.52, 30 * 0.43, 30 * 0.18, 30.0, 45.0])
+    assert 1.8 < cgi[0] < 2.2 and 1.8 < cgi[1] < 2.2
+    assert cgi[2] == pytest.approx(1.0, abs=0.05)
+    assert cgi[3] == 4.0 and cgi[4] == 6.0
+    assert np.isnan(scales.cgi_improvement(0.0, 5.0))
+    for m in scales.MEASURES.values():
+        assert "approximate" in m.citation

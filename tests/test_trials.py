@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from moodtwin.calibration import calibrate, collect_targets, load_parameter_set
+from moodtwin.calibration import calibrate, collect_targets, load_parameter_set, model_prior
 from moodtwin.cli import app
 from moodtwin.errors import ValidationError
 from moodtwin.population import PopulationSpec, generate_population
@@ -204,11 +204,16 @@ def test_cli_trial_bad_file_is_one_line(tmp_path: Path) -> None:
 
 def test_calibrate_and_validate_end_to_end(tmp_path: Path) -> None:
     targets = collect_targets([MURROUGH])
-    cal = calibrate(targets, ["k_glu_bdnf"], n_max=30, max_evaluations=4)
-    path = cal.to_yaml(tmp_path / "set.yaml")
+    priors = [model_prior("w_pot"), model_prior("k_fast_relief")]
+    cal = calibrate(targets, priors, n_max=30, population_size=4, generations=2,
+                    database=tmp_path / "abc.db")
+    path = cal.to_yaml(tmp_path / "set.yaml", ensemble_size=3)
     values = load_parameter_set(path)
-    assert set(values) == {"k_glu_bdnf"} and cal.objective <= cal.start_objective
-    assert "calibrated to" in path.read_text()
+    assert set(values) == {"w_pot", "k_fast_relief"}
+    for name, (lo, hi) in cal.posterior.interval(1.0).items():
+        assert lo <= values[name] <= hi  # the point lies inside its own posterior
+    doc = yaml.safe_load(path.read_text())
+    assert "calibrated to" in doc["parameters"]["w_pot"]["source"] and len(doc["ensemble"]) == 3
     r = CliRunner().invoke(app, ["validate", str(MURROUGH), "--replicates", "2",
                                  "--params", str(path), "--out", str(tmp_path / "v")])
     assert r.exit_code == 0, r.output

@@ -36,11 +36,15 @@ from moodtwin.errors import UnknownNameError, ValidationError
 __all__ = [
     "ALIASES",
     "ANXIETY_SCALES",
+    "CGII_CITATION",
     "DEPRESSION_SCALES",
     "HAMA_MAX",
     "MADRS_MAX",
+    "MEASURES",
+    "Measure",
     "SCALES",
     "Scale",
+    "cgi_improvement",
     "convert",
     "get_scale",
     "is_remission",
@@ -64,6 +68,8 @@ DEPRESSION_SCALES: Final[tuple[str, ...]] = (
     "IDS30",
     "QIDS16",
     "HRSD21",
+    "HAMD6",
+    "CGIS",
 )
 """Depression scales; their source scale is the MADRS."""
 
@@ -99,6 +105,9 @@ class Scale:
         A score ``<=`` this value (points of this scale) is remission.
     citation : str
         Sources of the anchors and of the response/remission definitions.
+    min_score : float
+        Lowest score of the instrument (0; 1 for the CGI-S); the first anchor is
+        ``(0, min_score)``.
     """
 
     name: str
@@ -109,6 +118,7 @@ class Scale:
     response_fraction: float
     remission_threshold: float
     citation: str
+    min_score: float = 0.0  # lowest score of the instrument (1 for the CGI-S)
 
     def __post_init__(self) -> None:
         """Validate the anchor table and the response/remission definitions."""
@@ -119,8 +129,8 @@ class Scale:
         xs, ys = _split(self.anchors_from)
         if xs.size < 2:
             raise ValidationError(f"{self.name}: need at least two anchors")
-        if (xs[0], ys[0]) != (0.0, 0.0):
-            raise ValidationError(f"{self.name}: first anchor must be (0, 0)")
+        if (xs[0], ys[0]) != (0.0, self.min_score):
+            raise ValidationError(f"{self.name}: first anchor must be (0, {self.min_score:g})")
         if (xs[-1], ys[-1]) != (src_max, self.max_score):
             msg = f"{self.name}: last anchor must be ({src_max}, {self.max_score})"
             raise ValidationError(msg)
@@ -130,7 +140,7 @@ class Scale:
             raise ValidationError(f"{self.name}: scale anchors must not decrease")
         if not 0.0 < self.response_fraction < 1.0:
             raise ValidationError(f"{self.name}: response_fraction must be in (0, 1)")
-        if not 0.0 <= self.remission_threshold <= self.max_score:
+        if not self.min_score <= self.remission_threshold <= self.max_score:
             msg = f"{self.name}: remission_threshold must be in [0, max_score]"
             raise ValidationError(msg)
 
@@ -332,6 +342,14 @@ _HAMA_TO_GAD7: Final[_Anchors] = (
 
 _MADRS_TO_HRSD24: Final[_Anchors] = _compose(_MADRS_TO_HAMD17, _HAMD17_TO_HRSD24)
 
+# HAM-D6 (Bech melancholia items 1, 2, 7, 8, 10, 13; 0-22) from HRSD17, approximate: the
+# remission cut-offs HAM-D6 <= 4 and HRSD17 <= 7 are aligned, linear to the maxima.
+_HAMD17_TO_HAMD6: Final[_Anchors] = ((0.0, 0.0), (7.0, 4.0), (52.0, 22.0))
+# CGI-S (1-7) from MADRS: MADRS < 8 ~ CGI-S 2 (Leucht et al. 2017, verified); the higher
+# anchors are approximate (evenly spaced severity bands up to the MADRS maximum).
+_MADRS_TO_CGIS: Final[_Anchors] = ((0.0, 1.0), (8.0, 2.0), (16.0, 3.0), (24.0, 4.0),
+                                   (32.0, 5.0), (44.0, 6.0), (MADRS_MAX, 7.0))
+
 _CARMODY = (
     "Carmody TJ et al. 2006, 'The Montgomery Asberg and the Hamilton ratings "
     "of depression: a comparison of measures', Eur Neuropsychopharmacol "
@@ -501,6 +519,40 @@ SCALES: Final[dict[str, Scale]] = {
             "response >= 50 %."
         ),
     ),
+    "HAMD6": Scale(
+        name="HAMD6",
+        long_name="Hamilton Depression Rating Scale, 6-item melancholia subscale (Bech)",
+        max_score=22.0,
+        construct="depression",
+        anchors_from=_compose(_MADRS_TO_HAMD17, _HAMD17_TO_HAMD6),
+        response_fraction=0.5,
+        remission_threshold=4.0,
+        citation=(
+            f"Chained link MADRS -> HRSD17 ({_LEUCHT}; {_CARMODY}) -> HAM-D6. approximate, "
+            "assumed: no HRSD17 -> HAM-D6 linking table was read; the anchors align the "
+            "remission cut-offs HAM-D6 <= 4 and HRSD17 <= 7 (Timmerby et al. 2017, Psychother "
+            "Psychosom 86:141, review of the HAM-D6) and the maxima (22, 52), linear between. "
+            "Response: >= 50 % reduction."
+        ),
+    ),
+    "CGIS": Scale(
+        name="CGIS",
+        long_name="Clinical Global Impression - Severity (1 normal to 7 extremely ill)",
+        max_score=7.0,
+        min_score=1.0,
+        construct="depression",
+        anchors_from=_MADRS_TO_CGIS,
+        response_fraction=0.5,
+        remission_threshold=2.0,
+        citation=(
+            "MADRS < 8 ~ CGI-S 2 'borderline ill' (remission): Leucht S et al. 2017, J Affect "
+            "Disord 210:287 (equipercentile linking, 22 trials). approximate, assumed: the "
+            "other anchors are evenly spaced severity bands (CGI-S 3-7 at MADRS 16/24/32/44/"
+            "60). Remission CGI-S <= 2. Response on the CGI is judged with the CGI-I "
+            "(cgi_improvement), not by a 50 % fall of the CGI-S: a CGI-S 'response' is only "
+            "the generic 50 % rule."
+        ),
+    ),
     "HAMA": Scale(
         name="HAMA",
         long_name="Hamilton Anxiety Rating Scale",
@@ -590,6 +642,12 @@ ALIASES: Final[dict[str, str]] = {
     "HDRS21": "HRSD21",
     "HDRS-21": "HRSD21",
     "HRSD-21": "HRSD21",
+    "HAM-D6": "HAMD6",
+    "HAMD-6": "HAMD6",
+    "HDRS6": "HAMD6",
+    "HDRS-6": "HAMD6",
+    "CGI-S": "CGIS",
+    "CGI": "CGIS",
     "HAM-A": "HAMA",
     "HARS": "HAMA",
     "GAD-7": "GAD7",
@@ -650,7 +708,7 @@ def convert(score_madrs_or_hama: ArrayLike, scale: str) -> NDArray[np.float64]:
     xs, ys = _split(sc.anchors_from)
     src = np.asarray(score_madrs_or_hama, dtype=np.float64)
     out = np.interp(src, xs, ys)
-    return np.clip(out, 0.0, sc.max_score)
+    return np.clip(out, sc.min_score, sc.max_score)
 
 
 def to_source(score: ArrayLike, scale: str) -> NDArray[np.float64]:
@@ -680,7 +738,7 @@ def to_source(score: ArrayLike, scale: str) -> NDArray[np.float64]:
 
 
 def is_response(
-    baseline: ArrayLike, current: ArrayLike, scale: str
+    baseline: ArrayLike, current: ArrayLike, scale: str, fraction: float | None = None
 ) -> NDArray[np.bool_]:
     """Whether the reduction from baseline meets the scale's response criterion.
 
@@ -696,6 +754,9 @@ def is_response(
         ``baseline``.
     scale : str
         Scale name or alias.
+    fraction : float, optional
+        Minimum fractional reduction (0-1) that counts as response; defaults to
+        the scale's :attr:`Scale.response_fraction`.
 
     Returns
     -------
@@ -703,9 +764,10 @@ def is_response(
         Broadcast shape of the inputs; False where either input is NaN.
     """
     sc = get_scale(scale)
+    frac = sc.response_fraction if fraction is None else float(fraction)
     base = np.asarray(baseline, dtype=np.float64)
     cur = np.asarray(current, dtype=np.float64)
-    return np.asarray(cur <= (1.0 - sc.response_fraction) * base)
+    return np.asarray(cur <= (1.0 - frac) * base)
 
 
 def is_remission(
@@ -731,3 +793,54 @@ def is_remission(
     sc = get_scale(scale)
     thr = sc.remission_threshold if threshold is None else float(threshold)
     return np.asarray(np.asarray(current, dtype=np.float64) <= thr)
+
+
+# CGI-I (1 very much improved ... 4 no change ... 7 very much worse) from the percent
+# reduction of the MADRS: CGI-I 1 ~ 80-84 % and CGI-I 2 ~ 48-57 % (Leucht et al. 2017, J
+# Affect Disord 210:287; mid-points used). approximate, assumed: CGI-I 3 ~ 25 %, 4 ~ 0 %,
+# 5/6/7 ~ -25/-50/-100 % (symmetric steps).
+_CGII_ANCHORS: Final[_Anchors] = ((-100.0, 7.0), (-50.0, 6.0), (-25.0, 5.0), (0.0, 4.0),
+                                  (25.0, 3.0), (52.5, 2.0), (82.0, 1.0), (100.0, 1.0))
+CGII_CITATION: Final[str] = (
+    "CGI-I from MADRS percent reduction: CGI-I 1 ~ 80-84 %, 2 ~ 48-57 % (Leucht et al. 2017, "
+    "J Affect Disord 210:287); approximate, assumed: 3 ~ 25 %, 4 ~ 0 %, 5-7 ~ -25/-50/-100 %. "
+    "CGI-I response: <= 2 (much or very much improved)."
+)
+
+
+def cgi_improvement(baseline_madrs: ArrayLike, current_madrs: ArrayLike) -> NDArray[np.float64]:
+    """CGI-I (1-7, continuous) from MADRS at baseline and now (see :data:`CGII_CITATION`);
+    NaN where either is NaN or the baseline is 0."""
+    base = np.asarray(baseline_madrs, dtype=np.float64)
+    now = np.asarray(current_madrs, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.where(base > 0, 100.0 * (base - now) / base, np.nan)
+    xs, ys = _split(_CGII_ANCHORS)
+    out = np.interp(np.clip(pct, -100.0, 100.0), xs, ys)
+    return np.where(np.isnan(pct), np.nan, out)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A reported measurement derived from a model observable: ``factor`` x ``source``."""
+
+    name: str
+    source: str
+    factor: float
+    unit: str
+    citation: str
+
+
+MEASURES: Final[dict[str, Measure]] = {
+    "cadss": Measure(
+        "cadss", "dissociation", 92.0, "points (0-92)",
+        "approximate, assumed: CADSS total (Bremner et al. 1998, J Trauma Stress 11:125; 23 "
+        "items x 0-4 = 0-92) taken as 92 x the model's dissociative burden (0-1); the link "
+        "is not calibrated to published CADSS values."),
+    "bdnf_plasma_ngml": Measure(
+        "bdnf_plasma_ngml", "bdnf_serum_ngml", 0.1, "ng/mL",
+        "approximate, assumed: plasma BDNF ~ 0.1 x serum BDNF (serum holds the BDNF released "
+        "from platelets during clotting, so plasma levels are typically an order of "
+        "magnitude lower; no published conversion; between-lab differences are large)."),
+}
+"""Derived measurements available as trial biomarkers, with their (approximate) links."""

@@ -38,7 +38,16 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
 def first_problem(exc: pydantic.ValidationError, source: str) -> ValidationError:
     """A pydantic error as one line: ``source: field.path: message (and N more)``."""
     errors = exc.errors()
-    loc = ".".join(str(x) for x in errors[0]["loc"])
+    loc = ".".join(str(x) for x in errors[0]["loc"] if not _union_tag(x))
     msg = errors[0]["msg"].removeprefix("Value error, ")
+    given = errors[0].get("input")
+    if msg.startswith("Input should") and isinstance(given, str | int | float | bool):
+        msg += f"; got {given!r}"  # pydantic's own messages do not show the value
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
     return ValidationError(f"{source}: {loc + ': ' if loc else ''}{msg}{more}")
+
+
+def _union_tag(part: object) -> bool:
+    """Pydantic's names of union members in an error location
+    (``function-after[_form(), Published]``, ``dict[str,...]``): not field names."""
+    return "[" in str(part)

@@ -83,6 +83,29 @@ def collect_targets(paths: list[Path]) -> list[Target]:
     return [t for f in files for t in targets_of(f)]
 
 
+def _compare_claim(target: Target, result: TrialResult) -> dict[str, object]:
+    """A published significance claim: the fraction of simulated trials (replicates) whose
+    95% CI bears it out; pass when that is at least one half."""
+    from moodtwin.trials._claims import claim_holds
+    from moodtwin.trials._schema import endpoint_test
+    from moodtwin.trials._stats import wilson
+
+    rows = result.endpoints[(result.endpoints["endpoint"] == target.endpoint)
+                            & (result.endpoints["arm"] == target.arm)]
+    if rows.empty:
+        raise ValidationError(f"{target.label}: the simulation produced no such endpoint.")
+    e = next(x for x in target.trial.endpoints if endpoint_label(x) == target.endpoint)
+    held = [claim_holds(e, target.published, lo, hi)
+            for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)]
+    frac = sum(held) / len(held)
+    lo, hi = wilson(sum(held), len(held))
+    return {"target": target.label, "endpoint": target.endpoint, "arm": target.arm,
+            "published": f"{target.published.claim} ({endpoint_test(e)}, p<0.05)",
+            "published_ci": "", "simulated": frac,
+            "simulated_95": f"[{float(lo):.3g}, {float(hi):.3g}]", "z": math.nan,
+            "claim": True, "pass": frac >= 0.5}
+
+
 def simulated_se(result: TrialResult, endpoint: str, arm: str) -> float:
     """Monte-Carlo standard error of the simulated mean of one endpoint: the SD of the
     replicate estimates over sqrt(replicates), or, with one replicate, that trial's own
@@ -101,7 +124,10 @@ def compare(target: Target, result: TrialResult) -> dict[str, object]:
     """Published vs simulated for one target.
 
     ``z = (simulated - published) / sqrt(se_published^2 + se_simulated^2)``; the target
-    passes when ``|z| <= 1.96`` (``se_simulated``: :func:`simulated_se`)."""
+    passes when ``|z| <= 1.96`` (``se_simulated``: :func:`simulated_se`). A significance
+    claim passes when most simulated trials bear it out (no z)."""
+    if target.published.claim is not None:
+        return _compare_claim(target, result)
     s = result.summary()
     row = s[(s["endpoint"] == target.endpoint) & (s["arm"] == target.arm)]
     if row.empty:
@@ -116,16 +142,17 @@ def compare(target: Target, result: TrialResult) -> dict[str, object]:
             "published": target.published.value, "published_ci": f"[{lo:.3g}, {hi:.3g}]",
             "published_se": target.sigma,
             "simulated": mean, "simulated_95": f"[{slo:.3g}, {shi:.3g}]",
-            "simulated_se": se_sim, "z": z,
+            "simulated_se": se_sim, "z": z, "claim": False,
             "pass": bool(abs(z) <= 1.96) and math.isfinite(mean)}
 
 
 def chi_square(table: pd.DataFrame) -> tuple[float, int, float]:
-    """Total chi-square of a validation table (sum of z^2), its degrees of freedom (one per
-    published number) and the upper-tail p-value."""
+    """Total chi-square of a validation table (sum of z^2 over published numbers; claims have
+    no z), its degrees of freedom (one per number) and the upper-tail p-value. A number whose
+    simulation failed counts as z = 10."""
     from scipy import stats
 
-    z = table["z"].to_numpy(dtype=float)
+    z = table.loc[~table["claim"].astype(bool), "z"].to_numpy(dtype=float)
     z = np.where(np.isfinite(z), z, 10.0)
     chi2, dof = float(np.sum(z * z)), len(z)
     return chi2, dof, float(stats.chi2.sf(chi2, dof))

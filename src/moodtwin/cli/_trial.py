@@ -23,7 +23,10 @@ def _progress_bar(total: int):  # type: ignore[no-untyped-def]
 @app.command(help="Run a virtual clinical trial file (YAML): enrol virtual patients, randomize, "
                   "simulate every arm, and compute the endpoints (with a 95% interval over "
                   "replicates). Writes result.json, patients.csv, endpoints.csv and a PNG/HTML "
-                  "report.")
+                  "report. Trial file fields (designs, analyses, relapse definitions, "
+                  "subgroups, missing-data handling, published claims): README sections "
+                  "'Virtual trials' and 'Trial file reference'; examples in "
+                  "examples/trials/designs/.")
 @errors_as_one_line
 def trial(
     file: Annotated[Path, typer.Argument(help="Trial file, e.g. examples/trials/"

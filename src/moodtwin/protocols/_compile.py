@@ -8,7 +8,7 @@ at exact event times; the solver restarts its step at each one instead of meetin
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -23,7 +23,8 @@ class Timeline:
     """Segments ``[t[k], t[k+1])`` with inputs ``u[k]``, entered with the jump ``jump[k]``.
 
     ``baseline_inputs`` are the inputs before time 0 (used for the steady-state burn-in);
-    ``dose_times`` (h) mark where outputs are saved densely.
+    ``dose_times`` (h) mark where outputs are saved densely; ``anaesthesia`` and ``setting``
+    are the protocol's context of care.
     """
 
     t: np.ndarray
@@ -31,6 +32,8 @@ class Timeline:
     jump: np.ndarray
     baseline_inputs: np.ndarray
     dose_times: np.ndarray
+    anaesthesia: bool = False  # procedures under general anaesthesia/sedation
+    setting: str = "outpatient"  # outpatient | inpatient
 
 
 #: A treatment contact (procedure, session, review) lasts this long (h) for the expectancy
@@ -41,8 +44,10 @@ MASKED_H = 2.0
 
 
 class _Events:
-    def __init__(self, model: Model, params: dict[str, float], p_blind: float | None):
+    def __init__(self, model: Model, params: dict[str, float], p_blind: float | None,
+                 anaesthesia: bool = False):
         self.model, self.params, self.p_blind = model, params, p_blind
+        self.anaesthesia = anaesthesia  # procedures under anaesthesia: effects not perceived
         self.sets: dict[str, list[tuple[float, float]]] = defaultdict(list)
         self.jumps: list[tuple[float, str, float]] = []
         self.doses: list[float] = []
@@ -88,7 +93,7 @@ def _iv(ev: _Events, th: s.KetamineIV | s.MidazolamIV | s.SalineIV, label: str) 
     for t in th.times_h(th.type):
         ev.infusion(t, dur, label)
         ev.contact(t, active=isinstance(th, s.KetamineIV), duration=max(dur, CONTACT_H))
-        if th.anaesthesia:
+        if ev.anaesthesia:
             ev.masked.append((t, t + dur + MASKED_H))
         if isinstance(th, s.KetamineIV):
             rate = s.check("ketamine_iv", "dose", th.dose) / dur
@@ -108,7 +113,7 @@ def _esketamine(ev: _Events, th: s.EsketamineNasal) -> None:
     for t in th.times_h(th.type):
         ev.contact(t, active=not th.placebo)
         ev.doses.append(t)
-        if th.anaesthesia:
+        if ev.anaesthesia:
             ev.masked.append((t, t + MASKED_H))
         if not th.placebo:
             ev.jump(t, "esk_nasal", dose * frn)
@@ -188,14 +193,12 @@ def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
     if start >= end:
         raise ProtocolError(f"start: {th.start!r} is at or after the protocol's end "
                             f"({_fmt(end)}); no session would be delivered.")
-    stop = min(end, start + hours(th.duration, "tavns.duration", 0.0))
     session = s.check("tavns", "session", th.session) / 60.0
     spacing = 24.0 / th.sessions_per_day
     if session > spacing:
         raise ProtocolError(f"{th.sessions_per_day} sessions of {th.session} do not fit in "
                             "a day (24 h).")
     current = 0.0 if th.sham else s.check("tavns", "current", th.current)
-    first = s.check("tavns", "session_time", th.session_time)
     duty = 1.0
     if (th.on_time is None) != (th.off_time is None):
         raise ProtocolError("give both on_time and off_time (on/off cycling), or neither.")
@@ -205,17 +208,10 @@ def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
     ev.set(start, "tavns_pulse_width", s.check("tavns", "pulse_width", th.pulse_width))
     ev.set(start, "tavns_frequency", s.check("tavns", "frequency", th.frequency))
     ev.set(start, "tavns_current", current)
-    day = 0
-    while start + day * 24.0 < stop:
-        if day % 7 < th.days_per_week:
-            for k in range(th.sessions_per_day):
-                t0 = start + day * 24.0 + first + k * spacing
-                if t0 + session > stop:
-                    break
-                ev.set(t0, "tavns_on", duty)
-                ev.set(t0 + session, "tavns_on", 0.0)
-                ev.contact(t0, active=not th.sham, duration=max(session, CONTACT_H))
-        day += 1
+    for t0 in th.session_starts_h(end):
+        ev.set(t0, "tavns_on", duty)
+        ev.set(t0 + session, "tavns_on", 0.0)
+        ev.contact(t0, active=not th.sham, duration=max(session, CONTACT_H))
 
 
 def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float],
@@ -234,7 +230,7 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float
     if blind.mode == "blinded":
         p_blind = p_active if p_active is not None else (
             blind.p_active if blind.p_active is not None else 0.5)
-    ev = _Events(model, params, p_blind)
+    ev = _Events(model, params, p_blind, protocol.anaesthesia)
     kinds = [th.type for th in protocol.therapies]
     for kind in ("vns", "tavns"):
         where = [f"therapies[{i}]" for i, k in enumerate(kinds) if k == kind]
@@ -268,7 +264,8 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float
     _intervals(ev, "contact", ev.contacts, end)
     _intervals(ev, "new_course", [min(ev.courses)] if ev.courses else [], end)
     _intervals(ev, "percept_masked", ev.masked, end)
-    return _timeline(model, ev, end, ad_on)
+    tl = _timeline(model, ev, end, ad_on)
+    return replace(tl, anaesthesia=protocol.anaesthesia, setting=protocol.setting)
 
 
 def _intervals(ev: _Events, name: str, spans: list[tuple[float, float]], end: float) -> None:
@@ -297,6 +294,10 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
         _vns(ev, th, end)
     elif isinstance(th, s.TaVNS):
         _tavns(ev, th, end)
+    elif isinstance(th, s.OralComparator):
+        raise ProtocolError("oral_comparator acts in virtual trials only (moodtwin.trials "
+                            "applies its published effect to the modelled MADRS); the "
+                            "mechanistic model has no input for it.")
     elif isinstance(th, s.TreatmentAsUsual):
         start = hours(th.start, "treatment_as_usual.start")
         ev.set(start, "oral_ad", 1.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -78,7 +79,6 @@ LIMITS: dict[str, tuple[str, float, float]] = {
     "tavns.session": ("min", 1.0, 120.0),
     "tavns.on_time": ("s", 1.0, 3600.0),
     "tavns.off_time": ("s", 0.0, 3600.0),
-    "tavns.session_time": ("h", 0.0, 23.99),
     "ketamine_iv.dose": ("mg/kg", 0.05, 1.0),
     "ketamine_iv.infusion": ("min", 2.0, 240.0),
     "midazolam_iv.dose": ("mg/kg", 0.01, 0.1),
@@ -127,7 +127,6 @@ class Repeat(_Strict):
 class _Scheduled(_Strict):
     at: list[Q] = Field(min_length=1)
     repeat: Repeat | None = None
-    anaesthesia: bool = False  # given under general anaesthesia/sedation: effects not perceived
 
     @field_validator("at")
     @classmethod
@@ -284,18 +283,18 @@ class TaVNS(_Strict):
 
     type: Literal["tavns"]
     _limited = _limits("tavns", "current", "pulse_width", "frequency", "session", "on_time",
-                       "off_time", "session_time")
+                       "off_time")
     current: Q = "2 mA"
     pulse_width: Q = "250 us"
     frequency: Q = "25 Hz"
     session: Q = "30 min"
     on_time: Q | None = None  # on/off cycling within a session (e.g. 30 s on / 30 s off)
     off_time: Q | None = None
-    session_time: Q = "8 h"  # clock time of the day's first session (hours after midnight)
     sessions_per_day: int = Field(default=2, ge=1, le=4)
     days_per_week: int = Field(default=7, ge=1, le=7)
     start: Q = "0 d"
     duration: Q = "4 week"
+    first_session_at: Q = "8 h"  # time after each day's start (08:00 when days start at 0:00)
     sham: bool = False
 
     @field_validator("start", "duration")
@@ -303,6 +302,32 @@ class TaVNS(_Strict):
     def _t(cls, v: Q, info: ValidationInfo) -> Q:
         hours(v, f"tavns.{info.field_name}")
         return v
+
+    @field_validator("first_session_at")
+    @classmethod
+    def _first(cls, v: Q) -> Q:
+        hours(v, "tavns.first_session_at", 0.0, 24.0)
+        return v
+
+    def session_starts_h(self, end_h: float) -> list[float]:
+        """Start of every session (h from protocol start) that ends by ``end_h``: on each
+        stimulation day, ``first_session_at`` after the day's start, then every
+        24 h / ``sessions_per_day``."""
+        start = hours(self.start, "tavns.start")
+        stop = min(end_h, start + hours(self.duration, "tavns.duration", 0.0))
+        session = check("tavns", "session", self.session) / 60.0
+        first = hours(self.first_session_at, "tavns.first_session_at", 0.0, 24.0)
+        spacing = 24.0 / self.sessions_per_day
+        out, day = [], 0
+        while start + day * 24.0 < stop:
+            if day % 7 < self.days_per_week:
+                for k in range(self.sessions_per_day):
+                    t0 = start + day * 24.0 + first + k * spacing
+                    if t0 + session > stop:
+                        break
+                    out.append(t0)
+            day += 1
+        return out
 
     @model_validator(mode="after")
     def _fits(self) -> TaVNS:
@@ -346,14 +371,83 @@ class TreatmentAsUsual(_Strict):
         return v
 
 
+#: Oral comparator presets: extra MADRS improvement over placebo at full onset (points),
+#: onset time constant, source. Onsets are assumed (separation from placebo within 1-2 weeks
+#: in these trials).
+COMPARATOR_PRESETS: dict[str, dict[str, Any]] = {
+    "aripiprazole_augmentation": {
+        "effect_madrs": 3.0, "onset": "1 week",
+        "source": "Berman et al. 2007 J Clin Psychiatry 68:843 (adjunctive aripiprazole vs "
+                  "placebo, MADRS change -8.8 vs -5.8 at 6 weeks); onset assumed"},
+    "quetiapine_xr_augmentation": {
+        "effect_madrs": 3.0, "onset": "1 week",
+        "source": "approximate: Bauer et al. 2009 J Clin Psychiatry 70:540 (adjunctive "
+                  "quetiapine XR 300 mg vs placebo, MADRS difference about -3 at 6 weeks); "
+                  "onset assumed"},
+}
+
+
+class OralComparator(_Strict):
+    """An oral comparator or augmentation drug (another antidepressant class, atypical
+    antipsychotic augmentation, lithium) given by its published effect: ``effect_madrs``
+    extra MADRS improvement over placebo at full onset, reached with time constant ``onset``
+    from ``start`` (until ``stop``, or the protocol's end). Give them with their ``source``,
+    or a ``preset`` (:data:`COMPARATOR_PRESETS`). Virtual trials apply the effect to the
+    modelled MADRS of the patients on this protocol (no patient variability); the
+    mechanistic model itself has no input for it.
+    """
+
+    type: Literal["oral_comparator"]
+    drug: str
+    preset: str | None = None
+    effect_madrs: float | None = Field(default=None, ge=-10.0, le=20.0)
+    onset: Q | None = None
+    source: str | None = None
+    start: Q = "0 d"
+    stop: Q | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("preset") is not None:
+            name = data["preset"]
+            if name not in COMPARATOR_PRESETS:
+                raise ValueError(f"oral_comparator.preset: {name!r} is not a preset; "
+                                 f"choose from {', '.join(COMPARATOR_PRESETS)}.")
+            data = {**COMPARATOR_PRESETS[name], **data}
+        return data
+
+    @model_validator(mode="after")
+    def _given(self) -> OralComparator:
+        missing = [f for f in ("effect_madrs", "onset", "source") if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"oral_comparator: give {', '.join(missing)} (with its source) "
+                             f"or a preset ({', '.join(COMPARATOR_PRESETS)}).")
+        hours(self.onset, "oral_comparator.onset", 1.0, 24 * 365)
+        hours(self.start, "oral_comparator.start")
+        if self.stop is not None and hours(self.stop, "oral_comparator.stop") <= hours(
+                self.start, "oral_comparator.start"):
+            raise ValueError(f"oral_comparator.stop: {self.stop!r} must be after start.")
+        return self
+
+    def effect_at(self, t_h: np.ndarray) -> np.ndarray:
+        """Extra MADRS improvement (points, positive = better) at protocol times ``t_h``."""
+        start = hours(self.start, "oral_comparator.start")
+        stop = np.inf if self.stop is None else hours(self.stop, "oral_comparator.stop")
+        tau = hours(self.onset or "", "oral_comparator.onset", 1.0, 24 * 365)
+        on = (t_h > start) & (t_h <= stop)
+        return np.where(on, (self.effect_madrs or 0.0)
+                        * (1.0 - np.exp(-(t_h - start) / tau)), 0.0)
+
+
 Therapy = Annotated[
     KetamineIV | MidazolamIV | SalineIV | EsketamineNasal | BotulinumGlabellar | VNS | TaVNS
-    | OralAntidepressant | TreatmentAsUsual,
+    | OralAntidepressant | TreatmentAsUsual | OralComparator,
     Field(discriminator="type"),
 ]
 THERAPY_TYPES = (
     "ketamine_iv", "midazolam_iv", "saline_iv", "esketamine_nasal", "botulinum_glabellar",
-    "vns", "tavns", "oral_antidepressant", "treatment_as_usual",
+    "vns", "tavns", "oral_antidepressant", "treatment_as_usual", "oral_comparator",
 )
 
 
@@ -392,7 +486,12 @@ class Visits(_Strict):
 
 
 class Protocol(_Strict):
-    """A therapy protocol: what is given to one patient, when, over what horizon."""
+    """A therapy protocol: what is given to one patient, when, over what horizon.
+
+    ``anaesthesia``: the procedures are given under general anaesthesia or sedation, so
+    perceptible acute drug effects are masked from the patient; ``setting``: outpatient or
+    inpatient care. Both are carried to the :class:`Timeline` for the expectancy model.
+    """
 
     name: str
     description: str = ""
@@ -401,6 +500,8 @@ class Protocol(_Strict):
     therapies: list[Therapy] = Field(default_factory=list)
     visits: Visits | None = None
     blinding: Blinding = Field(default_factory=Blinding)
+    anaesthesia: bool = False  # procedures under general anaesthesia/sedation (masked effects)
+    setting: Literal["outpatient", "inpatient"] = "outpatient"  # context of care
 
     @field_validator("duration")
     @classmethod

@@ -4,7 +4,10 @@ Conventions: changes are ``score(at) - score(baseline)`` (negative = improvement
 ``percent_change`` is in percent; rates are fractions; effect sizes (``cohen_d``,
 ``hedges_g``) are positive when ``arms[0]`` improves more than ``arms[1]`` (for biomarker
 changes: when ``arms[0]`` raises the biomarker more); ``risk_ratio``
-and ``hazard_ratio`` are ``arms[0]`` over ``arms[1]``.
+and ``hazard_ratio`` are ``arms[0]`` over ``arms[1]``. An "arm" may also be a pool of arms
+(``pools`` in the trial file). Missing visits are handled per endpoint (``missing``, default
+the trial's ``analysis``): ``locf``, ``observed`` (observed cases), ``non_responder`` (a
+missing rate outcome counts as failure) or ``mmrm`` (mixed model for mean changes).
 """
 
 from __future__ import annotations
@@ -17,52 +20,122 @@ from scipy import stats
 
 from moodtwin import scales
 from moodtwin.errors import ValidationError
+from moodtwin.trials._relapse import event_times, relapse_flags
 from moodtwin.trials._run import TrialData
-from moodtwin.trials._schema import Endpoint
+from moodtwin.trials._schema import COMPARISONS, Endpoint
+from moodtwin.trials._stats import (
+    NAN,
+    Estimate,
+    correlation_ci,
+    cox_hr,
+    km_failure_by,
+    km_median,
+    locf,
+    mean_ci,
+    mmrm,
+    nonresponder,
+    rate_ci,
+)
 from moodtwin.units import hours
 
 _RATES = ("response_rate", "remission_rate", "cumulative_response_rate",
-          "cumulative_remission_rate")
+          "cumulative_remission_rate", "cgi_i_response_rate")
 
 
-def _scores(d: TrialData, scale: str) -> np.ndarray:
-    """Observed scores (patients, visits); LOCF-filled when the trial analyses that way."""
-    x = d.observed[scales.get_scale(scale).name].copy()
-    if d.trial.analysis == "locf":
-        for k in range(1, x.shape[1]):
-            gap = np.isnan(x[:, k])
-            x[gap, k] = x[gap, k - 1]
-    return x
+def _missing(d: TrialData, e: Endpoint | None) -> str:
+    return (e.missing if e is not None and e.missing else None) or d.trial.analysis
+
+
+def _scores(d: TrialData, scale: str, missing: str | None = None) -> np.ndarray:
+    """Observed scores (patients, visits); LOCF-filled when the analysis says so."""
+    x = d.observed[scales.get_scale(scale).name]
+    return locf(x) if (missing or d.trial.analysis) == "locf" else x.copy()
+
+
+def _arm_names(d: TrialData, arm: str) -> list[str]:
+    return d.trial.pools.get(arm, [arm])
 
 
 def _members(d: TrialData, arm: str) -> np.ndarray:
     p = d.patients
-    mask = (p["arm"].to_numpy() == arm) | (p["withdrawal_arm"].to_numpy() == arm)
+    names = _arm_names(d, arm)
+    mask = np.isin(p["arm"].to_numpy(), names) | np.isin(p["withdrawal_arm"].to_numpy(), names)
     return mask & (p["status"].to_numpy() == 0)
 
 
 def _start_h(d: TrialData, arm: str) -> float:
     w = d.trial.withdrawal
-    if w is not None and arm in [a.name for a in w.arms]:
+    first = _arm_names(d, arm)[0]
+    if w is not None and first in [a.name for a in w.arms]:
         return hours(w.at, "withdrawal.at")
     return 0.0
+
+
+def _subgroup(d: TrialData, e: Endpoint) -> np.ndarray:
+    """Patients in the endpoint's subgroup (all when it has none)."""
+    g, p = e.subgroup, d.patients
+    if g is None:
+        return np.ones(len(p), dtype=bool)
+    if g.covariate in ("sex", "arm"):
+        return (p[g.covariate] == g.equals).to_numpy()
+    if g.covariate in ("response", "remission"):
+        x = _scores(d, d.trial.scale)
+        now = x[:, d.visit(hours(g.at, "subgroup.at"))]
+        if g.covariate == "response":
+            hit = scales.is_response(x[:, 0], now, d.trial.scale)
+        else:
+            hit = scales.is_remission(now, d.trial.scale)
+        yes = g.equals in ("responder", "remitter")
+        return np.isfinite(now) & (hit == yes)
+    v = (d.observed[d.trial.scale][:, 0] if g.covariate == "baseline"
+         else p[g.covariate].to_numpy(dtype=float))
+    lo = -np.inf if g.min is None else g.min
+    hi = np.inf if g.max is None else g.max
+    return (v >= lo) & (v <= hi)
+
+
+def _rows(d: TrialData, e: Endpoint, arm: str) -> np.ndarray:
+    return _members(d, arm) & _subgroup(d, e)
+
+
+def _arm_at(d: TrialData, t: float) -> list[str]:
+    """Each patient's arm at trial time ``t`` (h): the withdrawal arm after withdrawal."""
+    p = d.patients
+    w = d.trial.withdrawal
+    later = w is not None and t > hours(w.at, "withdrawal.at") + 1e-9
+    return [b if later and b else a for a, b in zip(p["arm"], p["withdrawal_arm"],
+                                                    strict=True)]
+
+
+def _period_base(d: TrialData, t: float) -> np.ndarray:
+    """Per patient, the visit index at the start of the period that contains ``t``."""
+    arms = {a.name: a for a in d.trial.all_arms()}
+    starts = {name: max([s for s, _, _ in d.trial.period_spans(a) if s < t - 1e-9] or [0.0])
+              for name, a in arms.items()}
+    return np.array([d.visit(starts[a]) for a in _arm_at(d, t)])
 
 
 def _per_patient(d: TrialData, e: Endpoint, kind: str, arm: str) -> np.ndarray:
     """Per-patient values of ``kind`` for ``arm`` (NaN where not observed)."""
     scale = e.scale or d.trial.scale
     k = d.visit(hours(e.at, "at")) if e.at else len(d.visit_h) - 1
-    rows = _members(d, arm)
+    rows = _rows(d, e, arm)
+    b = (_period_base(d, d.visit_h[k]) if e.baseline == "period"
+         else np.zeros(len(rows), dtype=int))[rows]
     if kind == "biomarker_change":
-        v = d.observable(e.measure or "")
-        return (v[rows, k] - v[rows, 0])
-    x = _scores(d, scale)[rows]
-    base, now = x[:, 0], x[:, k]
+        v = d.observable(e.measure or "")[rows]
+        return v[:, k] - v[np.arange(v.shape[0]), b]
+    missing = _missing(d, e)
+    x = _scores(d, scale, missing)[rows]
+    if e.since is not None:
+        b = np.full(x.shape[0], d.visit(hours(e.since, "since")))
+    base, now = x[np.arange(x.shape[0]), b], x[:, k]
     sc = scales.get_scale(scale)
     thr = e.remission_threshold if e.remission_threshold is not None else sc.remission_threshold
 
     def flag(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
-        return np.where(np.isnan(values), np.nan, ok.astype(float))
+        out = np.where(np.isnan(values), np.nan, ok.astype(float))
+        return nonresponder(out, np.isfinite(base)) if missing == "non_responder" else out
 
     if kind == "mean_score":
         return now
@@ -72,94 +145,78 @@ def _per_patient(d: TrialData, e: Endpoint, kind: str, arm: str) -> np.ndarray:
         return 100.0 * (now - base) / np.where(base > 0, base, np.nan)
     if kind == "response_rate":
         return flag(now, scales.is_response(base, now, sc.name))
+    if kind in ("mean_cgi_i", "cgi_i_response_rate"):  # CGI-I from the MADRS equivalents
+        cgi = scales.cgi_improvement(scales.to_source(base, sc.name),
+                                     scales.to_source(now, sc.name))
+        cgi = np.where(np.isnan(now) | np.isnan(base), np.nan, cgi)
+        return cgi if kind == "mean_cgi_i" else flag(cgi, cgi <= 2.0)
     if kind == "remission_rate":
         return flag(now, now <= thr)
-    window = x[:, 1: k + 1]
+    first = d.visit(hours(e.window_start, "window_start")) if e.window_start else 1
+    window = x[:, first: k + 1]
     if kind in ("cumulative_response_rate", "time_in_response"):
         hit = scales.is_response(base[:, None], window, sc.name)
     else:
         hit = window <= thr
     hit = np.where(np.isnan(window), np.nan, hit.astype(float))
+    if missing == "non_responder":
+        hit = nonresponder(hit, np.isfinite(base)[:, None])
     if kind.startswith("cumulative"):
-        return flag(now, np.nanmax(np.nan_to_num(hit, nan=0.0), axis=1) > 0)
+        ever = np.nanmax(np.nan_to_num(hit, nan=0.0), axis=1) > 0
+        if missing == "non_responder":
+            return np.where(np.isfinite(base), ever.astype(float), np.nan)
+        return flag(now, ever)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nanmean(hit, axis=1)
 
 
-def _mean_ci(x: np.ndarray) -> tuple[float, float, float, int]:
-    x = x[np.isfinite(x)]
-    if x.size < 2:
-        return (float(x.mean()) if x.size else float("nan")), float("nan"), float("nan"), x.size
-    ci = stats.ttest_1samp(x, 0.0).confidence_interval()
-    return float(x.mean()), float(ci.low), float(ci.high), int(x.size)
-
-
-def _rate_ci(x: np.ndarray) -> tuple[float, float, float, int]:
-    from statsmodels.stats.proportion import proportion_confint
-
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return float("nan"), float("nan"), float("nan"), 0
-    lo, hi = proportion_confint(int(x.sum()), x.size, method="wilson")
-    return float(x.mean()), float(lo), float(hi), int(x.size)
-
-
-def _relapse(d: TrialData, e: Endpoint, arm: str) -> tuple[np.ndarray, np.ndarray]:
-    """Time (days from the arm's start) to the first visit at or above ``relapse_score``,
-    and whether it was observed (else censored at the last observed visit)."""
+def _mmrm(d: TrialData, e: Endpoint, arms: list[str]) -> Estimate:
+    """MMRM mean change at ``e.at`` of one arm, or the difference of two."""
     scale = e.scale or d.trial.scale
-    start = _start_h(d, arm)
-    x = d.observed[scales.get_scale(scale).name][_members(d, arm)]
-    after = d.visit_h > start + 1e-9
-    t = (d.visit_h[after] - start) / 24.0
-    xs = x[:, after]
-    hit = xs >= (e.relapse_score or 0.0)
-    first = np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
-    seen = np.isfinite(xs)
-    last = np.where(seen.any(axis=1), seen.shape[1] - 1 - seen[:, ::-1].argmax(axis=1), 0)
-    event = first >= 0
-    return np.where(event, t[np.maximum(first, 0)], t[last]), event
+    k = d.visit(hours(e.at, "at")) if e.at else len(d.visit_h) - 1
+    x = _scores(d, scale, "observed")
+    rows = [np.flatnonzero(_rows(d, e, a)) for a in arms]
+    idx = np.concatenate(rows)
+    group = np.concatenate([np.full(r.size, a, dtype=object) for a, r in zip(arms, rows,
+                                                                             strict=True)])
+    change = x[idx, 1: k + 1] - x[idx, :1]
+    return mmrm(change, group, k - 1, tuple(arms))
 
 
-def _km_median(d: TrialData, e: Endpoint, arm: str) -> tuple[float, float, float, int]:
-    from lifelines import KaplanMeierFitter
-    from lifelines.utils import median_survival_times
-
-    t, ev = _relapse(d, e, arm)
-    if t.size == 0:
-        return float("nan"), float("nan"), float("nan"), 0
-    km = KaplanMeierFitter().fit(t, ev)
-    ci = median_survival_times(km.confidence_interval_).to_numpy()[0]
-    return float(km.median_survival_time_), float(ci[0]), float(ci[1]), int(t.size)
-
-
-def _hazard_ratio(d: TrialData, e: Endpoint, a: str, b: str) -> tuple[float, float, float, int]:
-    import pandas as pd
-    from lifelines import CoxPHFitter
-
-    ta, ea = _relapse(d, e, a)
-    tb, eb = _relapse(d, e, b)
-    df = pd.DataFrame({"t": np.concatenate([ta, tb]), "event": np.concatenate([ea, eb]),
-                       "arm": np.r_[np.ones(ta.size), np.zeros(tb.size)]})
-    if df["event"].sum() == 0:
-        return float("nan"), float("nan"), float("nan"), len(df)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cph = CoxPHFitter().fit(df, "t", "event")
-    s = cph.summary.loc["arm"]
-    return (float(s["exp(coef)"]), float(s["exp(coef) lower 95%"]),
-            float(s["exp(coef) upper 95%"]), len(df))
+def relapse_times(d: TrialData, e: Endpoint, arm: str) -> tuple[np.ndarray, np.ndarray]:
+    """Days from each patient's origin (arm start or first response) to a confirmed
+    relapse, and whether it happened (else censored at the last observed visit)."""
+    rule = e.relapse_rule()
+    scale = scales.get_scale(e.scale or d.trial.scale).name
+    x = d.observed[scale][_rows(d, e, arm)]
+    base = x[:, 0]
+    start = d.visit(_start_h(d, arm))
+    flags = relapse_flags(x, base, score=rule.score, improvement_below=rule.improvement_below,
+                          reference=rule.reference, combine=rule.combine)
+    severe = None if rule.severe_score is None else np.where(
+        np.isnan(x), np.nan, (x >= rule.severe_score).astype(float))
+    if rule.origin == "arm_start":
+        origin = np.full(x.shape[0], start)
+    else:
+        resp = scales.is_response(base[:, None], x, scale) & np.isfinite(x)
+        resp[:, : max(start, 1)] = False
+        origin = np.where(resp.any(axis=1), resp.argmax(axis=1), -1)
+    t, event, _ = event_times(flags, d.visit_h / 24.0, origin, confirm=rule.confirm,
+                              severe=severe)
+    return t, event
 
 
-def _compare(d: TrialData, e: Endpoint) -> tuple[float, float, float, int]:
+def _compare(d: TrialData, e: Endpoint) -> Estimate:
     from statsmodels.stats.meta_analysis import effectsize_smd
     from statsmodels.stats.proportion import confint_proportions_2indep
 
     a, b = e.arms or []
     if e.type == "hazard_ratio":
-        return _hazard_ratio(d, e, a, b)
+        return cox_hr(*relapse_times(d, e, a), *relapse_times(d, e, b))
     kind = e.of or ("response_rate" if e.type == "risk_ratio" else "mean_change")
+    if kind == "mean_change" and e.type == "difference" and _missing(d, e) == "mmrm":
+        return _mmrm(d, e, [a, b])
     xa, xb = _per_patient(d, e, kind, a), _per_patient(d, e, kind, b)
     xa, xb = xa[np.isfinite(xa)], xb[np.isfinite(xb)]
     n = xa.size + xb.size
@@ -191,12 +248,64 @@ def _compare(d: TrialData, e: Endpoint) -> tuple[float, float, float, int]:
     return float(g), float(g - half), float(g + half), n
 
 
+def _arm_value(d: TrialData, e: Endpoint, arm: str) -> Estimate:
+    if e.type == "median_time_to_relapse":
+        return km_median(*relapse_times(d, e, arm))
+    if e.type == "proportion_relapsed":
+        return km_failure_by(*relapse_times(d, e, arm), hours(e.by, "by") / 24.0)
+    if e.type == "correlation":
+        return correlation_ci(_per_patient(d, e, "biomarker_change", arm),
+                              _per_patient(d, e, e.of or "mean_change", arm), e.method)
+    if e.type == "mean_change" and _missing(d, e) == "mmrm":
+        return _mmrm(d, e, [arm])
+    x = _per_patient(d, e, e.type, arm)
+    return rate_ci(x) if e.type in _RATES else mean_ci(x)
+
+
+def _within(d: TrialData, e: Endpoint) -> list[tuple[str, Estimate]]:
+    """Within-subject contrast: each patient's change over period ``A`` minus over period
+    ``B`` (from each period's start to ``after`` into it, or to its end), paired t CI;
+    pooled over the arms having both periods, then per arm (sequence), which shows
+    carry-over and period effects."""
+    a, b = e.periods or ["", ""]
+    arms = [x for x in d.trial.all_arms() if {a, b} <= {p.label for p in x.periods}
+            and (not e.arms or x.name in e.arms)]
+    out, pooled = [], []
+    for arm in arms:
+        rows = _members(d, arm.name) & _subgroup(d, e)
+        change = {}
+        for start, stop, period in d.trial.period_spans(arm):
+            if period.label in (a, b):
+                read = start + hours(e.after, "after") if e.after else stop
+                i, j = d.visit(start), d.visit(read)
+                if e.of == "biomarker_change":
+                    v = d.observable(e.measure or "")[rows]
+                    change[period.label] = v[:, j] - v[:, i]
+                else:
+                    x = _scores(d, e.scale or d.trial.scale, _missing(d, e))[rows]
+                    change[period.label] = x[:, j] - x[:, i]
+                    if e.of == "percent_change":
+                        change[period.label] *= 100.0 / np.where(x[:, i] > 0, x[:, i], np.nan)
+        diff = change[a] - change[b]
+        pooled.append(diff)
+        out.append((f"{arm.name}: {a} vs {b}", mean_ci(diff)))
+    return [(f"{a} vs {b} (within)", mean_ci(np.concatenate(pooled))), *out]
+
+
 def endpoint_label(e: Endpoint) -> str:
     """Stable identifier of an endpoint (its ``id`` or type/scale/time)."""
     if e.id:
         return e.id
-    parts = [e.type if e.type != "difference" else f"difference_{e.of}"]
-    parts += [x for x in (e.measure, e.scale, e.at) if x]
+    parts = [e.type if e.type not in ("difference", "within_difference")
+             else f"{e.type}_{e.of}"]
+    parts += [x for x in (e.measure, e.scale, e.at, e.by) if x]
+    if e.since:
+        parts.append(f"since{e.since}")
+    g = e.subgroup
+    if g is not None:
+        parts.append(f"{g.covariate}={g.equals}" if g.equals else
+                     f"{g.covariate}={g.min if g.min is not None else ''}.."
+                     f"{g.max if g.max is not None else ''}")
     return ":".join(parts).replace(" ", "")
 
 
@@ -208,20 +317,23 @@ def compute_endpoints(d: TrialData) -> list[dict[str, Any]]:
         label = endpoint_label(e)
         base = {"endpoint": label, "type": e.type, "scale": e.scale or d.trial.scale,
                 "at": e.at or d.trial.duration}
-        if e.type in ("difference", "cohen_d", "hedges_g", "risk_ratio", "hazard_ratio"):
+        if e.type == "within_difference":
+            for arm, (est, lo, hi, n) in _within(d, e):
+                rows.append({**base, "arm": arm, "estimate": est, "ci_low": lo,
+                             "ci_high": hi, "n": n})
+            continue
+        if e.type in COMPARISONS:
             est, lo, hi, n = _compare(d, e)
             rows.append({**base, "arm": " vs ".join(e.arms or []), "estimate": est,
                          "ci_low": lo, "ci_high": hi, "n": n})
             continue
         for arm in e.arms or arm_names:
-            if e.type == "median_time_to_relapse":
-                est, lo, hi, n = _km_median(d, e, arm)
-            else:
-                x = _per_patient(d, e, e.type, arm)
-                est, lo, hi, n = (_rate_ci(x) if e.type in _RATES
-                                  else _mean_ci(x))
+            est, lo, hi, n = _arm_value(d, e, arm)
             rows.append({**base, "arm": arm, "estimate": est, "ci_low": lo, "ci_high": hi,
                          "n": n})
     if not rows and d.trial.endpoints:
         raise ValidationError("No endpoint could be computed.")
     return rows
+
+
+__all__ = ["NAN", "compute_endpoints", "endpoint_label", "relapse_times"]

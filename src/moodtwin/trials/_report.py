@@ -8,16 +8,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from moodtwin.trials._stats import wilson
 from moodtwin.trials._trial import TrialResult
 
 DISCLAIMER = "Research model output, not medical advice."
 
 
 def _bands(res: TrialResult, column: str) -> pd.DataFrame:
+    """Mean per (arm, day) with a 95% interval: percentiles over replicates, or for one
+    replicate the t interval of the mean score / the Wilson interval of the rate."""
     g = res.trajectories.groupby(["arm", "day"], sort=False)[column]
     out = g.mean().rename("mean").to_frame()
     if res.replicates > 1:
         out["low"], out["high"] = g.quantile(0.025), g.quantile(0.975)
+    elif column == "response":
+        n = res.trajectories.groupby(["arm", "day"], sort=False)["n"].first()
+        out["low"], out["high"] = wilson(np.round(out["mean"] * n), n)
     else:
         n = res.trajectories.groupby(["arm", "day"], sort=False)["n"].first()
         sd = _patient_sd(res)

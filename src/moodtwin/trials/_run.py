@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -13,10 +14,10 @@ from moodtwin.errors import ValidationError
 from moodtwin.model import Model, default_model
 from moodtwin.population import Population, generate_population
 from moodtwin.protocols import Protocol, compile_protocol
-from moodtwin.protocols._schema import Background
+from moodtwin.protocols._schema import Background, OralComparator
 from moodtwin.result import STATUS_MESSAGES
 from moodtwin.simulate import Engine, SolverOptions, _fluctuation, run_engine
-from moodtwin.trials._schema import Arm, Trial, Withdrawal
+from moodtwin.trials._schema import Arm, Period, Tolerance, Trial, Withdrawal
 
 Progress = Callable[[str, int], None]  # (what, patients just simulated)
 
@@ -39,15 +40,25 @@ class TrialData:
     observed: dict[str, np.ndarray]
     failures: list[str] = field(default_factory=list)
     measured: dict[str, np.ndarray] = field(default_factory=dict)
+    scheduled: np.ndarray | None = None  # (patients, visits): on the patient's arm schedule
 
     def observable(self, name: str) -> np.ndarray:
-        """Biomarker values at the visits: measured (with noise) if the trial says so."""
-        if name in self.measured:
-            return self.measured[name]
-        return self.latent[:, :, [o.name for o in self.model.observables].index(name)]
+        """Biomarker values at the visits: measured (with noise) if the trial says so; NaN
+        off the patient's rating schedule."""
+        v = self.measured[name] if name in self.measured else true_value(self, name)
+        return v if self.scheduled is None else np.where(self.scheduled, v, np.nan)
 
     def visit(self, hours: float) -> int:
         return int(np.argmin(np.abs(self.visit_h - hours)))
+
+
+def true_value(d: TrialData, name: str) -> np.ndarray:
+    """Model value of a biomarker at the visits (derived measures: ``scales.MEASURES``)."""
+    names = [o.name for o in d.model.observables]
+    if name in scales.MEASURES:
+        m = scales.MEASURES[name]
+        return m.factor * d.latent[:, :, names.index(m.source)]
+    return d.latent[:, :, names.index(name)]
 
 
 def _allocate(arms: list[Arm], n: int, rng: np.random.Generator) -> np.ndarray:
@@ -65,40 +76,152 @@ def _with_background(protocol: Protocol, antidepressant: bool) -> Protocol:
     return protocol.model_copy(update={"background": bg})
 
 
-def _simulate_periods(
-    model: Model, arm: Arm, start_h: float, end_h: float, pop: Population, y: np.ndarray,
-    visit_h: np.ndarray, latent: np.ndarray, status: np.ndarray, rows: np.ndarray,
-    options: SolverOptions, progress: Progress | None, typical: dict[str, float],
-    engine: Engine, p_active: float | None,
-) -> np.ndarray:
+def _on(visit_h: np.ndarray, schedule: list[float]) -> np.ndarray:
+    """Which of ``visit_h`` lie on ``schedule`` (h)."""
+    return np.isclose(visit_h[:, None], np.asarray(schedule)[None, :], atol=1e-6).any(axis=1)
+
+
+def _scheduled(trial: Trial, visit_h: np.ndarray, first: list[str], second: np.ndarray,
+               switch_h: float) -> np.ndarray:
+    """(patients, visits): each visit on the patient's arm schedule (the withdrawal arm's
+    after ``switch_h``)."""
+    arms = {a.name: _on(visit_h, trial.arm_visit_times_h(a)) for a in trial.all_arms()}
+    later = visit_h > switch_h + 1e-9
+    out = np.array([arms[a] for a in first])
+    for i, w in enumerate(second):
+        if w:
+            out[i, later] = arms[w][later]
+    return out
+
+
+@dataclass
+class _Run:
+    """What every simulated segment of a replicate shares."""
+
+    trial: Trial
+    model: Model
+    pop: Population
+    y: np.ndarray
+    visit_h: np.ndarray
+    latent: np.ndarray
+    status: np.ndarray
+    options: SolverOptions
+    progress: Progress | None
+    defaults: dict[str, float]
+    engine: Engine
+    titrated: np.ndarray  # per patient: current reached by titration to tolerance (mA)
+    obs_seed: np.random.SeedSequence  # the ratings' random stream
+    scale_names: list[str]  # scales rated, in the order their noise is drawn
+
+
+def _choose(run: _Run, period: Period, rows: np.ndarray, t0: float) -> np.ndarray:
+    """Each row's key in ``period.protocols`` ('' when the period has one protocol); a
+    response/remission decision reads the rated primary score at the visit at ``t0`` (the
+    same rating the trial's results show there)."""
+    if period.choose_by is None:
+        return np.full(rows.size, "", dtype=object)
+    if period.choose_by == "sex":
+        return run.pop.covariates["sex"].to_numpy()[rows]
+    trial = run.trial
+    sc = scales.get_scale(trial.scale)
+    madrs = run.latent[:, :, [o.name for o in run.model.observables].index("madrs")]
+    rated = _observe(trial, run.model, run.pop, madrs, run.visit_h,
+                     np.random.default_rng(run.obs_seed), run.scale_names)[sc.name][rows]
+    now = rated[:, int(np.argmin(np.abs(run.visit_h - t0)))]
+    base = rated[:, 0]
+    if period.choose_by == "response":
+        frac = None if period.threshold is None else period.threshold / 100
+        return np.where(scales.is_response(base, now, sc.name, frac), "responder",
+                        "non_responder")
+    return np.where(scales.is_remission(now, sc.name, period.threshold), "remitter",
+                    "non_remitter")
+
+
+def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
+             groups: list[tuple[Protocol, np.ndarray]]) -> np.ndarray:
+    """Integrate each group of rows with its protocol over [t0, stop] (trial time, h);
+    fills ``latent`` at the visits in it, advances the states and returns the observables
+    of every patient at ``stop`` (NaN for rows not simulated)."""
+    visit_h = run.visit_h
+    in_period = (visit_h > t0 + 1e-9) | (first & (visit_h <= 1e-9))
+    in_period &= visit_h <= stop + 1e-9
+    vis = np.flatnonzero(in_period)
+    save = np.unique(np.concatenate([visit_h[vis] - t0, [stop - t0]]))
+    at_end = np.full((len(run.y), run.latent.shape[2]), np.nan)
+    ad_on = run.pop.covariates["antidepressant_continued"].to_numpy()
+    for (protocol, rows), ad in itertools.product(groups, (False, True)):
+        sel = rows[ad_on[rows] == ad]
+        if sel.size == 0:
+            continue
+        drugs = [th for th in protocol.therapies if isinstance(th, OralComparator)]
+        modelled = protocol.model_copy(update={"therapies": [
+            th for th in protocol.therapies if not isinstance(th, OralComparator)]})
+        tl = compile_protocol(_with_background(arm.in_context(modelled), ad), run.model,
+                              run.defaults, p_active=run.trial.p_active())
+        states, st, obs = run.engine(run.model, run.pop.table[sel], tl, save, run.options,
+                                     y0=run.y[sel])
+        run.status[sel] = np.where(run.status[sel] != 0, run.status[sel], st)
+        k = np.searchsorted(save, visit_h[vis] - t0 - 1e-9)
+        run.latent[np.ix_(sel, vis)] = obs[:, k, :]
+        at_end[sel] = obs[:, -1, :]
+        run.y[sel] = states[:, -1, :]
+        for drug in drugs:  # published effect on the modelled MADRS
+            m = [o.name for o in run.model.observables].index("madrs")
+            cut = drug.effect_at(visit_h[vis] - t0)[None, :]
+            run.latent[np.ix_(sel, vis, [m])] = np.clip(
+                run.latent[np.ix_(sel, vis, [m])] - cut[:, :, None], 0.0, scales.MADRS_MAX)
+        if run.progress is not None:
+            run.progress(f"{arm.name}: {protocol.name}", int(sel.size))
+    return at_end
+
+
+def _titrate(run: _Run, arm: Arm, period: Period, tol: Tolerance, t0: float, stop: float,
+             first: bool, rows: np.ndarray) -> None:
+    """VNS titration to tolerance ``tol`` over ``period``, step by step."""
+    from moodtwin.protocols._schema import check
+
+    vns = period.protocol.therapies[0]
+    step, top = check("vns", "current", tol.step), check("vns", "current", tol.max)
+    every = _hours(tol.every)
+    level = np.full(len(run.y), check("vns", "current", vns.current))  # type: ignore[union-attr]
+    rising = np.ones(len(run.y), dtype=bool)
+    m = [o.name for o in run.model.observables].index(tol.measure)
+    a, b = t0, min(stop, t0 + _hours(vns.start) + every)  # type: ignore[union-attr]
+    groups = [(period.protocol, rows)]
+    while True:
+        end = _segment(run, arm, a, b, first and a == t0, groups)[:, m]
+        run.titrated[rows] = level[rows]
+        if b >= stop - 1e-9:
+            return
+        rising[rows] &= (end[rows] < tol.below) & (level[rows] + step <= top + 1e-9)
+        level[rows[rising[rows]]] += step
+        a, b = b, min(stop, b + every)
+        groups = []
+        for mA in np.unique(level[rows]):
+            cont = vns.model_copy(update={"implant_at": None, "start": "0 h",
+                                          "current": f"{mA:g} mA"})
+            groups.append((period.protocol.model_copy(update={"therapies": [cont]}),
+                           rows[level[rows] == mA]))
+
+
+def _simulate_periods(run: _Run, arm: Arm, start_h: float, end_h: float,
+                      rows: np.ndarray) -> None:
     """Integrate ``rows`` of the trial through ``arm``'s periods from ``start_h`` to
-    ``end_h`` (trial time, h); fills ``latent`` at visits and returns the final states."""
-    defaults = {**model.defaults(), **typical}
+    ``end_h`` (trial time, h), filling ``latent`` at visits and advancing the states."""
     t0 = start_h
     for period in arm.periods:
         stop = end_h if period.until is None else min(_hours(period.until), end_h)
         if stop <= t0:
             continue
         first = abs(t0 - start_h) < 1e-9 and start_h == 0.0
-        in_period = (visit_h > t0 + 1e-9) | (first & (visit_h <= 1e-9))
-        in_period &= visit_h <= stop + 1e-9
-        vis = np.flatnonzero(in_period)
-        save = np.unique(np.concatenate([visit_h[vis] - t0, [stop - t0]]))
-        for ad in (False, True):
-            sel = rows[pop.covariates["antidepressant_continued"].to_numpy()[rows] == ad]
-            if sel.size == 0:
-                continue
-            tl = compile_protocol(_with_background(period.protocol, ad), model, defaults,
-                                  p_active=p_active)
-            states, st, obs = engine(model, pop.table[sel], tl, save, options, y0=y[sel])
-            status[sel] = np.where(status[sel] != 0, status[sel], st)
-            k = np.searchsorted(save, visit_h[vis] - t0 - 1e-9)
-            latent[np.ix_(sel, vis)] = obs[:, k, :]
-            y[sel] = states[:, -1, :]
-            if progress is not None:
-                progress(f"{arm.name}: {period.protocol.name}", int(sel.size))
+        if period.titrate_to_tolerance is not None:
+            _titrate(run, arm, period, period.titrate_to_tolerance, t0, stop, first, rows)
+        else:
+            choice = _choose(run, period, rows, t0)
+            groups = [(protocol, rows[choice == key]) for key, protocol in
+                      (period.protocols or {"": period.protocol}).items()]
+            _segment(run, arm, t0, stop, first, groups)
         t0 = stop
-    return y
 
 
 def _hours(text: str) -> float:
@@ -107,12 +230,29 @@ def _hours(text: str) -> float:
     return hours(text, "time")
 
 
-def _qualifies(w: Withdrawal, trial: Trial, obs: np.ndarray, base: np.ndarray) -> np.ndarray:
+def _meets(w: Withdrawal, trial: Trial, obs: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Whether the withdrawal criterion holds at each score in ``obs`` (NaN: no)."""
     if w.criterion == "all":
         return np.isfinite(obs)
     if w.criterion == "response":
-        return scales.is_response(base, obs, trial.scale) & np.isfinite(obs)
-    return scales.is_remission(obs, trial.scale) & np.isfinite(obs)
+        frac = None if w.threshold is None else w.threshold / 100.0
+        return scales.is_response(base, obs, trial.scale, frac) & np.isfinite(obs)
+    return scales.is_remission(obs, trial.scale, w.threshold) & np.isfinite(obs)
+
+
+def _qualifies(w: Withdrawal, trial: Trial, obs: np.ndarray, visit_h: np.ndarray,
+               scheduled: np.ndarray, k: int) -> np.ndarray:
+    """Patients entering the withdrawal phase: the criterion at visit ``k``, or at ``k`` of
+    their last ``of_last`` scheduled visits up to ``k`` (``persistence``)."""
+    meets = _meets(w, trial, obs[:, : k + 1], obs[:, :1])
+    if w.persistence is None:
+        return meets[:, k]
+    out = np.zeros(obs.shape[0], dtype=bool)
+    for i in range(obs.shape[0]):
+        own = np.flatnonzero(scheduled[i, 1: k + 1]) + 1
+        last = own[-w.persistence.of_last:]
+        out[i] = last.size == w.persistence.of_last and meets[i, last].sum() >= w.persistence.k
+    return out
 
 
 def _observe(trial: Trial, model: Model, pop: Population, madrs: np.ndarray,
@@ -170,33 +310,37 @@ def run_replicate(
     latent = np.full((n_pat, n_vis, len(model.observables)), np.nan)
     status = np.zeros(n_pat, dtype=np.int64)
     y = pop.y0.copy()
-    run = engine or run_engine
+    names = sorted({trial.scale, *(e.scale for e in trial.endpoints if e.scale)})
+    ctx = _Run(trial, model, pop, y, visit_h, latent, status, options, progress,
+               {**model.defaults(), **typical}, engine or run_engine, np.full(n_pat, np.nan),
+               s_obs, names)
     for i, arm in enumerate(trial.arms):
         rows = np.flatnonzero(arm_idx == i)
         if rows.size:
-            _simulate_periods(model, arm, 0.0, phase1_end, pop, y, visit_h, latent, status,
-                              rows, options, progress, typical, run,
-                              trial.p_active())
+            _simulate_periods(ctx, arm, 0.0, phase1_end, rows)
     madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
-    names = sorted({trial.scale, *(e.scale for e in trial.endpoints if e.scale)})
     w_arm = np.full(n_pat, "", dtype=object)
     if trial.withdrawal is not None:
         w = trial.withdrawal
         k = int(np.argmin(np.abs(visit_h - phase1_end)))
         pre = _observe(trial, model, pop, madrs, visit_h, np.random.default_rng(s_obs),
                        names)[trial.scale]
-        ok = _qualifies(w, trial, pre[:, k], pre[:, 0]) & (status == 0)
+        sched = _scheduled(trial, visit_h, [trial.arms[a].name for a in arm_idx],
+                           np.full(n_pat, "", dtype=object), phase1_end)
+        pre[~sched] = np.nan
+        ok = _qualifies(w, trial, pre, visit_h, sched, k) & (status == 0)
         if w.from_arms:
             ok &= np.isin([trial.arms[a].name for a in arm_idx], w.from_arms)
-        rows = np.flatnonzero(ok)
-        alloc = _allocate(w.arms, rows.size, np.random.default_rng(s_wd))
+        rng_wd = np.random.default_rng(s_wd)
+        alloc = np.full(n_pat, -1)
+        for i in range(len(trial.arms)):  # stratified by first arm / cohort
+            stratum = np.flatnonzero(ok & (arm_idx == i))
+            alloc[stratum] = _allocate(w.arms, stratum.size, rng_wd)
         for j, arm in enumerate(w.arms):
-            sub = rows[alloc == j]
+            sub = np.flatnonzero(alloc == j)
             w_arm[sub] = arm.name
             if sub.size:
-                _simulate_periods(model, arm, phase1_end, end, pop, y, visit_h, latent, status,
-                                  sub, options, progress, typical, run,
-                                  trial.p_active())
+                _simulate_periods(ctx, arm, phase1_end, end, sub)
         madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
     observed = _observe(trial, model, pop, madrs, visit_h, np.random.default_rng(s_obs), names)
     drop_rate = -np.log1p(-trial.dropout) / end if trial.dropout > 0 else 0.0
@@ -206,6 +350,9 @@ def run_replicate(
     missing = visit_h[None, :] > dropout_h[:, None]
     if trial.withdrawal is not None:
         missing |= (visit_h[None, :] > phase1_end + 1e-9) & (w_arm == "")[:, None]
+    scheduled = _scheduled(trial, visit_h, [trial.arms[a].name for a in arm_idx], w_arm,
+                           phase1_end)
+    missing |= ~scheduled
     for v in observed.values():
         v[missing] = np.nan
     failures = [f"patient {i} ({trial.arms[arm_idx[i]].name}): {STATUS_MESSAGES[int(s)]}"
@@ -217,13 +364,15 @@ def run_replicate(
     patients.insert(2, "withdrawal_arm", w_arm)
     patients["dropout_day"] = dropout_h / 24.0
     patients["status"] = status
+    if np.isfinite(ctx.titrated).any():
+        patients["vns_titrated_mA"] = ctx.titrated
     rng_bio = np.random.default_rng(s_bio)
-    obs_names = [o.name for o in model.observables]
-    measured = {name: latent[:, :, obs_names.index(name)]
-                * (1.0 + cv * rng_bio.standard_normal((n_pat, n_vis)))
-                for name, cv in sorted(trial.biomarker_noise.items())}
-    return TrialData(trial, model, visit_h, patients, latent, observed, excluded + failures,
-                     measured)
+    d = TrialData(trial, model, visit_h, patients, latent, observed, excluded + failures,
+                  {}, None if scheduled.all() else scheduled)
+    d.measured = {name: true_value(d, name)
+                  * (1.0 + cv * rng_bio.standard_normal((n_pat, n_vis)))
+                  for name, cv in sorted(trial.biomarker_noise.items())}
+    return d
 
 
 def _concat(pops: list[Population]) -> Population:

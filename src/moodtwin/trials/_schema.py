@@ -18,14 +18,16 @@ from moodtwin.yaml_files import first_problem, read_yaml
 ARM_ENDPOINTS = (
     "mean_score", "mean_change", "percent_change", "response_rate", "remission_rate",
     "cumulative_response_rate", "cumulative_remission_rate", "time_in_response",
-    "time_in_remission", "biomarker_change", "median_time_to_relapse",
+    "time_in_remission", "biomarker_change", "median_time_to_relapse", "proportion_relapsed",
+    "correlation", "mean_cgi_i", "cgi_i_response_rate",
 )
 RATE_TYPES = ("response_rate", "remission_rate", "cumulative_response_rate",
-              "cumulative_remission_rate", "time_in_response", "time_in_remission")
+              "cumulative_remission_rate", "time_in_response", "time_in_remission",
+              "cgi_i_response_rate")
 COMPARISONS = ("difference", "cohen_d", "hedges_g", "risk_ratio", "hazard_ratio")
 BIOMARKERS = ("rmssd", "hf_power", "heart_rate", "bdnf_serum_ngml", "cortisol_ugdl", "il6_pgml",
               "tnf_pgml", "crp_mgl", "norepinephrine", "serotonin", "dissociation",
-              "voice_alteration", "ptosis_risk", "paralysis")
+              "voice_alteration", "ptosis_risk", "paralysis", *scales.MEASURES)
 
 
 class _Strict(BaseModel):
@@ -36,11 +38,107 @@ def _h(v: str, field: str) -> float:
     return hours(str(v), field)
 
 
-class Period(_Strict):
-    """One protocol from the end of the previous period (or baseline) ``until`` a time."""
+def first_exposure_h(protocol: Protocol) -> float | None:
+    """Time (h, protocol time) of the protocol's first dose, session, stimulation start or
+    drug start; None when it gives no therapy."""
+    from moodtwin.protocols import _schema as ps
 
-    protocol: Protocol
+    times: list[float] = []
+    end = protocol.duration_h()
+    for th in protocol.therapies:
+        if isinstance(th, ps.TaVNS):
+            times += th.session_starts_h(end)[:1]
+        elif isinstance(th, ps.VNS):
+            times.append(_h(th.start, "vns.start"))
+        elif isinstance(th, ps.TreatmentAsUsual | ps.OralComparator):
+            times.append(_h(th.start, f"{th.type}.start"))
+        elif isinstance(th, ps.OralAntidepressant):
+            if th.action == "start":
+                times.append(min(_h(t, "oral_antidepressant.at") for t in th.at))
+        elif hasattr(th, "times_h"):
+            times.append(min(th.times_h(th.type)))
+    return min(times) if times else None
+
+
+class Tolerance(_Strict):
+    """VNS titration to tolerance: from the protocol's stimulation start, every ``every``
+    the current rises by ``step`` up to ``max`` while the patient's side-effect ``measure``
+    (a model observable, 0-1) at the end of the step stays below ``below``; once it does
+    not, the current stays where it is."""
+
+    step: str = "0.25 mA"
+    every: str = "2 week"
+    max: str = "2.0 mA"
+    measure: Literal["voice_alteration"] = "voice_alteration"
+    below: float = Field(default=0.5, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _units(self) -> Tolerance:
+        from moodtwin.protocols._schema import LIMITS
+        from moodtwin.units import quantity
+
+        _, low, high = LIMITS["vns.current"]
+        if quantity(self.step, "mA", "titrate_to_tolerance.step", low, high) <= 0:
+            raise ValueError(f"titrate_to_tolerance.step: {self.step!r} must be above 0 mA.")
+        quantity(self.max, "mA", "titrate_to_tolerance.max", low, high)
+        _h(self.every, "titrate_to_tolerance.every")
+        if _h(self.every, "titrate_to_tolerance.every") < 24.0:
+            raise ValueError(f"titrate_to_tolerance.every: {self.every!r}; at least 1 d.")
+        return self
+
+
+CHOICES = {"sex": ("female", "male"), "response": ("responder", "non_responder"),
+           "remission": ("remitter", "non_remitter")}
+
+
+class Period(_Strict):
+    """One protocol from the end of the previous period (or baseline) ``until`` a time.
+
+    Patient-dependent dosing: ``choose_by`` picks each patient's protocol from ``protocols``
+    by ``sex`` (keys ``female``/``male``: e.g. toxin units by sex), or by ``response`` /
+    ``remission`` on the primary scale at the period's start (keys ``responder``/
+    ``non_responder``, ``remitter``/``non_remitter``; ``threshold``: remission score at or
+    below it, or response improvement in percent), e.g. esketamine weekly vs every other
+    week. The decision reads the rated score at that visit (the one the results show).
+    """
+
+    protocol: Protocol  # the protocol, or the first of ``protocols``
     until: str | None = None  # trial time; None = the end of the trial
+    label: str | None = None  # condition name for within-subject contrasts (active, sham)
+    choose_by: Literal["sex", "response", "remission"] | None = None
+    protocols: dict[str, Protocol] | None = None
+    threshold: float | None = Field(default=None, ge=0.0)
+    titrate_to_tolerance: Tolerance | None = None
+
+    @model_validator(mode="after")
+    def _titration(self) -> Period:
+        if self.titrate_to_tolerance is None:
+            return self
+        kinds = [th.type for th in self.protocol.therapies]
+        if self.choose_by is not None or kinds != ["vns"]:
+            raise ValueError("titrate_to_tolerance: needs one protocol whose only therapy is "
+                             f"'vns' (got {', '.join(kinds) or 'none'}; no choose_by).")
+        vns = self.protocol.therapies[0]
+        if vns.sham or vns.titration is not None:  # type: ignore[union-attr]
+            raise ValueError("titrate_to_tolerance: give the starting 'current' of an active "
+                             "(not sham) vns, not a titration schedule.")
+        return self
+
+    @model_validator(mode="after")
+    def _choice(self) -> Period:
+        if (self.choose_by is None) != (self.protocols is None):
+            raise ValueError("give 'choose_by' together with 'protocols' (one per group).")
+        if self.choose_by is not None:
+            keys = CHOICES[self.choose_by]
+            if set(self.protocols or {}) != set(keys):
+                raise ValueError(f"protocols: choose_by {self.choose_by!r} needs exactly the "
+                                 f"keys {', '.join(keys)}; got {', '.join(self.protocols or {})}.")
+        if self.threshold is not None and self.choose_by not in ("response", "remission"):
+            raise ValueError("threshold: applies to choose_by 'response' or 'remission'.")
+        return self
+
+    def all_protocols(self) -> list[Protocol]:
+        return list(self.protocols.values()) if self.protocols else [self.protocol]
 
 
 class Arm(_Strict):
@@ -51,28 +149,169 @@ class Arm(_Strict):
     allocation: float = Field(default=1.0, gt=0.0)
     n: int | None = Field(default=None, ge=1)  # fixed size: a non-randomized cohort
     population: dict[str, Any] | None = None  # cohort-specific population overrides
+    visits: list[str] | None = None  # own rating schedule (default: the trial's visits)
+    anaesthesia: bool | None = None  # overrides the protocols' context of care
+    setting: Literal["outpatient", "inpatient"] | None = None
+
+    def in_context(self, protocol: Protocol) -> Protocol:
+        """``protocol`` with this arm's context-of-care overrides."""
+        over = {k: v for k, v in (("anaesthesia", self.anaesthesia),
+                                  ("setting", self.setting)) if v is not None}
+        return protocol.model_copy(update=over) if over else protocol
+
+
+class Persistence(_Strict):
+    """The entry criterion must hold at ``k`` of the patient's last ``of_last`` visits up to
+    and including the withdrawal visit (a missed visit counts as not meeting it)."""
+
+    k: int = Field(ge=1, le=52)
+    of_last: int = Field(ge=1, le=52)
+
+    @model_validator(mode="after")
+    def _k(self) -> Persistence:
+        if self.k > self.of_last:
+            raise ValueError(f"persistence: k = {self.k} exceeds of_last = {self.of_last}.")
+        return self
 
 
 class Withdrawal(_Strict):
-    """Randomized withdrawal: at ``at``, patients meeting ``criterion`` on the primary scale
-    (at their last visit) are re-randomized to ``arms``; the others leave the trial."""
+    """Randomized withdrawal (relapse prevention): at ``at``, patients meeting ``criterion``
+    on the primary scale are re-randomized to ``arms`` within each first arm (so arm and
+    cohort identity stay balanced); the others leave the trial.
+
+    ``threshold``: remission is a score at or below it (default: the scale's remission
+    threshold), response an improvement of at least this percentage (default: the scale's
+    response criterion). ``persistence``: the criterion must hold at k of the last m visits
+    ("stable remission"); default: at the withdrawal visit only.
+    """
 
     at: str
     criterion: Literal["response", "remission", "all"] = "response"
+    threshold: float | None = Field(default=None, ge=0.0)
+    persistence: Persistence | None = None
     from_arms: list[str] | None = None
     arms: list[Arm]
+
+    @model_validator(mode="after")
+    def _threshold(self) -> Withdrawal:
+        if self.threshold is not None and self.criterion == "all":
+            raise ValueError("withdrawal.threshold: criterion 'all' takes no threshold.")
+        if self.criterion == "response" and self.threshold is not None \
+                and self.threshold > 100:
+            raise ValueError(f"withdrawal.threshold: {self.threshold:g} is a response "
+                             "improvement in percent; allowed 0-100.")
+        return self
+
+
+RELAPSE_TYPES = ("median_time_to_relapse", "hazard_ratio", "proportion_relapsed")
+MISSING = ("locf", "observed", "non_responder", "mmrm")
+SUBGROUP_COVARIATES = ("sex", "age", "failed_treatments", "baseline", "body_weight",
+                       "response", "remission", "arm")
+
+
+class Relapse(_Strict):
+    """A relapse / loss-of-response definition on the endpoint's scale.
+
+    A visit meets the criterion when the score is at or above ``score`` and/or the
+    improvement falls below ``improvement_below`` percent of the patient's ``reference``
+    (``baseline``: percent improvement from baseline; ``best``: percent of the best
+    improvement reached so far); ``combine`` says whether ``any`` or ``all`` criteria must
+    hold. A relapse is ``confirm`` consecutive visits meeting it, or one visit at or above
+    ``severe_score`` (a hospitalisation-like event). Time runs from ``origin``: the arm's
+    start, or each patient's first response (patients who never respond are not at risk).
+    """
+
+    score: float | None = Field(default=None, ge=0.0)
+    improvement_below: float | None = Field(default=None, gt=0.0, le=100.0)
+    reference: Literal["baseline", "best"] = "baseline"
+    combine: Literal["any", "all"] = "any"
+    confirm: int = Field(default=1, ge=1, le=6)
+    severe_score: float | None = Field(default=None, ge=0.0)
+    origin: Literal["arm_start", "first_response"] = "arm_start"
+
+    @model_validator(mode="after")
+    def _some(self) -> Relapse:
+        if self.score is None and self.improvement_below is None:
+            raise ValueError("relapse: give 'score' (e.g. 22) and/or 'improvement_below' "
+                             "(percent, e.g. 40).")
+        return self
+
+
+class Subgroup(_Strict):
+    """Restrict an endpoint to patients by a covariate: ``sex`` (``equals: female|male``),
+    ``age``, ``failed_treatments``, ``baseline`` (primary-scale score), ``body_weight``
+    (``min``/``max``, inclusive), or ``response``/``remission`` on the primary scale at
+    ``at`` (``equals: responder|non_responder``, ``remitter|non_remitter``), or ``arm``
+    (``equals``: the first, randomized arm or cohort -- e.g. within a withdrawal arm)."""
+
+    covariate: Literal[SUBGROUP_COVARIATES]  # type: ignore[valid-type]
+    equals: str | None = None
+    min: float | None = None
+    max: float | None = None
+    at: str | None = None
+
+    @model_validator(mode="after")
+    def _form(self) -> Subgroup:
+        allowed = {"sex": ("female", "male"), "response": ("responder", "non_responder"),
+                   "remission": ("remitter", "non_remitter")}.get(self.covariate)
+        if self.covariate == "arm":
+            if not self.equals or self.min is not None or self.max is not None:
+                raise ValueError("subgroup: 'arm' takes 'equals: <first arm's name>'.")
+        elif allowed is not None:
+            if self.equals not in allowed:
+                raise ValueError(f"subgroup.equals: {self.equals!r} for {self.covariate!r}; "
+                                 f"allowed: {', '.join(allowed)}.")
+            if self.min is not None or self.max is not None:
+                raise ValueError(f"subgroup: {self.covariate!r} takes 'equals', not min/max.")
+        elif self.equals is not None or (self.min is None and self.max is None):
+            raise ValueError(f"subgroup: {self.covariate!r} is numeric; give 'min' and/or "
+                             "'max' (inclusive).")
+        if self.covariate in ("response", "remission") and self.at is None:
+            raise ValueError(f"subgroup.at: give the visit at which {self.covariate} "
+                             "defines the subgroup (e.g. '4 week').")
+        if self.at is not None:
+            _h(self.at, "subgroup.at")
+        return self
+
+
+CLAIMS = ("superior", "inferior", "no_difference", "improves")
+TESTS = ("welch_t", "newcombe", "log_ratio", "cox_wald", "normal_smd", "paired_t", "mmrm")
 
 
 class Published(_Strict):
     """A published value with its uncertainty: ``ci`` (95%), ``se``, or ``sd`` with ``n``;
-    for rates, ``n`` alone gives the binomial standard error."""
+    for rates, ``n`` alone gives the binomial standard error.
 
-    value: float
+    Or a published significance statement, ``claim``: ``superior`` / ``inferior``
+    (``arms[0]`` better / worse than ``arms[1]`` at two-sided ``alpha`` 0.05),
+    ``no_difference`` (not significant), or ``improves`` (an arm's ``mean_change`` --
+    e.g. with ``since`` -- is significantly below 0), with the ``test`` the paper used
+    (it must be the endpoint's own test; see :func:`endpoint_test`).
+    """
+
+    value: float | None = None
     ci: tuple[float, float] | None = None
     se: float | None = Field(default=None, gt=0.0)
     sd: float | None = Field(default=None, gt=0.0)
     n: int | None = Field(default=None, ge=1)
     source: str = ""
+    claim: Literal[CLAIMS] | None = None  # type: ignore[valid-type]
+    test: Literal[TESTS] | None = None  # type: ignore[valid-type]
+    alpha: float = 0.05
+
+    @model_validator(mode="after")
+    def _form(self) -> Published:
+        if (self.value is None) == (self.claim is None):
+            raise ValueError("published: give a 'value' (with ci/se/sd/n) or a 'claim' "
+                             f"({', '.join(CLAIMS)}), not both.")
+        if self.claim is not None:
+            if self.ci or self.se or self.sd or self.n:
+                raise ValueError("published: a 'claim' takes 'test', 'alpha' and 'source', "
+                                 "not ci/se/sd/n.")
+            if self.alpha != 0.05:
+                raise ValueError(f"published.alpha: {self.alpha:g}; only 0.05 (two-sided, "
+                                 "the 95% CIs of the endpoints) is supported.")
+        return self
 
 
 class Endpoint(_Strict):
@@ -81,17 +320,113 @@ class Endpoint(_Strict):
     ``hazard_ratio``) contrast ``arms[0]`` with ``arms[1]``."""
 
     id: str | None = None
-    type: Literal[ARM_ENDPOINTS + COMPARISONS]  # type: ignore[valid-type]
+    type: Literal[ARM_ENDPOINTS + COMPARISONS + ("within_difference",)]  # type: ignore[valid-type]
     scale: str | None = None
     at: str | None = None
     arms: list[str] | None = None
     of: Literal["mean_change", "percent_change", "response_rate", "remission_rate",
                 "cumulative_response_rate", "cumulative_remission_rate",
-                "mean_score", "biomarker_change"] | None = None
+                "mean_score", "biomarker_change", "time_in_response",
+                "time_in_remission", "mean_cgi_i", "cgi_i_response_rate"] | None = None
     measure: str | None = None  # biomarker observable for biomarker_change
     relapse_score: float | None = None  # relapse when the score reaches this (trial scale)
+    relapse: Relapse | None = None
+    by: str | None = None  # proportion_relapsed: time from the relapse origin
     remission_threshold: float | None = None  # overrides the scale's remission definition
+    missing: Literal[MISSING] | None = None  # type: ignore[valid-type]  # default: analysis
+    subgroup: Subgroup | None = None
+    window_start: str | None = None  # time_in_response/remission: window from here to at
+    method: Literal["pearson", "spearman"] = "pearson"  # correlation
+    baseline: Literal["trial", "period"] = "trial"  # change from trial or period baseline
+    since: str | None = None  # mean_change/percent_change from this visit instead of baseline
+    periods: list[str] | None = None  # within_difference: two period labels [A, B]
+    after: str | None = None  # within_difference: reading this long into each period
     published: Published | dict[str, Published] | None = None
+
+    def relapse_rule(self) -> Relapse:
+        """The relapse definition (``relapse``, or ``relapse_score`` as a one-visit rule)."""
+        return self.relapse or Relapse(score=self.relapse_score)
+
+    def quantity(self) -> str:
+        """What is computed per patient (``of`` for comparisons, else ``type``)."""
+        if self.type in COMPARISONS or self.type == "within_difference":
+            return self.of or self.type
+        return self.type
+
+    @model_validator(mode="after")
+    def _v2(self) -> Endpoint:
+        kind = self.quantity()
+        if self.type == "risk_ratio" and self.of is None:
+            kind = "response_rate"
+        if self.missing == "non_responder" and kind not in RATE_TYPES:
+            raise ValueError(f"missing: 'non_responder' imputes rates ({', '.join(RATE_TYPES)})"
+                             f", not {kind!r}.")
+        if self.missing == "mmrm" and kind != "mean_change":
+            raise ValueError(f"missing: 'mmrm' estimates mean changes (mean_change, or a "
+                             f"difference of mean_change), not {kind!r}.")
+        if self.relapse is not None and self.relapse_score is not None:
+            raise ValueError("give 'relapse' or 'relapse_score', not both.")
+        if self.type in RELAPSE_TYPES and self.relapse is None and self.relapse_score is None:
+            raise ValueError(f"endpoint {self.type!r} needs 'relapse' (e.g. {{score: 22, "
+                             "confirm: 2}) or 'relapse_score'.")
+        if (self.type == "proportion_relapsed") != (self.by is not None):
+            raise ValueError("'by' (time from the relapse origin) belongs to, and is needed "
+                             "by, endpoint 'proportion_relapsed'.")
+        if self.by is not None:
+            _h(self.by, "by")
+        if self.type == "correlation" and self.of not in ("mean_change", "percent_change"):
+            raise ValueError("endpoint 'correlation' needs 'of: mean_change' or 'of: "
+                             f"percent_change' (the score change), got {self.of!r}.")
+        if self.type == "within_difference":
+            if self.periods is None or len(self.periods) != 2 or len(set(self.periods)) != 2:
+                raise ValueError("endpoint 'within_difference' needs 'periods: [A, B]' (two "
+                                 "period labels).")
+            if self.of not in ("mean_change", "percent_change", "biomarker_change"):
+                raise ValueError("endpoint 'within_difference' needs 'of: mean_change', "
+                                 f"'percent_change' or 'biomarker_change', got {self.of!r}.")
+        elif self.periods is not None or self.after is not None:
+            raise ValueError("'periods' and 'after' belong to endpoint 'within_difference'.")
+        if self.after is not None:
+            _h(self.after, "after")
+        if self.baseline == "period" and kind not in (
+                "mean_change", "percent_change", "biomarker_change", "response_rate"):
+            raise ValueError(f"baseline: 'period' applies to changes and response_rate, not "
+                             f"{kind!r}.")
+        if self.since is not None:
+            if kind not in ("mean_change", "percent_change") or self.baseline != "trial":
+                raise ValueError("since: applies to mean_change/percent_change from the trial "
+                                 "baseline.")
+            if self.at is None or _h(self.since, "since") >= _h(self.at, "at"):
+                raise ValueError(f"since: {self.since!r} must be before 'at' ({self.at!r}).")
+        self._check_claims()
+        if self.window_start is not None:
+            if kind not in ("time_in_response", "time_in_remission"):
+                raise ValueError(f"window_start: applies to time_in_response/"
+                                 f"time_in_remission, not {kind!r}.")
+            start = _h(self.window_start, "window_start")
+            if self.at is not None and start >= _h(self.at, "at"):
+                raise ValueError(f"window_start: {self.window_start!r} must be before 'at' "
+                                 f"({self.at!r}).")
+        return self
+
+    def _check_claims(self) -> None:
+        pubs = (list(self.published.values()) if isinstance(self.published, dict)
+                else [self.published] if self.published else [])
+        for pub in pubs:
+            if pub.claim is None:
+                continue
+            compares = self.type in COMPARISONS or self.type == "within_difference"
+            if pub.claim == "improves" and self.type != "mean_change":
+                raise ValueError("published.claim: 'improves' applies to a mean_change "
+                                 f"endpoint (e.g. with 'since'), not {self.type!r}.")
+            if pub.claim != "improves" and not compares:
+                raise ValueError(f"published.claim: {pub.claim!r} compares arms; use it on "
+                                 f"a comparison endpoint, not {self.type!r}.")
+            own = endpoint_test(self)
+            if pub.test is not None and pub.test != own:
+                raise ValueError(f"published.test: {pub.test!r}; this endpoint is tested with "
+                                 f"{own!r} (choose the endpoint that the paper's test "
+                                 "matches, e.g. missing: mmrm for an MMRM).")
 
     @model_validator(mode="after")
     def _consistent(self) -> Endpoint:
@@ -99,17 +434,46 @@ class Endpoint(_Strict):
             raise ValueError(f"endpoint {self.type!r} compares two arms: give 'arms: [A, B]'.")
         if self.type == "difference" and self.of is None:
             raise ValueError("endpoint 'difference' needs 'of' (e.g. mean_change).")
-        if self.type == "biomarker_change" or self.of == "biomarker_change":
+        if "biomarker_change" in (self.type, self.of) or self.type == "correlation":
             if self.measure not in BIOMARKERS:
                 raise ValueError(f"measure {self.measure!r} is not a biomarker; choose from "
                                  f"{', '.join(BIOMARKERS)}.")
-        if self.type in ("median_time_to_relapse", "hazard_ratio") and self.relapse_score is None:
-            raise ValueError(f"endpoint {self.type!r} needs 'relapse_score' (trial scale).")
         if self.scale is not None:
             scales.get_scale(self.scale)
         if self.at is not None:
             _h(self.at, "endpoint.at")
         return self
+
+
+def endpoint_test(e: Endpoint) -> str:
+    """The test behind the endpoint's 95% CI (what a published claim is scored with)."""
+    kind = e.quantity()
+    if e.type == "hazard_ratio":
+        return "cox_wald"
+    if e.type in ("cohen_d", "hedges_g"):
+        return "normal_smd"
+    if e.type == "risk_ratio":
+        return "log_ratio"
+    if e.type == "within_difference":
+        return "paired_t"
+    if kind == "mean_change" and e.missing == "mmrm":
+        return "mmrm"
+    if e.type == "difference":
+        return ("newcombe" if kind in RATE_TYPES and not kind.startswith("time_in")
+                else "welch_t")
+    return "paired_t"
+
+
+def _on_visit(t: float, visits: list[float]) -> bool:
+    return any(abs(t - v) < 1e-6 for v in visits)
+
+
+def endpoint_name(e: Endpoint) -> str:
+    return e.id or e.type
+
+
+def protocol_name(arm: Arm) -> str:
+    return repr(arm.periods[0].protocol.name)
 
 
 class Trial(_Strict):
@@ -136,6 +500,7 @@ class Trial(_Strict):
     arms: list[Arm] = Field(min_length=1)
     withdrawal: Withdrawal | None = None
     endpoints: list[Endpoint] = Field(default_factory=list)
+    pools: dict[str, list[str]] = Field(default_factory=dict)  # name -> arms analysed as one
 
     @field_validator("scale")
     @classmethod
@@ -177,11 +542,18 @@ class Trial(_Strict):
                 if stop <= start or stop > stop_arm + 1e-9:
                     raise ValueError(f"arm {arm.name!r} period {i}: 'until' must increase and "
                                      f"lie within the arm's part of the trial.")
-                if p.protocol.duration_h() + 1e-9 < stop - start:
-                    raise ValueError(
-                        f"arm {arm.name!r} period {i}: protocol {p.protocol.name!r} lasts "
-                        f"{p.protocol.duration}, shorter than its period "
-                        f"({(stop - start) / 24:g} d).")
+                for proto in p.all_protocols():
+                    if proto.duration_h() + 1e-9 < stop - start:
+                        raise ValueError(
+                            f"arm {arm.name!r} period {i}: protocol {proto.name!r} lasts "
+                            f"{proto.duration}, shorter than its period "
+                            f"({(stop - start) / 24:g} d).")
+                if p.choose_by in ("response", "remission") and not _on_visit(
+                        start, self.arm_visit_times_h(arm)) or p.choose_by in (
+                        "response", "remission") and start <= 0.0:
+                    raise ValueError(f"arm {arm.name!r} period {i}: choose_by "
+                                     f"{p.choose_by!r} decides at the period start "
+                                     f"({start / 24:g} d), which must be a later visit.")
                 start = stop
             if abs(start - stop_arm) > 1e-6:
                 raise ValueError(f"arm {arm.name!r}: the last period must run to the end of "
@@ -190,48 +562,169 @@ class Trial(_Strict):
             if name not in BIOMARKERS or not 0.0 <= cv <= 2.0:
                 raise ValueError(f"biomarker_noise: {name!r}: {cv!r} must be a biomarker "
                                  f"({', '.join(BIOMARKERS)}) with a relative SD in 0-2.")
+        for pool, members in self.pools.items():
+            if pool in names:
+                raise ValueError(f"pools: {pool!r} is already an arm's name.")
+            bad = [m for m in members if m not in names]
+            if bad or len(members) < 2:
+                raise ValueError(f"pools.{pool}: give two or more arms from "
+                                 f"{', '.join(names)}; got {members}.")
         for e in self.endpoints:
             for a in e.arms or []:
-                if a not in names:
+                if a not in names and a not in self.pools:
                     raise ValueError(f"endpoint {e.type!r}: unknown arm {a!r}; arms are "
-                                     f"{', '.join(names)}.")
-            if e.at is not None and not any(abs(_h(e.at, "at") - t) < 1e-6 for t in vt):
-                raise ValueError(f"endpoint {e.type!r} at {e.at!r} is not a visit; visits "
-                                 f"are at {', '.join(f'{t / 24:g} d' for t in vt)}.")
+                                     f"{', '.join([*names, *self.pools])}.")
+            for field, when in (("at", e.at), ("window_start", e.window_start),
+                                ("since", e.since),
+                                ("subgroup.at", e.subgroup.at if e.subgroup else None)):
+                if when is not None and not any(abs(_h(when, field) - t) < 1e-6 for t in vt):
+                    raise ValueError(
+                        f"endpoint {e.type!r} {field} {when!r} is not a visit; visits are "
+                        f"at {', '.join(f'{t / 24:g} d' for t in vt)}.")
+            for a in e.arms or []:
+                for arm in self.all_arms():
+                    if arm.name not in self.pools.get(a, [a]) or arm.visits is None:
+                        continue
+                    own = self.arm_visit_times_h(arm)
+                    if e.at is not None and not any(abs(_h(e.at, "at") - t) < 1e-6
+                                                    for t in own):
+                        raise ValueError(
+                            f"endpoint {endpoint_name(e)!r} at {e.at!r} is not on arm "
+                            f"{arm.name!r}'s own visits ({', '.join(arm.visits)}).")
+        for arm in self.all_arms():
+            late = [t for t in self.arm_visit_times_h(arm) if t > end + 1e-9]
+            if late:
+                raise ValueError(f"arm {arm.name!r}: visit at {late[0] / 24:g} d is after the "
+                                 f"trial's end ({self.duration}).")
+        for e in self.endpoints:
+            if e.subgroup and e.subgroup.covariate == "arm" and e.subgroup.equals not in names:
+                raise ValueError(f"endpoint {endpoint_name(e)!r}: subgroup.equals: unknown arm "
+                                 f"{e.subgroup.equals!r}; arms are {', '.join(names)}.")
+        if self.withdrawal is not None:
+            bad = [a for a in self.withdrawal.from_arms or [] if a not in names]
+            if bad:
+                raise ValueError(f"withdrawal.from_arms: unknown arm {bad[0]!r}; arms are "
+                                 f"{', '.join(names)}.")
+        self._check_exposure()
+        self._check_periods()
         if self.withdrawal is not None:
             at = _h(self.withdrawal.at, "withdrawal.at")
             if not any(abs(at - t) < 1e-6 for t in vt) or at >= end:
                 raise ValueError("withdrawal.at must be a visit before the trial's end.")
         return self
 
+    def _check_exposure(self) -> None:
+        """An endpoint measured after baseline must come after each arm's first exposure
+        (a reading taken before the first dose or session measures nothing of it)."""
+        for e in self.endpoints:
+            if e.at is None or _h(e.at, "at") <= 1e-9:
+                continue
+            when = _h(e.at, "at")
+            named = {a for x in e.arms or [] for a in self.pools.get(x, [x])}
+            for arm in self.all_arms():
+                if e.arms and arm.name not in named:
+                    continue
+                start = self.arm_start_h(arm)
+                firsts = [first_exposure_h(x) for x in arm.periods[0].all_protocols()]
+                first = min((f for f in firsts if f is not None), default=None)
+                if first is not None and start + 1e-9 < when <= start + first + 1e-9:
+                    raise ValueError(
+                        f"endpoints: {endpoint_name(e)!r} at {e.at!r} comes before arm "
+                        f"{arm.name!r}'s first exposure ({protocol_name(arm)} starts it "
+                        f"{first:g} h into the arm); measure after it or move the first "
+                        "dose/session (e.g. tavns 'first_session_at').")
+
+    def period_spans(self, arm: Arm) -> list[tuple[float, float, Period]]:
+        """(start h, stop h, period) of each of ``arm``'s periods, in trial time."""
+        start = self.arm_start_h(arm)
+        stop_arm = (_h(self.withdrawal.at, "withdrawal.at")
+                    if self.withdrawal is not None and arm in self.arms else self.duration_h())
+        out = []
+        for p in arm.periods:
+            stop = stop_arm if p.until is None else _h(p.until, "until")
+            out.append((start, stop, p))
+            start = stop
+        return out
+
+    def _check_periods(self) -> None:
+        """Period baselines and within-subject contrasts need visits where they read."""
+        for e in self.endpoints:
+            arms = [a for a in self.all_arms() if not e.arms or any(
+                a.name in self.pools.get(x, [x]) for x in e.arms)]
+            if e.baseline == "period" and e.at is not None:
+                t = _h(e.at, "at")
+                for arm in arms:
+                    own = self.arm_visit_times_h(arm)
+                    for start, stop, _ in self.period_spans(arm):
+                        if start < t <= stop + 1e-9 and not _on_visit(start, own):
+                            raise ValueError(
+                                f"endpoint {endpoint_name(e)!r}: baseline 'period' needs a "
+                                f"visit at arm {arm.name!r}'s period start ({start / 24:g} d).")
+            if e.type != "within_difference":
+                continue
+            both = [a for a in arms if set(e.periods or []) <= {p.label for p in a.periods}]
+            if not both:
+                raise ValueError(f"endpoint {endpoint_name(e)!r}: no arm has periods labelled "
+                                 f"{' and '.join(e.periods or [])}; set 'label' on periods.")
+            for arm in both:
+                own = self.arm_visit_times_h(arm)
+                for start, stop, p in self.period_spans(arm):
+                    if p.label not in (e.periods or []):
+                        continue
+                    read = start + _h(e.after, "after") if e.after else stop
+                    if not _on_visit(start, own) or not _on_visit(read, own) or read > stop:
+                        raise ValueError(
+                            f"endpoint {endpoint_name(e)!r}: arm {arm.name!r} period "
+                            f"{p.label!r} needs visits at its start ({start / 24:g} d) and at "
+                            f"{read / 24:g} d (within the period).")
+
+    def arm_start_h(self, arm: Arm) -> float:
+        """Trial time (h) at which ``arm`` starts (0, or the withdrawal time)."""
+        if self.withdrawal is not None and arm in self.withdrawal.arms:
+            return _h(self.withdrawal.at, "withdrawal.at")
+        return 0.0
+
     def duration_h(self) -> float:
         return _h(self.duration, "duration")
 
     def visit_times_h(self) -> list[float]:
-        """Visit times (h), including baseline (0), sorted."""
+        """Visit times (h) of every arm's schedule, including baseline (0), sorted."""
         times = {0.0, *(_h(v, "visits") for v in self.visits)}
+        for arm in self.all_arms():
+            times |= set(self.arm_visit_times_h(arm))
         return sorted(times)
+
+    def arm_visit_times_h(self, arm: Arm) -> list[float]:
+        """Rating visits (h) of ``arm``: its own ``visits`` or the trial's, with baseline."""
+        own = arm.visits if arm.visits is not None else self.visits
+        return sorted({0.0, *(_h(v, f"{arm.name}.visits") for v in own)})
 
     def all_arms(self) -> list[Arm]:
         return [*self.arms, *(self.withdrawal.arms if self.withdrawal else [])]
 
 
-def _expand_visits(v: Any, duration: str) -> list[str]:
-    """``visits`` as a list of times, or ``{every: 1 week, start: 1 week}``."""
+def _expand_visits(v: Any, duration: str, field: str = "visits") -> list[str]:
+    """``visits`` as a list of times, ``{every: 1 week, start: 1 week, until: 12 week,
+    also: [...]}``, or a list mixing times and such blocks."""
     if isinstance(v, dict):
-        extra = set(v) - {"every", "start", "also"}
+        extra = set(v) - {"every", "start", "until", "also"}
         if extra:
-            raise ValidationError(f"visits: unknown key(s) {', '.join(sorted(extra))}; use "
-                                  "'every', 'start' and 'also'.")
-        every = _h(v.get("every", ""), "visits.every")
-        start = _h(v.get("start", v.get("every")), "visits.start")
-        end = _h(duration, "duration")
+            raise ValidationError(f"{field}: unknown key(s) {', '.join(sorted(extra))}; use "
+                                  "'every', 'start', 'until' and 'also'.")
+        every = _h(v.get("every", ""), f"{field}.every")
+        if every <= 0:
+            raise ValidationError(f"{field}.every: {v.get('every')!r} must be positive.")
+        start = _h(v.get("start", v.get("every")), f"{field}.start")
+        end = _h(v.get("until", duration), f"{field}.until")
         times = [f"{t:g} h" for t in _arange(start, end, every)]
         return times + [str(x) for x in v.get("also", [])]
     if not isinstance(v, list) or not v:
-        raise ValidationError("visits: give a list of times (e.g. ['1 d', '1 week']) or "
+        raise ValidationError(f"{field}: give a list of times (e.g. ['1 d', '1 week']) or "
                               "{every: 1 week}.")
-    return [str(x) for x in v]
+    out: list[str] = []
+    for x in v:
+        out += _expand_visits(x, duration, field) if isinstance(x, dict) else [str(x)]
+    return out
 
 
 def _arange(start: float, end: float, step: float) -> list[float]:
@@ -253,20 +746,38 @@ def _protocol(ref: Any, base: Path, where: str) -> Protocol:
     return load_protocol(path)
 
 
-def _arm(data: Any, base: Path, where: str) -> dict[str, Any]:
+def _period(p: Any, base: Path, where: str) -> Any:
+    if not isinstance(p, dict):
+        return p
+    p = dict(p)
+    if isinstance(p.get("protocols"), dict) and p["protocols"]:
+        if "protocol" in p:
+            raise ValidationError(f"{where}: give 'protocol' or 'protocols', not both.")
+        p["protocols"] = {k: _protocol(v, base, f"{where}.protocols.{k}")
+                          for k, v in p["protocols"].items()}
+        p["protocol"] = next(iter(p["protocols"].values()))
+        return p
+    return {**p, "protocol": _protocol(p.get("protocol"), base, where)}
+
+
+def _arm(data: Any, base: Path, where: str, duration: str) -> dict[str, Any]:
     if not isinstance(data, dict) or "name" not in data:
         raise ValidationError(f"{where}: each arm needs a 'name' and a 'protocol' (or "
                               "'periods').")
     data = dict(data)
+    if "protocols" in data and "periods" not in data:  # patient-dependent, one period
+        data["periods"] = [{k: data.pop(k) for k in ("protocols", "choose_by", "threshold")
+                            if k in data}]
     if "protocol" in data and "periods" in data:
         raise ValidationError(f"{where} ({data['name']}): give 'protocol' or 'periods', not both.")
     if "protocol" in data:
         data["periods"] = [{"protocol": data.pop("protocol")}]
     if not data.get("periods"):
         raise ValidationError(f"{where} ({data['name']}): missing 'protocol'.")
-    data["periods"] = [
-        {**p, "protocol": _protocol(p.get("protocol"), base, f"{where}.periods[{i}]")}
-        if isinstance(p, dict) else p for i, p in enumerate(data["periods"])]
+    if data.get("visits") is not None:
+        data["visits"] = _expand_visits(data["visits"], duration, f"{where}.visits")
+    data["periods"] = [_period(p, base, f"{where}.periods[{i}]")
+                       for i, p in enumerate(data["periods"])]
     return data
 
 
@@ -278,10 +789,12 @@ def parse_trial(data: Any, base: Path = Path("."), source: str = "trial") -> Tri
     data = dict(data)
     try:
         data["visits"] = _expand_visits(data.get("visits"), str(data.get("duration", "")))
-        data["arms"] = [_arm(a, base, f"arms[{i}]") for i, a in enumerate(data.get("arms") or [])]
+        dur = str(data.get("duration", ""))
+        data["arms"] = [_arm(a, base, f"arms[{i}]", dur)
+                        for i, a in enumerate(data.get("arms") or [])]
         if isinstance(data.get("withdrawal"), dict):
             w = dict(data["withdrawal"])
-            w["arms"] = [_arm(a, base, f"withdrawal.arms[{i}]")
+            w["arms"] = [_arm(a, base, f"withdrawal.arms[{i}]", dur)
                          for i, a in enumerate(w.get("arms") or [])]
             data["withdrawal"] = w
         return Trial.model_validate(data)

@@ -25,7 +25,8 @@ therapy has its own size. It is the product of two signals:
 
 Realised placebo relief follows ``belief × engagement × novelty`` with an onset of days
 (saline gives ~1% response at 24 h, Wilkinson et al. 2019, while placebo arms improve over
-weeks, Jones et al. 2021). Psychoactive drug effects (sedation, dissociation) add a fast relief that fades
+weeks, Jones et al. 2021). Psychoactive drug effects (sedation, dissociation) add a fast
+relief that fades
 within days (midazolam: 18% response at 24 h, back to placebo by day 7). Midazolam, the
 active placebo of ketamine trials, is a one-compartment drug whose sedation is the cue.
 """

@@ -1,0 +1,509 @@
+"""Trial files v2: designs, analyses, endpoints and their one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from moodtwin.errors import ValidationError
+from moodtwin.trials import load_trial, parse_trial, run_trial
+from moodtwin.trials._report import _bands
+
+ROOT = Path(__file__).resolve().parents[1]
+TRIALS = ROOT / "examples" / "trials"
+PROTOCOLS = ROOT / "examples" / "protocols"
+
+
+def _trial(**over: object) -> dict:
+    base = {
+        "name": "test", "n": 30, "duration": "7 d", "visits": ["1 d", "7 d"],
+        "population": {"antidepressant_continued": 0.0},
+        "arms": [{"name": "ketamine", "protocol": "ketamine_single_iv.yaml"},
+                 {"name": "midazolam", "protocol": "midazolam_active_placebo.yaml"}],
+        "endpoints": [{"type": "response_rate", "at": "1 d"}],
+    }
+    base.update(over)
+    return base
+
+
+def test_responder_bars_of_one_replicate_are_wilson_within_0_100() -> None:
+    res = run_trial(parse_trial(_trial(), PROTOCOLS), seed=3)
+    b = _bands(res, "response")
+    assert ((b["low"] >= 0) & (b["high"] <= 1) & (b["low"] <= b["mean"])
+            & (b["mean"] <= b["high"])).all()
+
+
+def test_measurement_before_the_first_session_is_rejected() -> None:
+    late = {"name": "late", "duration": "1 d", "therapies": [
+        {"type": "tavns", "sessions_per_day": 1, "duration": "1 d", "session": "30 min"}]}
+    data = _trial(duration="1 d", visits=["0.5 h", "2 h"],
+                  arms=[{"name": "tavns", "protocol": late}],
+                  endpoints=[{"type": "mean_change", "at": "0.5 h"}])
+    with pytest.raises(ValidationError, match="before arm 'tavns''s first exposure"):
+        parse_trial(data, PROTOCOLS)
+    early = {**late, "therapies": [{**late["therapies"][0], "first_session_at": "0 h"}]}
+    parse_trial({**data, "arms": [{"name": "tavns", "protocol": early}]}, PROTOCOLS)
+    bad = {**late, "therapies": [{**late["therapies"][0], "first_session_at": "30 h"}]}
+    with pytest.raises(ValidationError, match="first_session_at"):
+        parse_trial({**data, "arms": [{"name": "tavns", "protocol": bad}]}, PROTOCOLS)
+
+
+def test_wolf2021_hrv_is_read_during_and_after_the_session() -> None:
+    trial = load_trial(TRIALS / "tavns_wolf2021_hrv.yaml")
+    tavns = trial.arms[0].periods[0].protocol.therapies[0]
+    assert tavns.session_starts_h(24.0) == [0.0]
+
+
+def _analyses_trial() -> dict:
+    return _trial(
+        duration="8 week", visits={"every": "1 week"}, n=60, dropout=0.3,
+        arms=[{"name": "ketamine", "protocol": "ketamine_repeated_iv.yaml"},
+              {"name": "untreated", "protocol": "no_treatment.yaml"}],
+        pools={"everyone": ["ketamine", "untreated"]},
+        biomarker_noise={"bdnf_serum_ngml": 0.1},
+        endpoints=[
+            {"id": "resp_oc", "type": "response_rate", "at": "2 week", "missing": "observed"},
+            {"id": "resp_nri", "type": "response_rate", "at": "2 week",
+             "missing": "non_responder"},
+            {"id": "change_mmrm", "type": "mean_change", "at": "2 week", "missing": "mmrm"},
+            {"id": "diff_mmrm", "type": "difference", "of": "mean_change", "at": "2 week",
+             "missing": "mmrm", "arms": ["ketamine", "untreated"]},
+            {"id": "loss", "type": "median_time_to_relapse", "arms": ["ketamine"],
+             "relapse": {"improvement_below": 50, "confirm": 2,
+                         "origin": "first_response"}},
+            {"id": "loss_by4", "type": "proportion_relapsed", "by": "4 week",
+             "arms": ["ketamine"], "relapse": {"improvement_below": 50, "confirm": 2,
+                                               "origin": "first_response"}},
+            {"id": "female", "type": "response_rate", "at": "2 week", "missing": "observed",
+             "arms": ["ketamine"], "subgroup": {"covariate": "sex", "equals": "female"}},
+            {"id": "severe", "type": "mean_change", "at": "2 week", "missing": "observed",
+             "arms": ["ketamine"], "subgroup": {"covariate": "baseline", "min": 30}},
+            {"id": "r_bdnf", "type": "correlation", "measure": "bdnf_serum_ngml",
+             "of": "percent_change", "at": "2 week", "arms": ["ketamine"]},
+            {"id": "pooled", "type": "mean_change", "at": "2 week", "missing": "observed",
+             "arms": ["everyone", "ketamine", "untreated"]},
+            {"id": "tir", "type": "difference", "of": "time_in_response",
+             "window_start": "1 week", "at": "4 week", "arms": ["ketamine", "untreated"]}])
+
+
+def test_analyses_and_endpoints_follow_their_definitions() -> None:
+    res = run_trial(parse_trial(_analyses_trial(), PROTOCOLS), seed=4)
+    d = res.first
+    s = res.summary().set_index(["endpoint", "arm"])
+    p = d.patients
+    x = d.observed["MADRS"]
+    k = d.visit(14 * 24.0)
+    ket = (p.arm == "ketamine").to_numpy() & (p.status == 0).to_numpy()
+    resp = x[:, k] <= 0.5 * x[:, 0]
+    seen = np.isfinite(x[:, k])
+    assert 0 < (~seen[ket]).sum()  # dropout happened
+    assert s.loc[("resp_oc", "ketamine"), "mean"] == pytest.approx(resp[ket & seen].mean())
+    assert s.loc[("resp_nri", "ketamine"), "mean"] == pytest.approx(
+        (resp & seen)[ket].sum() / ket.sum())
+    fem = ket & (p.sex == "female").to_numpy() & seen
+    assert s.loc[("female", "ketamine"), "mean"] == pytest.approx(resp[fem].mean())
+    sev = ket & (x[:, 0] >= 30) & seen
+    assert s.loc[("severe", "ketamine"), "mean"] == pytest.approx(
+        (x[sev, k] - x[sev, 0]).mean())
+    n = s.xs("pooled", level=0)["n"]
+    assert n["everyone"] == n["ketamine"] + n["untreated"]
+    assert -1 <= s.loc[("r_bdnf", "ketamine"), "mean"] <= 1
+    mm = s.loc[("change_mmrm", "ketamine"), "mean"]
+    assert mm == pytest.approx(np.nanmean(x[ket, k] - x[ket, 0]), abs=3.0)
+    assert s.loc[("diff_mmrm", "ketamine vs untreated"), "mean"] < 0
+    assert s.loc[("tir", "ketamine vs untreated"), "mean"] > 0
+    assert 0 <= s.loc[("loss_by4", "ketamine"), "mean"] <= 1
+
+
+def _ep(**kw: object) -> dict:
+    return {"endpoints": [{"type": "response_rate", "at": "1 d", **kw}]}
+
+
+@pytest.mark.parametrize("change, message", [
+    (_ep(missing="carry"), r"endpoints\.0\.missing: .*'locf', 'observed', 'non_responder'"),
+    (_ep(type="mean_change", missing="non_responder"), "'non_responder' imputes rates"),
+    (_ep(missing="mmrm"), "'mmrm' estimates mean changes"),
+    (_ep(type="median_time_to_relapse"), "needs 'relapse'"),
+    (_ep(type="median_time_to_relapse", relapse={"confirm": 2}),
+     "relapse: give 'score'"),
+    (_ep(type="median_time_to_relapse", relapse={"score": 22, "confirm": 0}),
+     r"relapse\.confirm: .*greater than or equal to 1"),
+    (_ep(type="median_time_to_relapse", relapse={"score": 22, "origin": "week 2"}),
+     r"relapse\.origin: .*'arm_start' or 'first_response'"),
+    (_ep(type="median_time_to_relapse", relapse={"improvement_below": 140}),
+     r"relapse\.improvement_below: .*less than or equal to 100"),
+    (_ep(type="median_time_to_relapse", relapse={"score": 22, "reference": "peak"}),
+     r"relapse\.reference"),
+    (_ep(type="proportion_relapsed", relapse={"score": 22}), "'by'"),
+    (_ep(by="1 d"), "'by'"),
+    (_ep(type="median_time_to_relapse", relapse_score=20, relapse={"score": 22}),
+     "not both"),
+    (_ep(subgroup={"covariate": "height", "min": 1}), r"subgroup\.covariate"),
+    (_ep(subgroup={"covariate": "sex", "equals": "f"}), r"subgroup\.equals: 'f'"),
+    (_ep(subgroup={"covariate": "age"}), "give 'min' and/or 'max'"),
+    (_ep(subgroup={"covariate": "response", "equals": "responder"}), r"subgroup\.at"),
+    (_ep(subgroup={"covariate": "response", "equals": "responder", "at": "2 d"}),
+     "subgroup.at '2 d' is not a visit"),
+    (_ep(type="correlation", measure="bdnf_serum_ngml"), "'of: mean_change'"),
+    (_ep(type="correlation", measure="mood", of="mean_change"), "measure 'mood'"),
+    (_ep(type="correlation", measure="rmssd", of="mean_change", method="kendall"),
+     r"method: .*'pearson' or 'spearman'"),
+    (_ep(window_start="1 d"), "window_start: applies to time_in_response"),
+    (_ep(type="time_in_response", window_start="1 d"), "must be before 'at'"),
+    ({"pools": {"all": ["ketamine"]}}, r"pools\.all: give two or more arms"),
+    ({"pools": {"all": ["ketamine", "nobody"]}}, r"pools\.all: give two or more arms"),
+    ({"pools": {"ketamine": ["ketamine", "midazolam"]}}, "already an arm's name"),
+])
+def test_bad_new_fields_give_one_line_errors(change: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message) as err:
+        parse_trial(_trial(**change), PROTOCOLS)
+    assert "\n" not in str(err.value)
+
+
+def test_relapse_prevention_with_stable_remission_and_own_schedules() -> None:
+    data = _trial(
+        duration="8 week", visits={"every": "1 week"}, n=80,
+        arms=[{"name": "ketamine", "protocol": "ketamine_repeated_iv.yaml"},
+              {"name": "cohort", "n": 30, "protocol": "ketamine_repeated_iv.yaml"}],
+        withdrawal={"at": "4 week", "criterion": "remission", "threshold": 14,
+                    "persistence": {"k": 2, "of_last": 3}, "arms": [
+                        {"name": "continue", "protocol": "ketamine_repeated_iv.yaml",
+                         "visits": {"every": "2 week", "start": "6 week"}},
+                        {"name": "stop", "protocol": "no_treatment.yaml"}]},
+        endpoints=[{"id": "relapse", "type": "hazard_ratio", "arms": ["continue", "stop"],
+                    "relapse": {"score": 22, "confirm": 2, "severe_score": 40}},
+                   {"id": "from_cohort", "type": "mean_score", "at": "8 week",
+                    "arms": ["continue"], "subgroup": {"covariate": "arm", "equals": "cohort"}}])
+    trial = parse_trial(data, PROTOCOLS)
+    d = run_trial(trial, seed=6).first
+    x, p = d.observed["MADRS"], d.patients
+    k = d.visit(4 * 7 * 24.0)
+    entered = (p.withdrawal_arm != "").to_numpy()
+    assert entered.any() and (~entered).any()
+    stable = ((x[:, k - 2: k + 1] <= 14).sum(axis=1) >= 2)
+    np.testing.assert_array_equal(entered, stable & (p.status == 0).to_numpy())
+    for first in ("ketamine", "cohort"):  # stratified: each first arm split about evenly
+        split = p.loc[entered & (p.arm == first).to_numpy(), "withdrawal_arm"].value_counts()
+        assert abs(split.get("continue", 0) - split.get("stop", 0)) <= 1
+    cont = (p.withdrawal_arm == "continue").to_numpy()
+    weekly = np.isfinite(x[cont][:, d.visit(7 * 7 * 24.0)])
+    assert not weekly.any()  # 'continue' is rated every 2 weeks from week 6
+    assert np.isfinite(x[cont][:, d.visit(8 * 7 * 24.0)]).any()
+
+
+def _session(sham: bool) -> dict:
+    return {"name": "sham" if sham else "active", "duration": "1 d", "therapies": [
+        {"type": "tavns", "sessions_per_day": 1, "duration": "1 d", "session": "30 min",
+         "first_session_at": "0 h", "sham": sham}]}
+
+
+def test_crossover_within_subject_contrast_and_period_baseline() -> None:
+    data = _trial(
+        duration="2 d", visits=["0.5 h", "1 d", "24.5 h", "2 d"], n=24,
+        biomarker_noise={"rmssd": 0.05},
+        arms=[{"name": "AB", "periods": [
+                  {"protocol": _session(False), "until": "1 d", "label": "active"},
+                  {"protocol": _session(True), "label": "sham"}]},
+              {"name": "BA", "periods": [
+                  {"protocol": _session(True), "until": "1 d", "label": "sham"},
+                  {"protocol": _session(False), "label": "active"}]}],
+        endpoints=[{"id": "hrv", "type": "within_difference", "of": "biomarker_change",
+                    "measure": "rmssd", "periods": ["active", "sham"], "after": "0.5 h"},
+                   {"id": "p2", "type": "biomarker_change", "measure": "rmssd",
+                    "at": "24.5 h", "baseline": "period"}])
+    res = run_trial(parse_trial(data, PROTOCOLS), seed=1)
+    d = res.first
+    v = d.observable("rmssd")
+    i0, i1, i2, i3 = (d.visit(h) for h in (0.0, 0.5, 24.0, 24.5))
+    ab = (d.patients.arm == "AB").to_numpy()
+    by_hand = np.r_[(v[ab, i1] - v[ab, i0]) - (v[ab, i3] - v[ab, i2]),
+                    (v[~ab, i3] - v[~ab, i2]) - (v[~ab, i1] - v[~ab, i0])]
+    s = res.summary().set_index(["endpoint", "arm"])["mean"]
+    assert s[("hrv", "active vs sham (within)")] == pytest.approx(by_hand.mean())
+    assert s[("hrv", "AB: active vs sham")] == pytest.approx(by_hand[: ab.sum()].mean())
+    assert s[("p2", "AB")] == pytest.approx(np.mean(v[ab, i3] - v[ab, i2]))
+    bad = {**data, "visits": ["0.5 h", "24.5 h", "2 d"], "endpoints": data["endpoints"][:1]}
+    with pytest.raises(ValidationError, match="needs visits at its start"):
+        parse_trial(bad, PROTOCOLS)
+
+
+def test_dose_by_sex_and_response_guided_frequency() -> None:
+    data = _trial(arms=[{"name": "by_sex", "choose_by": "sex", "protocols": {
+        "female": "ketamine_single_iv.yaml", "male": "no_treatment.yaml"}}],
+        endpoints=[{"id": "f", "type": "mean_change", "at": "1 d",
+                    "subgroup": {"covariate": "sex", "equals": "female"}},
+                   {"id": "m", "type": "mean_change", "at": "1 d",
+                    "subgroup": {"covariate": "sex", "equals": "male"}}])
+    s = run_trial(parse_trial(data, PROTOCOLS), seed=2).summary().set_index("endpoint")
+    assert s.loc["f", "mean"] < s.loc["m", "mean"] - 3.0  # only women got ketamine
+    guided = _trial(duration="3 week", visits={"every": "1 week", "also": ["7.02 d"]},
+                    n=30, arms=[{
+        "name": "guided", "periods": [
+            {"protocol": "ketamine_single_iv.yaml", "until": "1 week"},
+            {"choose_by": "remission", "threshold": 12, "protocols": {
+                "remitter": "no_treatment.yaml", "non_remitter": "ketamine_single_iv.yaml"}}]}],
+        endpoints=[{"type": "mean_score", "at": "2 week"}])
+    trial = parse_trial(guided, PROTOCOLS)
+    assert trial.arms[0].periods[1].protocols["remitter"].name.startswith("No treatment")
+    d = run_trial(trial, seed=2).first
+    names = [o.name for o in d.model.observables]
+    madrs = d.observed["MADRS"][:, d.visit(7 * 24.0)]  # the rating the decision read
+    conc = d.latent[:, d.visit(7.02 * 24), names.index("ketamine_conc")]
+    assert (madrs <= 12).any() and (madrs > 12).any()
+    assert (conc[madrs > 12] > 10 * conc[madrs <= 12].max()).all()  # only non-remitters dosed
+    bad = {**guided, "arms": [{**guided["arms"][0], "periods": [
+        {"choose_by": "response", "protocols": {"responder": "no_treatment.yaml",
+                                                "non_responder": "no_treatment.yaml"}}]}]}
+    with pytest.raises(ValidationError, match="must be a later visit"):
+        parse_trial(bad, PROTOCOLS)
+    assert np.isfinite(d.observed["MADRS"]).all()
+
+
+@pytest.mark.parametrize("period, message", [
+    ({"choose_by": "sex", "protocols": {"female": "no_treatment.yaml"}},
+     "needs exactly the keys female, male"),
+    ({"choose_by": "weight", "protocols": {"a": "no_treatment.yaml"}}, r"choose_by"),
+    ({"protocol": "no_treatment.yaml", "choose_by": "sex"}, "together with 'protocols'"),
+    ({"protocol": "no_treatment.yaml", "threshold": 12}, "threshold: applies"),
+    ({"protocols": {"female": "no_treatment.yaml", "male": "nope.yaml"}, "choose_by": "sex"},
+     r"protocols\.male: protocol file 'nope.yaml' not found"),
+])
+def test_bad_patient_dependent_dosing_is_one_line(period: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message) as err:
+        parse_trial(_trial(arms=[{"name": "a", "periods": [period]}], endpoints=[]),
+                    PROTOCOLS)
+    assert "\n" not in str(err.value)
+
+
+def _comparator(**kw: object) -> dict:
+    return {"name": "aug", "duration": "2 week", "therapies": [
+        {"type": "oral_comparator", "drug": "test drug", **kw}]}
+
+
+def test_oral_comparator_lowers_the_modelled_madrs_by_its_published_curve() -> None:
+    def latent(effect: float) -> np.ndarray:
+        proto = _comparator(effect_madrs=effect, onset="1 week", source="test",
+                            start="2 d")
+        t = parse_trial(_trial(duration="2 week", visits=["1 d", "1 week", "2 week"],
+                               arms=[{"name": "aug", "protocol": proto}],
+                               endpoints=[{"type": "mean_change", "at": "2 week"}]), PROTOCOLS)
+        d = run_trial(t, seed=1).first
+        return d.latent[:, :, [o.name for o in d.model.observables].index("madrs")]
+
+    diff = latent(0.0) - latent(4.0)
+    days = np.array([0.0, 1.0, 7.0, 14.0])
+    want = np.where(days > 2, 4.0 * (1 - np.exp(-(days - 2) / 7.0)), 0.0)
+    assert np.allclose(diff, want[None, :], atol=1e-9)
+    preset = parse_trial(_trial(arms=[{"name": "a", "protocol": _comparator(
+        preset="aripiprazole_augmentation")}], endpoints=[]), PROTOCOLS)
+    drug = preset.arms[0].periods[0].protocol.therapies[0]
+    assert drug.effect_madrs == 3.0 and "Berman" in drug.source
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"effect_madrs": 3.0, "onset": "1 week"}, "give source"),
+    ({"preset": "lithium_magic"}, "'lithium_magic' is not a preset"),
+    ({"preset": "aripiprazole_augmentation", "onset": "2"},
+     r"onset \(oral_comparator\): '2' has no unit"),
+    ({"preset": "aripiprazole_augmentation", "start": "1 week", "stop": "1 d"},
+     r"stop \(oral_comparator\): '1 d' must be after start"),
+    ({"preset": "aripiprazole_augmentation", "effect_madrs": 40}, "effect_madrs"),
+])
+def test_bad_oral_comparator_is_one_line(kw: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message) as err:
+        parse_trial(_trial(arms=[{"name": "a", "protocol": _comparator(**kw)}], endpoints=[]),
+                    PROTOCOLS)
+    assert "\n" not in str(err.value)
+
+
+def test_significance_claims_are_scored_per_simulated_trial() -> None:
+    from moodtwin.calibration import compare
+    from moodtwin.calibration._targets import Target
+    from moodtwin.trials._claims import claim_holds, favours_first
+
+    data = _trial(n=80, visits=["1 d", "3 d", "7 d"], endpoints=[
+        {"id": "diff", "type": "difference", "of": "mean_change", "at": "1 d",
+         "arms": ["ketamine", "midazolam"],
+         "published": {"claim": "superior", "test": "welch_t", "source": "test"}},
+        {"id": "later", "type": "mean_change", "at": "7 d", "since": "3 d",
+         "arms": ["midazolam"], "published": {"midazolam": {"claim": "improves"}}}])
+    trial = parse_trial(data, PROTOCOLS)
+    res = run_trial(trial, seed=3, replicates=2)
+    diff = trial.endpoints[0]
+    row = compare(Target(Path("t.yaml"), trial, "diff", "ketamine vs midazolam",
+                         diff.published, False), res)
+    rows = res.endpoints[res.endpoints.endpoint == "diff"]
+    want = np.mean(rows["ci_high"] < 0)  # lower change = ketamine better
+    assert row["simulated"] == want and row["pass"] == (want >= 0.5)
+    assert "superior (welch_t" in row["published"]
+    d = res.first
+    x = d.observed["MADRS"]
+    mid = (d.patients.arm == "midazolam").to_numpy()
+    since = x[mid, d.visit(7 * 24.0)] - x[mid, d.visit(3 * 24.0)]
+    s = res.summary().set_index(["endpoint", "arm"])
+    assert res.endpoints.query("endpoint == 'later' and replicate == 0")["estimate"].iloc[0] \
+        == pytest.approx(np.nanmean(since))
+    assert s.loc[("later", "midazolam"), "n"] > 0
+    # directions: hazard ratios and score differences favour arms[0] below the null
+    hr = parse_trial(_trial(endpoints=[{"type": "hazard_ratio", "relapse_score": 22,
+                                        "arms": ["ketamine", "midazolam"]}]),
+                     PROTOCOLS).endpoints[0]
+    assert favours_first(hr, 0.4, 0.9) == 1 and favours_first(hr, 0.9, 1.4) == 0
+    assert favours_first(diff, 1.0, 3.0) == -1
+    assert claim_holds(diff, diff.published, -5.0, -1.0)
+    assert not claim_holds(diff, diff.published, -5.0, 1.0)
+
+
+@pytest.mark.parametrize("pub, message", [
+    ({"claim": "better"}, r"published\.claim: Input should be 'superior'"),
+    ({"claim": "superior", "value": 3}, "a 'value' .* or a 'claim'"),
+    ({"claim": "superior", "n": 30}, "not ci/se/sd/n"),
+    ({"claim": "superior", "alpha": 0.01}, r"published\.alpha: 0\.01"),
+    ({"claim": "superior", "test": "chi2"}, r"published\.test: Input should be"),
+    ({"claim": "superior", "test": "mmrm"}, "this endpoint is tested with 'welch_t'"),
+])
+def test_bad_claims_are_one_line(pub: dict, message: str) -> None:
+    ep = {"type": "difference", "of": "mean_change", "at": "1 d",
+          "arms": ["ketamine", "midazolam"], "published": pub}
+    with pytest.raises(ValidationError, match=message) as err:
+        parse_trial(_trial(endpoints=[ep]), PROTOCOLS)
+    assert "\n" not in str(err.value)
+    with pytest.raises(ValidationError, match="'improves' applies to a mean_change"):
+        parse_trial(_trial(endpoints=[{**ep, "published": {"claim": "improves"}}]), PROTOCOLS)
+    with pytest.raises(ValidationError, match="compares arms"):
+        parse_trial(_trial(endpoints=[{"type": "mean_change", "at": "1 d", "published": {
+            "ketamine": {"claim": "superior"}}}]), PROTOCOLS)
+
+
+def test_every_design_example_loads_and_uses_its_feature() -> None:
+    designs = sorted((TRIALS / "designs").glob("*.yaml"))
+    assert len(designs) >= 7
+    text = "\n".join(p.read_text() for p in designs)
+    for field in ("persistence:", "choose_by:", "visits: [{every", "label:", "within_difference",
+                  "baseline: period", "anaesthesia: true", "setting: inpatient",
+                  "oral_comparator", "missing: mmrm", "missing: non_responder",
+                  "reference: best", "origin: first_response", "proportion_relapsed",
+                  "subgroup:", "correlation", "pools:", "window_start:", "claim:",
+                  "severe_score:", "confirm: 2", "scale: HAM-D6", "scale: CGI-S",
+                  "cgi_i_response_rate", "measure: cadss", "bdnf_plasma_ngml", "since:",
+                  "titrate_to_tolerance:"):
+        assert field in text, field
+    for path in designs:
+        trial = load_trial(path)
+        assert all(not isinstance(e.published, dict) and (e.published is None
+                   or e.published.claim is not None) for e in trial.endpoints), path.name
+
+
+def test_new_scales_and_measures_in_a_trial() -> None:
+    from moodtwin import scales
+
+    data = _trial(endpoints=[
+        {"id": "cgi", "type": "mean_cgi_i", "at": "1 d", "arms": ["ketamine"]},
+        {"id": "cgi_resp", "type": "cgi_i_response_rate", "at": "1 d", "arms": ["ketamine"],
+         "missing": "non_responder"},
+        {"id": "hamd6", "type": "mean_score", "at": "1 d", "scale": "HAM-D6"},
+        {"id": "plasma", "type": "biomarker_change", "measure": "bdnf_plasma_ngml",
+         "at": "1 d"},
+        {"id": "cadss", "type": "biomarker_change", "measure": "cadss", "at": "1 d"}])
+    res = run_trial(parse_trial(data, PROTOCOLS), seed=2)
+    d = res.first
+    s = res.summary().set_index(["endpoint", "arm"])["mean"]
+    ket = (d.patients.arm == "ketamine").to_numpy()
+    x = d.observed["MADRS"][ket]
+    cgi = scales.cgi_improvement(x[:, 0], x[:, 1])
+    assert s[("cgi", "ketamine")] == pytest.approx(np.nanmean(cgi))
+    assert s[("cgi_resp", "ketamine")] == pytest.approx(np.mean(cgi <= 2))
+    assert s[("hamd6", "ketamine")] == pytest.approx(np.nanmean(d.observed["HAMD6"][ket, 1]))
+    names = [o.name for o in d.model.observables]
+    serum = d.latent[:, :, names.index("bdnf_serum_ngml")]
+    assert s[("plasma", "ketamine")] == pytest.approx(0.1 * np.mean(serum[ket, 1] - serum[ket, 0]))
+
+
+def _vns_titrated(**tol: object) -> dict:
+    vns = {"name": "vns", "duration": "12 week",
+           "therapies": [{"type": "vns", "current": "0.25 mA", "start": "2 week"}]}
+    return _trial(duration="12 week", visits={"every": "2 week"}, n=20, arms=[{
+        "name": "vns", "periods": [{"protocol": vns, "titrate_to_tolerance": {
+            "step": "0.25 mA", "every": "2 week", "max": "1.5 mA", "below": 0.3, **tol}}]}],
+        endpoints=[{"type": "mean_change", "at": "12 week"}])
+
+
+def test_vns_titration_to_tolerance_follows_each_patients_side_effects() -> None:
+    d = run_trial(parse_trial(_vns_titrated(), PROTOCOLS), seed=1).first
+    level = d.patients["vns_titrated_mA"].to_numpy()
+    va = d.latent[:, :, [o.name for o in d.model.observables].index("voice_alteration")]
+    decisions = [d.visit(w * 7 * 24.0) for w in (4, 6, 8, 10)]
+    assert len(set(level)) > 1  # patients differ in tolerance
+    for i, mA in enumerate(level):
+        passed = round((mA - 0.25) / 0.25)
+        assert (va[i, decisions[:passed]] < 0.3).all()
+        if passed < len(decisions):
+            assert va[i, decisions[passed]] >= 0.3
+
+
+@pytest.mark.parametrize("tol, message", [
+    ({"step": "0 mA"}, "must be above 0 mA"),
+    ({"max": "5 mA"}, r"titrate_to_tolerance\.max: '5 mA' is outside the allowed range 0–3.5"),
+    ({"step": "2"}, r"titrate_to_tolerance\.step: '2' has no unit"),
+    ({"every": "2 h"}, "at least 1 d"),
+    ({"below": 2}, r"below: Input should be less than or equal to 1"),
+    ({"measure": "cough"}, r"measure: Input should be 'voice_alteration'"),
+])
+def test_bad_titration_to_tolerance_is_one_line(tol: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message) as err:
+        parse_trial(_vns_titrated(**tol), PROTOCOLS)
+    assert "\n" not in str(err.value)
+    sham = _vns_titrated()
+    sham["arms"][0]["periods"][0]["protocol"]["therapies"][0]["sham"] = True
+    with pytest.raises(ValidationError, match="not sham"):
+        parse_trial(sham, PROTOCOLS)
+
+
+def _withdrawal(**w: object) -> dict:
+    return {"duration": "4 week", "visits": {"every": "1 week"},
+            "endpoints": [],
+            "withdrawal": {"at": "2 week", "criterion": "remission", "arms": [
+                {"name": "stay", "protocol": "ketamine_repeated_iv.yaml"}], **w}}
+
+
+@pytest.mark.parametrize("change, message", [
+    (_withdrawal(persistence={"k": 4, "of_last": 3}), "k = 4 exceeds of_last = 3"),
+    (_withdrawal(persistence={"k": 0, "of_last": 3}), r"persistence\.k: Input should be"),
+    (_withdrawal(threshold=-1), r"withdrawal\.threshold: Input should be greater"),
+    (_withdrawal(criterion="response", threshold=140), "response improvement in percent"),
+    (_withdrawal(criterion="all", threshold=10), "criterion 'all' takes no threshold"),
+    (_withdrawal(from_arms=["nobody"]), r"withdrawal\.from_arms: unknown arm 'nobody'"),
+    ({"arms": [{"name": "k", "protocol": "ketamine_single_iv.yaml", "visits": ["9 d"]}],
+      "endpoints": []}, "after the trial's end"),
+    ({"arms": [{"name": "k", "protocol": "ketamine_single_iv.yaml",
+                "visits": {"every": "1 d", "until": "7 d", "often": 2}}]},
+     r"arms\[0\]\.visits: unknown key\(s\) often"),
+    ({"arms": [{"name": "k", "protocol": "ketamine_single_iv.yaml", "visits": ["7 d"]}],
+      "endpoints": [{"type": "mean_change", "at": "1 d", "arms": ["k"]}]},
+     "is not on arm 'k''s own visits"),
+    ({"arms": [{"name": "k", "protocol": "ketamine_single_iv.yaml", "anaesthesia": "maybe"}]},
+     r"arms\.0\.anaesthesia: Input should be a valid boolean"),
+    ({"arms": [{"name": "k", "protocol": "ketamine_single_iv.yaml", "setting": "icu"}]},
+     r"arms\.0\.setting: Input should be 'outpatient' or 'inpatient'"),
+    ({"arms": [{"name": "k", "periods": [{"protocol": "ketamine_single_iv.yaml",
+                                          "label": 3}]}]}, r"label: Input should be"),
+    (_ep(type="mean_score", baseline="period"), "baseline: 'period' applies to changes"),
+    ({"arms": [{"name": "k", "periods": [
+        {"protocol": "ketamine_single_iv.yaml", "until": "3 d"},
+        {"protocol": "no_treatment.yaml"}]}],
+      "endpoints": [{"type": "mean_change", "at": "7 d", "baseline": "period"}]},
+     "needs a visit at arm 'k''s period start \\(3 d\\)"),
+    (_ep(type="within_difference", of="mean_change"), "needs 'periods: \\[A, B\\]'"),
+    (_ep(type="within_difference", of="mean_change", periods=["a", "b"]),
+     "no arm has periods labelled a and b"),
+    (_ep(periods=["a", "b"]), "belong to endpoint 'within_difference'"),
+    (_ep(type="mean_change", since="7 d"), "must be before 'at'"),
+    (_ep(type="mean_change", since="2 d", at="7 d"), "since '2 d' is not a visit"),
+    (_ep(type="response_rate", since="1 d", at="7 d"), "since: applies to mean_change"),
+])
+def test_bad_design_fields_give_one_line_errors(change: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message) as err:
+        parse_trial(_trial(**change), PROTOCOLS)
+    assert "\n" not in str(err.value)
