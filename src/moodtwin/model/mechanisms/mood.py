@@ -6,8 +6,8 @@ it; cortisol, IL-6, amygdala negative bias and poor sleep raise it; placebo reli
 acute non-specific relief lower it.
 A slow mood memory (momentum of recent mood, Eldar et al. 2016; τ ≈ 2 months) feeds back
 positively, so sustained drives accrue over months (VNS) and improvements outlast their
-cause (botulinum toxin), while one ketamine dose fades with its synapses. Anxiety ``A``
-(0–1, HAM-A/56) follows depression, amygdala bias, cortisol and vagal tone.
+cause (botulinum toxin), while one ketamine dose fades with its synapses. Anxiety has its
+own state (anxiety mechanism).
 Two fluctuations are added by the output layer to the observed depression score: day-to-day
 fluctuation (an AR(1) process in MADRS points, ``daily_sd`` and ``daily_corr_time``) and
 the natural course of the episode, a slow Ornstein-Uhlenbeck process on the logit of
@@ -32,22 +32,15 @@ MECHANISM = Mechanism(
               "Latent depression severity (MADRS/60)", initial=0.5),
         State("mood_memory", "(depression - mood_memory)/tau_memory", "1",
               "Slow momentum of recent mood", initial=0.5),
-        State("anxiety", "(1/(1 + exp(-anxiety_drive)) - anxiety)/tau_anx", "1",
-              "Latent anxiety severity (HAM-A/56)", initial=0.4),
     ),
     parameters=(
         Parameter("vulnerability", -0.136, "1", -6.0, 6.0,
                   "assumed: patient-level; -0.136 gives MADRS 33 (moderate-severe TRD, as the "
                   "VNS registry baseline 33.1) for the drug-free reference patient",
                   "Baseline depressive drive (logit scale)"),
-        Parameter("anx_vulnerability", -0.9, "1", -6.0, 6.0,
-                  "assumed: patient-level; gives HAM-A ~17 for the reference patient",
-                  "Baseline anxiety drive (logit scale)"),
         Parameter("tau_dep", 12.0, "h", 2.0, 72.0,
                   "assumed: ketamine relief within hours (peak at 24 h, Coyle & Laws 2015)",
                   "Time constant of latent depression"),
-        Parameter("tau_anx", 12.0, "h", 2.0, 72.0, "assumed: as depression",
-                  "Time constant of latent anxiety"),
         Parameter("tau_memory", 2880.0, "h", 336.0, 8760.0,
                   "assumed, calibratable: mood momentum (Eldar et al. 2016); VNS accrues over "
                   "months (Aaronson et al. 2017)", "Time constant of mood memory",
@@ -62,11 +55,6 @@ MECHANISM = Mechanism(
         _w("w_amygdala", 0.7, "Weight of amygdala negative bias (facial feedback)"),
         _w("w_sleep", 0.3, "Weight of sleep quality"),
         _w("w_expect", 0.6, "Weight of expectancy"),
-        _w("wa_dep", 3.0, "Anxiety drive per unit depression", cal=False),
-        _w("wa_amygdala", 0.8, "Anxiety drive per unit amygdala bias", cal=False),
-        _w("wa_cort", 0.5, "Anxiety drive per unit cortisol", cal=False),
-        _w("wa_vagal", 1.0, "Anxiety relief per unit vagal tone", cal=False),
-        _w("wa_expect", 0.4, "Anxiety relief per unit expectancy", cal=False),
         Parameter("daily_sd", 1.7, "1", 0.0, 6.0,
                   "derived from Duru & Fantino 2008 (MADRS SEM-based MCID 1.6-1.9 points)",
                   "Day-to-day fluctuation of observed MADRS (points, SD)"),
@@ -94,13 +82,7 @@ MECHANISM = Mechanism(
                 " + w_amygdala*(amygdala_bias - 1) - w_sleep*(sleep_quality - 1)"
                 " - w_expect*placebo_responsiveness*(placebo_relief + acute_relief)",
                 "1", "Logit-scale drive of depression"),
-        Derived("anxiety_drive",
-                "anx_vulnerability + wa_dep*(depression - 0.5) + wa_amygdala*(amygdala_bias - 1)"
-                " + wa_cort*(cortisol - 1) - wa_vagal*(vagal_tone - 1)"
-                " - wa_expect*placebo_responsiveness*(placebo_relief + acute_relief)",
-                "1", "Logit-scale drive of anxiety"),
         Derived("madrs", "60*depression", "1", "Latent MADRS score (0-60)", observable=True),
-        Derived("hama", "56*anxiety", "1", "Latent HAM-A score (0-56)", observable=True),
     ),
     references=("Eldar, Rutledge, Dolan & Niv 2016 TICS 20:15", "Demic & Cheng 2014 PLoS ONE",
                 "Duru & Fantino 2008 Curr Med Res Opin 24:1329"),
