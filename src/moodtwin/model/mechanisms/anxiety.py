@@ -39,7 +39,7 @@ MECHANISM = Mechanism(
         _w("wa_vagal", 1.0, "Anxiety relief per unit vagal tone (neurovisceral integration, "
                             "Thayer & Lane)"),
         _w("wa_expect", 0.4, "Anxiety relief per unit expectancy"),
-        _w("wa_fear", 2.0, "Anxiety drive per unit conditioned fear expression"),
+        _w("wa_fear", 1.0, "Anxiety drive per unit conditioned fear expression"),
         _w("wa_sleep", 0.3, "Anxiety drive per unit loss of sleep quality"),
     ),
     derived=(

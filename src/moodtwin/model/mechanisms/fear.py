@@ -54,8 +54,8 @@ MECHANISM = Mechanism(
         Parameter("g_bdnf_ext", 1.0, "1", 0.0, 3.0,
                   "assumed: BDNF is required for extinction consolidation (Peters et al. 2010 "
                   "Science 328:1288, rats)", "BDNF exponent of extinction learning"),
-        Parameter("tau_ext_forget", 4032.0, "h", 336.0, 17520.0,
-                  "assumed: spontaneous recovery/relapse over months after exposure therapy",
+        Parameter("tau_ext_forget", 8760.0, "h", 336.0, 26280.0,
+                  "assumed: PE gains are largely kept at follow-up; partial relapse over a year",
                   "Decay time of extinction memory"),
         Parameter("k_cort_fear", 0.3, "1", 0.0, 2.0,
                   "assumed: glucocorticoids strengthen fear expression and consolidation",
