@@ -115,15 +115,22 @@ def _qualifies(w: Withdrawal, trial: Trial, obs: np.ndarray, base: np.ndarray) -
     return scales.is_remission(obs, trial.scale) & np.isfinite(obs)
 
 
-def _observe(trial: Trial, model: Model, pop: Population, madrs: np.ndarray,
+def _observe(trial: Trial, model: Model, pop: Population, latent: np.ndarray,
              visit_h: np.ndarray, rng: np.random.Generator, scale_names: list[str]
              ) -> dict[str, np.ndarray]:
-    """Rated scores: latent + natural course + day-to-day fluctuation + rater noise, per scale."""
-    fl = _fluctuation(model, pop.table, visit_h, int(rng.integers(2**31)), madrs)[:, :, 0]
+    """Rated scores: latent + natural course + day-to-day fluctuation + rater noise, per scale.
+
+    Depression scales convert the latent MADRS, anxiety scales the latent HAM-A (the model's
+    own anxiety state), each with its own fluctuation."""
+    names = [o.name for o in model.observables]
+    madrs, hama = latent[:, :, names.index("madrs")], latent[:, :, names.index("hama")]
+    fl = _fluctuation(model, pop.table, visit_h, int(rng.integers(2**31)), madrs)
     out = {}
     for name in scale_names:
         sc = scales.get_scale(name)
-        score = scales.convert(np.clip(madrs + fl, 0.0, 60.0), sc.name)
+        src = (np.clip(madrs + fl[:, :, 0], 0.0, 60.0) if sc.construct == "depression"
+               else np.clip(hama + fl[:, :, 1], 0.0, 56.0))
+        score = scales.convert(src, sc.name)
         score = score + trial.rater_noise * rng.standard_normal(score.shape)
         out[sc.name] = np.clip(score, 0.0, sc.max_score)
     return out
@@ -176,13 +183,12 @@ def run_replicate(
         if rows.size:
             _simulate_periods(model, arm, 0.0, phase1_end, pop, y, visit_h, latent, status,
                               rows, options, progress, typical, run)
-    madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
     names = sorted({trial.scale, *(e.scale for e in trial.endpoints if e.scale)})
     w_arm = np.full(n_pat, "", dtype=object)
     if trial.withdrawal is not None:
         w = trial.withdrawal
         k = int(np.argmin(np.abs(visit_h - phase1_end)))
-        pre = _observe(trial, model, pop, madrs, visit_h, np.random.default_rng(s_obs),
+        pre = _observe(trial, model, pop, latent, visit_h, np.random.default_rng(s_obs),
                        names)[trial.scale]
         ok = _qualifies(w, trial, pre[:, k], pre[:, 0]) & (status == 0)
         if w.from_arms:
@@ -195,8 +201,7 @@ def run_replicate(
             if sub.size:
                 _simulate_periods(model, arm, phase1_end, end, pop, y, visit_h, latent, status,
                                   sub, options, progress, typical, run)
-        madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
-    observed = _observe(trial, model, pop, madrs, visit_h, np.random.default_rng(s_obs), names)
+    observed = _observe(trial, model, pop, latent, visit_h, np.random.default_rng(s_obs), names)
     drop_rate = -np.log1p(-trial.dropout) / end if trial.dropout > 0 else 0.0
     rng_drop = np.random.default_rng(s_drop)
     dropout_h = (rng_drop.exponential(1.0 / drop_rate, n_pat) if drop_rate > 0

@@ -27,17 +27,23 @@ MECHANISM = Mechanism(
               "Latent anxiety severity (HAM-A/56)", initial=0.4),
     ),
     parameters=(
-        Parameter("anx_vulnerability", -0.9, "1", -6.0, 6.0,
+        Parameter("anx_vulnerability", -0.65, "1", -6.0, 6.0,
                   "assumed: patient-level; gives HAM-A ~17 for the reference patient",
                   "Baseline anxiety drive (logit scale)"),
         Parameter("tau_anx", 12.0, "h", 2.0, 72.0,
                   "assumed: as depression (ketamine lowers anxiety within hours, Glue et al. "
                   "2017)", "Time constant of latent anxiety"),
-        _w("wa_dep", 3.0, "Anxiety drive per unit depression"),
+        Parameter("wa_dep", 0.7, "1", 0.0, 20.0,
+                  "calibrated to tavns-pooled-hamd (Wu et al. 2018: HAM-A -1.12 n.s. beside "
+                  "HAMD-24 -4.23 vs sham): anxiety moves ~1/4 as much as depression",
+                  "Anxiety drive per unit depression"),
         _w("wa_amygdala", 0.8, "Anxiety drive per unit amygdala bias"),
         _w("wa_cort", 0.5, "Anxiety drive per unit cortisol"),
-        _w("wa_vagal", 1.0, "Anxiety relief per unit vagal tone (neurovisceral integration, "
-                            "Thayer & Lane)"),
+        Parameter("wa_vagal", 0.3, "1", 0.0, 20.0,
+                  "calibrated to tavns-pooled-hamd (Wu et al. 2018, HAM-A -1.12 n.s.): taVNS "
+                  "raises vagal tone yet barely lowers HAM-A; direction from neurovisceral "
+                  "integration (Thayer & Lane 2000)",
+                  "Anxiety relief per unit vagal tone"),
         _w("wa_expect", 0.4, "Anxiety relief per unit expectancy"),
         _w("wa_fear", 1.0, "Anxiety drive per unit conditioned fear expression"),
         _w("wa_sleep", 0.3, "Anxiety drive per unit loss of sleep quality"),

@@ -12,8 +12,8 @@ of VNS in rheumatoid arthritis. Because the CAP acts on production directly, the
 cortisol fall that chronic VNS causes (less glucocorticoid brake) no longer cancels it.
 taVNS reaches no cervical efferents; it acts only through vagal tone (Kox et al. 2015:
 transvenous VNS did not change endotoxaemia responses). Plasma IL-6 comes partly from
-TNF-driven production and partly from other sources (adipose tissue, muscle), so it falls
-less than TNF. CRP follows IL-6.
+TNF-driven production but mostly from other sources (adipose tissue, muscle), so it falls
+much less than TNF. CRP follows IL-6.
 
 Ketamine: after six 0.5 mg/kg infusions over 12 days plasma IL-6 and TNF were lower at
 day 13 (Zhan et al. 2020 Transl Psychiatry 10:246), whereas one infusion gave no consistent
@@ -69,10 +69,13 @@ MECHANISM = Mechanism(
                   "assumed: TNF production returned within the 14-day VNS pause and fell "
                   "again on restart (Koopman 2016)",
                   "Time constant of stimulated CAP"),
-        Parameter("il6_tnf_share", 0.3, "1", 0.1, 1.0,
-                  "assumed: much of circulating IL-6 in depression is not TNF-driven "
-                  "(adipose tissue); human VNS plasma IL-6 changes are inconsistent "
-                  "(Majoie et al. 2011: fell in responders, rose in non-responders)",
+        Parameter("il6_tnf_share", 0.05, "1", 0.0, 1.0,
+                  "assumed: most circulating IL-6 in depression is not TNF-driven (adipose "
+                  "tissue); human VNS plasma IL-6 changes are inconsistent (Majoie et al. "
+                  "2011: fell in responders, rose in non-responders; De Herdt et al. 2009: "
+                  "no change in LPS-induced IL-6 after 6 months); kept small so the mood "
+                  "effect of VNS stays as calibrated (0.3 gives IL-6 -12% and ~1 MADRS "
+                  "point more VNS benefit at 12 weeks)",
                   "Share of IL-6 production that follows TNF"),
         Parameter("k_cort_infl", 0.3, "1", 0.0, 1.0, "assumed: glucocorticoid suppression",
                   "Log TNF production change per unit cortisol"),
@@ -122,6 +125,7 @@ MECHANISM = Mechanism(
     references=(_DOBREVA, _KOOPMAN, _ZHAN,
                 "Kox et al. 2015 Arthritis Res Ther (transvenous VNS in endotoxaemia: null)",
                 "Majoie et al. 2011 Neuroimmunomodulation 18:52",
+                "De Herdt et al. 2009 J Neuroimmunol 214:104",
                 "Park et al. 2017 (Zarate group, n=80: IL-6 rose 230 min after one infusion)",
                 "Kiraly et al. 2017 Transl Psychiatry 7:e1065"),
 )
