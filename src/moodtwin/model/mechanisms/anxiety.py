@@ -28,7 +28,8 @@ MECHANISM = Mechanism(
     ),
     parameters=(
         Parameter("anx_vulnerability", -0.65, "1", -6.0, 6.0,
-                  "assumed: patient-level; gives HAM-A ~17 for the reference patient",
+                  "assumed: patient-level; gives HAM-A ~23 for the drug-free reference patient "
+                  "(MADRS 34)",
                   "Baseline anxiety drive (logit scale)"),
         Parameter("tau_anx", 12.0, "h", 2.0, 72.0,
                   "assumed: as depression (ketamine lowers anxiety within hours, Glue et al. "

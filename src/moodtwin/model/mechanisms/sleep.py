@@ -4,7 +4,11 @@ Sleep relaxes over days toward its set point and feeds back on mood (mood module
 anxiety (anxiety module). It is reported on the Pittsburgh Sleep Quality Index (PSQI,
 0–21; > 5 = poor sleeper, Buysse et al. 1989) through a logistic link: healthy sleep gives
 PSQI ≈ 3 and the drug-free reference patient (MADRS 33) PSQI ≈ 11. The link and all gains are
-assumed; no human taVNS/VNS or ketamine PSQI data were read to calibrate them.
+assumed. Known gap: in chronic insomnia, taVNS (30 min twice daily, 5 d/week, 8 weeks,
+0.8-1.5 mA) lowered PSQI by 4.2 points more than sham (95% CI 2.6-5.9; n = 72, JAMA Netw
+Open RCT, Beijing); the model gives ~0.3 points for the reference patient, because its sleep
+follows vagal tone, which a taVNS course raises only a little (Wolf et al. 2021). No
+pathway was added to close the gap (mechanism unknown).
 """
 
 from moodtwin.model._spec import Derived, Mechanism, Parameter, State
