@@ -168,3 +168,25 @@ def test_ketamine_hama_difference_within_kads_interval():
     # KADS cohort 1 (0.5 mg/kg twice weekly, n = 68): HAM-A difference vs midazolam at
     # 4 weeks -1.4, 95% CI -8.6 to 3.2.
     assert -8.6 <= _means("ketamine_kads_anxiety.yaml")["hama_difference_week4"] <= 3.2
+
+
+def test_labs_csv_biomarkers_load_and_inform_their_set_points(tmp_path):
+    # Issue 15: the personal twin fits biomarker observations from labs.csv.
+    import shutil
+    from pathlib import Path
+
+    from moodtwin.person import load_person
+    from moodtwin.person._fit import fitted_parameters
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "person" / "synthetic_vns"
+    folder = tmp_path / "p"
+    shutil.copytree(example, folder)
+    with (folder / "labs.csv").open("a", encoding="utf-8") as f:
+        f.write("2024-01-08,ngf,25,pg/mL\n2024-01-08,plasma_bdnf,0.4,ng/mL\n"
+                "2024-01-08,tnf,2.0,pg/mL\n2024-01-08,alpha_amylase,90,U/mL\n")
+    record, report = load_person(folder)
+    assert not report.errors, report.text()
+    bio = record.biomarkers.set_index("observable")
+    assert bio.loc["bdnf_plasma_pgml", "value"] == pytest.approx(400.0)  # ng/mL -> pg/mL
+    names = fitted_parameters(record)
+    assert {"ngf_serum_ref", "bdnf_plasma_ref", "saa_ref"} <= set(names)

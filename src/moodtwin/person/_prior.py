@@ -41,6 +41,8 @@ SPREAD: dict[str, tuple[str, float, str]] = {
     "bdnf_plasma_ref": ("log", 0.6, "assumed: plasma BDNF varies widely between people/assays"),
     "ngf_serum_ref": ("log", 0.6, "assumed: serum NGF varies widely between people/assays"),
     "saa_ref": ("log", 0.6, "assumed: salivary alpha-amylase between-person log-SD 0.6"),
+    "k_ext": ("log", 0.6, "assumed: extinction learning varies ~2.7-fold between people"),
+    "k_stressor": ("log", 0.5, "assumed: stress reactivity varies ~2.3-fold between people"),
 }
 
 
