@@ -8,18 +8,21 @@ by cortisol, by tonic vagal efferent activity (CAP), by stimulation of the cervi
 for 14 days and fell again when it was restarted, and a single 60-s train a day sufficed, so
 suppression saturates at low duty cycles. Its size is calibrated to the only human number:
 whole-blood LPS-induced TNF production fell from 2,900 to 1,776 pg/mL (−39 %) after 42 days
-of VNS in rheumatoid arthritis. Because the CAP acts on production directly, the small
-cortisol fall that chronic VNS causes (less glucocorticoid brake) no longer cancels it.
+of VNS in rheumatoid arthritis; whole-blood LPS-induced IL-6 production falls with it (as in
+Koopman's epilepsy cohort). Because the CAP acts on production directly, the small cortisol
+fall that chronic VNS causes (less glucocorticoid brake) no longer cancels it.
 taVNS reaches no cervical efferents; it acts only through vagal tone (Kox et al. 2015:
 transvenous VNS did not change endotoxaemia responses). Plasma IL-6 comes partly from
 TNF-driven production but mostly from other sources (adipose tissue, muscle), so it falls
-much less than TNF. CRP follows IL-6.
+much less than TNF under stimulation (only ``il6_tnf_share`` of the stimulated CAP passes to
+IL-6); otherwise IL-6 follows TNF as before. CRP follows IL-6.
 
 Ketamine: after six 0.5 mg/kg infusions over 12 days plasma IL-6 and TNF were lower at
 day 13 (Zhan et al. 2020 Transl Psychiatry 10:246), whereas one infusion gave no consistent
 change (Park et al. 2017: IL-6 rose at 230 min; Kiraly et al. 2017: transient changes).
 Plasma ketamine switches on an immune-cell state (``ket_immune``) within hours that fades
-with τ ≈ 3 d and suppresses TNF production; repeated infusions keep it on. Its size is
+with τ ≈ 3 d and suppresses TNF production, and with it plasma IL-6 (Zhan 2020 measured
+plasma levels); repeated infusions keep it on. Its size is
 assumed.
 """
 
@@ -36,7 +39,7 @@ MECHANISM = Mechanism(
     doc=__doc__,
     states=(
         State("TNF", "k_tnf*(tnf_production - TNF)", "1", "TNF-α (1 = healthy)", initial=1.0),
-        State("il6", "k_il6*(1 - il6_tnf_share + il6_tnf_share*TNF - il6)", "1",
+        State("il6", "k_il6*(TNF*(1 - cap_stim)**(il6_tnf_share - 1) - il6)", "1",
               "IL-6 (1 = healthy)", initial=1.0),
         State("cap_stim",
               "(cap_stim_max*vns_efferent/(vns_efferent + cap_stim_ec50) - cap_stim)/tau_cap",
@@ -74,8 +77,8 @@ MECHANISM = Mechanism(
                   "tissue); human VNS plasma IL-6 changes are inconsistent (Majoie et al. "
                   "2011: fell in responders, rose in non-responders; De Herdt et al. 2009: "
                   "no change in LPS-induced IL-6 after 6 months); kept small so the mood "
-                  "effect of VNS stays as calibrated (0.3 gives IL-6 -12% and ~1 MADRS "
-                  "point more VNS benefit at 12 weeks)",
+                  "effect of VNS stays as calibrated (0.15 gives plasma IL-6 -6% and ~1 "
+                  "MADRS point more VNS benefit at 12 weeks)",
                   "Share of IL-6 production that follows TNF"),
         Parameter("k_cort_infl", 0.3, "1", 0.0, 1.0, "assumed: glucocorticoid suppression",
                   "Log TNF production change per unit cortisol"),
@@ -111,13 +114,18 @@ MECHANISM = Mechanism(
                 "Duty-averaged recruitment of cervical efferent (B) fibres"),
         Derived("cap", "cap_max*vagal_tone/(vagal_tone + cap_ec50)", "1",
                 "Fractional TNF suppression by tonic vagal efferent activity"),
+        Derived("treatment_keep", "(1 - cap_stim)*(1 - ket_infl_max*ket_immune)", "1",
+                "Fraction of TNF production left by stimulated CAP and ketamine"),
         Derived("tnf_production",
-                "infl_base*(1 - cap)/(1 - cap_max/(1 + cap_ec50))*(1 - cap_stim)"
-                "*(1 - ket_infl_max*ket_immune)*exp(-k_cort_infl*(cortisol - 1))",
+                "infl_base*(1 - cap)/(1 - cap_max/(1 + cap_ec50))*treatment_keep"
+                "*exp(-k_cort_infl*(cortisol - 1))",
                 "1", "TNF production capacity (1 = healthy)"),
         Derived("tnf_lps_pgml", "tnf_lps_ref*tnf_production", "pg/mL",
                 "Whole-blood LPS-induced TNF production (ex vivo, Koopman 2016 assay)",
                 observable=True),
+        Derived("il6_lps_production", "tnf_production", "1",
+                "Whole-blood LPS-induced IL-6 production relative to healthy (ex vivo; falls "
+                "with TNF production, Koopman 2016 Fig. 1)", observable=True),
         Derived("il6_pgml", "il6_ref*il6", "pg/mL", "Plasma IL-6", observable=True),
         Derived("tnf_pgml", "tnf_ref*TNF", "pg/mL", "Plasma TNF-α", observable=True),
         Derived("crp_mgl", "crp_ref*il6", "mg/L", "C-reactive protein", observable=True),
