@@ -1,4 +1,4 @@
-"""Latent depression and anxiety severity.
+"""Latent depression severity (anxiety has its own mechanism, anxiety.py).
 
 Depression ``D`` (0–1, MADRS/60) relaxes within about half a day toward a logistic function
 of a drive that sums the mechanisms: synapse density, neurogenesis, serotonin and NE lower
