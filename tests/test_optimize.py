@@ -285,3 +285,21 @@ def test_cli_space_beyond_device_limits(tmp_path):
                                    "--space", str(space)])
     assert res.exit_code == 2
     assert "current.high: '4 mA' is outside the allowed range 0–3.5 mA" in res.output
+
+
+def test_biomarker_target_at_lowest_charge(model, draws):
+    # Issue 15: "reach target engagement at the lowest charge with voice alteration <= X".
+    space = parse_space({"therapy": "vns", "search": {
+        "current": {"low": "0.25 mA", "high": "2.5 mA", "step": "0.25 mA"}},
+        "fixed": {"titration_step": "2.5 mA"}})
+    target = Constraint.parse("vns_recruit_A>=0.8", model)
+    assert target.sense == ">=" and target.label == "vns_recruit_A:peak>=0.8"
+    res = optimize(VNS_BASE, space, draws, Outcome("min_charge", "4 week"), [target],
+                   n_trials=10, seed=0, grid=0)
+    assert res.best_feasible and res.best.side_mean(target.key) >= 0.8
+    # Weiss law with Castoro 2011 constants: A threshold 0.4 mA x (1 + 180/250) = 0.69 mA;
+    # recruitment >= 0.8 needs I >= 0.69 x 4^(1/3) = 1.09 mA, so 1.25 mA is the lowest step
+    assert res.best_settings["current"] == pytest.approx(1.25)
+    lower = build_protocol(VNS_BASE, "vns", {**res.best_settings, "current": 1.0}, "4 week")
+    ev = Evaluator(model, draws, Outcome("min_charge", "4 week"), [target])(lower)
+    assert ev.violations([target])[0] > 0

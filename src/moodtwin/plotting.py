@@ -33,6 +33,7 @@ class Panel:
     names: tuple[str, ...]
     title: str
     ylabel: str
+    only_if_nonzero: bool = False  # e.g. PCL-5, zero for a patient without trauma memory
 
 
 #: Mechanism panels; units follow the model definition (``1`` = relative, 1 = healthy norm).
@@ -47,6 +48,16 @@ PANELS: tuple[Panel, ...] = (
     Panel(("paralysis",), "Corrugator paralysis", "fraction (0-1)"),
     Panel(("ketamine_conc", "esketamine_conc"), "Plasma ketamine (solid) / esketamine (dashed)",
           "ng/mL"),
+    Panel(("hama",), "Anxiety (latent HAM-A)", "points (0-56)"),
+    Panel(("pcl5",), "PTSD (PCL-5)", "points (0-80)", only_if_nonzero=True),
+    Panel(("psqi",), "Sleep (PSQI)", "points (0-21)"),
+    Panel(("tnf_lps_pgml",), "LPS-induced TNF production (CAP)", "pg/mL"),
+    Panel(("bdnf_plasma_pgml",), "Plasma BDNF", "pg/mL"),
+    Panel(("bdnf_serum_ngml",), "Serum BDNF", "ng/mL"),
+    Panel(("ngf_serum_pgml",), "Serum NGF", "pg/mL"),
+    Panel(("vns_recruit_A", "vns_recruit_B"), "VNS recruitment: A (solid) / B (dashed)",
+          "fraction (0-1)"),
+    Panel(("salivary_amylase",), "Salivary alpha-amylase", "U/mL"),
 )
 
 _SYMLOG_TICKS = (0.0, 0.25, 1.0, 7.0, 30.0, 91.0, 182.0, 364.0, 728.0, 1820.0, 3640.0)
@@ -90,7 +101,10 @@ def _available(result: Result, name: str) -> bool:
 
 
 def _panel_has_data(results: Mapping[str, Result], panel: Panel) -> bool:
-    return any(_available(r, n) for r in results.values() for n in panel.names)
+    names = [(r, n) for r in results.values() for n in panel.names if _available(r, n)]
+    if panel.only_if_nonzero:
+        return any(np.any(np.abs(r[n]) > 0) for r, n in names)
+    return bool(names)
 
 
 def _baselines(results: Mapping[str, Result]) -> dict[str, float]:

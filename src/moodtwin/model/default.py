@@ -6,11 +6,14 @@ from functools import cache
 
 from moodtwin.model._model import Model, build_model
 from moodtwin.model.mechanisms import (
+    anxiety,
     autonomic,
     background,
+    biomarkers,
     botulinum,
     brainstem,
     esketamine_pk,
+    fear,
     hpa,
     inflammation,
     ketamine_pk,
@@ -23,7 +26,7 @@ from moodtwin.model.mechanisms import (
 
 MECHANISMS = (
     stimulation, brainstem, background, autonomic, hpa, inflammation, ketamine_pk,
-    esketamine_pk, nmda, neurotrophic, botulinum, sleep, mood,
+    esketamine_pk, nmda, neurotrophic, botulinum, sleep, mood, anxiety, fear, biomarkers,
 )
 
 

@@ -29,7 +29,12 @@ OUTCOMES = {
     "remission": "probability of remission (MADRS <= the remission threshold) at the horizon",
     "remission_time": "fraction of the time from baseline to the horizon spent in remission",
     "madrs_reduction": "mean reduction of MADRS from baseline at the horizon, in %",
+    "min_charge": "minus the duty-averaged VNS charge rate (uC/s) over the horizon: finds the "
+                  "lowest charge that meets the constraints (e.g. an engagement biomarker "
+                  "target 'vns_recruit_A>=0.8' with 'voice_alteration<=0.5')",
 }
+#: Outcomes computed from an observable instead of the MADRS.
+OUTCOME_OBSERVABLE = {"min_charge": "vns_charge_rate"}
 #: Side effect reported for each therapy (peak over the horizon, mean over draws).
 SIDE_EFFECTS = {"vns": "voice_alteration", "ketamine_iv": "dissociation",
                 "esketamine_nasal": "dissociation", "botulinum_glabellar": "ptosis_risk"}
@@ -68,11 +73,15 @@ class Outcome:
         return {"response": f"P(response at {self.at})",
                 "remission": f"P(remission MADRS <= {self.remission_madrs:g} at {self.at})",
                 "remission_time": f"time in remission (fraction, 0-{self.at})",
-                "madrs_reduction": f"MADRS reduction at {self.at} (%)"}[self.kind]
+                "madrs_reduction": f"MADRS reduction at {self.at} (%)",
+                "min_charge": f"-(mean VNS charge rate, uC/s, 0-{self.at})"}[self.kind]
 
     def per_draw(self, madrs: np.ndarray, regular: np.ndarray) -> np.ndarray:
-        """(draws,) outcome from the (draws, times) latent MADRS from baseline to the horizon;
+        """(draws,) outcome from the (draws, times) latent MADRS (or, for outcomes in
+        :data:`OUTCOME_OBSERVABLE`, that observable) from baseline to the horizon;
         ``regular`` marks the evenly spaced (``GRID_H``) times used for time fractions."""
+        if self.kind in OUTCOME_OBSERVABLE:
+            return -madrs[:, regular][:, :-1].mean(axis=1)
         base, end = madrs[:, 0], madrs[:, -1]
         if self.kind == "response":
             return scales.is_response(base, end, "MADRS").astype(float)
@@ -84,26 +93,30 @@ class Outcome:
         return 100.0 * (base - end) / base
 
 
-_CONSTRAINT = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?::\s*(peak|mean)\s*)?<=\s*(\S+)\s*$")
+_CONSTRAINT = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?::\s*(peak|mean)\s*)?(<=|>=)\s*(\S+)\s*$")
 
 
 @dataclass(frozen=True)
 class Constraint:
-    """Side-effect limit: the ``stat`` ('peak' or 'mean' over the horizon) of an observable,
-    averaged over draws, must not exceed ``limit`` (the observable's unit)."""
+    """Limit on an observable: the ``stat`` ('peak' or 'mean' over the horizon), averaged over
+    draws, must not exceed ``limit`` (``sense`` '<=', a side effect) or must reach it
+    (``sense`` '>=', e.g. a target engagement biomarker), in the observable's unit."""
 
     observable: str
     limit: float
     stat: str = "peak"
+    sense: str = "<="
 
     @classmethod
     def parse(cls, text: str, model: Model) -> Constraint:
-        """From ``"NAME<=LIMIT"`` or ``"NAME:mean<=LIMIT"`` (default statistic: peak)."""
+        """From ``"NAME<=LIMIT"``, ``"NAME:mean<=LIMIT"`` or ``"NAME>=TARGET"`` (default
+        statistic: peak)."""
         m = _CONSTRAINT.match(text)
         if not m:
             raise ValidationError(f"constraint {text!r}: expected NAME<=LIMIT or NAME:peak<=LIMIT"
-                                  " / NAME:mean<=LIMIT, e.g. voice_alteration<=0.4.")
-        name, stat, raw = m.group(1), m.group(2) or "peak", m.group(3)
+                                  " / NAME:mean<=LIMIT (or >= for a target), e.g. "
+                                  "voice_alteration<=0.4 or vns_recruit_A>=0.8.")
+        name, stat, sense, raw = m.group(1), m.group(2) or "peak", m.group(3), m.group(4)
         names = [o.name for o in model.observables]
         if name not in names:
             raise UnknownNameError("observable", name, names)
@@ -113,7 +126,7 @@ class Constraint:
             raise ValidationError(f"constraint {text!r}: limit {raw!r} is not a number.") from None
         if not np.isfinite(limit):
             raise ValidationError(f"constraint {text!r}: limit must be finite.")
-        return cls(name, limit, stat)
+        return cls(name, limit, stat, sense)
 
     @property
     def key(self) -> str:
@@ -122,7 +135,7 @@ class Constraint:
 
     @property
     def label(self) -> str:
-        return f"{self.key}<={self.limit:g}"
+        return f"{self.key}{self.sense}{self.limit:g}"
 
     def per_draw(self, values: np.ndarray, regular: np.ndarray) -> np.ndarray:
         """(draws,) statistic of the (draws, times) observable."""
@@ -165,8 +178,10 @@ class Evaluation:
         return float(np.mean(self.side[key][self.ok])) if self.ok.any() else float("nan")
 
     def violations(self, constraints: Sequence[Constraint]) -> list[float]:
-        """Per constraint: mean statistic minus limit (<= 0 is feasible)."""
-        return [self.side_mean(c.key) - c.limit for c in constraints]
+        """Per constraint: excess of the mean statistic beyond its limit (<= 0 is feasible;
+        for a '>=' target, the shortfall)."""
+        return [(self.side_mean(c.key) - c.limit) * (1.0 if c.sense == "<=" else -1.0)
+                for c in constraints]
 
 
 class Evaluator:
@@ -211,7 +226,8 @@ class Evaluator:
         madrs = result["madrs"]
         ok &= np.isfinite(madrs).all(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            outcome = np.where(ok, self.outcome.per_draw(madrs, regular), np.nan)
+            series = result[OUTCOME_OBSERVABLE.get(self.outcome.kind, "madrs")]
+            outcome = np.where(ok, self.outcome.per_draw(series, regular), np.nan)
             side = {c.key: np.where(ok, c.per_draw(result[c.observable], regular), np.nan)
                     for c in self.stats}
             reduction = np.where(ok, 1.0 - madrs[:, -1] / madrs[:, 0], np.nan)

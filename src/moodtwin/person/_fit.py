@@ -37,12 +37,14 @@ THERAPY_PARAMETERS = {
     "vns": "k_LC", "tavns": "k_LC", "ketamine_iv": "k_syn", "esketamine_nasal": "k_syn",
     "botulinum_glabellar": "w_amygdala", "oral_antidepressant": "ad_serotonin",
     "treatment_as_usual": "ad_serotonin", "midazolam_iv": "placebo_responsiveness",
-    "saline_iv": "placebo_responsiveness",
+    "saline_iv": "placebo_responsiveness", "exposure_therapy": "k_ext", "stressor": "k_stressor",
 }
 #: Which set point each biomarker observation informs.
 BIOMARKER_PARAMETERS = {
     "bdnf_serum_ngml": "bdnf_serum_ref", "crp_mgl": "infl_base", "il6_pgml": "infl_base",
     "cortisol_ugdl": "stress_base", "rmssd": "rmssd_ref",
+    "bdnf_plasma_pgml": "bdnf_plasma_ref", "ngf_serum_pgml": "ngf_serum_ref",
+    "tnf_pgml": "infl_base", "salivary_amylase": "saa_ref",
 }
 #: Posterior contraction 1 - (posterior SD / prior SD)^2 below which a parameter counts as
 #: not identified by the data (Betancourt 2018, "Calibrating model-based inferences and

@@ -38,6 +38,11 @@ SPREAD: dict[str, tuple[str, float, str]] = {
     "infl_base": ("log", 0.4, "assumed: IL-6/CRP set point varies ~1.9-fold"),
     "stress_base": ("log", 0.25, "assumed: cortisol set point between-person CV ~25 %"),
     "rmssd_ref": ("log", 0.4, "assumed: resting RMSSD between-person log-SD 0.4"),
+    "bdnf_plasma_ref": ("log", 0.6, "assumed: plasma BDNF varies widely between people/assays"),
+    "ngf_serum_ref": ("log", 0.6, "assumed: serum NGF varies widely between people/assays"),
+    "saa_ref": ("log", 0.6, "assumed: salivary alpha-amylase between-person log-SD 0.6"),
+    "k_ext": ("log", 0.6, "assumed: extinction learning varies ~2.7-fold between people"),
+    "k_stressor": ("log", 0.5, "assumed: stress reactivity varies ~2.3-fold between people"),
 }
 
 

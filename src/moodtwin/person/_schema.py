@@ -35,6 +35,10 @@ ANALYTES: dict[str, tuple[str, str, float, float, float]] = {
     "crp": ("crp_mgl", "mg/L", 0.01, 300.0, 0.45),
     "il6": ("il6_pgml", "pg/mL", 0.05, 1000.0, 0.35),
     "cortisol": ("cortisol_ugdl", "ug/dL", 0.5, 80.0, 0.30),
+    "plasma_bdnf": ("bdnf_plasma_pgml", "pg/mL", 1.0, 20000.0, 0.40),
+    "ngf": ("ngf_serum_pgml", "pg/mL", 0.1, 2000.0, 0.40),
+    "tnf": ("tnf_pgml", "pg/mL", 0.05, 500.0, 0.35),
+    "alpha_amylase": ("salivary_amylase", "U/mL", 1.0, 2000.0, 0.50),
 }
 #: RMSSD from a short recording: log-SD of one recording around the model value (assumed:
 #: day-to-day within-person CV of resting RMSSD ~20-25 %).

@@ -237,6 +237,7 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float
         if len(where) > 1:
             raise ProtocolError(f"{', '.join(where)}: {len(where)} '{kind}' therapies; only one "
                                 f"'{kind}' therapy per protocol (one device per patient).")
+    _check_exposure_and_stress(protocol)
     ad_on = 1.0 if protocol.background.oral_antidepressant == "continued" else 0.0
     ev.set(0.0, "oral_ad", ad_on)
     if natural_course:
@@ -298,6 +299,10 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
         raise ProtocolError("oral_comparator acts in virtual trials only (moodtwin.trials "
                             "applies its published effect to the modelled MADRS); the "
                             "mechanistic model has no input for it.")
+    elif isinstance(th, s.ExposureTherapy):
+        _exposure(ev, th, end)
+    elif isinstance(th, s.Stressor):
+        _stressor(ev, th, end)
     elif isinstance(th, s.TreatmentAsUsual):
         start = hours(th.start, "treatment_as_usual.start")
         ev.set(start, "oral_ad", 1.0)
@@ -317,6 +322,69 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
             if start:
                 ev.known_active(when)
                 ev.contacts.append((when, when + CONTACT_H))
+
+
+def _exposure(ev: _Events, th: s.ExposureTherapy, end: float) -> None:
+    """Exposure sessions: ``exposure_on`` during each, with paired stimulation if asked."""
+    session = s.check("exposure_therapy", "session", th.session) / 60.0
+    times = th.times_h(th.type)
+    for a, b in zip(times, times[1:], strict=False):
+        if b < a + session:
+            raise ProtocolError(f"at: sessions at {_fmt(a)} and {_fmt(b)} overlap (session "
+                                f"{th.session!r}).")
+    if th.paired == "tavns":
+        ev.set(times[0], "tavns_pulse_width", s.check("tavns", "pulse_width", th.pulse_width))
+        ev.set(times[0], "tavns_frequency", s.check("tavns", "frequency", th.frequency))
+        ev.set(times[0], "tavns_current", s.check("tavns", "current", th.current))
+    for t0 in times:
+        if t0 >= end:
+            raise ProtocolError(f"at: a session at {_fmt(t0)} is at or after the protocol's end "
+                                f"({_fmt(end)}).")
+        t1 = min(t0 + session, end)
+        ev.set(t0, "exposure_on", 1.0)
+        ev.set(t1, "exposure_on", 0.0)
+        ev.contact(t0, active=True, duration=t1 - t0)  # a treatment contact
+        if th.paired == "tavns":
+            ev.set(t0, "tavns_on", 1.0)
+            ev.set(t1, "tavns_on", 0.0)
+        elif th.paired == "vns":
+            ev.set(t0, "vns_paired", 1.0)
+            ev.set(t1, "vns_paired", 0.0)
+
+
+def _stressor(ev: _Events, th: s.Stressor, end: float) -> None:
+    start = hours(th.start, "stressor.start")
+    if start >= end:
+        raise ProtocolError(f"start: {th.start!r} is at or after the protocol's end "
+                            f"({_fmt(end)}).")
+    ev.set(start, "stressor", th.intensity)
+    stop = start + s.check("stressor", "duration", th.duration)
+    if stop < end:
+        ev.set(stop, "stressor", 0.0)
+
+
+def _check_exposure_and_stress(protocol: s.Protocol) -> None:
+    """Paired stimulation needs its device (and no second taVNS schedule); stressors may not
+    overlap (one stressor input)."""
+    kinds = [th.type for th in protocol.therapies]
+    spans: list[tuple[float, float, int]] = []
+    for i, th in enumerate(protocol.therapies):
+        where = f"therapies[{i}].paired (exposure_therapy)"
+        if isinstance(th, s.ExposureTherapy) and th.paired == "tavns" and "tavns" in kinds:
+            raise ProtocolError(f"{where}: 'tavns' pairing needs its own ear stimulator; remove "
+                                "the separate 'tavns' therapy or pair with 'none'.")
+        if isinstance(th, s.ExposureTherapy) and th.paired == "vns" and "vns" not in kinds:
+            raise ProtocolError(f"{where}: 'vns' pairing needs an implanted 'vns' therapy in "
+                                "the protocol.")
+        if isinstance(th, s.Stressor):
+            a = hours(th.start, "stressor.start")
+            spans.append((a, a + s.check("stressor", "duration", th.duration), i))
+    spans.sort()
+    for (_a0, a1, i), (b0, _, j) in zip(spans, spans[1:], strict=False):
+        if b0 < a1:
+            raise ProtocolError(f"therapies[{j}].start (stressor): starts at {_fmt(b0)}, before "
+                                f"therapies[{i}] (stressor) ends at {_fmt(a1)}; stressors may "
+                                "not overlap (give one with the combined intensity).")
 
 
 def _fmt(t_h: float) -> str:

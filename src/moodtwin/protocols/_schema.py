@@ -86,6 +86,8 @@ LIMITS: dict[str, tuple[str, float, float]] = {
     "saline_iv.infusion": ("min", 2.0, 240.0),
     "botulinum_glabellar.units_per_site": ("U", 0.5, 20.0),
     "botulinum_glabellar.total": ("U", 0.0, 100.0),
+    "exposure_therapy.session": ("min", 10.0, 240.0),
+    "stressor.duration": ("h", 1.0, 24 * 365 * 5),
 }
 ESKETAMINE_DOSES_MG = (28.0, 56.0, 84.0)
 
@@ -440,14 +442,56 @@ class OralComparator(_Strict):
                         * (1.0 - np.exp(-(t_h - start) / tau)), 0.0)
 
 
+class ExposureTherapy(_Scheduled):
+    """Exposure-therapy sessions (e.g. prolonged exposure for PTSD) at ``at`` (with ``repeat``).
+
+    ``paired`` adds vagal stimulation during each session: ``tavns`` (an ear stimulator worn
+    during the session, with ``current``, ``pulse_width``, ``frequency``) or ``vns`` (bursts
+    of the implanted VNS paired with the exposure cues; needs a ``vns`` therapy).
+    """
+
+    type: Literal["exposure_therapy"]
+    _limited = _limits("exposure_therapy", "session")
+    session: Q = "90 min"
+    paired: Literal["none", "tavns", "vns"] = "none"
+    current: Q = "2 mA"
+    pulse_width: Q = "250 us"
+    frequency: Q = "25 Hz"
+
+    @model_validator(mode="after")
+    def _pairing(self) -> ExposureTherapy:
+        if self.paired == "tavns":
+            check("tavns", "current", self.current)
+            check("tavns", "pulse_width", self.pulse_width)
+            check("tavns", "frequency", self.frequency)
+        return self
+
+
+class Stressor(_Strict):
+    """An external stressor: a life event or a chronic stress period of ``intensity`` (0-3;
+    1 = a major life event) from ``start`` for ``duration``."""
+
+    type: Literal["stressor"]
+    _limited = _limits("stressor", "duration")
+    start: Q = "0 d"
+    duration: Q = "2 week"
+    intensity: float = Field(default=1.0, gt=0.0, le=3.0)
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v: Q) -> Q:
+        return _times([v], "start")[0]
+
+
 Therapy = Annotated[
     KetamineIV | MidazolamIV | SalineIV | EsketamineNasal | BotulinumGlabellar | VNS | TaVNS
-    | OralAntidepressant | TreatmentAsUsual | OralComparator,
+    | OralAntidepressant | TreatmentAsUsual | OralComparator | ExposureTherapy | Stressor,
     Field(discriminator="type"),
 ]
 THERAPY_TYPES = (
     "ketamine_iv", "midazolam_iv", "saline_iv", "esketamine_nasal", "botulinum_glabellar",
     "vns", "tavns", "oral_antidepressant", "treatment_as_usual", "oral_comparator",
+    "exposure_therapy", "stressor",
 )
 
 

@@ -124,8 +124,7 @@ def _choose(run: _Run, period: Period, rows: np.ndarray, t0: float) -> np.ndarra
         return run.pop.covariates["sex"].to_numpy()[rows]
     trial = run.trial
     sc = scales.get_scale(trial.scale)
-    madrs = run.latent[:, :, [o.name for o in run.model.observables].index("madrs")]
-    rated = _observe(trial, run.model, run.pop, madrs, run.visit_h,
+    rated = _observe(trial, run.model, run.pop, run.latent, run.visit_h,
                      np.random.default_rng(run.obs_seed), run.scale_names)[sc.name][rows]
     now = rated[:, int(np.argmin(np.abs(run.visit_h - t0)))]
     base = rated[:, 0]
@@ -255,15 +254,22 @@ def _qualifies(w: Withdrawal, trial: Trial, obs: np.ndarray, visit_h: np.ndarray
     return out
 
 
-def _observe(trial: Trial, model: Model, pop: Population, madrs: np.ndarray,
+def _observe(trial: Trial, model: Model, pop: Population, latent: np.ndarray,
              visit_h: np.ndarray, rng: np.random.Generator, scale_names: list[str]
              ) -> dict[str, np.ndarray]:
-    """Rated scores: latent (natural course included) + day-to-day fluctuation + rater noise."""
-    fl = _fluctuation(model, pop.table, visit_h, int(rng.integers(2**31)))[:, :, 0]
+    """Rated scores: latent (natural course included) + day-to-day fluctuation + rater noise.
+
+    Depression scales convert the latent MADRS, anxiety scales the latent HAM-A (the model's
+    own anxiety state), each with its own fluctuation."""
+    names = [o.name for o in model.observables]
+    madrs, hama = latent[:, :, names.index("madrs")], latent[:, :, names.index("hama")]
+    fl = _fluctuation(model, pop.table, visit_h, int(rng.integers(2**31)))
     out = {}
     for name in scale_names:
         sc = scales.get_scale(name)
-        score = scales.convert(np.clip(madrs + fl, 0.0, 60.0), sc.name)
+        src = (np.clip(madrs + fl[:, :, 0], 0.0, 60.0) if sc.construct == "depression"
+               else np.clip(hama + fl[:, :, 1], 0.0, 56.0))
+        score = scales.convert(src, sc.name)
         score = score + trial.rater_noise * rng.standard_normal(score.shape)
         out[sc.name] = np.clip(score, 0.0, sc.max_score)
     return out
@@ -318,12 +324,11 @@ def run_replicate(
         rows = np.flatnonzero(arm_idx == i)
         if rows.size:
             _simulate_periods(ctx, arm, 0.0, phase1_end, rows)
-    madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
     w_arm = np.full(n_pat, "", dtype=object)
     if trial.withdrawal is not None:
         w = trial.withdrawal
         k = int(np.argmin(np.abs(visit_h - phase1_end)))
-        pre = _observe(trial, model, pop, madrs, visit_h, np.random.default_rng(s_obs),
+        pre = _observe(trial, model, pop, latent, visit_h, np.random.default_rng(s_obs),
                        names)[trial.scale]
         sched = _scheduled(trial, visit_h, [trial.arms[a].name for a in arm_idx],
                            np.full(n_pat, "", dtype=object), phase1_end)
@@ -341,8 +346,7 @@ def run_replicate(
             w_arm[sub] = arm.name
             if sub.size:
                 _simulate_periods(ctx, arm, phase1_end, end, sub)
-        madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
-    observed = _observe(trial, model, pop, madrs, visit_h, np.random.default_rng(s_obs), names)
+    observed = _observe(trial, model, pop, latent, visit_h, np.random.default_rng(s_obs), names)
     drop_rate = -np.log1p(-trial.dropout) / end if trial.dropout > 0 else 0.0
     rng_drop = np.random.default_rng(s_drop)
     dropout_h = (rng_drop.exponential(1.0 / drop_rate, n_pat) if drop_rate > 0

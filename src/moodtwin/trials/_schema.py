@@ -27,7 +27,9 @@ RATE_TYPES = ("response_rate", "remission_rate", "cumulative_response_rate",
 COMPARISONS = ("difference", "cohen_d", "hedges_g", "risk_ratio", "hazard_ratio")
 BIOMARKERS = ("rmssd", "hf_power", "heart_rate", "bdnf_serum_ngml", "cortisol_ugdl", "il6_pgml",
               "tnf_pgml", "crp_mgl", "norepinephrine", "serotonin", "dissociation",
-              "voice_alteration", "ptosis_risk", "paralysis", *scales.MEASURES)
+              "voice_alteration", "ptosis_risk", "paralysis", "tnf_lps_pgml", "bdnf_plasma_pgml",
+              "ngf_serum_pgml", "psqi", "pcl5", "pupil_diameter", "salivary_amylase",
+              "heart_rate_vns_on", "vns_charge_rate", "fear_expression", *scales.MEASURES)
 
 
 class _Strict(BaseModel):

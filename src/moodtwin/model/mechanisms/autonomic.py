@@ -4,7 +4,8 @@ Vagal tone relaxes over days to a set point lowered by depression and cortisol a
 chronic afferent (NTS) activity. Because the set point moves slowly, a single 30-min taVNS
 session leaves vagally mediated HRV essentially unchanged, as the evidence requires
 (Wolf et al. 2021: g = 0.014 [-0.10, 0.13]). Depression lowers RMSSD by about half a
-standard deviation (Koch et al. 2019: RMSSD g = -0.46).
+standard deviation (Koch et al. 2019: RMSSD g = -0.46). External stressors withdraw vagal
+tone (HRV falls under stress, Kim et al. 2018 Psychiatry Investig 15:235).
 """
 
 from moodtwin.model._spec import Derived, Mechanism, Parameter, State
@@ -17,7 +18,7 @@ MECHANISM = Mechanism(
     states=(
         State("vagal_tone",
               "(vagal_base - c_dep_vagal*(depression - 0.15) + c_aff_vagal*LC_gain/k_LC"
-              " - c_cort_vagal*(cortisol - 1) - vagal_tone)/tau_vagal",
+              " - c_cort_vagal*(cortisol - 1) - c_stress_vagal*stressor - vagal_tone)/tau_vagal",
               "1", "Cardiac vagal tone (1 = healthy norm)", initial=1.0),
     ),
     parameters=(
@@ -33,6 +34,9 @@ MECHANISM = Mechanism(
                   "Gain of vagal tone per unit day-averaged afferent drive"),
         Parameter("c_cort_vagal", 0.1, "1", 0.0, 1.0,
                   "assumed: sympathetic shift with cortisol", "Vagal withdrawal per cortisol"),
+        Parameter("c_stress_vagal", 0.2, "1", 0.0, 1.0,
+                  "assumed: stress lowers HRV (direction: Kim et al. 2018 meta-analysis)",
+                  "Vagal withdrawal per unit stressor intensity"),
         Parameter("tau_vagal", 72.0, "h", 12.0, 336.0,
                   "assumed: set point moves over days; consistent with no acute taVNS effect "
                   "(Wolf et al. 2021)", "Time constant of vagal tone"),
@@ -58,5 +62,6 @@ MECHANISM = Mechanism(
         Derived("heart_rate", "hr_ref*exp(-hr_vagal*(vagal_tone - 1))", "1/min",
                 "Resting heart rate", observable=True),
     ),
-    references=(_KOCH, "Wolf et al. 2021 Psychophysiology"),
+    references=(_KOCH, "Wolf et al. 2021 Psychophysiology",
+                "Kim et al. 2018 Psychiatry Investig 15:235"),
 )

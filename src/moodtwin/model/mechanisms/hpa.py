@@ -3,11 +3,15 @@
 Hormone dynamics and glucocorticoid-receptor feedback follow Karin et al. 2020 (Mol Syst
 Biol 16:e9510): the pituitary corticotroph and adrenal cortex masses grow with their trophic
 hormones over weeks, which gives dynamical compensation and a weeks-long memory of stress.
-The stress drive rises with depression and inflammation and falls with vagal tone.
+The stress drive rises with depression, inflammation and external stressors (``stressor``,
+set by protocol ``stressor`` events: life events, chronic stress periods) and falls with
+vagal tone. A sustained stressor first raises cortisol, then the grown glands compensate;
+when it ends cortisol undershoots and recovers over weeks (Karin et al. 2020), which sets
+the recovery time of the resilience endpoint (``moodtwin.resilience``).
 Hormones are normalised (≈1 at healthy baseline).
 """
 
-from moodtwin.model._spec import Derived, Mechanism, Parameter, State
+from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
 
 _KARIN = "Karin et al. 2020 Mol Syst Biol 16:e9510 (values from a third-party implementation)"
 _GR = "(1/((cortisol/K_GR)**n_GR + 1))"
@@ -15,6 +19,8 @@ _GR = "(1/((cortisol/K_GR)**n_GR + 1))"
 MECHANISM = Mechanism(
     name="hpa",
     doc=__doc__,
+    inputs=(Input("stressor", "1",
+                  "External stressor intensity (0 = none, 1 = a major life event)"),),
     states=(
         State("CRH", f"gamma_crh*(stress_drive/cortisol*{_GR} - CRH)", "1", "Hypothalamic CRH",
               initial=1.0),
@@ -52,16 +58,22 @@ MECHANISM = Mechanism(
         Parameter("k_vagal_stress", 0.5, "1", 0.0, 2.0,
                   "assumed: parasympathetic tone restrains the stress response",
                   "Stress drive reduction per unit vagal tone"),
+        Parameter("k_stressor", 0.5, "1", 0.0, 2.0,
+                  "assumed: a major stressor of intensity 1 raises hypothalamic drive by ~65% "
+                  "(cortisol rises ~1.5-2-fold in acute laboratory stress, Kirschbaum et al. "
+                  "1993 Neuropsychobiology 28:76; sustained stress is partly compensated)",
+                  "Log stress drive per unit stressor intensity"),
         Parameter("cortisol_ref", 12.0, "ug/dL", 5.0, 25.0,
                   "assumed: typical morning serum cortisol", "Cortisol at normalised level 1"),
     ),
     derived=(
         Derived("stress_drive",
                 "stress_base*exp(k_dep_stress*(depression - 0.15) + k_il6_stress*(il6 - 1)"
-                " - k_vagal_stress*(vagal_tone - 1))",
+                " - k_vagal_stress*(vagal_tone - 1) + k_stressor*stressor)",
                 "1", "Hypothalamic stress input u(t)"),
         Derived("cortisol_ugdl", "cortisol_ref*cortisol", "ug/dL", "Serum cortisol",
                 observable=True),
     ),
-    references=(_KARIN, "Stetler & Miller 2011 Psychosom Med"),
+    references=(_KARIN, "Stetler & Miller 2011 Psychosom Med",
+                "Kirschbaum, Pirke & Hellhammer 1993 Neuropsychobiology 28:76 (TSST)"),
 )

@@ -7,8 +7,7 @@ sleep raise it; placebo relief and acute non-specific relief lower it.
 A slow mood memory (persistence of the depressive state: median episode duration ~3 months,
 Spijker et al. 2002) feeds back positively, so sustained drives accrue over months (VNS) and
 improvements outlast their cause (botulinum toxin), while one ketamine dose fades with its
-synapses. Anxiety ``A`` (0–1, HAM-A/56) follows depression, amygdala bias, cortisol and vagal
-tone.
+synapses. Anxiety has its own state (anxiety mechanism).
 
 The natural course is part of the dynamics: each virtual patient has a time of spontaneous
 remission and of relapse (drawn by the population model from hazards that fall with the
@@ -37,22 +36,15 @@ MECHANISM = Mechanism(
               "Latent depression severity (MADRS/60)", initial=0.5),
         State("mood_memory", "(depression - mood_memory)/tau_memory", "1",
               "Slow momentum of recent mood", initial=0.5),
-        State("anxiety", "(1/(1 + exp(-anxiety_drive)) - anxiety)/tau_anx", "1",
-              "Latent anxiety severity (HAM-A/56)", initial=0.4),
     ),
     parameters=(
         Parameter("vulnerability", -0.136, "1", -6.0, 6.0,
                   "assumed: patient-level; -0.136 gives MADRS 33 (moderate-severe TRD, as the "
                   "VNS registry baseline 33.1) for the drug-free reference patient",
                   "Baseline depressive drive (logit scale)"),
-        Parameter("anx_vulnerability", -0.9, "1", -6.0, 6.0,
-                  "assumed: patient-level; gives HAM-A ~17 for the reference patient",
-                  "Baseline anxiety drive (logit scale)"),
         Parameter("tau_dep", 12.0, "h", 2.0, 72.0,
                   "assumed: ketamine relief within hours (peak at 24 h, Coyle & Laws 2015)",
                   "Time constant of latent depression"),
-        Parameter("tau_anx", 12.0, "h", 2.0, 72.0, "assumed: as depression",
-                  "Time constant of latent anxiety"),
         Parameter("tau_memory", 2880.0, "h", 336.0, 8760.0,
                   "assumed, calibratable: persistence of the depressive state over months "
                   "(median episode 3 months, Spijker et al. 2002 Br J Psychiatry 181:208); VNS "
@@ -69,11 +61,6 @@ MECHANISM = Mechanism(
         _w("w_amygdala", 0.7, "Weight of amygdala negative bias (facial feedback)"),
         _w("w_sleep", 0.3, "Weight of sleep quality"),
         _w("w_expect", 1.0, "Weight of expectancy"),
-        _w("wa_dep", 3.0, "Anxiety drive per unit depression", cal=False),
-        _w("wa_amygdala", 0.8, "Anxiety drive per unit amygdala bias", cal=False),
-        _w("wa_cort", 0.5, "Anxiety drive per unit cortisol", cal=False),
-        _w("wa_vagal", 1.0, "Anxiety relief per unit vagal tone", cal=False),
-        _w("wa_expect", 0.4, "Anxiety relief per unit expectancy", cal=False),
         Parameter("daily_sd", 1.7, "1", 0.0, 6.0,
                   "derived from Duru & Fantino 2008 (MADRS SEM-based MCID 1.6-1.9 points)",
                   "Day-to-day fluctuation of observed MADRS (points, SD)"),
@@ -105,13 +92,7 @@ MECHANISM = Mechanism(
                 " + w_amygdala*(amygdala_bias - 1) - w_sleep*(sleep_quality - 1)"
                 " - w_expect*placebo_responsiveness*(placebo_relief + acute_relief)",
                 "1", "Logit-scale drive of depression"),
-        Derived("anxiety_drive",
-                "anx_vulnerability + wa_dep*(depression - 0.5) + wa_amygdala*(amygdala_bias - 1)"
-                " + wa_cort*(cortisol - 1) - wa_vagal*(vagal_tone - 1)"
-                " - wa_expect*placebo_responsiveness*(placebo_relief + acute_relief)",
-                "1", "Logit-scale drive of anxiety"),
         Derived("madrs", "60*depression", "1", "Latent MADRS score (0-60)", observable=True),
-        Derived("hama", "56*anxiety", "1", "Latent HAM-A score (0-56)", observable=True),
     ),
     references=("Spijker et al. 2002 Br J Psychiatry 181:208", "Whiteford et al. 2013 Psychol "
                 "Med 43:1569", "Rush et al. 2006 Am J Psychiatry 163:1905",

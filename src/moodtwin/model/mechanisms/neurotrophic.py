@@ -9,14 +9,23 @@ so stress shortens ketamine's durability (clinical effect from hours to ~7 days)
 Brain BDNF rises with the glutamate surge and with monoamines and is suppressed by cortisol
 and IL-6.
 Neurogenesis/slow plasticity follows BDNF, serotonin and NGF over ~6 weeks. NGF is driven by
-vagal tone and acutely lowered by stimulation (Follesa et al. 2007). Serum BDNF, stored in
-platelets, follows brain BDNF over ~10 days.
+vagal tone and acutely lowered by stimulation (Follesa et al. 2007).
+
+Circulating neurotrophins are outputs with two kinetics. Plasma (free) BDNF follows brain
+BDNF within hours: after a 0.5 mg/kg ketamine infusion it was raised at 240 min in responders
+and not after midazolam (Haile et al. 2014). Serum BDNF, stored in platelets, follows brain
+BDNF over ~10 days, so a single infusion barely moves it while weeks of treatment do
+(antidepressants raise serum BDNF, Sen et al. 2008). Serum NGF follows brain NGF; no
+therapy-specific human serum NGF response was found (assumed). Botulinum toxin acts on the
+amygdala through facial feedback and moves neither (no published change; assumed).
 """
 
 from moodtwin.model._spec import Derived, Mechanism, Parameter, State
 
 _FOLLESA = "Follesa et al. 2007 Brain Res"
 _LI = "Li et al. 2010 Science 329:959"
+_HAILE = ("Haile et al. 2014 Int J Neuropsychopharmacol 17:331 (n=22 TRD: plasma BDNF raised "
+          "240 min after ketamine in responders, not after midazolam)")
 
 MECHANISM = Mechanism(
     name="neurotrophic",
@@ -43,6 +52,8 @@ MECHANISM = Mechanism(
               "1", "Nerve growth factor (1 = healthy)", initial=1.0),
         State("BDNF_serum", "(BDNF - BDNF_serum)/tau_serum_bdnf", "1",
               "Serum (platelet-stored) BDNF", initial=1.0),
+        State("BDNF_plasma", "(BDNF - BDNF_plasma)/tau_plasma_bdnf", "1",
+              "Plasma (free) BDNF", initial=1.0),
     ),
     parameters=(
         Parameter("k_glu_bdnf", 2.5, "1", 0.5, 20.0,
@@ -109,12 +120,27 @@ MECHANISM = Mechanism(
         Parameter("tau_NGF", 24.0, "h", 4.0, 168.0, "assumed", "Time constant of NGF"),
         Parameter("tau_serum_bdnf", 240.0, "h", 72.0, 720.0,
                   "assumed: platelet lifespan ~8-10 days", "Serum BDNF time constant"),
+        Parameter("tau_plasma_bdnf", 1.0, "h", 0.1, 12.0,
+                  "assumed: free BDNF is cleared within an hour; the plasma rise is seen by "
+                  "240 min after a ketamine infusion (" + _HAILE + ")",
+                  "Plasma (free) BDNF time constant"),
+        Parameter("bdnf_plasma_ref", 300.0, "pg/mL", 20.0, 3000.0,
+                  "assumed: plasma BDNF is tens to thousands of pg/mL depending on the assay "
+                  "(platelet-poor plasma)", "Plasma BDNF at level 1"),
+        Parameter("ngf_serum_ref", 20.0, "pg/mL", 1.0, 300.0,
+                  "assumed: serum NGF is tens of pg/mL by ELISA, assay-dependent",
+                  "Serum NGF at level 1"),
         Parameter("bdnf_serum_ref", 25.0, "ng/mL", 5.0, 50.0,
                   "assumed: healthy serum BDNF ~20-30 ng/mL", "Serum BDNF at level 1"),
     ),
     derived=(
         Derived("bdnf_serum_ngml", "bdnf_serum_ref*BDNF_serum", "ng/mL", "Serum BDNF",
                 observable=True),
+        Derived("bdnf_plasma_pgml", "bdnf_plasma_ref*BDNF_plasma", "pg/mL",
+                "Plasma (free) BDNF", observable=True),
+        Derived("ngf_serum_pgml", "ngf_serum_ref*NGF", "pg/mL", "Serum NGF", observable=True),
+        Derived("bdnf_brain", "BDNF", "1", "Brain BDNF (1 = healthy)", observable=True),
+        Derived("ngf_brain", "NGF", "1", "Brain NGF (1 = healthy)", observable=True),
     ),
-    references=(_LI, _FOLLESA, "Sen, Duman & Sanacora 2008 Biol Psychiatry"),
+    references=(_LI, _FOLLESA, _HAILE, "Sen, Duman & Sanacora 2008 Biol Psychiatry"),
 )
