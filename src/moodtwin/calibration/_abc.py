@@ -35,6 +35,8 @@ from moodtwin.simulate import Engine
 #: heterogeneity of drug and placebo effects between depression trials is large (I^2 often
 #: 30-70 %, e.g. Jones et al. 2021 for placebo arms of TRD trials).
 HETEROGENEITY = 0.10
+#: Shrinkage of the ABC-SMC kernel covariance toward its diagonal (keeps it full rank).
+SHRINKAGE = 0.3
 #: z^2 given to a target whose simulation failed.
 FAILED_Z2 = 100.0
 
@@ -196,11 +198,24 @@ def abc_smc(distance: Callable[[dict[str, float]], float], priors: Sequence[Prio
     def model(par: Mapping[str, float]) -> dict[str, float]:
         return {"d": distance({p.name: math.exp(par[keys[p.name]]) for p in priors})}
 
+    from scipy import stats
+
+    class ShrunkNormalTransition(pyabc.MultivariateNormalTransition):
+        """pyabc's Gaussian kernel with its covariance shrunk toward its diagonal: with fewer
+        particles than ~2x the parameters the sample covariance is singular, proposals leave
+        its subspace, their kernel density is 0 and the importance weights become NaN."""
+
+        def fit(self, X, w):  # type: ignore[no-untyped-def]
+            super().fit(X, w)
+            self.cov = (1 - SHRINKAGE) * self.cov + SHRINKAGE * np.diag(np.diag(self.cov))
+            self.normal = stats.multivariate_normal(cov=self.cov)
+
     sampler = (pyabc.sampler.SingleCoreSampler() if workers <= 1 else
                pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers))
     np.random.seed(seed)
     abc = pyabc.ABCSMC(model, prior, lambda x, _y: x["d"], population_size=population_size,
-                       sampler=sampler, eps=pyabc.QuantileEpsilon(alpha=0.5))
+                       sampler=sampler, eps=pyabc.QuantileEpsilon(alpha=0.5),
+                       transitions=ShrunkNormalTransition())
     database = Path(database).resolve()
     database.parent.mkdir(parents=True, exist_ok=True)
     db = f"sqlite:///{database}"
