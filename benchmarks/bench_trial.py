@@ -26,7 +26,7 @@ import numpy as np
 from moodtwin.benchmark import eval_costs
 from moodtwin.model import Model, default_model
 from moodtwin.protocols import compile_protocol, parse_protocol
-from moodtwin.simulate import SolverOptions, parameter_table, run_engine
+from moodtwin.simulation import SolverOptions, parameter_table, run_engine
 from moodtwin.solver import STATS
 
 TITRATION = [{"at": f"{2 + 2 * i} week", "current": f"{0.25 * (i + 1)} mA"} for i in range(4)]

@@ -145,7 +145,7 @@ def test_every_scale_within_range_under_every_therapy(run):
 def test_failed_integration_is_one_clear_error(model):
     from moodtwin.errors import IntegrationError
     from moodtwin.protocols import parse_protocol
-    from moodtwin.simulate import SolverOptions, simulate
+    from moodtwin.simulation import SolverOptions, simulate
 
     proto = parse_protocol({"name": "x", "duration": "1 week", "therapies": [KET]})
     with pytest.raises(IntegrationError, match="maximum number of solver steps"):

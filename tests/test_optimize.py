@@ -39,7 +39,7 @@ VNS_STANDARD = default_space("vns").standard
 
 @pytest.fixture(scope="module")
 def draws(model):
-    return population_draws(4, model, seed=3)
+    return population_draws(4, seed=3)
 
 
 # ------------------------------------------------------------------ candidate -> protocol
@@ -147,7 +147,7 @@ def test_failed_draws_are_excluded_and_counted(model, draws, monkeypatch):
 
     monkeypatch.setattr(_evaluate, "simulate", first_draw_fails)
     outcome = Outcome("madrs_reduction", "4 week")
-    ev = Evaluator(model, draws, outcome)(VNS_BASE)
+    ev = Evaluator(None, draws, outcome)(VNS_BASE)
     assert ev.n_failed == 1 and np.isnan(ev.outcome[0]) and np.isfinite(ev.mean)
     assert ev.mean == pytest.approx(np.mean(ev.outcome[1:]))
     space = parse_space({"therapy": "vns", "search": {"current": {"low": "0.5 mA",

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import moodtwin.sensitivity as sens_module
+import moodtwin.sensitivity_analysis as sens_module
 from moodtwin.cli import app
 from moodtwin.errors import UnknownNameError, ValidationError
 from moodtwin.protocols import load_protocol
-from moodtwin.sensitivity import (
+from moodtwin.sensitivity_analysis import (
     choose_factors,
     endpoint_values,
     parse_times,
@@ -36,7 +36,7 @@ def ketamine():
 
 @pytest.fixture(scope="module")
 def morris(ketamine):
-    return run_sensitivity(ketamine, "morris", times_h=(24.0, 168.0), parameters=FACTORS,
+    return run_sensitivity(ketamine, "morris", times_h=(24.0, 168.0), varied=FACTORS,
                            samples=8, seed=3)
 
 
@@ -60,17 +60,17 @@ def test_morris_ranks_the_ketamine_pathway_first(morris) -> None:
 
 
 def test_same_seed_same_indices_locally_and_different_seed_differs(ketamine, morris) -> None:
-    again = run_sensitivity(ketamine, "morris", times_h=(24.0, 168.0), parameters=FACTORS,
+    again = run_sensitivity(ketamine, "morris", times_h=(24.0, 168.0), varied=FACTORS,
                             samples=8, seed=3, chunk_size=5)
     pd.testing.assert_frame_equal(again.parameters, morris.parameters)
-    other = run_sensitivity(ketamine, "morris", times_h=(24.0,), parameters=FACTORS,
+    other = run_sensitivity(ketamine, "morris", times_h=(24.0,), varied=FACTORS,
                             samples=8, seed=4)
     assert not np.allclose(other.samples.iloc[:, :5], morris.samples.iloc[:, :5])
 
 
 def test_sobol_indices(ketamine) -> None:
     res = run_sensitivity(ketamine, "sobol", times_h=(24.0,),
-                          parameters=["k_glu_bdnf", "w_syn", "tavns_coupling"], samples=16,
+                          varied=["k_glu_bdnf", "w_syn", "tavns_coupling"], samples=16,
                           seed=1)
     p = res.parameters.set_index("parameter")
     assert res.n_runs == 16 * 5
@@ -88,7 +88,7 @@ def test_failed_runs_drop_their_whole_trajectory(ketamine, morris, monkeypatch) 
         return res
 
     monkeypatch.setattr(sens_module, "run_sweep", one_failure)
-    res = run_sensitivity(ketamine, "morris", times_h=(24.0, 168.0), parameters=FACTORS,
+    res = run_sensitivity(ketamine, "morris", times_h=(24.0, 168.0), varied=FACTORS,
                           samples=8, seed=3)
     block = len(FACTORS) + 1
     assert res.n_failed == 1 and res.n_dropped == block

@@ -10,9 +10,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from moodtwin.calibration import calibrate, collect_targets, load_parameter_set
+from moodtwin.calibration import calibrate, collect_targets, evaluate, load_parameter_set
 from moodtwin.cli import app
 from moodtwin.errors import ValidationError
+from moodtwin.parameter_sets import ParameterSet
 from moodtwin.population import PopulationSpec, generate_population
 from moodtwin.trials import _run as trial_run
 from moodtwin.trials import load_trial, parse_trial, run_trial
@@ -57,7 +58,7 @@ def test_population_is_reproducible_and_matches_baselines() -> None:
         "antidepressant_continued"].to_numpy()]
     from moodtwin.population._generate import baseline_protocol
     from moodtwin.protocols import compile_protocol
-    from moodtwin.simulate import SolverOptions, run_engine
+    from moodtwin.simulation import SolverOptions, run_engine
 
     tl = compile_protocol(baseline_protocol(False), a.model, a.model.defaults())
     _, status, obs = run_engine(a.model, tab, tl, np.array([0.0]), SolverOptions())
@@ -74,14 +75,14 @@ def test_population_rejects_impossible_inclusion() -> None:
 def test_population_names_a_failed_burn_in(model) -> None:
     """A patient whose burn-in fails (NaN states: a solver failure or a chunk lost on a Dask
     cluster, status -1) is excluded with that reason; the others are kept."""
-    from moodtwin.simulate import run_engine
+    from moodtwin.simulation import run_engine
 
     def engine(*args, **kwargs):  # the first patient of every burn-in batch is lost
         states, status, obs = run_engine(*args, **kwargs)
         states[0], obs[0], status[0] = np.nan, np.nan, -1
         return states, status, obs
 
-    pop = generate_population(PopulationSpec(), 12, seed=2, model=model, engine=engine)
+    pop = generate_population(PopulationSpec(), 12, seed=2, engine=engine)
     assert 0 < len(pop) < 12 and np.isfinite(pop.y0).all()
     assert any("burn-in failed" in x for x in pop.excluded)
 
@@ -205,10 +206,14 @@ def test_cli_trial_bad_file_is_one_line(tmp_path: Path) -> None:
 def test_calibrate_and_validate_end_to_end(tmp_path: Path) -> None:
     targets = collect_targets([MURROUGH])
     cal = calibrate(targets, ["k_glu_bdnf"], n_max=30, max_evaluations=4)
+    assert cal.objective == min(cal.history) and cal.start_objective == cal.history[0]
     path = cal.to_yaml(tmp_path / "set.yaml")
-    values = load_parameter_set(path)
-    assert set(values) == {"k_glu_bdnf"} and cal.objective <= cal.start_objective
+    # the file holds the fitted value and the start set's (the calibrated set's) others ...
+    assert set(load_parameter_set(path)) == set(load_parameter_set()) | {"k_glu_bdnf"}
     assert "calibrated to" in path.read_text()
+    # ... so it reproduces the reported objective (values are written to 6 digits)
+    obj, _ = evaluate(targets, ParameterSet.load(path), n_max=30, seed=0)
+    assert obj == pytest.approx(cal.objective, rel=1e-3)
     r = CliRunner().invoke(app, ["validate", str(MURROUGH), "--replicates", "2",
                                  "--params", str(path), "--out", str(tmp_path / "v")])
     assert r.exit_code == 0, r.output

@@ -12,7 +12,7 @@ log-parameters.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,8 +23,8 @@ from scipy import optimize
 
 from moodtwin.calibration._targets import Target, compare
 from moodtwin.errors import MoodtwinError, ValidationError
-from moodtwin.model import default_model
-from moodtwin.simulate import Engine
+from moodtwin.parameter_sets import ParameterSet, ParametersLike, resolve
+from moodtwin.simulation import Engine
 from moodtwin.trials import TrialResult, run_trial
 
 #: Typical values fitted by default: the placebo process (expectancy kicks of procedures and
@@ -40,7 +40,11 @@ DEFAULT_PARAMETERS = (
 
 @dataclass
 class Calibration:
-    """Fitted values, objective before/after, and the evaluation history."""
+    """Fitted values, objective before/after, and the evaluation history.
+
+    ``kept``: values (with their source) of the start set that differ from the model
+    definition and were not fitted; they are part of every evaluated set and of the file.
+    """
 
     values: dict[str, float]
     start_objective: float
@@ -48,14 +52,19 @@ class Calibration:
     evaluations: int
     targets: list[str]
     history: list[float] = field(default_factory=list)
+    kept: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     def to_yaml(self, path: Path) -> Path:
-        """Parameter set with provenance, loadable with ``--params``."""
-        src = (f"calibrated to {len(self.targets)} published targets in examples/trials "
+        """Parameter set with provenance, loadable with ``--params``: the fitted values and
+        the start set's other values, so the file holds exactly the set evaluated."""
+        src = (f"calibrated to {len(self.targets)} published targets "
                f"(moodtwin calibrate, {date.today().isoformat()}; objective "
                f"{self.start_objective:.1f} -> {self.objective:.1f})")
-        doc = {"parameters": {k: {"value": float(f"{v:.6g}"), "source": src}
-                              for k, v in self.values.items()},
+        entries = {k: {"value": v, "source": s} for k, (v, s) in self.kept.items()
+                   if k not in self.values}
+        entries |= {k: {"value": float(f"{v:.6g}"), "source": src}
+                    for k, v in self.values.items()}
+        doc = {"parameters": entries,
                "targets": self.targets, "objective": round(self.objective, 3),
                "evaluations": self.evaluations}
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,10 +82,12 @@ def _z(target: Target, res: TrialResult) -> float:
     return (sim - target.published.value) / math.hypot(target.sigma, se_sim)
 
 
-def evaluate(targets: Sequence[Target], params: dict[str, float], *, n_max: int, seed: int,
-             engine: Engine | None = None) -> tuple[float, dict[str, float]]:
-    """Objective (sum of squared z) and the z-score of each target for ``params``
-    (``engine``: None for this process, or a :class:`~moodtwin.sweep.DaskEngine`)."""
+def evaluate(targets: Sequence[Target], parameters: ParametersLike = None, *, n_max: int,
+             seed: int, engine: Engine | None = None) -> tuple[float, dict[str, float]]:
+    """Objective (sum of squared z) and the z-score of each target for ``parameters`` (a
+    :class:`~moodtwin.ParameterSet`, default the calibrated set; ``engine``: None for this
+    process, or a :class:`~moodtwin.sweep.DaskEngine`)."""
+    ps = resolve(parameters)
     z: dict[str, float] = {}
     by_file: dict[Path, list[Target]] = {}
     for t in targets:
@@ -89,7 +100,7 @@ def evaluate(targets: Sequence[Target], params: dict[str, float], *, n_max: int,
             trial = trial.model_copy(update={"n": total})
             n = min(total, n_max)
         try:
-            res = run_trial(trial, seed=seed, n=n, params=params, engine=engine)
+            res = run_trial(trial, seed=seed, n=n, parameters=ps, engine=engine)
             for t in ts:
                 z[t.label] = _z(t, res)
         except MoodtwinError:
@@ -99,23 +110,28 @@ def evaluate(targets: Sequence[Target], params: dict[str, float], *, n_max: int,
 
 
 def calibrate(
-    targets: Sequence[Target], parameters: Sequence[str] = DEFAULT_PARAMETERS, *,
+    targets: Sequence[Target], fit: Sequence[str] = DEFAULT_PARAMETERS, *,
     n_max: int = 150, seed: int = 0, max_evaluations: int = 150,
     progress: Callable[[int, float], None] | None = None,
-    checkpoint: Path | None = None, start: Mapping[str, float] | None = None,
+    checkpoint: Path | None = None, parameters: ParametersLike = None,
     engine: Engine | None = None,
 ) -> Calibration:
-    """Fit ``parameters`` (typical values) to ``targets``; see the module docstring.
+    """Fit the typical values of the parameters named in ``fit`` to ``targets``; see the
+    module docstring.
 
-    The fit starts from ``start`` (e.g. the shipped calibrated set) where it names a
-    parameter, else from the model default. With ``checkpoint``, the best parameter set so
-    far is written there after every improvement, so a long fit can be stopped at any time.
+    The fit starts from the :class:`~moodtwin.ParameterSet` ``parameters`` (default: the
+    shipped calibrated set); parameters not fitted keep its values. With ``checkpoint``, the
+    best parameter set so far is written there after every improvement, so a long fit can be
+    stopped at any time.
     Every trial of every evaluation runs through ``engine`` (e.g. a
     :class:`~moodtwin.sweep.DaskEngine` to spread its patients over a cluster).
     """
-    model = default_model()
-    pars = [model.parameter(p) for p in parameters]
-    first = {p.name: float((start or {}).get(p.name, p.value)) for p in pars}
+    base = resolve(parameters)
+    pars = [base.model.parameter(p) for p in fit]
+    definition = {p.name: p.value for p in ParameterSet.definition().model.parameters}
+    kept = {p.name: (p.value, p.source) for p in base.model.parameters
+            if p.value != definition[p.name] and p.name not in fit}
+    first = {p.name: p.value for p in pars}
     for p in pars:
         if first[p.name] <= 0 or p.high <= 0:
             raise ValidationError(f"Parameter {p.name!r} (start {first[p.name]:g}) is not "
@@ -125,22 +141,27 @@ def calibrate(
     # a zero lower bound becomes 1% of the default (log scale needs a positive bound)
     bounds = [(math.log(p.low if p.low > 0 else p.value / 100), math.log(p.high)) for p in pars]
     history: list[float] = []
+    best: dict[str, float] = {}  # values of the best evaluation so far
     labels = [t.label for t in targets]
 
     def f(x: np.ndarray) -> float:
         values = {p.name: float(math.exp(v)) for p, v in zip(pars, x, strict=True)}
-        obj, _ = evaluate(targets, values, n_max=n_max, seed=seed, engine=engine)
-        if checkpoint is not None and (not history or obj < min(history)):
-            Calibration(values, history[0] if history else obj, obj, len(history) + 1,
-                        labels).to_yaml(checkpoint)
+        obj, _ = evaluate(targets, base.with_values(values, "calibration candidate"),
+                          n_max=n_max, seed=seed, engine=engine)
+        if not history or obj < min(history):
+            best.clear()
+            best.update(values)
+            if checkpoint is not None:
+                Calibration(values, history[0] if history else obj, obj, len(history) + 1,
+                            labels, kept=kept).to_yaml(checkpoint)
         history.append(obj)
         if progress is not None:
             progress(len(history), obj)
         return obj
 
-    start = f(x0)
-    fit = optimize.minimize(f, x0, method="Powell", bounds=bounds,
-                            options={"maxfev": max_evaluations, "xtol": 0.02, "ftol": 1e-3})
-    best_x = fit.x if fit.fun <= start else x0
-    return Calibration({p.name: float(math.exp(v)) for p, v in zip(pars, best_x, strict=True)},
-                       start, float(min(fit.fun, start)), len(history), labels, history)
+    f(x0)
+    optimize.minimize(f, x0, method="Powell", bounds=bounds,
+                      options={"maxfev": max_evaluations, "xtol": 0.02, "ftol": 1e-3})
+    # the best set evaluated (Powell may stop at the evaluation limit elsewhere)
+    return Calibration(dict(best), history[0], min(history), len(history), labels, history,
+                       kept)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 
+from moodtwin import DISCLAIMER
 from moodtwin.errors import MoodtwinError
 
-DISCLAIMER = ("RESEARCH USE ONLY - moodtwin is a mechanistic research model; its output is not "
-              "medical advice and must not guide anyone's treatment.")
 EXIT_ERROR = 2
 
 app = typer.Typer(
@@ -31,6 +31,12 @@ app = typer.Typer(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+ParamsOption = Annotated[Path | None, typer.Option(
+    "--params", help="Parameter set (YAML from 'moodtwin calibrate'). Default: the calibrated "
+                     "set shipped with moodtwin, as in the Python API.", dir_okay=False,
+    show_default=False)]
+"""The ``--params`` option of every command that simulates (one default: the calibrated set)."""
 
 
 def say(msg: str) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from moodtwin.cli._app import DISCLAIMER, app, errors_as_one_line, say
+from moodtwin.cli._app import DISCLAIMER, ParamsOption, app, errors_as_one_line, say
 from moodtwin.errors import ValidationError
 
 
@@ -108,8 +108,10 @@ def optimize(
     at: Annotated[str, typer.Option(
         "--at", help="Horizon: outcome time from baseline; the protocol is simulated up to "
                      "it.")] = "26 week",
-    remission_madrs: Annotated[float, typer.Option(
-        "--remission-madrs", help="Remission threshold (MADRS <= this).")] = 10.0,
+    remission_madrs: Annotated[float | None, typer.Option(
+        "--remission-madrs", min=0.0, max=60.0,
+        help="Remission threshold (MADRS <= this). Default: the MADRS scale's standard "
+             "threshold.", show_default=False)] = None,
     constraint: Annotated[list[str] | None, typer.Option(
         "--constraint", "-c", metavar="NAME[:peak|:mean]<=LIMIT",
         help="Side-effect limit on an observable, mean over draws of its peak (default) or "
@@ -125,9 +127,7 @@ def optimize(
                              "failed_treatments, antidepressant_continued, inclusion) for the "
                              "virtual population used without --twin.", dir_okay=False,
         show_default=False)] = None,
-    params: Annotated[Path | None, typer.Option(
-        "--params", help="Parameter set (default: the shipped calibrated set).",
-        dir_okay=False, show_default=False)] = None,
+    params: ParamsOption = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Output folder. Default: moodtwin-out/optimize-<protocol name>.",
         file_okay=False, show_default=False)] = None,
@@ -144,17 +144,19 @@ def optimize(
         write_report,
     )
     from moodtwin.optimize import optimize as run
-    from moodtwin.parameter_sets import calibrated_model
+    from moodtwin.parameter_sets import resolve
     from moodtwin.population import load_population_spec
     from moodtwin.protocols import load_protocol
 
-    model = calibrated_model(params)
+    ps = resolve(params)
+    model = ps.model
     pop_spec = load_population_spec(population) if population is not None else None
     base = load_protocol(protocol)
     spec = load_space(space) if space is not None else None
     name = _therapy(base, therapy, spec)
     spec = spec if spec is not None else default_space(name)
-    goal = Outcome(outcome, at, remission_madrs)
+    goal = (Outcome(outcome, at) if remission_madrs is None
+            else Outcome(outcome, at, remission_madrs))
     limits = [Constraint.parse(c, model) for c in constraint or []]
     if not 1 <= draws <= 100_000:
         raise ValidationError(f"--draws {draws} is outside 1-100000.")
@@ -168,8 +170,8 @@ def optimize(
         source = f"posterior draws from {twin}"
     else:
         say(f"drawing {draws + holdout} virtual patients ...")
-        table = population_draws(draws, model, seed, pop_spec)
-        held = population_draws(holdout, model, seed + 1, pop_spec) if holdout else None
+        table = population_draws(draws, ps, seed, pop_spec)
+        held = population_draws(holdout, ps, seed + 1, pop_spec) if holdout else None
         source = (f"virtual population ({population or 'default PopulationSpec'}) of the "
                   "population model (data/population.yaml) around the calibrated parameters")
     out = out if out is not None else Path("moodtwin-out") / f"optimize-{protocol.stem}"
@@ -177,7 +179,7 @@ def optimize(
     say(f"optimizing {name} settings: {trials} trials x {len(next(iter(table.values())))} "
         f"draws up to {at} ...")
     start = time.perf_counter()
-    res = run(base, spec, table, goal, limits, trials, seed, model=model, grid=grid,
+    res = run(base, spec, table, goal, limits, trials, seed, parameters=ps, grid=grid,
               holdout=held, progress=say)
     paths = write_report(res, out, source, seed)
     say(f"done in {time.perf_counter() - start:.1f} s ({res.simulations} simulations)")

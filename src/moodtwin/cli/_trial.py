@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from moodtwin.cli._app import DISCLAIMER, app, errors_as_one_line, say
+from moodtwin.cli._app import DISCLAIMER, ParamsOption, app, errors_as_one_line, say
 from moodtwin.cli._dask import SchedulerOption, WorkersOption, dask_engine
 
 
@@ -36,25 +36,23 @@ def trial(
                     ] = 0,
     replicates: Annotated[int, typer.Option("--replicates", "-r", min=1,
                                             help="Independent repetitions of the trial.")] = 1,
-    params: Annotated[Path | None, typer.Option(
-        "--params", help="Parameter set (YAML from 'moodtwin calibrate'); default: the "
-                         "shipped calibrated set if present.", dir_okay=False)] = None,
+    params: ParamsOption = None,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
-    from moodtwin.calibration import load_parameter_set
+    from moodtwin.parameter_sets import resolve
     from moodtwin.trials import load_trial, run_trial
     from moodtwin.trials._report import write_outputs
 
     spec = load_trial(file)
-    values = load_parameter_set(params)
+    ps = resolve(params)
     typer.echo(DISCLAIMER)
     say(f"trial {spec.name!r}: {replicates} replicate(s), seed {seed}")
     start = time.perf_counter()
     expected = replicates * (n or spec.n or 0) * max(len(a.periods) for a in spec.all_arms())
     with dask_engine(scheduler, workers) as engine, _progress_bar(expected) as bar:
         task = bar.add_task("simulating", total=max(expected, 1))
-        res = run_trial(spec, seed=seed, replicates=replicates, n=n, params=values,
+        res = run_trial(spec, seed=seed, replicates=replicates, n=n, parameters=ps,
                         progress=lambda what, k: bar.update(task, advance=k, description=what),
                         engine=engine)
     say(f"done in {time.perf_counter() - start:.1f} s")
@@ -81,7 +79,8 @@ def trial(
 @errors_as_one_line
 def calibrate(
     trials: Annotated[list[Path] | None, typer.Argument(
-        help="Trial files or folders (default: examples/trials).")] = None,
+        help="Trial files or folders (default: the trial catalogue shipped with moodtwin).",
+        show_default=False)] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Parameter set to write.",
                                       dir_okay=False)] = Path("moodtwin-out/calibrated.yaml"),
     parameter: Annotated[list[str] | None, typer.Option(
@@ -91,28 +90,22 @@ def calibrate(
                                                                "trial during fitting.")] = 150,
     max_evaluations: Annotated[int, typer.Option("--max-evaluations", min=1)] = 150,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    start_from: Annotated[Path | None, typer.Option(
-        "--start", help="Parameter set to start from (default: the shipped calibrated set; "
-                        "parameters it does not name start at the model default).",
-        dir_okay=False)] = None,
+    params: ParamsOption = None,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
-    from moodtwin.calibration import (
-        DEFAULT_PARAMETERS,
-        calibrate,
-        collect_targets,
-        load_parameter_set,
-    )
+    from moodtwin.calibration import DEFAULT_PARAMETERS, calibrate, collect_targets
+    from moodtwin.parameter_sets import resolve
 
-    targets = collect_targets(trials or [Path("examples/trials")])
+    ps = resolve(params)
+    targets = collect_targets(trials)
     typer.echo(DISCLAIMER)
     say(f"{len(targets)} published targets; fitting {', '.join(parameter or DEFAULT_PARAMETERS)}")
     start = time.perf_counter()
     with dask_engine(scheduler, workers) as engine:
         cal = calibrate(targets, parameter or DEFAULT_PARAMETERS, n_max=n_max, seed=seed,
                         max_evaluations=max_evaluations, checkpoint=out,
-                        start=load_parameter_set(start_from), engine=engine,
+                        parameters=ps, engine=engine,
                         progress=lambda k, obj: say(f"  evaluation {k}: objective {obj:.2f}"))
     path = cal.to_yaml(out)
     typer.echo(f"objective (sum of squared z over {len(targets)} targets): "
@@ -130,31 +123,25 @@ def calibrate(
 @errors_as_one_line
 def validate(
     trials: Annotated[list[Path] | None, typer.Argument(
-        help="Trial files or folders (default: examples/trials).")] = None,
+        help="Trial files or folders (default: the trial catalogue shipped with moodtwin).",
+        show_default=False)] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.", file_okay=False)
                    ] = Path("moodtwin-out/validation"),
     replicates: Annotated[int, typer.Option("--replicates", "-r", min=1)] = 10,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    params: Annotated[Path | None, typer.Option(
-        "--params", help="Parameter set (default: the shipped calibrated set).",
-        dir_okay=False)] = None,
+    params: ParamsOption = None,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
-    from moodtwin.calibration import collect_targets, load_parameter_set, validation_table
-    from moodtwin.trials import run_trial
+    from moodtwin.calibration import collect_targets, validate
+    from moodtwin.parameter_sets import resolve
 
-    values = load_parameter_set(params)
-    targets = collect_targets(trials or [Path("examples/trials")])
+    ps = resolve(params)
+    collect_targets(trials)  # refuse bad trial files before any run
     typer.echo(DISCLAIMER)
-    results = {}
     with dask_engine(scheduler, workers) as engine:
-        for path in sorted({t.trial_file for t in targets}):
-            spec = next(t.trial for t in targets if t.trial_file == path)
-            say(f"{path.name}: {replicates} replicate(s) ...")
-            results[path] = run_trial(spec, seed=seed, replicates=replicates, params=values,
-                                      engine=engine)
-    table = validation_table(targets, results)
+        table = validate(trials, parameters=ps, replicates=replicates, seed=seed,
+                         engine=engine, progress=say)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "validation.csv", index=False)
     (out / "validation.md").write_text(table.to_markdown(index=False) if _has_tabulate()

@@ -20,26 +20,28 @@ import numpy as np
 
 from moodtwin.errors import ValidationError
 from moodtwin.model import Model
+from moodtwin.parameter_sets import ParametersLike
 from moodtwin.population import PopulationSpec, generate_population
-from moodtwin.simulate import parameter_table
+from moodtwin.simulation import parameter_table
 
 TWIN_FILES = ("posterior_draws.csv", "posterior.csv", "posterior.npz", "posterior.parquet")
 BOOKKEEPING = {"chain", "draw", "sample"}
 
 
-def population_draws(n: int, model: Model, seed: int = 0,
+def population_draws(n: int, parameters: ParametersLike = None, seed: int = 0,
                      spec: PopulationSpec | None = None) -> dict[str, np.ndarray]:
     """``n`` virtual patients of the population model (every parameter, by name).
 
-    Drawn by :func:`moodtwin.population.generate_population` around ``model``'s typical values
-    (pass the calibrated model), with ``spec``'s covariates and inclusion criteria (default:
-    :class:`~moodtwin.population.PopulationSpec`), so optimizing for a population uses the same
-    virtual patients as a virtual trial.
+    Drawn by :func:`moodtwin.population.generate_population` around the typical values of
+    ``parameters`` (a :class:`~moodtwin.ParameterSet`; default: the calibrated set), with
+    ``spec``'s covariates and inclusion criteria (default:
+    :class:`~moodtwin.population.PopulationSpec`), so optimizing for a population uses the
+    same virtual patients as a virtual trial.
     """
     if not 1 <= n <= 100_000:
         raise ValidationError(f"population size {n} is outside 1-100000.")
-    pop = generate_population(spec or PopulationSpec(), n, seed, model=model)
-    return {p.name: pop.table[:, i] for i, p in enumerate(model.parameters)}
+    pop = generate_population(spec or PopulationSpec(), n, seed, parameters=parameters)
+    return {p.name: pop.table[:, i] for i, p in enumerate(pop.model.parameters)}
 
 
 def _twin_file(path: Path) -> Path:

@@ -14,13 +14,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from moodtwin import DISCLAIMER
 from moodtwin.optimize._evaluate import Evaluation, mean_interval, paired_difference
 from moodtwin.optimize._settings import STANDARD_SOURCES, setting
 from moodtwin.optimize._study import StudyResult, Surface, violations
 from moodtwin.protocols import Protocol
-
-DISCLAIMER = ("RESEARCH USE ONLY - simulated by the moodtwin research model; not medical "
-              "advice and must not guide anyone's treatment.")
 
 
 def _settings(therapy: str, values: dict[str, float]) -> dict[str, dict[str, Any]]:

@@ -8,7 +8,7 @@ at exact event times; the solver restarts its step at each one instead of meetin
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +32,48 @@ class Timeline:
     jump: np.ndarray
     baseline_inputs: np.ndarray
     dose_times: np.ndarray
+
+
+#: The parameters each therapy's events read (expectancy kicks, esketamine's nasal
+#: absorption); patients differing in them get their own timeline (:func:`compile_per_patient`).
+THERAPY_TIMELINE_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "ketamine_iv": ("kick_infusion", "kick_perceptible"),
+    "midazolam_iv": ("kick_infusion", "kick_perceptible"),
+    "saline_iv": ("kick_infusion",),
+    "esketamine_nasal": ("esk_FRn", "esk_Fgut", "esk_spray_factor", "kick_nasal",
+                         "kick_perceptible"),
+    "botulinum_glabellar": ("kick_injection",),
+    "vns": ("kick_implant",),
+    "tavns": ("kick_stim_session",),
+    "treatment_as_usual": ("kick_visit",),
+    "oral_antidepressant": (),
+}
+VISIT_PARAMETERS = ("kick_visit",)  # read by protocol visits and trial assessments
+
+
+def timeline_parameters(protocol: s.Protocol, assessments: Sequence[float] = ()
+                        ) -> tuple[str, ...]:
+    """The parameters the timeline of ``protocol`` reads (declared per therapy), sorted."""
+    names = {n for th in protocol.therapies for n in THERAPY_TIMELINE_PARAMETERS[th.type]}
+    if protocol.visits is not None or len(assessments):
+        names.update(VISIT_PARAMETERS)
+    return tuple(sorted(names))
+
+
+def compile_per_patient(protocol: s.Protocol, model: Model, table: np.ndarray,
+                        assessments: Sequence[float] = ()
+                        ) -> list[tuple[np.ndarray, Timeline]]:
+    """(rows, timeline) for the patients of ``table`` (patients, parameters): each group of
+    rows shares the values of :func:`timeline_parameters` and gets the timeline of its own
+    values, so every patient's events use that patient's parameters."""
+    names = list(timeline_parameters(protocol, assessments))
+    cols = [model.parameter_index[n] for n in names]
+    keys, group = np.unique(np.asarray(table)[:, cols], axis=0, return_inverse=True)
+    group = group.ravel()
+    return [(np.flatnonzero(group == g),
+             compile_protocol(protocol, model, dict(zip(names, map(float, key), strict=True)),
+                              assessments))
+            for g, key in enumerate(keys)]
 
 
 class _Events:
@@ -188,16 +230,22 @@ def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
         day += 1
 
 
-def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float],
+def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, float],
                      assessments: Sequence[float] = ()) -> Timeline:
-    """Turn ``protocol`` into a :class:`Timeline` for ``model`` (population ``params``).
+    """Turn ``protocol`` into a :class:`Timeline` for ``model``, one set of patients.
 
+    ``params`` gives the values of :func:`timeline_parameters` (other names are ignored;
+    several patients with different values: :func:`compile_per_patient`).
     ``assessments`` are the times (h, protocol time) of a trial's rating visits: each is a
     contact with the study team and adds the expectancy kick of a visit (follow-up
     assessments raise placebo response, Posternak & Zimmerman 2007 Br J Psychiatry 190:287).
     """
     end = protocol.duration_h()
-    ev = _Events(model, params)
+    declared = timeline_parameters(protocol, assessments)
+    missing = [n for n in declared if n not in params]
+    if missing:
+        raise ValueError(f"compile_protocol needs the values of {missing}.")
+    ev = _Events(model, {n: float(params[n]) for n in declared})
     kinds = [th.type for th in protocol.therapies]
     for kind in ("vns", "tavns"):
         where = [f"therapies[{i}]" for i, k in enumerate(kinds) if k == kind]

@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from moodtwin import DISCLAIMER
 from moodtwin.trials._trial import TrialResult
-
-DISCLAIMER = "Research model output, not medical advice."
 
 
 def _bands(res: TrialResult, column: str) -> pd.DataFrame:

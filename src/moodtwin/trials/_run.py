@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,12 +10,13 @@ import pandas as pd
 
 from moodtwin import scales
 from moodtwin.errors import ValidationError
-from moodtwin.model import Model, default_model
+from moodtwin.model import Model
+from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.population import Population, generate_population
-from moodtwin.protocols import Protocol, compile_protocol
+from moodtwin.protocols import Protocol, compile_per_patient
 from moodtwin.protocols._schema import Background
 from moodtwin.result import STATUS_MESSAGES
-from moodtwin.simulate import Engine, SolverOptions, _fluctuation, run_engine
+from moodtwin.simulation import Engine, SolverOptions, _fluctuation, run_engine, run_groups
 from moodtwin.trials._schema import Arm, Trial, Withdrawal
 
 Progress = Callable[[str, int], None]  # (what, patients just simulated)
@@ -68,12 +69,10 @@ def _with_background(protocol: Protocol, antidepressant: bool) -> Protocol:
 def _simulate_periods(
     model: Model, arm: Arm, start_h: float, end_h: float, pop: Population, y: np.ndarray,
     visit_h: np.ndarray, latent: np.ndarray, status: np.ndarray, rows: np.ndarray,
-    options: SolverOptions, progress: Progress | None, typical: dict[str, float],
-    engine: Engine,
+    options: SolverOptions, progress: Progress | None, engine: Engine,
 ) -> np.ndarray:
     """Integrate ``rows`` of the trial through ``arm``'s periods from ``start_h`` to
     ``end_h`` (trial time, h); fills ``latent`` at visits and returns the final states."""
-    defaults = {**model.defaults(), **typical}
     t0 = start_h
     for period in arm.periods:
         stop = end_h if period.until is None else min(_hours(period.until), end_h)
@@ -88,9 +87,10 @@ def _simulate_periods(
             sel = rows[pop.covariates["antidepressant_continued"].to_numpy()[rows] == ad]
             if sel.size == 0:
                 continue
-            tl = compile_protocol(_with_background(period.protocol, ad), model, defaults,
-                                  assessments=visit_h[vis] - t0)
-            states, st, obs = engine(model, pop.table[sel], tl, save, options, y0=y[sel])
+            groups = compile_per_patient(_with_background(period.protocol, ad), model,
+                                         pop.table[sel], assessments=visit_h[vis] - t0)
+            states, st, obs = run_groups(model, pop.table[sel], groups, save, options,
+                                         y0=y[sel], engine=engine)
             status[sel] = np.where(status[sel] != 0, status[sel], st)
             k = np.searchsorted(save, visit_h[vis] - t0 - 1e-9)
             latent[np.ix_(sel, vis)] = obs[:, k, :]
@@ -131,15 +131,15 @@ def _observe(trial: Trial, model: Model, pop: Population, madrs: np.ndarray,
 
 def run_replicate(
     trial: Trial, seed: np.random.SeedSequence, *, n: int | None = None,
-    model: Model | None = None, options: SolverOptions = SolverOptions(),
-    progress: Progress | None = None, params: Mapping[str, float] | None = None,
-    engine: Engine | None = None,
+    parameters: ParametersLike = None, options: SolverOptions = SolverOptions(),
+    progress: Progress | None = None, engine: Engine | None = None,
 ) -> TrialData:
     """Simulate one replicate of ``trial`` (``n`` overrides the randomized sample size;
+    ``parameters``: the :class:`~moodtwin.ParameterSet`, default the calibrated set;
     ``engine``: a :class:`~moodtwin.sweep.DaskEngine`, default
-    :func:`~moodtwin.simulate.run_engine` in this process)."""
-    model = model or default_model()
-    typical = dict(params or {})
+    :func:`~moodtwin.simulation.run_engine` in this process)."""
+    ps = resolve(parameters)
+    model = ps.model
     s_pop, s_rand, s_obs, s_drop, s_wd, s_bio, *s_cohorts = seed.spawn(6 + len(trial.arms))
     visit_h = np.array(trial.visit_times_h())
     end = trial.duration_h()
@@ -151,8 +151,8 @@ def run_replicate(
     groups: list[tuple[Population, np.ndarray]] = []
     if randomized:
         pop = generate_population(trial.population, n_rand,
-                                  int(s_pop.generate_state(1)[0]), model=model,
-                                  typical=typical, engine=engine)
+                                  int(s_pop.generate_state(1)[0]), parameters=ps,
+                                  engine=engine)
         groups.append((pop, np.array([trial.arms.index(randomized[i])
                                       for i in _allocate(randomized, len(pop),
                                                          np.random.default_rng(s_rand))])))
@@ -161,7 +161,7 @@ def run_replicate(
             size = arm.n if n is None or trial.n is None else max(2, round(arm.n * n / trial.n))
             spec = trial.population.merged(arm.population)
             pop = generate_population(spec, size, int(s_cohorts[i].generate_state(1)[0]),
-                                      model=model, typical=typical, engine=engine)
+                                      parameters=ps, engine=engine)
             groups.append((pop, np.full(len(pop), i)))
     pop = _concat([g for g, _ in groups])
     arm_idx = np.concatenate([a for _, a in groups])
@@ -175,7 +175,7 @@ def run_replicate(
         rows = np.flatnonzero(arm_idx == i)
         if rows.size:
             _simulate_periods(model, arm, 0.0, phase1_end, pop, y, visit_h, latent, status,
-                              rows, options, progress, typical, run)
+                              rows, options, progress, run)
     madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
     names = sorted({trial.scale, *(e.scale for e in trial.endpoints if e.scale)})
     w_arm = np.full(n_pat, "", dtype=object)
@@ -194,7 +194,7 @@ def run_replicate(
             w_arm[sub] = arm.name
             if sub.size:
                 _simulate_periods(model, arm, phase1_end, end, pop, y, visit_h, latent, status,
-                                  sub, options, progress, typical, run)
+                                  sub, options, progress, run)
         madrs = latent[:, :, [o.name for o in model.observables].index("madrs")]
     observed = _observe(trial, model, pop, madrs, visit_h, np.random.default_rng(s_obs), names)
     drop_rate = -np.log1p(-trial.dropout) / end if trial.dropout > 0 else 0.0

@@ -34,8 +34,9 @@ import numpy as np
 import pandas as pd
 
 from moodtwin.errors import UnknownNameError, ValidationError
+from moodtwin.extras import require
 from moodtwin.model import Model
-from moodtwin.parameter_sets import calibrated_model
+from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.protocols import Protocol
 from moodtwin.sweep import Progress, SweepResult, run_sweep
 from moodtwin.units import hours
@@ -235,7 +236,8 @@ def run_sensitivity(
     *,
     endpoint: str = "madrs_change",
     times_h: Sequence[float] = (1008.0,),
-    parameters: Sequence[str] | None = None,
+    varied: Sequence[str] | None = None,
+    parameters: ParametersLike = None,
     band: float | None = 0.5,
     samples: int | None = None,
     levels: int = 4,
@@ -251,8 +253,10 @@ def run_sensitivity(
     - ``endpoint``: an observable (``madrs``), its change from baseline (``madrs_change``,
       points) or percent change (``madrs_percent_change``).
     - ``times_h``: evaluation times, h after baseline (indices per time).
-    - ``parameters``: names to sample (default: the calibratable ones); ``band``: see
+    - ``varied``: parameter names to sample (default: the calibratable ones); ``band``: see
       :func:`choose_factors`.
+    - ``parameters``: the :class:`~moodtwin.ParameterSet` whose values are the centre of
+      the sampled box and of every parameter not varied (default: the calibrated set).
     - ``samples``: Morris trajectories (runs = samples x (parameters + 1)) or Sobol base
       samples, a power of 2 (runs = samples x (parameters + 2)).
     - ``levels``: Morris grid levels (even; 4 is SALib's default).
@@ -266,20 +270,22 @@ def run_sensitivity(
     elementary effects). The indices then describe the part of the sampled box where the
     model runs; if more than a few percent fail, narrow ``band``.
     """
+    require("sensitivity")
     start = time.perf_counter()
-    model = calibrated_model()
+    model = resolve(parameters).model
     n = check_request(method, samples, endpoint, model)
     times = tuple(sorted({float(t) for t in times_h}))
     end = protocol.duration_h()
     if not times or times[0] <= 0 or times[-1] > end:
         raise ValidationError(f"Evaluation times must lie in (0, {end:g}] h (the protocol's "
                               f"duration {protocol.duration!r}), got {list(times)}.")
-    factors = choose_factors(model, parameters, band)
+    factors = choose_factors(model, varied, band)
     problem = _problem(factors)
     x = _sample(method, problem, n, levels, seed)
     table = np.tile(np.array([p.value for p in model.parameters]), (x.shape[0], 1))
     table[:, [model.parameter_index[f.name] for f in factors]] = x
-    sweep = run_sweep(protocol, table, np.array((0.0, *times)), client=client,
+    sweep = run_sweep(protocol, table, np.array((0.0, *times)), parameters=parameters,
+                      client=client,
                       chunk_size=chunk_size, progress=progress)
     y = endpoint_values(sweep, endpoint, times)
     block = len(factors) + (1 if method == "morris" else 2)
@@ -367,7 +373,7 @@ def _png(sens: Sensitivity, path: Path, top: int = 15) -> None:
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    from moodtwin.plotting import DISCLAIMER
+    from moodtwin import DISCLAIMER
 
     key, conf = METRICS[sens.method][:2]
     other, other_conf = SECOND[sens.method]
@@ -423,7 +429,7 @@ def _unit_note(sens: Sensitivity) -> str:
 def _html(sens: Sensitivity, path: Path) -> None:
     from plotly.subplots import make_subplots
 
-    from moodtwin.plotting import DISCLAIMER
+    from moodtwin import DISCLAIMER
 
     key, conf = METRICS[sens.method][:2]
     other, other_conf = SECOND[sens.method]

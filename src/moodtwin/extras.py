@@ -1,0 +1,40 @@
+"""Optional dependencies: which extra of ``pip install moodtwin[...]`` each feature needs.
+
+The base install runs ``moodtwin demo`` and ``simulate``; every other feature checks its
+extra with :func:`require`, which names the missing packages and the install command in one
+line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from moodtwin.errors import MissingExtraError
+
+#: extra -> (feature in words, modules it imports); names as in pyproject.toml
+EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "trials": ("virtual trials, calibration and validation",
+               ("scipy", "statsmodels", "lifelines")),
+    "sbml": ("SBML export and the libRoadRunner cross-check", ("libsbml", "roadrunner")),
+    "dask": ("running on a Dask cluster", ("distributed",)),
+    "person": ("the personal twin (fit, forecast)", ("scipy", "neurokit2", "emcee", "arviz")),
+    "optimize": ("therapy-setting optimization", ("scipy", "optuna")),
+    "sensitivity": ("global sensitivity analysis", ("SALib",)),
+}
+
+
+def require(extra: str) -> None:
+    """Raise :class:`~moodtwin.errors.MissingExtraError` unless every module of ``extra``
+    imports: one line naming the feature, the missing modules and ``pip install
+    'moodtwin[extra]'``."""
+    feature, modules = EXTRAS[extra]
+    missing = []
+    for name in modules:
+        try:
+            import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise MissingExtraError(
+            f"{feature[0].upper()}{feature[1:]} needs {', '.join(missing)}, which is not "
+            f"installed: pip install 'moodtwin[{extra}]' (or 'moodtwin[all]').")
