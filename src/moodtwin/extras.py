@@ -23,6 +23,12 @@ EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+def extra_of(module: str) -> str | None:
+    """The extra that provides the top-level module of ``module`` (None if none does)."""
+    top = module.split(".")[0]
+    return next((extra for extra, (_, mods) in EXTRAS.items() if top in mods), None)
+
+
 def require(extra: str) -> None:
     """Raise :class:`~moodtwin.errors.MissingExtraError` unless every module of ``extra``
     imports: one line naming the feature, the missing modules and ``pip install

@@ -183,7 +183,9 @@ def _sample(method: str, problem: dict[str, Any], n: int, levels: int, seed: int
 
 
 def check_request(method: str, samples: int | None, endpoint: str, model: Model) -> int:
-    """Validate the method, sample size and endpoint; returns the sample size to use."""
+    """Validate the method, sample size and endpoint (and that SALib is installed); returns
+    the sample size to use."""
+    require("sensitivity")
     if method not in METHODS:
         raise UnknownNameError("method", method, METHODS)
     n = DEFAULT_SAMPLES[method] if samples is None else samples
@@ -270,7 +272,6 @@ def run_sensitivity(
     elementary effects). The indices then describe the part of the sampled box where the
     model runs; if more than a few percent fail, narrow ``band``.
     """
-    require("sensitivity")
     start = time.perf_counter()
     model = resolve(parameters).model
     n = check_request(method, samples, endpoint, model)

@@ -17,6 +17,7 @@ import typer
 
 from moodtwin import DISCLAIMER
 from moodtwin.errors import MoodtwinError
+from moodtwin.extras import extra_of, require
 
 EXIT_ERROR = 2
 
@@ -58,6 +59,15 @@ def errors_as_one_line(fn: F) -> F:
             return fn(*args, **kwargs)
         except (MoodtwinError, FileNotFoundError) as exc:
             raise fail(exc) from None
+        except ModuleNotFoundError as exc:  # an optional dependency imported directly
+            extra = extra_of(exc.name or "")
+            if extra is None:
+                raise
+            try:
+                require(extra)
+            except MoodtwinError as missing:
+                raise fail(missing) from None
+            raise
         except OSError as exc:  # e.g. output folder not writable
             where = f" {exc.filename!r}" if exc.filename else ""
             raise fail(f"{exc.strerror or exc}{where}.") from None

@@ -58,7 +58,8 @@ def demo(
     typer.echo("Latent MADRS (0-60 points) of the reference patient; month 3 = week 13, "
                "month 12 = week 52:")
     typer.echo(_table_text(table[["name", *TIMEPOINTS_H]]))
-    typer.echo(f"{criteria_text('MADRS').capitalize()}.")
+    text = criteria_text('MADRS')
+    typer.echo(f"{text[0].upper()}{text[1:]}.")
     typer.echo("")
     typer.echo(f"Output folder: {out.resolve()}")
 
