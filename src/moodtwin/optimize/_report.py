@@ -134,7 +134,7 @@ def write_report(res: StudyResult, out: str | Path, source: str, seed: int) -> l
 def _history(res: StudyResult, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Trial numbers, outcomes, and the best feasible outcome so far."""
     ok = frame["state"].eq("COMPLETE").to_numpy()
-    feas = frame["feasible"].fillna(False).astype(bool).to_numpy()
+    feas = np.array([v is True for v in frame["feasible"]])  # None: a failed trial
     values = frame["outcome"].astype(float).to_numpy()
     best = np.maximum.accumulate(np.where(ok & feas, values, -np.inf))
     return frame["trial"].to_numpy(), values, np.where(np.isfinite(best), best, np.nan)
@@ -185,7 +185,7 @@ def _png(res: StudyResult, frame: pd.DataFrame, path: Path) -> None:
     else:
         ax1.set_axis_off()
     n, values, best = _history(res, frame)
-    feas = frame["feasible"].fillna(False).astype(bool).to_numpy()
+    feas = np.array([v is True for v in frame["feasible"]])  # None: a failed trial
     ax2.plot(n[feas], values[feas], "o", color="#1f77b4", label="feasible trial")
     ax2.plot(n[~feas], values[~feas], "o", mfc="none", color="#d62728",
              label="violates constraints / failed")
