@@ -223,3 +223,17 @@ def test_calibrate_and_validate_end_to_end(tmp_path: Path) -> None:
 def test_trial_loader_reads_shipped_file() -> None:
     t = load_trial(MURROUGH)
     assert [a.name for a in t.arms] == ["ketamine", "midazolam"] and t.n == 73
+
+
+def test_html_report_escapes_user_strings(tmp_path: Path) -> None:
+    from moodtwin.trials._report import write_outputs
+
+    evil = "<script>alert('x')</script>"
+    trial = parse_trial(_trial(name=f"Trial {evil}", source=f"Source {evil}", n=4,
+                               visits=["1 d"], endpoints=[{"type": "mean_change"}]),
+                        PROTOCOLS)
+    paths = write_outputs(run_trial(trial, seed=0), tmp_path)
+    html = next(p for p in paths if p.suffix == ".html").read_text()
+    assert "<script>alert" not in html
+    assert "Trial &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "Source &lt;script&gt;" in html
