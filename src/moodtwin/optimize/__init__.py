@@ -11,6 +11,7 @@ from moodtwin.extras import require
 try:
     from moodtwin.optimize._draws import population_draws as population_draws
     from moodtwin.optimize._draws import read_draws as read_draws
+    from moodtwin.optimize._draws import search_draws as search_draws
     from moodtwin.optimize._draws import split_draws as split_draws
     from moodtwin.optimize._evaluate import OUTCOMES as OUTCOMES
     from moodtwin.optimize._evaluate import Constraint as Constraint
@@ -24,6 +25,7 @@ try:
     from moodtwin.optimize._space import default_space as default_space
     from moodtwin.optimize._space import load_space as load_space
     from moodtwin.optimize._space import parse_space as parse_space
+    from moodtwin.optimize._space import therapy_to_tune as therapy_to_tune
     from moodtwin.optimize._study import StudyResult as StudyResult
     from moodtwin.optimize._study import optimize as optimize
 except ImportError:  # a missing optional dependency: one line naming the extra

@@ -20,7 +20,7 @@ import numpy as np
 
 from moodtwin.errors import ValidationError
 from moodtwin.model import Model
-from moodtwin.parameter_sets import ParametersLike
+from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.population import PopulationSpec, generate_population
 from moodtwin.simulation import parameter_table
 
@@ -109,3 +109,26 @@ def read_draws(path: str | Path, model: Model, n: int | None = None,
     except ValidationError as exc:
         raise ValidationError(f"Twin file {str(path)!r}: {exc}") from None
     return cols
+
+
+def search_draws(n: int, holdout: int = 0, seed: int = 0, *, twin: str | Path | None = None,
+                 parameters: ParametersLike = None, spec: PopulationSpec | None = None
+                 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None, str]:
+    """The draws an optimization searches over, the held-out draws that check its result
+    (None if ``holdout`` is 0 or no draw is left) and where they come from.
+
+    With ``twin`` (a person's posterior draws): ``n`` of them (seeded) and up to ``holdout``
+    of the rest. Without: ``n`` virtual patients of the population model around
+    ``parameters`` (default: the calibrated set) and ``holdout`` fresh ones (seed + 1).
+    """
+    if not 1 <= n <= 100_000 or not 0 <= holdout <= 100_000:
+        raise ValidationError(f"draws {n} / holdout {holdout} are outside 1-100000 / "
+                              "0-100000.")
+    if twin is not None:
+        table, rest = split_draws(read_draws(twin, resolve(parameters).model), n, seed)
+        held = split_draws(rest, holdout, seed)[0] if rest and holdout else None
+        return table, held, f"posterior draws from {twin}"
+    table = population_draws(n, parameters, seed, spec)
+    held = population_draws(holdout, parameters, seed + 1, spec) if holdout else None
+    return table, held, ("virtual population of the population model (data/population.yaml) "
+                         "around the parameter set's typical values")
