@@ -8,7 +8,8 @@ scales with monotone piecewise-linear interpolation through anchor points
 taken from published linking studies, and defines response and remission
 per scale.
 
-Every anchor table records its provenance in :attr:`Scale.citation`.  Anchors
+The scale definitions and anchor tables are data (``moodtwin/data/scales.yaml``, loaded
+here); every anchor table records its provenance in :attr:`Scale.citation`.  Anchors
 that could not be verified against a published linking table are marked
 ``"approximate, assumed: <why>"`` there.
 
@@ -26,9 +27,11 @@ approximations, not as individual-patient equivalences.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from typing import Final
 
 import numpy as np
+import yaml
 from numpy.typing import ArrayLike, NDArray
 
 from moodtwin.errors import UnknownNameError, ValidationError
@@ -185,417 +188,40 @@ def _compose(first: _Anchors, second: _Anchors) -> _Anchors:
 
 
 # ---------------------------------------------------------------------------
-# Published linking tables (scores in points of the named scales)
+# The scale definitions and published linking tables are data: moodtwin/data/scales.yaml
 # ---------------------------------------------------------------------------
+SCALE_FILE: Final[str] = "data/scales.yaml"
 
-# MADRS -> HRSD17.  Leucht et al. (equipercentile linking, 4388 patients from
-# 31 mirtazapine trials): HAM-D 10, 20, 30, 40 ~ MADRS 13, 26, 39, 52-53
-# (52.5 used).  Carmody et al. 2006 (IRT): HRSD17 7 ~ MADRS 8 or 9 (8.5 used).
-_MADRS_TO_HAMD17: Final[_Anchors] = (
-    (0.0, 0.0),
-    (8.5, 7.0),
-    (13.0, 10.0),
-    (26.0, 20.0),
-    (39.0, 30.0),
-    (52.5, 40.0),
-    (MADRS_MAX, 52.0),
-)
 
-# HRSD17 -> HRSD24, IRT conversion table "adapted from Rush et al. 2003,
-# Trivedi et al. 2004" on ids-qids.org/interpretation.html; mid-points of the
-# listed score ranges.  The two table rows for HRSD17 18-19 (HRSD24 24-25 and
-# 26) are merged to (18.5, 25); the open top row 36-52 <-> 50-75 gives the
-# last two anchors.
-_HAMD17_TO_HRSD24: Final[_Anchors] = (
-    (0.0, 0.0),
-    (1.5, 2.0),
-    (3.0, 3.5),
-    (4.0, 5.0),
-    (5.5, 6.5),
-    (7.0, 8.5),
-    (8.0, 10.5),
-    (9.5, 12.0),
-    (11.0, 13.5),
-    (12.0, 15.5),
-    (13.0, 17.5),
-    (14.5, 19.0),
-    (16.0, 20.5),
-    (17.0, 22.5),
-    (18.5, 25.0),
-    (20.0, 27.5),
-    (21.5, 29.5),
-    (23.0, 31.5),
-    (24.0, 33.0),
-    (25.0, 34.0),
-    (26.5, 36.5),
-    (28.0, 39.0),
-    (29.0, 40.5),
-    (30.5, 43.0),
-    (32.0, 45.5),
-    (34.0, 48.0),
-    (36.0, 50.0),
-    (52.0, 75.0),
-)
+def _load() -> tuple[dict[str, Scale], dict[str, str]]:
+    """Scales (anchor tables composed along each scale's chain of links) and aliases from
+    :data:`SCALE_FILE`; every table is checked by :class:`Scale`."""
+    doc = yaml.safe_load(resources.files("moodtwin").joinpath(SCALE_FILE)
+                         .read_text(encoding="utf-8"))
+    if doc["source_max"] != {"MADRS": MADRS_MAX, "HAMA": HAMA_MAX}:
+        raise ValidationError(f"{SCALE_FILE}: source_max must be MADRS 60 and HAMA 56.")
+    links = {k: tuple((float(x), float(y)) for x, y in v["anchors"])
+             for k, v in doc["links"].items()}
+    scales = {}
+    for name, e in doc["scales"].items():
+        top = MADRS_MAX if e["construct"] == "depression" else HAMA_MAX
+        anchors: _Anchors = ((0.0, 0.0), (top, top))  # identity: the source scale itself
+        for k, link in enumerate(e["link"]):
+            anchors = links[link] if k == 0 else _compose(anchors, links[link])
+        scales[name] = Scale(
+            name=name, long_name=e["long_name"], max_score=float(e["max_score"]),
+            construct=e["construct"], anchors_from=anchors,
+            response_fraction=float(e["response_fraction"]),
+            remission_threshold=float(e["remission_threshold"]),
+            citation=e["citation"].format(**doc["references"]))
+    return scales, {str(k): str(v) for k, v in doc["aliases"].items()}
 
-# HRSD17 -> IDS (30 items, 0-84), same ids-qids.org table, IDS-SR30 column
-# (the IDS-C30 column was not available); mid-points of the listed ranges.
-# Rows HRSD17 18-19 (IDS-SR 34-36 and 37-38) merged to (18.5, 35.5); the row
-# printed "62-24" is read as 62-64.
-_HAMD17_TO_IDS30: Final[_Anchors] = (
-    (0.0, 0.0),
-    (1.5, 4.5),
-    (3.0, 6.0),
-    (4.0, 7.5),
-    (5.5, 10.0),
-    (7.0, 12.5),
-    (8.0, 15.0),
-    (9.5, 17.5),
-    (11.0, 20.0),
-    (12.0, 22.5),
-    (13.0, 24.5),
-    (14.5, 27.0),
-    (16.0, 29.5),
-    (17.0, 32.0),
-    (18.5, 35.5),
-    (20.0, 39.5),
-    (21.5, 42.0),
-    (23.0, 44.5),
-    (24.0, 46.5),
-    (25.0, 48.0),
-    (26.5, 51.0),
-    (28.0, 54.5),
-    (29.0, 57.0),
-    (30.5, 60.0),
-    (32.0, 63.0),
-    (34.0, 66.0),
-    (36.0, 68.0),
-    (52.0, 84.0),
-)
 
-# HRSD17 -> QIDS (16 items, 0-27) and HRSD17 -> HRSD21 (0-64), same ids-qids.org
-# table, QIDS-SR16 and HRSD21 columns; mid-points of the listed ranges.  The two rows
-# for HRSD17 18-19 (QIDS 14 and 15; HRSD21 20-21 and 22) are merged to 14.5 and 21.25;
-# the open top row HRSD17 36-52 <-> QIDS 27 / HRSD21 42-64 gives the last two anchors.
-_HAMD17_TO_QIDS16: Final[_Anchors] = (
-    (0.0, 0.0), (1.5, 1.0), (3.0, 2.0), (4.0, 3.0), (5.5, 4.0), (7.0, 5.0), (8.0, 6.0),
-    (9.5, 7.0), (11.0, 8.0), (12.0, 9.0), (13.0, 10.0), (14.5, 11.0), (16.0, 12.0),
-    (17.0, 13.0), (18.5, 14.5), (20.0, 16.0), (21.5, 17.0), (23.0, 18.0), (24.0, 19.0),
-    (25.0, 20.0), (26.5, 21.0), (28.0, 22.0), (29.0, 23.0), (30.5, 24.0), (32.0, 25.0),
-    (34.0, 26.0), (36.0, 27.0), (52.0, 27.0),
-)
-_HAMD17_TO_HRSD21: Final[_Anchors] = (
-    (0.0, 0.0), (1.5, 2.0), (3.0, 3.0), (4.0, 4.0), (5.5, 5.5), (7.0, 7.5), (8.0, 9.0),
-    (9.5, 10.0), (11.0, 11.5), (12.0, 13.0), (13.0, 14.5), (14.5, 16.0), (16.0, 17.0),
-    (17.0, 18.5), (18.5, 21.25), (20.0, 23.0), (21.5, 24.5), (23.0, 26.0), (24.0, 27.0),
-    (25.0, 28.0), (26.5, 30.0), (28.0, 32.0), (29.0, 33.5), (30.5, 35.5), (32.0, 37.5),
-    (34.0, 40.0), (36.0, 42.0), (52.0, 64.0),
-)
-
-# HRSD17 -> BDI-II.  Furukawa et al. 2019 (equipercentile linking, 683
-# patients): HAMD 10, 20, 30 ~ BDI-II 13, 32, 50; plus (0, 0) and (52, 63).
-_HAMD17_TO_BDI2: Final[_Anchors] = (
-    (0.0, 0.0),
-    (10.0, 13.0),
-    (20.0, 32.0),
-    (30.0, 50.0),
-    (52.0, 63.0),
-)
-
-# MADRS -> PHQ-9.  Kim et al. (OPTIMUM trial, equipercentile linking, older
-# adults): PHQ-9 1, 15, 27 ~ MADRS 1, 24, 48.  PHQ-9 reaches its ceiling (27)
-# at MADRS 48, so the link is flat from MADRS 48 to 60.
-_MADRS_TO_PHQ9: Final[_Anchors] = (
-    (0.0, 0.0),
-    (1.0, 1.0),
-    (24.0, 15.0),
-    (48.0, 27.0),
-    (MADRS_MAX, 27.0),
-)
-
-# HRSD24 -> HRSD28: approximate, assumed identical up to the HRSD24 maximum
-# region, with the top stretched to the assumed HRSD28 maximum (see citation).
-_HRSD28_MAX: Final[float] = 83.0
-_HRSD24_TO_HRSD28: Final[_Anchors] = (
-    (0.0, 0.0),
-    (50.0, 50.0),
-    (75.0, _HRSD28_MAX),
-)
-
-# HAM-A -> GAD-7: approximate severity-band alignment (no linking table found).
-# HAM-A bands (Matza et al. 2010): <=7 minimal, 8-14 mild, 15-23 moderate,
-# >=24 severe.  GAD-7 bands (Spitzer et al. 2006): 0-4, 5-9, 10-14, 15-21.
-_HAMA_TO_GAD7: Final[_Anchors] = (
-    (0.0, 0.0),
-    (8.0, 5.0),
-    (15.0, 10.0),
-    (24.0, 15.0),
-    (HAMA_MAX, 21.0),
-)
-
-_MADRS_TO_HRSD24: Final[_Anchors] = _compose(_MADRS_TO_HAMD17, _HAMD17_TO_HRSD24)
-
-_CARMODY = (
-    "Carmody TJ et al. 2006, 'The Montgomery Asberg and the Hamilton ratings "
-    "of depression: a comparison of measures', Eur Neuropsychopharmacol "
-    "16(8):601-611, doi:10.1016/j.euroneuro.2006.04.008 (IRT: HRSD17 7 ~ "
-    "MADRS 8 or 9)"
-)
-_LEUCHT = (
-    "Leucht S et al. 'Translating the HAM-D into the MADRS and vice versa "
-    "with equipercentile linking', J Affect Disord (PII S0165032717300903, "
-    "PMID 29031182): HAM-D 10/20/30/40 ~ MADRS 13/26/39/52-53"
-)
-_RUSH_TABLE = (
-    "IRT conversion table on ids-qids.org/interpretation.html, 'adapted from "
-    "Rush et al. 2003, Trivedi et al. 2004' (HRSD17 vs IDS-SR30/QIDS-SR16/"
-    "HRSD21/HRSD24); range mid-points used"
-)
-
-SCALES: Final[dict[str, Scale]] = {
-    "MADRS": Scale(
-        name="MADRS",
-        long_name="Montgomery-Asberg Depression Rating Scale",
-        max_score=MADRS_MAX,
-        construct="depression",
-        anchors_from=((0.0, 0.0), (MADRS_MAX, MADRS_MAX)),
-        response_fraction=0.5,
-        remission_threshold=9.0,
-        citation=(
-            "Identity (source scale). Remission MADRS <= 9: Hawley CJ et al. "
-            "2002, PMID 12200208 (optimal remission 'MADRS <10' vs CGI-S); "
-            "Zimmerman M et al. 2004, J Clin Psychiatry 65(2):163-8, PMID "
-            "15003068 (broad-definition cutoff <= 9). Many trials use <= 10; "
-            "pass threshold= to override. Response: >= 50 % reduction."
-        ),
-    ),
-    "HAMD17": Scale(
-        name="HAMD17",
-        long_name="Hamilton Rating Scale for Depression, 17 items",
-        max_score=52.0,
-        construct="depression",
-        anchors_from=_MADRS_TO_HAMD17,
-        response_fraction=0.5,
-        remission_threshold=7.0,
-        citation=(
-            f"Verified anchors: {_LEUCHT}; {_CARMODY}. Endpoint (60, 52) = "
-            "scale maxima. Remission HAMD17 <= 7 (standard; e.g. BMC "
-            "Psychiatry 2016, doi:10.1186/s12888-016-1067-3, 'symptomatic "
-            "remission (HAMD-17 <= 7)'). Response: >= 50 % reduction."
-        ),
-    ),
-    "HRSD24": Scale(
-        name="HRSD24",
-        long_name="Hamilton Rating Scale for Depression, 24 items",
-        max_score=75.0,
-        construct="depression",
-        anchors_from=_MADRS_TO_HRSD24,
-        response_fraction=0.5,
-        remission_threshold=10.0,
-        citation=(
-            f"Chained link MADRS -> HRSD17 ({_LEUCHT}; {_CARMODY}) -> HRSD24 "
-            f"({_RUSH_TABLE}); maximum 75 from that table's top row 50-75. "
-            "Remission HRSD24 <= 10 and response >= 50 % reduction: Husain MM "
-            "et al. 2004 (CORE ECT), J Clin Psychiatry, "
-            "doi:10.4088/jcp.v65n0406."
-        ),
-    ),
-    "HRSD28": Scale(
-        name="HRSD28",
-        long_name="Hamilton Rating Scale for Depression, 28 items",
-        max_score=_HRSD28_MAX,
-        construct="depression",
-        anchors_from=_compose(_MADRS_TO_HRSD24, _HRSD24_TO_HRSD28),
-        response_fraction=0.5,
-        remission_threshold=10.0,
-        citation=(
-            "approximate, assumed: no HRSD28 linking table or maximum score "
-            "was found. HRSD28 is taken equal to HRSD24 (see HRSD24 sources) "
-            "up to HRSD24 50, on the assumption that the 4 extra (atypical "
-            "symptom) items score ~0 at typical severities, then stretched "
-            "linearly to an assumed maximum of 83 (75 + 4 items x 2). "
-            "Remission <= 10 assumed equal to the HRSD24 definition (Husain "
-            "et al. 2004, doi:10.4088/jcp.v65n0406). Response: >= 50 %."
-        ),
-    ),
-    "BDI2": Scale(
-        name="BDI2",
-        long_name="Beck Depression Inventory, second edition (BDI-II)",
-        max_score=63.0,
-        construct="depression",
-        anchors_from=_compose(_MADRS_TO_HAMD17, _HAMD17_TO_BDI2),
-        response_fraction=0.5,
-        remission_threshold=13.0,
-        citation=(
-            f"Chained link MADRS -> HRSD17 ({_LEUCHT}; {_CARMODY}) -> BDI-II: "
-            "Furukawa TA et al. 2019, 'Translating the BDI and BDI-II into "
-            "the HAMD and vice versa with equipercentile linking', Epidemiol "
-            "Psychiatr Sci 29:e24 (HAMD 10/20/30 ~ BDI-II 13/32/50). "
-            "Endpoint (60, 63) = scale maxima. Remission BDI-II <= 13 "
-            "(upper bound of the BDI-II 'minimal' range 0-13, Beck, Steer & "
-            "Brown 1996, as quoted in secondary sources). Response: >= 50 %."
-        ),
-    ),
-    "PHQ9": Scale(
-        name="PHQ9",
-        long_name="Patient Health Questionnaire, 9 items",
-        max_score=27.0,
-        construct="depression",
-        anchors_from=_MADRS_TO_PHQ9,
-        response_fraction=0.5,
-        remission_threshold=4.0,
-        citation=(
-            "Kim HK et al. 'Relationship between PHQ-9 and MADRS total scores "
-            "in older adults with major depressive disorder: an analysis of "
-            "the OPTIMUM clinical trial', J Affect Disord 2024;361:651-658, "
-            "doi:10.1016/j.jad.2024.06.068 (abstract: PHQ-9 1/15/27 ~ MADRS "
-            "1/24/48; flat at the PHQ-9 ceiling above MADRS 48). Remission "
-            "PHQ-9 < 5 (i.e. <= 4; Kroenke et al. 2001 'none-minimal' band "
-            "0-4). Response: PHQ-9 reduced by >= 50 % (MN Community "
-            "Measurement depression-response measure)."
-        ),
-    ),
-    "IDS30": Scale(
-        name="IDS30",
-        long_name="Inventory of Depressive Symptomatology, 30 items (IDS-C30)",
-        max_score=84.0,
-        construct="depression",
-        anchors_from=_compose(_MADRS_TO_HAMD17, _HAMD17_TO_IDS30),
-        response_fraction=0.5,
-        remission_threshold=11.0,
-        citation=(
-            f"Chained link MADRS -> HRSD17 ({_LEUCHT}; {_CARMODY}) -> IDS: "
-            f"{_RUSH_TABLE}. approximate, assumed: the IDS-SR30 column is "
-            "used for the clinician version IDS-C30 (same 30 items, same "
-            "0-84 range) because the IDS-C30 column could not be read. "
-            "approximate, assumed: remission IDS-C30 <= 11 is the "
-            "conventional IDS-C30 'no depression' band, not verified here; "
-            "the verified IDS-SR30 band is 0-13. Response: >= 50 %."
-        ),
-    ),
-    "QIDS16": Scale(
-        name="QIDS16",
-        long_name="Quick Inventory of Depressive Symptomatology, 16 items (QIDS-SR16/-C16)",
-        max_score=27.0,
-        construct="depression",
-        anchors_from=_compose(_MADRS_TO_HAMD17, _HAMD17_TO_QIDS16),
-        response_fraction=0.5,
-        remission_threshold=5.0,
-        citation=(
-            f"Chained link MADRS -> HRSD17 ({_LEUCHT}; {_CARMODY}) -> QIDS-SR16: "
-            f"{_RUSH_TABLE}. approximate, assumed: the QIDS-SR16 column is also used for "
-            "the clinician version QIDS-C16 (same 16 items and 0-27 range; the QIDS-C16 "
-            "column was not read). Remission QIDS-SR16 <= 5 (the table's 'none' band; STAR*D, "
-            "Rush et al. 2006 Am J Psychiatry 163:1905); response >= 50 %."
-        ),
-    ),
-    "HRSD21": Scale(
-        name="HRSD21",
-        long_name="Hamilton Rating Scale for Depression, 21 items",
-        max_score=64.0,
-        construct="depression",
-        anchors_from=_compose(_MADRS_TO_HAMD17, _HAMD17_TO_HRSD21),
-        response_fraction=0.5,
-        remission_threshold=8.0,
-        citation=(
-            f"Chained link MADRS -> HRSD17 ({_LEUCHT}; {_CARMODY}) -> HRSD21 "
-            f"({_RUSH_TABLE}); maximum 64 from that table's top row 42-64. approximate, "
-            "assumed: remission HRSD21 <= 8 is the table's 'none' band (rows up to 7-8); "
-            "response >= 50 %."
-        ),
-    ),
-    "HAMA": Scale(
-        name="HAMA",
-        long_name="Hamilton Anxiety Rating Scale",
-        max_score=HAMA_MAX,
-        construct="anxiety",
-        anchors_from=((0.0, 0.0), (HAMA_MAX, HAMA_MAX)),
-        response_fraction=0.5,
-        remission_threshold=7.0,
-        citation=(
-            "Identity (source scale). Remission HAM-A <= 7: 'no/minimal "
-            "anxiety' range of Matza LS et al. 2010, 'Identifying HAM-A "
-            "cutoffs for mild, moderate, and severe generalized anxiety "
-            "disorder', Int J Methods Psychiatr Res 19(4):223-232, "
-            "doi:10.1002/mpr.323. Response: >= 50 % reduction (convention)."
-        ),
-    ),
-    "GAD7": Scale(
-        name="GAD7",
-        long_name="Generalized Anxiety Disorder 7-item scale",
-        max_score=21.0,
-        construct="anxiety",
-        anchors_from=_HAMA_TO_GAD7,
-        response_fraction=0.5,
-        remission_threshold=4.0,
-        citation=(
-            "approximate, assumed: no published HAM-A <-> GAD-7 linking table "
-            "was found; anchors align severity-band lower bounds: HAM-A 8/15/"
-            "24 (mild/moderate/severe, Matza et al. 2010, doi:10.1002/"
-            "mpr.323) ~ GAD-7 5/10/15 (Spitzer et al. 2006 cut points), plus "
-            "(0, 0) and (56, 21). Remission GAD-7 < 5 (<= 4, 'minimal' band). "
-            "Response: >= 50 % reduction (convention)."
-        ),
-    ),
-}
+_SCALES, _ALIASES = _load()
+SCALES: Final[dict[str, Scale]] = _SCALES
 """All supported scales, keyed by canonical name."""
 
-ALIASES: Final[dict[str, str]] = {
-    "MONTGOMERY-ASBERG": "MADRS",
-    "MADRS10": "MADRS",
-    "MADRS-10": "MADRS",
-    "HAMD": "HAMD17",
-    "HAM-D": "HAMD17",
-    "HAM-D17": "HAMD17",
-    "HAM-D-17": "HAMD17",
-    "HAMD-17": "HAMD17",
-    "HDRS": "HAMD17",
-    "HDRS17": "HAMD17",
-    "HDRS-17": "HAMD17",
-    "HRSD": "HAMD17",
-    "HRSD17": "HAMD17",
-    "HRSD-17": "HAMD17",
-    "HRSD-24": "HRSD24",
-    "HAMD24": "HRSD24",
-    "HAMD-24": "HRSD24",
-    "HAM-D24": "HRSD24",
-    "HAM-D-24": "HRSD24",
-    "HDRS24": "HRSD24",
-    "HDRS-24": "HRSD24",
-    "HRSD-28": "HRSD28",
-    "HAMD28": "HRSD28",
-    "HAMD-28": "HRSD28",
-    "HAM-D28": "HRSD28",
-    "HAM-D-28": "HRSD28",
-    "HDRS28": "HRSD28",
-    "HDRS-28": "HRSD28",
-    "BDI": "BDI2",
-    "BDI-II": "BDI2",
-    "BDI-2": "BDI2",
-    "BDIII": "BDI2",
-    "PHQ-9": "PHQ9",
-    "PHQ": "PHQ9",
-    "IDS": "IDS30",
-    "IDS-30": "IDS30",
-    "IDS-C": "IDS30",
-    "IDS-C30": "IDS30",
-    "IDSC30": "IDS30",
-    "QIDS": "QIDS16",
-    "QIDS-SR": "QIDS16",
-    "QIDS-SR16": "QIDS16",
-    "QIDSSR16": "QIDS16",
-    "QIDS-C": "QIDS16",
-    "QIDS-C16": "QIDS16",
-    "HAMD21": "HRSD21",
-    "HAMD-21": "HRSD21",
-    "HAM-D21": "HRSD21",
-    "HAM-D-21": "HRSD21",
-    "HDRS21": "HRSD21",
-    "HDRS-21": "HRSD21",
-    "HRSD-21": "HRSD21",
-    "HAM-A": "HAMA",
-    "HARS": "HAMA",
-    "GAD-7": "GAD7",
-}
+ALIASES: Final[dict[str, str]] = _ALIASES
 """Alternative spellings -> canonical scale names (matched case-insensitively)."""
 
 _LOOKUP: Final[dict[str, str]] = {

@@ -85,10 +85,9 @@ def sensitivity(
         check_request,
         choose_factors,
         parse_times,
-        ranking_lines,
         run_sensitivity,
-        write_outputs,
     )
+    from moodtwin.sensitivity_report import ranking_lines, write_outputs
 
     spec = load_protocol(protocol)
     times = parse_times(at, spec)
