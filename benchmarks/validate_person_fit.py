@@ -26,9 +26,8 @@ import time
 import numpy as np
 
 from moodtwin.parameter_sets import calibrated_model
-from moodtwin.person import fit_person, fitted_parameters, person_prior
+from moodtwin.person import fit_person, fitted_parameters, person_prior, synthetic_record
 from moodtwin.person._likelihood import Likelihood
-from moodtwin.person._synthetic import synthetic_record
 
 WEEK = 168.0
 HISTORIES = {
