@@ -111,3 +111,21 @@ def test_trial_catalogue_is_found_from_any_directory(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     n_targets, n_files = map(int, proc.stdout.split())
     assert n_files >= 10 and n_targets >= n_files
+
+
+def test_sweep_and_simulate_share_the_default_set() -> None:
+    """run_sweep with overrides by name and simulate() start from the same (calibrated) set;
+    a full table replaces every value."""
+    import numpy as np
+
+    protocol = moodtwin.load_protocol(KETAMINE)
+    values, save = {"vulnerability": np.array([-0.2, 0.3])}, np.array([0.0, 24.0, 168.0])
+    swept = moodtwin.run_sweep(protocol, values, save)
+    direct = moodtwin.simulate(protocol, values, save_times_h=save)
+    # the sweep stops integrating at its last save time: equal within the solver tolerance
+    np.testing.assert_allclose(swept.observables, direct.observables, rtol=1e-6, atol=1e-9)
+    own = moodtwin.ParameterSet.definition()
+    other = moodtwin.run_sweep(protocol, values, save, parameters=own)
+    assert not np.allclose(other.observables, swept.observables)
+    np.testing.assert_array_equal(other.params, moodtwin.run_sweep(
+        protocol, other.params, save).params)  # a full table is taken as it is
