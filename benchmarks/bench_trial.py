@@ -7,7 +7,7 @@ Reports compile/warm-up time separately, wall and CPU time, patient-years per se
 solver work (steps, right-hand-side evaluations) and peak memory (RSS). ``--check N``
 compares MADRS at the visits of N patients per arm with a tight (rtol 1e-11) reference;
 the machine-limit section times bare compiled loops of the right-hand side, Jacobian and
-sparse LU (``moodtwin.benchmark.eval_costs``) and compares the kernel's CPU time with them.
+sparse LU (``benchmarks/peers.py``: ``eval_costs``) and compares the kernel's CPU time with them.
 Research tool, not medical advice.
 
     python benchmarks/bench_trial.py --patients 10000 --json trial.json
@@ -22,11 +22,11 @@ import time
 
 import numba
 import numpy as np
+from peers import eval_costs
 
-from moodtwin.benchmark import eval_costs
 from moodtwin.model import Model, default_model
 from moodtwin.protocols import compile_protocol, parse_protocol
-from moodtwin.simulate import SolverOptions, parameter_table, run_engine
+from moodtwin.simulation import SolverOptions, parameter_table, run_engine
 from moodtwin.solver import STATS
 
 TITRATION = [{"at": f"{2 + 2 * i} week", "current": f"{0.25 * (i + 1)} mA"} for i in range(4)]

@@ -26,9 +26,8 @@ import time
 import numpy as np
 
 from moodtwin.parameter_sets import calibrated_model
-from moodtwin.person import fit_person, fitted_parameters, person_prior
+from moodtwin.person import fit_person, fitted_parameters, person_prior, synthetic_record
 from moodtwin.person._likelihood import Likelihood
-from moodtwin.person._synthetic import synthetic_record
 
 WEEK = 168.0
 HISTORIES = {
@@ -63,7 +62,7 @@ def one_person(i: int, steps: int, burn: int, model: object) -> dict:
     held = full.scores[full.scores["time_h"] > FIT_WEEKS * WEEK].reset_index(drop=True)
     record = type(full)(f"synthetic-{i}", full.start_date, full.protocol, seen,
                         full.biomarkers, full.hrv)
-    fit = fit_person(record, steps=steps, burn=burn, seed=i, model=model)  # type: ignore
+    fit = fit_person(record, steps=steps, burn=burn, seed=i)
     s = fit.summary.set_index("parameter")
     covered = {n: bool(s.loc[n, "q5"] <= truth[n] <= s.loc[n, "q95"]) for n in names}
     future = type(full)("held", full.start_date, full.protocol, held, full.biomarkers.iloc[:0],

@@ -18,22 +18,23 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from moodtwin.parameter_sets import calibrated_model, load_parameter_set  # noqa: E402
+from moodtwin.parameter_sets import ParameterSet  # noqa: E402
 from moodtwin.population import PopulationSpec, generate_population  # noqa: E402
 from moodtwin.protocols import compile_protocol, parse_protocol  # noqa: E402
-from moodtwin.simulate import SolverOptions, run_engine  # noqa: E402
+from moodtwin.simulation import SolverOptions, run_engine  # noqa: E402
 
 CURRENTS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)  # mA at 250 us, 20 Hz
 OFF_MIN = (60.0, 10.0, 5.0, 3.0, 1.8, 0.5)  # min off after 30 s on
 
 
 def main(out: Path, n: int = 60) -> Path:
-    model = calibrated_model()
+    ps = ParameterSet.calibrated()
+    model = ps.model
     spec = PopulationSpec.model_validate({
         "baseline": {"scale": "MADRS", "mean": 30.0, "sd": 5.0, "min": 20, "max": 50},
         "failed_treatments": {"mean": 5.0, "min": 2, "max": 12},
         "antidepressant_continued": 1.0})
-    pop = generate_population(spec, n, seed=11, model=model, typical=load_parameter_set())
+    pop = generate_population(spec, n, seed=11, parameters=ps)
     madrs = [o.name for o in model.observables].index("madrs")
     voice = [o.name for o in model.observables].index("voice_alteration")
     change = np.zeros((len(OFF_MIN), len(CURRENTS)))

@@ -1,12 +1,18 @@
-"""Shared fixtures: the default model and a helper that simulates inline protocols."""
+"""Shared fixtures: the model definition and a helper that simulates inline protocols.
+
+Both use the model definition's own values (:meth:`ParameterSet.definition`), explicitly:
+the mechanism checks test the definition; the calibrated set (the default of every verb) is
+checked against the published trials by ``moodtwin validate``.
+"""
 
 from __future__ import annotations
 
 import pytest
 
 from moodtwin.model import default_model
+from moodtwin.parameter_sets import ParameterSet
 from moodtwin.protocols import parse_protocol
-from moodtwin.simulate import simulate
+from moodtwin.simulation import simulate
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +29,7 @@ def run():
             "name": "test", "duration": duration, "therapies": list(therapies),
             "background": {"oral_antidepressant": background},
         })
-        return simulate(proto, params or None, save_times_h=save)
+        return simulate(proto, params or None, save_times_h=save,
+                        parameters=ParameterSet.definition())
 
     return _run

@@ -1,17 +1,22 @@
 """The peer benchmark's code path, tiny: JSON rows, their schema, agreement between engines.
 
-Not a timing test (timings are checked by running ``moodtwin bench``, see README).
+Not a timing test (timings are checked by running ``python benchmarks/bench_peers.py``,
+see README). The harness lives in ``benchmarks/``, outside the installed package.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 from typer.testing import CliRunner
 
-from moodtwin.benchmark import population, prepare, scipy_patient
-from moodtwin.cli import app
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from bench_peers import app  # noqa: E402
+from peers import population, prepare, scipy_patient  # noqa: E402
 
 KEYS = {"engine", "patients", "measured_patients", "patient_years_per_s", "moodtwin_speedup",
         "warmup_s", "peak_rss_mib", "max_deviation", "failures", "load_average_before",
@@ -20,7 +25,7 @@ KEYS = {"engine", "patients", "measured_patients", "patient_years_per_s", "moodt
 
 def test_bench_writes_rows_with_small_deviations(tmp_path) -> None:
     out = tmp_path / "bench.json"
-    res = CliRunner().invoke(app, ["bench", "--sizes", "1,3", "--peer-patients", "2",
+    res = CliRunner().invoke(app, ["--sizes", "1,3", "--peer-patients", "2",
                                    "--json", str(out)])
     assert res.exit_code == 0, res.output
     assert "not medical advice" in res.output and "parallel efficiency" in res.output
@@ -54,5 +59,5 @@ def test_scipy_peer_reports_failure_as_none(model) -> None:
 
 
 def test_bad_sizes_are_one_line_errors() -> None:
-    res = CliRunner().invoke(app, ["bench", "--sizes", "1,x"])
+    res = CliRunner().invoke(app, ["--sizes", "1,x"])
     assert res.exit_code == 2 and res.output.strip().startswith("error: --sizes")

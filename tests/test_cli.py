@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import moodtwin
 from moodtwin.cli import app
 from moodtwin.demo import DEMO_ORDER, TIMEPOINTS_H, demo_protocols
 from moodtwin.model import default_model
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "protocols"
-SHIPPED = ROOT / "src" / "moodtwin" / "data" / "protocols"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 KETAMINE = EXAMPLES / "ketamine_single_iv.yaml"
 
@@ -29,16 +29,21 @@ def run_module(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 # ---------------------------------------------------------------------------- shipped data
-def test_shipped_demo_protocols_match_examples() -> None:
-    shipped = sorted(SHIPPED.glob("*.yaml"))
-    assert shipped, "no demo protocols shipped in src/moodtwin/data/protocols"
-    for path in shipped:
-        example = EXAMPLES / path.name
-        assert example.exists(), f"{path.name} is shipped but not in examples/protocols"
-        assert path.read_bytes() == example.read_bytes(), f"{path.name} drifted from examples"
-    for stem in DEMO_ORDER:  # every demo protocol present in examples/ is shipped too
-        if (EXAMPLES / f"{stem}.yaml").exists():
-            assert (SHIPPED / f"{stem}.yaml").exists(), f"{stem}.yaml is not shipped"
+def test_demo_protocols_and_trial_catalogue_are_package_data() -> None:
+    from moodtwin.catalogue import protocol_catalogue, trial_catalogue
+    from moodtwin.trials import load_trial
+
+    package = Path(moodtwin.__file__).parent / "data"
+    assert protocol_catalogue() == package / "protocols"
+    for stem in DEMO_ORDER:
+        assert (protocol_catalogue() / f"{stem}.yaml").is_file(), f"{stem}.yaml is not shipped"
+    trials = sorted(trial_catalogue().glob("*.yaml"))
+    assert len(trials) >= 10
+    for path in trials:  # every protocol a shipped trial names is shipped too
+        load_trial(path)
+    # examples/ links to the package data: one copy of each file
+    assert EXAMPLES.resolve() == protocol_catalogue().resolve()
+    assert (ROOT / "examples" / "trials").resolve() == trial_catalogue().resolve()
 
 
 # ---------------------------------------------------------------------------- demo
@@ -86,8 +91,28 @@ def test_simulate_each_example(protocol: Path, tmp_path: Path) -> None:
         assert str(path.resolve()) in result.stdout
     for label in ("baseline", "day 1", "end (day"):
         assert label in result.stdout
-    frame = pd.read_csv(tmp_path / f"{protocol.stem}.csv")
-    assert frame["MADRS"].between(0, 60).all()
+
+
+@pytest.mark.parametrize("set_file", [False, True], ids=["calibrated", "own set"])
+def test_cli_and_python_api_give_identical_numbers(set_file: bool, tmp_path: Path) -> None:
+    """The same protocol, overrides and seed give the same numbers through both doors, with
+    the one default (the calibrated set) or a given parameter set."""
+    args, kwargs = [], {}
+    if set_file:
+        path = tmp_path / "set.yaml"
+        path.write_text("parameters:\n  k_LC: {value: 2.0}\n  kick_infusion: {value: 0.05}\n")
+        args, kwargs = ["--params", str(path)], {"parameters": moodtwin.ParameterSet.load(path)}
+    result = runner.invoke(app, ["simulate", str(KETAMINE), "--out", str(tmp_path / "o"),
+                                 "--param", "tau_dep=0.5 d", "--seed", "3", *args])
+    assert result.exit_code == 0, result.output
+    cli = pd.read_csv(tmp_path / "o" / "ketamine_single_iv.csv")
+    api = moodtwin.simulate(moodtwin.load_protocol(KETAMINE), {"tau_dep": 12.0}, seed=3,
+                            **kwargs).frame()
+    assert list(cli.columns) == list(api.columns)
+    pd.testing.assert_frame_equal(cli, api, check_exact=False, rtol=1e-9, atol=1e-9)
+    if set_file:  # the set matters: the default gives other numbers
+        default = moodtwin.simulate(moodtwin.load_protocol(KETAMINE), {"tau_dep": 12.0}, seed=3)
+        assert not (default.frame()["madrs"] == api["madrs"]).all()
 
 
 def test_simulate_subprocess_with_param_and_seed(tmp_path: Path) -> None:

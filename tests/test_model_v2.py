@@ -7,7 +7,7 @@ import numpy as np
 from moodtwin.model import default_model
 from moodtwin.population import PopulationSpec, generate_population
 from moodtwin.protocols import compile_protocol, parse_protocol
-from moodtwin.simulate import SolverOptions, run_engine, simulate
+from moodtwin.simulation import SolverOptions, run_engine, simulate
 
 MODEL = default_model()
 

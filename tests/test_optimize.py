@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,6 +32,7 @@ from moodtwin.optimize import (
 from moodtwin.protocols import load_protocol, parse_protocol
 from moodtwin.units import hours
 
+EX = Path(__file__).resolve().parents[1] / "examples"  # tests run from any directory
 VNS_BASE = parse_protocol({
     "name": "vns base", "duration": "52 week", "background": {"oral_antidepressant": "continued"},
     "therapies": [{"type": "vns", "current": "1 mA"}]})
@@ -39,7 +41,7 @@ VNS_STANDARD = default_space("vns").standard
 
 @pytest.fixture(scope="module")
 def draws(model):
-    return population_draws(4, model, seed=3)
+    return population_draws(4, seed=3)
 
 
 # ------------------------------------------------------------------ candidate -> protocol
@@ -63,16 +65,16 @@ def test_candidate_beyond_device_limit_is_refused_by_the_schema():
 
 
 def test_schedules_and_doses_map_to_the_protocol():
-    base = load_protocol("examples/protocols/ketamine_repeated_iv.yaml")
+    base = load_protocol(str(EX / "protocols/ketamine_repeated_iv.yaml"))
     ket = build_protocol(base, "ketamine_iv", {"dose": 0.8, "infusion": 40.0, "per_week": 2,
                                                "weeks": 3}, "8 week").therapies[0]
     assert ket.dose == "0.8 mg/kg"
     assert np.allclose(np.array(ket.times_h("ketamine_iv")) / 24, [0, 3, 7, 10, 14, 17])
-    botox = load_protocol("examples/protocols/botulinum_glabellar.yaml")
+    botox = load_protocol(str(EX / "protocols/botulinum_glabellar.yaml"))
     tox = build_protocol(botox, "botulinum_glabellar", {"total_units": 39.0}, "6 week")
     assert tox.therapies[0].total_units() == pytest.approx(39.0)
     # a base protocol without the therapy gets it added
-    none = load_protocol("examples/protocols/no_treatment.yaml")
+    none = load_protocol(str(EX / "protocols/no_treatment.yaml"))
     esk = build_protocol(none, "esketamine_nasal", {"dose": 84.0, "per_week": 2, "weeks": 4},
                          "8 week").therapies[0]
     assert esk.dose == "84 mg" and len(esk.times_h("esketamine_nasal")) == 8
@@ -147,7 +149,7 @@ def test_failed_draws_are_excluded_and_counted(model, draws, monkeypatch):
 
     monkeypatch.setattr(_evaluate, "simulate", first_draw_fails)
     outcome = Outcome("madrs_reduction", "4 week")
-    ev = Evaluator(model, draws, outcome)(VNS_BASE)
+    ev = Evaluator(None, draws, outcome)(VNS_BASE)
     assert ev.n_failed == 1 and np.isnan(ev.outcome[0]) and np.isfinite(ev.mean)
     assert ev.mean == pytest.approx(np.mean(ev.outcome[1:]))
     space = parse_space({"therapy": "vns", "search": {"current": {"low": "0.5 mA",
@@ -234,7 +236,7 @@ def test_cli_writes_outputs(tmp_path):
     space = tmp_path / "space.yaml"
     space.write_text("therapy: vns\nsearch:\n  current: {low: 0.5 mA, high: 2 mA}\n")
     res = CliRunner().invoke(app, [
-        "optimize", "examples/protocols/vns_standard.yaml", "--space", str(space),
+        "optimize", str(EX / "protocols/vns_standard.yaml"), "--space", str(space),
         "--draws", "3", "--trials", "3", "--grid", "2", "--at", "6 week",
         "-c", "voice_alteration<=0.6", "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
@@ -251,7 +253,7 @@ def test_cli_twin_uses_unused_posterior_draws_as_holdout(tmp_path):
     pd.DataFrame({"draw": range(6), "vulnerability": np.linspace(-0.5, 0.5, 6)}).to_csv(
         tmp_path / "posterior_draws.csv", index=False)  # as written by 'moodtwin fit'
     res = CliRunner().invoke(app, [
-        "optimize", "examples/protocols/botulinum_glabellar.yaml", "--twin", str(tmp_path),
+        "optimize", str(EX / "protocols/botulinum_glabellar.yaml"), "--twin", str(tmp_path),
         "--draws", "4", "--holdout", "5", "--trials", "3", "--grid", "0", "--at", "6 week",
         "--outcome", "madrs_reduction", "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
@@ -266,11 +268,10 @@ def test_cli_twin_uses_unused_posterior_draws_as_holdout(tmp_path):
     (["-c", "voice<=0.3"], "Unknown observable 'voice'"),
     (["--at", "3 parsecs"], "outcome horizon"),
     (["--twin", "no/such/posterior.csv"], "does not exist"),
-    (["--therapy", "tavns", "--space", "examples/optimize/vns_space.yaml"], "differs from"),
-    (["--draws", "0"], "--draws 0 is outside"),
+    (["--therapy", "tavns", "--space", str(EX / "optimize/vns_space.yaml")], "differs from"),
 ])
 def test_cli_bad_input_is_one_line_exit_2(tmp_path, args, match):
-    res = CliRunner().invoke(app, ["optimize", "examples/protocols/vns_standard.yaml", *args,
+    res = CliRunner().invoke(app, ["optimize", str(EX / "protocols/vns_standard.yaml"), *args,
                                    "--out", str(tmp_path / "out")])
     assert res.exit_code == 2, res.output
     lines = [ln for ln in res.output.splitlines() if ln.strip()]
@@ -281,7 +282,7 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path, args, match):
 def test_cli_space_beyond_device_limits(tmp_path):
     space = tmp_path / "space.yaml"
     space.write_text("therapy: vns\nsearch:\n  current: {low: 0.5 mA, high: 4 mA}\n")
-    res = CliRunner().invoke(app, ["optimize", "examples/protocols/vns_standard.yaml",
+    res = CliRunner().invoke(app, ["optimize", str(EX / "protocols/vns_standard.yaml"),
                                    "--space", str(space)])
     assert res.exit_code == 2
     assert "current.high: '4 mA' is outside the allowed range 0–3.5 mA" in res.output
@@ -303,3 +304,12 @@ def test_biomarker_target_at_lowest_charge(model, draws):
     lower = build_protocol(VNS_BASE, "vns", {**res.best_settings, "current": 1.0}, "4 week")
     ev = Evaluator(model, draws, Outcome("min_charge", "4 week"), [target])(lower)
     assert ev.violations([target])[0] > 0
+
+
+@pytest.mark.parametrize("args", [["--draws", "0"], ["--grid", "21"], ["--holdout", "-1"],
+                                  ["--trials", "0"], ["--remission-madrs", "61"]])
+def test_cli_option_ranges_are_checked_by_typer(args, tmp_path):
+    res = CliRunner().invoke(app, ["optimize", str(EX / "protocols/vns_standard.yaml"), *args,
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2 and "Invalid value for" in res.output, res.output
+    assert "Traceback" not in res.output and not (tmp_path / "out").exists()

@@ -13,7 +13,7 @@ from moodtwin.person._likelihood import FIT_OPTIONS, _normal_offset, ar1_loglik
 from moodtwin.person._schema import PersonRecord
 from moodtwin.person._synthetic import synthetic_record
 from moodtwin.protocols import parse_protocol
-from moodtwin.simulate import SolverOptions, simulate
+from moodtwin.simulation import SolverOptions, simulate
 
 WEEK = 168.0
 AD_START = {"name": "new antidepressant", "duration": "10 week",

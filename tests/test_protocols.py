@@ -6,12 +6,21 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from moodtwin.catalogue import protocol_catalogue
 from moodtwin.errors import ProtocolError, ValidationError
 from moodtwin.model import default_model
-from moodtwin.protocols import _compile, compile_protocol, load_protocol, parse_protocol
+from moodtwin.protocols import (
+    _compile,
+    compile_protocol,
+    load_protocol,
+    parse_protocol,
+    timeline_parameters,
+)
 from moodtwin.protocols import _schema as schema
+from moodtwin.units import hours
 
 MODEL = default_model()
 PARAMS = MODEL.defaults()
@@ -46,9 +55,33 @@ def _file_error(tmp_path: Path, text: str) -> str:
     return msg
 
 
-def test_valid_protocol_passes() -> None:
-    p = parse_protocol(_protocol(KETAMINE, VNS))
-    compile_protocol(p, MODEL, PARAMS)
+def test_valid_protocol_compiles_to_its_events_from_the_declared_parameters() -> None:
+    p = parse_protocol(_protocol(KETAMINE, VNS, visits={"every": "4 week", "start": "4 week"}))
+    names = timeline_parameters(p)
+    assert names == ("kick_implant", "kick_infusion", "kick_perceptible", "kick_visit")
+    own = {"kick_implant": 0.1, "kick_infusion": 0.7, "kick_perceptible": 0.3, "kick_visit": 0.2}
+    tl = compile_protocol(p, MODEL, own)  # nothing but the declared parameters is needed
+    exp, relief = MODEL.state_index["expectancy"], MODEL.state_index["acute_relief"]
+    rate, current = MODEL.input_index["ketamine_rate"], MODEL.input_index["vns_current"]
+    k0 = int(np.searchsorted(tl.t, 0.0))
+    # the infusion's kicks and the implant's (VNS implanted at 0 d by default)
+    assert tl.jump[k0, exp] == pytest.approx(0.7 + 0.1) and tl.jump[k0, relief] == 0.3
+    assert tl.u[k0, rate] == pytest.approx(0.5 / (40 / 60))  # 0.5 mg/kg over 40 min, mg/kg/h
+    k40 = int(np.searchsorted(tl.t, 40 / 60))
+    assert tl.t[k40] == pytest.approx(40 / 60) and tl.u[k40, rate] == 0.0
+    on = tl.t[:-1] >= hours(schema.VNS.model_fields["start"].default, "start")
+    assert (tl.u[on, current] == 1.0).all() and (tl.u[~on, current] == 0.0).all()  # 1 mA
+    visits = [int(np.searchsorted(tl.t, w * 168.0)) for w in (4, 8)]
+    assert [tl.jump[k, exp] for k in visits] == [0.2, 0.2]
+    with pytest.raises(ValueError, match="kick_visit"):
+        compile_protocol(p, MODEL, {n: v for n, v in own.items() if n != "kick_visit"})
+
+
+@pytest.mark.parametrize("path", sorted(protocol_catalogue().glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_every_shipped_protocol_compiles_from_its_declared_parameters(path: Path) -> None:
+    p = load_protocol(path)
+    compile_protocol(p, MODEL, {n: PARAMS[n] for n in timeline_parameters(p)})
 
 
 # --- names -----------------------------------------------------------------------------------

@@ -21,11 +21,12 @@ from typer.testing import CliRunner
 
 from moodtwin.cli import app
 from moodtwin.errors import ValidationError
+from moodtwin.parameter_sets import ParameterSet
 from moodtwin.protocols import compile_protocol, load_protocol
 from moodtwin.sbml import build_document, consistency, export_sbml, steady_state
 from moodtwin.sbml._math import mathml
 from moodtwin.sbml._roadrunner import RoadRunnerPatients, load, observe, scaled_deviation
-from moodtwin.simulate import SolverOptions, parameter_table, run_engine
+from moodtwin.simulation import SolverOptions, parameter_table, run_engine
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "protocols"
 BOUND = 1e-4
@@ -39,6 +40,8 @@ CASES = {
     "botulinum_glabellar": "8 week",
 }
 PATIENT = {"vulnerability": 0.3, "body_weight": 62.0}
+
+DEFINITION = ParameterSet.definition()  # the `model` fixture's values
 
 
 def _protocol(stem: str):
@@ -67,7 +70,7 @@ def test_roadrunner_trajectories_match_moodtwin(model, stem: str) -> None:
     save_t = _save_times(timeline)
     _, status, ours = run_engine(model, table, timeline, save_t, options, y0=y0)
     assert status[0] == 0
-    rr = load(export_sbml(protocol, PATIENT, model=model), model, rtol=1e-10,
+    rr = load(export_sbml(protocol, PATIENT, parameters=DEFINITION), model, rtol=1e-10,
               atol=options.atol_vector(model) * 1e-2)
     theirs = observe(rr, model, save_t)
     # row 0 is t = 0, where an event at time 0 may or may not have been applied yet
@@ -82,7 +85,7 @@ def test_roadrunner_trajectories_match_moodtwin(model, stem: str) -> None:
 
 def test_export_is_valid_l3v2_with_rules_units_provenance_and_events(model) -> None:
     protocol = _protocol("vns_standard")
-    doc = build_document(protocol, model=model)
+    doc = build_document(protocol, parameters=DEFINITION)
     errors, _ = consistency(doc)
     assert errors == []
     assert (doc.getLevel(), doc.getVersion()) == (3, 2)
@@ -177,8 +180,8 @@ def test_roadrunner_patients_reuse_one_model(model) -> None:
     save_t = _save_times(timeline)
     options = SolverOptions(rtol=1e-9, atol=1e-12)
     _, _, ours = run_engine(model, table, timeline, save_t, options, y0=y0)
-    runner = RoadRunnerPatients(export_sbml(protocol, model=model), model, timeline, 1e-10,
-                                options.atol_vector(model) * 1e-2)
+    runner = RoadRunnerPatients(export_sbml(protocol, parameters=DEFINITION), model, timeline,
+                                1e-10, options.atol_vector(model) * 1e-2)
     for i in (1, 0, 1):
         dev = scaled_deviation(runner.run(table[i], y0[i], save_t)[1:], ours[i, 1:])
         assert dev.max() < BOUND

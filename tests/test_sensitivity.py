@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import moodtwin.sensitivity as sens_module
+import moodtwin.sensitivity_analysis as sens_module
 from moodtwin.cli import app
 from moodtwin.errors import UnknownNameError, ValidationError
 from moodtwin.protocols import load_protocol
-from moodtwin.sensitivity import (
+from moodtwin.sensitivity_analysis import (
     choose_factors,
     endpoint_values,
     parse_times,
@@ -36,7 +36,7 @@ def ketamine():
 
 @pytest.fixture(scope="module")
 def morris(ketamine):
-    return run_sensitivity(ketamine, "morris", times_h=(24.0, 168.0), parameters=FACTORS,
+    return run_sensitivity(ketamine, "morris", times_h=(24.0, 168.0), varied=FACTORS,
                            samples=8, seed=3)
 
 
@@ -59,17 +59,17 @@ def test_morris_ranks_the_ketamine_pathway_first(morris) -> None:
 
 
 def test_same_seed_same_indices_locally_and_different_seed_differs(ketamine, morris) -> None:
-    again = run_sensitivity(ketamine, "morris", times_h=(24.0, 168.0), parameters=FACTORS,
+    again = run_sensitivity(ketamine, "morris", times_h=(24.0, 168.0), varied=FACTORS,
                             samples=8, seed=3, chunk_size=5)
     pd.testing.assert_frame_equal(again.parameters, morris.parameters)
-    other = run_sensitivity(ketamine, "morris", times_h=(24.0,), parameters=FACTORS,
+    other = run_sensitivity(ketamine, "morris", times_h=(24.0,), varied=FACTORS,
                             samples=8, seed=4)
     assert not np.allclose(other.samples.iloc[:, :5], morris.samples.iloc[:, :5])
 
 
 def test_sobol_indices(ketamine) -> None:
     res = run_sensitivity(ketamine, "sobol", times_h=(24.0,),
-                          parameters=["k_pot", "w_syn", "tavns_coupling"], samples=16,
+                          varied=["k_pot", "w_syn", "tavns_coupling"], samples=16,
                           seed=1)
     p = res.parameters.set_index("parameter")
     assert res.n_runs == 16 * 5
@@ -87,7 +87,7 @@ def test_failed_runs_drop_their_whole_trajectory(ketamine, morris, monkeypatch) 
         return res
 
     monkeypatch.setattr(sens_module, "run_sweep", one_failure)
-    res = run_sensitivity(ketamine, "morris", times_h=(24.0, 168.0), parameters=FACTORS,
+    res = run_sensitivity(ketamine, "morris", times_h=(24.0, 168.0), varied=FACTORS,
                           samples=8, seed=3)
     block = len(FACTORS) + 1
     assert res.n_failed == 1 and res.n_dropped == block
@@ -169,3 +169,24 @@ def test_cli_bad_input_one_line_error(args: list[str], needles: list[str],
     for needle in needles:
         assert needle in lines[0], (needle, lines[0])
     assert not (tmp_path / "o").exists()
+
+
+def test_salib_wrapper_reproduces_the_analytic_ishigami_indices() -> None:
+    """The sampling and analysis wrapper on the Ishigami function (a = 7, b = 0.1, inputs
+    uniform on [-pi, pi]), whose Sobol indices are known in closed form (Ishigami & Homma
+    1990; Saltelli et al. 2008, Global Sensitivity Analysis: The Primer, sect. 4.5)."""
+    from moodtwin.sensitivity_analysis import _analyze, _sample
+
+    a, b = 7.0, 0.1
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
+    x = _sample("sobol", problem, 4096, 4, seed=3)
+    y = np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+    v1 = 0.5 * (1 + b * np.pi**4 / 5) ** 2
+    v2 = a**2 / 8
+    v13 = b**2 * np.pi**8 * (1 / 18 - 1 / 50)
+    var = v1 + v2 + v13
+    s1 = np.array([v1, v2, 0.0]) / var  # 0.314, 0.442, 0
+    st = np.array([v1 + v13, v2, v13]) / var  # 0.558, 0.442, 0.244
+    idx = _analyze("sobol", problem, x, y, 4, seed=3)
+    np.testing.assert_allclose(idx["S1"], s1, atol=0.03)
+    np.testing.assert_allclose(idx["ST"], st, atol=0.03)

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from moodtwin.protocols import Timeline, compile_protocol, parse_protocol
-from moodtwin.simulate import SolverOptions, parameter_table, run_engine
+from moodtwin.simulation import SolverOptions, parameter_table, run_engine
 from moodtwin.solver._codegen import compiled
 
 PROTO = parse_protocol({

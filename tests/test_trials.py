@@ -57,7 +57,7 @@ def test_population_is_reproducible_and_matches_baselines() -> None:
         "antidepressant_continued"].to_numpy()]
     from moodtwin.population._generate import baseline_protocol
     from moodtwin.protocols import compile_protocol
-    from moodtwin.simulate import SolverOptions, run_engine
+    from moodtwin.simulation import SolverOptions, run_engine
 
     tl = compile_protocol(baseline_protocol(False), a.model, a.model.defaults())
     _, status, obs = run_engine(a.model, tab, tl, np.array([0.0]), SolverOptions())
@@ -74,14 +74,14 @@ def test_population_rejects_impossible_inclusion() -> None:
 def test_population_names_a_failed_burn_in(model) -> None:
     """A patient whose burn-in fails (NaN states: a solver failure or a chunk lost on a Dask
     cluster, status -1) is excluded with that reason; the others are kept."""
-    from moodtwin.simulate import run_engine
+    from moodtwin.simulation import run_engine
 
     def engine(*args, **kwargs):  # the first patient of every burn-in batch is lost
         states, status, obs = run_engine(*args, **kwargs)
         states[0], obs[0], status[0] = np.nan, np.nan, -1
         return states, status, obs
 
-    pop = generate_population(PopulationSpec(), 12, seed=2, model=model, engine=engine)
+    pop = generate_population(PopulationSpec(), 12, seed=2, engine=engine)
     assert 0 < len(pop) < 12 and np.isfinite(pop.y0).all()
     assert any("burn-in failed" in x for x in pop.excluded)
 
@@ -223,3 +223,17 @@ def test_calibrate_and_validate_end_to_end(tmp_path: Path) -> None:
 def test_trial_loader_reads_shipped_file() -> None:
     t = load_trial(MURROUGH)
     assert [a.name for a in t.arms] == ["ketamine", "midazolam"] and t.n == 73
+
+
+def test_html_report_escapes_user_strings(tmp_path: Path) -> None:
+    from moodtwin.trials._report import write_outputs
+
+    evil = "<script>alert('x')</script>"
+    trial = parse_trial(_trial(name=f"Trial {evil}", source=f"Source {evil}", n=4,
+                               visits=["1 d"], endpoints=[{"type": "mean_change"}]),
+                        PROTOCOLS)
+    paths = write_outputs(run_trial(trial, seed=0), tmp_path)
+    html = next(p for p in paths if p.suffix == ".html").read_text()
+    assert "<script>alert" not in html
+    assert "Trial &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "Source &lt;script&gt;" in html

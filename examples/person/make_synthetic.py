@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from moodtwin.person._synthetic import synthetic_record, write_record
+from moodtwin.person import synthetic_record, write_record
 
 HERE = Path(__file__).resolve().parent
 WEEK = 168.0

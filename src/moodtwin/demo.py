@@ -1,8 +1,9 @@
 """The built-in demonstration: the reference patient under no treatment and each therapy.
 
 The reference patient is the model with its default parameters (moderate,
-treatment-resistant depression). The demo protocols ship with the package
-(``moodtwin/data/protocols/*.yaml``, identical copies of ``examples/protocols``). Every
+treatment-resistant depression). The demo protocols are the
+:data:`DEMO_ORDER` files of the packaged protocol catalogue (``moodtwin/data/protocols``,
+also reachable as ``examples/protocols`` in a checkout). Every
 protocol is simulated over at least 12 months so that all time points of the summary table
 exist.
 
@@ -18,17 +19,14 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from moodtwin import DISCLAIMER
 from moodtwin.errors import ValidationError
-from moodtwin.model import Model
-from moodtwin.parameter_sets import calibrated_model
+from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.plotting import plot_time_courses
 from moodtwin.protocols import Protocol, parse_protocol
 from moodtwin.result import Result
-from moodtwin.simulate import simulate, vulnerability_for_baseline
+from moodtwin.simulation import simulate, vulnerability_for_baseline
 from moodtwin.units import hours
-
-DISCLAIMER = ("Research use only: moodtwin is a mechanistic research model. Its output is not "
-              "medical advice and must not guide the treatment of any person.")
 
 #: Summary time points (label -> hours after baseline). Months are whole weeks (13 and 52).
 TIMEPOINTS_H: dict[str, float] = {
@@ -42,7 +40,7 @@ TIMEPOINTS_H: dict[str, float] = {
 DEMO_DURATION = "52 week"
 BASELINE_MADRS = 33.0  # moderate-severe TRD, as the VNS registry baseline (Aaronson 2017)
 
-#: Preferred order of the shipped demo protocols (others follow alphabetically).
+#: The demo protocols (file stems in the packaged catalogue), in display order.
 DEMO_ORDER = ("no_treatment", "ketamine_single_iv", "esketamine_twice_weekly", "vns_standard",
               "tavns_daily", "botulinum_glabellar")
 
@@ -51,12 +49,13 @@ _NO_TREATMENT = {"name": "No treatment", "description": "Reference patient, untr
 
 
 def _protocol_files() -> dict[str, str]:
-    """Shipped demo protocol texts by file stem."""
+    """Demo protocol texts by file stem (those of :data:`DEMO_ORDER` that are shipped)."""
     folder = resources.files("moodtwin").joinpath("data", "protocols")
     texts = {}
-    for entry in folder.iterdir():
-        if entry.name.endswith((".yaml", ".yml")) and entry.is_file():
-            texts[entry.name.rsplit(".", 1)[0]] = entry.read_text(encoding="utf-8")
+    for stem in DEMO_ORDER:
+        entry = folder.joinpath(f"{stem}.yaml")
+        if entry.is_file():
+            texts[stem] = entry.read_text(encoding="utf-8")
     return texts
 
 
@@ -99,7 +98,7 @@ def madrs_table(results: dict[str, Result], names: dict[str, str] | None = None)
 
 
 def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None,
-             model: Model | None = None) -> pd.DataFrame:
+             parameters: ParametersLike = None) -> pd.DataFrame:
     """Simulate the reference patient under every demo protocol and write the outputs.
 
     Writes under ``out_dir``: ``madrs_summary.csv`` (the returned table),
@@ -107,10 +106,11 @@ def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None,
     ``time_courses.png`` and ``time_courses.html`` (figures) and ``README.txt``.
     Returns the table: one row per protocol (index = protocol file stem), a ``name``
     column, then the latent MADRS at baseline, day 1, week 1, week 6, month 3 and month 12.
-    ``progress`` receives one line per step; ``model`` defaults to the calibrated model.
+    ``progress`` receives one line per step; ``parameters``: the
+    :class:`~moodtwin.ParameterSet` (default: the calibrated set).
     """
     say = progress or (lambda _msg: None)
-    model = model or calibrated_model()
+    ps = resolve(parameters)
     out = Path(out_dir)
     (out / "timecourses").mkdir(parents=True, exist_ok=True)
     protocols = demo_protocols()
@@ -120,8 +120,8 @@ def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None,
         # The same reference patient (MADRS 33) on every background: a continued oral
         # antidepressant is part of the baseline, so vulnerability is solved per background.
         horizon = _at_least_demo_horizon(protocol)
-        vulnerability = vulnerability_for_baseline(BASELINE_MADRS, horizon, model=model)
-        results[stem] = simulate(horizon, {"vulnerability": vulnerability}, model=model)
+        vulnerability = vulnerability_for_baseline(BASELINE_MADRS, horizon, parameters=ps)
+        results[stem] = simulate(horizon, {"vulnerability": vulnerability}, parameters=ps)
     names = {s: p.name for s, p in protocols.items()}
     table = madrs_table(results, names)
     for stem, r in results.items():
@@ -143,4 +143,4 @@ def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None,
     return table
 
 
-__all__ = ["DISCLAIMER", "TIMEPOINTS_H", "demo_protocols", "madrs_table", "run_demo"]
+__all__ = ["TIMEPOINTS_H", "demo_protocols", "madrs_table", "run_demo"]

@@ -11,13 +11,9 @@ from collections.abc import Iterable, Sequence
 
 import sympy as sp
 
+from moodtwin import DISCLAIMER
 from moodtwin.model import Model
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
-
-DISCLAIMER = (
-    "> **Research use only.** moodtwin is a mechanistic research model. Its output is not "
-    "medical advice and must not guide the treatment of any person."
-)
 
 
 def _cell(text: object) -> str:

@@ -35,3 +35,7 @@ class ProtocolError(ValidationError):
 
 class IntegrationError(MoodtwinError, RuntimeError):
     """The ODE solver failed for a patient; the message says why and what to change."""
+
+
+class MissingExtraError(MoodtwinError, ImportError):
+    """A feature needs an optional dependency that is not installed (``moodtwin[extra]``)."""

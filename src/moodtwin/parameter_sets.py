@@ -1,10 +1,19 @@
-"""Parameter sets: typical values with provenance, as written by ``moodtwin calibrate``.
+"""Parameter sets: typical parameter values with provenance, as written by ``moodtwin calibrate``.
+
+A :class:`ParameterSet` is what every verb of moodtwin (``simulate``, ``run_sweep``,
+``run_trial``, population generation, ``sensitivity``, ``optimize``, ``fit_person``,
+``forecast``, ``export_sbml``, ``demo`` and the CLI) takes as ``parameters=``. The one
+default everywhere is :meth:`ParameterSet.calibrated`, the set shipped with moodtwin
+(``moodtwin/data/calibrated.yaml``); :meth:`ParameterSet.definition` is the uncalibrated
+model definition, :meth:`ParameterSet.load` any set written by ``moodtwin calibrate``.
 
 Kept light (no statistics imports) so every command can start from the calibrated model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -13,16 +22,98 @@ import yaml
 
 from moodtwin.errors import ValidationError
 from moodtwin.model import Model
-from moodtwin.population._spec import POPULATION_PREFIX, split_population, variability_table
-from moodtwin.simulate import parameter_table
 
 SHIPPED = "data/calibrated.yaml"
+POPULATION_PREFIX = "population."  # population-level values (data/population.yaml)
+
+
+def split_population(values: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+    """(model parameters, population-level overrides) of a parameter mapping."""
+    pop = {k: v for k, v in values.items() if k.startswith(POPULATION_PREFIX)}
+    return {k: v for k, v in values.items() if k not in pop}, pop
+
+
+def _check_population(values: Mapping[str, float]) -> None:
+    from moodtwin.population._spec import variability_table
+
+    variability_table(values)  # unknown paths: one clear error
+CALIBRATED_NAME = "calibrated (shipped with moodtwin)"
+DEFINITION_NAME = "model definition (uncalibrated)"
+
+
+@dataclass(frozen=True, eq=False)
+class ParameterSet:
+    """A named set of typical parameter values over the model's equations.
+
+    ``model`` is the model definition with the set's values (and their provenance); its
+    compiled kernel is shared with every other set. Values are in each parameter's unit
+    (``moodtwin model`` lists them).
+    """
+
+    name: str
+    model: Model
+    population: Mapping[str, float] = field(default_factory=dict)
+    """Overrides of ``data/population.yaml`` values (variability, covariate and natural-course
+    models) by dotted path with the ``population.`` prefix (e.g.
+    ``population.variability.k_LC.omega``)."""
+
+    @classmethod
+    def calibrated(cls) -> ParameterSet:
+        """The calibrated set shipped with moodtwin: the default of every verb."""
+        return _shipped()
+
+    @classmethod
+    def definition(cls) -> ParameterSet:
+        """The model definition's own (uncalibrated) values."""
+        from moodtwin.model import default_model
+
+        return cls(DEFINITION_NAME, default_model())
+
+    @classmethod
+    def load(cls, path: str | Path) -> ParameterSet:
+        """A parameter-set YAML (``parameters: {name: {value, source}}``) over the model
+        definition; names it does not give keep the definition's value."""
+        return cls(str(path), _with_set(Path(path)), _population(Path(path)))
+
+    @property
+    def values(self) -> dict[str, float]:
+        """Every parameter's typical value by name (in the parameter's unit)."""
+        return self.model.defaults()
+
+    def with_values(self, values: Mapping[str, float], source: str = "set by the caller"
+                    ) -> ParameterSet:
+        """This set with some values replaced (names and ranges checked)."""
+        if not values:
+            return self
+        model_part, pop_part = split_population(values)
+        _check_population(pop_part)
+        return ParameterSet(f"{self.name} + {len(values)} change(s)",
+                            self.model.with_values(model_part, source) if model_part
+                            else self.model, {**self.population, **pop_part})
+
+    def __repr__(self) -> str:
+        return f"ParameterSet({self.name!r})"
+
+
+ParametersLike = ParameterSet | str | Path | None
+"""What ``parameters=`` accepts: a set, a parameter-set file, or None (the calibrated set)."""
+
+
+def resolve(parameters: ParametersLike) -> ParameterSet:
+    """The :class:`ParameterSet` meant by ``parameters`` (None: :meth:`ParameterSet.calibrated`)."""
+    if parameters is None:
+        return ParameterSet.calibrated()
+    if isinstance(parameters, ParameterSet):
+        return parameters
+    if isinstance(parameters, str | Path):
+        return ParameterSet.load(parameters)
+    raise ValidationError(f"parameters must be a ParameterSet, a parameter-set file or None "
+                          f"(the calibrated set), got {type(parameters).__name__}.")
 
 
 def load_parameter_set(path: Path | None = None) -> dict[str, float]:
-    """Values from a parameter-set YAML (``parameters: {name: {value, source}}``).
+    """The values a parameter-set YAML names (without ``path``: the shipped calibrated set).
 
-    Without ``path``, the calibrated set shipped with moodtwin (empty if none is shipped).
     Unknown names and values outside a parameter's plausible range are refused. Entries of
     the file's ``population:`` section (variability and natural-course values of
     ``data/population.yaml``) are returned with the ``population.`` prefix.
@@ -36,10 +127,10 @@ def _read_set(path: Path | None) -> dict[str, tuple[float, str]]:
         res = resources.files("moodtwin").joinpath(SHIPPED)
         if not res.is_file():
             return {}
-        text, where = res.read_text(), "shipped calibrated parameter set"
+        text, where = res.read_text(encoding="utf-8"), "shipped calibrated parameter set"
     else:
         try:
-            text, where = Path(path).read_text(), str(path)
+            text, where = Path(path).read_text(encoding="utf-8"), str(path)
         except OSError as exc:
             raise ValidationError(f"Cannot read parameter set {str(path)!r}: "
                                   f"{exc.strerror}.") from None
@@ -61,28 +152,28 @@ def _read_set(path: Path | None) -> dict[str, tuple[float, str]]:
             raise ValidationError(f"{where}: parameter {name!r}: 'value' must be a number.")
         out[str(name)] = (float(v), str(e.get("source") or "") if isinstance(e, dict) else "")
     from moodtwin.model import default_model
+    from moodtwin.simulation import parameter_table
 
     # names and ranges checked with clear errors
     model_part, pop_part = split_population({n: v for n, (v, _) in out.items()})
     parameter_table(model_part, default_model())
-    variability_table(pop_part)
+    _check_population(pop_part)
     return out
 
 
 def calibrated_model(path: Path | None = None) -> Model:
-    """The default model with a parameter set's values (default: the shipped calibrated set).
-
-    Each replaced parameter takes the set's provenance (its ``source``, else "from <path>").
-    Same equations as :func:`~moodtwin.model.default_model`, so the compiled kernel is shared.
-    """
-    if path is None:
-        return _shipped_model()
-    return _with_set(path)
+    """The model of a parameter set (default: the shipped calibrated set); see
+    :class:`ParameterSet`."""
+    return resolve(path).model
 
 
 @cache
-def _shipped_model() -> Model:
-    return _with_set(None)
+def _shipped() -> ParameterSet:
+    return ParameterSet(CALIBRATED_NAME, _with_set(None), _population(None))
+
+
+def _population(path: Path | None) -> dict[str, float]:
+    return {n: v for n, (v, _) in _read_set(path).items() if n.startswith(POPULATION_PREFIX)}
 
 
 def _with_set(path: Path | None) -> Model:

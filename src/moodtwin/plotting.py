@@ -1,8 +1,8 @@
 """Figures of simulated time courses: a static PNG (matplotlib) and an offline HTML (plotly).
 
 The main panel shows the latent MADRS score of each protocol over the whole horizon (days,
-linear), with the remission threshold (MADRS <= 10) and the response threshold (50 %
-reduction from each protocol's baseline); a second panel zooms into the first two weeks.
+linear), with the MADRS remission threshold and response threshold (reduction from each
+protocol's baseline) of :mod:`moodtwin.scales`; a second panel zooms into the first two weeks.
 Small panels show mechanism observables on a "symlog" time axis (linear over the first day,
 logarithmic afterwards) so that hour-scale pharmacokinetics and month-scale plasticity are
 both visible.
@@ -18,11 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
+from moodtwin import DISCLAIMER
 from moodtwin.result import Result
+from moodtwin.scales import get_scale
 
-DISCLAIMER = "moodtwin research model: simulated, not medical advice."
-REMISSION_MADRS = 10.0
-RESPONSE_FRACTION = 0.5
+REMISSION_MADRS = get_scale("MADRS").remission_threshold
+RESPONSE_FRACTION = get_scale("MADRS").response_fraction
 ZOOM_DAYS = 14.0
 
 

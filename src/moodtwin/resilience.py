@@ -17,10 +17,10 @@ import numpy as np
 
 from moodtwin import scales
 from moodtwin.errors import ValidationError
-from moodtwin.model import Model
+from moodtwin.parameter_sets import ParametersLike
 from moodtwin.protocols import Protocol
 from moodtwin.protocols._schema import Stressor
-from moodtwin.simulate import simulate
+from moodtwin.simulation import simulate
 from moodtwin.units import hours
 
 
@@ -37,11 +37,12 @@ class Resilience:
 
 def resilience(protocol: Protocol, *, at: str, duration: str = "4 week", intensity: float = 1.0,
                scale: str = "MADRS", params: Mapping[str, float] | None = None,
-               recovered_fraction: float = 0.1, model: Model | None = None,
+               recovered_fraction: float = 0.1, parameters: ParametersLike = None,
                step_h: float = 24.0) -> Resilience:
     """Peak and recovery of ``scale`` after a stressor at ``at`` added to ``protocol``.
 
-    ``params`` are scalar parameter overrides (one patient). The protocol must already be
+    ``params`` are scalar parameter overrides (one patient) over ``parameters`` (a
+    :class:`~moodtwin.ParameterSet`, default the calibrated set). The protocol must already be
     free of stressors in that window and long enough to show the recovery.
     """
     if not 0.0 < recovered_fraction < 1.0:
@@ -56,8 +57,8 @@ def resilience(protocol: Protocol, *, at: str, duration: str = "4 week", intensi
                               f"({end / 24:g} d) so that recovery can be seen.")
     challenged = protocol.model_copy(update={"therapies": [*protocol.therapies, stress]})
     t = np.unique(np.concatenate([np.arange(0.0, end, step_h), [start, stop, end]]))
-    base = simulate(protocol, params, model=model, save_times_h=t)
-    hit = simulate(challenged, params, model=model, save_times_h=t)
+    base = simulate(protocol, params, parameters=parameters, save_times_h=t)
+    hit = simulate(challenged, params, parameters=parameters, save_times_h=t)
     excess = (hit.score(sc.name) - base.score(sc.name))[0]
     after = t >= start
     k = int(np.argmax(np.where(after, excess, -np.inf)))

@@ -844,3 +844,23 @@ MEASURES: Final[dict[str, Measure]] = {
         "magnitude lower; no published conversion; between-lab differences are large)."),
 }
 """Derived measurements available as trial biomarkers, with their (approximate) links."""
+
+
+def verdict(baseline: ArrayLike, current: ArrayLike, scale: str) -> NDArray[np.str_]:
+    """Clinical verdict per score: ``"remission"``, ``"response"`` or ``"no response"``.
+
+    Remission (:func:`is_remission`, the scale's standard threshold) wins over response
+    (:func:`is_response`); scores in points of ``scale``; ``"n/a"`` where either is NaN.
+    """
+    base = np.asarray(baseline, dtype=np.float64)
+    cur = np.asarray(current, dtype=np.float64)
+    out = np.where(is_remission(cur, scale), "remission",
+                   np.where(is_response(base, cur, scale), "response", "no response"))
+    return np.where(np.isnan(base) | np.isnan(cur), "n/a", out)
+
+
+def criteria_text(scale: str = "MADRS") -> str:
+    """The response and remission criteria of ``scale`` in words, for reports."""
+    sc = get_scale(scale)
+    return (f"response = {sc.name} reduced by >= {100 * sc.response_fraction:g} % from "
+            f"baseline; remission = {sc.name} <= {sc.remission_threshold:g}")

@@ -8,7 +8,7 @@ kernel itself (both cached per process, the kernel from the on-disk numba cache)
 the model nor compiled code is ever pickled. Every patient is integrated independently, so
 the numbers do not depend on the chunking or on where a chunk runs.
 
-:class:`DaskEngine` is the same idea as a drop-in for :func:`moodtwin.simulate.run_engine`:
+:class:`DaskEngine` is the same idea as a drop-in for :func:`moodtwin.simulation.run_engine`:
 virtual trials, their population burn-in and calibration batches take ``engine=`` and then
 ship each chunk's parameter rows, initial states and the compiled protocol timeline (plain
 arrays) to the cluster.
@@ -19,17 +19,19 @@ Research software, not medical advice.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from moodtwin.errors import ValidationError
+from moodtwin.extras import require
 from moodtwin.model import Model, default_model
-from moodtwin.protocols import Protocol, Timeline, compile_protocol, parse_protocol
+from moodtwin.parameter_sets import ParametersLike, resolve
+from moodtwin.protocols import Protocol, Timeline, compile_per_patient, parse_protocol
 from moodtwin.result import CHUNK_FAILED, STATUS_MESSAGES, Result
-from moodtwin.simulate import SolverOptions, run_engine
+from moodtwin.simulation import SolverOptions, parameter_table, run_engine, run_groups
 
 DEFAULT_CHUNK_SIZE = 128
 
@@ -99,32 +101,6 @@ class SweepResult:
 
 
 # ---------------------------------------------------------------------------- worker side
-class _Recorder(dict[str, float]):
-    """A parameter dict that remembers which names the protocol compiler reads."""
-
-    def __init__(self, values: dict[str, float]) -> None:
-        super().__init__(values)
-        self.read: set[str] = set()
-
-    def __getitem__(self, key: str) -> float:
-        self.read.add(key)
-        return super().__getitem__(key)
-
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        self.read.add(key)
-        return super().get(key, default)
-
-
-def timeline_parameters(protocol: Protocol, model: Model) -> list[str]:
-    """Parameters that the protocol compiler reads (e.g. expectancy kicks of each dose).
-
-    Patients differing in these need their own timeline; all others share one.
-    """
-    rec = _Recorder(model.defaults())
-    compile_protocol(protocol, model, rec)
-    return sorted(rec.read)
-
-
 def _until(timeline: Timeline, horizon: float) -> Timeline:
     """``timeline`` cut at ``horizon`` h: no integration past the last save time."""
     n = max(1, int(np.count_nonzero(timeline.t[:-1] < horizon)))
@@ -147,29 +123,15 @@ def _worker_model(structure_key: str) -> Model:
 def run_chunk(task: ChunkTask) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integrate one chunk; returns (states, status, observables). Runs on a worker.
 
-    Patients are grouped by the parameters the protocol compiler reads, so each patient
-    gets the timeline of its own parameter values.
+    Each patient gets the timeline of its own values of the protocol's
+    :func:`~moodtwin.protocols.timeline_parameters`.
     """
     model = _worker_model(task.structure_key)
     protocol = parse_protocol(task.protocol)
-    options = SolverOptions(**task.options)
     horizon = float(task.save_t[-1])
-    names = timeline_parameters(protocol, model)
-    cols = [model.parameter_index[k] for k in names]
-    keys, group = np.unique(task.params[:, cols], axis=0, return_inverse=True)
-    n, nt = task.params.shape[0], task.save_t.shape[0]
-    states = np.empty((n, nt, len(model.states)))
-    obs = np.empty((n, nt, len(model.observables)))
-    status = np.empty(n, dtype=np.int64)
-    for g, key in enumerate(keys):
-        rows = np.flatnonzero(group.ravel() == g)
-        timeline = _until(compile_protocol(
-            protocol, model, model.defaults() | dict(zip(names, map(float, key), strict=True))),
-            horizon)
-        s, st, o = run_engine(model, np.ascontiguousarray(task.params[rows]), timeline,
-                              task.save_t, options)
-        states[rows], status[rows], obs[rows] = s, st, o
-    return states, status, obs
+    groups = [(rows, _until(tl, horizon))
+              for rows, tl in compile_per_patient(protocol, model, task.params)]
+    return run_groups(model, task.params, groups, task.save_t, SolverOptions(**task.options))
 
 
 # ---------------------------------------------------------------------------- client side
@@ -179,7 +141,7 @@ def _check_table(table: np.ndarray, model: Model) -> np.ndarray:
         raise ValidationError(
             f"Parameter table has shape {table.shape}; expected (patients >= 1, "
             f"{len(model.parameters)}) with columns in model.parameters order "
-            f"(build it with moodtwin.simulate.parameter_table).")
+            f"(build it with moodtwin.simulation.parameter_table).")
     low = np.array([p.low for p in model.parameters])
     high = np.array([p.high for p in model.parameters])
     bad = ~np.isfinite(table) | (table < low) | (table > high)
@@ -241,21 +203,26 @@ def _completed(fn: Callable[[Any], Any], tasks: list[Any], client: Any
 
 def run_sweep(
     protocol: Protocol,
-    table: np.ndarray,
+    table: np.ndarray | Mapping[str, float | np.ndarray],
     save_times_h: np.ndarray,
     *,
+    parameters: ParametersLike = None,
     chunk_size: int | None = None,
     client: Any = None,
     options: SolverOptions | None = None,
     progress: Progress | None = None,
 ) -> SweepResult:
-    """Simulate every row of ``table`` under ``protocol`` (default model).
+    """Simulate every row of ``table`` under ``protocol``.
 
     **Arguments:**
 
     - ``protocol``: a validated :class:`~moodtwin.protocols.Protocol`.
-    - ``table``: (patients, parameters) values in ``model.parameters`` order, e.g. from
-      :func:`moodtwin.simulate.parameter_table`; every value must lie in its plausible range.
+    - ``table``: overrides by parameter name (arrays: one patient per element) of the
+      ``parameters`` set, or a full (patients, parameters) array in ``model.parameters``
+      order, e.g. from :func:`moodtwin.simulation.parameter_table`; every value must lie in
+      its plausible range.
+    - ``parameters``: the :class:`~moodtwin.ParameterSet` (default: the calibrated set); a
+      full array replaces all its values.
     - ``save_times_h``: sorted output times in h within the protocol; integration stops at
       the last one.
     - ``chunk_size``: patients per task (each patient takes about 5-50 ms). Default:
@@ -268,7 +235,9 @@ def run_sweep(
     reported in ``chunk_failures`` and its patients get status ``CHUNK_FAILED``; the other
     chunks are kept. Results do not depend on ``chunk_size`` or ``client``.
     """
-    model = default_model()
+    model = resolve(parameters).model
+    if isinstance(table, Mapping):
+        table = parameter_table(table, model)
     table = _check_table(table, model)
     save_t = _check_save_times(save_times_h, protocol)
     n, nt = table.shape[0], save_t.shape[0]
@@ -317,13 +286,13 @@ class EngineTask:
 
 
 def run_engine_task(task: EngineTask) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`~moodtwin.simulate.run_engine` on one chunk. Runs on a worker."""
+    """:func:`~moodtwin.simulation.run_engine` on one chunk. Runs on a worker."""
     return run_engine(_worker_model(task.structure_key), task.params, task.timeline,
                       task.save_t, SolverOptions(**task.options), y0=task.y0)
 
 
 class DaskEngine:
-    """Drop-in for :func:`moodtwin.simulate.run_engine` that spreads the patients of each call
+    """Drop-in for :func:`moodtwin.simulation.run_engine` that spreads the patients of each call
     over a Dask cluster in chunks of ``chunk_size`` (default: 4 chunks per worker, at most
     ``DEFAULT_CHUNK_SIZE``). Same numbers as in-process: every patient is integrated alone.
     A chunk whose task fails gives its patients status ``CHUNK_FAILED`` (NaN outputs); the
@@ -369,6 +338,7 @@ def local_cluster(n_workers: int) -> Any:
     import logging
     import os
 
+    require("dask")
     from distributed import Client, LocalCluster
 
     if n_workers < 1:
@@ -384,5 +354,5 @@ def local_cluster(n_workers: int) -> Any:
 
 __all__ = [
     "CHUNK_FAILED", "ChunkFailure", "ChunkTask", "DaskEngine", "EngineTask", "SweepResult",
-    "local_cluster", "run_chunk", "run_engine_task", "run_sweep", "timeline_parameters",
+    "local_cluster", "run_chunk", "run_engine_task", "run_sweep",
 ]

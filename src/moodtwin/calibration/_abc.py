@@ -29,7 +29,8 @@ import numpy as np
 from moodtwin.calibration._targets import Target, compare
 from moodtwin.errors import MoodtwinError, ValidationError
 from moodtwin.extras import require
-from moodtwin.simulate import Engine
+from moodtwin.parameter_sets import ParameterSet
+from moodtwin.simulation import Engine
 
 #: Between-trial heterogeneity (model discrepancy) as a fraction of the published value:
 #: heterogeneity of drug and placebo effects between depression trials is large (I^2 often
@@ -96,9 +97,12 @@ def weighted_z2(targets: Sequence[Target], results: Mapping[Path, object],
 
 
 def trial_distance(targets: Sequence[Target], *, n_max: int, seed: int,
-                   engine: Engine | None = None) -> Callable[[dict[str, float]], float]:
-    """Distance function of a parameter mapping: weighted sum of z^2 over ``targets``,
-    every trial run once at ``min(n, n_max)`` patients with ``seed``."""
+                   engine: Engine | None = None, parameters: ParameterSet | None = None,
+                   ) -> Callable[[dict[str, float]], float]:
+    """Distance function of a parameter mapping (values over the base set ``parameters``,
+    default the model definition): weighted sum of z^2 over ``targets``, every trial run
+    once at ``min(n, n_max)`` patients with ``seed``."""
+    base = parameters or ParameterSet.definition()
     from moodtwin.trials import run_trial
 
     by_file: dict[Path, list[Target]] = {}
@@ -114,7 +118,8 @@ def trial_distance(targets: Sequence[Target], *, n_max: int, seed: int,
             n = min(trial.n or n_max, n_max)
             sizes[path] = n
             try:
-                results[path] = run_trial(trial, seed=seed, n=n, params=values, engine=engine)
+                results[path] = run_trial(trial, seed=seed, n=n, engine=engine,
+                                          parameters=base.with_values(values, "candidate"))
             except MoodtwinError:
                 continue
         return float(sum(weighted_z2(targets, results, sizes).values()))
@@ -183,8 +188,10 @@ def abc_smc(distance: Callable[[dict[str, float]], float], priors: Sequence[Prio
     ``database`` (SQLite) holds every generation; calling again with the same database
     resumes the run where it stopped (up to ``generations`` in all).
     """
-    pyabc = require("pyabc", "calibrate")
+    require("calibrate")
     import logging
+
+    import pyabc
 
     logging.getLogger("ABC").setLevel(logging.WARNING)
     logging.getLogger("Sampler").setLevel(logging.WARNING)

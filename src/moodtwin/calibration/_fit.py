@@ -17,8 +17,8 @@ import yaml
 
 from moodtwin.calibration._abc import Posterior, Prior, abc_smc, model_prior, trial_distance
 from moodtwin.calibration._targets import Target
-from moodtwin.population._spec import POPULATION_PREFIX
-from moodtwin.simulate import Engine
+from moodtwin.parameter_sets import POPULATION_PREFIX, ParameterSet
+from moodtwin.simulation import Engine
 
 #: Model parameters calibrated by default: expectancy (weight, onset, fading of engagement
 #: and novelty, fast relief of psychoactive effects), ketamine plasticity (potentiation
@@ -96,16 +96,18 @@ def calibrate(
     targets: Sequence[Target], priors: Sequence[Prior] | None = None, *, n_max: int = 150,
     seed: int = 0, population_size: int = 24, generations: int = 4, database: Path,
     workers: int = 1, engine: Engine | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, parameters: ParameterSet | None = None,
 ) -> Calibration:
     """ABC-SMC calibration of ``priors`` (default :func:`default_priors`) to ``targets``.
 
     Every evaluation runs each trial once at ``min(n, n_max)`` patients with ``seed`` (common
     random numbers). ``database`` is the resumable checkpoint; ``workers`` evaluate parameter
     sets in parallel processes (or ``engine``, e.g. a Dask engine, spreads each trial's
-    patients).
+    patients). Values not calibrated come from ``parameters`` (default: the model
+    definition, so the result depends only on the definition, the targets and the seed).
     """
-    distance = trial_distance(targets, n_max=n_max, seed=seed, engine=engine)
+    distance = trial_distance(targets, n_max=n_max, seed=seed, engine=engine,
+                              parameters=parameters or ParameterSet.definition())
     post = abc_smc(distance, priors or default_priors(), database=database,
                    population_size=population_size, generations=generations, seed=seed,
                    workers=workers, progress=progress)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from moodtwin.catalogue import trial_catalogue
 from moodtwin.errors import ValidationError
+from moodtwin.parameter_sets import ParametersLike, resolve
+from moodtwin.simulation import Engine
 from moodtwin.trials import Trial, TrialResult, endpoint_label, load_trial
 from moodtwin.trials._schema import RATE_TYPES, Published
 
@@ -73,10 +77,11 @@ def targets_of(path: Path) -> list[Target]:
     return out
 
 
-def collect_targets(paths: list[Path]) -> list[Target]:
-    """Targets of every trial file in ``paths`` (files or folders of ``*.yaml``)."""
+def collect_targets(paths: Sequence[str | Path] | None = None) -> list[Target]:
+    """Targets of every trial file in ``paths`` (files or folders of ``*.yaml``; default:
+    the packaged trial catalogue, :func:`moodtwin.catalogue.trial_catalogue`)."""
     files: list[Path] = []
-    for p in paths:
+    for p in [Path(x) for x in paths] if paths else [trial_catalogue()]:
         files += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
     if not files:
         raise ValidationError("No trial files found.")
@@ -159,4 +164,36 @@ def chi_square(table: pd.DataFrame) -> tuple[float, int, float]:
 
 
 def validation_table(targets: list[Target], results: dict[Path, TrialResult]) -> pd.DataFrame:
+    """One :func:`compare` row per target."""
     return pd.DataFrame([compare(t, results[t.trial_file]) for t in targets])
+
+
+def validate(
+    trials: Sequence[str | Path] | None = None, *, parameters: ParametersLike = None,
+    replicates: int = 10, seed: int = 0, engine: Engine | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Run every trial file with published values and compare (one row per target).
+
+    **Arguments:**
+
+    - ``trials``: trial files or folders (default: the packaged trial catalogue).
+    - ``parameters``: the :class:`~moodtwin.ParameterSet` (default: the calibrated set).
+    - ``replicates``: repetitions of each trial (the simulated 95 % interval is over them).
+    - ``engine``: a :class:`~moodtwin.sweep.DaskEngine`, default this process.
+
+    **Returns:** target, endpoint, arm, published value and 95 % CI, simulated mean and 95 %
+    interval, and ``pass`` (either interval holds the other's value).
+    """
+    from moodtwin.trials import run_trial
+
+    targets = collect_targets(trials)
+    ps = resolve(parameters)
+    results = {}
+    for path in sorted({t.trial_file for t in targets}):
+        spec = next(t.trial for t in targets if t.trial_file == path)
+        if progress is not None:
+            progress(f"{path.name}: {replicates} replicate(s) ...")
+        results[path] = run_trial(spec, seed=seed, replicates=replicates, parameters=ps,
+                                  engine=engine)
+    return validation_table(targets, results)

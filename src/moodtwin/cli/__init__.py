@@ -14,7 +14,6 @@ import moodtwin.cli._optimize  # noqa: F401  (registers optimize)
 import moodtwin.cli._person  # noqa: F401  (registers fit, forecast)
 import moodtwin.cli._sensitivity  # noqa: F401  (registers sensitivity)
 from moodtwin.cli import (
-    _bench,  # noqa: F401  (registers bench)
     _core,  # noqa: F401  (registers demo, simulate, model)
     _sbml,  # noqa: F401  (registers export-sbml)
     _trial,  # noqa: F401  (registers trial, calibrate, validate)

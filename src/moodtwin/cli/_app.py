@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 
+from moodtwin import DISCLAIMER
 from moodtwin.errors import MoodtwinError
+from moodtwin.extras import extra_of, require
 
-DISCLAIMER = ("RESEARCH USE ONLY - moodtwin is a mechanistic research model; its output is not "
-              "medical advice and must not guide anyone's treatment.")
 EXIT_ERROR = 2
 
 app = typer.Typer(
@@ -31,6 +32,12 @@ app = typer.Typer(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+ParamsOption = Annotated[Path | None, typer.Option(
+    "--params", help="Parameter set (YAML from 'moodtwin calibrate'). Default: the calibrated "
+                     "set shipped with moodtwin, as in the Python API.", dir_okay=False,
+    show_default=False)]
+"""The ``--params`` option of every command that simulates (one default: the calibrated set)."""
 
 
 def say(msg: str) -> None:
@@ -52,6 +59,15 @@ def errors_as_one_line(fn: F) -> F:
             return fn(*args, **kwargs)
         except (MoodtwinError, FileNotFoundError) as exc:
             raise fail(exc) from None
+        except ModuleNotFoundError as exc:  # an optional dependency imported directly
+            extra = extra_of(exc.name or "")
+            if extra is None:
+                raise
+            try:
+                require(extra)
+            except MoodtwinError as missing:
+                raise fail(missing) from None
+            raise
         except OSError as exc:  # e.g. output folder not writable
             where = f" {exc.filename!r}" if exc.filename else ""
             raise fail(f"{exc.strerror or exc}{where}.") from None

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from moodtwin.cli._app import DISCLAIMER, app, errors_as_one_line, say
+from moodtwin.cli._app import DISCLAIMER, ParamsOption, app, errors_as_one_line, say
 from moodtwin.errors import ValidationError
 
 
@@ -44,18 +44,22 @@ def demo(
     out: Annotated[Path, typer.Option(
         "--out", "-o", help="Output folder (created if needed).",
         file_okay=False)] = Path("moodtwin-out/demo"),
+    params: ParamsOption = None,
 ) -> None:
     from moodtwin.demo import TIMEPOINTS_H, run_demo
+    from moodtwin.parameter_sets import resolve
+    from moodtwin.scales import criteria_text
 
     typer.echo(DISCLAIMER)
     typer.echo("")
     start = time.perf_counter()
-    table = run_demo(out, progress=say)
+    table = run_demo(out, progress=say, parameters=resolve(params))
     say(f"done in {time.perf_counter() - start:.1f} s")
     typer.echo("Latent MADRS (0-60 points) of the reference patient; month 3 = week 13, "
                "month 12 = week 52:")
     typer.echo(_table_text(table[["name", *TIMEPOINTS_H]]))
-    typer.echo("Response = MADRS reduced by >= 50 % from baseline; remission = MADRS <= 10.")
+    text = criteria_text('MADRS')
+    typer.echo(f"{text[0].upper()}{text[1:]}.")
     typer.echo("")
     typer.echo(f"Output folder: {out.resolve()}")
 
@@ -66,7 +70,7 @@ def _parse_params(items: list[str] | None) -> dict[str, float]:
     from moodtwin.model import default_model
     from moodtwin.units import quantity
 
-    model = default_model()
+    model = default_model()  # names, units and ranges only (the same in every set)
     out: dict[str, float] = {}
     for item in items or []:
         name, sep, text = item.partition("=")
@@ -83,6 +87,8 @@ def _parse_params(items: list[str] | None) -> dict[str, float]:
 
 
 def _summary(result: Any, seed: int | None) -> list[str]:
+    from moodtwin.scales import criteria_text, verdict
+
     end_h = float(result.t[-1])
     points = [("baseline", 0.0), ("day 1", 24.0), ("week 1", 168.0), ("week 6", 1008.0)]
     points = [(k, h) for k, h in points if h < end_h - 1e-6]
@@ -98,9 +104,7 @@ def _summary(result: Any, seed: int | None) -> list[str]:
             obs = f"   observed (seed {seed}): {float(result.score('MADRS')[0, k]):5.1f}"
         lines.append(f"  {label:<16}{v:6.1f}  {change:>8}{obs}".rstrip())
     end = float(result.at("madrs", end_h)[0])
-    state = ("remission" if end <= 10 else "response" if end <= 0.5 * base
-             else "no response")
-    lines.append(f"  at the end: {state} (response: >= 50 % reduction; remission: MADRS <= 10)")
+    lines.append(f"  at the end: {verdict(base, end, 'MADRS')} ({criteria_text('MADRS')})")
     return lines
 
 
@@ -126,24 +130,27 @@ def simulate(
         "--seed", help="Add reproducible day-to-day fluctuation to the observed scale scores "
                        "(CSV columns MADRS, HAMD17, ...). Without it they equal the latent "
                        "scores.", show_default=False)] = None,
+    params: ParamsOption = None,
 ) -> None:
-    from moodtwin.parameter_sets import calibrated_model
+    from moodtwin.parameter_sets import resolve
     from moodtwin.plotting import plot_time_courses
     from moodtwin.protocols import load_protocol
-    from moodtwin.simulate import parameter_table
-    from moodtwin.simulate import simulate as run
+    from moodtwin.simulation import parameter_table
+    from moodtwin.simulation import simulate as run
 
     spec = load_protocol(protocol)
-    params = _parse_params(param)
-    model = calibrated_model()
-    parameter_table(params, model)  # range-check before any output is written
+    overrides = _parse_params(param)
+    ps = resolve(params)
+    model = ps.model
+    parameter_table(overrides, model)  # range-check before any output is written
     out = out if out is not None else Path("moodtwin-out") / protocol.stem
     typer.echo(DISCLAIMER)
     say(f"simulating {spec.name} ({spec.duration})"
-         + (f" with {', '.join(f'{k}={v:g}' for k, v in params.items())}" if params else "")
+         + (f" with {', '.join(f'{k}={v:g}' for k, v in overrides.items())}"
+            if overrides else "")
          + f"{_compile_note(model)} ...")
     start = time.perf_counter()
-    result = run(spec, params or None, seed=seed, model=model)
+    result = run(spec, overrides or None, seed=seed, parameters=ps)
     say(f"done in {time.perf_counter() - start:.1f} s; writing outputs ...")
     out.mkdir(parents=True, exist_ok=True)
     csv = out / f"{protocol.stem}.csv"
@@ -178,11 +185,12 @@ def model(
     markdown: Annotated[Path | None, typer.Option(
         "--markdown", "-m", help="Write the Markdown to this file instead of printing it.",
         dir_okay=False, show_default=False)] = None,
+    params: ParamsOption = None,
 ) -> None:
     from moodtwin.docs import model_markdown
-    from moodtwin.parameter_sets import calibrated_model
+    from moodtwin.parameter_sets import resolve
 
-    text = model_markdown(calibrated_model())
+    text = model_markdown(resolve(params).model)
     if markdown is None:
         typer.echo(text)
         return

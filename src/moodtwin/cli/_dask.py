@@ -10,9 +10,10 @@ import typer
 
 from moodtwin.cli._app import say
 from moodtwin.errors import ValidationError
+from moodtwin.extras import require
 
 if TYPE_CHECKING:
-    from moodtwin.simulate import Engine
+    from moodtwin.simulation import Engine
 
 SchedulerOption = Annotated[str | None, typer.Option(
     "--scheduler", help="Run the patients on an existing Dask cluster, e.g. "
@@ -32,6 +33,7 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
     if not scheduler and not workers:
         yield None
         return
+    require("dask")
     from distributed import Client
 
     from moodtwin.sweep import local_cluster

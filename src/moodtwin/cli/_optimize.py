@@ -8,26 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from moodtwin.cli._app import DISCLAIMER, app, errors_as_one_line, say
-from moodtwin.errors import ValidationError
-
-
-def _therapy(base: Any, given: str | None, space: Any) -> str:
-    from moodtwin.optimize import SETTINGS
-
-    if space is not None:
-        if given is not None and given != space.therapy:
-            raise ValidationError(f"--therapy {given!r} differs from the space file's therapy "
-                                  f"{space.therapy!r}.")
-        return str(space.therapy)
-    if given is not None:
-        return given
-    found = sorted({th.type for th in base.therapies if th.type in SETTINGS})
-    if len(found) != 1:
-        what = f"has {', '.join(found)}" if found else "has none"
-        raise ValidationError(f"Give --therapy (one of {', '.join(SETTINGS)}); the base protocol "
-                              f"{what} of them.")
-    return found[0]
+from moodtwin.cli._app import DISCLAIMER, ParamsOption, app, errors_as_one_line, say
 
 
 def _fmt(v: float) -> str:
@@ -95,12 +76,14 @@ def optimize(
                        "fit') or posterior.csv. Without it, a virtual "
                        "population around the defaults is used.", show_default=False)] = None,
     draws: Annotated[int, typer.Option(
-        "--draws", "-n", help="Draws simulated per trial: posterior draws subsampled from "
-                              "--twin, or the size of the virtual population.")] = 32,
+        "--draws", "-n", min=1, max=100_000,
+        help="Draws simulated per trial: posterior draws subsampled from --twin, or the size "
+             "of the virtual population.")] = 32,
     holdout: Annotated[int, typer.Option(
-        "--holdout", help="Draws for an unbiased check of best vs standard after the search: "
-                          "a fresh virtual population, or the posterior draws of --twin not "
-                          "used by the search (up to this many). 0: no check.")] = 32,
+        "--holdout", min=0, max=100_000,
+        help="Draws for an unbiased check of best vs standard after the search: a fresh "
+             "virtual population, or the posterior draws of --twin not used by the search "
+             "(up to this many). 0: no check.")] = 32,
     outcome: Annotated[str, typer.Option(
         "--outcome", help="response (P of >= 50 % MADRS reduction), remission (P of MADRS <= "
                           "threshold), remission_time (fraction of time in remission) or "
@@ -108,26 +91,28 @@ def optimize(
     at: Annotated[str, typer.Option(
         "--at", help="Horizon: outcome time from baseline; the protocol is simulated up to "
                      "it.")] = "26 week",
-    remission_madrs: Annotated[float, typer.Option(
-        "--remission-madrs", help="Remission threshold (MADRS <= this).")] = 10.0,
+    remission_madrs: Annotated[float | None, typer.Option(
+        "--remission-madrs", min=0.0, max=60.0,
+        help="Remission threshold (MADRS <= this). Default: the MADRS scale's standard "
+             "threshold.", show_default=False)] = None,
     constraint: Annotated[list[str] | None, typer.Option(
         "--constraint", "-c", metavar="NAME[:peak|:mean]<=LIMIT",
         help="Side-effect limit on an observable, mean over draws of its peak (default) or "
              "time mean up to the horizon, e.g. voice_alteration<=0.4, dissociation<=0.5, "
              "ptosis_risk<=0.02 (repeatable).", show_default=False)] = None,
-    trials: Annotated[int, typer.Option("--trials", help="Optuna trials.")] = 30,
+    trials: Annotated[int, typer.Option("--trials", min=1, max=10_000,
+                                        help="Optuna trials.")] = 30,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the sampler and the draws.")] = 0,
     grid: Annotated[int, typer.Option(
-        "--grid", help="Points per axis of the response surface over the two most influential "
-                       "settings (costs grid^2 simulations; 0: none).")] = 5,
+        "--grid", min=0, max=20,
+        help="Points per axis of the response surface over the two most influential settings "
+             "(costs grid^2 simulations; 0: none).")] = 5,
     population: Annotated[Path | None, typer.Option(
         "--population", help="Population YAML (PopulationSpec fields: baseline, age, female, "
                              "failed_treatments, antidepressant_continued, inclusion) for the "
                              "virtual population used without --twin.", dir_okay=False,
         show_default=False)] = None,
-    params: Annotated[Path | None, typer.Option(
-        "--params", help="Parameter set (default: the shipped calibrated set).",
-        dir_okay=False, show_default=False)] = None,
+    params: ParamsOption = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Output folder. Default: moodtwin-out/optimize-<protocol name>.",
         file_okay=False, show_default=False)] = None,
@@ -137,47 +122,38 @@ def optimize(
         Outcome,
         default_space,
         load_space,
-        population_draws,
-        read_draws,
-        split_draws,
+        search_draws,
         summary,
+        therapy_to_tune,
         write_report,
     )
     from moodtwin.optimize import optimize as run
-    from moodtwin.parameter_sets import calibrated_model
+    from moodtwin.parameter_sets import resolve
     from moodtwin.population import load_population_spec
     from moodtwin.protocols import load_protocol
 
-    model = calibrated_model(params)
+    ps = resolve(params)
+    model = ps.model
     pop_spec = load_population_spec(population) if population is not None else None
     base = load_protocol(protocol)
     spec = load_space(space) if space is not None else None
-    name = _therapy(base, therapy, spec)
+    name = therapy_to_tune(base, therapy, spec)
     spec = spec if spec is not None else default_space(name)
-    goal = Outcome(outcome, at, remission_madrs)
+    goal = (Outcome(outcome, at) if remission_madrs is None
+            else Outcome(outcome, at, remission_madrs))
     limits = [Constraint.parse(c, model) for c in constraint or []]
-    if not 1 <= draws <= 100_000:
-        raise ValidationError(f"--draws {draws} is outside 1-100000.")
-    if not 0 <= grid <= 20:
-        raise ValidationError(f"--grid {grid} is outside 0-20.")
-    if not 0 <= holdout <= 100_000:
-        raise ValidationError(f"--holdout {holdout} is outside 0-100000.")
-    if twin is not None:
-        table, rest = split_draws(read_draws(twin, model), draws, seed)
-        held = split_draws(rest, holdout, seed)[0] if rest and holdout else None
-        source = f"posterior draws from {twin}"
-    else:
+    if twin is None:
         say(f"drawing {draws + holdout} virtual patients ...")
-        table = population_draws(draws, model, seed, pop_spec)
-        held = population_draws(holdout, model, seed + 1, pop_spec) if holdout else None
-        source = (f"virtual population ({population or 'default PopulationSpec'}) of the "
-                  "population model (data/population.yaml) around the calibrated parameters")
+    table, held, source = search_draws(draws, holdout, seed, twin=twin, parameters=ps,
+                                       spec=pop_spec)
+    if twin is None:
+        source = f"{source} ({population or 'default PopulationSpec'})"
     out = out if out is not None else Path("moodtwin-out") / f"optimize-{protocol.stem}"
     typer.echo(DISCLAIMER)
     say(f"optimizing {name} settings: {trials} trials x {len(next(iter(table.values())))} "
         f"draws up to {at} ...")
     start = time.perf_counter()
-    res = run(base, spec, table, goal, limits, trials, seed, model=model, grid=grid,
+    res = run(base, spec, table, goal, limits, trials, seed, parameters=ps, grid=grid,
               holdout=held, progress=say)
     paths = write_report(res, out, source, seed)
     say(f"done in {time.perf_counter() - start:.1f} s ({res.simulations} simulations)")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from moodtwin.cli._app import DISCLAIMER, app, errors_as_one_line, say
+from moodtwin.cli._app import DISCLAIMER, ParamsOption, app, errors_as_one_line, say
 from moodtwin.errors import ValidationError
 
 _PERSON = typer.Argument(help="Person record folder (see examples/person/README.md).",
@@ -37,12 +37,13 @@ def _summary_lines(fit: Any) -> list[str]:
 
 
 def _fit(person: Path, out: Path, walkers: int | None, steps: int, burn: int,
-         seed: int) -> tuple[Any, str]:
+         seed: int, params: Path | None = None) -> tuple[Any, str]:
     from moodtwin.person import fit_person
 
     record, report = _load(person)
     say(f"fitting {record.id} (emcee, {steps} steps; first {burn} discarded) ...")
-    fit = fit_person(record, walkers=walkers, steps=steps, burn=burn, seed=seed, progress=say)
+    fit = fit_person(record, walkers=walkers, steps=steps, burn=burn, seed=seed, progress=say,
+                     parameters=params)
     out.mkdir(parents=True, exist_ok=True)
     (out / "data_report.txt").write_text(report.text() + "\n")
     fit.save(out)
@@ -63,9 +64,10 @@ def fit(
     steps: Annotated[int, typer.Option(help="Ensemble steps in all.", min=20)] = 700,
     burn: Annotated[int, typer.Option(help="Steps discarded as burn-in.", min=0)] = 300,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    params: ParamsOption = None,
 ) -> None:
     typer.echo(DISCLAIMER)
-    result, _ = _fit(person, out, walkers, steps, burn, seed)
+    result, _ = _fit(person, out, walkers, steps, burn, seed, params)
     say(f"done in {result.seconds:.1f} s")
     typer.echo(f"Posterior of {result.record.id} (prior: {result.prior.source}):")
     for line in _summary_lines(result):
@@ -97,7 +99,9 @@ def forecast(
         show_default=False)] = None,
     draws: Annotated[int, typer.Option(help="Posterior draws simulated.", min=20)] = 200,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    params: ParamsOption = None,
 ) -> None:
+    from moodtwin.parameter_sets import resolve
     from moodtwin.person import load_fit
     from moodtwin.person._forecast import forecast as run_forecast
     from moodtwin.person._forecast import parse_times
@@ -108,10 +112,10 @@ def forecast(
     times = parse_times(at)
     candidates = [(str(p), load_protocol(p)) for p in protocol]
     if fit_dir is None:
-        result, report = _fit(person, out / "fit", None, 700, 300, seed)
+        result, report = _fit(person, out / "fit", None, 700, 300, seed, params)
     else:
         record, rep = _load(person)
-        result, report = load_fit(fit_dir, record), rep.text()
+        result, report = load_fit(fit_dir, record, parameters=params), rep.text()
     start_h = None
     if start is not None:
         try:
@@ -120,7 +124,8 @@ def forecast(
             raise ValidationError(f"--start {start!r} is not a date (YYYY-MM-DD).") from None
         start_h = (when - result.record.start_date).days * 24.0
     say(f"forecasting {len(candidates)} candidate(s) with {draws} posterior draws ...")
-    fc = run_forecast(result, candidates, at=times, start_h=start_h, draws=draws, seed=seed)
+    fc = run_forecast(result, candidates, at=times, start_h=start_h, draws=draws, seed=seed,
+                      parameters=resolve(params))
     out.mkdir(parents=True, exist_ok=True)
     paths = [*write_tables(fc, out), plot_png(result, fc, out),
              plot_html(result, fc, out, report)]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from moodtwin.cli._app import DISCLAIMER, app, errors_as_one_line, say
+from moodtwin.cli._app import DISCLAIMER, ParamsOption, app, errors_as_one_line, say
 from moodtwin.errors import MoodtwinError
 
 
@@ -31,19 +31,21 @@ def export_sbml(
         "--param", "-p", metavar="NAME=VALUE",
         help="Override a model parameter (repeatable), as in 'moodtwin simulate'.",
         show_default=False)] = None,
+    params: ParamsOption = None,
 ) -> None:
     import libsbml
 
     from moodtwin.cli._core import _parse_params
-    from moodtwin.parameter_sets import calibrated_model
+    from moodtwin.parameter_sets import resolve
     from moodtwin.protocols import load_protocol
     from moodtwin.sbml import build_document, consistency
 
     spec = load_protocol(protocol) if protocol is not None else None
-    params = _parse_params(param)
+    overrides = _parse_params(param)
+    ps = resolve(params)
     typer.echo(DISCLAIMER)
     say("building SBML (steady-state burn-in, then libsbml consistency checks) ...")
-    doc = build_document(spec, params, model=calibrated_model())
+    doc = build_document(spec, overrides, parameters=ps)
     errors, warnings = consistency(doc)
     if errors:
         raise MoodtwinError(f"the generated SBML has {len(errors)} consistency errors; "

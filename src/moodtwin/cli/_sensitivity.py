@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from moodtwin.cli._app import DISCLAIMER, app, errors_as_one_line, say
+from moodtwin.cli._app import DISCLAIMER, ParamsOption, app, errors_as_one_line, say
 from moodtwin.cli._dask import SchedulerOption, WorkersOption, dask_client
 
 
@@ -33,8 +33,9 @@ def _progress() -> Any:
                   "Morris screening (mu*, sigma) or Sobol indices (S1, ST with 95% CIs) of an "
                   "endpoint such as the change in MADRS at week 6, per parameter and summed "
                   "per mechanism, at one or several times. Parameters are sampled around the "
-                  "calibrated typical values. Writes ranked tables (CSV), the samples (CSV) "
-                  "and a figure (PNG, HTML); batches can run on a Dask cluster.")
+                  "typical values of the parameter set (default: the calibrated set). Writes "
+                  "ranked tables (CSV), the samples (CSV) and a figure (PNG, HTML); batches "
+                  "can run on a Dask cluster.")
 @errors_as_one_line
 def sensitivity(
     protocol: Annotated[Path, typer.Argument(
@@ -76,25 +77,26 @@ def sensitivity(
         "--chunk-size", help="Runs per Dask task (default: up to 128, at least 4 tasks per "
                              "worker).", min=1, show_default=False)] = None,
     top: Annotated[int, typer.Option("--top", help="Rows of the printed ranking.", min=1)] = 10,
+    params: ParamsOption = None,
 ) -> None:
-    from moodtwin.parameter_sets import calibrated_model
+    from moodtwin.parameter_sets import resolve
     from moodtwin.protocols import load_protocol
-    from moodtwin.sensitivity import (
+    from moodtwin.sensitivity_analysis import (
         check_request,
         choose_factors,
         parse_times,
-        ranking_lines,
         run_sensitivity,
-        write_outputs,
     )
+    from moodtwin.sensitivity_report import ranking_lines, write_outputs
 
     spec = load_protocol(protocol)
     times = parse_times(at, spec)
     names = _names(param)
     bounds = None if full_range else band
     method = method.lower()
-    check_request(method, samples, endpoint, calibrated_model())  # all checks before any run
-    factors = choose_factors(calibrated_model(), names, bounds)
+    ps = resolve(params)
+    check_request(method, samples, endpoint, ps.model)  # all checks before any run
+    factors = choose_factors(ps.model, names, bounds)
     out = out if out is not None else Path("moodtwin-out") / f"{protocol.stem}-sensitivity"
     typer.echo(DISCLAIMER)
     with dask_client(scheduler, workers) as client:
@@ -102,7 +104,7 @@ def sensitivity(
             f"{' over their plausible ranges' if full_range else f' within +/-{100 * band:g} %'}")
         start = time.perf_counter()
         sens = run_sensitivity(spec, method, endpoint=endpoint, times_h=times,
-                               parameters=names, band=bounds, samples=samples, seed=seed,
+                               varied=names, parameters=ps, band=bounds, samples=samples, seed=seed,
                                client=client, chunk_size=chunk_size, progress=_progress())
     say(f"done in {time.perf_counter() - start:.1f} s")
     paths = write_outputs(sens, out, protocol.stem)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from moodtwin.cli._app import DISCLAIMER, app, errors_as_one_line, say
+from moodtwin.cli._app import DISCLAIMER, ParamsOption, app, errors_as_one_line, say
 from moodtwin.cli._dask import SchedulerOption, WorkersOption, dask_engine
 
 
@@ -39,25 +39,23 @@ def trial(
                     ] = 0,
     replicates: Annotated[int, typer.Option("--replicates", "-r", min=1,
                                             help="Independent repetitions of the trial.")] = 1,
-    params: Annotated[Path | None, typer.Option(
-        "--params", help="Parameter set (YAML from 'moodtwin calibrate'); default: the "
-                         "shipped calibrated set if present.", dir_okay=False)] = None,
+    params: ParamsOption = None,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
-    from moodtwin.calibration import load_parameter_set
+    from moodtwin.parameter_sets import resolve
     from moodtwin.trials import load_trial, run_trial
     from moodtwin.trials._report import write_outputs
 
+    ps = resolve(params)
     spec = load_trial(file)
-    values = load_parameter_set(params)
     typer.echo(DISCLAIMER)
     say(f"trial {spec.name!r}: {replicates} replicate(s), seed {seed}")
     start = time.perf_counter()
     expected = replicates * (n or spec.n or 0) * max(len(a.periods) for a in spec.all_arms())
     with dask_engine(scheduler, workers) as engine, _progress_bar(expected) as bar:
         task = bar.add_task("simulating", total=max(expected, 1))
-        res = run_trial(spec, seed=seed, replicates=replicates, n=n, params=values,
+        res = run_trial(spec, seed=seed, replicates=replicates, n=n, parameters=ps,
                         progress=lambda what, k: bar.update(task, advance=k, description=what),
                         engine=engine)
     say(f"done in {time.perf_counter() - start:.1f} s")
@@ -86,7 +84,8 @@ def trial(
 @errors_as_one_line
 def calibrate(
     trials: Annotated[list[Path] | None, typer.Argument(
-        help="Trial files or folders (default: examples/trials).")] = None,
+        help="Trial files or folders (default: the trial catalogue shipped with moodtwin).",
+        show_default=False)] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Parameter set to write.",
                                       dir_okay=False)] = Path("moodtwin-out/calibrated.yaml"),
     checkpoint: Annotated[Path | None, typer.Option(
@@ -104,6 +103,10 @@ def calibrate(
     seed: Annotated[int, typer.Option("--seed")] = 0,
     processes: Annotated[int, typer.Option("--processes", min=1, max=64,
                                            help="Parameter sets evaluated in parallel.")] = 1,
+    params: Annotated[Path | None, typer.Option(
+        "--params", help="Base parameter set for the values not calibrated (default: the "
+                         "model definition, so the result is reproducible from the seed).",
+        dir_okay=False)] = None,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
@@ -113,8 +116,9 @@ def calibrate(
         collect_targets,
         default_priors,
     )
+    from moodtwin.parameter_sets import ParameterSet
 
-    targets = collect_targets(trials or [Path("examples/trials")])
+    targets = collect_targets(trials)
     typer.echo(DISCLAIMER)
     priors = default_priors(parameter or DEFAULT_PARAMETERS)
     say(f"{len(targets)} published targets; calibrating {len(priors)} values: "
@@ -124,7 +128,8 @@ def calibrate(
         cal = calibrate(targets, priors, n_max=n_max, seed=seed, population_size=particles,
                         generations=generations,
                         database=checkpoint or out.with_suffix(".abc.db"),
-                        workers=processes, engine=engine, progress=say)
+                        workers=processes, engine=engine, progress=say,
+                        parameters=ParameterSet.load(params) if params else None)
     path = cal.to_yaml(out)
     post = cal.posterior
     typer.echo(f"ABC-SMC: {post.evaluations} evaluations, tolerance "
@@ -145,31 +150,25 @@ def calibrate(
 @errors_as_one_line
 def validate(
     trials: Annotated[list[Path] | None, typer.Argument(
-        help="Trial files or folders (default: examples/trials).")] = None,
+        help="Trial files or folders (default: the trial catalogue shipped with moodtwin).",
+        show_default=False)] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.", file_okay=False)
                    ] = Path("moodtwin-out/validation"),
     replicates: Annotated[int, typer.Option("--replicates", "-r", min=1)] = 10,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    params: Annotated[Path | None, typer.Option(
-        "--params", help="Parameter set (default: the shipped calibrated set).",
-        dir_okay=False)] = None,
+    params: ParamsOption = None,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
-    from moodtwin.calibration import collect_targets, load_parameter_set, validation_table
-    from moodtwin.trials import run_trial
+    from moodtwin.calibration import collect_targets, validate
+    from moodtwin.parameter_sets import resolve
 
-    values = load_parameter_set(params)
-    targets = collect_targets(trials or [Path("examples/trials")])
+    ps = resolve(params)
+    collect_targets(trials)  # refuse bad trial files before any run
     typer.echo(DISCLAIMER)
-    results = {}
     with dask_engine(scheduler, workers) as engine:
-        for path in sorted({t.trial_file for t in targets}):
-            spec = next(t.trial for t in targets if t.trial_file == path)
-            say(f"{path.name}: {replicates} replicate(s) ...")
-            results[path] = run_trial(spec, seed=seed, replicates=replicates, params=values,
-                                      engine=engine)
-    table = validation_table(targets, results)
+        table = validate(trials, parameters=ps, replicates=replicates, seed=seed,
+                         engine=engine, progress=say)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "validation.csv", index=False)
     (out / "validation.md").write_text(table.to_markdown(index=False) if _has_tabulate()

@@ -6,20 +6,29 @@ with their predicted outcome and uncertainty, the comparison with the standard c
 settings, all trials and figures. Not medical advice.
 """
 
-from moodtwin.optimize._draws import population_draws as population_draws
-from moodtwin.optimize._draws import read_draws as read_draws
-from moodtwin.optimize._draws import split_draws as split_draws
-from moodtwin.optimize._evaluate import OUTCOMES as OUTCOMES
-from moodtwin.optimize._evaluate import Constraint as Constraint
-from moodtwin.optimize._evaluate import Evaluator as Evaluator
-from moodtwin.optimize._evaluate import Outcome as Outcome
-from moodtwin.optimize._report import summary as summary
-from moodtwin.optimize._report import write_report as write_report
-from moodtwin.optimize._settings import SETTINGS as SETTINGS
-from moodtwin.optimize._settings import build_protocol as build_protocol
-from moodtwin.optimize._space import SearchSpace as SearchSpace
-from moodtwin.optimize._space import default_space as default_space
-from moodtwin.optimize._space import load_space as load_space
-from moodtwin.optimize._space import parse_space as parse_space
-from moodtwin.optimize._study import StudyResult as StudyResult
-from moodtwin.optimize._study import optimize as optimize
+from moodtwin.extras import require
+
+try:
+    from moodtwin.optimize._draws import population_draws as population_draws
+    from moodtwin.optimize._draws import read_draws as read_draws
+    from moodtwin.optimize._draws import search_draws as search_draws
+    from moodtwin.optimize._draws import split_draws as split_draws
+    from moodtwin.optimize._evaluate import OUTCOMES as OUTCOMES
+    from moodtwin.optimize._evaluate import Constraint as Constraint
+    from moodtwin.optimize._evaluate import Evaluator as Evaluator
+    from moodtwin.optimize._evaluate import Outcome as Outcome
+    from moodtwin.optimize._report import summary as summary
+    from moodtwin.optimize._report import write_report as write_report
+    from moodtwin.optimize._settings import SETTINGS as SETTINGS
+    from moodtwin.optimize._settings import build_protocol as build_protocol
+    from moodtwin.optimize._space import SearchSpace as SearchSpace
+    from moodtwin.optimize._space import default_space as default_space
+    from moodtwin.optimize._space import load_space as load_space
+    from moodtwin.optimize._space import parse_space as parse_space
+    from moodtwin.optimize._space import therapy_to_tune as therapy_to_tune
+    from moodtwin.optimize._study import StudyResult as StudyResult
+    from moodtwin.optimize._study import optimize as optimize
+except ImportError:  # a missing optional dependency: one line naming the extra
+    require("optimize")
+    raise
+

@@ -20,26 +20,28 @@ import numpy as np
 
 from moodtwin.errors import ValidationError
 from moodtwin.model import Model
+from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.population import PopulationSpec, generate_population
-from moodtwin.simulate import parameter_table
+from moodtwin.simulation import parameter_table
 
 TWIN_FILES = ("posterior_draws.csv", "posterior.csv", "posterior.npz", "posterior.parquet")
 BOOKKEEPING = {"chain", "draw", "sample"}
 
 
-def population_draws(n: int, model: Model, seed: int = 0,
+def population_draws(n: int, parameters: ParametersLike = None, seed: int = 0,
                      spec: PopulationSpec | None = None) -> dict[str, np.ndarray]:
     """``n`` virtual patients of the population model (every parameter, by name).
 
-    Drawn by :func:`moodtwin.population.generate_population` around ``model``'s typical values
-    (pass the calibrated model), with ``spec``'s covariates and inclusion criteria (default:
-    :class:`~moodtwin.population.PopulationSpec`), so optimizing for a population uses the same
-    virtual patients as a virtual trial.
+    Drawn by :func:`moodtwin.population.generate_population` around the typical values of
+    ``parameters`` (a :class:`~moodtwin.ParameterSet`; default: the calibrated set), with
+    ``spec``'s covariates and inclusion criteria (default:
+    :class:`~moodtwin.population.PopulationSpec`), so optimizing for a population uses the
+    same virtual patients as a virtual trial.
     """
     if not 1 <= n <= 100_000:
         raise ValidationError(f"population size {n} is outside 1-100000.")
-    pop = generate_population(spec or PopulationSpec(), n, seed, model=model)
-    return {p.name: pop.table[:, i] for i, p in enumerate(model.parameters)}
+    pop = generate_population(spec or PopulationSpec(), n, seed, parameters=parameters)
+    return {p.name: pop.table[:, i] for i, p in enumerate(pop.model.parameters)}
 
 
 def _twin_file(path: Path) -> Path:
@@ -107,3 +109,26 @@ def read_draws(path: str | Path, model: Model, n: int | None = None,
     except ValidationError as exc:
         raise ValidationError(f"Twin file {str(path)!r}: {exc}") from None
     return cols
+
+
+def search_draws(n: int, holdout: int = 0, seed: int = 0, *, twin: str | Path | None = None,
+                 parameters: ParametersLike = None, spec: PopulationSpec | None = None
+                 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None, str]:
+    """The draws an optimization searches over, the held-out draws that check its result
+    (None if ``holdout`` is 0 or no draw is left) and where they come from.
+
+    With ``twin`` (a person's posterior draws): ``n`` of them (seeded) and up to ``holdout``
+    of the rest. Without: ``n`` virtual patients of the population model around
+    ``parameters`` (default: the calibrated set) and ``holdout`` fresh ones (seed + 1).
+    """
+    if not 1 <= n <= 100_000 or not 0 <= holdout <= 100_000:
+        raise ValidationError(f"draws {n} / holdout {holdout} are outside 1-100000 / "
+                              "0-100000.")
+    if twin is not None:
+        table, rest = split_draws(read_draws(twin, resolve(parameters).model), n, seed)
+        held = split_draws(rest, holdout, seed)[0] if rest and holdout else None
+        return table, held, f"posterior draws from {twin}"
+    table = population_draws(n, parameters, seed, spec)
+    held = population_draws(holdout, parameters, seed + 1, spec) if holdout else None
+    return table, held, ("virtual population of the population model (data/population.yaml) "
+                         "around the parameter set's typical values")

@@ -19,8 +19,9 @@ from scipy import stats
 from moodtwin import scales
 from moodtwin.errors import UnknownNameError, ValidationError
 from moodtwin.model import Model
+from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.protocols import Protocol, compile_protocol
-from moodtwin.simulate import default_save_times, parameter_table, simulate
+from moodtwin.simulation import default_save_times, parameter_table, simulate
 from moodtwin.units import hours
 
 #: Outcome kinds: what is computed per draw (all are "higher is better").
@@ -45,12 +46,13 @@ GRID_H = 6.0  # regular output grid (h); outputs are denser after each dose
 class Outcome:
     """What to maximize: ``kind`` (see :data:`OUTCOMES`) at the horizon ``at`` (e.g. '26 week').
 
-    ``remission_madrs``: remission threshold in MADRS points (<=).
+    ``remission_madrs``: remission threshold in MADRS points (<=); default: the MADRS
+    scale's standard threshold (:mod:`moodtwin.scales`).
     """
 
     kind: str = "response"
     at: str = "26 week"
-    remission_madrs: float = 10.0
+    remission_madrs: float = scales.get_scale("MADRS").remission_threshold
 
     def __post_init__(self) -> None:
         if self.kind not in OUTCOMES:
@@ -189,16 +191,19 @@ class Evaluator:
 
     **Arguments:**
 
-    - ``draws``: parameter values by name, one array element per draw (others: defaults).
+    - ``parameters``: the :class:`~moodtwin.ParameterSet` (None: the calibrated set).
+    - ``draws``: parameter values by name, one array element per draw (others: the set's).
     - ``outcome``, ``constraints``: what to compute; ``report``: extra observables whose
       peak is reported (e.g. the therapy's side effect).
     """
 
-    def __init__(self, model: Model, draws: Mapping[str, np.ndarray], outcome: Outcome,
-                 constraints: Sequence[Constraint] = (), report: Sequence[str] = ()):
-        self.model, self.outcome = model, outcome
+    def __init__(self, parameters: ParametersLike, draws: Mapping[str, np.ndarray],
+                 outcome: Outcome, constraints: Sequence[Constraint] = (),
+                 report: Sequence[str] = ()):
+        self.parameters = resolve(parameters)
+        self.model, self.outcome = self.parameters.model, outcome
         self.draws = {k: np.asarray(v, dtype=float) for k, v in draws.items()}
-        self.table = parameter_table(self.draws, model)  # range-checks every draw once
+        self.table = parameter_table(self.draws, self.model)  # range-checks every draw once
         self.stats = list(constraints) + [Constraint(o, np.inf) for o in report]
         self.n_simulations = 0
 
@@ -219,7 +224,7 @@ class Evaluator:
 
     def __call__(self, protocol: Protocol) -> Evaluation:
         t, regular = self.save_times(protocol)
-        result = simulate(protocol, self.draws or None, model=self.model, save_times_h=t,
+        result = simulate(protocol, self.draws or None, parameters=self.parameters, save_times_h=t,
                           throw=False)
         self.n_simulations += 1
         ok = result.status == 0

@@ -14,13 +14,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from moodtwin import DISCLAIMER
 from moodtwin.optimize._evaluate import Evaluation, mean_interval, paired_difference
 from moodtwin.optimize._settings import STANDARD_SOURCES, setting
 from moodtwin.optimize._study import StudyResult, Surface, violations
 from moodtwin.protocols import Protocol
-
-DISCLAIMER = ("RESEARCH USE ONLY - simulated by the moodtwin research model; not medical "
-              "advice and must not guide anyone's treatment.")
 
 
 def _settings(therapy: str, values: dict[str, float]) -> dict[str, dict[str, Any]]:
@@ -136,7 +134,7 @@ def write_report(res: StudyResult, out: str | Path, source: str, seed: int) -> l
 def _history(res: StudyResult, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Trial numbers, outcomes, and the best feasible outcome so far."""
     ok = frame["state"].eq("COMPLETE").to_numpy()
-    feas = frame["feasible"].fillna(False).astype(bool).to_numpy()
+    feas = np.array([v is True for v in frame["feasible"]])  # None: a failed trial
     values = frame["outcome"].astype(float).to_numpy()
     best = np.maximum.accumulate(np.where(ok & feas, values, -np.inf))
     return frame["trial"].to_numpy(), values, np.where(np.isfinite(best), best, np.nan)
@@ -187,7 +185,7 @@ def _png(res: StudyResult, frame: pd.DataFrame, path: Path) -> None:
     else:
         ax1.set_axis_off()
     n, values, best = _history(res, frame)
-    feas = frame["feasible"].fillna(False).astype(bool).to_numpy()
+    feas = np.array([v is True for v in frame["feasible"]])  # None: a failed trial
     ax2.plot(n[feas], values[feas], "o", color="#1f77b4", label="feasible trial")
     ax2.plot(n[~feas], values[~feas], "o", mfc="none", color="#d62728",
              label="violates constraints / failed")

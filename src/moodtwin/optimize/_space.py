@@ -217,3 +217,24 @@ def parse_space(data: object, source: str = "space") -> SearchSpace:
 def load_space(path: str | Path) -> SearchSpace:
     """Read a search-space YAML file (see the module docstring)."""
     return parse_space(read_yaml(path, "space file"), str(path))
+
+
+def therapy_to_tune(base: Any, given: str | None = None,
+                    space: SearchSpace | None = None) -> str:
+    """The therapy an optimization tunes: the space file's, else ``given``, else the base
+    protocol's one tunable therapy (refused when there are none or several)."""
+    from moodtwin.optimize._settings import SETTINGS
+
+    if space is not None:
+        if given is not None and given != space.therapy:
+            raise ValidationError(f"--therapy {given!r} differs from the space file's therapy "
+                                  f"{space.therapy!r}.")
+        return str(space.therapy)
+    if given is not None:
+        return given
+    found = sorted({th.type for th in base.therapies if th.type in SETTINGS})
+    if len(found) != 1:
+        what = f"has {', '.join(found)}" if found else "has none"
+        raise ValidationError(f"Give --therapy (one of {', '.join(SETTINGS)}); the base protocol "
+                              f"{what} of them.")
+    return found[0]

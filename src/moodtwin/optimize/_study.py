@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from moodtwin.errors import MoodtwinError, ValidationError
-from moodtwin.model import Model
 from moodtwin.optimize._evaluate import (
     SIDE_EFFECTS,
     Constraint,
@@ -31,7 +30,7 @@ from moodtwin.optimize._evaluate import (
 )
 from moodtwin.optimize._settings import build_protocol, rule_violations
 from moodtwin.optimize._space import Dimension, SearchSpace
-from moodtwin.parameter_sets import calibrated_model
+from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.protocols import Protocol
 
 
@@ -111,7 +110,7 @@ def optimize(
     n_trials: int = 30,
     seed: int = 0,
     *,
-    model: Model | None = None,
+    parameters: ParametersLike = None,
     grid: int = 5,
     enqueue_standard: bool = True,
     holdout: Mapping[str, Any] | None = None,
@@ -125,6 +124,8 @@ def optimize(
       therapies, background); it is simulated up to ``outcome.at``.
     - ``params_table``: parameter draws by name (mapping or DataFrame of columns); a person's
       posterior draws or a virtual population.
+    - ``parameters``: the :class:`~moodtwin.ParameterSet` that the draws override
+      (default: the calibrated set).
     - ``constraints``: side-effect limits (mean over draws of a peak or mean observable).
     - ``n_trials``: Optuna trials (one simulation of all draws each; the first third, at
       most 10, are random); ``seed`` makes the study reproducible (TPE sampler, one job).
@@ -143,10 +144,10 @@ def optimize(
     if not space.dimensions:
         raise ValidationError("the search space has no searched setting.")
     say = progress or (lambda _msg: None)
-    model = model or calibrated_model()
+    ps = resolve(parameters)
     columns = {str(k): np.asarray(params_table[k], dtype=float) for k in params_table}
     report = [SIDE_EFFECTS[space.therapy]] if space.therapy in SIDE_EFFECTS else []
-    evaluate = Evaluator(model, columns, outcome, constraints, report)
+    evaluate = Evaluator(ps, columns, outcome, constraints, report)
 
     def protocol(values: Mapping[str, float], name: str | None = None) -> Protocol:
         return build_protocol(base_protocol, space.therapy, values, outcome.at, name)
@@ -222,7 +223,7 @@ def optimize(
     importances = _importances(study, space.dimensions, seed)
     held = None
     if holdout is not None and len(holdout) and len(next(iter(holdout.values()))):
-        check = Evaluator(model, {str(k): np.asarray(holdout[k], dtype=float) for k in holdout},
+        check = Evaluator(ps, {str(k): np.asarray(holdout[k], dtype=float) for k in holdout},
                           outcome, constraints, report)
         held = (check(best_protocol), check(standard_protocol))
     surface = _surface(space, importances, best_values, score, constraints,

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from moodtwin.errors import ValidationError
-from moodtwin.model import Model
-from moodtwin.parameter_sets import calibrated_model
+from moodtwin.extras import require
+from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.person._likelihood import SCALE_PARAMETERS, Likelihood
 from moodtwin.person._prior import Prior, person_prior
 from moodtwin.person._schema import PersonRecord
@@ -119,20 +119,23 @@ class PersonFit:
 
 def fit_person(
     record: PersonRecord, *, walkers: int | None = None, steps: int = 300, burn: int = 150,
-    seed: int = 0, model: Model | None = None,
+    seed: int = 0, parameters: ParametersLike = None,
     population: Mapping[str, np.ndarray] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> PersonFit:
     """Sample the posterior of the person's parameters (see the module docstring).
 
     ``walkers`` defaults to max(16, 3 x sampled parameters); ``steps`` ensemble steps in all,
-    of which the first ``burn`` are discarded.
+    of which the first ``burn`` are discarded. ``parameters``: the
+    :class:`~moodtwin.ParameterSet` whose values centre the prior (default: the calibrated
+    set).
     """
+    require("person")
     import emcee
 
     if not 0 <= burn < steps:
         raise ValidationError(f"burn ({burn}) must be in [0, steps) with steps = {steps}.")
-    model = record.model_for(model or calibrated_model())
+    model = record.model_for(resolve(parameters).model)
     names = fitted_parameters(record)
     prior = person_prior(names, model, population)
     idx = [i for i, n in enumerate(names) if n not in SCALE_PARAMETERS]
@@ -227,7 +230,8 @@ def _diagnose(prior: Prior, chain: np.ndarray,
     return pd.DataFrame(rows), notes
 
 
-def load_fit(folder: str | Path, record: PersonRecord, model: Model | None = None) -> PersonFit:
+def load_fit(folder: str | Path, record: PersonRecord,
+             parameters: ParametersLike = None) -> PersonFit:
     """A saved fit (``posterior_draws.csv`` etc. in ``folder``) for ``record``."""
     folder = Path(folder)
     try:
@@ -240,7 +244,7 @@ def load_fit(folder: str | Path, record: PersonRecord, model: Model | None = Non
     if info.get("person") != record.id or list(draws.columns) != info["parameters"]:
         raise ValidationError(f"{folder}: the saved fit is for person {info.get('person')!r} "
                               f"with parameters {info.get('parameters')}, not this record.")
-    model = record.model_for(model or calibrated_model())
+    model = record.model_for(resolve(parameters).model)
     prior = person_prior(info["parameters"], model)
     chain = prior.transform({n: draws[n].to_numpy() for n in draws.columns})[None]
     return PersonFit(record, prior, chain, np.zeros(chain.shape[:2]), summary,

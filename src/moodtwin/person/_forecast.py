@@ -19,12 +19,12 @@ import pandas as pd
 from moodtwin import scales
 from moodtwin.errors import ValidationError
 from moodtwin.model import Model
-from moodtwin.parameter_sets import calibrated_model
+from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.person._fit import PersonFit, therapy_parameters
 from moodtwin.person._likelihood import FIT_OPTIONS
 from moodtwin.person._prior import person_prior
 from moodtwin.protocols import Protocol, Timeline, compile_protocol
-from moodtwin.simulate import parameter_table, run_engine
+from moodtwin.simulation import parameter_table, run_engine
 
 BIOMARKERS = ("rmssd", "crp_mgl", "il6_pgml", "cortisol_ugdl", "bdnf_serum_ngml")
 #: Side-effect observables and the therapies that cause them.
@@ -80,11 +80,18 @@ class ForecastSet:
 def forecast(
     fit: PersonFit, candidates: Sequence[tuple[str, Protocol]], *,
     at: Sequence[tuple[str, float]] = (("6w", 1008.0), ("6mo", 4383.0)),
-    start_h: float | None = None, draws: int = 200, seed: int = 0, model: Model | None = None,
+    start_h: float | None = None, draws: int = 200, seed: int = 0,
+    parameters: ParametersLike = None,
 ) -> ForecastSet:
-    """Forecast ``candidates`` ((file, protocol) pairs) for the fitted person."""
+    """Forecast ``candidates`` ((file, protocol) pairs) for the fitted person.
+
+    ``at``: (label, h after the forecast start) pairs; ``start_h``: forecast start, h after
+    the record's start date (default: the last observation); ``parameters``: the
+    :class:`~moodtwin.ParameterSet` of the parameters the posterior does not hold
+    (default: the calibrated set; use the one the fit used).
+    """
     rec = fit.record
-    model = rec.model_for(model or calibrated_model())
+    model = rec.model_for(resolve(parameters).model)
     last = float(max(rec.scores["time_h"].max(), rec.biomarkers["time_h"].max()
                      if len(rec.biomarkers) else 0.0))
     start_h = last if start_h is None else start_h

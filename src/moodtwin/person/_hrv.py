@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from moodtwin.errors import ValidationError
+from moodtwin.extras import require
 from moodtwin.person._schema import MIN_HRV_S, MIN_LF_S
 
 _FS = 1000  # Hz: RR intervals become peak samples at 1 ms resolution
@@ -48,6 +49,7 @@ def hrv_from_rr(rr_ms: np.ndarray, time_s: np.ndarray | None = None) -> HRV:
 
 def hrv_from_ecg(ecg: np.ndarray, sampling_rate: float) -> HRV:
     """HRV from a raw ECG trace sampled at ``sampling_rate`` Hz (R peaks by NeuroKit2)."""
+    require("person")
     import neurokit2 as nk
 
     ecg = np.asarray(ecg, dtype=float)
@@ -66,6 +68,7 @@ def hrv_from_ecg(ecg: np.ndarray, sampling_rate: float) -> HRV:
 
 
 def _hrv_from_peaks(peaks: np.ndarray, fs: int) -> HRV:
+    require("person")
     import neurokit2 as nk
 
     duration = (peaks[-1] - peaks[0]) / fs

@@ -25,7 +25,7 @@ from moodtwin import scales
 from moodtwin.model import Model
 from moodtwin.person._schema import PersonRecord
 from moodtwin.protocols import compile_protocol
-from moodtwin.simulate import SolverOptions, parameter_table, run_engine
+from moodtwin.simulation import SolverOptions, parameter_table, run_engine
 
 #: Solver tolerance of fits: errors below 0.01 MADRS points (checked in tests).
 FIT_OPTIONS = SolverOptions(rtol=1e-4)

@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from moodtwin import DISCLAIMER
 from moodtwin.person._fit import PersonFit
 from moodtwin.person._forecast import ForecastSet
 
-DISCLAIMER = ("RESEARCH USE ONLY - a mechanistic research model fitted to one record; not "
-              "medical advice, and it must not guide anyone's treatment.")
 _UNITS = {"rmssd": "RMSSD (ms)", "crp_mgl": "CRP (mg/L)", "il6_pgml": "IL-6 (pg/mL)",
           "cortisol_ugdl": "cortisol (ug/dL)", "bdnf_serum_ngml": "serum BDNF (ng/mL)"}
 _LAB_OF = {"crp_mgl": "crp_mgl", "il6_pgml": "il6_pgml", "cortisol_ugdl": "cortisol_ugdl",

@@ -18,33 +18,34 @@ import pandas as pd
 import yaml
 
 from moodtwin import scales
-from moodtwin.model import Model
-from moodtwin.parameter_sets import calibrated_model
+from moodtwin.parameter_sets import ParametersLike
 from moodtwin.person._schema import ANALYTES, RMSSD_LOG_SD, PersonRecord
 from moodtwin.protocols import parse_protocol
-from moodtwin.simulate import simulate
+from moodtwin.simulation import simulate
 
 
 def synthetic_record(
     protocol_data: Mapping[str, Any], truth: Mapping[str, float], *,
     scores: Sequence[tuple[float, str]], labs: Sequence[tuple[float, str]] = (),
     rmssd_h: Sequence[float] = (), seed: int = 0, start_date: dt.date = dt.date(2024, 1, 8),
-    model: Model | None = None, person_id: str = "synthetic",
+    parameters: ParametersLike = None, person_id: str = "synthetic",
 ) -> tuple[PersonRecord, pd.DataFrame]:
     """A record observed at the given times (h) from a person with parameters ``truth``.
 
     ``scores``: (time_h, scale) pairs; ``labs``: (time_h, analyte) pairs; ``rmssd_h``: times
     of heart recordings. Returns the record and the noise-free truth at every observation
     time (columns ``time_h``, ``madrs``, ``hama`` and every biomarker observable).
+    ``parameters``: the :class:`~moodtwin.ParameterSet` ``truth`` overrides (default: the
+    calibrated set).
     """
-    model = model or calibrated_model()
     protocol = parse_protocol(dict(protocol_data), "synthetic protocol")
     rng = np.random.default_rng(seed)
     times = np.unique(np.concatenate([[t for t, _ in scores], [t for t, _ in labs],
                                       list(rmssd_h)]).astype(float))
     # the person likelihood models day-to-day fluctuation only, so the natural-course
     # fluctuation is left out unless ``truth`` sets ``course_sd``
-    result = simulate(protocol, {"course_sd": 0.0, **truth}, model=model, save_times_h=times,
+    result = simulate(protocol, {"course_sd": 0.0, **truth}, parameters=parameters,
+                      save_times_h=times,
                       seed=seed)
     date = [_date(start_date, t) for t in times]
     rows = []

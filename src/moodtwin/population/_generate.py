@@ -14,10 +14,11 @@ import pandas as pd
 
 from moodtwin import scales
 from moodtwin.errors import ValidationError
-from moodtwin.model import Model, default_model
-from moodtwin.population._spec import PopulationSpec, split_population, variability_table
+from moodtwin.model import Model
+from moodtwin.parameter_sets import ParametersLike, resolve
+from moodtwin.population._spec import PopulationSpec, variability_table
 from moodtwin.protocols import Protocol, compile_protocol, parse_protocol
-from moodtwin.simulate import Engine, SolverOptions, run_engine
+from moodtwin.simulation import Engine, SolverOptions, run_engine
 
 MAX_SCREENED_PER_PATIENT = 50  # give up when fewer than 1 in 50 screened candidates qualify
 BASELINE_TOLERANCE = 0.05  # MADRS points between target and simulated baseline
@@ -102,10 +103,11 @@ def _eligible(spec: PopulationSpec, c: pd.DataFrame) -> np.ndarray:
 
 
 def _parameters(model: Model, c: pd.DataFrame, rng: np.random.Generator,
-                typical: Mapping[str, float], population: Mapping[str, float]) -> np.ndarray:
-    """Parameter table: typical values x log-normal variability, covariate models."""
+                population: Mapping[str, float]) -> np.ndarray:
+    """Parameter table: typical values x log-normal variability, covariate models
+    (``population``: overrides of ``data/population.yaml`` values)."""
     n = len(c)
-    table = np.tile(np.array([typical.get(p.name, p.value) for p in model.parameters]), (n, 1))
+    table = np.tile(np.array([p.value for p in model.parameters]), (n, 1))
     info = variability_table(population)
 
     def put(name: str, values: np.ndarray) -> None:
@@ -113,7 +115,7 @@ def _parameters(model: Model, c: pd.DataFrame, rng: np.random.Generator,
         table[:, model.parameter_index[name]] = np.clip(values, par.low, par.high)
 
     for name, v in info["variability"].items():
-        mid = typical.get(name, model.parameter(name).value)
+        mid = model.parameter(name).value
         if "omega" in v:
             put(name, mid * np.exp(rng.normal(0.0, v["omega"], n)))
         else:
@@ -206,9 +208,9 @@ def solve_baselines(model: Model, table: np.ndarray, madrs: np.ndarray, antidepr
 
 
 def generate_population(
-    spec: PopulationSpec, n: int, seed: int, *, model: Model | None = None,
+    spec: PopulationSpec, n: int, seed: int, *, parameters: ParametersLike = None,
     screening_sd: float = 1.7, options: SolverOptions = SolverOptions(),
-    typical: Mapping[str, float] | None = None, engine: Engine | None = None,
+    engine: Engine | None = None,
 ) -> Population:
     """Screen candidates until ``n`` qualify, then draw their parameters and baselines.
 
@@ -219,15 +221,16 @@ def generate_population(
     - ``seed``: the only source of randomness (same spec + seed = same patients).
     - ``screening_sd``: SD (MADRS points) of the observed screening score around the latent
       baseline (the model's day-to-day fluctuation, Duru & Fantino 2008).
-    - ``typical``: typical (population) parameter values overriding the model defaults,
-      e.g. a calibrated parameter set; keys starting with ``population.`` override values
-      of ``data/population.yaml`` (variability, covariate and natural-course models).
+    - ``parameters``: the :class:`~moodtwin.ParameterSet` whose values are the typical
+      (population) values (default: the calibrated set). Its ``population`` values override
+      ``data/population.yaml`` (variability, covariate and natural-course models).
     - ``engine``: a :class:`~moodtwin.sweep.DaskEngine` for the baseline burn-in (default:
-      :func:`~moodtwin.simulate.run_engine`, in this process).
+      :func:`~moodtwin.simulation.run_engine`, in this process).
     """
     if n < 1:
         raise ValidationError(f"Population size must be at least 1, got {n}.")
-    model = model or default_model()
+    ps = resolve(parameters)
+    model = ps.model
     rng = np.random.default_rng(seed)
     chosen: list[pd.DataFrame] = []
     have = screened = 0
@@ -244,10 +247,7 @@ def generate_population(
         chosen.append(ok)
         have += len(ok)
     cov = pd.concat(chosen, ignore_index=True)
-    typical, population = split_population(typical or {})
-    for name in typical:
-        model.parameter(name)  # unknown names: clear error with close matches
-    table = _parameters(model, cov, rng, typical, population)
+    table = _parameters(model, cov, rng, ps.population)
     y0 = np.empty((n, len(model.states)))
     keep = np.ones(n, dtype=bool)
     for ad in (False, True):

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from moodtwin import scales
 from moodtwin.errors import ValidationError
+from moodtwin.parameter_sets import POPULATION_PREFIX
 from moodtwin.yaml_files import first_problem, read_yaml
 
 
@@ -114,12 +115,6 @@ def load_population_spec(path: str | Path) -> PopulationSpec:
         raise first_problem(exc, str(path)) from None
 
 
-#: Prefix of population-level values in a parameter mapping, e.g.
-#: ``"population.variability.k_LC.omega"`` or ``"population.natural_course.relapse_hazard"``:
-#: entries of ``data/population.yaml`` that calibration may move.
-POPULATION_PREFIX = "population."
-
-
 @cache
 def _shipped_variability() -> dict[str, Any]:
     text = resources.files("moodtwin").joinpath("data/population.yaml").read_text()
@@ -142,9 +137,3 @@ def variability_table(overrides: Mapping[str, float] | None = None) -> dict[str,
                                   "(data/population.yaml).")
         node[path[-1]] = float(value)
     return table
-
-
-def split_population(values: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float]]:
-    """(model parameters, population-level overrides) of a parameter mapping."""
-    pop = {k: v for k, v in values.items() if k.startswith(POPULATION_PREFIX)}
-    return {k: v for k, v in values.items() if k not in pop}, pop

@@ -8,6 +8,7 @@ at exact event times; the solver restarts its step at each one instead of meetin
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -41,6 +42,35 @@ class Timeline:
 CONTACT_H = 1.0
 #: After a procedure under anaesthesia, drug effects stay unperceived this long (h).
 MASKED_H = 2.0
+
+
+#: The parameters each therapy's events read (esketamine's nasal absorption split); patients
+#: differing in them get their own timeline (:func:`compile_per_patient`).
+THERAPY_TIMELINE_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "esketamine_nasal": ("esk_FRn", "esk_Fgut", "esk_spray_factor"),
+}
+
+
+def timeline_parameters(protocol: s.Protocol) -> tuple[str, ...]:
+    """The parameters the timeline of ``protocol`` reads (declared per therapy), sorted."""
+    names = {n for th in protocol.therapies for n in THERAPY_TIMELINE_PARAMETERS.get(th.type, ())}
+    return tuple(sorted(names))
+
+
+def compile_per_patient(protocol: s.Protocol, model: Model, table: np.ndarray,
+                        p_active: float | None = None) -> list[tuple[np.ndarray, Timeline]]:
+    """(rows, timeline) for the patients of ``table`` (patients, parameters): each group of
+    rows shares the values of :func:`timeline_parameters` and gets the timeline of its own
+    values, so every patient's events use that patient's parameters (``p_active``: see
+    :func:`compile_protocol`)."""
+    names = list(timeline_parameters(protocol))
+    cols = [model.parameter_index[n] for n in names]
+    keys, group = np.unique(np.asarray(table)[:, cols], axis=0, return_inverse=True)
+    group = group.ravel()
+    return [(np.flatnonzero(group == g),
+             compile_protocol(protocol, model, dict(zip(names, map(float, key), strict=True)),
+                              p_active=p_active))
+            for g, key in enumerate(keys)]
 
 
 class _Events:
@@ -214,9 +244,12 @@ def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
         ev.contact(t0, active=not th.sham, duration=max(session, CONTACT_H))
 
 
-def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float],
+def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, float],
                      p_active: float | None = None, natural_course: bool = True) -> Timeline:
-    """Turn ``protocol`` into a :class:`Timeline` for ``model`` (population ``params``).
+    """Turn ``protocol`` into a :class:`Timeline` for ``model``, one set of patients.
+
+    ``params`` gives the values of :func:`timeline_parameters` (other names are ignored;
+    several patients with different values: :func:`compile_per_patient`).
 
     ``p_active``: the probability of active treatment a blinded patient is told (a trial sets
     it from its allocation); it overrides the protocol's ``blinding.p_active`` (default 0.5
@@ -230,7 +263,11 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: dict[str, float
     if blind.mode == "blinded":
         p_blind = p_active if p_active is not None else (
             blind.p_active if blind.p_active is not None else 0.5)
-    ev = _Events(model, params, p_blind, protocol.anaesthesia)
+    declared = timeline_parameters(protocol)
+    missing = [n for n in declared if n not in params]
+    if missing:
+        raise ValueError(f"compile_protocol needs the values of {missing}.")
+    ev = _Events(model, {n: float(params[n]) for n in declared}, p_blind, protocol.anaesthesia)
     kinds = [th.type for th in protocol.therapies]
     for kind in ("vns", "tavns"):
         where = [f"therapies[{i}]" for i, k in enumerate(kinds) if k == kind]

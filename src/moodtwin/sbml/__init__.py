@@ -3,6 +3,13 @@
 Research software, not medical advice.
 """
 
-from moodtwin.sbml._export import build_document, consistency, export_sbml, steady_state
+from moodtwin.extras import require
+
+try:
+    from moodtwin.sbml._export import build_document, consistency, export_sbml, steady_state
+except ImportError:  # a missing optional dependency: one line naming the extra
+    require("sbml")
+    raise
+
 
 __all__ = ["build_document", "consistency", "export_sbml", "steady_state"]

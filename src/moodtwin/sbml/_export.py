@@ -21,17 +21,17 @@ import libsbml
 import numpy as np
 
 import moodtwin
+from moodtwin import DISCLAIMER
 from moodtwin.errors import MoodtwinError
-from moodtwin.model import Model, default_model
+from moodtwin.model import Model
+from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.protocols import Protocol, Timeline, compile_protocol, parse_protocol
 from moodtwin.sbml._math import mathml, to_ast
 from moodtwin.sbml._units import add_unit_definition
-from moodtwin.simulate import SolverOptions, parameter_table, run_engine
+from moodtwin.simulation import SolverOptions, parameter_table, run_engine
 
 NAMESPACE = "urn:moodtwin:sbml:annotation:1"
 LEVEL, VERSION = 3, 2
-DISCLAIMER = ("Research use only: moodtwin is a mechanistic research model; its output is "
-              "not medical advice and must not guide anyone's treatment.")
 _NO_TREATMENT = {"name": "No treatment", "duration": "52 week", "therapies": []}
 
 
@@ -75,16 +75,17 @@ def build_document(
     protocol: Protocol | None = None,
     params: Mapping[str, float] | None = None,
     *,
-    model: Model | None = None,
+    parameters: ParametersLike = None,
     y0: np.ndarray | None = None,
 ) -> libsbml.SBMLDocument:
-    """SBML L3V2 document of ``model`` (default: the full model) under ``protocol``.
+    """SBML L3V2 document of the model under ``protocol``.
 
-    ``params`` overrides parameter values (one patient, range-checked); ``y0`` (states, in
+    ``params`` overrides the values of the :class:`~moodtwin.ParameterSet` ``parameters``
+    (default: the calibrated set) for one patient (range-checked); ``y0`` (states, in
     model units) replaces the burned-in steady state as the initial values. Without a
     protocol, 52 weeks of no treatment (no events).
     """
-    model = model or default_model()
+    model = resolve(parameters).model
     protocol = protocol or parse_protocol(_NO_TREATMENT)
     table = parameter_table(dict(params or {}), model, 1)
     values = dict(zip((p.name for p in model.parameters), table[0].tolist(), strict=True))
@@ -194,11 +195,12 @@ def export_sbml(
     protocol: Protocol | None = None,
     params: Mapping[str, float] | None = None,
     *,
-    model: Model | None = None,
+    parameters: ParametersLike = None,
     y0: np.ndarray | None = None,
 ) -> str:
-    """SBML L3V2 text of the model under ``protocol``; refuses a document with errors."""
-    doc = build_document(protocol, params, model=model, y0=y0)
+    """SBML L3V2 text of the model under ``protocol`` (arguments as :func:`build_document`;
+    ``parameters`` default: the calibrated set); refuses a document with errors."""
+    doc = build_document(protocol, params, parameters=parameters, y0=y0)
     errors, _ = consistency(doc)
     if errors:
         raise MoodtwinError(f"SBML export produced {len(errors)} consistency errors; first: "

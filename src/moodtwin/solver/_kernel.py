@@ -22,7 +22,7 @@ most ``_RESTART_GROW`` times larger; a rejected first step shrinks it by the err
 8-fold after non-finite values, whose retry is at most the initial estimate). Events in a
 protocol repeat (weekly visits, doses), so the previous restart predicts the next one (weekly
 visits of the peer benchmark: 7.0 -> 5.9 steps per week; weekly IV ketamine: 44 -> 40 steps
-per week, no rejected restarts); ``benchmarks/bench_trial.py`` and ``moodtwin bench`` show
+per week, no rejected restarts); ``benchmarks/bench_trial.py`` and ``bench_peers.py`` show
 the step counts. Outputs between events come from the dense output, so save
 times do not shorten steps; steps stop only at event times.
 

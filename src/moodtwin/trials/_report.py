@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
+from html import escape
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from moodtwin import DISCLAIMER
 from moodtwin.trials._stats import wilson
 from moodtwin.trials._trial import TrialResult
-
-DISCLAIMER = "Research model output, not medical advice."
 
 
 def _bands(res: TrialResult, column: str) -> pd.DataFrame:
@@ -108,12 +108,13 @@ def _html(res: TrialResult, path: Path) -> Path:
     fig.update_xaxes(title_text="day", row=1, col=1)
     s = res.summary()
     table = s[["endpoint", "arm", "at", "mean", "low", "high"]].round(3).to_html(index=False)
-    fails = "".join(f"<li>{f}</li>" for f in res.failures[:50]) or "<li>none</li>"
+    fails = "".join(f"<li>{escape(f)}</li>" for f in res.failures[:50]) or "<li>none</li>"
     body = fig.to_html(full_html=False, include_plotlyjs=True)
+    name = escape(res.trial.name)
     path.write_text(
-        f"<html><head><meta charset='utf-8'><title>{res.trial.name}</title></head><body>"
-        f"<h2>{res.trial.name}</h2><p><b>{DISCLAIMER}</b></p><p>{res.trial.source}</p>"
+        f"<html><head><meta charset='utf-8'><title>{name}</title></head><body>"
+        f"<h2>{name}</h2><p><b>{escape(DISCLAIMER)}</b></p><p>{escape(res.trial.source)}</p>"
         f"<p>{res.replicates} replicate(s), seed {res.seed}; interval: "
-        f"{res.to_json()['interval']}.</p>{body}<h3>Endpoints</h3>{table}"
+        f"{escape(res.to_json()['interval'])}.</p>{body}<h3>Endpoints</h3>{table}"
         f"<h3>Excluded patients</h3><ul>{fails}</ul></body></html>", encoding="utf-8")
     return path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,12 +11,13 @@ import pandas as pd
 
 from moodtwin import scales
 from moodtwin.errors import ValidationError
-from moodtwin.model import Model, default_model
+from moodtwin.model import Model
+from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.population import Population, generate_population
-from moodtwin.protocols import Protocol, compile_protocol
+from moodtwin.protocols import Protocol, compile_per_patient
 from moodtwin.protocols._schema import Background, OralComparator
 from moodtwin.result import STATUS_MESSAGES
-from moodtwin.simulate import Engine, SolverOptions, _fluctuation, run_engine
+from moodtwin.simulation import Engine, SolverOptions, _fluctuation, run_engine, run_groups
 from moodtwin.trials._schema import Arm, Period, Tolerance, Trial, Withdrawal
 
 Progress = Callable[[str, int], None]  # (what, patients just simulated)
@@ -107,7 +108,6 @@ class _Run:
     status: np.ndarray
     options: SolverOptions
     progress: Progress | None
-    defaults: dict[str, float]
     engine: Engine
     titrated: np.ndarray  # per patient: current reached by titration to tolerance (mA)
     obs_seed: np.random.SeedSequence  # the ratings' random stream
@@ -155,10 +155,10 @@ def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
         drugs = [th for th in protocol.therapies if isinstance(th, OralComparator)]
         modelled = protocol.model_copy(update={"therapies": [
             th for th in protocol.therapies if not isinstance(th, OralComparator)]})
-        tl = compile_protocol(_with_background(arm.in_context(modelled), ad), run.model,
-                              run.defaults, p_active=run.trial.p_active())
-        states, st, obs = run.engine(run.model, run.pop.table[sel], tl, save, run.options,
-                                     y0=run.y[sel])
+        tls = compile_per_patient(_with_background(arm.in_context(modelled), ad), run.model,
+                                  run.pop.table[sel], p_active=run.trial.p_active())
+        states, st, obs = run_groups(run.model, run.pop.table[sel], tls, save, run.options,
+                                     y0=run.y[sel], engine=run.engine)
         run.status[sel] = np.where(run.status[sel] != 0, run.status[sel], st)
         k = np.searchsorted(save, visit_h[vis] - t0 - 1e-9)
         run.latent[np.ix_(sel, vis)] = obs[:, k, :]
@@ -277,15 +277,15 @@ def _observe(trial: Trial, model: Model, pop: Population, latent: np.ndarray,
 
 def run_replicate(
     trial: Trial, seed: np.random.SeedSequence, *, n: int | None = None,
-    model: Model | None = None, options: SolverOptions = SolverOptions(),
-    progress: Progress | None = None, params: Mapping[str, float] | None = None,
-    engine: Engine | None = None,
+    parameters: ParametersLike = None, options: SolverOptions = SolverOptions(),
+    progress: Progress | None = None, engine: Engine | None = None,
 ) -> TrialData:
     """Simulate one replicate of ``trial`` (``n`` overrides the randomized sample size;
+    ``parameters``: the :class:`~moodtwin.ParameterSet`, default the calibrated set;
     ``engine``: a :class:`~moodtwin.sweep.DaskEngine`, default
-    :func:`~moodtwin.simulate.run_engine` in this process)."""
-    model = model or default_model()
-    typical = dict(params or {})
+    :func:`~moodtwin.simulation.run_engine` in this process)."""
+    ps = resolve(parameters)
+    model = ps.model
     s_pop, s_rand, s_obs, s_drop, s_wd, s_bio, *s_cohorts = seed.spawn(6 + len(trial.arms))
     visit_h = np.array(trial.visit_times_h())
     end = trial.duration_h()
@@ -297,8 +297,8 @@ def run_replicate(
     groups: list[tuple[Population, np.ndarray]] = []
     if randomized:
         pop = generate_population(trial.population, n_rand,
-                                  int(s_pop.generate_state(1)[0]), model=model,
-                                  typical=typical, engine=engine)
+                                  int(s_pop.generate_state(1)[0]), parameters=ps,
+                                  engine=engine)
         groups.append((pop, np.array([trial.arms.index(randomized[i])
                                       for i in _allocate(randomized, len(pop),
                                                          np.random.default_rng(s_rand))])))
@@ -307,7 +307,7 @@ def run_replicate(
             size = arm.n if n is None or trial.n is None else max(2, round(arm.n * n / trial.n))
             spec = trial.population.merged(arm.population)
             pop = generate_population(spec, size, int(s_cohorts[i].generate_state(1)[0]),
-                                      model=model, typical=typical, engine=engine)
+                                      parameters=ps, engine=engine)
             groups.append((pop, np.full(len(pop), i)))
     pop = _concat([g for g, _ in groups])
     arm_idx = np.concatenate([a for _, a in groups])
@@ -318,8 +318,7 @@ def run_replicate(
     y = pop.y0.copy()
     names = sorted({trial.scale, *(e.scale for e in trial.endpoints if e.scale)})
     ctx = _Run(trial, model, pop, y, visit_h, latent, status, options, progress,
-               {**model.defaults(), **typical}, engine or run_engine, np.full(n_pat, np.nan),
-               s_obs, names)
+               engine or run_engine, np.full(n_pat, np.nan), s_obs, names)
     for i, arm in enumerate(trial.arms):
         rows = np.flatnonzero(arm_idx == i)
         if rows.size:

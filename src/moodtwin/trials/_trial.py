@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from moodtwin import DISCLAIMER
 from moodtwin.errors import ValidationError
-from moodtwin.model import Model, default_model
-from moodtwin.simulate import Engine, SolverOptions
+from moodtwin.parameter_sets import ParametersLike, resolve
+from moodtwin.simulation import Engine, SolverOptions
 from moodtwin.trials._endpoints import compute_endpoints
 from moodtwin.trials._run import Progress, TrialData, run_replicate
 from moodtwin.trials._schema import Trial
@@ -67,7 +68,7 @@ class TrialResult:
                 "interval": "2.5-97.5 percentiles over replicates" if self.replicates > 1
                 else "95% confidence interval of the single replicate",
                 "endpoints": rows, "failures": self.failures,
-                "disclaimer": "Research model output, not medical advice."}
+                "disclaimer": DISCLAIMER}
 
 
 def _num(x: Any) -> float | None:
@@ -98,9 +99,9 @@ def _trajectories(d: TrialData, r: int) -> pd.DataFrame:
 
 def run_trial(
     trial: Trial, *, seed: int = 0, replicates: int = 1, n: int | None = None,
-    model: Model | None = None, options: SolverOptions = SolverOptions(),
-    progress: Progress | None = None, params: Mapping[str, float] | None = None,
-    on_replicate: Callable[[int], None] | None = None, engine: Engine | None = None,
+    parameters: ParametersLike = None, options: SolverOptions = SolverOptions(),
+    progress: Progress | None = None, on_replicate: Callable[[int], None] | None = None,
+    engine: Engine | None = None,
 ) -> TrialResult:
     """Run ``trial`` ``replicates`` times; the same trial, seed and ``n`` give the same result.
 
@@ -109,19 +110,20 @@ def run_trial(
     - ``seed``: root of every random draw (population, randomization, noise, dropout).
     - ``n``: overrides the randomized sample size (cohort sizes scale with it).
     - ``progress``: called with (what, patients) after each simulated group.
-    - ``params``: typical parameter values (e.g. a calibrated set) overriding the defaults.
+    - ``parameters``: the :class:`~moodtwin.ParameterSet` (its values are the typical
+      values of the virtual population); default: the calibrated set.
     - ``engine``: a :class:`~moodtwin.sweep.DaskEngine` (a Dask cluster; same numbers);
-      default :func:`~moodtwin.simulate.run_engine` in this process.
+      default :func:`~moodtwin.simulation.run_engine` in this process.
     """
     if replicates < 1:
         raise ValidationError(f"replicates must be at least 1, got {replicates}.")
-    model = model or default_model()
+    ps = resolve(parameters)
     seeds = np.random.SeedSequence(seed).spawn(replicates)
     rows, traj, failures = [], [], []
     first: TrialData | None = None
     for r, ss in enumerate(seeds):
-        d = run_replicate(trial, ss, n=n, model=model, options=options, progress=progress,
-                          params=params, engine=engine)
+        d = run_replicate(trial, ss, n=n, parameters=ps, options=options, progress=progress,
+                          engine=engine)
         first = first or d
         for row in compute_endpoints(d):
             rows.append({"replicate": r, **row})

@@ -4,7 +4,7 @@ All engines run in this process, from the same burned-in initial states (moodtwi
 steady state, computed once and not timed), through the same 52-week protocol timeline, with
 the same tolerances (``rtol`` and moodtwin's per-state absolute tolerances):
 
-- ``moodtwin``: :func:`moodtwin.simulate.run_engine`, all patients in one batched call;
+- ``moodtwin``: :func:`moodtwin.simulation.run_engine`, all patients in one batched call;
 - ``scipy``: ``solve_ivp`` (LSODA or BDF) over the generated numba right-hand side and exact
   Jacobian, wrapped in Python, segment by segment with the timeline's dose jumps, one
   patient at a time;
@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 
 from moodtwin.model import Model, default_model
+from moodtwin.parameter_sets import ParameterSet
 from moodtwin.protocols import Protocol, Timeline, compile_protocol, parse_protocol
-from moodtwin.simulate import SolverOptions, parameter_table, run_engine
+from moodtwin.simulation import SolverOptions, parameter_table, run_engine
 
 WEEK_H = 168.0
 YEAR_H = 52 * WEEK_H
@@ -263,7 +264,8 @@ def run_benchmark(
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # SWIG types inside roadrunner
-        runner = RoadRunnerPatients(export_sbml(s.protocol, model=s.model, y0=s.y0[0]),
+        sbml = export_sbml(s.protocol, parameters=ParameterSet("benchmark", s.model), y0=s.y0[0])
+        runner = RoadRunnerPatients(sbml,
                                     s.model, s.timeline, rtol, atol)
     warm_rr = time.perf_counter() - t0
 

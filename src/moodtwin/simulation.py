@@ -9,8 +9,9 @@ import numba
 import numpy as np
 
 from moodtwin.errors import IntegrationError, ValidationError
-from moodtwin.model import Model, default_model
-from moodtwin.protocols import Protocol, Timeline, compile_protocol
+from moodtwin.model import Model
+from moodtwin.parameter_sets import ParametersLike, resolve
+from moodtwin.protocols import Protocol, Timeline, compile_per_patient, compile_protocol
 from moodtwin.result import STATUS_MESSAGES, Result
 from moodtwin.solver import STATS
 from moodtwin.solver._codegen import compiled
@@ -111,6 +112,27 @@ def run_engine(
         numba.set_parallel_chunksize(chunk)
 
 
+def run_groups(
+    model: Model, params: np.ndarray, groups: list[tuple[np.ndarray, Timeline]],
+    save_t: np.ndarray, options: SolverOptions, y0: np.ndarray | None = None,
+    engine: Engine | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`run_engine` (or ``engine``) over the (rows, timeline) groups of
+    :func:`~moodtwin.protocols.compile_per_patient`; outputs in the rows' order."""
+    if len(groups) == 1:
+        return (engine or run_engine)(model, params, groups[0][1], save_t, options, y0=y0)
+    n, nt = params.shape[0], save_t.shape[0]
+    states = np.empty((n, nt, len(model.states)))
+    obs = np.empty((n, nt, len(model.observables)))
+    status = np.empty(n, dtype=np.int64)
+    for rows, timeline in groups:
+        s, st, o = (engine or run_engine)(
+            model, np.ascontiguousarray(params[rows]), timeline, save_t, options,
+            y0=None if y0 is None else np.ascontiguousarray(y0[rows]))
+        states[rows], status[rows], obs[rows] = s, st, o
+    return states, status, obs
+
+
 def _integrate(
     model: Model, params: np.ndarray, timeline: Timeline, save_t: np.ndarray,
     options: SolverOptions, y0: np.ndarray | None, stats: np.ndarray | None,
@@ -177,7 +199,7 @@ def simulate(
     protocol: Protocol,
     params: Mapping[str, float | np.ndarray] | None = None,
     *,
-    model: Model | None = None,
+    parameters: ParametersLike = None,
     save_times_h: np.ndarray | None = None,
     seed: int | None = None,
     options: SolverOptions = SolverOptions(),
@@ -188,22 +210,27 @@ def simulate(
     **Arguments:**
 
     - ``protocol``: a validated :class:`~moodtwin.protocols.Protocol`.
-    - ``params``: parameter overrides by name; arrays give one patient per element.
+    - ``params``: parameter overrides by name (each in its unit, see ``moodtwin model``);
+      arrays give one patient per element.
+    - ``parameters``: the :class:`~moodtwin.ParameterSet` the overrides apply to (default:
+      the calibrated set shipped with moodtwin).
     - ``save_times_h``: output times in hours (default: every 6 h, denser after doses).
     - ``seed``: adds reproducible day-to-day fluctuation to the observed scores.
     - ``throw``: raise :class:`~moodtwin.errors.IntegrationError` if any patient fails;
       with ``False`` the failures are reported per patient in ``Result.status``.
+
+    **Returns:** a :class:`~moodtwin.result.Result` (times in h from baseline, scores in
+    points, observables in their units).
     """
-    model = model or default_model()
+    model = resolve(parameters).model
     table = parameter_table(params, model)
-    pop = {p.name: float(np.median(table[:, i])) for i, p in enumerate(model.parameters)}
-    timeline = compile_protocol(protocol, model, pop)
+    groups = compile_per_patient(protocol, model, table)  # each patient's own events
     end = protocol.duration_h()
-    save_t = default_save_times(timeline, end) if save_times_h is None else np.asarray(
+    save_t = default_save_times(groups[0][1], end) if save_times_h is None else np.asarray(
         save_times_h, dtype=float)
     if save_t.size == 0 or np.any(np.diff(save_t) < 0) or save_t[0] < 0 or save_t[-1] > end:
         raise ValidationError(f"save_times_h must be sorted within [0, {end:g}] h.")
-    states, status, obs = run_engine(model, table, timeline, save_t, options)
+    states, status, obs = run_groups(model, table, groups, save_t, options)
     result = Result(model, protocol.name, save_t, states, obs, status, table,
                     _fluctuation(model, table, save_t, seed))
     if throw and result.failures():
@@ -217,15 +244,16 @@ def vulnerability_for_baseline(
     protocol: Protocol,
     params: Mapping[str, float] | None = None,
     *,
-    model: Model | None = None,
+    parameters: ParametersLike = None,
 ) -> float:
     """The ``vulnerability`` that gives an untreated steady state of ``madrs`` at baseline.
 
     The baseline includes the protocol's background (e.g. a continued oral antidepressant),
     so patients on different backgrounds can start at the same severity. Solved by two
     rounds of vectorised grid refinement over the steady state (monotone in vulnerability).
+    ``parameters``: the :class:`~moodtwin.ParameterSet` (default: the calibrated set).
     """
-    model = model or default_model()
+    model = resolve(parameters).model
     par = model.parameter("vulnerability")
     if not 0.5 <= madrs <= 59.5:
         raise ValidationError(f"Baseline MADRS {madrs:g} is outside 0.5-59.5.")
@@ -248,6 +276,7 @@ def vulnerability_for_baseline(
 
 
 __all__ = [
-    "STATUS_MESSAGES", "Engine", "SolverOptions", "parameter_table", "run_engine", "simulate",
+    "STATUS_MESSAGES", "Engine", "SolverOptions", "parameter_table", "run_engine", "run_groups",
+    "simulate",
     "vulnerability_for_baseline",
 ]

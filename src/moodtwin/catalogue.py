@@ -1,0 +1,31 @@
+"""The packaged catalogues: protocols and calibration trials shipped with moodtwin.
+
+One location for each (``moodtwin/data/protocols`` and ``moodtwin/data/trials``), so every
+command works after ``pip install`` from any directory; in a checkout ``examples/protocols``
+and ``examples/trials`` are links to them. Trials name their protocols relative to
+themselves (``../protocols/...``).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+
+def _data(name: str) -> Path:
+    return Path(str(resources.files("moodtwin").joinpath("data", name)))
+
+
+def protocol_catalogue() -> Path:
+    """Folder of the packaged protocol files (YAML)."""
+    return _data("protocols")
+
+
+def trial_catalogue() -> Path:
+    """Folder of the packaged calibration/validation trial files (YAML)."""
+    return _data("trials")
+
+
+def shipped_protocol(stem: str) -> Path:
+    """The packaged protocol file ``<stem>.yaml``."""
+    return protocol_catalogue() / f"{stem}.yaml"
