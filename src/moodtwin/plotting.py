@@ -206,6 +206,12 @@ def _png(results: Mapping[str, Result], path: Path) -> None:
 
 # ---------------------------------------------------------------------------- plotly
 def _html(results: Mapping[str, Result], path: Path) -> None:
+    time_course_figure(results).write_html(path, include_plotlyjs=True, full_html=True,
+                                           config={"displaylogo": False, "responsive": True})
+
+
+def time_course_figure(results: Mapping[str, Result]):  # type: ignore[no-untyped-def]
+    """The interactive figure of :func:`plot_time_courses` as a plotly ``Figure``."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -300,5 +306,4 @@ def _html(results: Mapping[str, Result], path: Path) -> None:
             ],
         }],
     )
-    fig.write_html(path, include_plotlyjs=True, full_html=True,
-                   config={"displaylogo": False, "responsive": True})
+    return fig
