@@ -15,7 +15,7 @@ INSTALL_HINT = "the web app needs its extra: pip install 'moodtwin[web]' (FastAP
 def _require() -> None:
     try:
         import fastapi  # noqa: F401
-        import multipart  # noqa: F401  (python-multipart: form uploads)
+        import python_multipart  # noqa: F401  (form uploads)
         import uvicorn  # noqa: F401
     except ImportError:
         raise MoodtwinError(INSTALL_HINT) from None

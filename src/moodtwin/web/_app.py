@@ -42,6 +42,7 @@ from moodtwin.web._security import (
     new_token,
     origin_allowed,
     safe_name,
+    size_text,
 )
 from moodtwin.web._store import FINAL, Store
 from moodtwin.web._tasks import SHIPPED_SET
@@ -178,8 +179,8 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
                                  "server (cross-site request refused).", "origin")
         size = request.headers.get("content-length")
         if size is not None and size.isdigit() and int(size) > limits.upload_bytes:
-            return _problem(413, f"upload of {int(size) / 2**20:.1f} MB is larger than this "
-                                 f"server's limit of {limits.upload_bytes / 2**20:.0f} MB.",
+            return _problem(413, f"upload of {size_text(int(size))} is larger than this "
+                                 f"server's limit of {size_text(limits.upload_bytes)}.",
                             "upload")
         return await call_next(request)
 
@@ -271,7 +272,7 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
         data = await f.read(limits.upload_bytes + 1)
         if len(data) > limits.upload_bytes:
             raise HTTPException(413, f"{field}: file {f.filename!r} is larger than this "
-                                     f"server's limit of {limits.upload_bytes / 2**20:.0f} MB.")
+                                     f"server's limit of {size_text(limits.upload_bytes)}.")
         return data
 
     def catalogue_files() -> dict[str, Path]:
@@ -435,7 +436,7 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
                    for f in files]
         if sum(len(b) for _, b in uploads) > limits.upload_bytes:
             raise HTTPException(413, "files: the uploads together are larger than this "
-                                     f"server's limit of {limits.upload_bytes / 2**20:.0f} MB.")
+                                     f"server's limit of {size_text(limits.upload_bytes)}.")
 
         def fill(d: Path) -> None:
             person = d / "person"

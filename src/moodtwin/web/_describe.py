@@ -111,11 +111,18 @@ def catalogue(examples: Path | None) -> dict[str, Any]:
         eps = doc.get("endpoints") or []
         trials.append({"file": p.name, "name": str(doc.get("name", p.stem)),
                        "source": str(doc.get("source", "")), "n": doc.get("n"),
-                       "published": sum(1 for e in eps if isinstance(e, dict)
-                                        and e.get("published") is not None)})
+                       "published": sum(_published_numbers(e) for e in eps)})
     cands = [{"file": p.name, "yaml": p.read_text()}
              for p in sorted((examples / "person" / "candidates").glob("*.yaml"))]
     return {"protocols": protos, "trials": trials, "candidates": cands}
+
+
+def _published_numbers(endpoint: Any) -> int:
+    """Published numbers of one endpoint (one per arm, or one for a comparison)."""
+    pub = endpoint.get("published") if isinstance(endpoint, dict) else None
+    if pub is None:
+        return 0
+    return len(pub) if isinstance(pub, dict) and "value" not in pub else 1
 
 
 # ---------------------------------------------------------------------------- model browser

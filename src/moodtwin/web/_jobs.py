@@ -56,11 +56,13 @@ class Runner:
         job = self.store.get(job_id)
         if job is None or job["status"] in FINAL:
             return job
-        self.store.request_cancel(job_id)
-        with self._lock:
-            fut = self._futures.get(job_id)
-        if fut is not None and fut.cancel():
-            self.store.finish(job_id, "cancelled", message="cancelled before it started")
+        if self.store.cancel_if_queued(job_id):
+            with self._lock:
+                fut = self._futures.get(job_id)
+            if fut is not None:
+                fut.cancel()  # may fail if already handed to a worker, which then skips it
+        else:
+            self.store.request_cancel(job_id)  # running: stops at its next progress report
         return self.store.get(job_id)
 
     def shutdown(self) -> None:

@@ -39,6 +39,11 @@ class Limits:
     forecast_candidates: int = 8
 
 
+def size_text(n: int) -> str:
+    """Bytes as text: '195 kB', '20 MB'."""
+    return f"{n / 2**20:.3g} MB" if n >= 2**20 else f"{n / 1024:.3g} kB"
+
+
 def new_token() -> str:
     return secrets.token_hex(24)
 
@@ -87,8 +92,8 @@ def extract_zip(data: bytes, dest: Path, limits: Limits, field: str) -> list[Pat
                               f"{limits.zip_entries} allowed.")
     total = sum(i.file_size for i in infos)
     if total > limits.zip_bytes:
-        raise ValidationError(f"{field}: the archive unpacks to {total / 2**20:.1f} MB; at most "
-                              f"{limits.zip_bytes / 2**20:.0f} MB allowed.")
+        raise ValidationError(f"{field}: the archive unpacks to {size_text(total)}; at most "
+                              f"{size_text(limits.zip_bytes)} allowed.")
     parts = []
     for i in infos:
         p = PurePosixPath(i.filename.replace("\\", "/"))

@@ -79,6 +79,22 @@ class Store:
         if job is not None and job["status"] not in FINAL:
             self.update(job_id, status=status, finished=time.time(), **fields)
 
+    def claim(self, job_id: str) -> bool:
+        """queued -> running, atomically; False if the job is no longer queued."""
+        with closing(self._connect()) as con, con:
+            cur = con.execute("UPDATE jobs SET status = 'running', started = ?, message = "
+                              "'starting' WHERE id = ? AND status = 'queued'",
+                              (time.time(), job_id))
+            return cur.rowcount == 1
+
+    def cancel_if_queued(self, job_id: str) -> bool:
+        """queued -> cancelled, atomically; False if it already started or ended."""
+        with closing(self._connect()) as con, con:
+            cur = con.execute("UPDATE jobs SET status = 'cancelled', finished = ?, cancel = 1, "
+                              "message = 'cancelled before it started' WHERE id = ? AND "
+                              "status = 'queued'", (time.time(), job_id))
+            return cur.rowcount == 1
+
     def request_cancel(self, job_id: str) -> None:
         self.update(job_id, cancel=1)
 

@@ -50,14 +50,12 @@ class Reporter:
 def execute(root: str, job_id: str) -> None:
     """Entry point in the worker process: run job ``job_id`` and record its final state."""
     store = Store(Path(root))
+    if not store.claim(job_id):  # cancelled (or interrupted) while it waited
+        return
     job = store.get(job_id)
-    if job is None or job["status"] != "queued":
+    if job is None:
         return
     report = Reporter(store, job_id)
-    if store.cancel_requested(job_id):
-        store.finish(job_id, "cancelled", message="cancelled before it started")
-        return
-    store.update(job_id, status="running", started=time.time(), message="starting")
     folder = store.folder(job_id)
     try:
         write_manifest(folder, job)
