@@ -72,6 +72,7 @@ def _done(page, where="#run-panel", timeout=120_000):
 
 def _shot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
