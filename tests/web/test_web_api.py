@@ -265,6 +265,9 @@ def test_trial_equals_the_cli_bit_for_bit(client, wait, tmp_path):
     for name in ("endpoints.csv", "patients.csv"):
         body = client.get(f"/api/jobs/{job['id']}/files/{name}", headers=AUTH).content
         assert strip_disclaimer(body) == (tmp_path / name).read_bytes(), name
+    report = client.get(f"/api/jobs/{job['id']}/files/report.html", headers=AUTH)
+    assert report.headers["content-security-policy"] == "sandbox"  # user text never runs here
+    assert report.headers["content-disposition"].startswith("attachment")
     result = job["result"]
     assert [p["published"] for p in result["published"]] == [-16.5, -8.8, 0.64, 0.28]
     assert job["progress"] == 1.0 and result["excluded"] == []
@@ -367,6 +370,31 @@ def test_person_fit_equals_cli_and_forecast(client, wait, tmp_path):
         "fit_job": fit["id"], "candidates": [{"name": "c", "protocol_yaml": cand}],
         "at": "6 fortnights"}, headers=AUTH)
     assert bad.status_code == 422 and "--at" in bad.json()["detail"]
+
+
+def test_sensitivity_and_optimization_jobs(client, wait):
+    r = client.post("/api/sensitivity", json={
+        "protocol_yaml": KETAMINE, "parameters": ["k_syn", "tau_dep"], "samples": 4,
+        "at": "1 week"}, headers=AUTH)
+    sens = wait(r.json()["id"])
+    assert sens["status"] == "done", sens["error"]
+    assert sens["result"]["runs"] == 4 * 3 and "k_syn" in "".join(sens["result"]["ranking"])
+    assert sens["manifest"]["cli"].startswith("moodtwin sensitivity inputs/protocol.yaml")
+    r = client.post("/api/optimizations", json={
+        "protocol_yaml": KETAMINE, "trials": 2, "draws": 3, "holdout": 0, "grid": 0,
+        "at": "2 week"}, headers=AUTH)
+    opt = wait(r.json()["id"])
+    assert opt["status"] == "done", opt["error"]
+    assert opt["result"]["therapy"] == "ketamine_iv" and "best_protocol.yaml" in opt["files"]
+    bad = [({"protocol_yaml": KETAMINE, "constraints": ["dissociation<=x"]}, "constraints[0]"),
+           ({"protocol_yaml": KETAMINE, "trials": 10_000}, "trials"),
+           ({"protocol_yaml": KETAMINE, "fit_job": "0123456789abcdef"}, "job")]
+    for body, field in bad:
+        r = client.post("/api/optimizations", json=body, headers=AUTH)
+        assert r.status_code in (404, 422) and r.json()["field"] == field, r.json()
+    r = client.post("/api/sensitivity", json={"protocol_yaml": KETAMINE, "samples": 100_000},
+                    headers=AUTH)
+    assert r.status_code == 422 and "job-size limit" in r.json()["detail"]
 
 
 def test_person_upload_without_required_files(client):

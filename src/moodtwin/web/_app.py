@@ -121,6 +121,43 @@ class ForecastRequest(BaseModel):
     seed: int = Field(0, ge=0, le=2**32 - 1)
 
 
+class SensitivityRequest(BaseModel):
+    """Global sensitivity (SALib) of a protocol's effect, as ``moodtwin sensitivity``."""
+
+    protocol_yaml: str
+    method: Literal["morris", "sobol"] = "morris"
+    endpoint: str = Field("madrs_change", description="madrs_change, madrs_percent_change, "
+                                                      "madrs or any observable.")
+    at: str = Field("6 week", description="Evaluation time(s), comma-separated.")
+    parameters: list[str] | None = Field(None, description="Default: the calibratable ones.")
+    band: float = Field(0.5, gt=0, le=1, description="Sample within value x (1 +/- band).")
+    full_range: bool = False
+    samples: int | None = Field(None, ge=2, description="Morris trajectories or Sobol base "
+                                                        "samples (a power of 2).")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
+class OptimizeRequest(BaseModel):
+    """Search one therapy's settings, as ``moodtwin optimize`` (default search space)."""
+
+    protocol_yaml: str = Field(description="Base protocol: timing, background, therapies.")
+    therapy: str | None = Field(None, description="vns, tavns, ketamine_iv, "
+                                                  "esketamine_nasal or botulinum_glabellar.")
+    outcome: str = Field("response", description="response, remission, remission_time or "
+                                                 "madrs_reduction.")
+    at: str = Field("26 week", description="Horizon.")
+    remission_madrs: float = Field(10.0, ge=0, le=60)
+    constraints: list[str] = Field(default_factory=list,
+                                   description="NAME[:peak|:mean]<=LIMIT side-effect limits.")
+    draws: int = Field(32, ge=1)
+    holdout: int = Field(32, ge=0)
+    trials: int = Field(30, ge=1)
+    grid: int = Field(5, ge=0, le=20)
+    fit_job: str | None = Field(None, description="A finished 'fit' job: optimize for that "
+                                                  "person's posterior draws.")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
 def _one_line(message: object) -> str:
     return " ".join(str(message).split())
 
@@ -506,6 +543,68 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
                                   "draws": body.draws, "start": body.start,
                                   "seed": body.seed}, fill, parent=fit["id"])
 
+    @app.post("/api/sensitivity", tags=["jobs"], status_code=202, response_model=JobRef,
+              dependencies=[Auth], responses=err)
+    def sensitivity(body: SensitivityRequest) -> JSONResponse:
+        """Morris or Sobol sensitivity of a protocol's effect (as ``moodtwin
+        sensitivity``)."""
+        from moodtwin.parameter_sets import calibrated_model
+        from moodtwin.protocols import parse_protocol
+        from moodtwin.sensitivity import check_request, choose_factors, parse_times
+
+        spec = parse_protocol(parse_yaml(body.protocol_yaml, "protocol"), "protocol")
+        parse_times(body.at, spec)
+        model = calibrated_model()
+        n = check_request(body.method, body.samples, body.endpoint, model)
+        k = len(choose_factors(model, body.parameters, None if body.full_range else body.band))
+        runs = n * (k + (1 if body.method == "morris" else 2))
+        if runs > limits.sensitivity_runs:
+            raise ValidationError(f"samples: {n} x ({k} parameters + "
+                                  f"{1 if body.method == 'morris' else 2}) = {runs} runs is "
+                                  f"above this server's job-size limit of "
+                                  f"{limits.sensitivity_runs}; lower samples or parameters.")
+        settings = body.model_dump(exclude={"protocol_yaml"})
+        return start("sensitivity", settings,
+                     lambda d: (d / "protocol.yaml").write_text(body.protocol_yaml))
+
+    @app.post("/api/optimizations", tags=["jobs"], status_code=202, response_model=JobRef,
+              dependencies=[Auth], responses=err)
+    def optimization(body: OptimizeRequest) -> JSONResponse:
+        """Search a therapy's settings for a virtual population or a fitted person (as
+        ``moodtwin optimize``)."""
+        from moodtwin.cli._optimize import _therapy
+        from moodtwin.optimize import Constraint, Outcome
+        from moodtwin.parameter_sets import calibrated_model
+        from moodtwin.protocols import parse_protocol
+
+        base = parse_protocol(parse_yaml(body.protocol_yaml, "protocol"), "protocol")
+        model = calibrated_model()
+        _therapy(base, body.therapy, None)
+        Outcome(body.outcome, body.at, body.remission_madrs)
+        for i, c in enumerate(body.constraints):
+            try:
+                Constraint.parse(c, model)
+            except MoodtwinError as exc:
+                raise ValidationError(f"constraints[{i}]: {exc}") from None
+        sims = body.trials * body.draws + 2 * body.holdout + body.grid ** 2 * body.draws
+        if sims > limits.optimize_simulations:
+            raise ValidationError(f"trials: {body.trials} trials x {body.draws} draws (+ "
+                                  f"holdout and grid) = {sims} simulations is above this "
+                                  f"server's job-size limit of {limits.optimize_simulations}.")
+        fit = None
+        if body.fit_job is not None:
+            fit = job_or_404(body.fit_job)
+            if fit["kind"] != "fit" or fit["status"] != "done":
+                raise ValidationError(f"fit_job: job {body.fit_job!r} is not a finished fit.")
+
+        def fill(d: Path) -> None:
+            (d / "protocol.yaml").write_text(body.protocol_yaml)
+            if fit is not None:
+                copy_tree(store.folder(fit["id"]) / "outputs" / "fit", d / "fit")
+
+        return start("optimize", body.model_dump(exclude={"protocol_yaml"}), fill,
+                     parent=fit["id"] if fit else None)
+
     # ------------------------------------------------------------------ jobs: read / control
     @app.get("/api/jobs", tags=["jobs"], dependencies=[Auth], responses=err)
     def list_jobs() -> list[Job]:
@@ -564,12 +663,15 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
         if name not in files:
             raise HTTPException(404, f"file: job {job_id} has no output {name!r}.")
         path = files[name]
+        # results may carry user text (names in reports): never run them in this origin
+        safe = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"}
         if path.suffix in (".csv", ".yaml", ".txt"):
             body = f"# {DISCLAIMER}\n".encode() + path.read_bytes()
             media = "text/csv" if path.suffix == ".csv" else "text/plain"
             return Response(body, media_type=media, headers={
-                "Content-Disposition": f'attachment; filename="{path.name}"'})
-        return FileResponse(path, filename=path.name if path.suffix != ".json" else None)
+                **safe, "Content-Disposition": f'attachment; filename="{path.name}"'})
+        return FileResponse(path, headers=safe, content_disposition_type="attachment",
+                            filename=path.name if path.suffix != ".json" else None)
 
     @app.get("/api/jobs/{job_id}/protocol.yaml", tags=["jobs"], dependencies=[Auth],
              responses=err, response_class=Response)

@@ -37,6 +37,8 @@ class Limits:
     fit_walkers: int = 256
     forecast_draws: int = 2000
     forecast_candidates: int = 8
+    sensitivity_runs: int = 20_000
+    optimize_simulations: int = 50_000
 
 
 def size_text(n: int) -> str:

@@ -124,6 +124,20 @@ def cli_command(kind: str, s: dict[str, Any]) -> str:
         args = ["moodtwin", "fit", "inputs/person", "-o", "cli-out", "--steps", str(s["steps"]),
                 "--burn", str(s["burn"]), "--seed", str(s["seed"])]
         args += ["--walkers", str(s["walkers"])] if s.get("walkers") else []
+    elif kind == "sensitivity":
+        args = ["moodtwin", "sensitivity", "inputs/protocol.yaml", "-o", "cli-out", "-m",
+                s["method"], "-e", s["endpoint"], "--at", s["at"], "--seed", str(s["seed"])]
+        args += ["--full-range"] if s.get("full_range") else ["--band", str(s["band"])]
+        args += ["-n", str(s["samples"])] if s.get("samples") else []
+        args += ["-p", ",".join(s["parameters"])] if s.get("parameters") else []
+    elif kind == "optimize":
+        args = ["moodtwin", "optimize", "inputs/protocol.yaml", "-o", "cli-out", "--outcome",
+                s["outcome"], "--at", s["at"], "--remission-madrs", str(s["remission_madrs"]),
+                "--draws", str(s["draws"]), "--holdout", str(s["holdout"]), "--trials",
+                str(s["trials"]), "--grid", str(s["grid"]), "--seed", str(s["seed"])]
+        args += ["--therapy", s["therapy"]] if s.get("therapy") else []
+        args += [x for c in s.get("constraints", []) for x in ("-c", c)]
+        args += ["--twin", "inputs/fit"] if s.get("fit_job") else []
     else:  # forecast
         args = ["moodtwin", "forecast", "inputs/person", "--fit", "inputs/fit", "-o", "cli-out",
                 "--at", s["at"], "--draws", str(s["draws"]), "--seed", str(s["seed"])]
@@ -329,7 +343,66 @@ def _forecast(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -
             "from_population": fc.prior_only, "warnings": fit.warnings}
 
 
+def _sensitivity(folder: Path, s: dict[str, Any], report: Reporter,
+                 store: Store) -> dict[str, Any]:
+    from moodtwin.protocols import load_protocol
+    from moodtwin.sensitivity import parse_times, ranking_lines, run_sensitivity, write_outputs
+
+    spec = load_protocol(folder / "inputs" / "protocol.yaml")
+    times = parse_times(s["at"], spec)
+    sens = run_sensitivity(spec, s["method"], endpoint=s["endpoint"], times_h=times,
+                           parameters=s.get("parameters"),
+                           band=None if s.get("full_range") else s["band"],
+                           samples=s.get("samples"), seed=s["seed"],
+                           progress=lambda done, total: report(done / max(total, 1),
+                                                               f"{done}/{total} runs"))
+    paths = write_outputs(sens, folder / "outputs", "protocol")
+    figure = next((p.name for p in paths if p.suffix == ".png"), None)
+    return {"name": spec.name, "method": sens.method, "runs": sens.n_runs,
+            "failed": sens.n_failed, "ranking": ranking_lines(sens, 10), "figure": figure}
+
+
+def _optimize(folder: Path, s: dict[str, Any], report: Reporter,
+              store: Store) -> dict[str, Any]:
+    from moodtwin.cli._optimize import _lines, _therapy
+    from moodtwin.optimize import (
+        Constraint,
+        Outcome,
+        default_space,
+        population_draws,
+        read_draws,
+        split_draws,
+        summary,
+        write_report,
+    )
+    from moodtwin.optimize import optimize as run
+    from moodtwin.parameter_sets import calibrated_model
+    from moodtwin.protocols import load_protocol
+
+    model = calibrated_model()
+    base = load_protocol(folder / "inputs" / "protocol.yaml")
+    name = _therapy(base, s.get("therapy"), None)
+    goal = Outcome(s["outcome"], s["at"], s["remission_madrs"])
+    limits = [Constraint.parse(c, model) for c in s.get("constraints", [])]
+    draws, holdout, seed = s["draws"], s["holdout"], s["seed"]
+    if s.get("fit_job"):
+        twin = folder / "inputs" / "fit"
+        table, rest = split_draws(read_draws(twin, model), draws, seed)
+        held = split_draws(rest, holdout, seed)[0] if rest and holdout else None
+        source = f"posterior draws from {twin.relative_to(folder)}"
+    else:
+        table = population_draws(draws, model, seed, None)
+        held = population_draws(holdout, model, seed + 1, None) if holdout else None
+        source = ("virtual population (default PopulationSpec) of the population model "
+                  "(data/population.yaml) around the calibrated parameters")
+    res = run(base, default_space(name), table, goal, limits, s["trials"], seed, model=model,
+              grid=s["grid"], holdout=held, progress=lambda msg: report(None, msg.strip()))
+    write_report(res, folder / "outputs", source, seed)
+    return {"therapy": name, "lines": _lines(summary(res, source, seed)),
+            "simulations": res.simulations}
+
+
 TASKS: dict[str, Callable[[Path, dict[str, Any], Reporter, Store], dict[str, Any]]] = {
     "simulate": _simulate, "trial": _trial, "validate": _validate, "fit": _fit,
-    "forecast": _forecast,
+    "forecast": _forecast, "sensitivity": _sensitivity, "optimize": _optimize,
 }
