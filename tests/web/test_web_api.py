@@ -34,7 +34,7 @@ def simulate(client, **body):
 
 # ---------------------------------------------------------------------------- pages, read-only
 def test_pages_assets_and_read_only_api_need_no_token(client):
-    for path in ("/", "/trial", "/validation", "/person", "/model"):
+    for path in ("/", "/trial", "/validation", "/person", "/explore", "/model"):
         r = client.get(path)
         assert r.status_code == 200 and DISCLAIMER in r.text and "not medical advice" in r.text
         assert "/vendor/plotly.min.js" in r.text and "cdn" not in r.text.lower()

@@ -162,6 +162,19 @@ def test_personal_twin_upload_fit_and_forecast(page, server, tmp_path):
     _shot(page, "person")
 
 
+def test_sensitivity_page(page, server):
+    _open(page, server, "/explore")
+    page.fill("#parameters", "k_syn, tau_dep")
+    page.fill("#samples", "4")
+    page.fill("#s-at", "1 week")
+    page.click("#run-sens")
+    _done(page)
+    page.wait_for_selector("#png:not(.hidden)")
+    assert "k_syn" in page.inner_text("#lines")
+    assert page.evaluate("document.querySelector('#png').naturalWidth") > 100
+    _shot(page, "explore")
+
+
 def test_model_browser_search(page, server):
     _open(page, server, "/model")
     page.wait_for_selector("math")

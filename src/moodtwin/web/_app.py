@@ -48,7 +48,7 @@ from moodtwin.web._store import FINAL, Store
 from moodtwin.web._tasks import SHIPPED_SET
 
 PAGES = {"/": "simulate", "/trial": "trial", "/validation": "validation", "/person": "person",
-         "/model": "model"}
+         "/explore": "explore", "/model": "model"}
 SEED = Field(None, ge=0, le=2**32 - 1, description="Random seed (same seed, same result).")
 
 

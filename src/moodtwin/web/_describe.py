@@ -218,8 +218,7 @@ def therapy_parameters(model: Any) -> dict[str, Any]:
         except MoodtwinError as exc:
             out[kind] = {"error": str(exc)}
             continue
-        inputs = [u.name for j, u in enumerate(model.inputs)
-                  if np.any(tl.u[:, j] != u.default) and u.name != "oral_ad"]
+        inputs = [u.name for j, u in enumerate(model.inputs) if np.any(tl.u[:, j] != u.default)]
         states = [x.name for j, x in enumerate(model.states) if np.any(tl.jump[:, j] != 0)]
         mechs = sorted({model.mechanism_of(n) for n in inputs + states})
         mech_params = [p.name for m in model.mechanisms if m.name in mechs for p in m.parameters]

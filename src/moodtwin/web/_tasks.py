@@ -237,7 +237,8 @@ def _validate(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -
     for t, rec in zip(targets, table.to_dict("records"), strict=True):
         summ = results[t.trial_file].summary()
         r = summ[(summ["endpoint"] == t.endpoint) & (summ["arm"] == t.arm)].iloc[0]
-        rows.append({**rec, "published_low": t.ci[0], "published_high": t.ci[1],
+        rows.append({**rec, "is_rate": t.is_rate,
+                     "published_low": t.ci[0], "published_high": t.ci[1],
                      "simulated_low": _num(r["low"]), "simulated_high": _num(r["high"]),
                      "simulated": _num(rec["simulated"])})
     (out / "figure.json").write_text(forest_figure(rows).to_json())
@@ -252,35 +253,50 @@ def _num(x: Any) -> float | None:
 
 
 def forest_figure(rows: list[dict[str, Any]]) -> Any:
-    """Forest plot: one row per published number; published (black) vs simulated
-    (green = pass, red = fail), each with its 95 % interval."""
+    """Forest plot: one row per published number; published (black diamond, 95 % CI) vs
+    simulated (green = pass, red = fail, 95 % interval). Rates (in %) get their own panel."""
     import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
     from moodtwin.cli._app import DISCLAIMER
 
-    labels = [r["target"] for r in rows]
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=[r["published"] for r in rows], y=labels, mode="markers", name="published (95 % CI)",
-        marker={"color": "black", "symbol": "diamond", "size": 9},
-        error_x={"type": "data", "symmetric": False,
-                 "array": [r["published_high"] - r["published"] for r in rows],
-                 "arrayminus": [r["published"] - r["published_low"] for r in rows]}))
-    for ok, color in ((True, "#2ca02c"), (False, "#d62728")):
-        sel = [r for r in rows if bool(r["pass"]) is ok and r["simulated"] is not None]
+    panels = [(False, "changes, differences, ratios (own units)", 1.0),
+              (True, "rates (%)", 100.0)]
+    panels = [p for p in panels if any(bool(r["is_rate"]) is p[0] for r in rows)]
+    fig = make_subplots(rows=len(panels), cols=1, subplot_titles=[p[1] for p in panels],
+                        row_heights=[sum(bool(r["is_rate"]) is p[0] for r in rows)
+                                     for p in panels], vertical_spacing=0.12)
+    for i, (rate, _, k) in enumerate(panels, start=1):
+        sel = [r for r in rows if bool(r["is_rate"]) is rate]
+
+        def bar(r: dict[str, Any], mid: str, lo: str, hi: str, k: float = k) -> tuple[float,
+                                                                                     float]:
+            m = r[mid] * k
+            return (((r[hi] if r[hi] is not None else r[mid]) * k - m),
+                    (m - (r[lo] if r[lo] is not None else r[mid]) * k))
+
+        pub = [bar(r, "published", "published_low", "published_high") for r in sel]
         fig.add_trace(go.Scatter(
-            x=[r["simulated"] for r in sel], y=[r["target"] for r in sel], mode="markers",
-            name=f"simulated, {'pass' if ok else 'fail'} (95 % interval)",
-            marker={"color": color, "size": 9},
-            error_x={"type": "data", "symmetric": False,
-                     "array": [(r["simulated_high"] or r["simulated"]) - r["simulated"]
-                               for r in sel],
-                     "arrayminus": [r["simulated"] - (r["simulated_low"] or r["simulated"])
-                                    for r in sel]}))
+            x=[r["published"] * k for r in sel], y=[r["target"] for r in sel], mode="markers",
+            name="published (95 % CI)", legendgroup="pub", showlegend=i == 1,
+            marker={"color": "black", "symbol": "diamond", "size": 9},
+            error_x={"type": "data", "symmetric": False, "array": [p[0] for p in pub],
+                     "arrayminus": [p[1] for p in pub]}), row=i, col=1)
+        for ok, color in ((True, "#2ca02c"), (False, "#d62728")):
+            part = [r for r in sel if bool(r["pass"]) is ok and r["simulated"] is not None]
+            sim = [bar(r, "simulated", "simulated_low", "simulated_high") for r in part]
+            fig.add_trace(go.Scatter(
+                x=[r["simulated"] * k for r in part], y=[r["target"] for r in part],
+                mode="markers", name=f"simulated, {'pass' if ok else 'fail'} (95 % interval)",
+                legendgroup=str(ok), showlegend=i == 1, marker={"color": color, "size": 9},
+                error_x={"type": "data", "symmetric": False, "array": [p[0] for p in sim],
+                         "arrayminus": [p[1] for p in sim]}), row=i, col=1)
+        fig.update_yaxes(autorange="reversed", row=i, col=1)
+        if rate:
+            fig.update_xaxes(range=[0, 100], row=i, col=1)
     fig.update_layout(title={"text": f"Published vs simulated<br><sup>{DISCLAIMER}</sup>"},
-                      height=160 + 28 * len(rows), template="plotly_white",
-                      yaxis={"autorange": "reversed"}, margin={"l": 320},
-                      xaxis_title="endpoint value (its own unit: points, fraction or ratio)")
+                      height=220 + 30 * len(rows), template="plotly_white",
+                      margin={"l": 320})
     return fig
 
 

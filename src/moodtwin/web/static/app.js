@@ -115,21 +115,28 @@ function renderRun(job, panel, onDone) {
     el("dt", {}, "moodtwin"), el("dd", {}, m.moodtwin_version || "…"),
     el("dt", {}, "parameter set"), el("dd", {}, m.parameter_set || "…"),
     el("dt", {}, "seed"), el("dd", {}, m.seed === null || m.seed === undefined ? "none" : m.seed),
-    el("dt", {}, "input files"), el("dd", {}, (m.input_files || []).map(f =>
-      el("span", {class: "file", title: "sha256 " + f.sha256}, f.path.replace(/^inputs\//, "")))),
+    el("dt", {}, "input files"), el("dd", {}, inputFiles(m.input_files || [])),
     el("dt", {}, "same result with"), el("dd", {}, el("code", {}, m.cli || "…")));
-  panel.replaceChildren(
+  panel.replaceChildren(...[
     el("div", {class: "runhead"}, el("b", {}, `${job.kind} job ${job.id}`), " ", status, " ",
        el("span", {class: "muted"}, job.message)),
     bar,
     job.error ? el("div", {class: "err job-error"}, job.error) : null,
-    used, buttons);
+    used, buttons].filter(Boolean));
+}
+
+function inputFiles(files) {
+  const chips = files.map(f =>
+    el("span", {class: "file", title: "sha256 " + f.sha256}, f.path.replace(/^inputs\//, "")));
+  if (chips.length <= 6) return chips;
+  return el("details", {}, el("summary", {}, `${chips.length} files (SHA-256 in the manifest)`),
+            chips);
 }
 
 async function plotJson(id, name, target) {
   const r = await api(`/api/jobs/${id}/files/${name}`, {raw: true});
   const fig = await r.json();
-  fig.layout = Object.assign(fig.layout || {}, {autosize: true});
+  fig.layout = Object.assign({height: 460}, fig.layout || {}, {autosize: true});
   delete fig.layout.width;
   await Plotly.newPlot(target, fig.data, fig.layout, {displaylogo: false, responsive: true});
 }
@@ -456,7 +463,9 @@ async function modelPage() {
     {key: "states_jumped", label: "states jumped", fmt: v => (v || []).join(", ")},
     {key: "mechanisms", fmt: v => (v || []).join(", ")},
     {key: "sensitivity", label: "personal sensitivity parameter"},
-    {key: "parameters", label: "parameters touched", fmt: v => (v || []).join(", ")}]);
+    {key: "compiler_reads", label: "parameters read when dosing", fmt: v => (v || []).join(", ")},
+    {key: "parameters", label: "parameters of the mechanisms it drives",
+     fmt: (v, r) => (v || []).filter(p => !(r.compiler_reads || []).includes(p)).join(", ")}]);
   const params = table(m.parameters, [{key: "name"}, {key: "value"}, {key: "unit"},
     {key: "low", label: "range", fmt: (v, r) => `${fmt(r.low)} – ${fmt(r.high)}`},
     {key: "mechanism"}, {key: "description"}, {key: "source", label: "provenance"}]);
@@ -491,13 +500,56 @@ async function modelPage() {
   });
 }
 
+// ------------------------------------------------------------------ explore page
+async function explorePage() {
+  const cat = await api("/api/catalogue");
+  const sel = $("#protocol");
+  cat.protocols.forEach(p => sel.append(el("option", {value: p.file}, p.name)));
+  const load = () => { const p = cat.protocols.find(x => x.file === sel.value); if (p) $("#yaml").value = p.yaml; };
+  sel.value = (cat.protocols.find(p => p.file === "ketamine_single_iv.yaml") || {}).file || sel.value;
+  sel.onchange = load;
+  load();
+  const show = async job => {
+    const r = job.result;
+    $("#lines").textContent = (r.ranking || r.lines).join("\n");
+    $("#lines").classList.remove("hidden");
+    const png = job.files.find(f => f.endsWith(".png"));
+    if (png) {
+      const blob = await (await api(`/api/jobs/${job.id}/files/${png}`, {raw: true})).blob();
+      $("#png").src = URL.createObjectURL(blob);
+      $("#png").classList.remove("hidden");
+    }
+    $("#downloads").replaceChildren(downloads(job, job.files.filter(f => !f.endsWith(".json") || f === "best.json").map(f => [f, f])));
+  };
+  $("#run-sens").addEventListener("click", async () => {
+    clearErrors();
+    const names = $("#parameters").value.split(",").map(s => s.trim()).filter(Boolean);
+    try {
+      const ref = await api("/api/sensitivity", {method: "POST", json: {protocol_yaml: $("#yaml").value,
+        method: $("#method").value, endpoint: $("#endpoint").value, at: $("#s-at").value,
+        parameters: names.length ? names : null, samples: intInput("#samples"), seed: intInput("#seed") || 0}});
+      await followJob(ref.id, $("#run-panel"), show);
+    } catch (e) { showError(e); }
+  });
+  $("#run-opt").addEventListener("click", async () => {
+    clearErrors();
+    try {
+      const ref = await api("/api/optimizations", {method: "POST", json: {protocol_yaml: $("#yaml").value,
+        outcome: $("#outcome").value, at: $("#o-at").value, trials: intInput("#trials") || 30,
+        draws: intInput("#draws") || 32, seed: intInput("#seed") || 0,
+        constraints: $("#constraints").value.split(",").map(s => s.trim()).filter(Boolean)}});
+      await followJob(ref.id, $("#run-panel"), show);
+    } catch (e) { showError(e, "#opt-error"); }
+  });
+}
+
 // ------------------------------------------------------------------ start
 document.addEventListener("DOMContentLoaded", async () => {
   const page = document.body.dataset.page;
   $$("[data-nav]").forEach(a => a.classList.toggle("on", a.dataset.nav === page));
   if (!token() && page !== "model") $("#no-token").classList.remove("hidden");
   const pages = {simulate: simulatePage, trial: trialPage, validation: validationPage,
-                 person: personPage, model: modelPage};
+                 person: personPage, model: modelPage, explore: explorePage};
   try { await pages[page](); document.body.dataset.ready = "1"; }
   catch (e) { document.body.dataset.ready = "error"; const f = $("#form-error"); if (f) f.textContent = e.message; }
 });
