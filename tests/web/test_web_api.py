@@ -127,7 +127,7 @@ def test_oversize_upload_is_refused_with_a_clear_message(tmp_path):
     from moodtwin.web._security import Limits
 
     app = create_app(tmp_path, token=TOKEN, allowed_hosts={"testserver"},
-                     limits=Limits(upload_bytes=100_000))
+                     limits=Limits(upload_bytes=100_000), warm=False)
     with TestClient(app) as c:
         r = c.post("/api/person/fits", files={"files": ("scores.csv", b"x" * 200_000)},
                    headers=AUTH)
@@ -310,13 +310,16 @@ def test_interrupted_jobs_are_marked_after_a_restart(tmp_path):
     queued = store.create("simulate", {"seed": None})
     done = store.create("simulate", {"seed": None})
     store.update(done, status="done", result={"x": 1})
-    with TestClient(create_app(tmp_path, token=TOKEN, allowed_hosts={"testserver"})) as c:
+    app = create_app(tmp_path, token=TOKEN, allowed_hosts={"testserver"}, warm=False)
+    with TestClient(app) as c:
         for job_id, status in ((running, "interrupted"), (queued, "interrupted"),
                                (done, "done")):
             job = c.get(f"/api/jobs/{job_id}", headers=AUTH).json()
             assert job["status"] == status
         assert "re-run" in c.get(f"/api/jobs/{running}", headers=AUTH).json()["error"]
         assert c.get(f"/api/jobs/{done}", headers=AUTH).json()["result"] == {"x": 1}
+        kinds = {j["kind"] for j in c.get("/api/jobs?kind=trial", headers=AUTH).json()}
+        assert kinds == {"trial"}
 
 
 def test_validation_job_forest_plot(client, wait):
@@ -419,3 +422,16 @@ def test_missing_fastapi_gives_one_line_install_hint(monkeypatch):
     res = cli.invoke(app, ["serve", "--data", str(Path("/nonexistent/x"))])
     assert res.exit_code == 2
     assert res.output.strip().splitlines()[-1] == f"error: {web.INSTALL_HINT}"
+
+
+def test_serve_binds_localhost_and_prints_the_token_url(monkeypatch, tmp_path):
+    import uvicorn
+
+    from moodtwin.web import serve
+
+    seen, lines = {}, []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
+    serve(tmp_path, token="abc", say=lines.append)
+    assert seen["host"] == "127.0.0.1" and seen["port"] == 8765
+    assert "    http://127.0.0.1:8765/?token=abc" in lines
+    seen["app"].state.runner.shutdown()

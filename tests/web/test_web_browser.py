@@ -121,6 +121,12 @@ def test_trial_runs_through_the_progress_bar(page, server):
     assert "Published vs simulated" in tables and "-16.5" in tables
     assert "Excluded patients (0)" in tables
     _shot(page, "trial")
+    _open(page, server, "/trial")  # an earlier run can be opened again
+    page.click("details.recent summary")
+    page.click("#recent a")
+    _done(page)
+    page.wait_for_selector("#tables h3")
+    assert "Published vs simulated" in page.inner_text("#tables")
 
 
 def test_validation_dashboard(page, server):

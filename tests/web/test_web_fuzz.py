@@ -22,7 +22,8 @@ def _app():
     import tempfile
 
     app = create_app(Path(tempfile.mkdtemp(prefix="moodtwin-fuzz-")),
-                     token=AUTH["Authorization"][7:], allowed_hosts={"testserver", "localhost"})
+                     token=AUTH["Authorization"][7:], allowed_hosts={"testserver", "localhost"},
+                     warm=False)
     app.state.runner.submit = lambda job_id: None  # record jobs, do not run them
     return app
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -169,8 +169,9 @@ def _problem(status: int, message: object, field: str | None = None) -> JSONResp
 
 def create_app(root: Path, *, token: str | None = None, workers: int = 1,
                allowed_hosts: set[str] | None = None, limits: Limits | None = None,
-               examples: Path | None = None) -> FastAPI:
-    """The app storing jobs under ``root``; ``token`` (default: random) guards work/reads."""
+               examples: Path | None = None, warm: bool = True) -> FastAPI:
+    """The app storing jobs under ``root``; ``token`` (default: random) guards work/reads;
+    ``warm`` starts the worker processes at start-up."""
     from moodtwin.web._describe import examples_dir
 
     limits = limits or Limits()
@@ -183,6 +184,8 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
     @asynccontextmanager
     async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
         store.mark_interrupted()
+        if warm:
+            runner.warm()
         yield
         runner.shutdown()
 
@@ -607,9 +610,12 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
 
     # ------------------------------------------------------------------ jobs: read / control
     @app.get("/api/jobs", tags=["jobs"], dependencies=[Auth], responses=err)
-    def list_jobs() -> list[Job]:
+    def list_jobs(kind: Annotated[str | None, Query(
+            description="Only jobs of this kind (simulate, trial, validate, fit, forecast, "
+                        "sensitivity, optimize).", max_length=20)] = None,
+            limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[Job]:
         """The latest jobs, newest first."""
-        return [Job(**job_view(j)) for j in store.list()]
+        return [Job(**job_view(j)) for j in store.list(limit, kind)]
 
     @app.get("/api/jobs/{job_id}", tags=["jobs"], dependencies=[Auth], responses=err)
     def get_job(job_id: str) -> Job:

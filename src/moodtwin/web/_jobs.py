@@ -13,7 +13,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from moodtwin.web._store import FINAL, Store
-from moodtwin.web._tasks import execute
+from moodtwin.web._tasks import execute, warm_up
 
 
 class Runner:
@@ -32,6 +32,11 @@ class Runner:
             self._pool = ProcessPoolExecutor(self.workers,
                                              mp_context=multiprocessing.get_context("spawn"))
         return self._pool
+
+    def warm(self) -> None:
+        """Start the workers now and load the model in them (first job starts faster)."""
+        for _ in range(self.workers):
+            self._executor().submit(warm_up)
 
     def submit(self, job_id: str) -> None:
         with self._lock:

@@ -59,10 +59,14 @@ class Store:
             row = con.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return _as_dict(row) if row is not None else None
 
-    def list(self, limit: int = 100) -> list[dict[str, Any]]:
+    def list(self, limit: int = 100, kind: str | None = None) -> list[dict[str, Any]]:
         with closing(self._connect()) as con:
-            rows = con.execute("SELECT * FROM jobs ORDER BY created DESC LIMIT ?",
-                               (limit,)).fetchall()
+            if kind is None:
+                rows = con.execute("SELECT * FROM jobs ORDER BY created DESC LIMIT ?",
+                                   (limit,)).fetchall()
+            else:
+                rows = con.execute("SELECT * FROM jobs WHERE kind = ? ORDER BY created DESC "
+                                   "LIMIT ?", (kind, limit)).fetchall()
         return [_as_dict(r) for r in rows]
 
     def update(self, job_id: str, **fields: Any) -> None:

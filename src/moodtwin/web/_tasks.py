@@ -75,6 +75,16 @@ def execute(root: str, job_id: str) -> None:
     store.finish(job_id, "done", progress=1.0, message="done", result=result)
 
 
+def warm_up() -> None:
+    """Load the library and the compiled model kernel in a fresh worker (a one-hour run), so
+    that the first job does not pay for it."""
+    from moodtwin.parameter_sets import calibrated_model
+    from moodtwin.protocols import parse_protocol
+    from moodtwin.simulate import simulate
+
+    simulate(parse_protocol({"name": "warm-up", "duration": "1 h"}), model=calibrated_model())
+
+
 # ---------------------------------------------------------------------------- manifest
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -125,6 +125,18 @@ function renderRun(job, panel, onDone) {
     used, buttons].filter(Boolean));
 }
 
+async function recentRuns(kinds, open) {
+  // earlier jobs of this page, also those finished before a server restart
+  const box = $("#recent");
+  if (!box || !token()) return;
+  const jobs = (await Promise.all(kinds.map(k => api(`/api/jobs?kind=${k}&limit=20`))))
+    .flat().sort((a, b) => b.created - a.created);
+  box.replaceChildren(jobs.length ? el("ul", {}, jobs.map(j => el("li", {},
+    el("a", {href: "#", onclick: ev => { ev.preventDefault(); open(j); }},
+       `${new Date(j.created * 1000).toLocaleString()} · ${j.kind} · ${j.status}`),
+    j.result && j.result.name ? " · " + j.result.name : null))) : el("p", {class: "muted"}, "none yet"));
+}
+
 function inputFiles(files) {
   const chips = files.map(f =>
     el("span", {class: "file", title: "sha256 " + f.sha256}, f.path.replace(/^inputs\//, "")));
@@ -257,6 +269,7 @@ async function simulatePage() {
     if (f) $("#yaml").value = await f.text();
   });
   addTherapy("ketamine_iv", {dose: "0.5 mg/kg", at: ["0 d"]});
+  recentRuns(["simulate"], j => followJob(j.id, $("#run-panel"), showSimulation));
 
   $("#run").addEventListener("click", async () => {
     clearErrors();
@@ -316,6 +329,7 @@ async function trialPage() {
   cat.trials.forEach(t => sel.append(el("option", {value: t.file},
     `${t.name} (n=${t.n}, ${t.published} published values)`)));
   if (cat.trials.length) sel.value = cat.trials[0].file;
+  recentRuns(["trial"], j => followJob(j.id, $("#run-panel"), showTrial));
   $("#run").addEventListener("click", async () => {
     clearErrors();
     const fd = new FormData();
@@ -360,6 +374,7 @@ async function validationPage() {
   list.append(el("p", {}, "Trials with published values:"));
   cat.trials.filter(t => t.published > 0).forEach(t => list.append(el("label", {class: "check"},
     el("input", {type: "checkbox", value: t.file, checked: true}), ` ${t.name} (${t.published})`)));
+  recentRuns(["validate"], j => followJob(j.id, $("#run-panel"), showValidation));
   $("#run").addEventListener("click", async () => {
     clearErrors();
     const trials = $$("input[type=checkbox]:checked", list).map(i => i.value);
@@ -395,6 +410,9 @@ async function personPage() {
     render();
   });
   let fitJob = null;
+  recentRuns(["fit", "forecast"], j => j.kind === "fit"
+    ? followJob(j.id, $("#run-panel"), async job => { fitJob = job.id; showFit(job); $("#forecast").disabled = false; })
+    : followJob(j.id, $("#fc-panel"), showForecast));
   $("#run").addEventListener("click", async () => {
     clearErrors();
     const fd = new FormData();
@@ -521,6 +539,7 @@ async function explorePage() {
     }
     $("#downloads").replaceChildren(downloads(job, job.files.filter(f => !f.endsWith(".json") || f === "best.json").map(f => [f, f])));
   };
+  recentRuns(["sensitivity", "optimize"], j => followJob(j.id, $("#run-panel"), show));
   $("#run-sens").addEventListener("click", async () => {
     clearErrors();
     const names = $("#parameters").value.split(",").map(s => s.trim()).filter(Boolean);
