@@ -99,7 +99,11 @@ def report_figure(res: TrialResult):  # type: ignore[no-untyped-def]
                                           "array": b["high"] - b["mean"],
                                           "arrayminus": b["mean"] - b["low"]}), 1, 1)
     last = _bands(res, "response").groupby("arm", sort=False).last().reset_index()
-    fig.add_trace(go.Bar(x=last["arm"], y=100 * last["mean"], showlegend=False), 1, 2)
+    fig.add_trace(go.Bar(x=last["arm"], y=100 * last["mean"], showlegend=False,
+                         error_y={"type": "data", "symmetric": False,
+                                  "array": 100 * (last["high"] - last["mean"]),
+                                  "arrayminus": 100 * (last["mean"] - last["low"])}), 1, 2)
+    fig.update_yaxes(title_text=f"responders at day {last['day'].max():g} (%)", row=1, col=2)
     fig.update_xaxes(title_text="day", row=1, col=1)
     return fig
 
