@@ -79,8 +79,10 @@ def error_field(message: str) -> str | None:
 
 # ---------------------------------------------------------------------------- catalogue
 def examples_dir() -> Path | None:
-    """The shipped examples: ./examples if present, else the repository's examples/."""
-    for cand in (Path.cwd() / "examples", Path(__file__).resolve().parents[3] / "examples"):
+    """The catalogue: ./examples if present, else the repository's examples/, else the
+    package data (a folder with trials/ and protocols/)."""
+    here = Path(__file__).resolve()
+    for cand in (Path.cwd() / "examples", here.parents[3] / "examples", here.parents[1] / "data"):
         if (cand / "trials").is_dir() and (cand / "protocols").is_dir():
             return cand
     return None
