@@ -23,16 +23,40 @@ CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/ch
                                         else None)
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    from fastapi.testclient import TestClient
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """One app (one worker pool, warmed at start) served by uvicorn on a free local port for
+    the whole session; returns (base URL, app)."""
+    import socket
+    import threading
+
+    import uvicorn
 
     from moodtwin.web import create_app
 
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
     app = create_app(tmp_path_factory.mktemp("serve"), token=TOKEN,
                      allowed_hosts={"testserver"}, examples=ROOT / "examples")
-    with TestClient(app) as c:
-        yield c
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", app
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    """TestClient on the served app (its lifespan, hence the pool, belongs to the server)."""
+    from fastapi.testclient import TestClient
+
+    return TestClient(server[1])
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,6 @@ each page are written to docs/screenshots/ for the README.
 from __future__ import annotations
 
 import io
-import socket
-import threading
-import time
 import zipfile
 
 import pytest
@@ -20,30 +17,12 @@ SHOTS = ROOT / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    import uvicorn
-
-    from moodtwin.web import create_app
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = create_app(tmp_path_factory.mktemp("browser"), token=TOKEN,
-                     examples=ROOT / "examples")
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+def url(server):
+    return server[0]
 
 
 @pytest.fixture(scope="module")
-def page(server, chromium_path):
+def page(url, chromium_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -53,14 +32,14 @@ def page(server, chromium_path):
         pg = ctx.new_page()
         errors: list[str] = []
         pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.goto(f"{server}/?token={TOKEN}")  # the token is kept for the session
+        pg.goto(f"{url}/?token={TOKEN}")  # the token is kept for the session
         pg.errors = errors  # type: ignore[attr-defined]
         yield pg
         browser.close()
 
 
-def _open(page, server, path):
-    page.goto(server + path)
+def _open(page, url, path):
+    page.goto(url + path)
     page.wait_for_selector("body[data-ready='1']", timeout=30_000)
 
 
@@ -76,8 +55,8 @@ def _shot(page, name):
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
-def test_build_and_run_a_protocol(page, server):
-    _open(page, server, "/")
+def test_build_and_run_a_protocol(page, url):
+    _open(page, url, "/")
     assert "not medical advice" in page.inner_text("#disclaimer")
     assert "?token" not in page.url
     dose = page.locator("[data-path='therapies[0].dose']")
@@ -108,8 +87,8 @@ def test_build_and_run_a_protocol(page, server):
     assert not page.errors  # type: ignore[attr-defined]
 
 
-def test_trial_runs_through_the_progress_bar(page, server):
-    _open(page, server, "/trial")
+def test_trial_runs_through_the_progress_bar(page, url):
+    _open(page, url, "/trial")
     page.select_option("#trial", "ketamine_murrough2013.yaml")
     page.fill("#n", "12")
     page.click("#run")
@@ -121,7 +100,7 @@ def test_trial_runs_through_the_progress_bar(page, server):
     assert "Published vs simulated" in tables and "-16.5" in tables
     assert "Excluded patients (0)" in tables
     _shot(page, "trial")
-    _open(page, server, "/trial")  # an earlier run can be opened again
+    _open(page, url, "/trial")  # an earlier run can be opened again
     page.click("details.recent summary")
     page.click("#recent a")
     _done(page)
@@ -129,8 +108,8 @@ def test_trial_runs_through_the_progress_bar(page, server):
     assert "Published vs simulated" in page.inner_text("#tables")
 
 
-def test_validation_dashboard(page, server):
-    _open(page, server, "/validation")
+def test_validation_dashboard(page, url):
+    _open(page, url, "/validation")
     for box in page.locator("#trial-list input[type=checkbox]").all():
         if box.get_attribute("value") != "ketamine_murrough2013.yaml":
             box.uncheck()
@@ -142,7 +121,7 @@ def test_validation_dashboard(page, server):
     _shot(page, "validation")
 
 
-def test_personal_twin_upload_fit_and_forecast(page, server, tmp_path):
+def test_personal_twin_upload_fit_and_forecast(page, url, tmp_path):
     folder = ROOT / "examples/person/synthetic_vns"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -150,7 +129,7 @@ def test_personal_twin_upload_fit_and_forecast(page, server, tmp_path):
             if p.is_file():
                 zf.write(p, "synthetic_vns/" + p.relative_to(folder).as_posix())
     (tmp_path / "synthetic_vns.zip").write_bytes(buf.getvalue())
-    _open(page, server, "/person")
+    _open(page, url, "/person")
     page.set_input_files("#files", str(tmp_path / "synthetic_vns.zip"))
     page.fill("#steps", "30")
     page.fill("#burn", "10")
@@ -168,8 +147,8 @@ def test_personal_twin_upload_fit_and_forecast(page, server, tmp_path):
     _shot(page, "person")
 
 
-def test_sensitivity_page(page, server):
-    _open(page, server, "/explore")
+def test_sensitivity_page(page, url):
+    _open(page, url, "/explore")
     page.fill("#parameters", "k_syn, tau_dep")
     page.fill("#samples", "4")
     page.fill("#s-at", "1 week")
@@ -181,8 +160,8 @@ def test_sensitivity_page(page, server):
     _shot(page, "explore")
 
 
-def test_model_browser_search(page, server):
-    _open(page, server, "/model")
+def test_model_browser_search(page, url):
+    _open(page, url, "/model")
     page.wait_for_selector("math")
     page.fill("#search", "ket_CL")
     assert "matching rows" in page.inner_text("#count")
