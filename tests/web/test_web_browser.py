@@ -83,6 +83,11 @@ def test_build_and_run_a_protocol(page, url):
     assert "moodtwin simulate inputs/protocol.yaml" in page.inner_text("#run-panel")
     assert page.locator("a", has_text="CSV").count() == 1
     page.select_option("#scale", "PHQ9")
+    page.fill("#p-name", "Ketamine 0.5 mg/kg + taVNS for 2 weeks")
+    page.click("#run")
+    page.wait_for_function("document.querySelector('#summary').textContent"
+                           ".startsWith('Ketamine 0.5')", timeout=120_000)
+    page.wait_for_selector("#figure .main-svg")
     _shot(page, "simulate")
     assert not page.errors  # type: ignore[attr-defined]
 

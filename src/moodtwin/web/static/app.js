@@ -317,7 +317,7 @@ async function showSimulation(job) {
   sel.onchange = draw;
   draw();
   $("#scale-box").classList.remove("hidden");
-  $("#result").append(downloads(job, [["YAML", `/api/jobs/${job.id}/protocol.yaml?token=${encodeURIComponent(token())}`],
+  $("#sim-downloads").replaceChildren(downloads(job, [["YAML", `/api/jobs/${job.id}/protocol.yaml?token=${encodeURIComponent(token())}`],
     ["CSV", "protocol.csv"], ["PNG", "protocol.png"], ["HTML", "protocol.html"]]));
 }
 
