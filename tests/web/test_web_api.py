@@ -400,6 +400,25 @@ def test_sensitivity_and_optimization_jobs(client, wait):
     assert r.status_code == 422 and "job-size limit" in r.json()["detail"]
 
 
+@pytest.mark.slow
+def test_person_individual_files_and_rejected_rows(client, wait):
+    folder = ROOT / "examples/person/synthetic_vns"
+    scores = (folder / "scores.csv").read_bytes() + b"2024-13-01,MADRS,40\n2024-02-01,MADRS,99\n"
+    files = [("files", ("scores.csv", scores))]
+    files += [("files", (p.name, p.read_bytes())) for p in sorted(folder.rglob("*"))
+              if p.is_file() and p.name not in ("scores.csv", "truth.yaml")]
+    r = client.post("/api/person/fits", files=files, data={"steps": 20, "burn": 5},
+                    headers=AUTH)
+    assert r.status_code == 202, r.text
+    job = wait(r.json()["id"])
+    assert job["status"] == "done", job["error"]
+    assert "inputs/person/heart/2024-07-08_ecg.csv" in [
+        f["path"] for f in job["manifest"]["input_files"]]
+    report = job["result"]["data_report"]
+    assert "scores.csv row 68: date '2024-13-01' is not a date" in report
+    assert "scores.csv row 69: score '99' is not a MADRS score (0-60)" in report
+
+
 def test_person_upload_without_required_files(client):
     r = client.post("/api/person/fits", files={"files": ("scores.csv", b"date,scale,score\n")},
                     headers=AUTH)
