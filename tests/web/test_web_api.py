@@ -34,6 +34,7 @@ def simulate(client, **body):
 
 # ---------------------------------------------------------------------------- pages, read-only
 def test_pages_assets_and_read_only_api_need_no_token(client):
+    assert "/vendor/swagger/swagger-ui-bundle.js" in client.get("/docs").text
     for path in ("/", "/trial", "/validation", "/person", "/explore", "/model"):
         r = client.get(path)
         assert r.status_code == 200 and DISCLAIMER in r.text and "not medical advice" in r.text

@@ -29,6 +29,16 @@ def page(url, chromium_path):
         browser = pw.chromium.launch(executable_path=chromium_path, headless=True,
                                      args=["--no-sandbox"])
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        outside: list[str] = []  # the pages must work with no internet: nothing leaves
+
+        def local_only(route):
+            if route.request.url.startswith(url):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        ctx.route("**/*", local_only)
         pg = ctx.new_page()
         errors: list[str] = []
         pg.on("pageerror", lambda e: errors.append(str(e)))
@@ -36,6 +46,7 @@ def page(url, chromium_path):
         pg.errors = errors  # type: ignore[attr-defined]
         yield pg
         browser.close()
+        assert not outside, outside
 
 
 def _open(page, url, path):
@@ -174,3 +185,10 @@ def test_model_browser_search(page, url):
     assert 1 <= visible.count() < 10
     page.fill("#search", "")
     _shot(page, "model")
+
+
+def test_api_docs_render_offline(page, url):
+    page.goto(url + "/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    assert page.locator(".opblock").count() >= 15
+    assert "moodtwin API" in page.inner_text(".title")

@@ -9,13 +9,15 @@ from pathlib import Path
 
 from moodtwin.errors import MoodtwinError
 
-INSTALL_HINT = "the web app needs its extra: pip install 'moodtwin[web]' (FastAPI, uvicorn)."
+INSTALL_HINT = ("the web app needs its extra: pip install 'moodtwin[web]' (FastAPI, uvicorn, "
+                "python-multipart, swagger-ui-bundle-v2).")
 
 
 def _require() -> None:
     try:
         import fastapi  # noqa: F401
         import python_multipart  # noqa: F401  (form uploads)
+        import swagger_ui_bundle  # noqa: F401  (offline /docs)
         import uvicorn  # noqa: F401
     except ImportError:
         raise MoodtwinError(INSTALL_HINT) from None

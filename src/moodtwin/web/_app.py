@@ -203,6 +203,7 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
             "Errors are `{detail, field}` with one line naming the field. " + DISCLAIMER),
         lifespan=lifespan,
         responses={422: {"model": Problem}},
+        docs_url=None, redoc_url=None,  # /docs below serves Swagger UI from a package
     )
     app.state.store, app.state.runner, app.state.token = store, runner, token
     app.state.limits = limits
@@ -717,6 +718,20 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
 
         return FileResponse(Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
                             media_type="text/javascript")
+
+    import swagger_ui_bundle
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    app.mount("/vendor/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+              name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """Swagger UI for the OpenAPI document, from the installed swagger-ui-bundle."""
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="moodtwin API",
+                                   swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/vendor/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/vendor/swagger/favicon-32x32.png")
 
     def page(name: str) -> HTMLResponse:
         shell = (static / "page.html").read_text()
