@@ -255,17 +255,29 @@ def test_simulation_equals_the_cli_bit_for_bit_with_downloads(client, wait, tmp_
     assert {job_id, again["id"]} <= {j["id"] for j in listed}
 
 
-def test_trial_equals_the_cli_bit_for_bit(client, wait, tmp_path):
+def test_trial_equals_the_cli_bit_for_bit_from_its_bundle(client, wait, tmp_path,
+                                                          monkeypatch):
+    import shlex
+
     r = client.post("/api/trials", data={"trial": "ketamine_murrough2013.yaml", "n": 8,
                                          "seed": 3}, headers=AUTH)
     job = wait(r.json()["id"])
     assert job["status"] == "done", job["error"]
-    res = cli.invoke(app, ["trial", str(ROOT / "examples/trials/ketamine_murrough2013.yaml"),
-                           "-o", str(tmp_path), "--n", "8", "--seed", "3"])
+    # the bundle's manifest command, run in the unzipped bundle, gives the same files
+    bundle = client.get(f"/api/jobs/{job['id']}/bundle", headers=AUTH).content
+    zipfile.ZipFile(io.BytesIO(bundle)).extractall(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    command = json.loads((tmp_path / "manifest.json").read_text())["cli"]
+    res = cli.invoke(app, shlex.split(command)[1:])
     assert res.exit_code == 0, res.output
     for name in ("endpoints.csv", "patients.csv"):
         body = client.get(f"/api/jobs/{job['id']}/files/{name}", headers=AUTH).content
-        assert strip_disclaimer(body) == (tmp_path / name).read_bytes(), name
+        assert strip_disclaimer(body) == (tmp_path / "cli-out" / name).read_bytes(), name
+    # and equal the CLI on the catalogue file itself
+    res = cli.invoke(app, ["trial", str(ROOT / "examples/trials/ketamine_murrough2013.yaml"),
+                           "-o", str(tmp_path / "direct"), "--n", "8", "--seed", "3"])
+    assert (tmp_path / "direct" / "endpoints.csv").read_bytes() == (
+        tmp_path / "cli-out" / "endpoints.csv").read_bytes()
     report = client.get(f"/api/jobs/{job['id']}/files/report.html", headers=AUTH)
     assert report.headers["content-security-policy"] == "sandbox"  # user text never runs here
     assert report.headers["content-disposition"].startswith("attachment")
