@@ -311,6 +311,28 @@ def test_cancel_queued_and_running_jobs(client, wait):
     assert wait(queued)["started"] is None
 
 
+@pytest.mark.slow
+def test_a_job_cut_off_by_a_server_stop_is_interrupted_after_restart(tmp_path):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from moodtwin.web import create_app
+
+    big = {"trial": "ketamine_murrough2013.yaml", "n": 400, "replicates": 20}
+    make = lambda: create_app(tmp_path, token=TOKEN, allowed_hosts={"testserver"},  # noqa: E731
+                              warm=False, examples=ROOT / "examples")
+    with TestClient(make()) as c:
+        job_id = c.post("/api/trials", data=big, headers=AUTH).json()["id"]
+        for _ in range(600):
+            if c.get(f"/api/jobs/{job_id}", headers=AUTH).json()["progress"] > 0:
+                break
+            time.sleep(0.1)
+    with TestClient(make()) as c:  # the stop killed the worker; the restart marks the job
+        job = c.get(f"/api/jobs/{job_id}", headers=AUTH).json()
+        assert job["status"] == "interrupted" and 0 < job["progress"] < 1
+
+
 def test_interrupted_jobs_are_marked_after_a_restart(tmp_path):
     from fastapi.testclient import TestClient
 

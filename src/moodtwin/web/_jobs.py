@@ -71,9 +71,15 @@ class Runner:
         return self.store.get(job_id)
 
     def shutdown(self) -> None:
+        """Stop at once: running jobs are cut off (marked 'interrupted' at the next start)."""
         self._closing = True
         if self._pool is not None:
+            procs = list((getattr(self._pool, "_processes", None) or {}).values())
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                p.join(5)
             self._pool = None
 
 
