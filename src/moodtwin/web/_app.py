@@ -362,15 +362,12 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
     def simulate(body: SimulateRequest) -> JSONResponse:
         """Simulate the reference patient under a protocol (as ``moodtwin simulate``)."""
         from moodtwin.cli._core import _parse_params
+        from moodtwin.parameter_sets import calibrated_model
+        from moodtwin.simulate import parameter_table
 
         text = protocol_text(body)
-        _parse_params([f"{k}={v}" for k, v in body.overrides.items()])
-        if body.overrides:
-            from moodtwin.parameter_sets import calibrated_model
-            from moodtwin.simulate import parameter_table
-
-            parameter_table(_parse_params([f"{k}={v}" for k, v in body.overrides.items()]),
-                            calibrated_model())
+        overrides = _parse_params([f"{k}={v}" for k, v in body.overrides.items()])
+        parameter_table(overrides, calibrated_model())  # names and ranges, as the CLI
         settings = {"overrides": {k: str(v) for k, v in body.overrides.items()},
                     "seed": body.seed}
         return start("simulate", settings,
@@ -485,8 +482,8 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
             for name, data in uploads:
                 if name.lower().endswith(".zip"):
                     extract_zip(data, person, limits, "files")
-                elif name in ("person.yaml", "person.yml", "treatments.yaml",
-                              "treatments.yml", "scores.csv", "labs.csv"):
+                elif name in ("person.yaml", "person.yml", "person.json", "treatments.yaml",
+                              "treatments.yml", "treatments.json", "scores.csv", "labs.csv"):
                     (person / name).write_bytes(data)
                 elif name.lower().endswith(".csv"):
                     (person / "heart").mkdir(exist_ok=True)
