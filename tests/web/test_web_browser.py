@@ -60,10 +60,10 @@ def _done(page, where="#run-panel", timeout=120_000):
     assert page.inner_text(f"{where} [data-testid=status]") == "done", page.inner_text(where)
 
 
-def _shot(page, name):
+def _shot(page, name, full_page=False):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
 def test_build_and_run_a_protocol(page, url):
@@ -160,7 +160,7 @@ def test_personal_twin_upload_fit_and_forecast(page, url, tmp_path):
     _done(page, "#fc-panel")
     page.wait_for_selector("#figure .main-svg")
     assert "P(remission) MADRS" in page.inner_text("#tables")
-    _shot(page, "person")
+    _shot(page, "person", full_page=True)
 
 
 def test_sensitivity_page(page, url):

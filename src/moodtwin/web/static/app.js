@@ -12,6 +12,9 @@ const TOKEN_KEY = "moodtwin-token";
     history.replaceState(null, "", url.pathname + url.search + url.hash);
   }
 })();
+// replaceChildren without the "null" text node that a skipped optional part would add
+const fill = (node, ...kids) =>
+  node.replaceChildren(...kids.flat().filter(k => k !== null && k !== undefined && k !== false));
 const token = () => sessionStorage.getItem(TOKEN_KEY) || "";
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
@@ -117,7 +120,7 @@ function renderRun(job, panel, onDone) {
     el("dt", {}, "seed"), el("dd", {}, m.seed === null || m.seed === undefined ? "none" : m.seed),
     el("dt", {}, "input files"), el("dd", {}, inputFiles(m.input_files || [])),
     el("dt", {}, "same result with"), el("dd", {}, el("code", {}, m.cli || "…")));
-  panel.replaceChildren(...[
+  fill(panel, ...[
     el("div", {class: "runhead"}, el("b", {}, `${job.kind} job ${job.id}`), " ", status, " ",
        el("span", {class: "muted"}, job.message)),
     bar,
@@ -131,7 +134,7 @@ async function recentRuns(kinds, open) {
   if (!box || !token()) return;
   const jobs = (await Promise.all(kinds.map(k => api(`/api/jobs?kind=${k}&limit=20`))))
     .flat().sort((a, b) => b.created - a.created);
-  box.replaceChildren(jobs.length ? el("ul", {}, jobs.map(j => el("li", {},
+  fill(box, jobs.length ? el("ul", {}, jobs.map(j => el("li", {},
     el("a", {href: "#", onclick: ev => { ev.preventDefault(); open(j); }},
        `${new Date(j.created * 1000).toLocaleString()} · ${j.kind} · ${j.status}`),
     j.result && j.result.name ? " · " + j.result.name : null))) : el("p", {class: "muted"}, "none yet"));
@@ -298,7 +301,7 @@ async function showSimulation(job) {
   await plotJson(job.id, "figure.json", $("#figure"));
   const series = await (await api(`/api/jobs/${job.id}/files/scales.json`, {raw: true})).json();
   const sel = $("#scale");
-  sel.replaceChildren(...res.scales.map(s => el("option", {value: s}, s)));
+  fill(sel, ...res.scales.map(s => el("option", {value: s}, s)));
   const draw = () => {
     const s = sel.value, def = res.scale_definitions[s];
     const y = series[s], base = y[0];
@@ -317,7 +320,7 @@ async function showSimulation(job) {
   sel.onchange = draw;
   draw();
   $("#scale-box").classList.remove("hidden");
-  $("#sim-downloads").replaceChildren(downloads(job, [["YAML", `/api/jobs/${job.id}/protocol.yaml?token=${encodeURIComponent(token())}`],
+  fill($("#sim-downloads"), downloads(job, [["YAML", `/api/jobs/${job.id}/protocol.yaml?token=${encodeURIComponent(token())}`],
     ["CSV", "protocol.csv"], ["PNG", "protocol.png"], ["HTML", "protocol.html"]]));
 }
 
@@ -338,7 +341,7 @@ async function trialPage() {
     for (const k of ["n", "replicates", "seed"]) if ($("#" + k).value !== "") fd.append(k, $("#" + k).value);
     try {
       const ref = await api("/api/trials", {method: "POST", body: fd});
-      $("#figure").replaceChildren(); $("#tables").replaceChildren();
+      fill($("#figure"), ); fill($("#tables"), );
       await followJob(ref.id, $("#run-panel"), showTrial);
     } catch (e) { showError(e); }
   });
@@ -348,7 +351,7 @@ async function showTrial(job) {
   const r = job.result;
   await plotJson(job.id, "figure.json", $("#figure"));
   const box = $("#tables");
-  box.replaceChildren(
+  fill(box, 
     el("h3", {}, r.name), el("p", {class: "muted"}, r.source),
     el("p", {}, `${r.replicates} replicate(s); interval: ${r.interval}.`),
     el("h3", {}, "Endpoints"),
@@ -389,7 +392,7 @@ async function validationPage() {
 async function showValidation(job) {
   const r = job.result;
   await plotJson(job.id, "figure.json", $("#figure"));
-  $("#tables").replaceChildren(el("h3", {}, `${r.passed} of ${r.total} published numbers pass`),
+  fill($("#tables"), el("h3", {}, `${r.passed} of ${r.total} published numbers pass`),
     table(r.rows, [{key: "target"}, {key: "published"}, {key: "published_ci", label: "published 95 % CI"},
       {key: "simulated"}, {key: "simulated_95", label: "simulated 95 %"},
       {key: "pass", fmt: v => v ? "pass" : "fail"}], {rowClass: x => x.pass ? "pass" : "fail"}),
@@ -401,7 +404,7 @@ async function personPage() {
   const cat = await api("/api/catalogue");
   const box = $("#candidates");
   const cands = cat.candidates.map(c => ({name: c.file, protocol_yaml: c.yaml}));
-  const render = () => box.replaceChildren(el("p", {}, "Candidate protocols:"),
+  const render = () => fill(box, el("p", {}, "Candidate protocols:"),
     ...cands.map((c, i) => el("label", {class: "check"},
       el("input", {type: "checkbox", "data-i": i, checked: true}), " " + c.name)));
   render();
@@ -445,7 +448,7 @@ function showFit(job) {
   $("#data-report").textContent = `Data report for ${r.person} (${r.scores} scores, ${r.biomarkers} biomarker observations, ${fmt(r.history_days)} days from ${r.start_date}):\n` + r.data_report;
   $("#data-report").classList.remove("hidden");
   if (r.summary) {
-    $("#fit-table").replaceChildren(el("h3", {}, "Posterior"),
+    fill($("#fit-table"), el("h3", {}, "Posterior"),
       table(r.summary, [{key: "parameter"}, {key: "prior_median", label: "prior median"},
         {key: "median", label: "posterior median"}, {key: "q5", label: "5 %"}, {key: "q95", label: "95 %"},
         {key: "rhat", label: "R-hat"}, {key: "ess_bulk", label: "ESS"}]),
@@ -459,7 +462,7 @@ async function showForecast(job) {
   const cols = [{key: "at"}, {key: "day"}];
   for (const s of r.scales) cols.push({key: `${s}_median`, label: `${s} median`},
     {key: `P_response_${s}`, label: `P(response) ${s}`}, {key: `P_remission_${s}`, label: `P(remission) ${s}`});
-  $("#tables").replaceChildren(
+  fill($("#tables"), 
     el("p", {}, `Forecast start: day ${fmt(r.start_day)}. Bands: 90 % credible. Research model output, not medical advice.`),
     el("div", {class: "side"}, r.candidates.map(c => el("div", {class: "cand"},
       el("h3", {}, c.name), el("p", {class: "muted"}, c.file), table(c.outcomes, cols),
@@ -498,7 +501,7 @@ async function modelPage() {
     t.append(tb);
     return t;
   };
-  root.replaceChildren(
+  fill(root, 
     el("p", {}, `${m.name}: ${m.states.length} states, ${m.parameters.length} parameters, ${m.derived.length} derived quantities, ${m.inputs.length} inputs. Fingerprint ${m.fingerprint}.`),
     sec("Which parameters each therapy touches", therapies),
     sec("States and rate equations", eqTable(m.states, false)),
@@ -537,7 +540,7 @@ async function explorePage() {
       $("#png").src = URL.createObjectURL(blob);
       $("#png").classList.remove("hidden");
     }
-    $("#downloads").replaceChildren(downloads(job, job.files.filter(f => !f.endsWith(".json") || f === "best.json").map(f => [f, f])));
+    fill($("#downloads"), downloads(job, job.files.filter(f => !f.endsWith(".json") || f === "best.json").map(f => [f, f])));
   };
   recentRuns(["sensitivity", "optimize"], j => followJob(j.id, $("#run-panel"), show));
   $("#run-sens").addEventListener("click", async () => {
