@@ -63,6 +63,7 @@ def _done(page, where="#run-panel", timeout=120_000):
 def _shot(page, name, full_page=False):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
+    assert "null" not in page.inner_text("main")  # no skipped optional part shown as text
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 

@@ -330,7 +330,7 @@ async function trialPage() {
   const sel = $("#trial");
   sel.append(el("option", {value: ""}, "— upload instead —"));
   cat.trials.forEach(t => sel.append(el("option", {value: t.file},
-    `${t.name} (n=${t.n}, ${t.published} published values)`)));
+    `${t.name} (${t.n ? "n=" + t.n + ", " : ""}${t.published} published values)`)));
   if (cat.trials.length) sel.value = cat.trials[0].file;
   recentRuns(["trial"], j => followJob(j.id, $("#run-panel"), showTrial));
   $("#run").addEventListener("click", async () => {
