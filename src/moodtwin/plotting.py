@@ -221,6 +221,12 @@ def _png(results: Mapping[str, Result], path: Path) -> None:
 
 # ---------------------------------------------------------------------------- plotly
 def _html(results: Mapping[str, Result], path: Path) -> None:
+    time_course_figure(results).write_html(path, include_plotlyjs=True, full_html=True,
+                                           config={"displaylogo": False, "responsive": True})
+
+
+def time_course_figure(results: Mapping[str, Result]):  # type: ignore[no-untyped-def]
+    """The interactive figure of :func:`plot_time_courses` as a plotly ``Figure``."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -259,16 +265,17 @@ def _html(results: Mapping[str, Result], path: Path) -> None:
                       else "solid"},
                 hovertemplate=f"{lab}<br>day %{{x:.2f}}<br>MADRS %{{y:.1f}}<extra></extra>",
             ), row=1, col=col)
+        # labels in the main panel only (an annotation without text shows "new text")
+        label = {"annotation_text": f"remission (≤ {REMISSION_MADRS:g})",
+                 "annotation_position": "bottom left"} if col == 1 else {}
         fig.add_hline(y=REMISSION_MADRS, line={"color": "#2ca02c", "dash": "dot", "width": 1},
-                      row=1, col=col,
-                      annotation_text=f"remission (≤ {REMISSION_MADRS:g})" if col == 1 else None,
-                      annotation_position="bottom left")
+                      row=1, col=col, **label)
         for base, thr in _response_lines(results):
+            label = {"annotation_text": f"response, baseline {base:.1f}",
+                     "annotation_position": "top right",
+                     "annotation_font_size": 10} if col == 1 else {}
             fig.add_hline(y=thr, row=1, col=col, line={"color": "#777777", "dash": "dash",
-                                                       "width": 1},
-                          annotation_text=(f"response, baseline {base:.1f}" if col == 1
-                                           else None),
-                          annotation_position="top right", annotation_font_size=10)
+                                                       "width": 1}, **label)
     fig.update_xaxes(range=[0, horizon], title_text="days since baseline", row=1, col=1)
     fig.update_xaxes(range=[0, min(ZOOM_DAYS, horizon)], title_text="days", row=1, col=3)
     fig.update_yaxes(title_text="MADRS (points)", rangemode="tozero", row=1, col=1)
@@ -315,5 +322,4 @@ def _html(results: Mapping[str, Result], path: Path) -> None:
             ],
         }],
     )
-    fig.write_html(path, include_plotlyjs=True, full_html=True,
-                   config={"displaylogo": False, "responsive": True})
+    return fig

@@ -13,6 +13,7 @@ import sys
 import moodtwin.cli._optimize  # noqa: F401  (registers optimize)
 import moodtwin.cli._person  # noqa: F401  (registers fit, forecast)
 import moodtwin.cli._sensitivity  # noqa: F401  (registers sensitivity)
+import moodtwin.cli._serve  # noqa: F401  (registers serve)
 from moodtwin.cli import (
     _core,  # noqa: F401  (registers demo, simulate, model)
     _sbml,  # noqa: F401  (registers export-sbml)

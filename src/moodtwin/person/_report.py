@@ -100,8 +100,8 @@ def _primary(fit: PersonFit, fc: ForecastSet) -> str:
     return dep[0] if dep else "MADRS"
 
 
-def plot_html(fit: PersonFit, fc: ForecastSet, out: Path, data_report: str) -> Path:
-    """Interactive report: the candidates side by side, outcome table, fit diagnostics."""
+def forecast_figure(fit: PersonFit, fc: ForecastSet):  # type: ignore[no-untyped-def]
+    """History fit and each candidate side by side: median and 90 % band (plotly)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -123,6 +123,12 @@ def plot_html(fit: PersonFit, fc: ForecastSet, out: Path, data_report: str) -> P
                              marker={"color": "black", "size": 4}, name="observed"), row=1, col=1)
     fig.update_yaxes(title_text=scale, row=1, col=1)
     fig.update_layout(height=420, title=f"{fit.record.id}: {scale} under candidate protocols")
+    return fig
+
+
+def plot_html(fit: PersonFit, fc: ForecastSet, out: Path, data_report: str) -> Path:
+    """Interactive report: the candidates side by side, outcome table, fit diagnostics."""
+    fig = forecast_figure(fit, fc)
     tables = "".join(
         f"<h3>{html.escape(c.name)} <small>({html.escape(c.file)})</small></h3>"
         + c.outcomes.round(3).to_html(index=False)

@@ -92,7 +92,8 @@ def _png(res: TrialResult, path: Path) -> Path:
     return path
 
 
-def _html(res: TrialResult, path: Path) -> Path:
+def report_figure(res: TrialResult):  # type: ignore[no-untyped-def]
+    """Arm trajectories with their 95 % bands and responders per arm (plotly ``Figure``)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -104,8 +105,17 @@ def _html(res: TrialResult, path: Path) -> Path:
                                           "array": b["high"] - b["mean"],
                                           "arrayminus": b["mean"] - b["low"]}), 1, 1)
     last = _bands(res, "response").groupby("arm", sort=False).last().reset_index()
-    fig.add_trace(go.Bar(x=last["arm"], y=100 * last["mean"], showlegend=False), 1, 2)
+    fig.add_trace(go.Bar(x=last["arm"], y=100 * last["mean"], showlegend=False,
+                         error_y={"type": "data", "symmetric": False,
+                                  "array": 100 * (last["high"] - last["mean"]),
+                                  "arrayminus": 100 * (last["mean"] - last["low"])}), 1, 2)
+    fig.update_yaxes(title_text=f"responders at day {last['day'].max():g} (%)", row=1, col=2)
     fig.update_xaxes(title_text="day", row=1, col=1)
+    return fig
+
+
+def _html(res: TrialResult, path: Path) -> Path:
+    fig = report_figure(res)
     s = res.summary()
     table = s[["endpoint", "arm", "at", "mean", "low", "high"]].round(3).to_html(index=False)
     fails = "".join(f"<li>{escape(f)}</li>" for f in res.failures[:50]) or "<li>none</li>"
