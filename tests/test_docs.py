@@ -38,7 +38,7 @@ def test_site_builds_strict(tmp_path: Path) -> None:
     protocol = pages["formats/protocol.html"]
     assert "0–3.5 mA" in protocol  # the VNS current limit, from the schema's LIMITS
     api = pages["reference/api.html"]
-    assert "moodtwin.simulate.simulate" in api and "moodtwin.person.fit_person" in api
+    assert "moodtwin.simulation.simulate" in api and "moodtwin.person.fit_person" in api
 
 
 def _env() -> dict[str, str]:

@@ -286,12 +286,11 @@ def _analytes() -> str:
 
 
 def _calibratable() -> str:
-    from moodtwin.model import default_model
-    from moodtwin.parameter_sets import calibrated_model
+    from moodtwin import ParameterSet
 
-    shipped = calibrated_model()
+    shipped = ParameterSet.calibrated().model
     rows = []
-    for p in default_model().parameters:
+    for p in ParameterSet.definition().model.parameters:
         if p.calibratable:
             unit = "1" if p.unit.strip() == "1" else p.unit
             rows.append([f"`{p.name}`", unit, f"{_num(p.low)}–{_num(p.high)}",
