@@ -14,7 +14,8 @@ import pytest
 from conftest import AUTH, ROOT, TOKEN
 from typer.testing import CliRunner
 
-from moodtwin.cli import DISCLAIMER, app
+from moodtwin import DISCLAIMER
+from moodtwin.cli import app
 
 KETAMINE = (ROOT / "examples/protocols/ketamine_single_iv.yaml").read_text()
 cli = CliRunner()
@@ -75,10 +76,10 @@ def test_protocol_form_shows_schema_limits_and_units(client):
 
 
 def test_model_browser_data(client):
-    from moodtwin.parameter_sets import calibrated_model
+    from moodtwin import ParameterSet
 
     m = client.get("/api/model").json()
-    model = calibrated_model()
+    model = ParameterSet.calibrated().model
     assert len(m["parameters"]) == len(model.parameters)
     for p in m["parameters"]:
         assert p["unit"] and p["source"] and p["low"] <= p["value"] <= p["high"]
@@ -87,9 +88,13 @@ def test_model_browser_data(client):
         s for s in m["states"] if s["name"] == "LC_gain")["equation"]
     names = {p.name for p in model.parameters}
     ket = m["therapies"]["ketamine_iv"]
-    assert {"ket_CL", "kick_infusion"} <= set(ket["parameters"]) <= names
-    assert ket["inputs"] == ["ketamine_rate"]
+    assert {"ket_CL", "w_expect"} <= set(ket["parameters"]) <= names  # PK and expectancy
+    assert "ketamine_rate" in ket["inputs"] and "ketamine_pk" in ket["mechanisms"]
     assert "vns_current" in m["therapies"]["vns"]["inputs"]
+    esk = m["therapies"]["esketamine_nasal"]  # its timeline reads the nasal absorbed fraction
+    assert "esk_FRn" in esk["compiler_reads"] and set(esk["compiler_reads"]) <= set(
+        esk["parameters"])
+    assert esk["states_jumped"] == ["esk_nasal", "esk_swallowed"]
 
 
 def test_catalogue_lists_examples(client):
@@ -98,6 +103,21 @@ def test_catalogue_lists_examples(client):
                for t in cat["trials"])
     assert any(p["file"] == "ketamine_single_iv.yaml" for p in cat["protocols"])
     assert len(cat["candidates"]) >= 2
+
+
+def test_catalogue_defaults_to_the_packaged_one(tmp_path, monkeypatch):
+    from moodtwin.catalogue import protocol_catalogue, trial_catalogue
+    from moodtwin.errors import ValidationError
+    from moodtwin.web._describe import catalogue, find_catalogue
+
+    monkeypatch.chdir(tmp_path)  # no ./examples here
+    cat = find_catalogue()
+    assert (cat.protocols, cat.trials) == (protocol_catalogue(), trial_catalogue())
+    listed = catalogue(cat)
+    assert {t["file"] for t in listed["trials"]} == {p.name for p in trial_catalogue().glob(
+        "*.yaml")}
+    with pytest.raises(ValidationError, match="has no protocols/ folder"):
+        find_catalogue(tmp_path)
 
 
 # ---------------------------------------------------------------------------- security

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from moodtwin.cli._app import DISCLAIMER, app, errors_as_one_line, say
+from moodtwin import DISCLAIMER
+from moodtwin.cli._app import app, errors_as_one_line, say
 
 
 @app.command(help="Start the local web app and documented HTTP API (pages for simulation, "
@@ -25,7 +26,8 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes for jobs.")
                        ] = 1,
     examples: Annotated[Path | None, typer.Option(
-        help="Folder with the example protocols/ and trials/ (default: ./examples).",
+        help="Folder with protocols/ and trials/ to offer instead of the catalogue shipped "
+             "with moodtwin (person/candidates/ in it, if any, too).",
         file_okay=False, show_default=False)] = None,
 ) -> None:
     from moodtwin.web import serve as run

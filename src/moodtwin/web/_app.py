@@ -26,11 +26,12 @@ from pydantic import BaseModel, Field
 from starlette.responses import StreamingResponse
 
 import moodtwin
-from moodtwin.cli._app import DISCLAIMER
+from moodtwin import DISCLAIMER
 from moodtwin.errors import MoodtwinError, ValidationError
 from moodtwin.web._describe import (
     catalogue,
     error_field,
+    find_catalogue,
     model_description,
     protocol_form,
 )
@@ -171,15 +172,14 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
                allowed_hosts: set[str] | None = None, limits: Limits | None = None,
                examples: Path | None = None, warm: bool = True) -> FastAPI:
     """The app storing jobs under ``root``; ``token`` (default: random) guards work/reads;
+    ``examples`` (a folder with protocols/ and trials/) replaces the packaged catalogue;
     ``warm`` starts the worker processes at start-up."""
-    from moodtwin.web._describe import examples_dir
-
     limits = limits or Limits()
     store = Store(root)
     runner = Runner(store, workers)
     token = token or new_token()
     hosts = {"127.0.0.1", "localhost", "::1", "[::1]"} | (allowed_hosts or set())
-    examples = examples or examples_dir()
+    cat = find_catalogue(examples)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
@@ -317,13 +317,10 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
         return data
 
     def catalogue_files() -> dict[str, Path]:
-        if examples is None:
-            return {}
-        return {p.name: p for p in sorted((examples / "trials").glob("*.yaml"))}
+        return {p.name: p for p in sorted(cat.trials.glob("*.yaml"))}
 
     def copy_catalogue_protocols(inputs: Path) -> None:
-        if examples is not None:
-            shutil.copytree(examples / "protocols", inputs / "protocols", dirs_exist_ok=True)
+        shutil.copytree(cat.protocols, inputs / "protocols", dirs_exist_ok=True)
 
     # ------------------------------------------------------------------ read-only API
     @app.get("/api/info", tags=["about"])
@@ -331,7 +328,7 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
         """Version, disclaimer, parameter set and the server's limits."""
         return {"moodtwin_version": moodtwin.__version__, "disclaimer": DISCLAIMER,
                 "parameter_set": SHIPPED_SET, "limits": limits.__dict__,
-                "examples": str(examples) if examples else None}
+                "catalogue": {k: str(v) if v else None for k, v in cat.__dict__.items()}}
 
     @app.get("/api/protocol-form", tags=["protocols"])
     def get_protocol_form() -> dict[str, Any]:
@@ -348,7 +345,7 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
     def get_catalogue() -> dict[str, Any]:
         """Shipped example protocols, trials (with how many published values) and person
         candidates."""
-        return catalogue(examples)
+        return catalogue(cat)
 
     @app.get("/api/model", tags=["model"])
     def get_model() -> dict[str, Any]:
@@ -361,13 +358,13 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
               dependencies=[Auth], responses=err)
     def simulate(body: SimulateRequest) -> JSONResponse:
         """Simulate the reference patient under a protocol (as ``moodtwin simulate``)."""
+        from moodtwin import ParameterSet
         from moodtwin.cli._core import _parse_params
-        from moodtwin.parameter_sets import calibrated_model
-        from moodtwin.simulate import parameter_table
+        from moodtwin.simulation import parameter_table
 
         text = protocol_text(body)
         overrides = _parse_params([f"{k}={v}" for k, v in body.overrides.items()])
-        parameter_table(overrides, calibrated_model())  # names and ranges, as the CLI
+        parameter_table(overrides, ParameterSet.calibrated().model)  # names and ranges, as the CLI
         settings = {"overrides": {k: str(v) for k, v in body.overrides.items()},
                     "seed": body.seed}
         return start("simulate", settings,
@@ -405,8 +402,7 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
                 raise ValidationError(f"file: {name!r} is not a YAML file (.yaml).")
             raw = await read_upload(file, "file")  # type: ignore[arg-type]
             text = raw.decode("utf-8", errors="replace")
-        base = (examples / "trials") if examples is not None else Path(".")
-        spec = parse_trial(parse_yaml(text, name), base, name)
+        spec = parse_trial(parse_yaml(text, name), cat.trials, name)
         patients = (n or spec.n or 0) * replicates
         if patients > limits.trial_patients:
             raise ValidationError(f"n: {n or spec.n} patients x {replicates} replicate(s) = "
@@ -427,14 +423,14 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
     def validation(body: ValidationRequest) -> JSONResponse:
         """Run catalogue trials with published values and compare (as ``moodtwin
         validate``)."""
-        from moodtwin.calibration._targets import targets_of
+        from moodtwin.calibration import collect_targets
 
         if body.replicates > limits.validate_replicates:
             raise ValidationError(f"replicates: {body.replicates} is above this server's "
                                   f"limit {limits.validate_replicates}.")
         files = catalogue_files()
         names = body.trials if body.trials is not None else [
-            k for k, p in files.items() if targets_of(p)]
+            k for k, p in files.items() if collect_targets([p])]
         unknown = [t for t in names if t not in files]
         if unknown or not names:
             raise ValidationError(f"trials: {unknown or names!r} not in the catalogue; known: "
@@ -549,13 +545,12 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
     def sensitivity(body: SensitivityRequest) -> JSONResponse:
         """Morris or Sobol sensitivity of a protocol's effect (as ``moodtwin
         sensitivity``)."""
-        from moodtwin.parameter_sets import calibrated_model
-        from moodtwin.protocols import parse_protocol
-        from moodtwin.sensitivity import check_request, choose_factors, parse_times
+        from moodtwin import ParameterSet, parse_protocol
+        from moodtwin.sensitivity_analysis import check_request, choose_factors, parse_times
 
         spec = parse_protocol(parse_yaml(body.protocol_yaml, "protocol"), "protocol")
         parse_times(body.at, spec)
-        model = calibrated_model()
+        model = ParameterSet.calibrated().model
         n = check_request(body.method, body.samples, body.endpoint, model)
         k = len(choose_factors(model, body.parameters, None if body.full_range else body.band))
         runs = n * (k + (1 if body.method == "morris" else 2))
@@ -573,14 +568,12 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
     def optimization(body: OptimizeRequest) -> JSONResponse:
         """Search a therapy's settings for a virtual population or a fitted person (as
         ``moodtwin optimize``)."""
-        from moodtwin.cli._optimize import _therapy
-        from moodtwin.optimize import Constraint, Outcome
-        from moodtwin.parameter_sets import calibrated_model
-        from moodtwin.protocols import parse_protocol
+        from moodtwin import ParameterSet, parse_protocol
+        from moodtwin.optimize import Constraint, Outcome, therapy_to_tune
 
         base = parse_protocol(parse_yaml(body.protocol_yaml, "protocol"), "protocol")
-        model = calibrated_model()
-        _therapy(base, body.therapy, None)
+        model = ParameterSet.calibrated().model
+        therapy_to_tune(base, body.therapy)
         Outcome(body.outcome, body.at, body.remission_madrs)
         for i, c in enumerate(body.constraints):
             try:

@@ -1,16 +1,17 @@
 """Read-only descriptions for the pages, derived from the library's own definitions:
 the protocol form (fields, units, device/dose limits from the protocol schema), the catalogue
-of shipped examples, and the model browser (states, parameters, equations as MathML)."""
+of shipped protocols and trials, and the model browser (states, parameters, equations as MathML)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
 import pydantic
 
-from moodtwin.errors import MoodtwinError
+from moodtwin.errors import MoodtwinError, ValidationError
 
 
 # ---------------------------------------------------------------------------- protocol form
@@ -78,53 +79,68 @@ def error_field(message: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------- catalogue
-def examples_dir() -> Path | None:
-    """The catalogue: ./examples if present, else the repository's examples/, else the
-    package data (a folder with trials/ and protocols/)."""
-    here = Path(__file__).resolve()
-    for cand in (Path.cwd() / "examples", here.parents[3] / "examples", here.parents[1] / "data"):
-        if (cand / "trials").is_dir() and (cand / "protocols").is_dir():
-            return cand
-    return None
+@dataclass(frozen=True)
+class Catalogue:
+    """Where the pages' examples come from: protocol and trial files, and a person's
+    candidate protocols (None when no folder of them is found)."""
+
+    protocols: Path
+    trials: Path
+    candidates: Path | None
 
 
-def catalogue(examples: Path | None) -> dict[str, Any]:
-    """Protocols (name, YAML text) and trials (title, n, source, whether published values)."""
+def find_catalogue(examples: Path | None = None) -> Catalogue:
+    """With ``examples`` (``--examples``: a folder holding ``protocols/`` and ``trials/``):
+    that folder's files; else the catalogues packaged with moodtwin
+    (:mod:`moodtwin.catalogue`). Candidates: ``person/candidates`` of ``examples``, else of
+    ``./examples`` or of the checkout's ``examples/``."""
+    from moodtwin.catalogue import protocol_catalogue, trial_catalogue
+
+    if examples is not None:
+        for sub in ("protocols", "trials"):
+            if not (examples / sub).is_dir():
+                raise ValidationError(f"--examples: {str(examples)!r} has no {sub}/ folder.")
+        protocols, trials, roots = examples / "protocols", examples / "trials", [examples]
+    else:
+        protocols, trials = protocol_catalogue(), trial_catalogue()
+        roots = [Path.cwd() / "examples", Path(__file__).resolve().parents[3] / "examples"]
+    found = [r / "person" / "candidates" for r in roots]
+    return Catalogue(protocols, trials, next((c for c in found if c.is_dir()), None))
+
+
+def catalogue(cat: Catalogue) -> dict[str, Any]:
+    """Protocols (name, YAML text), trials (title, n, source, how many published values
+    the validation compares) and person candidates (YAML text)."""
     import yaml
 
-    if examples is None:
-        return {"protocols": [], "trials": [], "candidates": [],
-                "note": "no examples folder found; start 'moodtwin serve' in the moodtwin "
-                        "folder or pass --examples"}
     protos = []
-    for p in sorted((examples / "protocols").glob("*.yaml")):
+    for p in sorted(cat.protocols.glob("*.yaml")):
         text = p.read_text()
         try:
             name = (yaml.safe_load(text) or {}).get("name", p.stem)
         except yaml.YAMLError:
             name = p.stem
         protos.append({"file": p.name, "name": str(name), "yaml": text})
-    trials = []
-    for p in sorted((examples / "trials").glob("*.yaml")):
-        try:
-            doc = yaml.safe_load(p.read_text()) or {}
-        except yaml.YAMLError:
-            continue
-        eps = doc.get("endpoints") or []
-        trials.append({"file": p.name, "name": str(doc.get("name", p.stem)),
-                       "source": str(doc.get("source", "")), "n": doc.get("n"),
-                       "published": sum(_published_numbers(e) for e in eps)})
-    cands = [{"file": p.name, "yaml": p.read_text()}
-             for p in sorted((examples / "person" / "candidates").glob("*.yaml"))]
+    trials = [_trial_entry(p, p.stat().st_mtime) for p in sorted(cat.trials.glob("*.yaml"))]
+    cands = ([{"file": p.name, "yaml": p.read_text()}
+              for p in sorted(cat.candidates.glob("*.yaml"))] if cat.candidates else [])
     return {"protocols": protos, "trials": trials, "candidates": cands}
 
 
-def _published_numbers(endpoint: Any) -> int:
-    """Published numbers of one endpoint (one per arm, or one for a comparison)."""
-    pub = endpoint.get("published") if isinstance(endpoint, dict) else None
-    if pub is None:
-        return 0
-    return len(pub) if isinstance(pub, dict) and "value" not in pub else 1
+@cache
+def _trial_entry(path: Path, mtime: float) -> dict[str, Any]:
+    """A trial file's catalogue entry (cached until the file changes: ``mtime``)."""
+    from moodtwin import load_trial
+    from moodtwin.calibration import collect_targets
+
+    try:
+        spec = load_trial(path)
+        published = len(collect_targets([path]))
+    except MoodtwinError as exc:
+        return {"file": path.name, "name": path.stem, "source": "", "n": None, "published": 0,
+                "error": " ".join(str(exc).split())}
+    return {"file": path.name, "name": spec.name, "source": spec.source or "", "n": spec.n,
+            "published": published}
 
 
 # ---------------------------------------------------------------------------- model browser
@@ -138,9 +154,9 @@ def model_description() -> dict[str, Any]:
 
     import sympy as sp
 
-    from moodtwin.parameter_sets import calibrated_model
+    from moodtwin import ParameterSet
 
-    model = calibrated_model()
+    model = ParameterSet.calibrated().model
     names = list(model.symbols)
     # letter-only placeholders: sympy would turn '_' and trailing digits into subscripts
     code = {name: "zq" + "".join(chr(97 + int(c)) for c in str(i)) + "qz"
@@ -183,49 +199,40 @@ def model_description() -> dict[str, Any]:
             "mechanisms": mechanisms, "therapies": therapy_parameters(model)}
 
 
-class _Reads(dict):  # type: ignore[type-arg]
-    """A parameter mapping that records which names the protocol compiler reads."""
-
-    def __init__(self, data: dict[str, float]) -> None:
-        super().__init__(data)
-        self.read: set[str] = set()
-
-    def __getitem__(self, key: str) -> float:
-        self.read.add(key)
-        return super().__getitem__(key)
-
-
-_EXAMPLE_THERAPY = {"ketamine_iv": {"dose": "0.5 mg/kg"}, "vns": {"current": "1 mA"}}
+_EXAMPLE_THERAPY = {"ketamine_iv": {"dose": "0.5 mg/kg"}, "vns": {"current": "1 mA"},
+                    "oral_comparator": {"drug": "aripiprazole",
+                                        "preset": "aripiprazole_augmentation"}}
+_SCHEDULED = ("ketamine_iv", "midazolam_iv", "saline_iv", "esketamine_nasal",
+              "botulinum_glabellar", "exposure_therapy")
 
 
 def therapy_parameters(model: Any) -> dict[str, Any]:
-    """Per therapy type: the inputs it sets, the states it jumps, the parameters the compiler
-    reads for it, and the parameters of the mechanisms those inputs and states belong to."""
+    """Per therapy type: the inputs it sets, the states it jumps, the parameters its
+    timeline reads (:func:`~moodtwin.protocols.timeline_parameters`), and the parameters of
+    the mechanisms those inputs and states belong to."""
     import numpy as np
 
     from moodtwin.person._fit import THERAPY_PARAMETERS
     from moodtwin.protocols import _schema as s
-    from moodtwin.protocols import compile_protocol, parse_protocol
+    from moodtwin.protocols import compile_protocol, parse_protocol, timeline_parameters
 
     out = {}
     for kind in s.THERAPY_TYPES:
         therapy = {"type": kind, **_EXAMPLE_THERAPY.get(kind, {})}
-        if kind in ("ketamine_iv", "midazolam_iv", "saline_iv", "esketamine_nasal",
-                    "botulinum_glabellar"):
+        if kind in _SCHEDULED:
             therapy["at"] = ["1 d"]
         try:
             proto = parse_protocol({"name": kind, "duration": "8 week", "therapies": [therapy]})
-            params = _Reads(model.defaults())
-            tl = compile_protocol(proto, model, params)
+            tl = compile_protocol(proto, model, model.defaults())
         except MoodtwinError as exc:
             out[kind] = {"error": str(exc)}
             continue
+        reads = list(timeline_parameters(proto))
         inputs = [u.name for j, u in enumerate(model.inputs) if np.any(tl.u[:, j] != u.default)]
         states = [x.name for j, x in enumerate(model.states) if np.any(tl.jump[:, j] != 0)]
         mechs = sorted({model.mechanism_of(n) for n in inputs + states})
         mech_params = [p.name for m in model.mechanisms if m.name in mechs for p in m.parameters]
         out[kind] = {"inputs": inputs, "states_jumped": states, "mechanisms": mechs,
-                     "compiler_reads": sorted(params.read),
-                     "sensitivity": THERAPY_PARAMETERS.get(kind),
-                     "parameters": sorted(set(mech_params) | params.read)}
+                     "compiler_reads": reads, "sensitivity": THERAPY_PARAMETERS.get(kind),
+                     "parameters": sorted(set(mech_params) | set(reads))}
     return out

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from moodtwin.errors import MoodtwinError
+from moodtwin.parameter_sets import CALIBRATED_NAME, SHIPPED
 from moodtwin.web._store import Store
 
-SHIPPED_SET = "shipped calibrated set (moodtwin/data/calibrated.yaml)"
+SHIPPED_SET = f"{CALIBRATED_NAME}: moodtwin/{SHIPPED}"
 
 
 class JobCancelled(Exception):
@@ -78,11 +79,9 @@ def execute(root: str, job_id: str) -> None:
 def warm_up() -> None:
     """Load the library and the compiled model kernel in a fresh worker (a one-hour run), so
     that the first job does not pay for it."""
-    from moodtwin.parameter_sets import calibrated_model
-    from moodtwin.protocols import parse_protocol
-    from moodtwin.simulate import simulate
+    from moodtwin import parse_protocol, simulate
 
-    simulate(parse_protocol({"name": "warm-up", "duration": "1 h"}), model=calibrated_model())
+    simulate(parse_protocol({"name": "warm-up", "duration": "1 h"}))  # the calibrated set
 
 
 # ---------------------------------------------------------------------------- manifest
@@ -93,7 +92,7 @@ def _sha256(path: Path) -> str:
 def write_manifest(folder: Path, job: dict[str, Any]) -> Path:
     """manifest.json: what the run used (version, parameter set, seed, input files, command)."""
     import moodtwin
-    from moodtwin.cli._app import DISCLAIMER
+    from moodtwin import DISCLAIMER
 
     inputs = folder / "inputs"
     files = [{"path": p.relative_to(folder).as_posix(), "bytes": p.stat().st_size,
@@ -158,16 +157,14 @@ def cli_command(kind: str, s: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------------------- tasks
 def _simulate(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> dict[str, Any]:
+    from moodtwin import load_protocol, simulate
     from moodtwin.cli._core import _parse_params, _summary
-    from moodtwin.parameter_sets import calibrated_model
     from moodtwin.plotting import plot_time_courses, time_course_figure
-    from moodtwin.protocols import load_protocol
-    from moodtwin.simulate import simulate
 
     spec = load_protocol(folder / "inputs" / "protocol.yaml")
     params = _parse_params([f"{k}={v}" for k, v in s.get("overrides", {}).items()])
     report(0.1, f"simulating {spec.name} ({spec.duration})", force=True)
-    res = simulate(spec, params or None, seed=s.get("seed"), model=calibrated_model())
+    res = simulate(spec, params or None, seed=s.get("seed"))  # the calibrated set, as the CLI
     report(0.8, "writing outputs", force=True)
     out = folder / "outputs"
     res.frame().to_csv(out / "protocol.csv", index=False)
@@ -193,15 +190,14 @@ def _thresholds(names: list[str]) -> dict[str, Any]:
 
 
 def _trial(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> dict[str, Any]:
-    from moodtwin.calibration import load_parameter_set
-    from moodtwin.calibration._targets import targets_of, validation_table
-    from moodtwin.trials import load_trial, run_trial
+    from moodtwin import load_trial, run_trial
+    from moodtwin.calibration import collect_targets, validation_table
+    from moodtwin.parameter_sets import resolve
     from moodtwin.trials._report import report_figure, write_outputs
 
     path = folder / "inputs" / "trials" / s["trial_file"]
     spec = load_trial(path)
-    values = load_parameter_set(folder / "inputs" / s["params_file"] if s.get("params_file")
-                                else None)
+    parameters = resolve(folder / "inputs" / s["params_file"] if s.get("params_file") else None)
     expected = s["replicates"] * (s.get("n") or spec.n or 0) * max(
         len(a.periods) for a in spec.all_arms())
     done = [0]
@@ -212,12 +208,12 @@ def _trial(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> d
                                            "patient-periods")
 
     res = run_trial(spec, seed=s["seed"], replicates=s["replicates"], n=s.get("n"),
-                    params=values, progress=progress)
+                    parameters=parameters, progress=progress)
     report(0.99, "writing outputs", force=True)
     out = folder / "outputs"
     write_outputs(res, out)
     (out / "figure.json").write_text(report_figure(res).to_json())
-    targets = targets_of(path)
+    targets = collect_targets([path])
     published = (validation_table(targets, {path: res}).to_dict("records") if targets else [])
     summary = json.loads(res.summary().to_json(orient="records"))
     return {"name": spec.name, "source": spec.source, "replicates": res.replicates,
@@ -226,33 +222,42 @@ def _trial(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> d
 
 
 def _validate(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> dict[str, Any]:
-    from moodtwin.calibration import collect_targets, load_parameter_set, validation_table
-    from moodtwin.trials import run_trial
+    from moodtwin import validate
+    from moodtwin.calibration import collect_targets
 
-    values = load_parameter_set(None)
     files = [folder / "inputs" / "trials" / f for f in s["trial_files"]]
-    targets = collect_targets(files)
-    results = {}
-    paths = sorted({t.trial_file for t in targets})
-    for k, path in enumerate(paths):
-        spec = next(t.trial for t in targets if t.trial_file == path)
-        report(k / len(paths), f"{path.name}: {s['replicates']} replicate(s)", force=True)
-        results[path] = run_trial(spec, seed=s["seed"], replicates=s["replicates"],
-                                  params=values,
-                                  progress=lambda *_, p=path: report(None, f"{p.name} ..."))
-    table = validation_table(targets, results)
+    targets = {t.label: t for t in collect_targets(files)}
+    runs = len({t.trial_file for t in targets.values()})
+    done = [0]
+
+    def progress(line: str) -> None:  # before each trial file
+        report(done[0] / max(runs, 1), line.strip(), force=True)
+        done[0] += 1
+
+    table = validate(files, replicates=s["replicates"], seed=s["seed"], progress=progress)
     out = folder / "outputs"
     table.to_csv(out / "validation.csv", index=False)
     rows = []
-    for t, rec in zip(targets, table.to_dict("records"), strict=True):
-        summ = results[t.trial_file].summary()
-        r = summ[(summ["endpoint"] == t.endpoint) & (summ["arm"] == t.arm)].iloc[0]
-        rows.append({**rec, "is_rate": t.is_rate,
-                     "published_low": t.ci[0], "published_high": t.ci[1],
-                     "simulated_low": _num(r["low"]), "simulated_high": _num(r["high"]),
-                     "simulated": _num(rec["simulated"])})
+    for rec in table.to_dict("records"):
+        t = targets[rec["target"]]
+        claim = bool(rec["claim"])
+        low, high = _interval(str(rec["simulated_95"]))
+        rows.append({**{k: _num(v) if isinstance(v, float) else v for k, v in rec.items()},
+                     "claim": claim, "pass": bool(rec["pass"]), "is_rate": t.is_rate,
+                     "published_low": None if claim else _num(t.ci[0]),
+                     "published_high": None if claim else _num(t.ci[1]),
+                     "simulated_low": low, "simulated_high": high})
     (out / "figure.json").write_text(forest_figure(rows).to_json())
     return {"rows": rows, "passed": int(table["pass"].sum()), "total": len(table)}
+
+
+def _interval(text: str) -> tuple[float | None, float | None]:
+    """The bounds of a validation table's ``[low, high]`` interval text (None if not finite)."""
+    low, _, high = text.strip("[] ").partition(",")
+    try:
+        return _num(low), _num(high)
+    except ValueError:
+        return None, None
 
 
 def _num(x: Any) -> float | None:
@@ -264,12 +269,17 @@ def _num(x: Any) -> float | None:
 
 def forest_figure(rows: list[dict[str, Any]]) -> Any:
     """Forest plot: one row per published number; published (black diamond, 95 % CI) vs
-    simulated (green = pass, red = fail, 95 % interval). Rates (in %) get their own panel."""
+    simulated (green = pass, red = fail, 95 % interval). Rates (in %) get their own panel;
+    significance claims (no number) are left to the table."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    from moodtwin.cli._app import DISCLAIMER
+    from moodtwin import DISCLAIMER
 
+    rows = [r for r in rows if not r.get("claim")]
+    title = {"text": f"Published vs simulated<br><sup>{DISCLAIMER}</sup>"}
+    if not rows:
+        return go.Figure(layout={"title": title, "template": "plotly_white"})
     panels = [(False, "changes, differences, ratios (own units)", 1.0),
               (True, "rates (%)", 100.0)]
     panels = [p for p in panels if any(bool(r["is_rate"]) is p[0] for r in rows)]
@@ -304,14 +314,13 @@ def forest_figure(rows: list[dict[str, Any]]) -> Any:
         fig.update_yaxes(autorange="reversed", row=i, col=1)
         if rate:
             fig.update_xaxes(range=[0, 100], row=i, col=1)
-    fig.update_layout(title={"text": f"Published vs simulated<br><sup>{DISCLAIMER}</sup>"},
-                      height=220 + 30 * len(rows), template="plotly_white",
+    fig.update_layout(title=title, height=220 + 30 * len(rows), template="plotly_white",
                       margin={"l": 320})
     return fig
 
 
 def _fit(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> dict[str, Any]:
-    from moodtwin.person import fit_person, load_person
+    from moodtwin import fit_person, load_person
 
     record, rep = load_person(folder / "inputs" / "person")
     out = folder / "outputs"
@@ -338,10 +347,10 @@ def _fit(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> dic
 
 
 def _forecast(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> dict[str, Any]:
-    from moodtwin.person import load_fit, load_person
-    from moodtwin.person._forecast import forecast, parse_times
+    from moodtwin import forecast, load_person, load_protocol
+    from moodtwin.person import load_fit
+    from moodtwin.person._forecast import parse_times
     from moodtwin.person._report import forecast_figure, plot_html, plot_png, write_tables
-    from moodtwin.protocols import load_protocol
 
     inputs = folder / "inputs"
     times = parse_times(s["at"])
@@ -371,13 +380,15 @@ def _forecast(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -
 
 def _sensitivity(folder: Path, s: dict[str, Any], report: Reporter,
                  store: Store) -> dict[str, Any]:
-    from moodtwin.protocols import load_protocol
-    from moodtwin.sensitivity import parse_times, ranking_lines, run_sensitivity, write_outputs
+    from moodtwin import load_protocol
+    from moodtwin import sensitivity as run_sensitivity
+    from moodtwin.sensitivity_analysis import parse_times
+    from moodtwin.sensitivity_report import ranking_lines, write_outputs
 
     spec = load_protocol(folder / "inputs" / "protocol.yaml")
     times = parse_times(s["at"], spec)
     sens = run_sensitivity(spec, s["method"], endpoint=s["endpoint"], times_h=times,
-                           parameters=s.get("parameters"),
+                           varied=s.get("parameters"),
                            band=None if s.get("full_range") else s["band"],
                            samples=s.get("samples"), seed=s["seed"],
                            progress=lambda done, total: report(done / max(total, 1),
@@ -390,41 +401,35 @@ def _sensitivity(folder: Path, s: dict[str, Any], report: Reporter,
 
 def _optimize(folder: Path, s: dict[str, Any], report: Reporter,
               store: Store) -> dict[str, Any]:
-    from moodtwin.cli._optimize import _lines, _therapy
+    from moodtwin import ParameterSet, load_protocol
+    from moodtwin.cli._optimize import _lines
     from moodtwin.optimize import (
         Constraint,
         Outcome,
         default_space,
-        population_draws,
-        read_draws,
-        split_draws,
+        search_draws,
         summary,
+        therapy_to_tune,
         write_report,
     )
     from moodtwin.optimize import optimize as run
-    from moodtwin.parameter_sets import calibrated_model
-    from moodtwin.protocols import load_protocol
 
-    model = calibrated_model()
+    parameters = ParameterSet.calibrated()
     base = load_protocol(folder / "inputs" / "protocol.yaml")
-    name = _therapy(base, s.get("therapy"), None)
+    name = therapy_to_tune(base, s.get("therapy"))
     goal = Outcome(s["outcome"], s["at"], s["remission_madrs"])
-    limits = [Constraint.parse(c, model) for c in s.get("constraints", [])]
-    draws, holdout, seed = s["draws"], s["holdout"], s["seed"]
-    if s.get("fit_job"):
-        twin = folder / "inputs" / "fit"
-        table, rest = split_draws(read_draws(twin, model), draws, seed)
-        held = split_draws(rest, holdout, seed)[0] if rest and holdout else None
-        source = f"posterior draws from {twin.relative_to(folder)}"
-    else:
-        table = population_draws(draws, model, seed, None)
-        held = population_draws(holdout, model, seed + 1, None) if holdout else None
-        source = ("virtual population (default PopulationSpec) of the population model "
-                  "(data/population.yaml) around the calibrated parameters")
-    res = run(base, default_space(name), table, goal, limits, s["trials"], seed, model=model,
-              grid=s["grid"], holdout=held, progress=lambda msg: report(None, msg.strip()))
-    write_report(res, folder / "outputs", source, seed)
-    return {"therapy": name, "lines": _lines(summary(res, source, seed)),
+    limits = [Constraint.parse(c, parameters.model) for c in s.get("constraints", [])]
+    twin = folder / "inputs" / "fit" if s.get("fit_job") else None
+    table, held, source = search_draws(s["draws"], s["holdout"], s["seed"], twin=twin,
+                                       parameters=parameters)
+    # as the CLI run from the bundle folder ('--twin inputs/fit') names its sources
+    source = (source.replace(f"{folder}/", "") if twin is not None
+              else f"{source} (default PopulationSpec)")
+    res = run(base, default_space(name), table, goal, limits, s["trials"], s["seed"],
+              parameters=parameters, grid=s["grid"], holdout=held,
+              progress=lambda msg: report(None, msg.strip()))
+    write_report(res, folder / "outputs", source, s["seed"])
+    return {"therapy": name, "lines": _lines(summary(res, source, s["seed"])),
             "simulations": res.simulations}
 
 
