@@ -100,7 +100,7 @@ def test_cli_and_python_api_give_identical_numbers(set_file: bool, tmp_path: Pat
     args, kwargs = [], {}
     if set_file:
         path = tmp_path / "set.yaml"
-        path.write_text("parameters:\n  k_LC: {value: 2.0}\n  kick_infusion: {value: 0.05}\n")
+        path.write_text("parameters:\n  k_LC: {value: 2.0}\n  w_expect: {value: 0.5}\n")
         args, kwargs = ["--params", str(path)], {"parameters": moodtwin.ParameterSet.load(path)}
     result = runner.invoke(app, ["simulate", str(KETAMINE), "--out", str(tmp_path / "o"),
                                  "--param", "tau_dep=0.5 d", "--seed", "3", *args])

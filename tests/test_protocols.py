@@ -20,7 +20,6 @@ from moodtwin.protocols import (
     timeline_parameters,
 )
 from moodtwin.protocols import _schema as schema
-from moodtwin.units import hours
 
 MODEL = default_model()
 PARAMS = MODEL.defaults()
@@ -56,25 +55,27 @@ def _file_error(tmp_path: Path, text: str) -> str:
 
 
 def test_valid_protocol_compiles_to_its_events_from_the_declared_parameters() -> None:
-    p = parse_protocol(_protocol(KETAMINE, VNS, visits={"every": "4 week", "start": "4 week"}))
+    esk = {"type": "esketamine_nasal", "dose": "84 mg", "at": ["0 d"]}
+    p = parse_protocol(_protocol(KETAMINE, esk, visits={"every": "4 week", "start": "4 week"}))
     names = timeline_parameters(p)
-    assert names == ("kick_implant", "kick_infusion", "kick_perceptible", "kick_visit")
-    own = {"kick_implant": 0.1, "kick_infusion": 0.7, "kick_perceptible": 0.3, "kick_visit": 0.2}
+    assert names == ("esk_FRn", "esk_Fgut", "esk_spray_factor")
+    own = {"esk_FRn": 0.5, "esk_Fgut": 0.6, "esk_spray_factor": 0.5}
     tl = compile_protocol(p, MODEL, own)  # nothing but the declared parameters is needed
-    exp, relief = MODEL.state_index["expectancy"], MODEL.state_index["acute_relief"]
-    rate, current = MODEL.input_index["ketamine_rate"], MODEL.input_index["vns_current"]
+    nasal, swallowed = MODEL.state_index["esk_nasal"], MODEL.state_index["esk_swallowed"]
+    rate, contact = MODEL.input_index["ketamine_rate"], MODEL.input_index["contact"]
     k0 = int(np.searchsorted(tl.t, 0.0))
-    # the infusion's kicks and the implant's (VNS implanted at 0 d by default)
-    assert tl.jump[k0, exp] == pytest.approx(0.7 + 0.1) and tl.jump[k0, relief] == 0.3
+    frn = 0.5 * (1 + 2 * 0.5) / 3  # three 28-mg devices, each extra one absorbed x0.5
+    assert tl.jump[k0, nasal] == pytest.approx(84 * frn)
+    assert tl.jump[k0, swallowed] == pytest.approx(84 * (1 - frn) * 0.6)
     assert tl.u[k0, rate] == pytest.approx(0.5 / (40 / 60))  # 0.5 mg/kg over 40 min, mg/kg/h
     k40 = int(np.searchsorted(tl.t, 40 / 60))
     assert tl.t[k40] == pytest.approx(40 / 60) and tl.u[k40, rate] == 0.0
-    on = tl.t[:-1] >= hours(schema.VNS.model_fields["start"].default, "start")
-    assert (tl.u[on, current] == 1.0).all() and (tl.u[~on, current] == 0.0).all()  # 1 mA
-    visits = [int(np.searchsorted(tl.t, w * 168.0)) for w in (4, 8)]
-    assert [tl.jump[k, exp] for k in visits] == [0.2, 0.2]
-    with pytest.raises(ValueError, match="kick_visit"):
-        compile_protocol(p, MODEL, {n: v for n, v in own.items() if n != "kick_visit"})
+    # treatment contacts (expectancy engagement): the dosing at 0 h and the clinic visits
+    for week in (4, 8):
+        k = int(np.searchsorted(tl.t, week * 168.0))
+        assert tl.u[k, contact] == 1.0 and tl.u[k - 1, contact] == 0.0
+    with pytest.raises(ValueError, match="esk_Fgut"):
+        compile_protocol(p, MODEL, {n: v for n, v in own.items() if n != "esk_Fgut"})
 
 
 @pytest.mark.parametrize("path", sorted(protocol_catalogue().glob("*.yaml")),

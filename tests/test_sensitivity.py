@@ -134,14 +134,14 @@ def test_parse_times(ketamine) -> None:
 def test_cli_writes_tables_and_figures(tmp_path: Path) -> None:
     out = tmp_path / "sens"
     result = runner.invoke(app, ["sensitivity", str(KETAMINE), "--param",
-                                 "k_glu_bdnf,w_syn", "-p", "tavns_coupling", "--at", "1d,1w",
+                                 "k_pot,w_syn", "-p", "tavns_coupling", "--at", "1d,1w",
                                  "--trajectories", "4", "--out", str(out), "--top", "3"])
     assert result.exit_code == 0, result.output
     assert "not medical advice" in result.stdout
-    assert "1. k_glu_bdnf" in result.stdout and "madrs_change at 1 wk" in result.stdout
+    assert "1. k_pot" in result.stdout and "madrs_change at 1 wk" in result.stdout
     stem = out / "ketamine_single_iv_morris"
     table = pd.read_csv(f"{stem}_parameters.csv")
-    assert len(table) == 6 and table.loc[0, "parameter"] == "k_glu_bdnf"
+    assert len(table) == 6 and table.loc[0, "parameter"] == "k_pot"
     assert len(pd.read_csv(f"{stem}_samples.csv")) == 4 * 4
     assert len(pd.read_csv(f"{stem}_mechanisms.csv")) == 3 * 2  # 3 mechanisms, 2 times
     for suffix in (".png", ".html"):

@@ -161,7 +161,7 @@ def test_cli_sensitivity_on_a_scheduler_matches_in_process(client, tmp_path: Pat
 
     from moodtwin.cli import app
 
-    args = ["sensitivity", str(KETAMINE), "-p", "k_glu_bdnf,w_syn,tavns_coupling", "--at",
+    args = ["sensitivity", str(KETAMINE), "-p", "k_pot,w_syn,tavns_coupling", "--at",
             "1d", "-n", "4", "--seed", "5"]
     tables, logs = [], []
     for where, extra in (("dask", ["--scheduler", client.scheduler.address]), ("local", [])):

@@ -42,9 +42,9 @@ def synthetic_record(
     rng = np.random.default_rng(seed)
     times = np.unique(np.concatenate([[t for t, _ in scores], [t for t, _ in labs],
                                       list(rmssd_h)]).astype(float))
-    # the person likelihood models day-to-day fluctuation only, so the natural-course
-    # fluctuation is left out unless ``truth`` sets ``course_sd``
-    result = simulate(protocol, {"course_sd": 0.0, **truth}, parameters=parameters,
+    # no spontaneous remission or relapse unless ``truth`` sets remit_time/relapse_time
+    # (the person likelihood models day-to-day fluctuation only)
+    result = simulate(protocol, dict(truth), parameters=parameters,
                       save_times_h=times,
                       seed=seed)
     date = [_date(start_date, t) for t in times]
