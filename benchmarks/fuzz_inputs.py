@@ -191,7 +191,8 @@ def _number_mutation(rng: random.Random, doc: Any, kind: str) -> tuple[str, bool
         return None
     path, _ = rng.choice(cands)
     text = _dump(_set(doc, path, "__X__"))
-    new = {"bool": rng.choice(["true", "false"]), "nonfinite": rng.choice([".inf", "-.inf", ".nan"]),
+    new = {"bool": rng.choice(["true", "false"]),
+           "nonfinite": rng.choice([".inf", "-.inf", ".nan"]),
            "huge_int": "1" + "0" * 400}[kind]
     return text.replace("'__X__'", new), True
 

@@ -5,15 +5,16 @@ Kept light (no statistics imports) so every command can start from the calibrate
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
-from moodtwin.errors import ValidationError
+from moodtwin.errors import MoodtwinError, ValidationError
 from moodtwin.model import Model
 from moodtwin.simulate import parameter_table
+from moodtwin.text_files import read_text
+from moodtwin.yaml_files import parse_yaml
 
 SHIPPED = "data/calibrated.yaml"
 
@@ -33,30 +34,26 @@ def _read_set(path: Path | None) -> dict[str, tuple[float, str]]:
         res = resources.files("moodtwin").joinpath(SHIPPED)
         if not res.is_file():
             return {}
-        text, where = res.read_text(), "shipped calibrated parameter set"
+        text, where = res.read_text(encoding="utf-8"), "shipped calibrated parameter set"
     else:
-        try:
-            text, where = Path(path).read_text(), str(path)
-        except OSError as exc:
-            raise ValidationError(f"Cannot read parameter set {str(path)!r}: "
-                                  f"{exc.strerror}.") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"{where}: not valid YAML ({str(exc).splitlines()[0]}).") from None
+        text, where = read_text(path, "parameter set"), str(path)
+    doc = parse_yaml(text, where)
     entries = doc.get("parameters") if isinstance(doc, dict) else None
     if not isinstance(entries, dict):
         raise ValidationError(f"{where}: expected 'parameters: {{name: {{value: ..}}}}'.")
     out = {}
     for name, e in entries.items():
         v = e.get("value") if isinstance(e, dict) else e
-        if not isinstance(v, int | float):
-            raise ValidationError(f"{where}: parameter {name!r}: 'value' must be a number.")
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise ValidationError(f"{where}: parameter {name!r}: 'value' must be a finite "
+                                  f"number, got {v!r}.")
         out[str(name)] = (float(v), str(e.get("source") or "") if isinstance(e, dict) else "")
     from moodtwin.model import default_model
 
-    # names and ranges checked with clear errors
-    parameter_table({n: v for n, (v, _) in out.items()}, default_model())
+    try:  # names and ranges checked with clear errors
+        parameter_table({n: v for n, (v, _) in out.items()}, default_model())
+    except MoodtwinError as exc:
+        raise ValidationError(f"{where}: {exc}") from None
     return out
 
 

@@ -22,7 +22,6 @@ Research software, not medical advice.
 
 from __future__ import annotations
 
-import re
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -38,7 +37,7 @@ from moodtwin.model import Model
 from moodtwin.parameter_sets import calibrated_model
 from moodtwin.protocols import Protocol
 from moodtwin.sweep import Progress, SweepResult, run_sweep
-from moodtwin.units import hours
+from moodtwin.units import times
 
 METHODS = ("morris", "sobol")
 DEFAULT_SAMPLES = {"morris": 20, "sobol": 64}  # trajectories / base samples
@@ -121,14 +120,7 @@ def choose_factors(
 
 def parse_times(text: str, protocol: Protocol) -> tuple[float, ...]:
     """Comma-separated times (``"1d,1w,6 week,36 h"``) in h, each in (0, duration]."""
-    end = protocol.duration_h()
-    out = []
-    for item in (s.strip() for s in text.split(",")):
-        item = re.sub(r"^([0-9.]+)\s*(w|wk|wks)$", r"\1 week", item)
-        out.append(hours(item, "--at", 1e-6, end))
-    if not out:
-        raise ValidationError("--at: give at least one time, e.g. '6 week' or '1d,1w,6w'.")
-    return tuple(sorted(set(out)))
+    return tuple(sorted({h for _, h in times(text, "--at", 1e-6, protocol.duration_h())}))
 
 
 def endpoint_names(model: Model) -> list[str]:

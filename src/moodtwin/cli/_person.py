@@ -100,12 +100,12 @@ def forecast(
 ) -> None:
     from moodtwin.person import load_fit
     from moodtwin.person._forecast import forecast as run_forecast
-    from moodtwin.person._forecast import parse_times
     from moodtwin.person._report import plot_html, plot_png, write_tables
     from moodtwin.protocols import load_protocol
+    from moodtwin.units import times as parse_times
 
     typer.echo(DISCLAIMER)
-    times = parse_times(at)
+    times = parse_times(at, "--at", 1e-6)
     candidates = [(str(p), load_protocol(p)) for p in protocol]
     if fit_dir is None:
         result, report = _fit(person, out / "fit", None, 700, 300, seed)

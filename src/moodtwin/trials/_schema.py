@@ -13,7 +13,7 @@ from moodtwin.errors import ValidationError
 from moodtwin.population import PopulationSpec
 from moodtwin.protocols import Protocol, load_protocol, parse_protocol
 from moodtwin.units import hours
-from moodtwin.yaml_files import first_problem, read_yaml
+from moodtwin.yaml_files import Count, Number, first_problem, read_yaml
 
 ARM_ENDPOINTS = (
     "mean_score", "mean_change", "percent_change", "response_rate", "remission_rate",
@@ -26,10 +26,14 @@ COMPARISONS = ("difference", "cohen_d", "hedges_g", "risk_ratio", "hazard_ratio"
 BIOMARKERS = ("rmssd", "hf_power", "heart_rate", "bdnf_serum_ngml", "cortisol_ugdl", "il6_pgml",
               "tnf_pgml", "crp_mgl", "norepinephrine", "serotonin", "dissociation",
               "voice_alteration", "ptosis_risk", "paralysis")
+#: Rating visits: at least 1 h apart (as protocol visits) and at most this many per trial.
+MIN_VISIT_INTERVAL_H = 1.0
+MAX_VISITS = 2000
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True,
+                              allow_inf_nan=False)
 
 
 def _h(v: str, field: str) -> float:
@@ -48,8 +52,8 @@ class Arm(_Strict):
 
     name: str
     periods: list[Period]
-    allocation: float = Field(default=1.0, gt=0.0)
-    n: int | None = Field(default=None, ge=1)  # fixed size: a non-randomized cohort
+    allocation: Number = Field(default=1.0, gt=0.0)
+    n: Count | None = Field(default=None, ge=1)  # fixed size: a non-randomized cohort
     population: dict[str, Any] | None = None  # cohort-specific population overrides
 
 
@@ -67,11 +71,11 @@ class Published(_Strict):
     """A published value with its uncertainty: ``ci`` (95%), ``se``, or ``sd`` with ``n``;
     for rates, ``n`` alone gives the binomial standard error."""
 
-    value: float
-    ci: tuple[float, float] | None = None
-    se: float | None = Field(default=None, gt=0.0)
-    sd: float | None = Field(default=None, gt=0.0)
-    n: int | None = Field(default=None, ge=1)
+    value: Number
+    ci: tuple[Number, Number] | None = None
+    se: Number | None = Field(default=None, gt=0.0)
+    sd: Number | None = Field(default=None, gt=0.0)
+    n: Count | None = Field(default=None, ge=1)
     source: str = ""
 
 
@@ -89,8 +93,8 @@ class Endpoint(_Strict):
                 "cumulative_response_rate", "cumulative_remission_rate",
                 "mean_score", "biomarker_change"] | None = None
     measure: str | None = None  # biomarker observable for biomarker_change
-    relapse_score: float | None = None  # relapse when the score reaches this (trial scale)
-    remission_threshold: float | None = None  # overrides the scale's remission definition
+    relapse_score: Number | None = None  # relapse when the score reaches this (trial scale)
+    remission_threshold: Number | None = None  # overrides the scale's remission definition
     published: Published | dict[str, Published] | None = None
 
     @model_validator(mode="after")
@@ -119,13 +123,13 @@ class Trial(_Strict):
     description: str = ""
     source: str = ""
     population: PopulationSpec = Field(default_factory=PopulationSpec)
-    n: int | None = Field(default=None, ge=1)  # randomized patients (randomized arms)
+    n: Count | None = Field(default=None, ge=1)  # randomized patients (randomized arms)
     duration: str
     visits: list[str]
     scale: str = "MADRS"  # primary scale (inclusion, response, withdrawal criterion)
-    rater_noise: float = Field(default=0.0, ge=0.0)  # SD in points of each scale
-    dropout: float = Field(default=0.0, ge=0.0, lt=1.0)  # fraction lost by the end of the trial
-    biomarker_noise: dict[str, float] = Field(default_factory=dict)  # relative SD per measurement
+    rater_noise: Number = Field(default=0.0, ge=0.0)  # SD in points of each scale
+    dropout: Number = Field(default=0.0, ge=0.0, lt=1.0)  # fraction lost by the end of the trial
+    biomarker_noise: dict[str, Number] = Field(default_factory=dict)  # relative SD per measurement
     analysis: Literal["locf", "observed"] = "locf"
     arms: list[Arm] = Field(min_length=1)
     withdrawal: Withdrawal | None = None
@@ -167,6 +171,11 @@ class Trial(_Strict):
             if abs(start - stop_arm) > 1e-6:
                 raise ValueError(f"arm {arm.name!r}: the last period must run to the end of "
                                  "the arm's part of the trial (leave out its 'until').")
+        for arm in self.all_arms():
+            try:  # cohort overrides checked now, not when the trial runs
+                self.population.merged(arm.population)
+            except pydantic.ValidationError as exc:
+                raise ValueError(f"arm {arm.name!r}: {first_problem(exc, 'population')}") from None
         for name, cv in self.biomarker_noise.items():
             if name not in BIOMARKERS or not 0.0 <= cv <= 2.0:
                 raise ValueError(f"biomarker_noise: {name!r}: {cv!r} must be a biomarker "
@@ -204,14 +213,24 @@ def _expand_visits(v: Any, duration: str) -> list[str]:
         if extra:
             raise ValidationError(f"visits: unknown key(s) {', '.join(sorted(extra))}; use "
                                   "'every', 'start' and 'also'.")
-        every = _h(v.get("every", ""), "visits.every")
+        every = hours(v.get("every", ""), "visits.every", MIN_VISIT_INTERVAL_H)
         start = _h(v.get("start", v.get("every")), "visits.start")
         end = _h(duration, "duration")
+        count = int((end - start) / every + 1e-9) + 1 if end >= start else 0
+        also = v.get("also") or []
+        if not isinstance(also, list):
+            raise ValidationError(f"visits.also: give a list of times, got {also!r}.")
+        if count + len(also) > MAX_VISITS:
+            raise ValidationError(f"visits: every {v['every']} from {v.get('start', v['every'])}"
+                                  f" to {duration} gives {count} visits; at most {MAX_VISITS} "
+                                  "are allowed (visit less often).")
         times = [f"{t:g} h" for t in _arange(start, end, every)]
-        return times + [str(x) for x in v.get("also", [])]
+        return times + [str(x) for x in also]
     if not isinstance(v, list) or not v:
         raise ValidationError("visits: give a list of times (e.g. ['1 d', '1 week']) or "
                               "{every: 1 week}.")
+    if len(v) > MAX_VISITS:
+        raise ValidationError(f"visits: {len(v)} visits; at most {MAX_VISITS} are allowed.")
     return [str(x) for x in v]
 
 
