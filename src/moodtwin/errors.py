@@ -35,3 +35,11 @@ class ProtocolError(ValidationError):
 
 class IntegrationError(MoodtwinError, RuntimeError):
     """The ODE solver failed for a patient; the message says why and what to change."""
+
+
+class RecordError(ValidationError):
+    """A person record that cannot be used; ``report`` lists every problem found (one each)."""
+
+    def __init__(self, message: str, report: object) -> None:
+        super().__init__(message)
+        self.report = report

@@ -9,16 +9,29 @@ from typing import Annotated, Any
 import typer
 
 from moodtwin.cli._app import DISCLAIMER, app, errors_as_one_line, say
-from moodtwin.errors import ValidationError
+from moodtwin.errors import RecordError, ValidationError
 
 _PERSON = typer.Argument(help="Person record folder (see examples/person/README.md).",
                          file_okay=False, show_default=False)
 
 
-def _load(person: Path) -> tuple[Any, Any]:
+def _load(person: Path, out: Path | None = None) -> tuple[Any, Any]:
+    """Load the record; print its report (one problem per line) and write it to
+    ``out/data_report.txt`` when given, also when the record cannot be used."""
     from moodtwin.person import load_person
 
-    record, report = load_person(person)
+    try:
+        record, report = load_person(person)
+    except RecordError as exc:
+        for line in exc.report.text().splitlines():
+            say("  " + line)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "data_report.txt").write_text(exc.report.text() + "\n")
+        raise
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "data_report.txt").write_text(report.text() + "\n")
     say(f"record {record.id}: {len(record.scores)} scores, {len(record.biomarkers)} biomarker "
         f"observations, history {record.end_h / 24:g} days from {record.start_date}")
     for issue in report.issues:
@@ -40,11 +53,9 @@ def _fit(person: Path, out: Path, walkers: int | None, steps: int, burn: int,
          seed: int) -> tuple[Any, str]:
     from moodtwin.person import fit_person
 
-    record, report = _load(person)
+    record, report = _load(person, out)
     say(f"fitting {record.id} (emcee, {steps} steps; first {burn} discarded) ...")
     fit = fit_person(record, walkers=walkers, steps=steps, burn=burn, seed=seed, progress=say)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "data_report.txt").write_text(report.text() + "\n")
     fit.save(out)
     return fit, report.text()
 
