@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from moodtwin.errors import UnknownNameError, ValidationError
+from moodtwin.figure_files import save_png
 from moodtwin.model import Model
 from moodtwin.parameter_sets import calibrated_model
 from moodtwin.protocols import Protocol
@@ -42,6 +43,9 @@ from moodtwin.units import times
 METHODS = ("morris", "sobol")
 DEFAULT_SAMPLES = {"morris": 20, "sobol": 64}  # trajectories / base samples
 MIN_SAMPLES = {"morris": 4, "sobol": 16}
+#: Sobol base samples below which a warning is printed (assumed rule of thumb: the bootstrap
+#: intervals of S1/ST shrink as 1/sqrt(N) and are usually wider than +/-0.1 below ~500).
+SOBOL_RECOMMENDED_N = 512
 METRICS = {"morris": ("mu_star", "mu_star_conf", "mu", "sigma"),
            "sobol": ("ST", "ST_conf", "S1", "S1_conf")}
 #: second bar of the figure: (metric, its CI column or None)
@@ -316,10 +320,22 @@ def time_label(h: float) -> str:
 
 
 # ---------------------------------------------------------------------------- reporting
+def sample_warning(sens: Sensitivity) -> str | None:
+    """A warning when a Sobol run has too few base samples for stable indices."""
+    if sens.method != "sobol":
+        return None
+    n = sens.n_runs // (len(sens.factors) + 2)
+    if n >= SOBOL_RECOMMENDED_N:
+        return None
+    return (f"warning: Sobol with N = {n} base samples is far too few for stable indices "
+            f"(use at least {SOBOL_RECOMMENDED_N}, --samples {SOBOL_RECOMMENDED_N}); read the "
+            "confidence intervals, not the ranking.")
+
+
 def ranking_lines(sens: Sensitivity, top: int = 8) -> list[str]:
     """Plain-text ranking of parameters and mechanisms at each time."""
     key, conf = METRICS[sens.method][:2]
-    lines = []
+    lines = [w for w in [sample_warning(sens)] if w]
     for t in sens.times_h:
         p = sens.parameters[sens.parameters.time_h == t].head(top)
         m = sens.mechanisms[sens.mechanisms.time_h == t]
@@ -395,9 +411,7 @@ def _png(sens: Sensitivity, path: Path, top: int = 15) -> None:
         ax.legend(fontsize=8)
     fig.suptitle(_title(sens), fontsize=11)
     fig.text(0.99, 0.005, DISCLAIMER, ha="right", va="bottom", fontsize=9, color="#a00000")
-    fig.tight_layout(rect=(0, 0.03, 1, 0.95))
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_png(fig, path, 100, tight=True, rect=(0, 0.03, 1, 0.95))
 
 
 def _leaders(sens: Sensitivity, k: int) -> list[str]:
@@ -448,6 +462,7 @@ def _html(sens: Sensitivity, path: Path) -> None:
 
 __all__ = [
     "METHODS", "Factor", "Sensitivity", "check_request", "choose_factors", "endpoint_names",
-    "endpoint_values", "parse_times", "ranking_lines", "run_sensitivity", "time_label",
+    "endpoint_values", "parse_times", "ranking_lines", "run_sensitivity", "sample_warning",
+    "time_label",
     "write_outputs",
 ]

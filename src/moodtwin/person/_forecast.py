@@ -167,6 +167,7 @@ def _outcomes(obs: np.ndarray, hours: np.ndarray, names: list[str], used: Sequen
         for s in used:
             base = scales.convert(madrs[:, 0], s)
             now = scales.convert(madrs[:, k], s)
+            row[f"{s}_baseline"] = float(np.median(base))  # at the forecast start
             row[f"{s}_median"] = float(np.median(now))
             row[f"P_response_{s}"] = float(np.mean(scales.is_response(base, now, s)))
             row[f"P_remission_{s}"] = float(np.mean(scales.is_remission(now, s)))
