@@ -97,8 +97,9 @@ def _expanded_size(node: Any, memo: dict[int, int]) -> int:
 
 def parse_yaml(text: str, where: str) -> Any:
     """The content of YAML ``text``; errors name ``where`` (the file)."""
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the reader already refuses control characters
         node = loader.get_single_node()
         if node is None:
             return None
@@ -112,7 +113,8 @@ def parse_yaml(text: str, where: str) -> Any:
     except RecursionError:
         raise ValidationError(f"{where}: not valid YAML: nested too deeply.") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_yaml(path: str | Path, what: str) -> Any:
@@ -134,10 +136,16 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
 def first_problem(exc: pydantic.ValidationError, source: str) -> ValidationError:
     """A pydantic error as one line: ``source: field.path: message (and N more)``."""
     errors = exc.errors()
-    loc = ".".join(str(x) for x in errors[0]["loc"])
+    loc = ".".join(_part(x) for x in errors[0]["loc"])
     msg = " ".join(str(errors[0]["msg"]).removeprefix("Value error, ").split())
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
     return ValidationError(f"{source}: {loc + ': ' if loc else ''}{msg}{more}")
+
+
+def _part(key: object) -> str:
+    """A location part as written, quoted when it is not a plain name (``'a b'``, ``'\\n'``)."""
+    text = str(key)
+    return text if text.replace("_", "a").isalnum() else repr(text)
 
 
 def _no_bool(value: Any) -> Any:
