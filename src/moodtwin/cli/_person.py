@@ -139,14 +139,16 @@ def forecast(
     for cand in fc.candidates:
         typer.echo(f"{cand.name} ({cand.file}):")
         for _, row in cand.outcomes.iterrows():
-            parts = [f"{s} {row[f'{s}_median']:.0f}, P(response: >= 50 % below "
-                     f"{row[f'{s}_baseline']:.0f} at the forecast start) "
-                     f"{row[f'P_response_{s}']:.2f}, P(remission) "
-                     f"{row[f'P_remission_{s}']:.2f}" for s in fc.scales]
+            parts = [f"{s} {row[f'{s}_median']:.0f} (from {row[f'{s}_baseline']:.0f} at the "
+                     f"forecast start), P(response) {row[f'P_response_{s}']:.2f}, "
+                     f"P(remission) {row[f'P_remission_{s}']:.2f}" for s in fc.scales]
             typer.echo(f"  at {row['at']}: " + "; ".join(parts))
         for _, row in cand.side_effects.iterrows():
             typer.echo(f"  side effect {row['side_effect']}: mean {row['mean']:.3f}, "
                        f"peak {row['peak']:.3f}")
+    typer.echo("P(response): probability of a score >= 50 % below its value at the forecast "
+               "start (the baseline in brackets); P(remission): below the scale's remission "
+               "threshold.")
     if fc.prior_only:
         typer.echo("note: never tried by this person, so taken from the population: "
                    + ", ".join(fc.prior_only))
