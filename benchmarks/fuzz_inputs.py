@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from moodtwin.errors import MoodtwinError  # noqa: E402
 
-TIME_LIMIT_S = 20
+TIME_LIMIT_S = 60
 MEMORY_CAP = 3 * 2**30  # bytes of address space added to the parent's
 
 # ---------------------------------------------------------------------------- targets
@@ -105,31 +105,26 @@ LOADERS: dict[str, Callable[[Path], Any]] = {
 _QUANTITY_UNITS = ("mA", "us", "Hz", "s", "min", "d", "h", "week", "mg/kg", "mg", "U", "kg")
 
 
-def _leaves(node: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
-    out = []
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += _leaves(v, (*path, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            out += _leaves(v, (*path, i))
-    else:
-        out.append((path, node))
+def walk(node: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
+    """Every (path, value) of a parsed YAML document, the root (path ``()``) first."""
+    out = [(path, node)]
+    items = node.items() if isinstance(node, dict) else (
+        enumerate(node) if isinstance(node, list) else ())
+    for k, v in items:
+        out += walk(v, (*path, k))
     return out
 
 
-def _nodes(node: Any, path: tuple = ()) -> list[tuple]:
-    out = [path]
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += _nodes(v, (*path, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            out += _nodes(v, (*path, i))
-    return out
+def _leaves(node: Any) -> list[tuple[tuple, Any]]:
+    return [(p, v) for p, v in walk(node) if not isinstance(v, dict | list)]
 
 
-def _set(doc: Any, path: tuple, value: Any) -> Any:
+def _nodes(node: Any) -> list[tuple]:
+    return [p for p, _ in walk(node)]
+
+
+def replaced(doc: Any, path: tuple, value: Any) -> Any:
+    """A copy of ``doc`` with the node at ``path`` replaced by ``value``."""
     doc = copy.deepcopy(doc)
     if not path:
         return value
@@ -182,7 +177,7 @@ def _quantity_mutation(rng: random.Random, doc: Any, kind: str) -> tuple[str, bo
         new = rng.choice([f"inf {unit}", f"1e400 {unit}", f"nan {unit}"])
     else:
         raise ValueError(kind)
-    return _dump(_set(doc, path, new)), True
+    return _dump(replaced(doc, path, new)), True
 
 
 def _number_mutation(rng: random.Random, doc: Any, kind: str) -> tuple[str, bool] | None:
@@ -190,11 +185,20 @@ def _number_mutation(rng: random.Random, doc: Any, kind: str) -> tuple[str, bool
     if not cands:
         return None
     path, _ = rng.choice(cands)
-    text = _dump(_set(doc, path, "__X__"))
     new = {"bool": rng.choice(["true", "false"]),
            "nonfinite": rng.choice([".inf", "-.inf", ".nan"]),
            "huge_int": "1" + "0" * 400}[kind]
-    return text.replace("'__X__'", new), True
+    return _with_raw(doc, path, new), True
+
+
+_RAW = "@@RAW@@"  # YAML quotes it ('@' cannot start a plain scalar)
+
+
+def _with_raw(doc: Any, path: tuple, raw: str) -> str:
+    """``doc`` as YAML with the node at ``path`` written as the raw YAML text ``raw``."""
+    text = _dump(replaced(doc, path, _RAW))
+    assert f"'{_RAW}'" in text
+    return text.replace(f"'{_RAW}'", raw)
 
 
 def _duplicate_key(rng: random.Random, doc: Any) -> tuple[str, bool] | None:
@@ -206,18 +210,18 @@ def _duplicate_key(rng: random.Random, doc: Any) -> tuple[str, bool] | None:
     for p in path[:-1]:
         parent = parent[p]
     value = parent[path[-1]]
-    text = _dump(_set(doc, path, "__DUP__"))
+    text = _dump(replaced(doc, path, _RAW))
     # repeat the key with its old value right after the changed one: last one wins silently
     lines = text.splitlines()
     for i, line in enumerate(lines):
-        if "'__DUP__'" in line:
+        if f"'{_RAW}'" in line:
             indent = line[: len(line) - len(line.lstrip())]
             key = line.strip().split(":")[0]
             if key.startswith("- "):
                 return None
             dumped = yaml.safe_dump({key: value}, sort_keys=False, default_flow_style=True,
                                     allow_unicode=True).strip()
-            lines[i] = line.replace("'__DUP__'", "'other'")
+            lines[i] = line.replace(f"'{_RAW}'", "'other'")
             lines.insert(i + 1, indent + dumped[1:-1])
             return "\n".join(lines) + "\n", True
     return None
@@ -226,8 +230,7 @@ def _duplicate_key(rng: random.Random, doc: Any) -> tuple[str, bool] | None:
 def _deep(rng: random.Random, doc: Any) -> tuple[str, bool] | None:
     depth = rng.choice([5000, 20000])
     path = rng.choice(_nodes(doc)[1:] or [()])
-    text = _dump(_set(doc, path, "__DEEP__"))
-    return text.replace("'__DEEP__'", "[" * depth + "]" * depth), True
+    return _with_raw(doc, path, "[" * depth + "]" * depth), True
 
 
 def _encoding(rng: random.Random, text: str) -> tuple[bytes, bool]:
@@ -256,12 +259,12 @@ def _neutral(rng: random.Random, doc: Any) -> tuple[str, bool] | None:
             parent = parent[p]
         del parent[path[-1]]
     elif how == "replace":
-        doc = _set(doc, path, copy.deepcopy(rng.choice(_POOL)))
+        doc = replaced(doc, path, copy.deepcopy(rng.choice(_POOL)))
     else:
         strings = [v for _, v in _leaves(doc) if isinstance(v, str)]
         if not strings:
             return None
-        doc = _set(doc, path, rng.choice(strings))
+        doc = replaced(doc, path, rng.choice(strings))
     return _dump(doc), False
 
 
@@ -301,8 +304,7 @@ def _arm_population(rng: random.Random, doc: Any) -> tuple[str, bool] | None:
 def _allocation(rng: random.Random, doc: Any) -> tuple[str, bool] | None:
     if not isinstance(doc, dict) or not isinstance(doc.get("arms"), list) or not doc["arms"]:
         return None
-    text = _dump(_set(doc, ("arms", 0, "allocation"), "__X__"))
-    return text.replace("'__X__'", rng.choice([".inf", ".nan", "true"])), True
+    return _with_raw(doc, ("arms", 0, "allocation"), rng.choice([".inf", ".nan", "true"])), True
 
 
 YAML_MUTATIONS: dict[str, Callable[..., Any]] = {

@@ -8,6 +8,7 @@ examples with one node replaced by an arbitrary value, arbitrary text, or arbitr
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import shutil
 import tempfile
@@ -30,6 +31,9 @@ from moodtwin.trials import load_trial
 from moodtwin.units import hours, quantity, times
 
 ROOT = Path(__file__).resolve().parents[1]
+_SPEC = importlib.util.spec_from_file_location("fuzz_inputs", ROOT / "benchmarks/fuzz_inputs.py")
+FUZZ = importlib.util.module_from_spec(_SPEC)  # the fuzzer's document helpers
+_SPEC.loader.exec_module(FUZZ)
 PERSON = ROOT / "examples" / "person" / "synthetic_vns"
 FAST = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -114,27 +118,6 @@ VALUES = st.recursive(SCALARS, lambda c: st.one_of(st.lists(c, max_size=3),
                                                                    max_size=3)), max_leaves=6)
 
 
-def _paths(node: Any, path: tuple = ()) -> list[tuple]:
-    out = [path]
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += _paths(v, (*path, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            out += _paths(v, (*path, i))
-    return out
-
-
-def _replace(doc: Any, path: tuple, value: Any) -> Any:
-    if not path:
-        return value
-    node = doc
-    for p in path[:-1]:
-        node = node[p]
-    node[path[-1]] = value
-    return doc
-
-
 def _load_in_copy(kind: str, src: Path, content: str | bytes) -> Any:
     loader = EXAMPLES[kind][1]
     with tempfile.TemporaryDirectory() as tmp:
@@ -152,8 +135,8 @@ def _load_in_copy(kind: str, src: Path, content: str | bytes) -> Any:
 def test_any_node_replaced_loads_or_fails_in_one_line(kind: str, data: st.DataObject) -> None:
     src = data.draw(st.sampled_from(EXAMPLES[kind][0]))
     doc = yaml.safe_load(src.read_text())
-    path = data.draw(st.sampled_from(_paths(doc)))
-    doc = _replace(doc, path, data.draw(VALUES))
+    path = data.draw(st.sampled_from([p for p, _ in FUZZ.walk(doc)]))
+    doc = FUZZ.replaced(doc, path, data.draw(VALUES))
     _load_in_copy(kind, src, yaml.safe_dump(doc, allow_unicode=True))
 
 

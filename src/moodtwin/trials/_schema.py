@@ -264,10 +264,17 @@ def _arm(data: Any, base: Path, where: str) -> dict[str, Any]:
         data["periods"] = [{"protocol": data.pop("protocol")}]
     if not data.get("periods"):
         raise ValidationError(f"{where} ({data['name']}): missing 'protocol'.")
+    _list_of(data["periods"], f"{where}.periods")
     data["periods"] = [
         {**p, "protocol": _protocol(p.get("protocol"), base, f"{where}.periods[{i}]")}
         if isinstance(p, dict) else p for i, p in enumerate(data["periods"])]
     return data
+
+
+def _list_of(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValidationError(f"{where}: expected a list, got {value!r}.")
+    return value
 
 
 def parse_trial(data: Any, base: Path = Path("."), source: str = "trial") -> Trial:
@@ -278,15 +285,20 @@ def parse_trial(data: Any, base: Path = Path("."), source: str = "trial") -> Tri
     data = dict(data)
     try:
         data["visits"] = _expand_visits(data.get("visits"), str(data.get("duration", "")))
-        data["arms"] = [_arm(a, base, f"arms[{i}]") for i, a in enumerate(data.get("arms") or [])]
+        data["arms"] = [_arm(a, base, f"arms[{i}]")
+                        for i, a in enumerate(_list_of(data.get("arms") or [], "arms"))]
         if isinstance(data.get("withdrawal"), dict):
             w = dict(data["withdrawal"])
             w["arms"] = [_arm(a, base, f"withdrawal.arms[{i}]")
-                         for i, a in enumerate(w.get("arms") or [])]
+                         for i, a in enumerate(_list_of(w.get("arms") or [], "withdrawal.arms"))]
             data["withdrawal"] = w
         return Trial.model_validate(data)
     except pydantic.ValidationError as exc:
         raise first_problem(exc, source) from None
+    except ValidationError as exc:  # from the helpers above: name the trial file
+        if str(exc).startswith(source):
+            raise
+        raise ValidationError(f"{source}: {exc}") from None
 
 
 def load_trial(path: str | Path) -> Trial:
