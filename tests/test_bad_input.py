@@ -339,3 +339,35 @@ def test_names_with_dollar_signs_are_drawn(tmp_path: Path) -> None:
 def test_protocol_errors_stay_moodtwin_errors() -> None:
     with pytest.raises(MoodtwinError):
         parse_protocol({"name": "x", "duration": "7 s 7"})
+
+
+# ---------------------------------------------------------------------------- command line
+def test_cli_prints_a_decimal_comma_as_one_error_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from moodtwin.cli import app
+
+    path = tmp_path / "p.yaml"
+    path.write_text('name: x\nduration: 4 week\ntherapies:\n- {type: vns, current: "1,5 mA"}\n')
+    res = CliRunner().invoke(app, ["simulate", str(path), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    errors = [ln for ln in res.output.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and "decimal point" in errors[0]
+
+
+def test_cli_fit_reports_an_unusable_record_one_problem_per_line(record: Path,
+                                                                 tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from moodtwin.cli import app
+
+    (record / "scores.csv").write_bytes("date,scale,score\n2024-01-08,MADRS,3\u00e9\n"
+                                        .encode("latin-1"))
+    (record / "notes.txt").write_text("x")
+    res = CliRunner().invoke(app, ["fit", str(record), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    report = (tmp_path / "o" / "data_report.txt").read_text().splitlines()
+    assert any(ln.startswith("error: scores.csv: not UTF-8") for ln in report), report
+    assert any(ln.startswith("warning: notes.txt: not used") for ln in report), report
+    for line in report[-2:]:
+        assert f"  {line}" in res.output.splitlines()  # printed too, one per line
