@@ -39,7 +39,7 @@ from moodtwin.yaml_files import read_yaml
 
 #: Files of a record folder; any other file is reported as not used.
 KNOWN_FILES = ("person.yaml", "person.yml", "person.json", "treatments.yaml", "treatments.yml",
-               "treatments.json", "scores.csv", "labs.csv", "heart", "README.md", "truth.yaml")
+               "treatments.json", "scores.csv", "labs.csv", "heart")
 
 
 def load_person(folder: str | Path) -> tuple[PersonRecord, LoadReport]:
@@ -145,7 +145,7 @@ def _date(value: Any) -> dt.datetime | None:
 def _read_csv(path: Path, required: tuple[str, ...], report: LoadReport) -> pd.DataFrame | None:
     name = path.name
     try:
-        text = _text(path, name)
+        text = _text(path)
         frame = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True, comment="#")
     except ValidationError as exc:
         report.add(name, None, f"{exc} No row of this file is used.")
@@ -168,7 +168,7 @@ def _read_csv(path: Path, required: tuple[str, ...], report: LoadReport) -> pd.D
     return frame
 
 
-def _text(path: Path, name: str) -> str:
+def _text(path: Path) -> str:
     """The UTF-8 text of a record file; a one-line :class:`ValidationError` otherwise."""
     return decode(read_bytes(path, "cannot be read"), "")
 
@@ -327,7 +327,7 @@ def _column(label: str) -> tuple[str, str | None]:
 
 
 def _recording(path: Path, name: str, report: LoadReport) -> tuple[str, HRV]:
-    rows = _table(_text(path, name))
+    rows = _table(_text(path))
     if _number(rows[0][0]) is None:  # a header row
         columns = [_column(c) for c in rows[0]]
         rows = rows[1:]
