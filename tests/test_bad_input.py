@@ -371,3 +371,13 @@ def test_cli_fit_reports_an_unusable_record_one_problem_per_line(record: Path,
     assert any(ln.startswith("warning: notes.txt: not used") for ln in report), report
     for line in report[-2:]:
         assert f"  {line}" in res.output.splitlines()  # printed too, one per line
+
+
+def test_parameter_set_metadata_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_text("parameters:\n  tau_dep: {value: 12}\nobjective: true\n")
+    with pytest.raises(ValidationError, match="'objective' must be a number"):
+        load_parameter_set(path)
+    path.write_text("parameters:\n  tau_dep: {value: 12}\nobjectiv: 3.5\n")
+    with pytest.raises(ValidationError, match="unknown key 'objectiv'"):
+        load_parameter_set(path)

@@ -17,6 +17,8 @@ from moodtwin.text_files import read_text
 from moodtwin.yaml_files import parse_yaml
 
 SHIPPED = "data/calibrated.yaml"
+#: What ``moodtwin calibrate`` records beside the values: kind of each key.
+METADATA = {"targets": "list", "objective": "number", "evaluations": "whole number"}
 
 
 def load_parameter_set(path: Path | None = None) -> dict[str, float]:
@@ -41,6 +43,7 @@ def _read_set(path: Path | None) -> dict[str, tuple[float, str]]:
     entries = doc.get("parameters") if isinstance(doc, dict) else None
     if not isinstance(entries, dict):
         raise ValidationError(f"{where}: expected 'parameters: {{name: {{value: ..}}}}'.")
+    _check_metadata(doc, where)
     out = {}
     for name, e in entries.items():
         v = e.get("value") if isinstance(e, dict) else e
@@ -55,6 +58,22 @@ def _read_set(path: Path | None) -> dict[str, tuple[float, str]]:
     except MoodtwinError as exc:
         raise ValidationError(f"{where}: {exc}") from None
     return out
+
+
+def _check_metadata(doc: dict, where: str) -> None:
+    """The keys ``moodtwin calibrate`` writes beside ``parameters``, checked for type."""
+    unknown = sorted(str(k) for k in doc if k not in METADATA and k != "parameters")
+    if unknown:
+        raise ValidationError(f"{where}: unknown key {unknown[0]!r}; allowed: parameters, "
+                              f"{', '.join(METADATA)}.")
+    for key, kind in METADATA.items():
+        v = doc.get(key)
+        ok = v is None or (
+            isinstance(v, list) if kind == "list" else
+            not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(v)
+            and (kind == "number" or v == int(v)))
+        if not ok:
+            raise ValidationError(f"{where}: {key!r} must be a {kind}, got {v!r}.")
 
 
 def calibrated_model(path: Path | None = None) -> Model:
