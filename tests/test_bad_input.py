@@ -373,11 +373,11 @@ def test_cli_fit_reports_an_unusable_record_one_problem_per_line(record: Path,
         assert f"  {line}" in res.output.splitlines()  # printed too, one per line
 
 
-def test_parameter_set_metadata_is_checked(tmp_path: Path) -> None:
+@pytest.mark.parametrize("extra, why", [("objective: true", "'objective' must be a number"),
+                                        ("evaluations: 1.5", "must be a whole number"),
+                                        ("objectiv: 3.5", "unknown key 'objectiv'")])
+def test_parameter_set_metadata_is_checked(tmp_path: Path, extra: str, why: str) -> None:
     path = tmp_path / "set.yaml"
-    path.write_text("parameters:\n  tau_dep: {value: 12}\nobjective: true\n")
-    with pytest.raises(ValidationError, match="'objective' must be a number"):
-        load_parameter_set(path)
-    path.write_text("parameters:\n  tau_dep: {value: 12}\nobjectiv: 3.5\n")
-    with pytest.raises(ValidationError, match="unknown key 'objectiv'"):
+    path.write_text(f"parameters:\n  tau_dep: {{value: 12}}\n{extra}\n")
+    with pytest.raises(ValidationError, match=why):
         load_parameter_set(path)
