@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -208,6 +209,10 @@ def test_report_files_and_surface(tmp_path, draws):
     lo, hi = info["best"]["ci95"]
     assert 0.0 <= lo <= info["best"]["outcome"] <= hi <= 1.0
     best = load_protocol(tmp_path / "best_protocol.yaml")  # loadable by 'moodtwin simulate'
+    trials = pd.read_csv(tmp_path / "trials.csv")  # numbered from 1, as the progress lines
+    assert list(trials["trial"]) == [1, 2, 3]
+    row = trials.set_index("trial").loc[info["best"]["trial"]]
+    assert row["current (mA)"] == pytest.approx(res.best_settings["current"])
     assert best.therapies[0].off_time == f"{res.best_settings['off_time']:g} min"
 
 

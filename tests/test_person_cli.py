@@ -45,6 +45,7 @@ def test_forecast_compares_candidates(fitted: Path, tmp_path: Path) -> None:
         str(CANDIDATES / "vns_plus_ketamine.yaml"), "--at", "2w,6mo", "--draws", "20"])
     assert res.exit_code == 0, res.output
     assert "RESEARCH USE ONLY" in res.output and "P(response)" in res.output
+    assert "at the forecast start), P(response)" in res.output  # the baseline it is relative to
     assert "taken from the population: k_syn" in res.output  # never had ketamine
     outcomes = pd.read_csv(tmp_path / "forecast_outcomes.csv")
     assert len(outcomes) == 4
@@ -58,7 +59,7 @@ def test_forecast_compares_candidates(fitted: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--at", "6 fortnights"], "--at '6 fortnights'"),
+    (["--at", "6 parsec"], "--at: '6 parsec' has unit"),  # one time grammar: 6 fortnights is fine
     (["--at", "2y"], "lasts only 27 week"),
     (["--start", "2023-01-01"], "outside the treatment history"),
 ])

@@ -39,3 +39,11 @@ class IntegrationError(MoodtwinError, RuntimeError):
 
 class MissingExtraError(MoodtwinError, ImportError):
     """A feature needs an optional dependency that is not installed (``moodtwin[extra]``)."""
+
+
+class RecordError(ValidationError):
+    """A person record that cannot be used; ``report`` lists every problem found (one each)."""
+
+    def __init__(self, message: str, report: object) -> None:
+        super().__init__(message)
+        self.report = report

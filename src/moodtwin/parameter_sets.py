@@ -12,18 +12,22 @@ Kept light (no statistics imports) so every command can start from the calibrate
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
-from moodtwin.errors import ValidationError
+from moodtwin.errors import MoodtwinError, ValidationError
 from moodtwin.model import Model
+from moodtwin.text_files import read_text
+from moodtwin.yaml_files import parse_yaml
 
 SHIPPED = "data/calibrated.yaml"
+#: What ``moodtwin calibrate`` records beside the values: kind of each key.
+METADATA = {"population": "mapping", "ensemble": "list", "calibration": "mapping",
+            "targets": "list", "objective": "number", "evaluations": "whole number"}
 POPULATION_PREFIX = "population."  # population-level values (data/population.yaml)
 
 
@@ -129,36 +133,48 @@ def _read_set(path: Path | None) -> dict[str, tuple[float, str]]:
             return {}
         text, where = res.read_text(encoding="utf-8"), "shipped calibrated parameter set"
     else:
-        try:
-            text, where = Path(path).read_text(encoding="utf-8"), str(path)
-        except OSError as exc:
-            raise ValidationError(f"Cannot read parameter set {str(path)!r}: "
-                                  f"{exc.strerror}.") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"{where}: not valid YAML ({str(exc).splitlines()[0]}).") from None
+        text, where = read_text(path, "parameter set"), str(path)
+    doc = parse_yaml(text, where)
     entries = doc.get("parameters") if isinstance(doc, dict) else None
     if not isinstance(entries, dict):
         raise ValidationError(f"{where}: expected 'parameters: {{name: {{value: ..}}}}'.")
+    _check_metadata(doc, where)
     pop = doc.get("population") or {}
-    if not isinstance(pop, dict):
-        raise ValidationError(f"{where}: expected 'population: {{path: {{value: ..}}}}'.")
     entries = {**entries, **{f"{POPULATION_PREFIX}{k}": v for k, v in pop.items()}}
     out = {}
     for name, e in entries.items():
         v = e.get("value") if isinstance(e, dict) else e
-        if not isinstance(v, int | float):
-            raise ValidationError(f"{where}: parameter {name!r}: 'value' must be a number.")
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise ValidationError(f"{where}: parameter {name!r}: 'value' must be a finite "
+                                  f"number, got {v!r}.")
         out[str(name)] = (float(v), str(e.get("source") or "") if isinstance(e, dict) else "")
     from moodtwin.model import default_model
     from moodtwin.simulation import parameter_table
 
-    # names and ranges checked with clear errors
-    model_part, pop_part = split_population({n: v for n, (v, _) in out.items()})
-    parameter_table(model_part, default_model())
-    _check_population(pop_part)
+    try:  # names and ranges checked with clear errors
+        model_part, pop_part = split_population({n: v for n, (v, _) in out.items()})
+        parameter_table(model_part, default_model())
+        _check_population(pop_part)
+    except MoodtwinError as exc:
+        raise ValidationError(f"{where}: {exc}") from None
     return out
+
+
+def _check_metadata(doc: dict, where: str) -> None:
+    """The keys ``moodtwin calibrate`` writes beside ``parameters``, checked for type."""
+    unknown = sorted(str(k) for k in doc if k not in METADATA and k != "parameters")
+    if unknown:
+        raise ValidationError(f"{where}: unknown key {unknown[0]!r}; allowed: parameters, "
+                              f"{', '.join(METADATA)}.")
+    for key, kind in METADATA.items():
+        v = doc.get(key)
+        ok = v is None or (
+            isinstance(v, list) if kind == "list" else
+            isinstance(v, dict) if kind == "mapping" else
+            not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(v)
+            and (kind == "number" or v == int(v)))
+        if not ok:
+            raise ValidationError(f"{where}: {key!r} must be a {kind}, got {v!r}.")
 
 
 def calibrated_model(path: Path | None = None) -> Model:

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from moodtwin import DISCLAIMER
+from moodtwin.figure_files import save_png
 from moodtwin.result import Result
 from moodtwin.scales import get_scale
 
@@ -215,8 +216,7 @@ def _png(results: Mapping[str, Result], path: Path) -> None:
 
     fig.suptitle("moodtwin: simulated time courses", fontsize=14, x=0.01, ha="left")
     fig.text(0.99, 0.995, DISCLAIMER, ha="right", va="top", fontsize=9, color="#a00000")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_png(fig, path, 110)
 
 
 # ---------------------------------------------------------------------------- plotly

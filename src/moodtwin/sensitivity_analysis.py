@@ -22,7 +22,6 @@ Research software, not medical advice.
 
 from __future__ import annotations
 
-import re
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -38,11 +37,14 @@ from moodtwin.model import Model
 from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.protocols import Protocol
 from moodtwin.sweep import Progress, SweepResult, run_sweep
-from moodtwin.units import hours
+from moodtwin.units import times
 
 METHODS = ("morris", "sobol")
 DEFAULT_SAMPLES = {"morris": 20, "sobol": 64}  # trajectories / base samples
 MIN_SAMPLES = {"morris": 4, "sobol": 16}
+#: Sobol base samples below which a warning is printed (assumed rule of thumb: the bootstrap
+#: intervals of S1/ST shrink as 1/sqrt(N) and are usually wider than +/-0.1 below ~500).
+SOBOL_RECOMMENDED_N = 512
 METRICS = {"morris": ("mu_star", "mu_star_conf", "mu", "sigma"),
            "sobol": ("ST", "ST_conf", "S1", "S1_conf")}
 #: second bar of the figure: (metric, its CI column or None)
@@ -121,14 +123,7 @@ def choose_factors(
 
 def parse_times(text: str, protocol: Protocol) -> tuple[float, ...]:
     """Comma-separated times (``"1d,1w,6 week,36 h"``) in h, each in (0, duration]."""
-    end = protocol.duration_h()
-    out = []
-    for item in (s.strip() for s in text.split(",")):
-        item = re.sub(r"^([0-9.]+)\s*(w|wk|wks)$", r"\1 week", item)
-        out.append(hours(item, "--at", 1e-6, end))
-    if not out:
-        raise ValidationError("--at: give at least one time, e.g. '6 week' or '1d,1w,6w'.")
-    return tuple(sorted(set(out)))
+    return tuple(sorted({h for _, h in times(text, "--at", 1e-6, protocol.duration_h())}))
 
 
 def endpoint_names(model: Model) -> list[str]:

@@ -10,13 +10,32 @@ from pathlib import Path
 
 import numpy as np
 
-from moodtwin.sensitivity_analysis import METRICS, SECOND, Sensitivity, time_label
+from moodtwin.figure_files import save_png
+from moodtwin.sensitivity_analysis import (
+    METRICS,
+    SECOND,
+    SOBOL_RECOMMENDED_N,
+    Sensitivity,
+    time_label,
+)
+
+
+def sample_warning(sens: Sensitivity) -> str | None:
+    """A warning when a Sobol run has too few base samples for stable indices."""
+    if sens.method != "sobol":
+        return None
+    n = sens.n_runs // (len(sens.factors) + 2)
+    if n >= SOBOL_RECOMMENDED_N:
+        return None
+    return (f"warning: Sobol with N = {n} base samples is far too few for stable indices "
+            f"(use at least {SOBOL_RECOMMENDED_N}, --samples {SOBOL_RECOMMENDED_N}); read the "
+            "confidence intervals, not the ranking.")
 
 
 def ranking_lines(sens: Sensitivity, top: int = 8) -> list[str]:
     """Plain-text ranking of parameters and mechanisms at each time."""
     key, conf = METRICS[sens.method][:2]
-    lines = []
+    lines = [w for w in [sample_warning(sens)] if w]
     for t in sens.times_h:
         p = sens.parameters[sens.parameters.time_h == t].head(top)
         m = sens.mechanisms[sens.mechanisms.time_h == t]
@@ -92,9 +111,7 @@ def _png(sens: Sensitivity, path: Path, top: int = 15) -> None:
         ax.legend(fontsize=8)
     fig.suptitle(_title(sens), fontsize=11)
     fig.text(0.99, 0.005, DISCLAIMER, ha="right", va="bottom", fontsize=9, color="#a00000")
-    fig.tight_layout(rect=(0, 0.03, 1, 0.95))
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_png(fig, path, 100, tight=True, rect=(0, 0.03, 1, 0.95))
 
 
 def _leaders(sens: Sensitivity, k: int) -> list[str]:
@@ -143,4 +160,4 @@ def _html(sens: Sensitivity, path: Path) -> None:
                    config={"displaylogo": False, "responsive": True})
 
 
-__all__ = ["ranking_lines", "write_outputs"]
+__all__ = ["ranking_lines", "sample_warning", "write_outputs"]

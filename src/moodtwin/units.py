@@ -1,6 +1,15 @@
-"""Units: one pint registry and the parsing of quantities written in input files."""
+"""Units: one pint registry and the one parser of quantities and times written in input files.
+
+A quantity is written ``<number> <unit>`` (``"0.5 mg/kg"``, ``"40 min"``, ``"6w"``): one plain
+decimal number (a point, never a comma), then a unit that pint knows. Everything else —
+a unit without a number, a number after the unit, arithmetic, a decimal comma, a non-finite
+number — is refused with a one-line :class:`~moodtwin.errors.ValidationError`.
+"""
 
 from __future__ import annotations
+
+import math
+import re
 
 import pint
 
@@ -8,13 +17,76 @@ from moodtwin.errors import ValidationError
 
 UREG = pint.UnitRegistry()
 UREG.define("unit_toxin = [toxin] = U")  # botulinum toxin activity units
+# Short time units people write ("6w", "6mo", "1y"); pint's month and year are the
+# Gregorian mean (30.44 d and 365.25 d).
+UREG.define("@alias week = wk = w")
+UREG.define("@alias month = mo")
+UREG.define("@alias year = y")
+
+_NUMBER = re.compile(r"\s*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*(.*?)\s*")
+_EXPONENT = re.compile(r"(\*\*|\^)\s*[+-]?[0-9]+")
+_MINUS = {"\u2212": "-", "\u2013": "-", "\u2012": "-", "\ufe63": "-", "\uff0d": "-"}
 
 
 def _example(value: object, unit: str) -> str:
-    mag = value if isinstance(value, int | float) else str(value).strip() or "1"
+    mag = value if isinstance(value, int | float) and not isinstance(value, bool) else 1
     if unit == "hour":
         return f"'{mag} d' or '{mag} h'"
     return f"'{mag} {unit}'"
+
+
+def _refuse(field: str, value: object, why: str, unit: str) -> ValidationError:
+    return ValidationError(f"{field}: cannot read {value!r} as a quantity ({why}); expected "
+                           f"one number and a unit, e.g. {_example(1, unit)}.")
+
+
+def parse_quantity(value: object, unit: str, field: str) -> float:
+    """Magnitude of ``value`` (e.g. ``"0.5 mg/kg"``) in ``unit``, without a range check."""
+    target = UREG.Unit(unit)
+    dimensionless = target == UREG.dimensionless  # mg/kg is dimensionless but has a unit
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValidationError(f"{field}: expected a number with a unit, e.g. "
+                              f"{_example(1, unit)}; got {value!r}.")
+    if isinstance(value, int | float) and not dimensionless:
+        raise ValidationError(
+            f"{field}: {value!r} has no unit; write it with one, e.g. {_example(value, unit)}.")
+    text = str(value)
+    for dash, minus in _MINUS.items():  # a typographic minus keeps its sign
+        text = text.replace(dash, minus)
+    if "," in text:
+        raise _refuse(field, value, "a comma: use a decimal point, e.g. 0.5 not 0,5, and one "
+                                    "quantity per field", unit)
+    m = _NUMBER.fullmatch(text)
+    if m is None:
+        raise _refuse(field, value, "it does not start with a number", unit)
+    number, unit_text = m.groups()
+    if re.search(r"[0-9]", _EXPONENT.sub("", unit_text)):
+        raise _refuse(field, value, "a number after the unit", unit)
+    if re.search(r"[+\-]", _EXPONENT.sub("", unit_text)):
+        raise _refuse(field, value, "arithmetic is not allowed", unit)
+    mag = float(number)
+    if not math.isfinite(mag):
+        raise _refuse(field, value, "the number is too large", unit)
+    if not unit_text:
+        if not dimensionless:
+            raise ValidationError(f"{field}: {value!r} has no unit; write it with one, e.g. "
+                                  f"{_example(mag, unit)}.")
+        return mag
+    try:
+        units = UREG.parse_units(unit_text)
+    except Exception as exc:  # pint's parser raises many kinds (tokenize, syntax, undefined)
+        why = str(exc) if isinstance(exc, pint.errors.PintError) else "not a unit"
+        raise _refuse(field, value, why.strip().rstrip("."), unit) from None
+    try:
+        out = float(UREG.Quantity(mag, units).to(target).magnitude)
+    except pint.errors.DimensionalityError:
+        raise ValidationError(
+            f"{field}: {value!r} has unit '{units:~}', which cannot be converted to "
+            f"'{unit}' (write e.g. {_example(1, unit)})."
+        ) from None
+    if not math.isfinite(out):
+        raise _refuse(field, value, "the number is too large", unit)
+    return out
 
 
 def quantity(value: object, unit: str, field: str, low: float, high: float) -> float:
@@ -23,34 +95,7 @@ def quantity(value: object, unit: str, field: str, low: float, high: float) -> f
     Raises :class:`~moodtwin.errors.ValidationError` naming ``field`` when the text is not a
     quantity, has no or the wrong unit, or lies outside ``[low, high]`` (in ``unit``).
     """
-    target = UREG.Unit(unit)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValidationError(
-            f"{field}: {value!r} has no unit; write it with one, e.g. {_example(value, unit)}."
-        )
-    try:
-        q = UREG.Quantity(str(value))
-    except Exception as exc:  # pint's parser raises many kinds (tokenize, syntax, undefined)
-        why = str(exc) if isinstance(exc, pint.errors.PintError) else (
-            exc.args[0] if exc.args and isinstance(exc.args[0], str) else "")
-        why = why.strip().rstrip(".")
-        raise ValidationError(
-            f"{field}: cannot read {value!r} as a quantity{f' ({why})' if why else ''}; "
-            f"expected a number and a unit, e.g. {_example(1, unit)}."
-        ) from None
-    # "0.5" parses as dimensionless; mg/kg is dimensionless too, so test for no unit at all.
-    unitless = isinstance(q, int | float) or q.units == UREG.dimensionless
-    if unitless and target != UREG.dimensionless:
-        raise ValidationError(
-            f"{field}: {value!r} has no unit; write it with one, e.g. {_example(value, unit)}."
-        )
-    try:
-        mag = float(q.to(target).magnitude)
-    except pint.errors.DimensionalityError:
-        raise ValidationError(
-            f"{field}: {value!r} has unit '{q.units:~}', which cannot be converted to "
-            f"'{unit}' (write e.g. {_example(1, unit)})."
-        ) from None
+    mag = parse_quantity(value, unit, field)
     if not low <= mag <= high:
         raise ValidationError(
             f"{field}: {value!r} is outside the allowed range {_range(low, high, unit)}."
@@ -65,5 +110,20 @@ def _range(low: float, high: float, unit: str) -> str:
 
 
 def hours(value: object, field: str, low: float = 0.0, high: float = 24 * 365 * 20) -> float:
-    """A time quantity in hours (``"2 week"``, ``"40 min"``), checked against a range."""
+    """A time quantity in hours (``"2 week"``, ``"40 min"``, ``"6mo"``), range-checked.
+
+    The one time parser of moodtwin: files, ``--at`` options and forecasts all read times here.
+    """
     return quantity(value, "hour", field, low, high)
+
+
+def times(text: str, field: str, low: float = 0.0,
+          high: float = 24 * 365 * 20) -> list[tuple[str, float]]:
+    """Comma-separated times (``"6w,6mo"``, ``"1 d, 36 h"``) as (label, hours) pairs."""
+    items = [x.strip() for x in str(text).split(",")]
+    if not any(items):
+        raise ValidationError(f"{field}: give at least one time, e.g. '6w' or '1d,1w,6mo'.")
+    if not all(items):
+        raise ValidationError(f"{field}: {text!r} has an empty item; separate times with "
+                              "single commas (times take a decimal point, e.g. 1.5 d).")
+    return [(item, hours(item, field, low, high)) for item in items]

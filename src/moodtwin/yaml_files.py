@@ -1,27 +1,125 @@
-"""Reading YAML input files with one-line, located errors (never a PyYAML traceback)."""
+"""Reading YAML input files with one-line, located errors (never a PyYAML traceback).
+
+Stricter than plain YAML where plain YAML silently loses information: a key given twice in
+one mapping, nesting deeper than :data:`MAX_DEPTH`, aliases that expand to more than
+:data:`MAX_NODES` nodes, non-finite numbers (``.inf``, ``.nan``) and integers too large for
+a float are refused.
+"""
 
 from __future__ import annotations
 
+import math
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 import yaml
+from pydantic import BeforeValidator
 
 from moodtwin.errors import ValidationError
+from moodtwin.text_files import read_text
+
+MAX_DEPTH = 64
+MAX_NODES = 200_000
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing duplicate keys, deep nesting and non-finite numbers."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_DEPTH} levels",
+                    self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                except TypeError:  # an unhashable key: PyYAML reports it below
+                    continue
+                if first is not None:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key!r} is given twice (first on line {first + 1}); "
+                        "give each key once", key_node.start_mark)
+                seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_float(self, node: Any) -> float:
+        value = super().construct_yaml_float(node)
+        if not math.isfinite(value):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a finite number; give a finite value",
+                node.start_mark)
+        return value
+
+    def construct_yaml_int(self, node: Any) -> int:
+        value = super().construct_yaml_int(node)
+        if abs(value) > sys.float_info.max:
+            raise yaml.constructor.ConstructorError(
+                None, None, "the integer is too large for a number", node.start_mark)
+        return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_yaml_float)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
+
+
+def _expanded_size(node: Any, memo: dict[int, int]) -> int:
+    """Nodes after expanding aliases (shared nodes counted once per use)."""
+    if id(node) in memo:
+        return memo[id(node)]
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(v, memo) for v in node.value)
+    else:
+        size = 1
+    memo[id(node)] = size
+    return size
+
+
+def parse_yaml(text: str, where: str) -> Any:
+    """The content of YAML ``text``; errors name ``where`` (the file)."""
+    loader = None
+    try:
+        loader = _Loader(text)  # the reader already refuses control characters
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        size = _expanded_size(node, {})
+        if size > MAX_NODES:
+            raise ValidationError(f"{where}: the YAML expands to {size} values (aliases); at "
+                                  f"most {MAX_NODES} are allowed.")
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise ValidationError(f"{where}: not valid YAML: {yaml_problem(exc)}.") from None
+    except RecursionError:
+        raise ValidationError(f"{where}: not valid YAML: nested too deeply.") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def read_yaml(path: str | Path, what: str) -> Any:
     """The parsed content of ``path``; ``what`` names the file kind in errors ("trial file")."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ValidationError(f"Cannot read {what} {str(path)!r}: {exc.strerror}.") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"{path}: not valid YAML: {yaml_problem(exc)}.") from None
+    return parse_yaml(read_text(path, what), str(path))
 
 
 def yaml_problem(exc: yaml.YAMLError) -> str:
@@ -38,8 +136,8 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
 def first_problem(exc: pydantic.ValidationError, source: str) -> ValidationError:
     """A pydantic error as one line: ``source: field.path: message (and N more)``."""
     errors = exc.errors()
-    loc = ".".join(str(x) for x in errors[0]["loc"] if not _union_tag(x))
-    msg = errors[0]["msg"].removeprefix("Value error, ")
+    loc = ".".join(_part(x) for x in errors[0]["loc"] if not _union_tag(x))
+    msg = " ".join(str(errors[0]["msg"]).removeprefix("Value error, ").split())
     given = errors[0].get("input")
     if msg.startswith("Input should") and isinstance(given, str | int | float | bool):
         msg += f"; got {given!r}"  # pydantic's own messages do not show the value
@@ -51,3 +149,21 @@ def _union_tag(part: object) -> bool:
     """Pydantic's names of union members in an error location
     (``function-after[_form(), Published]``, ``dict[str,...]``): not field names."""
     return "[" in str(part)
+
+
+def _part(key: object) -> str:
+    """A location part as written, quoted when it is not a plain name (``'a b'``, ``'\\n'``)."""
+    text = str(key)
+    return text if text.replace("_", "a").isalnum() else repr(text)
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
+#: A number read from an input file: ``true``/``false`` are refused, not read as 1/0.
+Number = Annotated[float, BeforeValidator(_no_bool)]
+#: A whole number read from an input file (``true``/``false`` refused).
+Count = Annotated[int, BeforeValidator(_no_bool)]

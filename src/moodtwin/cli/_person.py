@@ -9,16 +9,29 @@ from typing import Annotated, Any
 import typer
 
 from moodtwin.cli._app import DISCLAIMER, ParamsOption, app, errors_as_one_line, say
-from moodtwin.errors import ValidationError
+from moodtwin.errors import RecordError, ValidationError
 
 _PERSON = typer.Argument(help="Person record folder (see examples/person/README.md).",
                          file_okay=False, show_default=False)
 
 
-def _load(person: Path) -> tuple[Any, Any]:
+def _load(person: Path, out: Path | None = None) -> tuple[Any, Any]:
+    """Load the record; print its report (one problem per line) and write it to
+    ``out/data_report.txt`` when given, also when the record cannot be used."""
     from moodtwin.person import load_person
 
-    record, report = load_person(person)
+    try:
+        record, report = load_person(person)
+    except RecordError as exc:
+        for line in exc.report.text().splitlines():
+            say("  " + line)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "data_report.txt").write_text(exc.report.text() + "\n")
+        raise
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "data_report.txt").write_text(report.text() + "\n")
     say(f"record {record.id}: {len(record.scores)} scores, {len(record.biomarkers)} biomarker "
         f"observations, history {record.end_h / 24:g} days from {record.start_date}")
     for issue in report.issues:
@@ -40,12 +53,10 @@ def _fit(person: Path, out: Path, walkers: int | None, steps: int, burn: int,
          seed: int, params: Path | None = None) -> tuple[Any, str]:
     from moodtwin.person import fit_person
 
-    record, report = _load(person)
+    record, report = _load(person, out)
     say(f"fitting {record.id} (emcee, {steps} steps; first {burn} discarded) ...")
     fit = fit_person(record, walkers=walkers, steps=steps, burn=burn, seed=seed, progress=say,
                      parameters=params)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "data_report.txt").write_text(report.text() + "\n")
     fit.save(out)
     return fit, report.text()
 
@@ -104,12 +115,12 @@ def forecast(
     from moodtwin.parameter_sets import resolve
     from moodtwin.person import load_fit
     from moodtwin.person._forecast import forecast as run_forecast
-    from moodtwin.person._forecast import parse_times
     from moodtwin.person._report import plot_html, plot_png, write_tables
     from moodtwin.protocols import load_protocol
+    from moodtwin.units import times as parse_times
 
     typer.echo(DISCLAIMER)
-    times = parse_times(at)
+    times = parse_times(at, "--at", 1e-6)
     candidates = [(str(p), load_protocol(p)) for p in protocol]
     if fit_dir is None:
         result, report = _fit(person, out / "fit", None, 700, 300, seed, params)
@@ -133,12 +144,16 @@ def forecast(
     for cand in fc.candidates:
         typer.echo(f"{cand.name} ({cand.file}):")
         for _, row in cand.outcomes.iterrows():
-            parts = [f"{s} {row[f'{s}_median']:.0f}, P(response) {row[f'P_response_{s}']:.2f}, "
+            parts = [f"{s} {row[f'{s}_median']:.0f} (from {row[f'{s}_baseline']:.0f} at the "
+                     f"forecast start), P(response) {row[f'P_response_{s}']:.2f}, "
                      f"P(remission) {row[f'P_remission_{s}']:.2f}" for s in fc.scales]
             typer.echo(f"  at {row['at']}: " + "; ".join(parts))
         for _, row in cand.side_effects.iterrows():
             typer.echo(f"  side effect {row['side_effect']}: mean {row['mean']:.3f}, "
                        f"peak {row['peak']:.3f}")
+    typer.echo("P(response): probability of a score >= 50 % below its value at the forecast "
+               "start (the baseline in brackets); P(remission): below the scale's remission "
+               "threshold.")
     if fc.prior_only:
         typer.echo("note: never tried by this person, so taken from the population: "
                    + ", ".join(fc.prior_only))

@@ -15,6 +15,7 @@ import pandas as pd
 import yaml
 
 from moodtwin import DISCLAIMER
+from moodtwin.figure_files import save_png
 from moodtwin.optimize._evaluate import Evaluation, mean_interval, paired_difference
 from moodtwin.optimize._settings import STANDARD_SOURCES, setting
 from moodtwin.optimize._study import StudyResult, Surface, violations
@@ -89,7 +90,7 @@ def trials_frame(res: StudyResult) -> pd.DataFrame:
     """One row per trial: settings (unit in the column name), outcome, constraints."""
     rows = []
     for t in res.study.trials:
-        row: dict[str, Any] = {"trial": t.number, "state": t.state.name,
+        row: dict[str, Any] = {"trial": t.number + 1, "state": t.state.name,
                                "outcome": t.user_attrs.get("outcome"), "objective": t.value}
         for d in res.space.dimensions:
             row[d.label] = t.params.get(d.name)
@@ -197,9 +198,7 @@ def _png(res: StudyResult, frame: pd.DataFrame, path: Path) -> None:
     ax2.legend(loc="best", fontsize=8)
     fig.suptitle(f"moodtwin optimize: {res.space.therapy}, {res.n_draws} draws", fontsize=12)
     fig.text(0.99, 0.005, DISCLAIMER, ha="right", va="bottom", fontsize=8, color="#a00000")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_png(fig, path, 110, tight=True, rect=(0, 0.03, 1, 1))
 
 
 def _html(res: StudyResult, frame: pd.DataFrame, path: Path) -> None:

@@ -17,6 +17,7 @@ Research software, not medical advice.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,7 +129,8 @@ def _value(s: Setting, raw: object, where: str) -> float:
     """A setting value from a space file: a quantity in the setting's unit, or a count."""
     lo, hi = s.limit
     if s.unit == "1":
-        if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw):
+        if (isinstance(raw, bool) or not isinstance(raw, int | float)
+                or not math.isfinite(raw) or raw != int(raw)):
             raise ValidationError(f"{where}: expected a whole number, got {raw!r}.")
         if not lo <= raw <= hi:
             raise ValidationError(f"{where}: {raw!r} is outside the allowed range {lo:g}–{hi:g}.")

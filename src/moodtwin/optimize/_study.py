@@ -55,7 +55,7 @@ class StudyResult:
     space: SearchSpace
     outcome: Outcome
     constraints: tuple[Constraint, ...]
-    best_trial: int
+    best_trial: int  # 1-based, as in the progress lines and trials.csv
     best_feasible: bool
     best_settings: dict[str, float]
     best_protocol: Protocol
@@ -230,7 +230,7 @@ def optimize(
                        grid, say) if grid else None
     return StudyResult(
         study=study, space=space, outcome=outcome, constraints=tuple(constraints),
-        best_trial=best_trial.number, best_feasible=bool(feasible),
+        best_trial=best_trial.number + 1, best_feasible=bool(feasible),
         best_settings=best_values, best_protocol=best_protocol,
         best=score(best_values), standard_settings=dict(space.standard),
         standard_protocol=standard_protocol, standard=score(space.standard),

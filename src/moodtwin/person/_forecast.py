@@ -9,7 +9,6 @@ are not informed by the record: they are drawn from the prior (the population). 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,25 +29,6 @@ BIOMARKERS = ("rmssd", "crp_mgl", "il6_pgml", "cortisol_ugdl", "bdnf_serum_ngml"
 #: Side-effect observables and the therapies that cause them.
 SIDE_EFFECTS = {"voice_alteration": ("vns",), "dissociation": ("ketamine_iv", "esketamine_nasal"),
                 "ptosis_risk": ("botulinum_glabellar",)}
-_UNITS_H = {"h": 1.0, "d": 24.0, "day": 24.0, "days": 24.0, "w": 168.0, "wk": 168.0,
-            "week": 168.0, "weeks": 168.0, "mo": 730.5, "month": 730.5, "months": 730.5,
-            "y": 8766.0, "year": 8766.0}
-
-
-def parse_times(text: str) -> list[tuple[str, float]]:
-    """``"6w,6mo"`` -> [("6w", 1008.0), ("6mo", 4383.0)] (labels and hours; 1 mo = 30.44 d)."""
-    out = []
-    for item in (x.strip() for x in text.split(",") if x.strip()):
-        m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([a-z]+)", item.lower())
-        if not m or m.group(2) not in _UNITS_H:
-            raise ValidationError(f"--at {item!r}: expected a number and a unit such as 6w, "
-                                  "10d, 3mo (units: h, d, w, mo, y).")
-        out.append((item, float(m.group(1)) * _UNITS_H[m.group(2)]))
-    if not out:
-        raise ValidationError("--at: give at least one time, e.g. 6w,6mo.")
-    return out
-
-
 @dataclass(frozen=True)
 class Forecast:
     """One candidate's forecast.
@@ -189,6 +169,7 @@ def _outcomes(obs: np.ndarray, hours: np.ndarray, names: list[str], used: Sequen
         for s in used:
             base = scales.convert(madrs[:, 0], s)
             now = scales.convert(madrs[:, k], s)
+            row[f"{s}_baseline"] = float(np.median(base))  # at the forecast start
             row[f"{s}_median"] = float(np.median(now))
             row[f"P_response_{s}"] = float(np.mean(scales.is_response(base, now, s)))
             row[f"P_remission_{s}"] = float(np.mean(scales.is_remission(now, s)))

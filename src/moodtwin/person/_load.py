@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import io
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from moodtwin import scales
-from moodtwin.errors import MoodtwinError, ValidationError
+from moodtwin.errors import MoodtwinError, RecordError, ValidationError
 from moodtwin.person._hrv import HRV, hrv_from_ecg, hrv_from_rr
 from moodtwin.person._schema import (
     ANALYTES,
@@ -31,8 +33,13 @@ from moodtwin.person._schema import (
     PersonRecord,
 )
 from moodtwin.protocols import load_protocol
+from moodtwin.text_files import decode, read_bytes
 from moodtwin.units import UREG, quantity
 from moodtwin.yaml_files import read_yaml
+
+#: Files of a record folder; any other file is reported as not used.
+KNOWN_FILES = ("person.yaml", "person.yml", "person.json", "treatments.yaml", "treatments.yml",
+               "treatments.json", "scores.csv", "labs.csv", "heart")
 
 
 def load_person(folder: str | Path) -> tuple[PersonRecord, LoadReport]:
@@ -45,17 +52,27 @@ def load_person(folder: str | Path) -> tuple[PersonRecord, LoadReport]:
     protocol = load_protocol(_one_of(folder, "treatments"))
     end_h = protocol.duration_h()
     window = _Window(start, end_h)
+    _unknown_files(folder, report)
     scores = _scores(folder / "scores.csv", window, report)
     if scores.empty:
-        raise ValidationError(f"{folder / 'scores.csv'}: no valid score rows; a fit needs at "
-                              "least one dated scale score (see the report above).\n"
-                              + report.text())
+        problems = [i.line() for i in report.errors]
+        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more"
+                                           if len(problems) > 3 else "")
+        raise RecordError(f"{folder / 'scores.csv'}: no valid score rows; a fit needs at least "
+                          f"one dated scale score ({shown or 'the file has no rows'}).", report)
     labs = _labs(folder / "labs.csv", window, report) if (folder / "labs.csv").exists() else None
     hrv, rmssd = _heart(folder / "heart", window, report)
     bio = pd.concat([x for x in (labs, rmssd) if x is not None and not x.empty]
                     or [_empty_bio()], ignore_index=True)
     bio = bio.sort_values("time_h", kind="stable").reset_index(drop=True)
     return PersonRecord(pid, start, protocol, scores, bio, hrv, weight), report
+
+
+def _unknown_files(folder: Path, report: LoadReport) -> None:
+    for path in sorted(folder.iterdir()):
+        if path.name not in KNOWN_FILES and not path.name.startswith("."):
+            report.add(path.name, None, "not used: not a file of a person record (known: "
+                       "person.yaml, treatments.yaml, scores.csv, labs.csv, heart/)", "warning")
 
 
 # ---------------------------------------------------------------------------- person.yaml
@@ -111,22 +128,31 @@ class _Window:
 
 
 def _date(value: Any) -> dt.datetime | None:
+    """A date or date-time; times are local wall-clock times, so a UTC offset
+    (``2024-01-08T09:00+02:00``) is dropped and the time as written is used."""
     if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time())
-    try:
-        return dt.datetime.fromisoformat(str(value).strip())
-    except ValueError:
-        return None
+        when = value
+    elif isinstance(value, dt.date):
+        when = dt.datetime.combine(value, dt.time())
+    else:
+        try:
+            when = dt.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            return None
+    return when.replace(tzinfo=None)
 
 
 def _read_csv(path: Path, required: tuple[str, ...], report: LoadReport) -> pd.DataFrame | None:
     name = path.name
     try:
-        frame = pd.read_csv(path, dtype=str, skipinitialspace=True, comment="#")
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        report.add(name, None, f"cannot be read as CSV ({' '.join(str(exc).split())})")
+        text = _text(path)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True, comment="#")
+    except ValidationError as exc:
+        report.add(name, None, f"{exc} No row of this file is used.")
+        return None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        report.add(name, None, f"cannot be read as CSV ({' '.join(str(exc).split())}); no row "
+                   "of this file is used")
         return None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     for col in frame.columns:
@@ -140,6 +166,11 @@ def _read_csv(path: Path, required: tuple[str, ...], report: LoadReport) -> pd.D
         report.add(name, None, f"missing column(s) {missing}; no row of this file is used")
         return None
     return frame
+
+
+def _text(path: Path) -> str:
+    """The UTF-8 text of a record file; a one-line :class:`ValidationError` otherwise."""
+    return decode(read_bytes(path, "cannot be read"), "")
 
 
 def _number(text: Any) -> float | None:
@@ -232,21 +263,37 @@ _HRV_COLUMNS = ["date", "file", "kind", "duration_s", "beats", "corrected", "rms
                 "sdnn_ms", "hf_ms2", "lf_ms2"]
 
 
+#: Heart recordings: RR intervals (``.csv`` or the ``.txt`` exports of Elite HRV, Polar and
+#: Kubios: one value per line, or columns separated by ``,``, ``;`` or tabs) or an ECG trace.
+HEART_SUFFIXES = (".csv", ".txt")
+#: Column names read as RR intervals (lower case; a unit in brackets is read separately).
+RR_NAMES = ("rr_ms", "rr", "rri", "rr_interval", "rr-interval", "rr interval", "rr intervals",
+            "ibi", "ibi_ms", "rr_s")
+_UNIT_SUFFIX = re.compile(r"^(.*?)\s*[\[(]\s*([a-zµ]+)\s*[\])]$")
+
+
 def _heart(folder: Path, window: _Window,
            report: LoadReport) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     if not folder.is_dir():
         return pd.DataFrame(columns=_HRV_COLUMNS), None
     rows, obs = [], []
-    for path in sorted(folder.glob("*.csv")):
+    for path in sorted(folder.iterdir()):
         name = f"heart/{path.name}"
+        if path.name.startswith("."):
+            continue
+        if path.suffix.lower() not in HEART_SUFFIXES or not path.is_file():
+            report.add(name, None, "not used: heart recordings are .csv or .txt files "
+                       "(RR intervals or an ECG trace)")
+            continue
         h, why = window.hours(path.stem[:10])
         if h is None:
-            report.add(name, None, f"file name must start with the recording date: {why}")
+            report.add(name, None, f"not used: the file name must start with the recording "
+                       f"date (YYYY-MM-DD): {why}")
             continue
         try:
             kind, hrv = _recording(path, name, report)
         except ValidationError as exc:
-            report.add(name, None, f"{exc} The recording is not used.")
+            report.add(name, None, f"not used: {exc}")
             continue
         rows.append({"date": path.stem[:10], "file": name, "kind": kind,
                      **{k: getattr(hrv, k) for k in _HRV_COLUMNS[3:]}})
@@ -256,32 +303,68 @@ def _heart(folder: Path, window: _Window,
     return pd.DataFrame(rows, columns=_HRV_COLUMNS), pd.DataFrame(obs, columns=_empty_bio().columns)
 
 
+def _table(text: str) -> list[list[str]]:
+    """Rows of cells: comment (#) and blank lines dropped; cells split at ';', tab, ',' or
+    spaces (whichever the first line uses)."""
+    lines = [ln.strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("#")]
+    if not lines:
+        raise ValidationError("the file has no rows.")
+    sep = next((c for c in (";", "\t", ",") if c in lines[0]), None)
+    return [[c.strip() for c in (ln.split(sep) if sep else ln.split())] for ln in lines]
+
+
+def _column(label: str) -> tuple[str, str | None]:
+    """Canonical column name (``rr_ms``, ``time_s``, ``ecg`` or the label) and its unit."""
+    label = label.strip().strip('"').lower()
+    m = _UNIT_SUFFIX.match(label)
+    name, unit = (m.group(1), m.group(2)) if m else (label, None)
+    if name in RR_NAMES:
+        return "rr_ms", unit or ("s" if name == "rr_s" else None)
+    if name in ("time_s", "time"):
+        return "time_s", unit or ("s" if name == "time_s" else None)
+    return name, unit
+
+
 def _recording(path: Path, name: str, report: LoadReport) -> tuple[str, HRV]:
-    try:
-        frame = pd.read_csv(path, dtype=str, comment="#", header=None, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ValidationError(f"cannot be read as CSV ({' '.join(str(exc).split())}).") from None
-    header = [str(c).strip().lower() for c in frame.iloc[0]]
-    if _number(header[0]) is None:  # a header row
-        frame = frame.iloc[1:].set_axis(header, axis=1)
-    elif frame.shape[1] == 1:
-        frame = frame.set_axis(["rr_ms"], axis=1)
+    rows = _table(_text(path))
+    if _number(rows[0][0]) is None:  # a header row
+        columns = [_column(c) for c in rows[0]]
+        rows = rows[1:]
+    elif all(len(r) == 1 for r in rows):
+        columns = [("rr_ms", None)]
     else:
         raise ValidationError("several columns but no header; name them (rr_ms[, time_s] or "
                               "time_s, ecg).")
+    names = [c for c, _ in columns]
+    width = len(names)
+    frame = pd.DataFrame([(r + [""] * width)[:width] for r in rows], columns=names, dtype=str)
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    if "time_s" in frame.columns and dict(columns)["time_s"] not in (None, "s"):
+        raise ValidationError(f"time column in {dict(columns)['time_s']!r}; give time_s in "
+                              "seconds.")
     if "ecg" in frame.columns:
         return "ecg", _ecg(frame, name, report)
     if "rr_ms" not in frame.columns:
-        raise ValidationError(f"columns {list(frame.columns)}: give rr_ms (RR intervals, ms; "
-                              "optional time_s) or time_s and ecg.")
+        raise ValidationError(f"columns {names}: give RR intervals (a column rr_ms, RR or "
+                              "rr, optionally time_s; or one value per line) or time_s and ecg.")
     for col in frame.columns:
         if col not in ("rr_ms", "time_s"):
-            report.add(name, None, f"unknown column {col!r} is ignored", "warning")
-    return "rr", _rr(frame, name, report)
+            report.add(name, None, f"column {col!r} is not used", "warning")
+    return "rr", _rr(frame, name, report, dict(columns)["rr_ms"])
 
 
-def _rr(frame: pd.DataFrame, name: str, report: LoadReport) -> HRV:
+def _rr(frame: pd.DataFrame, name: str, report: LoadReport, unit: str | None) -> HRV:
     lo, hi = RR_RANGE_MS
+    values = pd.to_numeric(frame["rr_ms"], errors="coerce")
+    median = float(values.median()) if values.notna().any() else math.nan
+    if unit not in (None, "ms", "s"):
+        raise ValidationError(f"RR intervals in {unit!r}; give them in ms or s.")
+    if unit == "s" or median < 10.0:  # physiological RR is 0.3-2 s: these are seconds
+        if unit != "s":
+            report.add(name, None, f"RR values (median {median:.3g}) are in seconds, not ms; "
+                       "read as seconds", "warning")
+        frame = frame.assign(rr_ms=[f"{x * 1000.0:.6g}" for x in values])
     rr, times, clock = [], [], 0.0
     stamped = "time_s" in frame.columns
     previous = -math.inf

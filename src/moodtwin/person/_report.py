@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from moodtwin import DISCLAIMER
+from moodtwin.figure_files import save_png
 from moodtwin.person._fit import PersonFit
 from moodtwin.person._forecast import ForecastSet
 
@@ -81,10 +82,8 @@ def plot_png(fit: PersonFit, fc: ForecastSet, out: Path) -> Path:
     for c, cand in enumerate(fc.candidates, start=1):
         axes[0, c].set_title(cand.name[:40], fontsize=9)
     fig.suptitle(DISCLAIMER, fontsize=7, color="darkred")
-    fig.tight_layout()
     path = out / "forecast.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_png(fig, path, 110, tight=True)
     return path
 
 

@@ -6,8 +6,9 @@ A record is a folder::
     treatments.yaml    a protocol file (same vocabulary as trials), time 0 = start_date
     scores.csv         date, scale, score            (required)
     labs.csv           date, analyte, value, unit    (optional)
-    heart/             YYYY-MM-DD*.csv recordings:   (optional)
-                       RR intervals: column rr_ms (optionally time_s), or one value per line
+    heart/             YYYY-MM-DD*.csv or .txt recordings (optional):
+                       RR intervals: column rr_ms (or RR, rr, IBI, ...; optionally time_s),
+                       or one value per line (Elite HRV); ',', ';' or tab separated
                        ECG trace: columns time_s, ecg (any amplitude unit)
 
 Every quantity the model sees is an observation at hours since ``start_date``.

@@ -16,20 +16,20 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from moodtwin import scales
 from moodtwin.errors import ValidationError
 from moodtwin.parameter_sets import POPULATION_PREFIX
-from moodtwin.yaml_files import first_problem, read_yaml
+from moodtwin.yaml_files import Count, Number, first_problem, read_yaml
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Normal(_Strict):
     """A normal distribution truncated to ``[min, max]`` (units of the quantity)."""
 
-    mean: float
-    sd: float = Field(ge=0.0)
-    min: float = -1e9
-    max: float = 1e9
+    mean: Number
+    sd: Number = Field(ge=0.0)
+    min: Number = -1e9
+    max: Number = 1e9
 
     @model_validator(mode="after")
     def _ordered(self) -> Normal:
@@ -59,20 +59,20 @@ class Baseline(Normal):
 class FailedTreatments(_Strict):
     """Number of failed adequate antidepressant treatments (Poisson, truncated)."""
 
-    mean: float = Field(default=2.5, ge=0.0, le=20.0)
-    min: int = Field(default=0, ge=0)
-    max: int = Field(default=12, le=30)
+    mean: Number = Field(default=2.5, ge=0.0, le=20.0)
+    min: Count = Field(default=0, ge=0)
+    max: Count = Field(default=12, le=30)
 
 
 class Inclusion(_Strict):
     """Screening criteria, applied to the observed screening score (trial scale) and covariates."""
 
-    min_score: float | None = None
-    max_score: float | None = None
-    min_failed_treatments: int | None = None
-    max_failed_treatments: int | None = None
-    min_age: float | None = None
-    max_age: float | None = None
+    min_score: Number | None = None
+    max_score: Number | None = None
+    min_failed_treatments: Count | None = None
+    max_failed_treatments: Count | None = None
+    min_age: Number | None = None
+    max_age: Number | None = None
 
 
 class PopulationSpec(_Strict):
@@ -85,9 +85,9 @@ class PopulationSpec(_Strict):
     baseline: Baseline = Field(default_factory=lambda: Baseline(mean=33.0, sd=5.0, min=10.0,
                                                                 max=55.0))
     age: Normal = Field(default_factory=lambda: Normal(mean=45.0, sd=12.0, min=18.0, max=80.0))
-    female: float = Field(default=0.6, ge=0.0, le=1.0)
+    female: Number = Field(default=0.6, ge=0.0, le=1.0)
     failed_treatments: FailedTreatments = Field(default_factory=FailedTreatments)
-    antidepressant_continued: float = Field(default=0.0, ge=0.0, le=1.0)
+    antidepressant_continued: Number = Field(default=0.0, ge=0.0, le=1.0)
     inclusion: Inclusion = Field(default_factory=Inclusion)
 
     def merged(self, overrides: dict[str, Any] | None) -> PopulationSpec:

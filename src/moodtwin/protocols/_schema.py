@@ -22,6 +22,7 @@ from pydantic import (
 
 from moodtwin.errors import ValidationError
 from moodtwin.units import hours, quantity
+from moodtwin.yaml_files import Count
 
 
 def _as_text(v: object) -> object:
@@ -110,14 +111,14 @@ def _limits(kind: str, *fields: str) -> Any:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Repeat(_Strict):
     """Repeat the ``at`` pattern: every ``every`` for ``count`` times in all."""
 
     every: Q
-    count: int = Field(ge=1, le=2000)
+    count: Count = Field(ge=1, le=2000)
 
     @field_validator("every")
     @classmethod
@@ -193,7 +194,7 @@ class BotulinumGlabellar(_Scheduled):
     type: Literal["botulinum_glabellar"]
     _limited = _limits("botulinum_glabellar", "units_per_site")
     units_per_site: Q = "5.8 U"
-    sites: int = Field(default=5, ge=1, le=7)
+    sites: Count = Field(default=5, ge=1, le=7)
     placebo: bool = False
 
     def total_units(self) -> float:
@@ -292,8 +293,8 @@ class TaVNS(_Strict):
     session: Q = "30 min"
     on_time: Q | None = None  # on/off cycling within a session (e.g. 30 s on / 30 s off)
     off_time: Q | None = None
-    sessions_per_day: int = Field(default=2, ge=1, le=4)
-    days_per_week: int = Field(default=7, ge=1, le=7)
+    sessions_per_day: Count = Field(default=2, ge=1, le=4)
+    days_per_week: Count = Field(default=7, ge=1, le=7)
     start: Q = "0 d"
     duration: Q = "4 week"
     first_session_at: Q = "8 h"  # time after each day's start (08:00 when days start at 0:00)

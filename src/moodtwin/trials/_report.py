@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from moodtwin import DISCLAIMER
+from moodtwin.figure_files import save_png
 from moodtwin.trials._stats import wilson
 from moodtwin.trials._trial import TrialResult
 
@@ -86,9 +87,7 @@ def _png(res: TrialResult, path: Path) -> Path:
     fig.suptitle(f"{DISCLAIMER}  Bands: 95% interval "
                  f"({'over replicates' if res.replicates > 1 else 'of the mean'}).",
                  fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_png(fig, path, 110, tight=True)
     return path
 
 

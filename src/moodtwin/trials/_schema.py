@@ -13,7 +13,7 @@ from moodtwin.errors import ValidationError
 from moodtwin.population import PopulationSpec
 from moodtwin.protocols import Protocol, load_protocol, parse_protocol
 from moodtwin.units import hours
-from moodtwin.yaml_files import first_problem, read_yaml
+from moodtwin.yaml_files import Count, Number, first_problem, read_yaml
 
 ARM_ENDPOINTS = (
     "mean_score", "mean_change", "percent_change", "response_rate", "remission_rate",
@@ -30,10 +30,14 @@ BIOMARKERS = ("rmssd", "hf_power", "heart_rate", "bdnf_serum_ngml", "cortisol_ug
               "voice_alteration", "ptosis_risk", "paralysis", "tnf_lps_pgml", "bdnf_plasma_pgml",
               "ngf_serum_pgml", "psqi", "pcl5", "pupil_diameter", "salivary_amylase",
               "heart_rate_vns_on", "vns_charge_rate", "fear_expression", *scales.MEASURES)
+#: Rating visits: at least 1 h apart (as protocol visits) and at most this many per trial.
+MIN_VISIT_INTERVAL_H = 1.0
+MAX_VISITS = 2000
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True,
+                              allow_inf_nan=False)
 
 
 def _h(v: str, field: str) -> float:
@@ -148,8 +152,8 @@ class Arm(_Strict):
 
     name: str
     periods: list[Period]
-    allocation: float = Field(default=1.0, gt=0.0)
-    n: int | None = Field(default=None, ge=1)  # fixed size: a non-randomized cohort
+    allocation: Number = Field(default=1.0, gt=0.0)
+    n: Count | None = Field(default=None, ge=1)  # fixed size: a non-randomized cohort
     population: dict[str, Any] | None = None  # cohort-specific population overrides
     visits: list[str] | None = None  # own rating schedule (default: the trial's visits)
     anaesthesia: bool | None = None  # overrides the protocols' context of care
@@ -291,11 +295,11 @@ class Published(_Strict):
     (it must be the endpoint's own test; see :func:`endpoint_test`).
     """
 
-    value: float | None = None
-    ci: tuple[float, float] | None = None
-    se: float | None = Field(default=None, gt=0.0)
-    sd: float | None = Field(default=None, gt=0.0)
-    n: int | None = Field(default=None, ge=1)
+    value: Number | None = None
+    ci: tuple[Number, Number] | None = None
+    se: Number | None = Field(default=None, gt=0.0)
+    sd: Number | None = Field(default=None, gt=0.0)
+    n: Count | None = Field(default=None, ge=1)
     source: str = ""
     claim: Literal[CLAIMS] | None = None  # type: ignore[valid-type]
     test: Literal[TESTS] | None = None  # type: ignore[valid-type]
@@ -331,10 +335,10 @@ class Endpoint(_Strict):
                 "mean_score", "biomarker_change", "time_in_response",
                 "time_in_remission", "mean_cgi_i", "cgi_i_response_rate"] | None = None
     measure: str | None = None  # biomarker observable for biomarker_change
-    relapse_score: float | None = None  # relapse when the score reaches this (trial scale)
+    relapse_score: Number | None = None  # relapse when the score reaches this (trial scale)
     relapse: Relapse | None = None
     by: str | None = None  # proportion_relapsed: time from the relapse origin
-    remission_threshold: float | None = None  # overrides the scale's remission definition
+    remission_threshold: Number | None = None  # overrides the scale's remission definition
     missing: Literal[MISSING] | None = None  # type: ignore[valid-type]  # default: analysis
     subgroup: Subgroup | None = None
     window_start: str | None = None  # time_in_response/remission: window from here to at
@@ -485,13 +489,13 @@ class Trial(_Strict):
     description: str = ""
     source: str = ""
     population: PopulationSpec = Field(default_factory=PopulationSpec)
-    n: int | None = Field(default=None, ge=1)  # randomized patients (randomized arms)
+    n: Count | None = Field(default=None, ge=1)  # randomized patients (randomized arms)
     duration: str
     visits: list[str]
     scale: str = "MADRS"  # primary scale (inclusion, response, withdrawal criterion)
-    rater_noise: float = Field(default=0.0, ge=0.0)  # SD in points of each scale
-    dropout: float = Field(default=0.0, ge=0.0, lt=1.0)  # fraction lost by the end of the trial
-    biomarker_noise: dict[str, float] = Field(default_factory=dict)  # relative SD per measurement
+    rater_noise: Number = Field(default=0.0, ge=0.0)  # SD in points of each scale
+    dropout: Number = Field(default=0.0, ge=0.0, lt=1.0)  # fraction lost by the end of the trial
+    biomarker_noise: dict[str, Number] = Field(default_factory=dict)  # relative SD per measurement
     analysis: Literal["locf", "observed"] = "locf"
     # what patients know of their treatment; auto: blinded when randomized arms include a
     # placebo/sham arm (the expectancy model then uses the probability of active treatment)
@@ -560,6 +564,11 @@ class Trial(_Strict):
             if abs(start - stop_arm) > 1e-6:
                 raise ValueError(f"arm {arm.name!r}: the last period must run to the end of "
                                  "the arm's part of the trial (leave out its 'until').")
+        for arm in self.all_arms():
+            try:  # cohort overrides checked now, not when the trial runs
+                self.population.merged(arm.population)
+            except pydantic.ValidationError as exc:
+                raise ValueError(f"arm {arm.name!r}: {first_problem(exc, 'population')}") from None
         for name, cv in self.biomarker_noise.items():
             if name not in BIOMARKERS or not 0.0 <= cv <= 2.0:
                 raise ValueError(f"biomarker_noise: {name!r}: {cv!r} must be a biomarker "
@@ -713,19 +722,29 @@ def _expand_visits(v: Any, duration: str, field: str = "visits") -> list[str]:
         if extra:
             raise ValidationError(f"{field}: unknown key(s) {', '.join(sorted(extra))}; use "
                                   "'every', 'start', 'until' and 'also'.")
-        every = _h(v.get("every", ""), f"{field}.every")
-        if every <= 0:
-            raise ValidationError(f"{field}.every: {v.get('every')!r} must be positive.")
+        every = hours(v.get("every", ""), f"{field}.every", MIN_VISIT_INTERVAL_H)
         start = _h(v.get("start", v.get("every")), f"{field}.start")
         end = _h(v.get("until", duration), f"{field}.until")
+        count = int((end - start) / every + 1e-9) + 1 if end >= start else 0
+        also = v.get("also") or []
+        if not isinstance(also, list):
+            raise ValidationError(f"{field}.also: give a list of times, got {also!r}.")
+        if count + len(also) > MAX_VISITS:
+            raise ValidationError(f"{field}: every {v['every']} from {v.get('start', v['every'])}"
+                                  f" to {v.get('until', duration)} gives {count} visits; at most "
+                                  f"{MAX_VISITS} are allowed (visit less often).")
         times = [f"{t:g} h" for t in _arange(start, end, every)]
-        return times + [str(x) for x in v.get("also", [])]
+        return times + [str(x) for x in also]
     if not isinstance(v, list) or not v:
         raise ValidationError(f"{field}: give a list of times (e.g. ['1 d', '1 week']) or "
                               "{every: 1 week}.")
+    if len(v) > MAX_VISITS:
+        raise ValidationError(f"{field}: {len(v)} visits; at most {MAX_VISITS} are allowed.")
     out: list[str] = []
     for x in v:
         out += _expand_visits(x, duration, field) if isinstance(x, dict) else [str(x)]
+    if len(out) > MAX_VISITS:
+        raise ValidationError(f"{field}: {len(out)} visits; at most {MAX_VISITS} are allowed.")
     return out
 
 
@@ -778,9 +797,16 @@ def _arm(data: Any, base: Path, where: str, duration: str) -> dict[str, Any]:
         raise ValidationError(f"{where} ({data['name']}): missing 'protocol'.")
     if data.get("visits") is not None:
         data["visits"] = _expand_visits(data["visits"], duration, f"{where}.visits")
+    _list_of(data["periods"], f"{where}.periods")
     data["periods"] = [_period(p, base, f"{where}.periods[{i}]")
                        for i, p in enumerate(data["periods"])]
     return data
+
+
+def _list_of(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValidationError(f"{where}: expected a list, got {value!r}.")
+    return value
 
 
 def parse_trial(data: Any, base: Path = Path("."), source: str = "trial") -> Trial:
@@ -793,15 +819,19 @@ def parse_trial(data: Any, base: Path = Path("."), source: str = "trial") -> Tri
         data["visits"] = _expand_visits(data.get("visits"), str(data.get("duration", "")))
         dur = str(data.get("duration", ""))
         data["arms"] = [_arm(a, base, f"arms[{i}]", dur)
-                        for i, a in enumerate(data.get("arms") or [])]
+                        for i, a in enumerate(_list_of(data.get("arms") or [], "arms"))]
         if isinstance(data.get("withdrawal"), dict):
             w = dict(data["withdrawal"])
             w["arms"] = [_arm(a, base, f"withdrawal.arms[{i}]", dur)
-                         for i, a in enumerate(w.get("arms") or [])]
+                         for i, a in enumerate(_list_of(w.get("arms") or [], "withdrawal.arms"))]
             data["withdrawal"] = w
         return Trial.model_validate(data)
     except pydantic.ValidationError as exc:
         raise first_problem(exc, source) from None
+    except ValidationError as exc:  # from the helpers above: name the trial file
+        if str(exc).startswith(source):
+            raise
+        raise ValidationError(f"{source}: {exc}") from None
 
 
 def load_trial(path: str | Path) -> Trial:
