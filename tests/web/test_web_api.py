@@ -426,8 +426,9 @@ def test_person_fit_equals_cli_and_forecast(client, wait, tmp_path):
     assert all(0.0 <= o["P_response_MADRS"] <= 1.0 for o in outcome)
     bad = client.post("/api/person/forecasts", json={
         "fit_job": fit["id"], "candidates": [{"name": "c", "protocol_yaml": cand}],
-        "at": "6 fortnights"}, headers=AUTH)
-    assert bad.status_code == 422 and "--at" in bad.json()["detail"]
+        "at": "6 parsecs"}, headers=AUTH)
+    assert bad.status_code == 422 and bad.json()["field"] == "at"
+    assert "6 parsecs" in bad.json()["detail"]
 
 
 def test_sensitivity_and_optimization_jobs(client, wait):

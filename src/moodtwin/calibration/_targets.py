@@ -183,7 +183,7 @@ def validate(
     - ``engine``: a :class:`~moodtwin.sweep.DaskEngine`, default this process.
 
     **Returns:** target, endpoint, arm, published value and 95 % CI, simulated mean and 95 %
-    interval, and ``pass`` (either interval holds the other's value).
+    interval, ``z`` and ``pass`` (see :func:`compare`; :func:`chi_square` sums the table).
     """
     from moodtwin.trials import run_trial
 

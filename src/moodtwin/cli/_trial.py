@@ -145,8 +145,9 @@ def calibrate(
 
 @app.command(help="Run every trial file with published values and print/save the table: "
                   "target, endpoint, published value, simulated mean with 95% interval over "
-                  "replicates, pass/fail (pass: the published value lies in the simulated "
-                  "interval or the simulated mean in the published CI).")
+                  "replicates, z and pass (|z| <= 1.96 with z = (simulated - published) / "
+                  "sqrt(se_published^2 + se_simulated^2)), the total chi-square with its "
+                  "degrees of freedom and p-value, and a forest plot (PNG, HTML).")
 @errors_as_one_line
 def validate(
     trials: Annotated[list[Path] | None, typer.Argument(
@@ -160,7 +161,8 @@ def validate(
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
-    from moodtwin.calibration import collect_targets, validate
+    from moodtwin.calibration import chi_square, collect_targets, validate
+    from moodtwin.calibration._forest import forest_figure
     from moodtwin.parameter_sets import resolve
 
     ps = resolve(params)
@@ -173,9 +175,21 @@ def validate(
     table.to_csv(out / "validation.csv", index=False)
     (out / "validation.md").write_text(table.to_markdown(index=False) if _has_tabulate()
                                        else table.to_string(index=False))
-    typer.echo(table.to_string(index=False))
-    typer.echo(f"{int(table['pass'].sum())} of {len(table)} targets pass.")
+    cols = ["target", "published", "published_ci", "simulated", "simulated_95", "z", "pass"]
+    typer.echo(table[cols].to_string(index=False))
+    chi2, dof, p = chi_square(table)
+    numbers = table[~table["claim"].astype(bool)]
+    claims = table[table["claim"].astype(bool)]
+    summary = (f"{int(numbers['pass'].sum())} of {len(numbers)} published numbers pass "
+               f"(|z| <= 1.96, z = (sim - pub)/sqrt(se_pub^2 + se_sim^2)); chi-square "
+               f"{chi2:.1f} on {dof} degrees of freedom, p = {p:.3g}")
+    if len(claims):
+        summary += f"; {int(claims['pass'].sum())} of {len(claims)} significance claims hold"
+    typer.echo(summary + ".")
+    figs = forest_figure(table, out / "validation.png", out / "validation.html",
+                         f"moodtwin validate ({ps.name}, {replicates} replicates): {summary}")
     typer.echo(f"Table: {(out / 'validation.csv').resolve()}")
+    typer.echo(f"Figure: {figs[0].resolve()} and {figs[1].name}")
 
 
 def _has_tabulate() -> bool:

@@ -498,8 +498,8 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
               dependencies=[Auth], responses=err)
     def person_forecast(body: ForecastRequest) -> JSONResponse:
         """Forecast candidate protocols for a fitted person (as ``moodtwin forecast``)."""
-        from moodtwin.person._forecast import parse_times
         from moodtwin.protocols import parse_protocol
+        from moodtwin.units import times as parse_times
 
         fit = job_or_404(body.fit_job)
         if fit["kind"] != "fit" or fit["status"] != "done":
@@ -510,7 +510,7 @@ def create_app(root: Path, *, token: str | None = None, workers: int = 1,
         if len(body.candidates) > limits.forecast_candidates:
             raise ValidationError(f"candidates: {len(body.candidates)} given; at most "
                                   f"{limits.forecast_candidates} allowed.")
-        parse_times(body.at)
+        parse_times(body.at, "at", 1e-6)  # as 'moodtwin forecast --at'
         if body.start is not None:
             import datetime as dt
 

@@ -321,9 +321,14 @@ def forest_figure(rows: list[dict[str, Any]]) -> Any:
 
 def _fit(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> dict[str, Any]:
     from moodtwin import fit_person, load_person
+    from moodtwin.errors import RecordError
 
-    record, rep = load_person(folder / "inputs" / "person")
     out = folder / "outputs"
+    try:
+        record, rep = load_person(folder / "inputs" / "person")
+    except RecordError as exc:  # the report of every problem, as the CLI writes it
+        (out / "data_report.txt").write_text(exc.report.text() + "\n")  # type: ignore[attr-defined]
+        raise
     (out / "data_report.txt").write_text(rep.text() + "\n")
     info = {"person": record.id, "scores": len(record.scores),
             "biomarkers": len(record.biomarkers), "history_days": record.end_h / 24,
@@ -349,11 +354,12 @@ def _fit(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> dic
 def _forecast(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> dict[str, Any]:
     from moodtwin import forecast, load_person, load_protocol
     from moodtwin.person import load_fit
-    from moodtwin.person._forecast import parse_times
     from moodtwin.person._report import forecast_figure, plot_html, plot_png, write_tables
+    from moodtwin.units import times as parse_times
 
     inputs = folder / "inputs"
-    times = parse_times(s["at"])
+    times = parse_times(s["at"], "at", 1e-6)  # as 'moodtwin forecast --at'
+
     cands = [(f"inputs/candidates/{c}", load_protocol(inputs / "candidates" / c))
              for c in s["candidates"]]
     record, rep = load_person(inputs / "person")

@@ -1,0 +1,81 @@
+"""Validation figure: one row per published number, published value and CI beside the
+simulated mean and interval, coloured by pass, grouped by therapy (PNG and HTML)."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from moodtwin import DISCLAIMER
+from moodtwin.figure_files import save_png
+
+_RATE_WORDS = ("response", "remission", "rate", "relapsed")
+
+
+def _interval(text: str) -> tuple[float, float]:
+    lo, hi = (float(x) for x in str(text).strip("[]").split(","))
+    return lo, hi
+
+
+def _rows(table: pd.DataFrame) -> pd.DataFrame:
+    """Numeric rows (claims left out), sorted by therapy, with rate intervals kept in 0-1."""
+    t = table[~table["claim"].astype(bool)].copy()
+    t["pub_lo"], t["pub_hi"] = zip(*t["published_ci"].map(_interval), strict=True)
+    t["sim_lo"], t["sim_hi"] = zip(*t["simulated_95"].map(_interval), strict=True)
+    rate = t["endpoint"].str.contains("|".join(_RATE_WORDS)) & ~t["arm"].str.contains(" vs ")
+    for c in ("pub_lo", "pub_hi", "sim_lo", "sim_hi"):
+        t.loc[rate, c] = t.loc[rate, c].clip(0.0, 1.0)
+    return t.sort_values(["therapy", "target"]).reset_index(drop=True)
+
+
+def forest_figure(table: pd.DataFrame, png: Path, html_path: Path, title: str) -> list[Path]:
+    """Write the forest plot of a validation table (see :func:`validate`) as PNG and HTML."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    t = _rows(table)
+    y = np.arange(len(t))[::-1]
+    fig, ax = plt.subplots(figsize=(11, 0.32 * len(t) + 1.8))
+    # each number on its own scale: show z-like position relative to the published value
+    scale = ((t["pub_hi"] - t["pub_lo"]) / 3.92).replace(0, np.nan).fillna(1.0)
+    pub = np.zeros(len(t))
+    ax.errorbar(pub, y, xerr=[(t["published"] - t["pub_lo"]) / scale,
+                              (t["pub_hi"] - t["published"]) / scale],
+                fmt="s", color="black", ms=4, capsize=2, label="published (95% CI)")
+    colour = np.where(t["pass"], "#1a7f37", "#c62828")
+    sim = (t["simulated"] - t["published"]) / scale
+    for i in range(len(t)):
+        ax.errorbar(sim.iloc[i], y[i] + 0.25,
+                    xerr=[[(t["simulated"].iloc[i] - t["sim_lo"].iloc[i]) / scale.iloc[i]],
+                          [(t["sim_hi"].iloc[i] - t["simulated"].iloc[i]) / scale.iloc[i]]],
+                    fmt="o", color=colour[i], ms=4, capsize=2)
+    ax.set_yticks(y, [f"{r.therapy}: {r.target.split('/', 1)[1]}  "
+                      f"(pub {r.published:.3g}, sim {r.simulated:.3g})" for r in t.itertuples()],
+                  fontsize=7)
+    ax.axvline(0, color="grey", lw=0.8)
+    for z in (-1.96, 1.96):
+        ax.axvline(z, color="grey", lw=0.5, ls=":")
+    ax.set_xlim(-12, 12)
+    ax.set_xlabel("distance from the published value, in published standard errors "
+                  "(green: |z| <= 1.96, red: fails)")
+    ax.set_title(title, fontsize=10)
+    fig.text(0.99, 0.003, DISCLAIMER, ha="right", va="bottom", fontsize=7, color="#a00000")
+    save_png(fig, png, 110, tight=True, rect=(0, 0.02, 1, 1))
+    rows = "".join(
+        f"<tr style='color:{'#1a7f37' if r.pass_ else '#c62828'}'><td>{html.escape(r.therapy)}"
+        f"</td><td>{html.escape(r.target)}</td><td>{r.published:.4g} "
+        f"[{r.pub_lo:.3g}, {r.pub_hi:.3g}]</td><td>{r.simulated:.4g} [{r.sim_lo:.3g}, "
+        f"{r.sim_hi:.3g}]</td><td>{r.z:+.2f}</td><td>{'pass' if r.pass_ else 'FAIL'}</td></tr>"
+        for r in t.rename(columns={"pass": "pass_"}).itertuples())
+    html_path.write_text(
+        f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<p><b>{html.escape(DISCLAIMER)}</b></p><h2>{html.escape(title)}</h2>"
+        f"<img src='{html.escape(png.name)}' style='max-width:100%'><table border=1 "
+        "cellpadding=3><tr><th>therapy</th><th>target</th><th>published [95% CI]</th>"
+        f"<th>simulated [95%]</th><th>z</th><th></th></tr>{rows}</table>", encoding="utf-8")
+    return [png, html_path]
