@@ -385,6 +385,10 @@ def test_validation_job_forest_plot(client, wait):
     rows = job["result"]["rows"]
     assert [x["published"] for x in rows] == [-16.5, -8.8, 0.64, 0.28]
     assert job["result"]["passed"] == sum(x["pass"] for x in rows)
+    z = [x["z"] for x in rows]  # the chi-square is the sum of the rows' z^2
+    assert job["result"]["chi_square"] == pytest.approx(sum(v * v for v in z))
+    assert job["result"]["dof"] == 4 and 0.0 <= job["result"]["p"] <= 1.0
+    assert {"validation.csv", "validation.png", "validation.html"} <= set(job["files"])
     fig = client.get(f"/api/jobs/{job['id']}/files/figure.json", headers=AUTH).json()
     colors = {t["marker"]["color"] for t in fig["data"]}
     assert "black" in colors and colors & {"#2ca02c", "#d62728"}

@@ -223,7 +223,8 @@ def _trial(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> d
 
 def _validate(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> dict[str, Any]:
     from moodtwin import validate
-    from moodtwin.calibration import collect_targets
+    from moodtwin.calibration import chi_square, collect_targets
+    from moodtwin.calibration._forest import forest_figure as forest_files
 
     files = [folder / "inputs" / "trials" / f for f in s["trial_files"]]
     targets = {t.label: t for t in collect_targets(files)}
@@ -248,7 +249,12 @@ def _validate(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -
                      "published_high": None if claim else _num(t.ci[1]),
                      "simulated_low": low, "simulated_high": high})
     (out / "figure.json").write_text(forest_figure(rows).to_json())
-    return {"rows": rows, "passed": int(table["pass"].sum()), "total": len(table)}
+    chi2, dof, p = chi_square(table)
+    title = (f"moodtwin validate ({SHIPPED_SET}, {s['replicates']} replicate(s)): chi-square "
+             f"{chi2:.1f} on {dof} degrees of freedom, p = {p:.3g}")
+    forest_files(table, out / "validation.png", out / "validation.html", title)
+    return {"rows": rows, "passed": int(table["pass"].sum()), "total": len(table),
+            "chi_square": _num(chi2), "dof": dof, "p": _num(p)}
 
 
 def _interval(text: str) -> tuple[float | None, float | None]:
@@ -283,9 +289,10 @@ def forest_figure(rows: list[dict[str, Any]]) -> Any:
     panels = [(False, "changes, differences, ratios (own units)", 1.0),
               (True, "rates (%)", 100.0)]
     panels = [p for p in panels if any(bool(r["is_rate"]) is p[0] for r in rows)]
+    height = 220 + 30 * len(rows)  # px; panels 80 px apart (axis ticks + next title)
     fig = make_subplots(rows=len(panels), cols=1, subplot_titles=[p[1] for p in panels],
                         row_heights=[sum(bool(r["is_rate"]) is p[0] for r in rows)
-                                     for p in panels], vertical_spacing=0.12)
+                                     for p in panels], vertical_spacing=min(0.3, 80 / height))
     for i, (rate, _, k) in enumerate(panels, start=1):
         sel = [r for r in rows if bool(r["is_rate"]) is rate]
 
@@ -314,7 +321,7 @@ def forest_figure(rows: list[dict[str, Any]]) -> Any:
         fig.update_yaxes(autorange="reversed", row=i, col=1)
         if rate:
             fig.update_xaxes(range=[0, 100], row=i, col=1)
-    fig.update_layout(title=title, height=220 + 30 * len(rows), template="plotly_white",
+    fig.update_layout(title=title, height=height, template="plotly_white",
                       margin={"l": 320})
     return fig
 

@@ -392,11 +392,15 @@ async function validationPage() {
 async function showValidation(job) {
   const r = job.result;
   await plotJson(job.id, "figure.json", $("#figure"));
-  fill($("#tables"), el("h3", {}, `${r.passed} of ${r.total} published numbers pass`),
+  const chi = r.chi_square === null || r.chi_square === undefined ? null : el("p", {class: "muted"},
+    `chi-square ${fmt(r.chi_square)} on ${r.dof} degrees of freedom, p = ${fmt(r.p)} ` +
+    "(sum of z² over the published numbers; z = (simulated − published) / combined SE)");
+  fill($("#tables"), el("h3", {}, `${r.passed} of ${r.total} published numbers pass`), chi,
     table(r.rows, [{key: "target"}, {key: "published"}, {key: "published_ci", label: "published 95 % CI"},
       {key: "simulated"}, {key: "simulated_95", label: "simulated 95 %"},
       {key: "pass", fmt: v => v ? "pass" : "fail"}], {rowClass: x => x.pass ? "pass" : "fail"}),
-    downloads(job, [["validation.csv", "validation.csv"]]));
+    downloads(job, [["validation.csv", "validation.csv"], ["PNG", "validation.png"],
+      ["HTML", "validation.html"]]));
 }
 
 // ------------------------------------------------------------------ person page
