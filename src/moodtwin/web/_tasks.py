@@ -109,8 +109,9 @@ def write_manifest(folder: Path, job: dict[str, Any]) -> Path:
         "reproduce": "Unzip the bundle, cd into it and run the 'cli' command; the outputs "
                      "equal this job's outputs bit for bit with the same moodtwin version.",
     }
-    path = folder / "manifest.json"
-    path.write_text(json.dumps(manifest, indent=2))
+    path, part = folder / "manifest.json", folder / "manifest.json.part"
+    part.write_text(json.dumps(manifest, indent=2))
+    part.replace(path)  # atomic: the server reads it while jobs run
     return path
 
 
