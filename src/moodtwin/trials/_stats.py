@@ -16,8 +16,9 @@ def wilson(successes: np.ndarray | float, n: np.ndarray | float,
     ok = m > 0
     low, high = proportion_confint(np.where(ok, k, 0.0), np.where(ok, m, 1.0),
                                    alpha=1.0 - level, method="wilson")
-    return (np.where(ok, np.clip(low, 0.0, 1.0), np.nan),
-            np.where(ok, np.clip(high, 0.0, 1.0), np.nan))
+    low = np.where(k <= 0, 0.0, np.clip(low, 0.0, 1.0))  # exact ends (statsmodels gives 1e-17)
+    high = np.where(k >= m, 1.0, np.clip(high, 0.0, 1.0))
+    return np.where(ok, low, np.nan), np.where(ok, high, np.nan)
 
 
 Estimate = tuple[float, float, float, int]  # estimate, 95% CI low, high, n
