@@ -139,6 +139,12 @@ class Posterior:
     evaluations: int
     priors: list[Prior]
 
+    def ess(self) -> float:
+        """Effective sample size of the weighted ensemble, ``1 / sum(w^2)``: near 1 the
+        importance weights have collapsed on one particle and the intervals and contractions
+        say nothing (the run needs more particles)."""
+        return float(1.0 / np.sum(self.weights**2))
+
     def point(self) -> dict[str, float]:
         """Weighted median of each parameter (on the log scale)."""
         out = {}

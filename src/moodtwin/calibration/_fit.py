@@ -72,7 +72,8 @@ class Calibration:
             lo, hi = interval[name]
             return {"value": float(f"{value:.6g}"),
                     "source": f"{head}; 90% posterior interval [{lo:.3g}, {hi:.3g}], "
-                              f"contraction {shrink[name]:.2f}"}
+                              f"contraction {shrink[name]:.2f}, effective sample size "
+                              f"{post.ess():.1f} of {len(post.weights)} particles"}
 
         point = post.point()
         params = {k: entry(k, v) for k, v in point.items() if not k.startswith(POPULATION_PREFIX)}
@@ -85,6 +86,7 @@ class Calibration:
                                "priors": {p.name: [p.low, p.high, p.source]
                                           for p in post.priors},
                                "epsilons": [round(e, 3) for e in post.epsilons],
+                               "effective_sample_size": round(post.ess(), 2),
                                "evaluations": post.evaluations, "seed": self.seed},
                "targets": self.targets}
         path.parent.mkdir(parents=True, exist_ok=True)

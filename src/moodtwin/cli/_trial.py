@@ -134,7 +134,10 @@ def calibrate(
     post = cal.posterior
     typer.echo(f"ABC-SMC: {post.evaluations} evaluations, tolerance "
                f"{' -> '.join(f'{e:.1f}' for e in post.epsilons)} "
-               f"({time.perf_counter() - start:.0f} s)")
+               f"({time.perf_counter() - start:.0f} s); effective sample size "
+               f"{post.ess():.1f} of {len(post.weights)} particles"
+               + (" - the weights have collapsed: intervals and contractions are not "
+                  "informative (use more --particles)" if post.ess() < 5 else ""))
     interval, shrink = post.interval(0.9), post.contraction()
     for k, v in cal.values.items():
         lo, hi = interval[k]
