@@ -10,7 +10,7 @@ import yaml
 
 from moodtwin.errors import UnknownNameError, ValidationError
 from moodtwin.model import default_model
-from moodtwin.parameter_sets import calibrated_model, load_parameter_set
+from moodtwin.parameter_sets import ParameterSet, calibrated_model, load_parameter_set
 from moodtwin.population import PopulationSpec, load_population_spec
 from moodtwin.solver._codegen import compiled
 
@@ -19,6 +19,9 @@ def test_calibrated_model_has_the_set_values_and_shares_the_kernel() -> None:
     values = load_parameter_set()
     assert values, "a calibrated set is shipped"
     model, base = calibrated_model(), default_model()
+    pop = ParameterSet.calibrated().population
+    assert pop and set(pop) == {n for n in values if n.startswith("population.")}
+    values = {n: v for n, v in values.items() if n not in pop}
     for name, value in values.items():
         assert model.parameter(name).value == value
         assert model.parameter(name).source.startswith("calibrated to")

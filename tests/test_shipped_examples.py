@@ -20,7 +20,8 @@ CANDIDATES = sorted((EXAMPLES / "person" / "candidates").glob("*.yaml"))
 #: the base protocol and horizon each space's own header names
 BASE = {"botulinum_space": ("botulinum_glabellar", "6 week"),
         "ketamine_space": ("ketamine_repeated_iv", "12 week"),
-        "vns_space": ("vns_standard", "26 week")}
+        "vns_space": ("vns_standard", "26 week"),
+        "vns_biomarker_titration": ("vns_standard", "12 week")}
 
 
 def test_every_space_has_its_base_protocol() -> None:

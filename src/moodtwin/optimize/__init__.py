@@ -6,6 +6,11 @@ with their predicted outcome and uncertainty, the comparison with the standard c
 settings, all trials and figures. Not medical advice.
 """
 
+import inspect
+import sys
+import types
+from typing import Any
+
 from moodtwin.extras import require
 
 try:
@@ -32,3 +37,19 @@ except ImportError:  # a missing optional dependency: one line naming the extra
     require("optimize")
     raise
 
+
+
+class _CallableModule(types.ModuleType):
+    """``moodtwin.optimize`` is both this package and the public verb: once the package is
+    imported, Python binds the name ``moodtwin.optimize`` to it, so calling it must run
+    :func:`optimize`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> StudyResult:
+        return optimize(*args, **kwargs)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return inspect.signature(optimize)
+
+
+sys.modules[__name__].__class__ = _CallableModule
