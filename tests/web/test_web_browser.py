@@ -1,20 +1,25 @@
 """The pages in a real Chromium (Debian's package) driven by Playwright against a running
 server: build and run a protocol, run a trial through the progress bar, upload the example
 person and get a forecast, validation and model pages; figures must render. Screenshots of
-each page are written to docs/screenshots/ for the README.
+each page go to a temporary folder, or to docs/screenshots/ (the README's) when
+MOODTWIN_SCREENSHOTS=1, so a test run leaves the checkout unchanged.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
+import tempfile
 import zipfile
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, TOKEN
 
 pytestmark = pytest.mark.slow
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = (ROOT / "docs" / "screenshots" if os.environ.get("MOODTWIN_SCREENSHOTS") == "1"
+         else Path(tempfile.mkdtemp(prefix="moodtwin-shots-")))
 
 
 @pytest.fixture(scope="module")
