@@ -507,3 +507,28 @@ def test_bad_design_fields_give_one_line_errors(change: dict, message: str) -> N
     with pytest.raises(ValidationError, match=message) as err:
         parse_trial(_trial(**change), PROTOCOLS)
     assert "\n" not in str(err.value)
+
+
+def test_informative_dropout_loses_non_improvers_and_keeps_the_expected_fraction() -> None:
+    """With dropout_informative > 1 the patients who leave are those whose last rated score
+    is near baseline; the expected fraction lost stays ``dropout``."""
+    from moodtwin.trials._run import dropout_times
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    visit_h = np.array([0.0, 168.0, 336.0, 504.0])
+    improved = rng.uniform(size=n) < 0.5
+    rated = np.where(improved[:, None], [30.0, 20.0, 12.0, 10.0], [30.0, 30.0, 29.0, 30.0])
+    trial = parse_trial({
+        "name": "t", "duration": "4 week", "visits": ["1 week", "2 week", "3 week"],
+        "n": 10, "dropout": 0.3, "dropout_informative": 4.0,
+        "arms": [{"name": "a", "protocol": {"name": "p", "duration": "4 week",
+                                            "therapies": []}}]})
+    out = dropout_times(trial, visit_h, rated, 672.0, np.random.default_rng(1))
+    lost = np.isfinite(out)
+    assert abs(lost.mean() - 0.3) < 0.03
+    assert lost[~improved].mean() > 1.5 * lost[improved].mean()
+    random = dropout_times(trial.model_copy(update={"dropout_informative": 1.0}), visit_h,
+                           rated, 672.0, np.random.default_rng(1))
+    gap = np.isfinite(random)[~improved].mean() - np.isfinite(random)[improved].mean()
+    assert abs(gap) < 0.05

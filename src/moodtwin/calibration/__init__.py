@@ -18,6 +18,7 @@ try:
         calibrate,
         default_priors,
     )
+    from moodtwin.calibration._loto import LeaveOneOut, leave_one_trial_out
     from moodtwin.calibration._targets import (
         Target,
         chi_square,
@@ -31,7 +32,8 @@ except ImportError:  # a missing optional dependency: one line naming the extra
     require("trials")
     raise
 
-__all__ = ["DEFAULT_PARAMETERS", "POPULATION_PRIORS", "Calibration", "Posterior", "Prior",
-           "Target", "abc_smc", "calibrate", "calibrated_model", "chi_square",
-           "collect_targets", "compare", "default_priors", "load_parameter_set", "model_prior",
-           "trial_distance", "validate", "validation_table"]
+__all__ = ["DEFAULT_PARAMETERS", "POPULATION_PRIORS", "Calibration", "LeaveOneOut",
+           "Posterior", "Prior", "Target", "abc_smc", "calibrate", "calibrated_model",
+           "chi_square", "collect_targets", "compare", "default_priors", "leave_one_trial_out",
+           "load_parameter_set", "model_prior", "trial_distance", "validate",
+           "validation_table"]

@@ -71,37 +71,39 @@ def model_prior(name: str, factor: float = 5.0) -> Prior:
 
 
 def weighted_z2(targets: Sequence[Target], results: Mapping[Path, object],
-                n_simulated: Mapping[Path, int]) -> dict[str, float]:
-    """Weighted z^2 of each target (see the module docstring)."""
-    shared: dict[str, int] = {}
-    for t in targets:
-        shared[t.label] = 1 + len(getattr(t.trial, "overlaps", ()) or ())
+                n_simulated: Mapping[Path, int]) -> dict[str, tuple[float, float]]:
+    """Simulated value and weighted z^2 of each target with a published value (see the
+    module docstring); a failed simulation gives ``(nan, FAILED_Z2)``."""
     out = {}
     for t in targets:
         if t.published.value is None:  # significance claims are validated, not fitted
             continue
         res = results.get(t.trial_file)
-        if res is None:
-            out[t.label] = FAILED_Z2
-            continue
-        sim = float(compare(t, res)["simulated"])  # type: ignore[arg-type]
-        n_pub = t.trial.n or sum(a.n or 0 for a in t.trial.arms) or n_simulated[t.trial_file]
-        se_mc = t.sigma * math.sqrt(n_pub / max(n_simulated[t.trial_file], 1))
-        tau = HETEROGENEITY * abs(t.published.value)
+        sim = math.nan if res is None else float(compare(t, res)["simulated"])  # type: ignore[arg-type]
         if not math.isfinite(sim):
-            out[t.label] = FAILED_Z2
+            out[t.label] = (math.nan, FAILED_Z2)
             continue
-        z = (sim - t.published.value) / math.sqrt(t.sigma**2 + se_mc**2 + tau**2)
-        out[t.label] = z * z / shared[t.label]
+        z = (sim - t.published.value) / math.sqrt(
+            t.sigma**2 + monte_carlo_se(t, n_simulated[t.trial_file])**2
+            + (HETEROGENEITY * t.published.value) ** 2)
+        out[t.label] = (sim, z * z / (1 + len(getattr(t.trial, "overlaps", ()) or ())))
     return out
 
 
-def trial_distance(targets: Sequence[Target], *, n_max: int, seed: int,
-                   engine: Engine | None = None, parameters: ParameterSet | None = None,
-                   ) -> Callable[[dict[str, float]], float]:
-    """Distance function of a parameter mapping (values over the base set ``parameters``,
-    default the model definition): weighted sum of z^2 over ``targets``, every trial run
-    once at ``min(n, n_max)`` patients with ``seed``."""
+def monte_carlo_se(target: Target, n_simulated: int) -> float:
+    """Monte-Carlo standard error of a target simulated with ``n_simulated`` patients:
+    the published standard error scaled by ``sqrt(n_published / n_simulated)``."""
+    trial = target.trial
+    n_pub = trial.n or sum(a.n or 0 for a in trial.arms) or n_simulated
+    return target.sigma * math.sqrt(n_pub / max(n_simulated, 1))
+
+
+def trial_scores(targets: Sequence[Target], *, n_max: int, seed: int,
+                 engine: Engine | None = None, parameters: ParameterSet | None = None,
+                 ) -> Callable[[dict[str, float]], dict[str, tuple[float, float]]]:
+    """Function of a parameter mapping (values over the base set ``parameters``, default
+    the model definition) giving each target's simulated value and weighted z^2, every
+    trial run once at ``min(n, n_max)`` patients with ``seed`` (common random numbers)."""
     base = parameters or ParameterSet.definition()
     from moodtwin.trials import run_trial
 
@@ -109,22 +111,37 @@ def trial_distance(targets: Sequence[Target], *, n_max: int, seed: int,
     for t in targets:
         by_file.setdefault(t.trial_file, []).append(t)
 
-    def distance(values: dict[str, float]) -> float:
+    def scores(values: dict[str, float]) -> dict[str, tuple[float, float]]:
         results, sizes = {}, {}
         for path, ts in by_file.items():
+            sizes[path] = simulated_size(ts[0], n_max)
             trial = ts[0].trial
             if trial.n is None:  # cohorts only: scale their sizes
                 trial = trial.model_copy(update={"n": sum(a.n or 0 for a in trial.arms)})
-            n = min(trial.n or n_max, n_max)
-            sizes[path] = n
             try:
-                results[path] = run_trial(trial, seed=seed, n=n, engine=engine,
+                results[path] = run_trial(trial, seed=seed, n=sizes[path], engine=engine,
                                           parameters=base.with_values(values, "candidate"))
             except MoodtwinError:
                 continue
-        return float(sum(weighted_z2(targets, results, sizes).values()))
+        return weighted_z2(targets, results, sizes)
 
-    return distance
+    return scores
+
+
+def simulated_size(target: Target, n_max: int) -> int:
+    """Patients simulated for ``target``'s trial: its size, capped at ``n_max``."""
+    trial = target.trial
+    n = trial.n or sum(a.n or 0 for a in trial.arms) or n_max
+    return min(n, n_max)
+
+
+def trial_distance(targets: Sequence[Target], *, n_max: int, seed: int,
+                   engine: Engine | None = None, parameters: ParameterSet | None = None,
+                   ) -> Callable[[dict[str, float]], float]:
+    """Distance of a parameter mapping: the sum of weighted z^2 of :func:`trial_scores`."""
+    scores = trial_scores(targets, n_max=n_max, seed=seed, engine=engine,
+                          parameters=parameters)
+    return lambda values: float(sum(z2 for _, z2 in scores(values).values()))
 
 
 @dataclass
@@ -177,6 +194,36 @@ class Posterior:
             var_prior = (math.log(pr.high) - math.log(pr.low)) ** 2 / 12.0
             out[pr.name] = float(1.0 - var_post / var_prior)
         return out
+
+    def correlations(self) -> np.ndarray:
+        """Weighted posterior correlation matrix of the log parameters: a strong correlation
+        (|r| > 0.7) marks a pair the targets pin only as a product or ratio."""
+        x = np.log(self.samples)
+        d = x - self.weights @ x
+        cov = (d.T * self.weights) @ d
+        sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
+        return cov / np.outer(sd, sd)
+
+    def identifiability(self) -> list[dict[str, object]]:
+        """One row per parameter: prior range, posterior point and 90 % interval,
+        contraction, the verdict (pinned > 0.5, weakly pinned 0.1-0.5, not pinned < 0.1)
+        and the parameter it is most correlated with."""
+        interval, shrink, point = self.interval(0.9), self.contraction(), self.point()
+        corr = self.correlations()
+        rows = []
+        for j, pr in enumerate(self.priors):
+            c = corr[j].copy()
+            c[j] = 0.0
+            k = int(np.argmax(np.abs(c)))
+            s = shrink[pr.name]
+            rows.append({"parameter": pr.name, "prior_low": pr.low, "prior_high": pr.high,
+                         "posterior": point[pr.name], "low_90": interval[pr.name][0],
+                         "high_90": interval[pr.name][1], "contraction": round(s, 3),
+                         "verdict": "pinned" if s > 0.5 else
+                         "weakly pinned" if s > 0.1 else "not pinned",
+                         "most_correlated_with": self.names[k],
+                         "correlation": round(float(c[k]), 2)})
+        return rows
 
     def ensemble(self, size: int, seed: int = 0) -> list[dict[str, float]]:
         """``size`` parameter sets drawn from the weighted ensemble."""

@@ -16,16 +16,19 @@ from pathlib import Path
 import yaml
 
 from moodtwin.calibration._abc import Posterior, Prior, abc_smc, model_prior, trial_distance
+from moodtwin.calibration._loto import LeaveOneOut
 from moodtwin.calibration._targets import Target
 from moodtwin.parameter_sets import POPULATION_PREFIX, ParameterSet
 from moodtwin.simulation import Engine
 
 #: Model parameters calibrated by default: expectancy (weight, onset, fading of engagement
-#: and novelty, fast relief of psychoactive effects), ketamine plasticity (potentiation
+#: and novelty, fast relief of psychoactive effects, unblinding by perceived effects and by
+#: experienced improvement), ketamine plasticity (potentiation
 #: weight, spine formation and loss, racemic-specific gain), VNS (LC gain, NTS saturation),
 #: taVNS coupling, toxin facial feedback and the oral antidepressant.
 DEFAULT_PARAMETERS = (
-    "w_expect", "tau_placebo_onset", "tau_engage", "tau_novelty", "k_fast_relief", "w_pot",
+    "w_expect", "tau_placebo_onset", "tau_engage", "tau_novelty", "k_fast_relief",
+    "unblinding", "experience_half", "w_pot",
     "k_syn", "k_syn_loss", "r_ketamine_gain", "k_LC", "nts_half", "tavns_coupling",
     "w_amygdala", "ad_serotonin",
 )
@@ -34,8 +37,8 @@ DEFAULT_PARAMETERS = (
 POPULATION_PRIORS = (
     Prior(f"{POPULATION_PREFIX}covariates.natural_course.remission_hazard_per_failure", 0.1, 0.8,
           "assumed: spontaneous remission hazard falls 10-55 % per failed treatment"),
-    Prior(f"{POPULATION_PREFIX}variability.k_pot.omega", 0.2, 1.5,
-          "assumed: log-SD of ketamine response between patients"),
+    Prior(f"{POPULATION_PREFIX}variability.k_syn.omega", 0.2, 1.5,
+          "assumed: log-SD of the synapses a ketamine-class dose rebuilds, between patients"),
     Prior(f"{POPULATION_PREFIX}variability.k_LC.omega", 0.2, 1.5,
           "assumed: log-SD of VNS response between patients"),
     Prior(f"{POPULATION_PREFIX}covariates.placebo_responsiveness.omega", 0.2, 1.5,
@@ -61,8 +64,10 @@ class Calibration:
     def values(self) -> dict[str, float]:
         return self.posterior.point()
 
-    def to_yaml(self, path: Path, ensemble_size: int = 20) -> Path:
-        """Parameter set (point values with provenance, population section, ensemble)."""
+    def to_yaml(self, path: Path, ensemble_size: int = 20,
+                leave_one_out: LeaveOneOut | None = None) -> Path:
+        """Parameter set (point values with provenance, population section, ensemble, and
+        the leave-one-trial-out result when given)."""
         post = self.posterior
         interval, shrink = post.interval(0.9), post.contraction()
         head = (f"calibrated to {len(self.targets)} published targets (moodtwin calibrate, "
@@ -89,6 +94,10 @@ class Calibration:
                                "effective_sample_size": round(post.ess(), 2),
                                "evaluations": post.evaluations, "seed": self.seed},
                "targets": self.targets}
+        if leave_one_out is not None:
+            doc["calibration"]["leave_one_trial_out"] = {  # type: ignore[index]
+                "passed": leave_one_out.passed, "of": len(leave_one_out.table),
+                "proposals": leave_one_out.proposals}
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(doc, sort_keys=False, width=100))
         return path

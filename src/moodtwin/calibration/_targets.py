@@ -77,15 +77,19 @@ def targets_of(path: Path) -> list[Target]:
     return out
 
 
-def collect_targets(paths: Sequence[str | Path] | None = None) -> list[Target]:
+def collect_targets(paths: Sequence[str | Path] | None = None, *, fitted_only: bool = False
+                    ) -> list[Target]:
     """Targets of every trial file in ``paths`` (files or folders of ``*.yaml``; default:
-    the packaged trial catalogue, :func:`moodtwin.catalogue.trial_catalogue`)."""
+    the packaged trial catalogue, :func:`moodtwin.catalogue.trial_catalogue`);
+    ``fitted_only``: only files whose ``role`` is ``calibration`` (what ``calibrate`` fits;
+    ``validate`` reports every file)."""
     files: list[Path] = []
     for p in [Path(x) for x in paths] if paths else [trial_catalogue()]:
         files += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
     if not files:
         raise ValidationError("No trial files found.")
-    return [t for f in files for t in targets_of(f)]
+    targets = [t for f in files for t in targets_of(f)]
+    return [t for t in targets if t.trial.role == "calibration"] if fitted_only else targets
 
 
 def _compare_claim(target: Target, result: TrialResult) -> dict[str, object]:

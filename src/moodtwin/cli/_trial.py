@@ -107,6 +107,11 @@ def calibrate(
         "--params", help="Base parameter set for the values not calibrated (default: the "
                          "model definition, so the result is reproducible from the seed).",
         dir_okay=False)] = None,
+    leave_one_out: Annotated[int, typer.Option(
+        "--leave-one-out", min=0, max=5000,
+        help="After the fit, predict each trial file from a fit without it, by ABC importance "
+             "sampling over this many proposals simulated once on every trial (0: skip); "
+             "writes <out>.loto.csv.")] = 0,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
@@ -115,10 +120,11 @@ def calibrate(
         calibrate,
         collect_targets,
         default_priors,
+        leave_one_trial_out,
     )
     from moodtwin.parameter_sets import ParameterSet
 
-    targets = collect_targets(trials)
+    targets = collect_targets(trials, fitted_only=True)
     typer.echo(DISCLAIMER)
     priors = default_priors(parameter or DEFAULT_PARAMETERS)
     say(f"{len(targets)} published targets; calibrating {len(priors)} values: "
@@ -130,19 +136,34 @@ def calibrate(
                         database=checkpoint or out.with_suffix(".abc.db"),
                         workers=processes, engine=engine, progress=say,
                         parameters=ParameterSet.load(params) if params else None)
-    path = cal.to_yaml(out)
     post = cal.posterior
+    loto = None
+    if leave_one_out:
+        loto = leave_one_trial_out(post, targets, proposals=leave_one_out, n_max=n_max,
+                                   seed=seed, workers=processes, progress=say,
+                                   parameters=ParameterSet.load(params) if params else None)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        loto.table.to_csv(out.with_suffix(".loto.csv"), index=False)
+    path = cal.to_yaml(out, leave_one_out=loto)
     typer.echo(f"ABC-SMC: {post.evaluations} evaluations, tolerance "
                f"{' -> '.join(f'{e:.1f}' for e in post.epsilons)} "
                f"({time.perf_counter() - start:.0f} s); effective sample size "
                f"{post.ess():.1f} of {len(post.weights)} particles"
                + (" - the weights have collapsed: intervals and contractions are not "
                   "informative (use more --particles)" if post.ess() < 5 else ""))
-    interval, shrink = post.interval(0.9), post.contraction()
-    for k, v in cal.values.items():
-        lo, hi = interval[k]
-        typer.echo(f"  {k:<58} {v:10.4g}  90% [{lo:.3g}, {hi:.3g}]  contraction "
-                   f"{shrink[k]:.2f}")
+    import pandas as pd
+
+    ident = pd.DataFrame(post.identifiability())
+    for r in ident.itertuples():
+        typer.echo(f"  {r.parameter:<58} {r.posterior:10.4g}  90% [{r.low_90:.3g}, "
+                   f"{r.high_90:.3g}]  contraction {r.contraction:.2f} ({r.verdict}; "
+                   f"r = {r.correlation:+.2f} with {r.most_correlated_with})")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ident.to_csv(out.with_suffix(".identifiability.csv"), index=False)
+    typer.echo(f"Identifiability table: {out.with_suffix('.identifiability.csv').resolve()}")
+    if loto is not None:
+        typer.echo(loto.summary())
+        typer.echo(f"Leave-one-trial-out table: {out.with_suffix('.loto.csv').resolve()}")
     typer.echo(f"Parameter set: {path.resolve()}")
 
 

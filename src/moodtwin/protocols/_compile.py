@@ -8,7 +8,7 @@ at exact event times; the solver restarts its step at each one instead of meetin
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -58,18 +58,19 @@ def timeline_parameters(protocol: s.Protocol) -> tuple[str, ...]:
 
 
 def compile_per_patient(protocol: s.Protocol, model: Model, table: np.ndarray,
-                        p_active: float | None = None) -> list[tuple[np.ndarray, Timeline]]:
+                        p_active: float | None = None, rating_visits: Sequence[float] = (),
+                        ) -> list[tuple[np.ndarray, Timeline]]:
     """(rows, timeline) for the patients of ``table`` (patients, parameters): each group of
     rows shares the values of :func:`timeline_parameters` and gets the timeline of its own
-    values, so every patient's events use that patient's parameters (``p_active``: see
-    :func:`compile_protocol`)."""
+    values, so every patient's events use that patient's parameters (``p_active``,
+    ``rating_visits``: see :func:`compile_protocol`)."""
     names = list(timeline_parameters(protocol))
     cols = [model.parameter_index[n] for n in names]
     keys, group = np.unique(np.asarray(table)[:, cols], axis=0, return_inverse=True)
     group = group.ravel()
     return [(np.flatnonzero(group == g),
              compile_protocol(protocol, model, dict(zip(names, map(float, key), strict=True)),
-                              p_active=p_active))
+                              p_active=p_active, rating_visits=rating_visits))
             for g, key in enumerate(keys)]
 
 
@@ -245,7 +246,8 @@ def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
 
 
 def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, float],
-                     p_active: float | None = None, natural_course: bool = True) -> Timeline:
+                     p_active: float | None = None, natural_course: bool = True,
+                     rating_visits: Sequence[float] = ()) -> Timeline:
     """Turn ``protocol`` into a :class:`Timeline` for ``model``, one set of patients.
 
     ``params`` gives the values of :func:`timeline_parameters` (other names are ignored;
@@ -255,7 +257,11 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
     it from its allocation); it overrides the protocol's ``blinding.p_active`` (default 0.5
     when the protocol is blinded). ``natural_course``: run the episode clock from time 0, so
     that spontaneous remission and relapse (patient parameters) happen on the protocol's time
-    axis (off for steady-state burn-ins).
+    axis (off for steady-state burn-ins). ``rating_visits``: the hours (protocol time) at
+    which a trial rates the patient; each is a contact with the study team, which sustains
+    engagement like a treatment contact (placebo response rises with the number of
+    follow-up assessments, Posternak & Zimmerman 2007 Br J Psychiatry 190:287); a visit on
+    the day of another contact counts once.
     """
     end = protocol.duration_h()
     blind = protocol.blinding
@@ -297,6 +303,9 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
     if protocol.visits is not None:
         every = hours(protocol.visits.every, "visits.every", 1.0)
         for t in np.arange(hours(protocol.visits.start, "visits.start"), end, every):
+            ev.contacts.append((float(t), float(t) + CONTACT_H))
+    for t in rating_visits:
+        if 0.0 < t < end:
             ev.contacts.append((float(t), float(t) + CONTACT_H))
     _check_infusions(ev.infusions)
     _intervals(ev, "contact", ev.contacts, end)

@@ -495,6 +495,9 @@ class Trial(_Strict):
     scale: str = "MADRS"  # primary scale (inclusion, response, withdrawal criterion)
     rater_noise: Number = Field(default=0.0, ge=0.0)  # SD in points of each scale
     dropout: Number = Field(default=0.0, ge=0.0, lt=1.0)  # fraction lost by the end of the trial
+    # dropout hazard ratio of an unimproved patient vs a responder (50 % better); 1: dropout
+    # is random, > 1: patients who do not improve leave more often (lack of efficacy)
+    dropout_informative: Number = Field(default=1.0, ge=0.1, le=20.0)
     biomarker_noise: dict[str, Number] = Field(default_factory=dict)  # relative SD per measurement
     analysis: Literal["locf", "observed"] = "locf"
     # what patients know of their treatment; auto: blinded when randomized arms include a
@@ -503,6 +506,9 @@ class Trial(_Strict):
     # other trial files whose pooled patients include this trial's (calibration weights
     # shared evidence once)
     overlaps: list[str] = Field(default_factory=list)
+    # calibration: fit its published values (the calibration set, shared evidence), or only
+    # validate them (secondary outcomes and external results the fit must not see)
+    role: Literal["calibration", "validation"] = "calibration"
     arms: list[Arm] = Field(min_length=1)
     withdrawal: Withdrawal | None = None
     endpoints: list[Endpoint] = Field(default_factory=list)

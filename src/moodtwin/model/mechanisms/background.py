@@ -10,7 +10,10 @@ therapy has its own size. It is the product of two signals:
   antidepressant, usual care), 0 for one known to be inactive, and the probability of
   receiving active treatment in a blinded trial (allocation ratio and number of arms; placebo
   response rises with that probability, Papakostas & Fava 2009, Rutherford et al. 2009/2017).
-  A blinded patient who *perceives* drug effects raises the belief toward 1 (unblinding): the
+  A blinded patient who *perceives* drug effects raises the belief toward 1 by the share
+  ``unblinding`` (not every patient who notices an effect attributes it to the drug), and
+  so does the improvement the patient has experienced (a patient who feels better infers
+  active treatment, so expectancy feeds on experienced change): the
   model's own dissociation, sedation, corrugator paralysis and stimulation sensation or voice
   change are the cues, so a saline arm and a toxin arm differ because the toxin arm can no
   longer frown, not because of a fitted per-therapy kick.
@@ -108,6 +111,20 @@ MECHANISM = Mechanism(
                   "assumed: a patient who noticed an active drug's effects stays unblinded "
                   "for weeks (blinding indices after ketamine and toxin trials, Magid et al. "
                   "2015 discussion)", "Memory of perceived effects"),
+        Parameter("unblinding", 0.6, "1", 0.0, 1.0,
+                  "assumed, calibratable to the blinded arms: patients who perceive drug or "
+                  "device effects guess active treatment above chance, but not all of them "
+                  "attribute a perceived effect to the drug (0: perception never unblinds, "
+                  "1: it always does)",
+                  "Share of a perceived effect that turns into belief of active treatment",
+                  calibratable=True),
+        Parameter("experience_half", 0.15, "1", 0.02, 1.0,
+                  "assumed, calibratable to the blinded arms: a blinded patient who feels "
+                  "better infers active treatment (response expectancy is confirmed by "
+                  "experienced change, Kirsch 1985 Am Psychol 40:1189; early improvement "
+                  "predicts later placebo response, Rutherford & Roose 2013); half of the "
+                  "remaining doubt goes at this improvement (MADRS/60; 0.15 = 9 points)",
+                  "Experienced improvement that halves a blinded patient's doubt"),
         Parameter("tau_placebo_onset", 72.0, "h", 24.0, 672.0,
                   "assumed, calibratable to the placebo arms: placebo improvement accrues over "
                   "the first weeks of antidepressant RCTs (Rutherford & Roose 2013 Am J "
@@ -149,9 +166,14 @@ MECHANISM = Mechanism(
                 "1 - (1 - psychoactive)*(1 - paralysis)*(1 - stim_sensation)", "1",
                 "Any perceptible effect of the treatment: psychoactive, frown paralysis, "
                 "stimulation (0-1)", observable=True),
+        Derived("improvement",
+                "(mood_memory - depression + sqrt((mood_memory - depression)**2 + 1e-4))/2",
+                "1", "Improvement the patient has experienced: recent mood (mood memory) minus "
+                "current depression, positive part (MADRS/60)"),
         Derived("belief",
-                "belief_known + (1 - belief_known)*(belief_blind"
-                " + (1 - belief_blind)*perceived*engagement)", "1",
+                "belief_known + (1 - belief_known)*(belief_blind + (1 - belief_blind)"
+                "*(1 - (1 - unblinding*perceived*engagement)"
+                "*(1 - improvement/(improvement + experience_half))))", "1",
                 "Belief of receiving an active treatment (0-1)", observable=True),
         Derived("expectancy", "belief*engagement*novelty", "1",
                 "Expectancy of improvement (0-1)", observable=True),

@@ -35,10 +35,11 @@ MECHANISM = Mechanism(
                   "racemate ~0.5 uM): esketamine binds the NMDA pore ~1.7x as well as the "
                   "racemate, so dissociation follows the same occupancy for both",
                   "Esketamine NMDA-receptor potency relative to racemic ketamine"),
-        Parameter("r_ketamine_gain", 0.5, "1", 0.0, 3.0,
+        Parameter("r_ketamine_gain", 1.0, "1", 0.0, 5.0,
                   "assumed, calibratable to esketamine-nasal-day28 with the racemic targets: "
                   "racemic ketamine is more effective than esketamine per NMDA-equivalent dose "
-                  "(Bahji et al. 2021 J Affect Disord 278:542), attributed to R-ketamine and "
+                  "(Bahji et al. 2021 J Affect Disord 278:542: response RR 3.01 for IV "
+                  "racemic vs 1.38 for intranasal esketamine), attributed to R-ketamine and "
                   "(2R,6R)-HNK actions that do not need NMDA block (Zanos et al. 2016 Nature "
                   "533:481)",
                   "Extra plasticity drive of racemic ketamine per unit glutamate surge "
