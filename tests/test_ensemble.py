@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -110,3 +111,95 @@ def test_cli_trial_ensemble_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         r = CliRunner().invoke(app, args + ([flag] if flag else []))
         assert "stop here" in r.output and r.exit_code != 0
         assert seen[-1] is expected
+
+
+# ------------------------------------------------------------------------------- forecast
+@pytest.fixture(scope="module")
+def person_fit():  # noqa: ANN201 - a PersonFit whose "posterior" is 30 prior draws (fast)
+    import pandas as pd
+
+    from moodtwin.person import PersonFit, fitted_parameters, load_person, person_prior
+
+    record = load_person(ROOT / "examples" / "person" / "synthetic_vns")
+    record = record[0] if isinstance(record, tuple) else record
+    prior = person_prior(fitted_parameters(record),
+                         record.model_for(ParameterSet.definition().model))
+    z = prior.sample(np.random.default_rng(0), 30)
+    return PersonFit(record, prior, z[None], np.zeros((1, 30)), pd.DataFrame(), [], 0.0)
+
+
+def test_forecast_draws_members(person_fit) -> None:  # noqa: ANN001
+    from moodtwin.person import forecast
+
+    cand = ROOT / "examples" / "person" / "candidates" / "vns_plus_ketamine.yaml"
+    base = ParameterSet.definition()
+    # ketamine's spine formation rate: the centre of the prior of a therapy never tried
+    two = ParameterSet(base.name, base.model, {}, ({"k_syn": 0.01}, {"k_syn": 0.3}))
+    one = ParameterSet(base.name, base.model, {}, ({"k_syn": 0.3},))
+
+    def madrs(fc) -> np.ndarray:  # noqa: ANN001 - the MADRS band of the candidate
+        b = fc.candidates[0].bands
+        return b[b.quantity == "MADRS"][["q5", "median", "q95"]].to_numpy()
+
+    kw = {"draws": 24, "seed": 2, "at": (("2w", 336.0),)}
+    plain = forecast(person_fit, [cand], parameters=base, **kw)  # a bare path is a candidate
+    assert plain.ensemble_members == 0 and plain.candidates[0].file == str(cand)
+    ens = forecast(person_fit, [(str(cand), cand)], parameters=two, ensemble=True, **kw)
+    assert ens.ensemble_members == 2
+    assert not np.allclose(madrs(ens), madrs(plain))
+    # one member: every draw is that member's, the same as forecasting with the member
+    alone = forecast(person_fit, [cand], parameters=one, ensemble=True, **kw)
+    member = forecast(person_fit, [cand], parameters=one.ensemble_members()[0], **kw)
+    assert np.array_equal(madrs(alone), madrs(member))
+    with pytest.raises(ValidationError, match="no posterior ensemble"):
+        forecast(person_fit, [cand], parameters=base, ensemble=True, **kw)
+
+
+# ------------------------------------------------------------------------------- optimize
+def test_optimize_over_members(tmp_path: Path) -> None:
+    from moodtwin.optimize import Outcome, optimize, parse_space, population_draws, summary
+
+    ps = ParameterSet.load(_set_file(tmp_path, [{"k_LC": 0.1}, {"k_LC": 5.0}]))
+    pop = population_draws(6, ps, seed=3, ensemble=True)  # patient i around member i mod 2
+    assert np.median(pop["k_LC"][0::2]) < 0.5 < np.median(pop["k_LC"][1::2])
+    base = ROOT / "examples" / "protocols" / "vns_standard.yaml"
+    space = parse_space({"therapy": "vns", "search": {"current": {"low": "0.5 mA",
+                                                                   "high": "2 mA"}}})
+    # draws that lack k_LC take it from member i mod 2
+    draws = {"vulnerability": pop["vulnerability"][:4]}
+    res = optimize(base, space, draws, Outcome("madrs_reduction", "4 week"), n_trials=2,
+                   grid=0, parameters=ps, ensemble=True)
+    assert list(res.members) == [0, 1, 0, 1]
+    low, high = res.by_member(res.best)
+    assert high > low  # a larger LC gain, a larger MADRS reduction under VNS
+    info = summary(res, "test", 0)["ensemble"]
+    assert info["members"] == 2 and info["best"]["range"] == [low, high]
+    plain = optimize(base, space, draws, Outcome("madrs_reduction", "4 week"), n_trials=2,
+                     grid=0, parameters=ps)
+    assert plain.members is None and summary(plain, "test", 0)["ensemble"] is None
+
+
+def test_cli_forecast_and_optimize_have_the_flag() -> None:
+    for command in ("forecast", "optimize"):
+        r = CliRunner().invoke(app, [command, "--help"], terminal_width=200)
+        assert "--ensemble" in r.output and "--no-ensemble" in r.output
+
+
+# ------------------------------------------------------------------------------- protocols
+def test_verbs_take_a_protocol_file_and_refuse_other_types() -> None:
+    import moodtwin
+
+    path = ROOT / "examples" / "protocols" / "ketamine_single_iv.yaml"
+    by_path = moodtwin.simulate(str(path), save_times_h=np.array([0.0, 24.0]))
+    by_obj = moodtwin.simulate(moodtwin.load_protocol(path), save_times_h=np.array([0.0, 24.0]))
+    assert np.array_equal(by_path["madrs"], by_obj["madrs"])
+    assert moodtwin.simulate(path, save_times_h=np.array([0.0, 24.0])).protocol_name
+    for verb, args in (("simulate", ()), ("run_sweep", (None, np.array([0.0, 24.0]))),
+                       ("export_sbml", ())):
+        with pytest.raises(ValidationError, match="must be a Protocol or a protocol file "
+                                                  "path .*got int"):
+            getattr(moodtwin, verb)(42, *args)
+    with pytest.raises(ValidationError, match="trial must be a Trial or a trial file path"):
+        moodtwin.run_trial(42)
+    trial = ROOT / "examples" / "trials" / "ketamine_murrough2013.yaml"
+    assert moodtwin.run_trial(str(trial), n=6).trial.name == moodtwin.load_trial(trial).name

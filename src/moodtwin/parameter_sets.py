@@ -17,11 +17,13 @@ Kept light (no statistics imports) so every command can start from the calibrate
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
+
+import numpy as np
 
 from moodtwin.errors import MoodtwinError, ValidationError
 from moodtwin.model import Model
@@ -144,6 +146,25 @@ def resolve(parameters: ParametersLike) -> ParameterSet:
         return ParameterSet.load(parameters)
     raise ValidationError(f"parameters must be a ParameterSet, a parameter-set file or None "
                           f"(the calibrated set), got {type(parameters).__name__}.")
+
+
+def ensemble_of(parameters: ParameterSet) -> list[ParameterSet]:
+    """The posterior ensemble members of ``parameters``; a set without one is refused in one
+    line (asked for with ``ensemble=True`` / ``--ensemble``)."""
+    members = parameters.ensemble_members()
+    if not members:
+        raise ValidationError(f"ensemble: parameter set {parameters.name!r} has no posterior "
+                              "ensemble (only sets written by 'moodtwin calibrate' have one).")
+    return members
+
+
+def member_values(parameters: ParameterSet, members: Sequence[int]) -> dict[str, np.ndarray]:
+    """Per draw, the model-parameter values of ensemble member ``members[i]``: one array per
+    parameter that any member sets (population overrides are for generating patients)."""
+    sets = ensemble_of(parameters)
+    names = sorted({n for e in parameters.ensemble for n in split_population(e)[0]})
+    idx = np.asarray(members, dtype=int)
+    return {n: np.array([s.values[n] for s in sets])[idx] for n in names}
 
 
 def load_parameter_set(path: Path | None = None) -> dict[str, float]:

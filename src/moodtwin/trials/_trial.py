@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,11 +12,11 @@ import pandas as pd
 
 from moodtwin import DISCLAIMER
 from moodtwin.errors import ValidationError
-from moodtwin.parameter_sets import ParameterSet, ParametersLike, resolve
+from moodtwin.parameter_sets import ParameterSet, ParametersLike, ensemble_of, resolve
 from moodtwin.simulation import Engine, SolverOptions
 from moodtwin.trials._endpoints import compute_endpoints
 from moodtwin.trials._run import Progress, TrialData, run_replicate
-from moodtwin.trials._schema import Trial
+from moodtwin.trials._schema import Trial, resolve_trial
 
 
 @dataclass
@@ -113,7 +114,7 @@ def _trajectories(d: TrialData, r: int) -> pd.DataFrame:
 
 
 def run_trial(
-    trial: Trial, *, seed: int = 0, replicates: int = 1, n: int | None = None,
+    trial: Trial | str | Path, *, seed: int = 0, replicates: int = 1, n: int | None = None,
     parameters: ParametersLike = None, options: SolverOptions = SolverOptions(),
     progress: Progress | None = None, on_replicate: Callable[[int], None] | None = None,
     engine: Engine | None = None, ensemble: bool | None = None,
@@ -122,6 +123,7 @@ def run_trial(
 
     **Arguments:**
 
+    - ``trial``: a :class:`~moodtwin.Trial` or a trial file (YAML).
     - ``seed``: root of every random draw (population, randomization, noise, dropout).
     - ``n``: overrides the randomized sample size (cohort sizes scale with it).
     - ``progress``: called with (what, patients) after each simulated group.
@@ -137,6 +139,7 @@ def run_trial(
     """
     if replicates < 1:
         raise ValidationError(f"replicates must be at least 1, got {replicates}.")
+    trial = resolve_trial(trial)
     ps = resolve(parameters)
     members = replicate_members(ps, replicates, ensemble)
     sets = ps.ensemble_members() if members is not None else []
@@ -170,7 +173,5 @@ def replicate_members(parameters: ParameterSet, replicates: int, ensemble: bool 
         ensemble = n > 0 and replicates > 1
     if not ensemble:
         return None
-    if n == 0:
-        raise ValidationError(f"ensemble: parameter set {parameters.name!r} has no posterior "
-                              "ensemble (only sets written by 'moodtwin calibrate' do).")
+    n = len(ensemble_of(parameters))
     return tuple(r % n for r in range(replicates))
