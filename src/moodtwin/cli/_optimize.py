@@ -46,8 +46,10 @@ def _lines(info: dict[str, Any]) -> list[str]:
     if ens is not None:
         b, s = (" to ".join("n/a" if v is None else _fmt(v) for v in ens[k]["range"])
                 for k in ("best", "standard"))
-        out.append(f"Over {ens['members']} posterior ensemble members (parameter uncertainty): "
-                   f"best {b}, standard {s}.")
+        lo, hi = ens["draws_per_member"]
+        each = f"{lo}" if lo == hi else f"{lo}-{hi}"
+        out.append(f"Over {ens['members']} posterior ensemble members ({each} draw(s) each; "
+                   f"parameter uncertainty plus patient sampling): best {b}, standard {s}.")
     held = info["holdout"]
     if held is not None:
         lo, hi = held["improvement"]["ci95"]

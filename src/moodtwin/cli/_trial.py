@@ -69,6 +69,10 @@ def trial(
     for _, r in s.iterrows():
         typer.echo(f"  {r['endpoint']:<28} {r['arm']:<26} {r['mean']:9.3f}  "
                    f"[{r['low']:.3f}, {r['high']:.3f}]")
+    if res.members is not None and len(set(res.members)) < len(ps.ensemble):
+        typer.echo(f"note: the replicates used {len(set(res.members))} of the "
+                   f"{len(ps.ensemble)} posterior ensemble members; --replicates "
+                   f"{len(ps.ensemble)} or more covers them all.")
     if res.failures:
         typer.echo(f"{len(res.failures)} patient(s) excluded (see report.html), e.g. "
                    f"{res.failures[0]}")

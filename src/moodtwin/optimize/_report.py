@@ -68,9 +68,13 @@ def _ensemble(res: StudyResult) -> dict[str, Any] | None:
         return {"by_member": [float(v) if np.isfinite(v) else None for v in x],
                 "range": [float(ok.min()), float(ok.max())] if ok.size else [None, None]}
 
-    return {"members": int(best.size), "best": arm(best), "standard": arm(std),
+    per = np.bincount(np.asarray(res.members))
+    return {"members": int(best.size), "draws_per_member": [int(per.min()), int(per.max())],
+            "best": arm(best), "standard": arm(std),
             "note": "draw i used posterior ensemble member i mod N; the optimizer maximized "
-                    "the outcome averaged over all members' draws"}
+                    "the outcome averaged over all members' draws; each member's value is the "
+                    "mean over its own draws, so with few draws per member the range also "
+                    "holds between-patient sampling noise"}
 
 
 def summary(res: StudyResult, source: str, seed: int) -> dict[str, Any]:
