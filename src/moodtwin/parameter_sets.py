@@ -7,17 +7,23 @@ default everywhere is :meth:`ParameterSet.calibrated`, the set shipped with mood
 (``moodtwin/data/calibrated.yaml``); :meth:`ParameterSet.definition` is the uncalibrated
 model definition, :meth:`ParameterSet.load` any set written by ``moodtwin calibrate``.
 
+A set written by ``moodtwin calibrate`` also carries the posterior ``ensemble:`` (parameter
+sets drawn from the ABC-SMC posterior); :meth:`ParameterSet.ensemble_members` gives them as
+sets, so ``run_trial``, ``forecast`` and ``optimize`` can carry parameter uncertainty.
+
 Kept light (no statistics imports) so every command can start from the calibrated model.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
+
+import numpy as np
 
 from moodtwin.errors import MoodtwinError, ValidationError
 from moodtwin.model import Model
@@ -60,6 +66,9 @@ class ParameterSet:
     """Overrides of ``data/population.yaml`` values (variability, covariate and natural-course
     models) by dotted path with the ``population.`` prefix (e.g.
     ``population.variability.k_LC.omega``)."""
+    ensemble: tuple[Mapping[str, float], ...] = ()
+    """The posterior ensemble: one mapping of values (model parameters and ``population.``
+    overrides, as in :meth:`with_values`) per member; empty when the set has none."""
 
     @classmethod
     def calibrated(cls) -> ParameterSet:
@@ -77,7 +86,8 @@ class ParameterSet:
     def load(cls, path: str | Path) -> ParameterSet:
         """A parameter-set YAML (``parameters: {name: {value, source}}``) over the model
         definition; names it does not give keep the definition's value."""
-        return cls(str(path), _with_set(Path(path)), _population(Path(path)))
+        return cls(str(path), _with_set(Path(path)), _population(Path(path)),
+                   _ensemble(Path(path)))
 
     @property
     def values(self) -> dict[str, float]:
@@ -86,14 +96,37 @@ class ParameterSet:
 
     def with_values(self, values: Mapping[str, float], source: str = "set by the caller"
                     ) -> ParameterSet:
-        """This set with some values replaced (names and ranges checked)."""
+        """This set with some values replaced (names and ranges checked).
+
+        A posterior ensemble is kept with ``values`` applied on top of every member: the
+        replaced values are then fixed in every member, while the members still differ in
+        the values not replaced.
+        """
         if not values:
             return self
         model_part, pop_part = split_population(values)
         _check_population(pop_part)
         return ParameterSet(f"{self.name} + {len(values)} change(s)",
                             self.model.with_values(model_part, source) if model_part
-                            else self.model, {**self.population, **pop_part})
+                            else self.model, {**self.population, **pop_part},
+                            tuple({**e, **values} for e in self.ensemble))
+
+    def ensemble_members(self) -> list[ParameterSet]:
+        """One set per posterior ensemble member (this set with the member's values; no
+        ensemble of its own); empty when the set has no ensemble."""
+        return list(self._members)
+
+    @cached_property
+    def _members(self) -> tuple[ParameterSet, ...]:
+        n = len(self.ensemble)
+        out = []
+        for k, entry in enumerate(self.ensemble):
+            source = f"posterior ensemble member {k} of {n} (numbered from 0)"
+            model_part, pop_part = split_population(entry)
+            out.append(ParameterSet(f"{self.name}, {source}",
+                                    self.model.with_values(model_part, source) if model_part
+                                    else self.model, {**self.population, **pop_part}))
+        return tuple(out)
 
     def __repr__(self) -> str:
         return f"ParameterSet({self.name!r})"
@@ -115,6 +148,25 @@ def resolve(parameters: ParametersLike) -> ParameterSet:
                           f"(the calibrated set), got {type(parameters).__name__}.")
 
 
+def ensemble_of(parameters: ParameterSet) -> list[ParameterSet]:
+    """The posterior ensemble members of ``parameters``; a set without one is refused in one
+    line (asked for with ``ensemble=True`` / ``--ensemble``)."""
+    members = parameters.ensemble_members()
+    if not members:
+        raise ValidationError(f"ensemble: parameter set {parameters.name!r} has no posterior "
+                              "ensemble (only sets written by 'moodtwin calibrate' have one).")
+    return members
+
+
+def member_values(parameters: ParameterSet, members: Sequence[int]) -> dict[str, np.ndarray]:
+    """Per draw, the model-parameter values of ensemble member ``members[i]``: one array per
+    parameter that any member sets (population overrides are for generating patients)."""
+    sets = ensemble_of(parameters)
+    names = sorted({n for e in parameters.ensemble for n in split_population(e)[0]})
+    idx = np.asarray(members, dtype=int)
+    return {n: np.array([s.values[n] for s in sets])[idx] for n in names}
+
+
 def load_parameter_set(path: Path | None = None) -> dict[str, float]:
     """The values a parameter-set YAML names (without ``path``: the shipped calibrated set).
 
@@ -125,16 +177,35 @@ def load_parameter_set(path: Path | None = None) -> dict[str, float]:
     return {name: value for name, (value, _) in _read_set(path).items()}
 
 
-def _read_set(path: Path | None) -> dict[str, tuple[float, str]]:
-    """(value, source) by parameter name; ``source`` is "" where the file gives none."""
+def _document(path: Path | None) -> tuple[object, str] | None:
+    """(parsed YAML, name for messages) of a parameter-set file (None: the shipped set;
+    returns None when moodtwin ships none)."""
     if path is None:
         res = resources.files("moodtwin").joinpath(SHIPPED)
         if not res.is_file():
-            return {}
+            return None
         text, where = res.read_text(encoding="utf-8"), "shipped calibrated parameter set"
     else:
         text, where = read_text(path, "parameter set"), str(path)
-    doc = parse_yaml(text, where)
+    return parse_yaml(text, where), where
+
+
+def _check_values(values: Mapping[str, float]) -> None:
+    """Names and ranges of model parameters and population overrides (clear errors)."""
+    from moodtwin.model import default_model
+    from moodtwin.simulation import parameter_table
+
+    model_part, pop_part = split_population(values)
+    parameter_table(model_part, default_model())
+    _check_population(pop_part)
+
+
+def _read_set(path: Path | None) -> dict[str, tuple[float, str]]:
+    """(value, source) by parameter name; ``source`` is "" where the file gives none."""
+    found = _document(path)
+    if found is None:
+        return {}
+    doc, where = found
     entries = doc.get("parameters") if isinstance(doc, dict) else None
     if not isinstance(entries, dict):
         raise ValidationError(f"{where}: expected 'parameters: {{name: {{value: ..}}}}'.")
@@ -148,16 +219,38 @@ def _read_set(path: Path | None) -> dict[str, tuple[float, str]]:
             raise ValidationError(f"{where}: parameter {name!r}: 'value' must be a finite "
                                   f"number, got {v!r}.")
         out[str(name)] = (float(v), str(e.get("source") or "") if isinstance(e, dict) else "")
-    from moodtwin.model import default_model
-    from moodtwin.simulation import parameter_table
-
     try:  # names and ranges checked with clear errors
-        model_part, pop_part = split_population({n: v for n, (v, _) in out.items()})
-        parameter_table(model_part, default_model())
-        _check_population(pop_part)
+        _check_values({n: v for n, (v, _) in out.items()})
     except MoodtwinError as exc:
         raise ValidationError(f"{where}: {exc}") from None
     return out
+
+
+def _ensemble(path: Path | None) -> tuple[dict[str, float], ...]:
+    """The file's ``ensemble:`` members (values by name, ``population.`` paths included),
+    each checked like the set's own values; () when it has none."""
+    found = _document(path)
+    if found is None:
+        return ()
+    doc, where = found
+    members = doc.get("ensemble") if isinstance(doc, dict) else None
+    out = []
+    for k, entry in enumerate(members or []):
+        if not isinstance(entry, dict) or not entry:
+            raise ValidationError(f"{where}: ensemble member {k} must be a mapping of "
+                                  f"parameter name to value, got {entry!r}.")
+        bad = next((n for n, v in entry.items() if isinstance(v, bool)
+                    or not isinstance(v, int | float) or not math.isfinite(v)), None)
+        if bad is not None:
+            raise ValidationError(f"{where}: ensemble member {k}: {bad!r} must be a finite "
+                                  f"number, got {entry[bad]!r}.")
+        values = {str(n): float(v) for n, v in entry.items()}
+        try:
+            _check_values(values)
+        except MoodtwinError as exc:
+            raise ValidationError(f"{where}: ensemble member {k}: {exc}") from None
+        out.append(values)
+    return tuple(out)
 
 
 def _check_metadata(doc: dict, where: str) -> None:
@@ -185,7 +278,7 @@ def calibrated_model(path: Path | None = None) -> Model:
 
 @cache
 def _shipped() -> ParameterSet:
-    return ParameterSet(CALIBRATED_NAME, _with_set(None), _population(None))
+    return ParameterSet(CALIBRATED_NAME, _with_set(None), _population(None), _ensemble(None))
 
 
 def _population(path: Path | None) -> dict[str, float]:

@@ -35,7 +35,7 @@ from moodtwin.errors import UnknownNameError, ValidationError
 from moodtwin.extras import require
 from moodtwin.model import Model
 from moodtwin.parameter_sets import ParametersLike, resolve
-from moodtwin.protocols import Protocol
+from moodtwin.protocols import Protocol, ProtocolLike, resolve_protocol
 from moodtwin.sweep import Progress, SweepResult, run_sweep
 from moodtwin.units import times
 
@@ -227,7 +227,7 @@ def _by_mechanism(params: pd.DataFrame, method: str) -> pd.DataFrame:
 
 
 def run_sensitivity(
-    protocol: Protocol,
+    protocol: ProtocolLike,
     method: str = "morris",
     *,
     endpoint: str = "madrs_change",
@@ -267,6 +267,7 @@ def run_sensitivity(
     model runs; if more than a few percent fail, narrow ``band``.
     """
     start = time.perf_counter()
+    protocol = resolve_protocol(protocol)
     model = resolve(parameters).model
     n = check_request(method, samples, endpoint, model)
     times = tuple(sorted({float(t) for t in times_h}))

@@ -11,7 +11,14 @@ import numpy as np
 from moodtwin.errors import IntegrationError, ValidationError
 from moodtwin.model import Model
 from moodtwin.parameter_sets import ParametersLike, resolve
-from moodtwin.protocols import Protocol, Timeline, compile_per_patient, compile_protocol
+from moodtwin.protocols import (
+    Protocol,
+    ProtocolLike,
+    Timeline,
+    compile_per_patient,
+    compile_protocol,
+    resolve_protocol,
+)
 from moodtwin.result import STATUS_MESSAGES, Result
 from moodtwin.solver import STATS
 from moodtwin.solver._codegen import compiled
@@ -196,7 +203,7 @@ def _fluctuation(model: Model, params: np.ndarray, t: np.ndarray, seed: int | No
 
 
 def simulate(
-    protocol: Protocol,
+    protocol: ProtocolLike,
     params: Mapping[str, float | np.ndarray] | None = None,
     *,
     parameters: ParametersLike = None,
@@ -209,7 +216,7 @@ def simulate(
 
     **Arguments:**
 
-    - ``protocol``: a validated :class:`~moodtwin.protocols.Protocol`.
+    - ``protocol``: a :class:`~moodtwin.protocols.Protocol` or a protocol file (YAML).
     - ``params``: parameter overrides by name (each in its unit, see ``moodtwin model``);
       arrays give one patient per element.
     - ``parameters``: the :class:`~moodtwin.ParameterSet` the overrides apply to (default:
@@ -222,6 +229,7 @@ def simulate(
     **Returns:** a :class:`~moodtwin.result.Result` (times in h from baseline, scores in
     points, observables in their units).
     """
+    protocol = resolve_protocol(protocol)
     model = resolve(parameters).model
     table = parameter_table(params, model)
     groups = compile_per_patient(protocol, model, table)  # each patient's own events

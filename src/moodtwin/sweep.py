@@ -29,7 +29,14 @@ from moodtwin.errors import ValidationError
 from moodtwin.extras import require
 from moodtwin.model import Model, default_model
 from moodtwin.parameter_sets import ParametersLike, resolve
-from moodtwin.protocols import Protocol, Timeline, compile_per_patient, parse_protocol
+from moodtwin.protocols import (
+    Protocol,
+    ProtocolLike,
+    Timeline,
+    compile_per_patient,
+    parse_protocol,
+    resolve_protocol,
+)
 from moodtwin.result import CHUNK_FAILED, STATUS_MESSAGES, Result
 from moodtwin.simulation import SolverOptions, parameter_table, run_engine, run_groups
 
@@ -202,7 +209,7 @@ def _completed(fn: Callable[[Any], Any], tasks: list[Any], client: Any
 
 
 def run_sweep(
-    protocol: Protocol,
+    protocol: ProtocolLike,
     table: np.ndarray | Mapping[str, float | np.ndarray],
     save_times_h: np.ndarray,
     *,
@@ -216,7 +223,7 @@ def run_sweep(
 
     **Arguments:**
 
-    - ``protocol``: a validated :class:`~moodtwin.protocols.Protocol`.
+    - ``protocol``: a :class:`~moodtwin.protocols.Protocol` or a protocol file (YAML).
     - ``table``: overrides by parameter name (arrays: one patient per element) of the
       ``parameters`` set, or a full (patients, parameters) array in ``model.parameters``
       order, e.g. from :func:`moodtwin.simulation.parameter_table`; every value must lie in
@@ -235,6 +242,7 @@ def run_sweep(
     reported in ``chunk_failures`` and its patients get status ``CHUNK_FAILED``; the other
     chunks are kept. Results do not depend on ``chunk_size`` or ``client``.
     """
+    protocol = resolve_protocol(protocol)
     model = resolve(parameters).model
     if isinstance(table, Mapping):
         table = parameter_table(table, model)

@@ -42,6 +42,14 @@ def _lines(info: dict[str, Any]) -> list[str]:
     lo, hi = imp["ci95"]
     out.append(f"Improvement over standard: {imp['mean']:+.3f} (95 % CI {lo:+.3f} to {hi:+.3f}, "
                f"paired over {imp['paired_draws']} draws; optimistic: selected on these draws).")
+    ens = info["ensemble"]
+    if ens is not None:
+        b, s = (" to ".join("n/a" if v is None else _fmt(v) for v in ens[k]["range"])
+                for k in ("best", "standard"))
+        lo, hi = ens["draws_per_member"]
+        each = f"{lo}" if lo == hi else f"{lo}-{hi}"
+        out.append(f"Over {ens['members']} posterior ensemble members ({each} draw(s) each; "
+                   f"parameter uncertainty plus patient sampling): best {b}, standard {s}.")
     held = info["holdout"]
     if held is not None:
         lo, hi = held["improvement"]["ci95"]
@@ -113,6 +121,10 @@ def optimize(
                              "virtual population used without --twin.", dir_okay=False,
         show_default=False)] = None,
     params: ParamsOption = None,
+    ensemble: Annotated[bool, typer.Option(
+        "--ensemble/--no-ensemble", help="Draw i uses posterior ensemble member i mod N of "
+        "the parameter set: the outcome is averaged over the members and its range over them "
+        "is reported.")] = False,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Output folder. Default: moodtwin-out/optimize-<protocol name>.",
         file_okay=False, show_default=False)] = None,
@@ -145,7 +157,7 @@ def optimize(
     if twin is None:
         say(f"drawing {draws + holdout} virtual patients ...")
     table, held, source = search_draws(draws, holdout, seed, twin=twin, parameters=ps,
-                                       spec=pop_spec)
+                                       spec=pop_spec, ensemble=ensemble)
     if twin is None:
         source = f"{source} ({population or 'default PopulationSpec'})"
     out = out if out is not None else Path("moodtwin-out") / f"optimize-{protocol.stem}"
@@ -154,7 +166,7 @@ def optimize(
         f"draws up to {at} ...")
     start = time.perf_counter()
     res = run(base, spec, table, goal, limits, trials, seed, parameters=ps, grid=grid,
-              holdout=held, progress=say)
+              holdout=held, progress=say, ensemble=ensemble)
     paths = write_report(res, out, source, seed)
     say(f"done in {time.perf_counter() - start:.1f} s ({res.simulations} simulations)")
     for line in _lines(summary(res, source, seed)):

@@ -111,6 +111,10 @@ def forecast(
     draws: Annotated[int, typer.Option(help="Posterior draws simulated.", min=20)] = 200,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     params: ParamsOption = None,
+    ensemble: Annotated[bool, typer.Option(
+        "--ensemble/--no-ensemble", help="Draw i takes the values the person's posterior does "
+        "not hold from posterior ensemble member i mod N of the parameter set, so the bands "
+        "include the calibration's parameter uncertainty.")] = False,
 ) -> None:
     from moodtwin.parameter_sets import resolve
     from moodtwin.person import load_fit
@@ -136,7 +140,7 @@ def forecast(
         start_h = (when - result.record.start_date).days * 24.0
     say(f"forecasting {len(candidates)} candidate(s) with {draws} posterior draws ...")
     fc = run_forecast(result, candidates, at=times, start_h=start_h, draws=draws, seed=seed,
-                      parameters=resolve(params))
+                      parameters=resolve(params), ensemble=ensemble)
     out.mkdir(parents=True, exist_ok=True)
     paths = [*write_tables(fc, out), plot_png(result, fc, out),
              plot_html(result, fc, out, report)]
@@ -154,6 +158,9 @@ def forecast(
     typer.echo("P(response): probability of a score >= 50 % below its value at the forecast "
                "start (the baseline in brackets); P(remission): below the scale's remission "
                "threshold.")
+    if fc.ensemble_members:
+        typer.echo(f"Bands include parameter uncertainty: the draws used "
+                   f"{fc.ensemble_members} posterior ensemble member(s).")
     if fc.prior_only:
         typer.echo("note: never tried by this person, so taken from the population: "
                    + ", ".join(fc.prior_only))

@@ -40,6 +40,10 @@ def trial(
     replicates: Annotated[int, typer.Option("--replicates", "-r", min=1,
                                             help="Independent repetitions of the trial.")] = 1,
     params: ParamsOption = None,
+    ensemble: Annotated[bool | None, typer.Option(
+        "--ensemble/--no-ensemble", help="Replicate r uses posterior ensemble member r mod N "
+        "of the parameter set, so the interval includes parameter uncertainty (default: on "
+        "when the set has an ensemble and --replicates > 1).", show_default=False)] = None,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
@@ -57,15 +61,18 @@ def trial(
         task = bar.add_task("simulating", total=max(expected, 1))
         res = run_trial(spec, seed=seed, replicates=replicates, n=n, parameters=ps,
                         progress=lambda what, k: bar.update(task, advance=k, description=what),
-                        engine=engine)
+                        engine=engine, ensemble=ensemble)
     say(f"done in {time.perf_counter() - start:.1f} s")
     paths = write_outputs(res, out)
     s = res.summary()
-    typer.echo(f"{spec.name} ({res.replicates} replicate(s); interval: "
-               f"{res.to_json()['interval']})")
+    typer.echo(f"{spec.name} ({res.replicates} replicate(s); interval: {res.interval})")
     for _, r in s.iterrows():
         typer.echo(f"  {r['endpoint']:<28} {r['arm']:<26} {r['mean']:9.3f}  "
                    f"[{r['low']:.3f}, {r['high']:.3f}]")
+    if res.members is not None and len(set(res.members)) < len(ps.ensemble):
+        typer.echo(f"note: the replicates used {len(set(res.members))} of the "
+                   f"{len(ps.ensemble)} posterior ensemble members; --replicates "
+                   f"{len(ps.ensemble)} or more covers them all.")
     if res.failures:
         typer.echo(f"{len(res.failures)} patient(s) excluded (see report.html), e.g. "
                    f"{res.failures[0]}")

@@ -20,7 +20,7 @@ import numpy as np
 
 from moodtwin.errors import ValidationError
 from moodtwin.model import Model
-from moodtwin.parameter_sets import ParametersLike, resolve
+from moodtwin.parameter_sets import ParametersLike, ensemble_of, resolve
 from moodtwin.population import PopulationSpec, generate_population
 from moodtwin.simulation import parameter_table
 
@@ -29,19 +29,34 @@ BOOKKEEPING = {"chain", "draw", "sample"}
 
 
 def population_draws(n: int, parameters: ParametersLike = None, seed: int = 0,
-                     spec: PopulationSpec | None = None) -> dict[str, np.ndarray]:
+                     spec: PopulationSpec | None = None, ensemble: bool = False
+                     ) -> dict[str, np.ndarray]:
     """``n`` virtual patients of the population model (every parameter, by name).
 
     Drawn by :func:`moodtwin.population.generate_population` around the typical values of
     ``parameters`` (a :class:`~moodtwin.ParameterSet`; default: the calibrated set), with
     ``spec``'s covariates and inclusion criteria (default:
     :class:`~moodtwin.population.PopulationSpec`), so optimizing for a population uses the
-    same virtual patients as a virtual trial.
+    same virtual patients as a virtual trial. ``ensemble``: patient ``i`` is drawn around
+    posterior ensemble member ``i mod N`` of the set (its typical values and population
+    overrides), the convention of ``optimize(..., ensemble=True)``.
     """
     if not 1 <= n <= 100_000:
         raise ValidationError(f"population size {n} is outside 1-100000.")
-    pop = generate_population(spec or PopulationSpec(), n, seed, parameters=parameters)
-    return {p.name: pop.table[:, i] for i, p in enumerate(pop.model.parameters)}
+    if not ensemble:
+        pop = generate_population(spec or PopulationSpec(), n, seed, parameters=parameters)
+        return {p.name: pop.table[:, i] for i, p in enumerate(pop.model.parameters)}
+    members = ensemble_of(resolve(parameters))
+    out: dict[str, np.ndarray] = {}
+    for k, member in enumerate(members):
+        rows = np.arange(k, n, len(members))
+        if rows.size == 0:
+            continue
+        sub = int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
+        pop = generate_population(spec or PopulationSpec(), rows.size, sub, parameters=member)
+        for i, p in enumerate(pop.model.parameters):
+            out.setdefault(p.name, np.empty(n))[rows] = pop.table[:, i]
+    return out
 
 
 def _twin_file(path: Path) -> Path:
@@ -112,14 +127,17 @@ def read_draws(path: str | Path, model: Model, n: int | None = None,
 
 
 def search_draws(n: int, holdout: int = 0, seed: int = 0, *, twin: str | Path | None = None,
-                 parameters: ParametersLike = None, spec: PopulationSpec | None = None
+                 parameters: ParametersLike = None, spec: PopulationSpec | None = None,
+                 ensemble: bool = False
                  ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None, str]:
     """The draws an optimization searches over, the held-out draws that check its result
     (None if ``holdout`` is 0 or no draw is left) and where they come from.
 
     With ``twin`` (a person's posterior draws): ``n`` of them (seeded) and up to ``holdout``
     of the rest. Without: ``n`` virtual patients of the population model around
-    ``parameters`` (default: the calibrated set) and ``holdout`` fresh ones (seed + 1).
+    ``parameters`` (default: the calibrated set) and ``holdout`` fresh ones (seed + 1);
+    ``ensemble``: virtual patient ``i`` around ensemble member ``i mod N`` (see
+    :func:`population_draws`; a twin's draws get the members' values in ``optimize``).
     """
     if not 1 <= n <= 100_000 or not 0 <= holdout <= 100_000:
         raise ValidationError(f"draws {n} / holdout {holdout} are outside 1-100000 / "
@@ -128,7 +146,9 @@ def search_draws(n: int, holdout: int = 0, seed: int = 0, *, twin: str | Path | 
         table, rest = split_draws(read_draws(twin, resolve(parameters).model), n, seed)
         held = split_draws(rest, holdout, seed)[0] if rest and holdout else None
         return table, held, f"posterior draws from {twin}"
-    table = population_draws(n, parameters, seed, spec)
-    held = population_draws(holdout, parameters, seed + 1, spec) if holdout else None
+    table = population_draws(n, parameters, seed, spec, ensemble)
+    held = population_draws(holdout, parameters, seed + 1, spec, ensemble) if holdout else None
     return table, held, ("virtual population of the population model (data/population.yaml) "
-                         "around the parameter set's typical values")
+                         "around the parameter set's typical values"
+                         + (" (patient i around posterior ensemble member i mod N)"
+                            if ensemble else ""))

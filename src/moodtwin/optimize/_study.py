@@ -30,8 +30,14 @@ from moodtwin.optimize._evaluate import (
 )
 from moodtwin.optimize._settings import build_protocol, rule_violations
 from moodtwin.optimize._space import Dimension, SearchSpace
-from moodtwin.parameter_sets import ParametersLike, resolve
-from moodtwin.protocols import Protocol
+from moodtwin.parameter_sets import (
+    ParameterSet,
+    ParametersLike,
+    ensemble_of,
+    member_values,
+    resolve,
+)
+from moodtwin.protocols import Protocol, ProtocolLike, resolve_protocol
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,17 @@ class StudyResult:
     n_draws: int
     seconds: float
     simulations: int
+    members: np.ndarray | None = None  # posterior ensemble member of each draw (ensemble=True)
+
+    def by_member(self, ev: Evaluation) -> np.ndarray | None:
+        """Mean outcome of ``ev`` over the draws of each ensemble member (NaN where none of
+        its draws integrated); None without an ensemble."""
+        if self.members is None:
+            return None
+        with np.errstate(invalid="ignore"):
+            return np.array([np.nanmean(ev.outcome[self.members == k])
+                             if np.isfinite(ev.outcome[self.members == k]).any() else np.nan
+                             for k in range(int(self.members.max()) + 1)])
 
 
 class _CandidateFailed(Exception):
@@ -102,7 +119,7 @@ def _importances(study: Any, dims: Sequence[Dimension], seed: int) -> dict[str, 
 
 
 def optimize(
-    base_protocol: Protocol,
+    base_protocol: ProtocolLike,
     space: SearchSpace,
     params_table: Mapping[str, Any],
     outcome: Outcome,
@@ -115,13 +132,15 @@ def optimize(
     enqueue_standard: bool = True,
     holdout: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
+    ensemble: bool = False,
 ) -> StudyResult:
     """Search ``space`` for the settings that maximize ``outcome`` over ``params_table``.
 
     **Arguments:**
 
     - ``base_protocol``: everything except the tuned therapy's settings (timing, other
-      therapies, background); it is simulated up to ``outcome.at``.
+      therapies, background); it is simulated up to ``outcome.at``. A
+      :class:`~moodtwin.protocols.Protocol` or a protocol file (YAML).
     - ``params_table``: parameter draws by name (mapping or DataFrame of columns); a person's
       posterior draws or a virtual population.
     - ``parameters``: the :class:`~moodtwin.ParameterSet` that the draws override
@@ -133,6 +152,11 @@ def optimize(
       settings (0: none); costs ``grid**2`` simulations.
     - ``holdout``: other draws (same form as ``params_table``) on which the best and the
       standard settings are evaluated once more, free of the selection bias of the search.
+    - ``ensemble``: draw ``i`` uses posterior ensemble member ``i mod N`` of ``parameters``
+      for the values ``params_table`` does not give (a virtual population for this is drawn
+      member by member: ``population_draws(..., ensemble=True)``). The optimizer then
+      maximizes the outcome averaged over the members (the posterior predictive mean), and
+      :meth:`StudyResult.by_member` gives its spread over the members at any settings.
 
     **Returns:** a :class:`StudyResult`; ``best_feasible`` is False if no trial met the
     constraints (the least-violating trial is then reported).
@@ -144,8 +168,12 @@ def optimize(
     if not space.dimensions:
         raise ValidationError("the search space has no searched setting.")
     say = progress or (lambda _msg: None)
+    base_protocol = resolve_protocol(base_protocol, "base_protocol")
     ps = resolve(parameters)
     columns = {str(k): np.asarray(params_table[k], dtype=float) for k in params_table}
+    members = None
+    if ensemble:
+        columns, members = _with_members(ps, columns)
     report = [SIDE_EFFECTS[space.therapy]] if space.therapy in SIDE_EFFECTS else []
     evaluate = Evaluator(ps, columns, outcome, constraints, report)
 
@@ -223,8 +251,9 @@ def optimize(
     importances = _importances(study, space.dimensions, seed)
     held = None
     if holdout is not None and len(holdout) and len(next(iter(holdout.values()))):
-        check = Evaluator(ps, {str(k): np.asarray(holdout[k], dtype=float) for k in holdout},
-                          outcome, constraints, report)
+        cols = {str(k): np.asarray(holdout[k], dtype=float) for k in holdout}
+        check = Evaluator(ps, _with_members(ps, cols)[0] if ensemble else cols, outcome,
+                          constraints, report)
         held = (check(best_protocol), check(standard_protocol))
     surface = _surface(space, importances, best_values, score, constraints,
                        grid, say) if grid else None
@@ -235,7 +264,18 @@ def optimize(
         best=score(best_values), standard_settings=dict(space.standard),
         standard_protocol=standard_protocol, standard=score(space.standard),
         importances=importances, surface=surface, holdout=held, n_draws=evaluate.n_draws,
-        seconds=time.perf_counter() - start, simulations=evaluate.n_simulations)
+        seconds=time.perf_counter() - start, simulations=evaluate.n_simulations,
+        members=members)
+
+
+def _with_members(ps: ParameterSet, columns: dict[str, np.ndarray]
+                  ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """``columns`` completed by ensemble member ``i mod N``'s values for draw ``i`` (one draw
+    per member when there are no columns), and each draw's member."""
+    n_members = len(ensemble_of(ps))
+    n = len(next(iter(columns.values()))) if columns else n_members
+    members = np.arange(n) % n_members
+    return {**member_values(ps, members), **columns}, members
 
 
 def violations(therapy: str, values: Mapping[str, float], ev: Evaluation,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,11 +19,17 @@ import pandas as pd
 from moodtwin import scales
 from moodtwin.errors import ValidationError
 from moodtwin.model import Model
-from moodtwin.parameter_sets import ParametersLike, resolve
+from moodtwin.parameter_sets import ParameterSet, ParametersLike, ensemble_of, resolve
 from moodtwin.person._fit import PersonFit, therapy_parameters
 from moodtwin.person._likelihood import FIT_OPTIONS
 from moodtwin.person._prior import person_prior
-from moodtwin.protocols import Protocol, Timeline, compile_protocol
+from moodtwin.protocols import (
+    Protocol,
+    ProtocolLike,
+    Timeline,
+    compile_protocol,
+    resolve_protocol,
+)
 from moodtwin.simulation import parameter_table, run_engine
 
 BIOMARKERS = ("rmssd", "crp_mgl", "il6_pgml", "cortisol_ugdl", "bdnf_serum_ngml")
@@ -55,23 +62,31 @@ class ForecastSet:
     candidates: list[Forecast]
     scales: tuple[str, ...]
     prior_only: list[str]  # parameters drawn from the population, not the person's data
+    ensemble_members: int = 0  # posterior ensemble members the draws used (0: none)
 
 
 def forecast(
-    fit: PersonFit, candidates: Sequence[tuple[str, Protocol]], *,
+    fit: PersonFit, candidates: Sequence[tuple[str, ProtocolLike] | ProtocolLike], *,
     at: Sequence[tuple[str, float]] = (("6w", 1008.0), ("6mo", 4383.0)),
     start_h: float | None = None, draws: int = 200, seed: int = 0,
-    parameters: ParametersLike = None,
+    parameters: ParametersLike = None, ensemble: bool = False,
 ) -> ForecastSet:
-    """Forecast ``candidates`` ((file, protocol) pairs) for the fitted person.
+    """Forecast ``candidates`` for the fitted person.
 
+    ``candidates``: (label, protocol) pairs, or bare protocols; a protocol is a
+    :class:`~moodtwin.Protocol` or a protocol file (a bare file is labelled by its path).
     ``at``: (label, h after the forecast start) pairs; ``start_h``: forecast start, h after
     the record's start date (default: the last observation); ``parameters``: the
     :class:`~moodtwin.ParameterSet` of the parameters the posterior does not hold
-    (default: the calibrated set; use the one the fit used).
+    (default: the calibrated set; use the one the fit used). ``ensemble``: posterior draw
+    ``i`` takes those parameters from ensemble member ``i mod N`` of the set (its typical
+    values, and the centre of the population prior of therapies the person never had), so
+    the bands and probabilities include the calibration's parameter uncertainty.
     """
     rec = fit.record
-    model = rec.model_for(resolve(parameters).model)
+    ps = resolve(parameters)
+    model = rec.model_for(ps.model)
+    pairs = [_candidate(c) for c in candidates]
     last = float(max(rec.scores["time_h"].max(), rec.biomarkers["time_h"].max()
                      if len(rec.biomarkers) else 0.0))
     start_h = last if start_h is None else start_h
@@ -79,38 +94,86 @@ def forecast(
         raise ValidationError(f"forecast start {start_h / 24:g} d is outside the treatment "
                               f"history (0-{rec.end_h / 24:g} d after the start date).")
     for label, h in at:
-        for file, proto in candidates:
+        for file, proto in pairs:
             if h > proto.duration_h():
                 raise ValidationError(f"--at {label}: {proto.name!r} ({file}) lasts only "
                                       f"{proto.duration}; ask for times within it.")
+    sets = _draw_sets(ps, draws, ensemble)
     rng = np.random.default_rng(seed)
-    values = _draws(fit, candidates, draws, rng, model)
-    table = parameter_table(values, model, draws)
-    names = [o.name for o in model.observables]
-    hist_tl = compile_protocol(rec.protocol, model, model.defaults())
     grid = np.unique(np.append(np.arange(0.0, start_h, 24.0), start_h))
-    states, status, obs = run_engine(model, table, _truncate(hist_tl, start_h), grid,
-                                     FIT_OPTIONS)
+    hours = [_hours(_continue_devices(rec.protocol, proto), proto, model, at)
+             for _, proto in pairs]
+    runs = [_simulate_draws(fit, pairs, rec.model_for(s.model), k, rng, grid, hours)
+            for s, k in sets]
+    names = [o.name for o in model.observables]
     used = [s for s in dict.fromkeys(["MADRS", *rec.scores["scale"]])
             if scales.get_scale(s).construct == "depression"]
-    history = _bands(obs, status, grid / 24.0, names, used)
+    status = np.concatenate([r[0] for r in runs])
+    history = _bands(np.concatenate([r[1] for r in runs]), status, grid / 24.0, names, used)
     out = []
-    for file, proto in candidates:
-        tl = compile_protocol(_continue_devices(rec.protocol, proto), model, model.defaults())
-        dense = (tl.dose_times[:, None] + np.array([0.2, 0.4, 0.67, 1.0, 2.0, 6.0])).ravel()
-        hours = np.unique(np.concatenate([np.arange(0.0, proto.duration_h() + 1e-9, 24.0),
-                                          [h for _, h in at], dense]))
-        hours = hours[hours <= proto.duration_h()]
-        _, st, ob = run_engine(model, table, tl, hours, FIT_OPTIONS, y0=states[:, -1, :])
+    for i, (file, proto) in enumerate(pairs):
+        st = np.concatenate([r[2][i][0] for r in runs])
+        ob = np.concatenate([r[2][i][1] for r in runs])
         ok = (st == 0) & (status == 0)
         if not ok.any():
             raise ValidationError(f"{file}: every simulation failed under this protocol.")
-        out.append(Forecast(proto.name, file, _bands(ob, st | status, hours / 24.0, names, used),
-                            _outcomes(ob[ok], hours, names, used, at),
+        out.append(Forecast(proto.name, file, _bands(ob, st | status, hours[i] / 24.0, names,
+                                                     used),
+                            _outcomes(ob[ok], hours[i], names, used, at),
                             _side_effects(ob[ok], names, proto)))
     fitted = set(fit.prior.names)
-    prior_only = sorted({p for _, pr in candidates for p in therapy_parameters(pr)} - fitted)
-    return ForecastSet(start_h, history, out, tuple(used), prior_only)
+    prior_only = sorted({p for _, pr in pairs for p in therapy_parameters(pr)} - fitted)
+    return ForecastSet(start_h, history, out, tuple(used), prior_only,
+                       len(sets) if ensemble else 0)
+
+
+def _candidate(c: tuple[str, ProtocolLike] | ProtocolLike) -> tuple[str, Protocol]:
+    """(label, protocol) of one candidate (see :func:`forecast`)."""
+    if isinstance(c, tuple) and len(c) == 2:
+        return str(c[0]), resolve_protocol(c[1], f"candidate {c[0]!r}")
+    proto = resolve_protocol(c, "candidate")  # type: ignore[arg-type]
+    return (str(c) if isinstance(c, str | Path) else proto.name), proto
+
+
+def _draw_sets(ps: ParameterSet, draws: int, ensemble: bool) -> list[tuple[ParameterSet, int]]:
+    """(parameter set, number of draws) pairs: draw ``i`` uses ensemble member ``i mod N``
+    (members left without a draw are skipped), or every draw the set itself."""
+    if not ensemble:
+        return [(ps, draws)]
+    members = ensemble_of(ps)
+    counts = [len(range(k, draws, len(members))) for k in range(len(members))]
+    return [(m, k) for m, k in zip(members, counts, strict=True) if k]
+
+
+def _hours(protocol: Protocol, candidate: Protocol, model: Model,
+           at: Sequence[tuple[str, float]]) -> np.ndarray:
+    """Output times of a candidate (h after the forecast start): daily, the requested
+    times, and dense after each dose."""
+    tl = compile_protocol(protocol, model, model.defaults())
+    dense = (tl.dose_times[:, None] + np.array([0.2, 0.4, 0.67, 1.0, 2.0, 6.0])).ravel()
+    hours = np.unique(np.concatenate([np.arange(0.0, candidate.duration_h() + 1e-9, 24.0),
+                                      [h for _, h in at], dense]))
+    return hours[hours <= candidate.duration_h()]
+
+
+def _simulate_draws(fit: PersonFit, pairs: Sequence[tuple[str, Protocol]], model: Model,
+                    n: int, rng: np.random.Generator, grid: np.ndarray,
+                    hours: Sequence[np.ndarray]
+                    ) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """``n`` posterior draws over ``model``'s other values: the history up to the forecast
+    start (status, observables on ``grid``), then each candidate from there ((status,
+    observables) on its ``hours``)."""
+    rec = fit.record
+    table = parameter_table(_draws(fit, pairs, n, rng, model), model, n)
+    hist_tl = compile_protocol(rec.protocol, model, model.defaults())
+    states, status, obs = run_engine(model, table, _truncate(hist_tl, grid[-1]), grid,
+                                     FIT_OPTIONS)
+    out = []
+    for (_, proto), t in zip(pairs, hours, strict=True):
+        tl = compile_protocol(_continue_devices(rec.protocol, proto), model, model.defaults())
+        _, st, ob = run_engine(model, table, tl, t, FIT_OPTIONS, y0=states[:, -1, :])
+        out.append((st, ob))
+    return status, obs, out
 
 
 def _draws(fit: PersonFit, candidates: Sequence[tuple[str, Protocol]], n: int,

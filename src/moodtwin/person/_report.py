@@ -36,6 +36,7 @@ def write_tables(fc: ForecastSet, out: Path) -> list[Path]:
     paths[3].write_text(json.dumps({
         "disclaimer": DISCLAIMER, "start_day": fc.start_h / 24.0,
         "parameters_from_population": fc.prior_only,
+        "ensemble_members": fc.ensemble_members,
         "candidates": [{"name": c.name, "file": c.file,
                         "outcomes": c.outcomes.to_dict("records"),
                         "side_effects": c.side_effects.to_dict("records")}

@@ -136,3 +136,18 @@ def parse_protocol(data: Any, source: str = "protocol") -> schema.Protocol:
 def load_protocol(path: str | Path) -> schema.Protocol:
     """Read and validate a protocol YAML file."""
     return parse_protocol(read_yaml(path, "protocol file"), str(path))
+
+
+ProtocolLike = schema.Protocol | str | Path
+"""What a verb's ``protocol`` accepts: a :class:`Protocol` or a protocol file (YAML)."""
+
+
+def resolve_protocol(protocol: ProtocolLike, what: str = "protocol") -> schema.Protocol:
+    """The :class:`Protocol` meant by ``protocol`` (a file is read and validated); anything
+    else is refused in one line naming ``what``."""
+    if isinstance(protocol, schema.Protocol):
+        return protocol
+    if isinstance(protocol, str | Path):
+        return load_protocol(protocol)
+    raise ValidationError(f"{what} must be a Protocol or a protocol file path (str or Path), "
+                          f"got {type(protocol).__name__}.")

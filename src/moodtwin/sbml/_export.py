@@ -25,7 +25,14 @@ from moodtwin import DISCLAIMER
 from moodtwin.errors import MoodtwinError
 from moodtwin.model import Model
 from moodtwin.parameter_sets import ParametersLike, resolve
-from moodtwin.protocols import Protocol, Timeline, compile_protocol, parse_protocol
+from moodtwin.protocols import (
+    Protocol,
+    ProtocolLike,
+    Timeline,
+    compile_protocol,
+    parse_protocol,
+    resolve_protocol,
+)
 from moodtwin.sbml._math import mathml, to_ast
 from moodtwin.sbml._units import add_unit_definition
 from moodtwin.simulation import SolverOptions, parameter_table, run_engine
@@ -192,14 +199,17 @@ def consistency(doc: libsbml.SBMLDocument) -> tuple[list[str], list[str]]:
 
 
 def export_sbml(
-    protocol: Protocol | None = None,
+    protocol: ProtocolLike | None = None,
     params: Mapping[str, float] | None = None,
     *,
     parameters: ParametersLike = None,
     y0: np.ndarray | None = None,
 ) -> str:
     """SBML L3V2 text of the model under ``protocol`` (arguments as :func:`build_document`;
-    ``parameters`` default: the calibrated set); refuses a document with errors."""
+    ``parameters`` default: the calibrated set; ``protocol`` may be a protocol file);
+    refuses a document with errors."""
+    if protocol is not None:
+        protocol = resolve_protocol(protocol)
     doc = build_document(protocol, params, parameters=parameters, y0=y0)
     errors, _ = consistency(doc)
     if errors:

@@ -84,8 +84,9 @@ def _png(res: TrialResult, path: Path) -> Path:
             capsize=4, color="tab:green", alpha=0.7)
     ax2.set_ylabel(f"responders at day {last['day'].max():g} (%)")
     ax2.tick_params(axis="x", labelrotation=20, labelsize=8)
-    fig.suptitle(f"{DISCLAIMER}  Bands: 95% interval "
-                 f"({'over replicates' if res.replicates > 1 else 'of the mean'}).",
+    over = ("of the mean" if res.replicates == 1 else "over replicates"
+            if res.members is None else "over replicates and posterior ensemble members")
+    fig.suptitle(f"{DISCLAIMER}  Bands: 95% interval ({over}).",
                  fontsize=8)
     save_png(fig, path, 110, tight=True)
     return path

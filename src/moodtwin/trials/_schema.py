@@ -844,3 +844,14 @@ def load_trial(path: str | Path) -> Trial:
     """Read and validate a trial YAML file."""
     path = Path(path)
     return parse_trial(read_yaml(path, "trial file"), path.parent, str(path))
+
+
+def resolve_trial(trial: Trial | str | Path) -> Trial:
+    """The :class:`Trial` meant by ``trial`` (a trial file is read and validated); anything
+    else is refused in one line."""
+    if isinstance(trial, Trial):
+        return trial
+    if isinstance(trial, str | Path):
+        return load_trial(trial)
+    raise ValidationError(f"trial must be a Trial or a trial file path (str or Path), got "
+                          f"{type(trial).__name__}.")

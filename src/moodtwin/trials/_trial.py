@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,19 +12,22 @@ import pandas as pd
 
 from moodtwin import DISCLAIMER
 from moodtwin.errors import ValidationError
-from moodtwin.parameter_sets import ParametersLike, resolve
+from moodtwin.parameter_sets import ParameterSet, ParametersLike, ensemble_of, resolve
 from moodtwin.simulation import Engine, SolverOptions
 from moodtwin.trials._endpoints import compute_endpoints
 from moodtwin.trials._run import Progress, TrialData, run_replicate
-from moodtwin.trials._schema import Trial
+from moodtwin.trials._schema import Trial, resolve_trial
 
 
 @dataclass
 class TrialResult:
     """Endpoints of every replicate, their summary, and the first replicate's patients.
 
-    ``endpoints``: one row per replicate x endpoint x arm (estimate, within-trial 95% CI).
+    ``endpoints``: one row per replicate x endpoint x arm (estimate, within-trial 95% CI;
+    column ``ensemble_member`` when the replicates drew posterior ensemble members).
     ``trajectories``: mean observed primary-scale score per replicate x arm x visit.
+    ``members``: the posterior ensemble member (numbered from 0) each replicate used, or
+    None when every replicate used the parameter set's own values.
     """
 
     trial: Trial
@@ -33,13 +37,15 @@ class TrialResult:
     endpoints: pd.DataFrame
     trajectories: pd.DataFrame
     failures: list[str]
+    members: tuple[int, ...] | None = None
 
     def summary(self) -> pd.DataFrame:
         """Per endpoint and arm: mean over replicates and its 95% interval.
 
         With several replicates the interval is the 2.5-97.5 percentile range of the
-        replicate estimates (the spread of the trial's result over repeated trials); with
-        one replicate it is that trial's own 95% confidence interval.
+        replicate estimates (the spread of the trial's result over repeated trials; with
+        ensemble members, over the posterior parameter sets as well); with one replicate it
+        is that trial's own 95% confidence interval.
         """
         g = self.endpoints.groupby(["endpoint", "arm"], sort=False)
         out = g.agg(type=("type", "first"), scale=("scale", "first"), at=("at", "first"),
@@ -64,11 +70,21 @@ class TrialResult:
                          "n_per_replicate": _num(r["n"]),
                          "replicates": [_num(x) for x in per]})
         return {"trial": self.trial.name, "source": self.trial.source, "seed": self.seed,
-                "replicates": self.replicates,
-                "interval": "2.5-97.5 percentiles over replicates" if self.replicates > 1
-                else "95% confidence interval of the single replicate",
+                "replicates": self.replicates, "interval": self.interval,
+                "ensemble_members": None if self.members is None else list(self.members),
                 "endpoints": rows, "failures": self.failures,
                 "disclaimer": DISCLAIMER}
+
+    @property
+    def interval(self) -> str:
+        """What :meth:`summary`'s interval is, in words."""
+        if self.replicates == 1:
+            return "95% confidence interval of the single replicate"
+        if self.members is None:
+            return "2.5-97.5 percentiles over replicates (sampling noise only)"
+        return (f"2.5-97.5 percentiles over replicates, drawn from "
+                f"{len(set(self.members))} posterior ensemble member(s) (parameter "
+                f"uncertainty included)")
 
 
 def _num(x: Any) -> float | None:
@@ -98,15 +114,16 @@ def _trajectories(d: TrialData, r: int) -> pd.DataFrame:
 
 
 def run_trial(
-    trial: Trial, *, seed: int = 0, replicates: int = 1, n: int | None = None,
+    trial: Trial | str | Path, *, seed: int = 0, replicates: int = 1, n: int | None = None,
     parameters: ParametersLike = None, options: SolverOptions = SolverOptions(),
     progress: Progress | None = None, on_replicate: Callable[[int], None] | None = None,
-    engine: Engine | None = None,
+    engine: Engine | None = None, ensemble: bool | None = None,
 ) -> TrialResult:
     """Run ``trial`` ``replicates`` times; the same trial, seed and ``n`` give the same result.
 
     **Arguments:**
 
+    - ``trial``: a :class:`~moodtwin.Trial` or a trial file (YAML).
     - ``seed``: root of every random draw (population, randomization, noise, dropout).
     - ``n``: overrides the randomized sample size (cohort sizes scale with it).
     - ``progress``: called with (what, patients) after each simulated group.
@@ -114,19 +131,29 @@ def run_trial(
       values of the virtual population); default: the calibrated set.
     - ``engine``: a :class:`~moodtwin.sweep.DaskEngine` (a Dask cluster; same numbers);
       default :func:`~moodtwin.simulation.run_engine` in this process.
+    - ``ensemble``: replicate ``r`` uses posterior ensemble member ``r mod N`` of the
+      parameter set (:meth:`~moodtwin.ParameterSet.ensemble_members`), so the interval
+      over replicates includes parameter uncertainty (``replicates >= N`` covers the
+      ensemble). Default (None): on when the set has an ensemble and ``replicates > 1``;
+      True with a set without an ensemble is an error.
     """
     if replicates < 1:
         raise ValidationError(f"replicates must be at least 1, got {replicates}.")
+    trial = resolve_trial(trial)
     ps = resolve(parameters)
+    members = replicate_members(ps, replicates, ensemble)
+    sets = ps.ensemble_members() if members is not None else []
     seeds = np.random.SeedSequence(seed).spawn(replicates)
     rows, traj, failures = [], [], []
     first: TrialData | None = None
     for r, ss in enumerate(seeds):
-        d = run_replicate(trial, ss, n=n, parameters=ps, options=options, progress=progress,
+        d = run_replicate(trial, ss, n=n, parameters=ps if members is None
+                          else sets[members[r]], options=options, progress=progress,
                           engine=engine)
         first = first or d
+        tag = {} if members is None else {"ensemble_member": members[r]}
         for row in compute_endpoints(d):
-            rows.append({"replicate": r, **row})
+            rows.append({"replicate": r, **tag, **row})
         traj.append(_trajectories(d, r))
         failures += [f"replicate {r}: {x}" for x in d.failures]
         if on_replicate is not None:
@@ -134,4 +161,17 @@ def run_trial(
     if first is None:
         raise ValidationError("no replicate was run.")
     return TrialResult(trial, seed, replicates, first, pd.DataFrame(rows),
-                       pd.concat(traj, ignore_index=True), failures)
+                       pd.concat(traj, ignore_index=True), failures, members)
+
+
+def replicate_members(parameters: ParameterSet, replicates: int, ensemble: bool | None
+                      ) -> tuple[int, ...] | None:
+    """The ensemble member (``r mod N``) of each replicate ``r``, or None when the replicates
+    use the set's own values (``ensemble``: see :func:`run_trial`)."""
+    n = len(parameters.ensemble)
+    if ensemble is None:
+        ensemble = n > 0 and replicates > 1
+    if not ensemble:
+        return None
+    n = len(ensemble_of(parameters))
+    return tuple(r % n for r in range(replicates))
