@@ -503,6 +503,9 @@ class Trial(_Strict):
     # other trial files whose pooled patients include this trial's (calibration weights
     # shared evidence once)
     overlaps: list[str] = Field(default_factory=list)
+    # calibration: fit its published values (the calibration set, shared evidence), or only
+    # validate them (secondary outcomes and external results the fit must not see)
+    role: Literal["calibration", "validation"] = "calibration"
     arms: list[Arm] = Field(min_length=1)
     withdrawal: Withdrawal | None = None
     endpoints: list[Endpoint] = Field(default_factory=list)
