@@ -90,3 +90,15 @@ def test_expectancy_rises_with_the_probability_of_active_treatment():
         res = simulate(proto, save_times_h=np.array([0.0, 6 * 168.0]))
         change[label] = float(np.diff(_obs(res, "madrs")[0])[0])
     assert change["p=2/3"] < change["p=1/2"] < change["p=1/3"] < 0.0
+
+
+def test_reference_patient_sits_at_the_registry_baseline() -> None:
+    """The untreated reference patient of the model definition has MADRS 33, the baseline
+    of the VNS registry's TRD patients (Aaronson et al. 2017: 33.1)."""
+    import moodtwin
+    from moodtwin.parameter_sets import ParameterSet
+
+    proto = moodtwin.parse_protocol({"name": "none", "duration": "8 week", "therapies": []})
+    r = moodtwin.simulate(proto, parameters=ParameterSet.definition(),
+                          save_times_h=np.array([0.0, 1344.0]))
+    assert abs(r.frame()["madrs"].iloc[-1] - 33.1) < 0.5
