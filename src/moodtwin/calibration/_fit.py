@@ -24,11 +24,11 @@ from moodtwin.simulation import Engine
 #: Model parameters calibrated by default: expectancy (weight, onset, fading of engagement
 #: and novelty, fast relief of psychoactive effects, unblinding by perceived effects and by
 #: experienced improvement), ketamine plasticity (potentiation
-#: weight, spine formation and loss, racemic-specific gain), VNS (LC gain, NTS saturation),
+#: rate and weight, spine formation and loss, racemic-specific gain), VNS (LC gain, NTS saturation),
 #: taVNS coupling, toxin facial feedback and the oral antidepressant.
 DEFAULT_PARAMETERS = (
     "w_expect", "tau_placebo_onset", "tau_engage", "tau_novelty", "k_fast_relief",
-    "unblinding", "experience_half", "w_pot",
+    "unblinding", "experience_half", "k_pot", "w_pot",
     "k_syn", "k_syn_loss", "r_ketamine_gain", "k_LC", "nts_half", "tavns_coupling",
     "w_amygdala", "ad_serotonin",
 )

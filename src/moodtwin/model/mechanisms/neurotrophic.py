@@ -71,10 +71,12 @@ MECHANISM = Mechanism(
                   "Log BDNF suppression per unit IL-6"),
         Parameter("tau_BDNF", 3.0, "h", 0.5, 12.0, "research note suggestion (1-3 h), assumed",
                   "Time constant of brain BDNF"),
-        Parameter("k_pot", 0.3, "1/h", 0.2, 20.0,
-                  "assumed, calibratable to ketamine-single-iv-day1: potentiation saturates "
-                  "during a 40-min antidepressant-dose infusion (Autry et al. 2011 Nature "
-                  "475:91: synaptic effects within 30 min)",
+        Parameter("k_pot", 0.1, "1/h", 0.02, 20.0,
+                  "assumed, calibratable to the ketamine and esketamine targets together: "
+                  "synaptic potentiation begins within 30 min of a dose (Autry et al. 2011 "
+                  "Nature 475:91, mice); whether it saturates at clinical doses is unknown, "
+                  "and saturation would erase the difference between racemic ketamine and "
+                  "esketamine (Bahji et al. 2021)",
                   "Potentiation rate per unit glutamate surge", calibratable=True),
         Parameter("tau_pot", 24.0, "h", 6.0, 72.0,
                   "Nosyreva et al. 2013 J Neurosci 33:6990 and Autry et al. 2011 (potentiation "
