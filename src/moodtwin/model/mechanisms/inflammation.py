@@ -106,7 +106,10 @@ MECHANISM = Mechanism(
                   "assumed: assay-specific; pre-VNS value of " + _KOOPMAN,
                   "Whole-blood LPS-induced TNF production at normalised production 1"),
         Parameter("crp_ref", 1.0, "mg/L", 0.2, 5.0,
-                  "assumed: healthy hs-CRP ~1 mg/L, proportional to IL-6 at steady state",
+                  "Delongui et al. 2013 J Clin Lab Anal 27:207 (human, 176 healthy blood "
+                  "donors: median hs-CRP 1.2 mg/L); Chenillot et al. 2000 Clin Chem Lab Med "
+                  "(doi:10.1515/CCLM.2000.149; human, 29-75 y: geometric mean 0.98 mg/L); "
+                  "proportional to IL-6 at steady state",
                   "CRP at normalised IL-6 of 1"),
     ),
     derived=(
