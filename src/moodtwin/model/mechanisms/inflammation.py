@@ -103,7 +103,7 @@ MECHANISM = Mechanism(
         Parameter("tnf_ref", 1.5, "pg/mL", 0.5, 5.0, "assumed: healthy plasma TNF ~1-2 pg/mL",
                   "TNF at normalised level 1"),
         Parameter("tnf_lps_ref", 2900.0, "pg/mL", 300.0, 10000.0,
-                  "assumed: assay-specific; pre-VNS value of " + _KOOPMAN,
+                  "pre-VNS value (human, assay-specific) of " + _KOOPMAN,
                   "Whole-blood LPS-induced TNF production at normalised production 1"),
         Parameter("crp_ref", 1.0, "mg/L", 0.2, 5.0,
                   "Delongui et al. 2013 J Clin Lab Anal 27:207 (human, 176 healthy blood "
