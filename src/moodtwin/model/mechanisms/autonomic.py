@@ -44,11 +44,16 @@ MECHANISM = Mechanism(
                   "assumed prior ~42 ms (Nunan et al. 2010 norms, value not verified)",
                   "RMSSD at vagal tone 1"),
         Parameter("hf_ref", 650.0, "ms**2", 100.0, 3000.0,
-                  "assumed prior ~650 ms^2 (Nunan et al. 2010 norms, value not verified)",
+                  "bounded: Nunan et al. 2010 Pacing Clin Electrophysiol 33:1407 (human, 44 "
+                  "studies, 21,438 healthy adults: short-term HRV values 'lower than Task "
+                  "Force norms') and the 1996 Task Force 5-min supine norm HF 975 +/- 203 ms^2 "
+                  "(as quoted by q-power.co): 650 ms^2 lies below it; Nunan's mean not read",
                   "HF power at vagal tone 1"),
         Parameter("b_rmssd", 1.1, "1", 0.3, 3.0, "derived from " + _KOCH,
                   "Log-RMSSD change per unit vagal tone"),
-        Parameter("hr_ref", 70.0, "1/min", 50.0, 90.0, "assumed: resting adult heart rate",
+        Parameter("hr_ref", 70.0, "1/min", 50.0, 90.0,
+                  "Quer et al. 2020 PLoS One 15:e0227709 (human, 92,457 adults, wearable: "
+                  "mean daily resting heart rate 65 bpm, range 40-109 between people)",
                   "Heart rate at vagal tone 1"),
         Parameter("hr_vagal", 0.2, "1", 0.0, 1.0,
                   "assumed: ~+20% vagal tone lowers heart rate by ~4%",

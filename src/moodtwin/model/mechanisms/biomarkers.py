@@ -27,18 +27,27 @@ MECHANISM = Mechanism(
     name="biomarkers",
     doc=__doc__,
     parameters=(
-        Parameter("pupil_ref", 4.0, "mm", 2.0, 8.0, "assumed: resting pupil ~3-5 mm in room light",
+        Parameter("pupil_ref", 4.0, "mm", 2.0, 8.0,
+                  "Schröder et al. 2018 Eur J Ophthalmol 28:150 (human, 91 normal "
+                  "adults: pupil 4.03 +/- 0.9 mm at 16 lx, 5.5 mm at 1 lx)",
                   "Resting pupil diameter"),
         Parameter("pupil_gain", 0.3, "mm", 0.0, 2.0,
                   "assumed: small LC-mediated dilation (" + _SHARON + "; null in " + _WARREN
                   + ")", "Pupil dilation per unit acute afferent drive"),
         Parameter("saa_ref", 80.0, "U/mL", 10.0, 300.0,
-                  "assumed: resting salivary alpha-amylase ~50-150 U/mL (assay-dependent)",
+                  "Salimetrics salivary alpha-amylase kinetic assay manual (human, 75 adults: "
+                  "mean 92.4 U/mL, range 3.1-423.1; assay-dependent)",
                   "Resting salivary alpha-amylase"),
         Parameter("saa_gain", 0.3, "1", 0.0, 2.0, "assumed: direction from " + _WARREN,
                   "Log salivary alpha-amylase per unit acute afferent drive"),
         Parameter("hr_bfibre", 0.05, "1", 0.0, 0.3,
-                  "assumed: left cervical VNS slows the heart by a few percent at most",
+                  "Garamendi-Ruiz & Gomez-Esteban 2019 Clin Auton Res 29:183 (human review: "
+                  "subtle or no significant heart-rate-variability and blood-pressure changes "
+                  "under clinical VNS); Frei & Osorio 2001 Epilepsia 42:1007 (human, 5 "
+                  "patients at high intensity: bradycardia or biphasic responses); Mulders, de "
+                  "Vos, Vosman & van Putten, 'The effect of VNS on cardiorespiratory "
+                  "parameters during rest and exercise' (human, 10 patients: a small but "
+                  "consistent heart-rate fall during VNS in 8 of 10): a few percent",
                   "Log heart-rate fall during a VNS train at full B-fibre recruitment"),
     ),
     derived=(

@@ -34,7 +34,12 @@ MECHANISM = Mechanism(
                   "Terminal recovery rate"),
         Parameter("tox_X50", 9.6, "U", 2.0, 30.0, _DUR, "Active toxin of half paralysis"),
         Parameter("tox_hill", 4.0, "1", 1.0, 8.0,
-                  "assumed: plateau from ~day 7 to day 60 (research note fit)",
+                  "derived: with the k_tox_recover/tox_X50 decay, 4 keeps paralysis >= 80% "
+                  "from day 7 to day 60 and 50% at day 120 (1 would give 67% -> 59%): peak "
+                  "effect between 30 and 60 days, median duration 120 d (Carruthers et al. "
+                  "2023 Medicine 102(Suppl):e32375, human 20 U); responder rate peaked at 77% "
+                  "on day 30 (Carruthers et al. 2003 Plast Reconstr Surg 112:1089, human, 20 U, "
+                  "n = 202)",
                   "Hill coefficient of paralysis"),
         Parameter("frown_base", 0.7, "1", 0.0, 2.5,
                   "assumed: corrugator activity present without depression",
@@ -46,7 +51,11 @@ MECHANISM = Mechanism(
                   "assumed: amygdala response tracks paralysis within days (Kim et al. 2014)",
                   "Time constant of amygdala bias"),
         Parameter("ptosis_ref", 0.03, "1", 0.0, 0.2,
-                  "assumed: eyelid ptosis in ~1-5% of glabellar treatments at 20 U",
+                  "Botox glabellar-lines RCT, J Am Acad Dermatol 2002 46:840 (PMID "
+                  "12063480; human, 20 U onabotulinumtoxinA, n = 203: blepharoptosis 5.4%); "
+                  "Green et al. 2021 Dermatol Surg 47:42 (doi:10.1097/DSS.0000000000002463; "
+                  "human, daxibotulinumtoxinA 40 U: ptosis in 0.9% of treatments); 3% lies "
+                  "between",
                   "Ptosis risk at 20 U active toxin (scales with dose squared)"),
     ),
     derived=(

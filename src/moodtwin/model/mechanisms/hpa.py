@@ -64,7 +64,10 @@ MECHANISM = Mechanism(
                   "1993 Neuropsychobiology 28:76; sustained stress is partly compensated)",
                   "Log stress drive per unit stressor intensity"),
         Parameter("cortisol_ref", 12.0, "ug/dL", 5.0, 25.0,
-                  "assumed: typical morning serum cortisol", "Cortisol at normalised level 1"),
+                  "PMC2684472 Fig. 1 (human, 33 healthy subjects, serum every 20 min for 24 h: "
+                  "morning peak 15.5 ug/dL, 95% reference range 11.7-20.6, at 08:32; nadir "
+                  "< 2 ug/dL at 00:18): 12 ug/dL is a morning value at the low end of that range",
+                  "Cortisol at normalised level 1"),
     ),
     derived=(
         Derived("stress_drive",

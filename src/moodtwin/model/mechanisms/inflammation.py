@@ -103,10 +103,13 @@ MECHANISM = Mechanism(
         Parameter("tnf_ref", 1.5, "pg/mL", 0.5, 5.0, "assumed: healthy plasma TNF ~1-2 pg/mL",
                   "TNF at normalised level 1"),
         Parameter("tnf_lps_ref", 2900.0, "pg/mL", 300.0, 10000.0,
-                  "assumed: assay-specific; pre-VNS value of " + _KOOPMAN,
+                  "pre-VNS value (human, assay-specific) of " + _KOOPMAN,
                   "Whole-blood LPS-induced TNF production at normalised production 1"),
         Parameter("crp_ref", 1.0, "mg/L", 0.2, 5.0,
-                  "assumed: healthy hs-CRP ~1 mg/L, proportional to IL-6 at steady state",
+                  "Delongui et al. 2013 J Clin Lab Anal 27:207 (human, 176 healthy blood "
+                  "donors: median hs-CRP 1.2 mg/L); Chenillot et al. 2000 Clin Chem Lab Med "
+                  "(doi:10.1515/CCLM.2000.149; human, 29-75 y: geometric mean 0.98 mg/L); "
+                  "proportional to IL-6 at steady state",
                   "CRP at normalised IL-6 of 1"),
     ),
     derived=(

@@ -36,7 +36,9 @@ MECHANISM = Mechanism(
               "mg", "Norketamine", atol=1e-6),
     ),
     parameters=(
-        Parameter("body_weight", 70.0, "kg", 35.0, 200.0, "assumed: reference adult",
+        Parameter("body_weight", 70.0, "kg", 35.0, 200.0,
+                  "ICRP Publication 23 (1975) Report of the Task Group on Reference Man: "
+                  "adult weighing 70 kg",
                   "Body weight"),
         Parameter("ket_V1", 25.0, "L", 5.0, 80.0, _KAMP, "Central volume (70 kg)"),
         Parameter("ket_V2", 56.0, "L", 10.0, 200.0, _KAMP, "Fast peripheral volume (70 kg)"),

@@ -34,7 +34,9 @@ MECHANISM = Mechanism(
                   "Log sleep quality loss per unit latent depression"),
         Parameter("tau_sleep", 72.0, "h", 24.0, 336.0, "assumed", "Time constant of sleep"),
         Parameter("psqi_healthy", 3.0, "1", 1.0, 5.0,
-                  "assumed: good sleepers score below the cut-off of 5 (" + _BUYSSE + ")",
+                  "bounded by " + _BUYSSE + ": global PSQI > 5 separated 52 healthy good "
+                  "sleepers from 116 poor sleepers (sensitivity 89.6%, specificity 86.5%), so "
+                  "healthy adults score <= 5; 3 sits inside (good-sleeper mean not read)",
                   "PSQI at healthy sleep quality"),
         Parameter("psqi_slope", 8.0, "1", 2.0, 40.0,
                   "assumed: the drug-free reference patient (MADRS 33, sleep quality ~0.77) "
