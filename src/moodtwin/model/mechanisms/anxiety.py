@@ -31,9 +31,10 @@ MECHANISM = Mechanism(
                   "assumed: patient-level; gives HAM-A ~23 for the drug-free reference patient "
                   "(MADRS 34)",
                   "Baseline anxiety drive (logit scale)"),
-        Parameter("tau_anx", 12.0, "h", 2.0, 72.0,
-                  "assumed: as depression (ketamine lowers anxiety within hours, Glue et al. "
-                  "2017)", "Time constant of latent anxiety"),
+        Parameter("tau_anx", 1.0, "h", 0.25, 72.0,
+                  "Glue et al. 2017 J Psychopharmacol 31:1302 (patients reported reduced "
+                  "anxiety within 1 h of a ketamine dose): time constant of about an hour",
+                  "Time constant of latent anxiety"),
         Parameter("wa_dep", 0.7, "1", 0.0, 20.0,
                   "calibrated to tavns-pooled-hamd (Wu et al. 2018: HAM-A -1.12 n.s. beside "
                   "HAMD-24 -4.23 vs sham): anxiety moves ~1/4 as much as depression",

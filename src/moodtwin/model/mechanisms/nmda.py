@@ -28,7 +28,8 @@ MECHANISM = Mechanism(
                   "Anesthesiology 2012;117:353 (S-ketamine blood-effect-site t1/2 mean 6.1 min)",
                   "Effect-site equilibration rate"),
         Parameter("fu_ket", 0.6, "1", 0.3, 0.95,
-                  "assumed: ketamine plasma protein binding ~10-50% (sources disagree)",
+                  "Dayton et al. 1983 Eur J Clin Pharmacol 24:825 (ketamine is bound as much "
+                  "as 47% to human plasma proteins: unbound fraction >= 0.53)",
                   "Unbound fraction in plasma"),
         Parameter("esk_potency", 1.7, "1", 1.2, 2.5,
                   "derived from Ebert et al. 1997 Eur J Pharmacol 333:99 Ki (S 0.3 uM, R 1.4 uM; "
