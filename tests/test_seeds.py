@@ -197,3 +197,21 @@ def test_labs_csv_biomarkers_load_and_inform_their_set_points(tmp_path):
     assert bio.loc["bdnf_plasma_pgml", "value"] == pytest.approx(400.0)  # ng/mL -> pg/mL
     names = fitted_parameters(record)
     assert {"ngf_serum_ref", "bdnf_plasma_ref", "saa_ref"} <= set(names)
+
+
+def test_exposure_gains_are_largely_kept_years_later(run):
+    # Resick et al. 2012 J Consult Clin Psychol 80:201: prolonged-exposure gains were
+    # maintained 5-10 years later (mean 6.2 years): most of the PCL-5 fall at the end of
+    # therapy is still there 6 years on.
+    ex = {"type": "exposure_therapy", "at": ["1 week"], "repeat": {"every": "1 week", "count": 10}}
+    r = run("320 week", ex, trauma_load=TRAUMA)
+    base, post, later = (r.at("pcl5", h)[0] for h in (0.0, 12 * 7 * DAY, 320 * 7 * DAY))
+    assert post < 0.8 * base
+    assert (base - later) > 0.6 * (base - post)
+
+
+def test_ketamine_lowers_anxiety_within_an_hour(run):
+    # Glue et al. 2017 J Psychopharmacol 31:1302: patients reported reduced anxiety within
+    # 1 h of a ketamine dose.
+    r = run("1 d", KET)
+    assert r.at("hama", 1.0)[0] < r.at("hama", 0.0)[0] - 1.0

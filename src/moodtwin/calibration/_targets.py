@@ -168,8 +168,10 @@ def chi_square(table: pd.DataFrame) -> tuple[float, int, float]:
 
 
 def validation_table(targets: list[Target], results: dict[Path, TrialResult]) -> pd.DataFrame:
-    """One :func:`compare` row per target."""
-    return pd.DataFrame([compare(t, results[t.trial_file]) for t in targets])
+    """One :func:`compare` row per target, with the trial file's ``role`` (calibration:
+    fitted by ``calibrate``; validation: reported only)."""
+    return pd.DataFrame([{**compare(t, results[t.trial_file]), "role": t.trial.role}
+                         for t in targets])
 
 
 def validate(

@@ -208,15 +208,19 @@ def validate(
                                        else table.to_string(index=False))
     cols = ["target", "published", "published_ci", "simulated", "simulated_95", "z", "pass"]
     typer.echo(table[cols].to_string(index=False))
-    chi2, dof, p = chi_square(table)
-    numbers = table[~table["claim"].astype(bool)]
-    claims = table[table["claim"].astype(bool)]
-    summary = (f"{int(numbers['pass'].sum())} of {len(numbers)} published numbers pass "
-               f"(|z| <= 1.96, z = (sim - pub)/sqrt(se_pub^2 + se_sim^2)); chi-square "
-               f"{chi2:.1f} on {dof} degrees of freedom, p = {p:.3g}")
-    if len(claims):
-        summary += f"; {int(claims['pass'].sum())} of {len(claims)} significance claims hold"
-    typer.echo(summary + ".")
+    parts = []
+    for role, rows in table.groupby("role", sort=True):
+        chi2, dof, p = chi_square(rows)
+        numbers = rows[~rows["claim"].astype(bool)]
+        claims = rows[rows["claim"].astype(bool)]
+        part = (f"{role} set: {int(numbers['pass'].sum())} of {len(numbers)} published "
+                f"numbers pass, chi-square {chi2:.1f} on {dof} degrees of freedom, "
+                f"p = {p:.3g}")
+        if len(claims):
+            part += f", {int(claims['pass'].sum())} of {len(claims)} significance claims hold"
+        parts.append(part)
+    summary = "; ".join(parts)
+    typer.echo(summary + " (|z| <= 1.96, z = (sim - pub)/sqrt(se_pub^2 + se_sim^2)).")
     figs = forest_figure(table, out / "validation.png", out / "validation.html",
                          f"moodtwin validate ({ps.name}, {replicates} replicates): {summary}")
     typer.echo(f"Table: {(out / 'validation.csv').resolve()}")

@@ -58,10 +58,10 @@ MECHANISM = Mechanism(
         Parameter("g_bdnf_ext", 1.0, "1", 0.0, 3.0,
                   "assumed: BDNF is required for extinction consolidation (Peters et al. 2010 "
                   "Science 328:1288, rats)", "BDNF exponent of extinction learning"),
-        Parameter("tau_ext_forget", 87600.0, "h", 8760.0, 262800.0,
+        Parameter("tau_ext_forget", 262800.0, "h", 26280.0, 876000.0,
                   "Resick et al. 2012 J Consult Clin Psychol 80:201 (prolonged-exposure gains "
-                  "were maintained 5-10 years later, mean 6.2 years): a decay time of about "
-                  "10 years keeps most of the extinction over that span",
+                  "were maintained 5-10 years later, mean 6.2 years): a decay time of 30 "
+                  "years keeps ~80 % of the extinction over that span",
                   "Decay time of extinction memory"),
         Parameter("k_cort_fear", 0.3, "1", 0.0, 2.0,
                   "assumed: glucocorticoids strengthen fear expression and consolidation",
