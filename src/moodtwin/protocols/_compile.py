@@ -173,7 +173,6 @@ def _vns(ev: _Events, th: s.VNS, end: float) -> None:
         ev.contact(implant, active=not th.sham)
         ev.doses.append(implant)
     ev.contact(start, active=not th.sham)  # the device is switched on (or sham: left off)
-    ev.set(start, "on_treatment", 1.0)
     if th.sham:
         return
     if (th.current is None) == (th.titration is None):
@@ -259,9 +258,10 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
     that spontaneous remission and relapse (patient parameters) happen on the protocol's time
     axis (off for steady-state burn-ins). ``rating_visits``: the hours (protocol time) at
     which a trial rates the patient; each is a contact with the study team, which sustains
-    engagement like a treatment contact (placebo response rises with the number of
-    follow-up assessments, Posternak & Zimmerman 2007 Br J Psychiatry 190:287); a visit on
-    the day of another contact counts once.
+    engagement like a treatment contact (Posternak & Zimmerman 2007 Br J Psychiatry 190:287,
+    41 placebo-controlled trials: an extra visit at week 3 gave a further 0.86-point HRSD
+    fall, about 40 % of the placebo response); a visit on the day of another contact
+    counts once.
     """
     end = protocol.duration_h()
     blind = protocol.blinding
@@ -352,7 +352,6 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
     elif isinstance(th, s.TreatmentAsUsual):
         start = hours(th.start, "treatment_as_usual.start")
         ev.set(start, "oral_ad", 1.0)
-        ev.set(start, "on_treatment", 1.0)
         ev.known_active(start)
         every = hours(th.review_every, "treatment_as_usual.review_every", 24.0)
         for t in np.arange(start, end, every):
@@ -364,7 +363,6 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
                 raise ProtocolError(f"at: {t!r} is at or after the protocol's end ({_fmt(end)}).")
             start = th.action == "start"
             ev.set(when, "oral_ad", 1.0 if start else 0.0)
-            ev.set(when, "on_treatment", 1.0 if start else 0.0)
             if start:
                 ev.known_active(when)
                 ev.contacts.append((when, when + CONTACT_H))

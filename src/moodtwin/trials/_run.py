@@ -148,6 +148,8 @@ def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
     save = np.unique(np.concatenate([visit_h[vis] - t0, [stop - t0]]))
     at_end = np.full((len(run.y), run.latent.shape[2]), np.nan)
     ad_on = run.pop.covariates["antidepressant_continued"].to_numpy()
+    own = np.asarray(run.trial.arm_visit_times_h(arm), dtype=float)  # the arm's rating visits
+    rated_h = own[(own > t0 + 1e-9) & (own <= stop + 1e-9)]
     for (protocol, rows), ad in itertools.product(groups, (False, True)):
         sel = rows[ad_on[rows] == ad]
         if sel.size == 0:
@@ -157,7 +159,7 @@ def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
             th for th in protocol.therapies if not isinstance(th, OralComparator)]})
         tls = compile_per_patient(_with_background(arm.in_context(modelled), ad), run.model,
                                   run.pop.table[sel], p_active=run.trial.p_active(),
-                                  rating_visits=visit_h[vis] - t0)
+                                  rating_visits=rated_h - t0)
         states, st, obs = run_groups(run.model, run.pop.table[sel], tls, save, run.options,
                                      y0=run.y[sel], engine=run.engine)
         run.status[sel] = np.where(run.status[sel] != 0, run.status[sel], st)

@@ -18,9 +18,11 @@ therapy has its own size. It is the product of two signals:
   change are the cues, so a saline arm and a toxin arm differ because the toxin arm can no
   longer frown, not because of a fitted per-therapy kick.
 * *engagement* with treatment: raised to saturation by every treatment contact (infusion,
-  nasal dosing, injection, implantation, stimulation session, clinical review), held while a
-  device is programmed or a newly started pill is taken, and sustained by perceptible effects;
-  it fades over weeks after the last contact. Rating visits are observations, not treatment
+  nasal dosing, injection, implantation, stimulation session, clinical review, trial rating
+  visit) and sustained by perceptible effects (stimulation sensation, voice change); it fades
+  over weeks after the last contact. Taking a pill or carrying a programmed device does not
+  hold it: an extra rating visit adds improvement on active drug as on placebo (Posternak &
+  Zimmerman 2007). Rating visits are observations, not treatment
   contacts, so a visit and a clinic review on the same day count once.
 * *novelty* of the treatment course: set at the first contact of a new course and fading over
   months, since expectancy attaches to newly started treatments (Rutherford et al.) and is
@@ -53,8 +55,6 @@ MECHANISM = Mechanism(
         Input("belief_blind", "1",
               "Probability of active treatment a blinded patient believes (trial allocation)"),
         Input("contact", "1", "1 during a treatment contact (procedure, session, review)"),
-        Input("on_treatment", "1",
-              "1 while a device is programmed or a newly started pill is taken"),
         Input("new_course", "1", "1 during the first contact of a new treatment course"),
         Input("midazolam_rate", "mg/kg/h", "Midazolam IV infusion rate"),
         Input("percept_masked", "1",
@@ -67,7 +67,7 @@ MECHANISM = Mechanism(
         State("midazolam", "midazolam_rate - mdz_kel*midazolam", "mg/kg",
               "Midazolam in the body (per kg)", atol=1e-8),
         State("engagement",
-              "k_engage*(contact + on_treatment + perceptibility)*(1 - engagement)"
+              "k_engage*(contact + perceptibility)*(1 - engagement)"
               " - engagement/tau_engage", "1",
               "Engagement with treatment (0-1): saturated by contacts, fades over weeks"),
         State("novelty",
