@@ -792,9 +792,9 @@ def to_source(score: ArrayLike, scale: str) -> NDArray[np.float64]:
     -------
     numpy.ndarray of float64
         MADRS points (0-60) for depression scales, HAM-A points (0-56) for
-        anxiety scales or PCL-5 points (0-80) for PTSD scales.  Where the link is flat (e.g. the PHQ-9 ceiling of 27
-        reached at MADRS 48) the lowest source score is returned, so
-        ``convert(to_source(y, s), s) == y`` always holds.
+        anxiety scales or PCL-5 points (0-80) for PTSD scales.  Where the link
+        is flat (e.g. the PHQ-9 ceiling of 27 reached at MADRS 48) the lowest
+        source score is returned, so ``convert(to_source(y, s), s) == y`` always holds.
     """
     sc = get_scale(scale)
     xs, ys = _split(sc.anchors_from)
