@@ -11,6 +11,7 @@ from moodtwin.scales import (
     ALIASES,
     ANXIETY_SCALES,
     DEPRESSION_SCALES,
+    PTSD_SCALES,
     SCALES,
     Scale,
     convert,
@@ -20,11 +21,12 @@ from moodtwin.scales import (
     to_source,
 )
 
-ALL_SCALES = DEPRESSION_SCALES + ANXIETY_SCALES
+ALL_SCALES = DEPRESSION_SCALES + ANXIETY_SCALES + PTSD_SCALES
 
 
 def _source_max(name: str) -> float:
-    return scales.MADRS_MAX if name in DEPRESSION_SCALES else scales.HAMA_MAX
+    return (scales.MADRS_MAX if name in DEPRESSION_SCALES else scales.HAMA_MAX
+            if name in ANXIETY_SCALES else scales.PCL5_MAX)
 
 
 def test_scale_registry_matches_required_names() -> None:
@@ -42,10 +44,12 @@ def test_scale_registry_matches_required_names() -> None:
         "CGIS",
     )
     assert ANXIETY_SCALES == ("HAMA", "GAD7")
+    assert PTSD_SCALES == ("PCL5",)
     assert set(SCALES) == set(ALL_SCALES)
     for name, sc in SCALES.items():
         assert sc.name == name
-        expected = "depression" if name in DEPRESSION_SCALES else "anxiety"
+        expected = ("depression" if name in DEPRESSION_SCALES else "anxiety"
+                    if name in ANXIETY_SCALES else "ptsd")
         assert sc.construct == expected
         assert sc.citation.strip()
 
@@ -63,6 +67,7 @@ def test_scale_registry_matches_required_names() -> None:
         ("HRSD21", 64),
         ("HAMA", 56),
         ("GAD7", 21),
+        ("PCL5", 80),
     ],
 )
 def test_max_scores(name: str, max_score: float) -> None:
@@ -209,6 +214,18 @@ def test_identity_scales() -> None:
     np.testing.assert_allclose(to_source(x, "MADRS"), x)
     h = np.linspace(0.0, 56.0, 57)
     np.testing.assert_allclose(convert(h, "HAMA"), h)
+    p = np.linspace(0.0, 80.0, 81)
+    np.testing.assert_allclose(convert(p, "PCL5"), p)
+    np.testing.assert_allclose(to_source(p, "PCL5"), p)
+
+
+def test_source_score_adds_only_the_constructs_fluctuation() -> None:
+    latent = np.full((2, 3), 30.0)
+    fl = np.stack([np.full((2, 3), 2.0), np.full((2, 3), -1.0)], axis=-1)
+    np.testing.assert_allclose(scales.source_score("MADRS", latent, fl), 32.0)
+    np.testing.assert_allclose(scales.source_score("GAD7", latent, fl), 29.0)
+    np.testing.assert_allclose(scales.source_score("PCL5", latent, fl), 30.0)  # rater noise only
+    np.testing.assert_allclose(scales.source_score("PCL5", latent + 60.0, fl), 80.0)  # clipped
 
 
 def test_remission_thresholds_roughly_agree_across_scales() -> None:
@@ -255,6 +272,7 @@ def test_is_response_broadcasts() -> None:
         ("HRSD21", 8.0),
         ("HAMA", 7.0),
         ("GAD7", 4.0),
+        ("PCL5", 32.0),  # below the provisional PTSD cut point 31-33 (Bovin et al. 2016)
     ],
 )
 def test_standard_remission_thresholds(name: str, threshold: float) -> None:
@@ -297,6 +315,7 @@ def test_response_fraction_default(name: str) -> None:
         ("IDS-C30", "IDS30"),
         ("HAM-A", "HAMA"),
         ("GAD-7", "GAD7"),
+        ("pcl-5", "PCL5"),
         ("  madrs ", "MADRS"),
         ("gad7", "GAD7"),
     ],

@@ -75,10 +75,7 @@ class Result:
     def score(self, scale: str) -> np.ndarray:
         """Observed score on ``scale`` (latent score + day-to-day fluctuation), clipped."""
         sc = scales.get_scale(scale)
-        if sc.construct == "depression":
-            src = np.clip(self["madrs"] + self.fluctuation[:, :, 0], 0.0, 60.0)
-        else:
-            src = np.clip(self["hama"] + self.fluctuation[:, :, 1], 0.0, 56.0)
+        src = scales.source_score(sc.name, self[sc.construct_source], self.fluctuation)
         return scales.convert(src, sc.name)
 
     def at(self, name: str, hours: float) -> np.ndarray:

@@ -1,9 +1,10 @@
 """Clinical-scale layer: convert latent severities to published rating scales.
 
 The model's latent depression severity is expressed on the MADRS scale
-(Montgomery-Asberg Depression Rating Scale, 0-60 points) and its latent
+(Montgomery-Asberg Depression Rating Scale, 0-60 points), its latent
 anxiety severity on the HAM-A scale (Hamilton Anxiety Rating Scale,
-0-56 points).  This module maps those *source* scores onto other clinical
+0-56 points) and its PTSD severity on the PCL-5 (PTSD Checklist for DSM-5,
+0-80 points).  This module maps those *source* scores onto other clinical
 scales with monotone piecewise-linear interpolation through anchor points
 taken from published linking studies, and defines response and remission
 per scale.
@@ -36,12 +37,16 @@ from moodtwin.errors import UnknownNameError, ValidationError
 __all__ = [
     "ALIASES",
     "ANXIETY_SCALES",
+    "CONSTRUCTS",
+    "Construct",
     "CGII_CITATION",
     "DEPRESSION_SCALES",
     "HAMA_MAX",
     "MADRS_MAX",
     "MEASURES",
     "Measure",
+    "PCL5_MAX",
+    "PTSD_SCALES",
     "SCALES",
     "Scale",
     "cgi_improvement",
@@ -49,6 +54,7 @@ __all__ = [
     "get_scale",
     "is_remission",
     "is_response",
+    "source_score",
     "to_source",
 ]
 
@@ -76,6 +82,33 @@ DEPRESSION_SCALES: Final[tuple[str, ...]] = (
 ANXIETY_SCALES: Final[tuple[str, ...]] = ("HAMA", "GAD7")
 """Anxiety scales; their source scale is the HAM-A."""
 
+PCL5_MAX: Final[float] = 80.0
+"""Maximum PCL-5 total score (20 items x 0-4 points)."""
+
+PTSD_SCALES: Final[tuple[str, ...]] = ("PCL5",)
+"""PTSD scales; their source scale is the PCL-5."""
+
+
+@dataclass(frozen=True)
+class Construct:
+    """What a family of scales measures: the model observable that gives its source score
+    (``source``, points 0-``source_max`` of ``source_scale``) and the column of the
+    day-to-day fluctuation added to it (None: none is modelled, only rater noise)."""
+
+    source_scale: str
+    source: str
+    source_max: float
+    fluctuation: int | None
+
+
+CONSTRUCTS: Final[dict[str, Construct]] = {
+    "depression": Construct("MADRS", "madrs", MADRS_MAX, 0),
+    "anxiety": Construct("HAMA", "hama", HAMA_MAX, 1),
+    # assumed: no day-to-day fluctuation model of PTSD severity (rater noise only)
+    "ptsd": Construct("PCL5", "pcl5", PCL5_MAX, None),
+}
+"""Constructs and their source scales (observable names of the model)."""
+
 _Anchors = tuple[tuple[float, float], ...]
 
 
@@ -92,8 +125,9 @@ class Scale:
     max_score : float
         Maximum total score of the instrument, in points of this scale.
     construct : str
-        ``"depression"`` (source scale MADRS, 0-60 points) or ``"anxiety"``
-        (source scale HAM-A, 0-56 points).
+        ``"depression"`` (source scale MADRS, 0-60 points), ``"anxiety"``
+        (source scale HAM-A, 0-56 points) or ``"ptsd"`` (source scale PCL-5,
+        0-80 points); see :data:`CONSTRUCTS`.
     anchors_from : tuple of (float, float)
         ``(source_score, this_score)`` anchor pairs, both in points.  Source
         scores are strictly increasing, scale scores non-decreasing; the
@@ -122,10 +156,10 @@ class Scale:
 
     def __post_init__(self) -> None:
         """Validate the anchor table and the response/remission definitions."""
-        if self.construct not in ("depression", "anxiety"):
-            msg = f"{self.name}: construct must be 'depression' or 'anxiety'"
+        if self.construct not in CONSTRUCTS:
+            msg = f"{self.name}: construct must be one of {', '.join(CONSTRUCTS)}"
             raise ValidationError(msg)
-        src_max = MADRS_MAX if self.construct == "depression" else HAMA_MAX
+        src_max = CONSTRUCTS[self.construct].source_max
         xs, ys = _split(self.anchors_from)
         if xs.size < 2:
             raise ValidationError(f"{self.name}: need at least two anchors")
@@ -146,13 +180,18 @@ class Scale:
 
     @property
     def source_name(self) -> str:
-        """Name of the source scale (``"MADRS"`` or ``"HAMA"``)."""
-        return "MADRS" if self.construct == "depression" else "HAMA"
+        """Name of the source scale (``"MADRS"``, ``"HAMA"`` or ``"PCL5"``)."""
+        return CONSTRUCTS[self.construct].source_scale
+
+    @property
+    def construct_source(self) -> str:
+        """The model observable that gives the source score (``madrs``, ``hama``, ``pcl5``)."""
+        return CONSTRUCTS[self.construct].source
 
     @property
     def source_max(self) -> float:
         """Maximum score of the source scale, in source-scale points."""
-        return MADRS_MAX if self.construct == "depression" else HAMA_MAX
+        return CONSTRUCTS[self.construct].source_max
 
 
 def _split(anchors: _Anchors) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -586,6 +625,21 @@ SCALES: Final[dict[str, Scale]] = {
             "Response: >= 50 % reduction (convention)."
         ),
     ),
+    "PCL5": Scale(
+        name="PCL5",
+        long_name="PTSD Checklist for DSM-5",
+        max_score=PCL5_MAX,
+        construct="ptsd",
+        anchors_from=((0.0, 0.0), (PCL5_MAX, PCL5_MAX)),
+        response_fraction=0.5,
+        remission_threshold=32.0,
+        citation=(
+            "Identity (source scale: the model's pcl5 output). 'Remission' PCL-5 <= 32: "
+            "below the provisional PTSD cut point 31-33 (Bovin MJ et al. 2016, Psychol "
+            "Assess 28(11):1379, doi:10.1037/pas0000254). Response: >= 50 % reduction "
+            "(convention)."
+        ),
+    ),
 }
 """All supported scales, keyed by canonical name."""
 
@@ -651,6 +705,7 @@ ALIASES: Final[dict[str, str]] = {
     "HAM-A": "HAMA",
     "HARS": "HAMA",
     "GAD-7": "GAD7",
+    "PCL-5": "PCL5",
 }
 """Alternative spellings -> canonical scale names (matched case-insensitively)."""
 
@@ -711,6 +766,17 @@ def convert(score_madrs_or_hama: ArrayLike, scale: str) -> NDArray[np.float64]:
     return np.clip(out, sc.min_score, sc.max_score)
 
 
+def source_score(scale: str, latent: ArrayLike, fluctuation: ArrayLike) -> NDArray[np.float64]:
+    """Observed source score of ``scale``'s construct: ``latent`` (patients, times; source
+    points) plus its column of the day-to-day ``fluctuation`` (patients, times, 2), if the
+    construct has one, clipped to the source scale."""
+    c = CONSTRUCTS[get_scale(scale).construct]
+    src = np.asarray(latent, dtype=np.float64)
+    if c.fluctuation is not None:
+        src = src + np.asarray(fluctuation)[:, :, c.fluctuation]
+    return np.clip(src, 0.0, c.source_max)
+
+
 def to_source(score: ArrayLike, scale: str) -> NDArray[np.float64]:
     """Convert scores on ``scale`` back to the source scale (inverse link).
 
@@ -725,10 +791,10 @@ def to_source(score: ArrayLike, scale: str) -> NDArray[np.float64]:
     Returns
     -------
     numpy.ndarray of float64
-        MADRS points (0-60) for depression scales or HAM-A points (0-56) for
-        anxiety scales.  Where the link is flat (e.g. the PHQ-9 ceiling of 27
-        reached at MADRS 48) the lowest source score is returned, so
-        ``convert(to_source(y, s), s) == y`` always holds.
+        MADRS points (0-60) for depression scales, HAM-A points (0-56) for
+        anxiety scales or PCL-5 points (0-80) for PTSD scales.  Where the link
+        is flat (e.g. the PHQ-9 ceiling of 27 reached at MADRS 48) the lowest
+        source score is returned, so ``convert(to_source(y, s), s) == y`` always holds.
     """
     sc = get_scale(scale)
     xs, ys = _split(sc.anchors_from)

@@ -204,6 +204,10 @@ def _scores(path: Path, window: _Window, report: LoadReport) -> pd.DataFrame:
         except MoodtwinError as exc:
             report.add(path.name, i, str(exc).split(" Known:")[0])
             continue
+        if sc.construct not in ("depression", "anxiety"):
+            report.add(path.name, i, f"scale {sc.name}: the personal twin fits depression and "
+                       "anxiety scales only")
+            continue
         value = _number(rec["score"])
         if value is None or not 0 <= value <= sc.max_score:
             report.add(path.name, i, f"score {rec['score']!r} is not a {sc.name} score "

@@ -22,6 +22,7 @@ from moodtwin.simulation import Engine, SolverOptions, run_engine
 
 MAX_SCREENED_PER_PATIENT = 50  # give up when fewer than 1 in 50 screened candidates qualify
 BASELINE_TOLERANCE = 0.05  # MADRS points between target and simulated baseline
+PCL5_TOLERANCE = 0.1  # PCL-5 points between target and simulated baseline
 RESETTLE_H = 6 * 8760.0  # h: continuation after a vulnerability update (slowest mode ~120 d)
 
 
@@ -33,7 +34,8 @@ class Population:
     ----------
     covariates : one row per patient (sex, age (years), body_weight (kg), failed_treatments,
         antidepressant_continued, baseline_madrs (latent, points), screening_score (observed,
-        trial scale)).
+        trial scale); with a PTSD baseline also baseline_pcl5 (latent, points) and
+        trauma_load).
     table : (patients, parameters) parameter values.
     y0 : (patients, states) untreated steady state at baseline (on the patient's background).
     excluded : patients dropped after screening, with the reason (e.g. a baseline the model
@@ -82,10 +84,17 @@ def _candidates(spec: PopulationSpec, n: int, rng: np.random.Generator,
     madrs = np.clip(scales.to_source(latent_scale, sc.name), 1.0, 58.0)
     noise = rng.normal(0.0, screening_sd, n)
     screening = scales.convert(np.clip(madrs + noise, 0.0, 60.0), sc.name)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "sex": np.where(female, "female", "male"), "age": age, "failed_treatments": failed,
         "antidepressant_continued": ad, "baseline_madrs": madrs, "screening_score": screening,
     })
+    if spec.ptsd_baseline is not None:  # drawn last: populations without PTSD are unchanged
+        pb = spec.ptsd_baseline
+        psc = scales.get_scale(pb.scale)
+        latent = _truncated_normal(rng, pb.mean, pb.sd, max(pb.min, 0.5),
+                                   min(pb.max, psc.max_score - 0.5), n)
+        out["baseline_pcl5"] = scales.to_source(latent, psc.name)
+    return out
 
 
 def _eligible(spec: PopulationSpec, c: pd.DataFrame) -> np.ndarray:
@@ -207,6 +216,56 @@ def solve_baselines(model: Model, table: np.ndarray, madrs: np.ndarray, antidepr
     return table, y0, converged
 
 
+def solve_trauma_loads(model: Model, table: np.ndarray, y0: np.ndarray, pcl5: np.ndarray,
+                       antidepressant: bool, options: SolverOptions = SolverOptions(),
+                       engine: Engine | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Set ``trauma_load`` so each patient's untreated baseline (``y0``, already at its
+    depression baseline) has PCL-5 ``pcl5`` (points).
+
+    Fear expression feeds only the anxiety state, not depression or cortisol, so the PCL-5
+    of the baseline state is read directly for each trial value (safeguarded secant on the
+    monotone map trauma_load -> PCL-5 within the parameter's range); then every patient
+    resettles for ``RESETTLE_H`` (anxiety follows the new fear) and the PCL-5 is checked
+    again. Returns (table, y0, converged); a PCL-5 above what ``trauma_load``'s upper bound
+    gives is not reached (converged False).
+    """
+    it = model.parameter_index["trauma_load"]
+    par = model.parameter("trauma_load")
+    timeline = compile_protocol(baseline_protocol(antidepressant), model, model.defaults(),
+                                natural_course=False)
+    resettle = compile_protocol(baseline_protocol(antidepressant, f"{RESETTLE_H} h"), model,
+                                model.defaults(), natural_course=False)
+    col = [o.name for o in model.observables].index("pcl5")
+    table = table.copy()
+    engine = engine or run_engine
+
+    def pcl(tab: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return engine(model, tab, timeline, np.array([0.0]), options, y0=y)[2][:, 0, col]
+
+    lo = np.full(len(table), par.low)
+    hi = np.full(len(table), par.high)
+    table[:, it] = hi
+    top = pcl(table, y0)
+    x = hi * np.clip(pcl5 / np.maximum(top, 1e-9), 0.0, 1.0)  # PCL-5 ~ proportional to load
+    table[:, it] = x
+    m = pcl(table, y0)
+    for _ in range(30):
+        err = m - pcl5
+        act = np.flatnonzero((np.abs(err) >= PCL5_TOLERANCE) & (top >= pcl5))
+        if act.size == 0:
+            break
+        lo[act] = np.where(err[act] < 0, np.maximum(lo[act], x[act]), lo[act])
+        hi[act] = np.where(err[act] > 0, np.minimum(hi[act], x[act]), hi[act])
+        x_new = 0.5 * (lo[act] + hi[act])
+        table[act, it] = x_new
+        x[act], m[act] = x_new, pcl(table[act], y0[act])
+    states, status, obs = engine(model, table, resettle, np.array([RESETTLE_H]), options,
+                                 y0=y0)
+    converged = (np.abs(obs[:, 0, col] - pcl5) < 10 * PCL5_TOLERANCE) & (status == 0)
+    return table, states[:, 0, :], converged
+
+
 def generate_population(
     spec: PopulationSpec, n: int, seed: int, *, parameters: ParametersLike = None,
     screening_sd: float = 1.7, options: SolverOptions = SolverOptions(),
@@ -256,15 +315,27 @@ def generate_population(
             tab, y, ok = solve_baselines(model, table[idx], cov["baseline_madrs"].to_numpy()[idx],
                                          ad, options, engine)
             table[idx], y0[idx], keep[idx] = tab, y, ok
+    ptsd_ok = np.ones(n, dtype=bool)
+    if spec.ptsd_baseline is not None:
+        for ad in (False, True):
+            idx = np.flatnonzero((cov["antidepressant_continued"].to_numpy() == ad) & keep)
+            if idx.size:
+                tab, y, ok = solve_trauma_loads(model, table[idx], y0[idx],
+                                                cov["baseline_pcl5"].to_numpy()[idx], ad,
+                                                options, engine)
+                table[idx], y0[idx], ptsd_ok[idx] = tab, y, ok
     cov.insert(0, "patient", np.arange(n))
-    for name in ("body_weight", "vagal_base", "infl_base", "placebo_responsiveness",
-                 "vulnerability"):
+    names = ["body_weight", "vagal_base", "infl_base", "placebo_responsiveness",
+             "vulnerability"]
+    for name in names + (["trauma_load"] if spec.ptsd_baseline is not None else []):
         cov[name] = table[:, model.parameter_index[name]]
-    excluded = [f"patient {i}: baseline MADRS {cov['baseline_madrs'][i]:.1f} not reachable "
+    excluded = [f"patient {i}: baseline PCL-5 {cov['baseline_pcl5'][i]:.1f} not reachable "
+                "with trauma_load within its range (excluded)" if keep[i] else
+                f"patient {i}: baseline MADRS {cov['baseline_madrs'][i]:.1f} not reachable "
                 "with its parameters (excluded)" if np.isfinite(y0[i]).all() else
                 f"patient {i}: baseline burn-in failed (solver failure, or its chunk was lost "
-                "on the Dask cluster; excluded)" for i in np.flatnonzero(~keep)]
+                "on the Dask cluster; excluded)" for i in np.flatnonzero(~(keep & ptsd_ok))]
     pop = Population(model, cov, table, y0)
-    pop = pop.subset(np.flatnonzero(keep))
+    pop = pop.subset(np.flatnonzero(keep & ptsd_ok))
     pop.excluded = excluded
     return pop

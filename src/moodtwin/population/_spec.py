@@ -56,6 +56,24 @@ class Baseline(Normal):
         return self
 
 
+class PtsdBaseline(Normal):
+    """Baseline PTSD severity on ``scale`` (points), reached per patient by setting the
+    strength of the trauma memory, ``trauma_load`` (0-1)."""
+
+    scale: str = "PCL5"
+
+    @model_validator(mode="after")
+    def _scale(self) -> PtsdBaseline:
+        sc = scales.get_scale(self.scale)
+        if sc.construct != "ptsd":
+            raise ValueError(f"ptsd_baseline scale {self.scale!r} measures {sc.construct}, not "
+                             "PTSD (use PCL5).")
+        if not 0 < self.mean < sc.max_score:
+            raise ValueError(f"ptsd_baseline mean {self.mean:g} is outside 0-{sc.max_score:g} "
+                             f"({sc.name}).")
+        return self
+
+
 class FailedTreatments(_Strict):
     """Number of failed adequate antidepressant treatments (Poisson, truncated)."""
 
@@ -79,7 +97,9 @@ class PopulationSpec(_Strict):
     """Who is in the trial: covariate distributions and inclusion criteria.
 
     ``baseline`` is the latent severity; ``antidepressant_continued`` the probability that a
-    patient stays on an oral antidepressant throughout (background treatment).
+    patient stays on an oral antidepressant throughout (background treatment);
+    ``ptsd_baseline`` (optional) the latent PTSD severity of patients with a trauma memory
+    (without it, ``trauma_load`` stays 0 and the PCL-5 is 0).
     """
 
     baseline: Baseline = Field(default_factory=lambda: Baseline(mean=33.0, sd=5.0, min=10.0,
@@ -88,6 +108,7 @@ class PopulationSpec(_Strict):
     female: Number = Field(default=0.6, ge=0.0, le=1.0)
     failed_treatments: FailedTreatments = Field(default_factory=FailedTreatments)
     antidepressant_continued: Number = Field(default=0.0, ge=0.0, le=1.0)
+    ptsd_baseline: PtsdBaseline | None = None
     inclusion: Inclusion = Field(default_factory=Inclusion)
 
     def merged(self, overrides: dict[str, Any] | None) -> PopulationSpec:

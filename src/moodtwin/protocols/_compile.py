@@ -244,6 +244,33 @@ def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
         ev.contact(t0, active=not th.sham, duration=max(session, CONTACT_H))
 
 
+#: The taVNS-input setting that one tcVNS stimulation at full output (level 1) is modelled
+#: as; ``level`` scales the current. Assumed: the cervical device (gammaCore: 5 kHz bursts
+#: repeated at 25 Hz) reaches vagal afferents through the skin like a strong auricular
+#: session; 25 Hz as used with tcVNS in PTSD (Gurel et al. 2020; Bremner et al. 2020/2021);
+#: 4 mA at 250 us is the highest taVNS setting of the depression trials (Rong et al. 2016),
+#: giving ~84 % auricular-branch recruitment at the default threshold. No human comparison
+#: of afferent recruitment by the two routes was found, so tcVNS effects inherit the taVNS
+#: coupling (``tavns_coupling``) and are not separately calibrated.
+TCVNS_EQUIVALENT = {"current_mA": 4.0, "pulse_width_us": 250.0, "frequency_Hz": 25.0}
+
+
+def _tcvns(ev: _Events, th: s.TcVNS, end: float) -> None:
+    start = hours(th.start, "tcvns.start")
+    if start >= end:
+        raise ProtocolError(f"start: {th.start!r} is at or after the protocol's end "
+                            f"({_fmt(end)}); no dose would be delivered.")
+    dose = th.dose_h()  # at most 6 x 10 min, so up to 6 doses a day always fit
+    eq = TCVNS_EQUIVALENT
+    ev.set(start, "tavns_pulse_width", eq["pulse_width_us"])
+    ev.set(start, "tavns_frequency", eq["frequency_Hz"])
+    ev.set(start, "tavns_current", 0.0 if th.sham else th.level * eq["current_mA"])
+    for t0 in th.session_starts_h(end):
+        ev.set(t0, "tavns_on", 1.0)
+        ev.set(t0 + dose, "tavns_on", 0.0)
+        ev.contact(t0, active=not th.sham, duration=max(dose, CONTACT_H))
+
+
 def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, float],
                      p_active: float | None = None, natural_course: bool = True,
                      rating_visits: Sequence[float] = ()) -> Timeline:
@@ -275,11 +302,14 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
         raise ValueError(f"compile_protocol needs the values of {missing}.")
     ev = _Events(model, {n: float(params[n]) for n in declared}, p_blind, protocol.anaesthesia)
     kinds = [th.type for th in protocol.therapies]
-    for kind in ("vns", "tavns"):
+    for kind in ("vns", "tavns", "tcvns"):
         where = [f"therapies[{i}]" for i, k in enumerate(kinds) if k == kind]
         if len(where) > 1:
             raise ProtocolError(f"{', '.join(where)}: {len(where)} '{kind}' therapies; only one "
                                 f"'{kind}' therapy per protocol (one device per patient).")
+    if "tavns" in kinds and "tcvns" in kinds:
+        raise ProtocolError(f"therapies[{kinds.index('tcvns')}] (tcvns): 'tcvns' and 'tavns' "
+                            "share the transcutaneous stimulation input; give only one.")
     _check_exposure_and_stress(protocol)
     ad_on = 1.0 if protocol.background.oral_antidepressant == "continued" else 0.0
     ev.set(0.0, "oral_ad", ad_on)
@@ -341,6 +371,8 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
         _vns(ev, th, end)
     elif isinstance(th, s.TaVNS):
         _tavns(ev, th, end)
+    elif isinstance(th, s.TcVNS):
+        _tcvns(ev, th, end)
     elif isinstance(th, s.OralComparator):
         raise ProtocolError("oral_comparator acts in virtual trials only (moodtwin.trials "
                             "applies its published effect to the modelled MADRS); the "
@@ -414,9 +446,10 @@ def _check_exposure_and_stress(protocol: s.Protocol) -> None:
     spans: list[tuple[float, float, int]] = []
     for i, th in enumerate(protocol.therapies):
         where = f"therapies[{i}].paired (exposure_therapy)"
-        if isinstance(th, s.ExposureTherapy) and th.paired == "tavns" and "tavns" in kinds:
+        if isinstance(th, s.ExposureTherapy) and th.paired == "tavns" and (
+                "tavns" in kinds or "tcvns" in kinds):
             raise ProtocolError(f"{where}: 'tavns' pairing needs its own ear stimulator; remove "
-                                "the separate 'tavns' therapy or pair with 'none'.")
+                                "the separate 'tavns'/'tcvns' therapy or pair with 'none'.")
         if isinstance(th, s.ExposureTherapy) and th.paired == "vns" and "vns" not in kinds:
             raise ProtocolError(f"{where}: 'vns' pairing needs an implanted 'vns' therapy in "
                                 "the protocol.")

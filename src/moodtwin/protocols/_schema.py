@@ -80,6 +80,7 @@ LIMITS: dict[str, tuple[str, float, float]] = {
     "tavns.session": ("min", 1.0, 120.0),
     "tavns.on_time": ("s", 1.0, 3600.0),
     "tavns.off_time": ("s", 0.0, 3600.0),
+    "tcvns.stimulation": ("min", 0.5, 10.0),
     "ketamine_iv.dose": ("mg/kg", 0.05, 1.0),
     "ketamine_iv.infusion": ("min", 2.0, 240.0),
     "midazolam_iv.dose": ("mg/kg", 0.01, 0.1),
@@ -316,21 +317,9 @@ class TaVNS(_Strict):
         """Start of every session (h from protocol start) that ends by ``end_h``: on each
         stimulation day, ``first_session_at`` after the day's start, then every
         24 h / ``sessions_per_day``."""
-        start = hours(self.start, "tavns.start")
-        stop = min(end_h, start + hours(self.duration, "tavns.duration", 0.0))
-        session = check("tavns", "session", self.session) / 60.0
-        first = hours(self.first_session_at, "tavns.first_session_at", 0.0, 24.0)
-        spacing = 24.0 / self.sessions_per_day
-        out, day = [], 0
-        while start + day * 24.0 < stop:
-            if day % 7 < self.days_per_week:
-                for k in range(self.sessions_per_day):
-                    t0 = start + day * 24.0 + first + k * spacing
-                    if t0 + session > stop:
-                        break
-                    out.append(t0)
-            day += 1
-        return out
+        return _daily_starts("tavns", self.start, self.duration, self.first_session_at,
+                             check("tavns", "session", self.session) / 60.0,
+                             self.sessions_per_day, self.days_per_week, end_h)
 
     @model_validator(mode="after")
     def _fits(self) -> TaVNS:
@@ -339,6 +328,68 @@ class TaVNS(_Strict):
             raise ValueError(f"{self.sessions_per_day} sessions of {self.session} do not fit in "
                              "a day (24 h).")
         return self
+
+
+def _daily_starts(kind: str, start_q: Q, duration_q: Q, first_q: Q, session_h: float,
+                  per_day: int, days_per_week: int, end_h: float) -> list[float]:
+    """Session starts (h): on each of the first ``days_per_week`` days of every week from
+    ``start`` for ``duration``, ``first`` after the day's start and then every
+    24 h / ``per_day``; only sessions that end by the schedule's end and ``end_h``."""
+    start = hours(start_q, f"{kind}.start")
+    stop = min(end_h, start + hours(duration_q, f"{kind}.duration", 0.0))
+    first = hours(first_q, f"{kind}.first_session_at", 0.0, 24.0)
+    spacing = 24.0 / per_day
+    out, day = [], 0
+    while start + day * 24.0 < stop:
+        if day % 7 < days_per_week:
+            for k in range(per_day):
+                t0 = start + day * 24.0 + first + k * spacing
+                if t0 + session_h > stop:
+                    break
+                out.append(t0)
+        day += 1
+    return out
+
+
+class TcVNS(_Strict):
+    """Transcutaneous cervical VNS (hand-held neck stimulator, e.g. gammaCore): ``doses_per_day``
+    doses, each ``stimulations_per_dose`` back-to-back stimulations of ``stimulation``, at
+    ``level`` (fraction of the device's maximal output, 0-1); ``sham`` stimulates no vagal
+    fibres. The model drives the afferent input through the transcutaneous (auricular)
+    pathway at an assumed equivalent setting (``TCVNS_EQUIVALENT`` in the compiler)."""
+
+    type: Literal["tcvns"]
+    _limited = _limits("tcvns", "stimulation")
+    stimulation: Q = "2 min"
+    stimulations_per_dose: Count = Field(default=2, ge=1, le=6)
+    doses_per_day: Count = Field(default=2, ge=1, le=6)
+    days_per_week: Count = Field(default=7, ge=1, le=7)
+    level: float = Field(default=1.0, gt=0.0, le=1.0)
+    start: Q = "0 d"
+    duration: Q = "4 week"
+    first_dose_at: Q = "8 h"  # time after each day's start
+    sham: bool = False
+
+    @field_validator("start", "duration")
+    @classmethod
+    def _t(cls, v: Q, info: ValidationInfo) -> Q:
+        hours(v, f"tcvns.{info.field_name}")
+        return v
+
+    @field_validator("first_dose_at")
+    @classmethod
+    def _first(cls, v: Q) -> Q:
+        hours(v, "tcvns.first_dose_at", 0.0, 24.0)
+        return v
+
+    def dose_h(self) -> float:
+        """Length of one dose (h): its stimulations back to back."""
+        return self.stimulations_per_dose * check("tcvns", "stimulation", self.stimulation) / 60
+
+    def session_starts_h(self, end_h: float) -> list[float]:
+        """Start of every dose (h from protocol start) that ends by ``end_h``."""
+        return _daily_starts("tcvns", self.start, self.duration, self.first_dose_at,
+                             self.dose_h(), self.doses_per_day, self.days_per_week, end_h)
 
 
 class OralAntidepressant(_Strict):
@@ -486,12 +537,12 @@ class Stressor(_Strict):
 
 Therapy = Annotated[
     KetamineIV | MidazolamIV | SalineIV | EsketamineNasal | BotulinumGlabellar | VNS | TaVNS
-    | OralAntidepressant | TreatmentAsUsual | OralComparator | ExposureTherapy | Stressor,
+    | TcVNS | OralAntidepressant | TreatmentAsUsual | OralComparator | ExposureTherapy | Stressor,
     Field(discriminator="type"),
 ]
 THERAPY_TYPES = (
     "ketamine_iv", "midazolam_iv", "saline_iv", "esketamine_nasal", "botulinum_glabellar",
-    "vns", "tavns", "oral_antidepressant", "treatment_as_usual", "oral_comparator",
+    "vns", "tavns", "tcvns", "oral_antidepressant", "treatment_as_usual", "oral_comparator",
     "exposure_therapy", "stressor",
 )
 
@@ -568,6 +619,6 @@ class Protocol(_Strict):
                 kinds.add("placebo")
             elif isinstance(th, EsketamineNasal | BotulinumGlabellar):
                 kinds.add("placebo" if th.placebo else "active")
-            elif isinstance(th, VNS | TaVNS):
+            elif isinstance(th, VNS | TaVNS | TcVNS):
                 kinds.add("placebo" if th.sham else "active")
         return "active" if "active" in kinds else ("placebo" if kinds else "none")

@@ -303,15 +303,14 @@ def _observe(trial: Trial, model: Model, pop: Population, latent: np.ndarray,
     """Rated scores: latent (natural course included) + day-to-day fluctuation + rater noise.
 
     Depression scales convert the latent MADRS, anxiety scales the latent HAM-A (the model's
-    own anxiety state), each with its own fluctuation."""
+    own anxiety state), each with its own fluctuation; PTSD scales the PCL-5 output (rater
+    noise only, see :data:`moodtwin.scales.CONSTRUCTS`)."""
     names = [o.name for o in model.observables]
-    madrs, hama = latent[:, :, names.index("madrs")], latent[:, :, names.index("hama")]
     fl = _fluctuation(model, pop.table, visit_h, int(rng.integers(2**31)))
     out = {}
     for name in scale_names:
         sc = scales.get_scale(name)
-        src = (np.clip(madrs + fl[:, :, 0], 0.0, 60.0) if sc.construct == "depression"
-               else np.clip(hama + fl[:, :, 1], 0.0, 56.0))
+        src = scales.source_score(sc.name, latent[:, :, names.index(sc.construct_source)], fl)
         score = scales.convert(src, sc.name)
         score = score + trial.rater_noise * rng.standard_normal(score.shape)
         out[sc.name] = np.clip(score, 0.0, sc.max_score)

@@ -52,7 +52,7 @@ def first_exposure_h(protocol: Protocol) -> float | None:
     times: list[float] = []
     end = protocol.duration_h()
     for th in protocol.therapies:
-        if isinstance(th, ps.TaVNS):
+        if isinstance(th, ps.TaVNS | ps.TcVNS):
             times += th.session_starts_h(end)[:1]
         elif isinstance(th, ps.VNS):
             times.append(_h(th.start, "vns.start"))

@@ -14,8 +14,8 @@ and the depressive/hyperarousal overlap, saturating at 80 (``80·tanh(raw/80)``)
 sizes are assumed: no human dose-response of VNS-enhanced extinction was found. Known gap:
 twice-daily transcutaneous cervical VNS for 3 months (without exposure therapy) reduced the
 PCL 31% more than sham in a pilot (Bremner et al. 2021 J Affect Disord Rep 6:100190, n = 20);
-the model, whose extinction needs exposure sessions, gives ~2 percentage points for daily
-taVNS.
+the model, whose extinction needs exposure sessions, gives ~1 percentage point (validation
+trial tcvns_bremner2021_ptsd.yaml).
 """
 
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
