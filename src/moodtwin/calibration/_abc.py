@@ -38,6 +38,8 @@ from moodtwin.simulation import Engine
 HETEROGENEITY = 0.10
 #: Shrinkage of the ABC-SMC kernel covariance toward its diagonal (keeps it full rank).
 SHRINKAGE = 0.3
+#: Report progress every this many evaluations.
+PROGRESS_EVERY = 50
 #: z^2 given to a target whose simulation failed.
 FAILED_Z2 = 100.0
 
@@ -255,8 +257,18 @@ def abc_smc(distance: Callable[[dict[str, float]], float], priors: Sequence[Prio
                                                         math.log(p.high) - math.log(p.low))
                                   for p in priors})
 
+    import multiprocessing
+
+    count = multiprocessing.get_context("fork").Value("i", 0)  # shared with worker processes
+
     def model(par: Mapping[str, float]) -> dict[str, float]:
-        return {"d": distance({p.name: math.exp(par[keys[p.name]]) for p in priors})}
+        d = distance({p.name: math.exp(par[keys[p.name]]) for p in priors})
+        with count.get_lock():
+            count.value += 1
+            n = count.value
+        if progress is not None and n % PROGRESS_EVERY == 0:
+            progress(f"ABC-SMC: {n} evaluations in this run (last distance {d:.1f})")
+        return {"d": d}
 
     from scipy import stats
 
