@@ -159,10 +159,12 @@ class Posterior:
     priors: list[Prior]
 
     def ess(self) -> float:
-        """Effective sample size of the weighted ensemble, ``1 / sum(w^2)``: near 1 the
-        importance weights have collapsed on one particle and the intervals and contractions
-        say nothing (the run needs more particles)."""
-        return float(1.0 / np.sum(self.weights**2))
+        """Effective sample size of the weighted ensemble, ``1 / sum(w^2)`` over distinct
+        particles (copies pooled): near 1 the ensemble has collapsed on one particle and the
+        intervals and contractions say nothing (the run needs more particles)."""
+        _, inverse = np.unique(self.samples, axis=0, return_inverse=True)
+        pooled = np.bincount(inverse.ravel(), weights=self.weights)
+        return float(1.0 / np.sum(pooled**2))
 
     def point(self) -> dict[str, float]:
         """Weighted median of each parameter (on the log scale)."""

@@ -17,7 +17,9 @@ import yaml
 
 from moodtwin.calibration._abc import Posterior, Prior, abc_smc, model_prior, trial_distance
 from moodtwin.calibration._loto import LeaveOneOut
+from moodtwin.calibration._replenish import abc_replenish
 from moodtwin.calibration._targets import Target
+from moodtwin.errors import ValidationError
 from moodtwin.parameter_sets import POPULATION_PREFIX, ParameterSet
 from moodtwin.simulation import Engine
 
@@ -59,6 +61,7 @@ class Calibration:
     posterior: Posterior
     targets: list[str]
     seed: int
+    method: str = "replenishment"
 
     @property
     def values(self) -> dict[str, float]:
@@ -71,7 +74,7 @@ class Calibration:
         post = self.posterior
         interval, shrink = post.interval(0.9), post.contraction()
         head = (f"calibrated to {len(self.targets)} published targets (moodtwin calibrate, "
-                f"ABC-SMC, seed {self.seed}, {date.today().isoformat()})")
+                f"ABC-SMC ({self.method}), seed {self.seed}, {date.today().isoformat()})")
 
         def entry(name: str, value: float) -> dict[str, object]:
             lo, hi = interval[name]
@@ -87,7 +90,9 @@ class Calibration:
         doc = {"parameters": params, "population": pop,
                "ensemble": [{k: float(f"{v:.6g}") for k, v in s.items()}
                             for s in post.ensemble(ensemble_size, self.seed)],
-               "calibration": {"method": "ABC-SMC (pyabc), log-uniform priors",
+               "calibration": {"method": ("ABC-SMC, replenishment with ABC-MCMC moves (Drovandi & "
+                                          "Pettitt 2011)" if self.method == "replenishment"
+                                          else "ABC-SMC (pyabc)") + ", log-uniform priors",
                                "priors": {p.name: [p.low, p.high, p.source]
                                           for p in post.priors},
                                "epsilons": [round(e, 3) for e in post.epsilons],
@@ -108,6 +113,7 @@ def calibrate(
     seed: int = 0, population_size: int = 24, generations: int = 4, database: Path,
     workers: int = 1, engine: Engine | None = None,
     progress: Callable[[str], None] | None = None, parameters: ParameterSet | None = None,
+    method: str = "replenishment", mcmc_steps: int = 3,
 ) -> Calibration:
     """ABC-SMC calibration of ``priors`` (default :func:`default_priors`) to ``targets``.
 
@@ -116,10 +122,22 @@ def calibrate(
     sets in parallel processes (or ``engine``, e.g. a Dask engine, spreads each trial's
     patients). Values not calibrated come from ``parameters`` (default: the model
     definition, so the result depends only on the definition, the targets and the seed).
+    ``method``: ``replenishment`` (equal-weight particles moved by ABC-MCMC,
+    :func:`~moodtwin.calibration._replenish.abc_replenish`; default, because importance
+    weights collapse in this many dimensions) or ``pyabc`` (importance-weighted,
+    :func:`~moodtwin.calibration._abc.abc_smc`).
     """
     distance = trial_distance(targets, n_max=n_max, seed=seed, engine=engine,
                               parameters=parameters or ParameterSet.definition())
-    post = abc_smc(distance, priors or default_priors(), database=database,
-                   population_size=population_size, generations=generations, seed=seed,
-                   workers=workers, progress=progress)
-    return Calibration(post, [t.label for t in targets], seed)
+    if method == "replenishment":
+        post = abc_replenish(distance, priors or default_priors(), checkpoint=database,
+                             particles=population_size, generations=generations,
+                             mcmc_steps=mcmc_steps, seed=seed, workers=workers,
+                             progress=progress)
+    elif method == "pyabc":
+        post = abc_smc(distance, priors or default_priors(), database=database,
+                       population_size=population_size, generations=generations, seed=seed,
+                       workers=workers, progress=progress)
+    else:
+        raise ValidationError(f"method: {method!r} is not one of 'replenishment', 'pyabc'.")
+    return Calibration(post, [t.label for t in targets], seed, method)

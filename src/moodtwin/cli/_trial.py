@@ -96,8 +96,16 @@ def calibrate(
     out: Annotated[Path, typer.Option("--out", "-o", help="Parameter set to write.",
                                       dir_okay=False)] = Path("moodtwin-out/calibrated.yaml"),
     checkpoint: Annotated[Path | None, typer.Option(
-        "--checkpoint", help="ABC-SMC database (SQLite); an existing one is resumed "
-                             "(default: next to --out).", dir_okay=False)] = None,
+        "--checkpoint", help="Checkpoint of the run (.npz for replenishment, SQLite for "
+                             "pyabc); an existing one is resumed (default: next to --out).",
+        dir_okay=False)] = None,
+    method: Annotated[str, typer.Option(
+        "--method", help="replenishment: equal-weight particles moved by ABC-MCMC "
+                         "(Drovandi & Pettitt 2011); pyabc: importance-weighted ABC-SMC, whose "
+                         "weights collapse in ~20 dimensions.")] = "replenishment",
+    mcmc_steps: Annotated[int, typer.Option(
+        "--mcmc-steps", min=1, max=50,
+        help="ABC-MCMC moves per refilled particle and generation (replenishment).")] = 3,
     parameter: Annotated[list[str] | None, typer.Option(
         "--parameter", "-p", help="Model parameter to calibrate (repeatable; default: "
                                   "expectancy, ketamine plasticity, VNS, taVNS, toxin and "
@@ -140,8 +148,10 @@ def calibrate(
     with dask_engine(scheduler, workers) as engine:
         cal = calibrate(targets, priors, n_max=n_max, seed=seed, population_size=particles,
                         generations=generations,
-                        database=checkpoint or out.with_suffix(".abc.db"),
-                        workers=processes, engine=engine, progress=say,
+                        database=checkpoint or out.with_suffix(
+                            ".abc.npz" if method == "replenishment" else ".abc.db"),
+                        workers=processes, engine=engine, progress=say, method=method,
+                        mcmc_steps=mcmc_steps,
                         parameters=ParameterSet.load(params) if params else None)
     post = cal.posterior
     loto = None

@@ -1,0 +1,104 @@
+"""Replenishment ABC-SMC (Drovandi & Pettitt 2011 Biometrics 67:225): particles keep equal
+weights, so the importance weights cannot collapse.
+
+Importance-weighted ABC-SMC (pyabc's default, :func:`moodtwin.calibration.abc_smc`) weights
+each particle by prior / kernel-mixture density. With ~20 parameters and ~100 particles
+that ratio spans orders of magnitude and the effective sample size falls to a few particles
+within two or three generations (measured here: 100 -> 7.5 -> 1.2). This sampler avoids
+weights altogether. Each generation drops the worse half of the particles (the new tolerance
+is their median distance), refills it by resampling survivors, and moves every refilled
+particle with ``mcmc_steps`` ABC-MCMC steps. A step is a Gaussian random walk on the log
+scale with covariance ``2.38^2 / d`` times the survivors' covariance, accepted when it stays
+inside the prior box and within the tolerance, so the uniform log prior needs no ratio.
+The population stays a sample from prior x 1[distance <= tolerance].
+
+The checkpoint (``.npz``) holds the population after every generation; a killed run resumes
+from it.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from moodtwin.calibration._abc import Posterior, Prior
+
+_DISTANCE: Callable[[dict[str, float]], float] | None = None
+_NAMES: list[str] = []
+
+
+def _evaluate(x: np.ndarray) -> float:
+    if _DISTANCE is None:
+        raise RuntimeError("abc_replenish sets the distance before evaluating.")
+    return _DISTANCE({n: float(math.exp(v)) for n, v in zip(_NAMES, x, strict=True)})
+
+
+def _map(xs: np.ndarray, workers: int) -> np.ndarray:
+    if workers > 1 and len(xs) > 1:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return np.array(pool.map(_evaluate, list(xs)))
+    return np.array([_evaluate(x) for x in xs])
+
+
+def abc_replenish(distance: Callable[[dict[str, float]], float], priors: Sequence[Prior], *,
+                  checkpoint: Path, particles: int = 100, generations: int = 10,
+                  mcmc_steps: int = 3, seed: int = 0, workers: int = 1,
+                  progress: Callable[[str], None] | None = None) -> Posterior:
+    """Sample prior x 1[distance <= tolerance] for a shrinking tolerance, ``generations``
+    times (generation 0: ``particles`` draws from the log-uniform priors)."""
+    global _DISTANCE, _NAMES
+    _DISTANCE, _NAMES = distance, [p.name for p in priors]
+    lo = np.log([p.low for p in priors])
+    hi = np.log([p.high for p in priors])
+    dim = len(priors)
+    checkpoint = Path(checkpoint)
+    checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    if checkpoint.exists():
+        saved = np.load(checkpoint)
+        x, d = saved["x"], saved["d"]
+        eps, evals, accept = list(saved["eps"]), int(saved["evals"]), list(saved["accept"])
+        if x.shape != (particles, dim):
+            raise ValueError(f"checkpoint {checkpoint} holds {x.shape[0]} particles of "
+                             f"{x.shape[1]} parameters, not {particles} of {dim}.")
+    else:
+        rng = np.random.default_rng([seed, 0])
+        x = lo + (hi - lo) * rng.uniform(size=(particles, dim))
+        if progress is not None:
+            progress(f"ABC-SMC (replenishment): generation 0, {particles} prior draws")
+        d = _map(x, workers)
+        eps, evals, accept = [float(np.max(d))], particles, [1.0]
+        np.savez(checkpoint, x=x, d=d, eps=eps, evals=evals, accept=accept)
+    while len(eps) < generations:
+        g = len(eps)
+        rng = np.random.default_rng([seed, g])
+        tol = float(np.median(d))
+        keep = np.flatnonzero(d <= tol)[: particles // 2 + 1]
+        drop = np.setdiff1d(np.arange(particles), keep)
+        cov = np.cov(x[keep].T) * 2.38**2 / dim + 1e-10 * np.eye(dim)
+        chol = np.linalg.cholesky(cov)
+        x, d = x.copy(), d.copy()
+        pick = rng.choice(keep, size=drop.size)
+        x[drop], d[drop] = x[pick], d[pick]
+        moved = 0
+        for _ in range(mcmc_steps):
+            prop = x[drop] + rng.standard_normal((drop.size, dim)) @ chol.T
+            inside = np.all((prop >= lo) & (prop <= hi), axis=1)
+            dp = np.full(drop.size, np.inf)
+            dp[inside] = _map(prop[inside], workers)
+            evals += int(inside.sum())
+            ok = dp <= tol
+            x[drop[ok]], d[drop[ok]] = prop[ok], dp[ok]
+            moved += int(ok.sum())
+        eps.append(tol)
+        accept.append(moved / (drop.size * mcmc_steps))
+        np.savez(checkpoint, x=x, d=d, eps=eps, evals=evals, accept=accept)
+        if progress is not None:
+            progress(f"ABC-SMC (replenishment): generation {g}/{generations - 1}, tolerance "
+                     f"{tol:.1f}, MCMC acceptance {accept[-1]:.0%}, {evals} evaluations, "
+                     f"{len(np.unique(x, axis=0))} distinct particles")
+    w = np.full(particles, 1.0 / particles)
+    return Posterior([p.name for p in priors], np.exp(x), w, d, eps, evals, list(priors))
