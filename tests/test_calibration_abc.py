@@ -107,3 +107,12 @@ def test_replenishment_abc_recovers_known_parameters_keeps_its_ensemble_and_resu
         lo, hi = interval[name]
         assert lo <= value <= hi, (name, lo, hi)
     assert min(post.contraction().values()) > 0.9
+
+
+def test_reflection_keeps_proposals_in_the_prior_box() -> None:
+    from moodtwin.calibration._replenish import _reflect
+
+    lo, hi = np.array([0.0, -1.0]), np.array([1.0, 1.0])
+    x = np.array([[0.5, 0.0], [1.2, -1.5], [-0.3, 3.5], [2.7, 0.2]])
+    out = _reflect(x, lo, hi)
+    np.testing.assert_allclose(out, [[0.5, 0.0], [0.8, -0.5], [0.3, -0.5], [0.7, 0.2]])

@@ -8,8 +8,9 @@ within two or three generations (measured here: 100 -> 7.5 -> 1.2). This sampler
 weights altogether. Each generation drops the worse half of the particles (the new tolerance
 is their median distance), refills it by resampling survivors, and moves every refilled
 particle with ``mcmc_steps`` ABC-MCMC steps. A step is a Gaussian random walk on the log
-scale with covariance ``2.38^2 / d`` times the survivors' covariance, accepted when it stays
-inside the prior box and within the tolerance, so the uniform log prior needs no ratio.
+scale with covariance ``2.38^2 / d`` times the survivors' covariance, reflected at the faces
+of the prior box (a symmetric proposal, so the uniform log prior needs no ratio), and
+accepted when its distance is within the tolerance.
 The population stays a sample from prior x 1[distance <= tolerance].
 
 The checkpoint (``.npz``) holds the population after every generation; a killed run resumes
@@ -42,6 +43,13 @@ def _map(xs: np.ndarray, workers: int) -> np.ndarray:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             return np.array(pool.map(_evaluate, list(xs)))
     return np.array([_evaluate(x) for x in xs])
+
+
+def _reflect(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Fold points back into the box ``[lo, hi]`` by reflection at its faces (keeps the
+    random walk symmetric, so the uniform prior needs no correction)."""
+    r = np.mod((x - lo) / (hi - lo), 2.0)
+    return lo + (hi - lo) * (1.0 - np.abs(r - 1.0))
 
 
 def abc_replenish(distance: Callable[[dict[str, float]], float], priors: Sequence[Prior], *,
@@ -85,11 +93,9 @@ def abc_replenish(distance: Callable[[dict[str, float]], float], priors: Sequenc
         x[drop], d[drop] = x[pick], d[pick]
         moved = 0
         for _ in range(mcmc_steps):
-            prop = x[drop] + rng.standard_normal((drop.size, dim)) @ chol.T
-            inside = np.all((prop >= lo) & (prop <= hi), axis=1)
-            dp = np.full(drop.size, np.inf)
-            dp[inside] = _map(prop[inside], workers)
-            evals += int(inside.sum())
+            prop = _reflect(x[drop] + rng.standard_normal((drop.size, dim)) @ chol.T, lo, hi)
+            dp = _map(prop, workers)
+            evals += drop.size
             ok = dp <= tol
             x[drop[ok]], d[drop[ok]] = prop[ok], dp[ok]
             moved += int(ok.sum())
