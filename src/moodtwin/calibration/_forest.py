@@ -49,10 +49,14 @@ def forest_figure(table: pd.DataFrame, png: Path, html_path: Path, title: str) -
                 fmt="s", color="black", ms=4, capsize=2, label="published (95% CI)")
     colour = np.where(t["pass"], "#1a7f37", "#c62828")
     sim = (t["simulated"] - t["published"]) / scale
+    # the replicate interval need not contain the mean (skewed, few replicates, infinities):
+    # a bar never points the wrong way and an undefined one is not drawn
+    below = np.clip(np.nan_to_num(((t["simulated"] - t["sim_lo"]) / scale).to_numpy(
+        dtype=float), nan=0.0, posinf=0.0, neginf=0.0), 0.0, None)
+    above = np.clip(np.nan_to_num(((t["sim_hi"] - t["simulated"]) / scale).to_numpy(
+        dtype=float), nan=0.0, posinf=0.0, neginf=0.0), 0.0, None)
     for i in range(len(t)):
-        ax.errorbar(sim.iloc[i], y[i] + 0.25,
-                    xerr=[[(t["simulated"].iloc[i] - t["sim_lo"].iloc[i]) / scale.iloc[i]],
-                          [(t["sim_hi"].iloc[i] - t["simulated"].iloc[i]) / scale.iloc[i]]],
+        ax.errorbar(sim.iloc[i], y[i] + 0.25, xerr=[[below[i]], [above[i]]],
                     fmt="o", color=colour[i], ms=4, capsize=2)
     ax.set_yticks(y, [f"{r.therapy}: {r.target.split('/', 1)[1]}  "
                       f"(pub {r.published:.3g}, sim {r.simulated:.3g})" for r in t.itertuples()],

@@ -68,7 +68,8 @@ def abc_replenish(distance: Callable[[dict[str, float]], float], priors: Sequenc
     if checkpoint.exists():
         saved = np.load(checkpoint)
         x, d = saved["x"], saved["d"]
-        eps, evals, accept = list(saved["eps"]), int(saved["evals"]), list(saved["accept"])
+        eps, evals = [float(e) for e in saved["eps"]], int(saved["evals"])
+        accept = [float(a) for a in saved["accept"]]
         if x.shape != (particles, dim):
             raise ValueError(f"checkpoint {checkpoint} holds {x.shape[0]} particles of "
                              f"{x.shape[1]} parameters, not {particles} of {dim}.")
@@ -99,8 +100,8 @@ def abc_replenish(distance: Callable[[dict[str, float]], float], priors: Sequenc
             ok = dp <= tol
             x[drop[ok]], d[drop[ok]] = prop[ok], dp[ok]
             moved += int(ok.sum())
-        eps.append(tol)
-        accept.append(moved / (drop.size * mcmc_steps))
+        eps.append(float(tol))
+        accept.append(float(moved / (drop.size * mcmc_steps)))
         np.savez(checkpoint, x=x, d=d, eps=eps, evals=evals, accept=accept)
         if progress is not None:
             progress(f"ABC-SMC (replenishment): generation {g}/{generations - 1}, tolerance "
