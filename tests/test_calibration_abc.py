@@ -6,18 +6,23 @@ import numpy as np
 
 from moodtwin.calibration import Prior, abc_smc
 
+TRUTH = {"a": 2.0, "b": 0.5}
 
-def test_abc_smc_recovers_known_parameters_and_resumes(tmp_path) -> None:
-    rng = np.random.default_rng(0)
+
+def _noisy_line():  # type: ignore[no-untyped-def]
+    """Toy problem: a line a*x + b with known a, b and noise SD 0.05; distance = chi-square."""
     x = np.linspace(0.0, 1.0, 8)
-    truth = {"a": 2.0, "b": 0.5}
     sigma = 0.05
-    data = truth["a"] * x + truth["b"] + rng.normal(0.0, sigma, x.size)
+    data = TRUTH["a"] * x + TRUTH["b"] + np.random.default_rng(0).normal(0.0, sigma, x.size)
 
     def distance(v: dict[str, float]) -> float:
         return float(np.sum(((v["a"] * x + v["b"] - data) / sigma) ** 2))
 
-    priors = [Prior("a", 0.1, 10.0, "toy"), Prior("b", 0.05, 5.0, "toy")]
+    return TRUTH, distance, [Prior("a", 0.1, 10.0, "toy"), Prior("b", 0.05, 5.0, "toy")]
+
+
+def test_abc_smc_recovers_known_parameters_and_resumes(tmp_path) -> None:
+    truth, distance, priors = _noisy_line()
     db = tmp_path / "abc.db"
     first = abc_smc(distance, priors, database=db, population_size=60, generations=3)
     post = abc_smc(distance, priors, database=db, population_size=60, generations=7)
@@ -86,16 +91,7 @@ def test_replenishment_abc_recovers_known_parameters_keeps_its_ensemble_and_resu
         tmp_path) -> None:
     from moodtwin.calibration._replenish import abc_replenish
 
-    rng = np.random.default_rng(0)
-    x = np.linspace(0.0, 1.0, 8)
-    truth = {"a": 2.0, "b": 0.5}
-    sigma = 0.05
-    data = truth["a"] * x + truth["b"] + rng.normal(0.0, sigma, x.size)
-
-    def distance(v: dict[str, float]) -> float:
-        return float(np.sum(((v["a"] * x + v["b"] - data) / sigma) ** 2))
-
-    priors = [Prior("a", 0.1, 10.0, "toy"), Prior("b", 0.05, 5.0, "toy")]
+    truth, distance, priors = _noisy_line()
     ck = tmp_path / "abc.npz"
     first = abc_replenish(distance, priors, checkpoint=ck, particles=80, generations=4)
     post = abc_replenish(distance, priors, checkpoint=ck, particles=80, generations=10,

@@ -17,7 +17,7 @@ from moodtwin.errors import ValidationError
 from moodtwin.model import Model
 from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.population._spec import PopulationSpec, variability_table
-from moodtwin.protocols import Protocol, compile_protocol, parse_protocol
+from moodtwin.protocols import Protocol, Timeline, compile_protocol, parse_protocol
 from moodtwin.simulation import Engine, SolverOptions, run_engine
 
 MAX_SCREENED_PER_PATIENT = 50  # give up when fewer than 1 in 50 screened candidates qualify
@@ -161,6 +161,14 @@ def baseline_protocol(antidepressant: bool, duration: str = "1 d") -> Protocol:
         "background": {"oral_antidepressant": "continued" if antidepressant else "none"}})
 
 
+def _baseline_timelines(model: Model, antidepressant: bool) -> tuple[Timeline, Timeline]:
+    """Timelines of the untreated burn-in and of a ``RESETTLE_H`` re-settling run."""
+    burn_in = baseline_protocol(antidepressant)
+    resettle = baseline_protocol(antidepressant, f"{RESETTLE_H} h")
+    return (compile_protocol(burn_in, model, model.defaults(), natural_course=False),
+            compile_protocol(resettle, model, model.defaults(), natural_course=False))
+
+
 def solve_baselines(model: Model, table: np.ndarray, madrs: np.ndarray, antidepressant: bool,
                     options: SolverOptions = SolverOptions(), engine: Engine | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -173,10 +181,7 @@ def solve_baselines(model: Model, table: np.ndarray, madrs: np.ndarray, antidepr
     """
     iv = model.parameter_index["vulnerability"]
     par = model.parameter("vulnerability")
-    timeline = compile_protocol(baseline_protocol(antidepressant), model, model.defaults(),
-                                natural_course=False)
-    resettle = compile_protocol(baseline_protocol(antidepressant, f"{RESETTLE_H} h"), model,
-                                model.defaults(), natural_course=False)
+    timeline, resettle = _baseline_timelines(model, antidepressant)
     madrs_col = [o.name for o in model.observables].index("madrs")
     table = table.copy()
     engine = engine or run_engine
@@ -232,10 +237,7 @@ def solve_trauma_loads(model: Model, table: np.ndarray, y0: np.ndarray, pcl5: np
     """
     it = model.parameter_index["trauma_load"]
     par = model.parameter("trauma_load")
-    timeline = compile_protocol(baseline_protocol(antidepressant), model, model.defaults(),
-                                natural_course=False)
-    resettle = compile_protocol(baseline_protocol(antidepressant, f"{RESETTLE_H} h"), model,
-                                model.defaults(), natural_course=False)
+    timeline, resettle = _baseline_timelines(model, antidepressant)
     col = [o.name for o in model.observables].index("pcl5")
     table = table.copy()
     engine = engine or run_engine
