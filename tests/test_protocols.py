@@ -78,6 +78,18 @@ def test_valid_protocol_compiles_to_its_events_from_the_declared_parameters() ->
         compile_protocol(p, MODEL, {n: v for n, v in own.items() if n != "esk_Fgut"})
 
 
+@pytest.mark.parametrize("name", ["vns_standard", "vns_sham"])
+def test_vns_programming_visits_are_contacts_for_active_and_sham_devices(name: str) -> None:
+    # D-02 (Rush et al. 2005): the sham arm kept the active arm's programming visits.
+    p = load_protocol(protocol_catalogue() / f"{name}.yaml")
+    tl = compile_protocol(p, MODEL, {n: PARAMS[n] for n in timeline_parameters(p)})
+    contact, current = MODEL.input_index["contact"], MODEL.input_index["vns_current"]
+    for week in (4, 6, 8, 10):
+        k = int(np.searchsorted(tl.t, week * 168.0))
+        assert tl.u[k, contact] == 1.0 and tl.u[k - 1, contact] == 0.0
+    assert (tl.u[:, current].max() > 0) == (name == "vns_standard")
+
+
 @pytest.mark.parametrize("path", sorted(protocol_catalogue().glob("*.yaml")),
                          ids=lambda p: p.stem)
 def test_every_shipped_protocol_compiles_from_its_declared_parameters(path: Path) -> None:

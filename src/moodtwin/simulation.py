@@ -182,9 +182,10 @@ def _integrate(
 
 def _fluctuation(model: Model, params: np.ndarray, t: np.ndarray, seed: int | None
                  ) -> np.ndarray:
-    """Day-to-day fluctuation added to the observed depression and anxiety scores (points):
-    AR(1) with SD ``daily_sd`` and correlation time ``daily_corr_time``. (The natural course
-    of the episode is part of the dynamics, see the mood mechanism.)"""
+    """Fluctuation added to the observed depression and anxiety scores (points): AR(1)
+    day-to-day fluctuation (SD ``daily_sd``, correlation time ``daily_corr_time``) plus the
+    measurement error of each rating (SD ``rating_sd``, independent between times). (The
+    natural course of the episode is part of the dynamics, see the mood mechanism.)"""
     n = params.shape[0]
     out = np.zeros((n, len(t), 2))
     if seed is None:
@@ -199,7 +200,8 @@ def _fluctuation(model: Model, params: np.ndarray, t: np.ndarray, seed: int | No
         a = np.exp(-(t[k] - t[k - 1]) / tau)[:, None]
         x = a * x + np.sqrt(1 - a**2) * sd[:, None] * scale * rng.standard_normal((n, 2))
         out[:, k] = x
-    return out
+    rating = params[:, model.parameter_index["rating_sd"]]
+    return out + rng.standard_normal(out.shape) * rating[:, None, None] * scale
 
 
 def simulate(

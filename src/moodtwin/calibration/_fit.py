@@ -26,19 +26,22 @@ from moodtwin.simulation import Engine
 #: Model parameters calibrated by default: expectancy (weight, onset, fading of engagement
 #: and novelty, fast relief of psychoactive effects, unblinding by perceived effects and by
 #: experienced improvement), ketamine plasticity (potentiation
-#: rate and weight, spine formation and loss, racemic-specific gain), VNS (LC gain, NTS saturation),
-#: taVNS coupling, toxin facial feedback and the oral antidepressant.
+#: rate and weight, spine formation, loss and ceiling, racemic-specific gain), VNS (LC gain, NTS
+#: saturation), taVNS coupling, toxin facial feedback, the oral antidepressant and the
+#: day-to-day fluctuation of symptoms.
 DEFAULT_PARAMETERS = (
     "w_expect", "tau_placebo_onset", "tau_engage", "tau_novelty", "k_fast_relief",
     "unblinding", "experience_half", "k_pot", "w_pot",
-    "k_syn", "k_syn_loss", "r_ketamine_gain", "k_LC", "nts_half", "tavns_coupling",
-    "w_amygdala", "ad_serotonin",
+    "k_syn", "k_syn_loss", "syn_max", "r_ketamine_gain", "k_LC", "nts_half", "tavns_coupling",
+    "w_amygdala", "ad_serotonin", "daily_sd",
 )
 
 #: Population-level values calibrated by default (``data/population.yaml``), with ranges.
 POPULATION_PRIORS = (
     Prior(f"{POPULATION_PREFIX}covariates.natural_course.remission_hazard_per_failure", 0.1, 0.8,
           "assumed: spontaneous remission hazard falls 10-55 % per failed treatment"),
+    Prior(f"{POPULATION_PREFIX}variability.k_pot.omega", 0.2, 2.0,
+          "assumed: log-SD of fast synaptic potentiation per dose, between patients"),
     Prior(f"{POPULATION_PREFIX}variability.k_syn.omega", 0.2, 1.5,
           "assumed: log-SD of the synapses a ketamine-class dose rebuilds, between patients"),
     Prior(f"{POPULATION_PREFIX}variability.k_LC.omega", 0.2, 1.5,
@@ -113,7 +116,7 @@ def calibrate(
     seed: int = 0, population_size: int = 24, generations: int = 4, database: Path,
     workers: int = 1, engine: Engine | None = None,
     progress: Callable[[str], None] | None = None, parameters: ParameterSet | None = None,
-    method: str = "replenishment", mcmc_steps: int = 3,
+    method: str = "replenishment", mcmc_steps: int = 3, start_from: Path | None = None,
 ) -> Calibration:
     """ABC-SMC calibration of ``priors`` (default :func:`default_priors`) to ``targets``.
 
@@ -125,7 +128,8 @@ def calibrate(
     ``method``: ``replenishment`` (equal-weight particles moved by ABC-MCMC,
     :func:`~moodtwin.calibration._replenish.abc_replenish`; default, because importance
     weights collapse in this many dimensions) or ``pyabc`` (importance-weighted,
-    :func:`~moodtwin.calibration._abc.abc_smc`).
+    :func:`~moodtwin.calibration._abc.abc_smc`). ``start_from``: an earlier replenishment
+    checkpoint whose last population starts a new run (generation 0 re-evaluated).
     """
     distance = trial_distance(targets, n_max=n_max, seed=seed, engine=engine,
                               parameters=parameters or ParameterSet.definition())
@@ -133,7 +137,10 @@ def calibrate(
         post = abc_replenish(distance, priors or default_priors(), checkpoint=database,
                              particles=population_size, generations=generations,
                              mcmc_steps=mcmc_steps, seed=seed, workers=workers,
-                             progress=progress)
+                             start_from=start_from, progress=progress)
+    elif start_from is not None:
+        raise ValidationError("start_from: only the replenishment method can start from an "
+                              "earlier population.")
     elif method == "pyabc":
         post = abc_smc(distance, priors or default_priors(), database=database,
                        population_size=population_size, generations=generations, seed=seed,

@@ -13,8 +13,12 @@ of the prior box (a symmetric proposal, so the uniform log prior needs no ratio)
 accepted when its distance is within the tolerance.
 The population stays a sample from prior x 1[distance <= tolerance].
 
-The checkpoint (``.npz``) holds the population after every generation; a killed run resumes
-from it.
+The checkpoint (``.npz``) holds the population (with the parameter names) after every
+generation; a killed run resumes from it. A new run may instead start from the last
+population of an earlier checkpoint (``start_from``, e.g. after a model change): its
+particles, matched by name and with new parameters drawn from their priors, are re-evaluated
+as generation 0. The MCMC moves leave prior x 1[distance <= tolerance] invariant, so the
+start affects only how fast the population mixes, not the distribution it targets.
 """
 
 from __future__ import annotations
@@ -52,12 +56,31 @@ def _reflect(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return lo + (hi - lo) * (1.0 - np.abs(r - 1.0))
 
 
+def _start_population(start_from: Path, names: list[str], lo: np.ndarray, hi: np.ndarray,
+                      particles: int, rng: np.random.Generator) -> np.ndarray:
+    """Log-scale particles from an earlier checkpoint's last population, matched by name
+    (clipped into the current prior box); parameters it lacks are drawn from their priors."""
+    saved = np.load(start_from)
+    if "names" not in saved:
+        raise ValueError(f"start_from: {start_from} holds no parameter names (written before "
+                         "names were stored); it cannot be matched to the current priors.")
+    old = [str(n) for n in saved["names"]]
+    x0 = saved["x"][rng.integers(len(saved["x"]), size=particles)]
+    x = lo + (hi - lo) * rng.uniform(size=(particles, len(names)))
+    for j, n in enumerate(names):
+        if n in old:
+            x[:, j] = np.clip(x0[:, old.index(n)], lo[j], hi[j])
+    return x
+
+
 def abc_replenish(distance: Callable[[dict[str, float]], float], priors: Sequence[Prior], *,
                   checkpoint: Path, particles: int = 100, generations: int = 10,
                   mcmc_steps: int = 3, seed: int = 0, workers: int = 1,
+                  start_from: Path | None = None,
                   progress: Callable[[str], None] | None = None) -> Posterior:
     """Sample prior x 1[distance <= tolerance] for a shrinking tolerance, ``generations``
-    times (generation 0: ``particles`` draws from the log-uniform priors)."""
+    times (generation 0: ``particles`` draws from the log-uniform priors, or the last
+    population of the checkpoint ``start_from``)."""
     global _DISTANCE, _NAMES
     _DISTANCE, _NAMES = distance, [p.name for p in priors]
     lo = np.log([p.low for p in priors])
@@ -70,17 +93,23 @@ def abc_replenish(distance: Callable[[dict[str, float]], float], priors: Sequenc
         x, d = saved["x"], saved["d"]
         eps, evals = [float(e) for e in saved["eps"]], int(saved["evals"])
         accept = [float(a) for a in saved["accept"]]
-        if x.shape != (particles, dim):
+        if x.shape != (particles, dim) or ("names" in saved
+                                             and list(saved["names"]) != _NAMES):
             raise ValueError(f"checkpoint {checkpoint} holds {x.shape[0]} particles of "
-                             f"{x.shape[1]} parameters, not {particles} of {dim}.")
+                             f"{x.shape[1]} other parameters, not {particles} of {dim} "
+                             f"({', '.join(_NAMES)}); use it as start_from instead.")
     else:
         rng = np.random.default_rng([seed, 0])
-        x = lo + (hi - lo) * rng.uniform(size=(particles, dim))
+        if start_from is None:
+            x = lo + (hi - lo) * rng.uniform(size=(particles, dim))
+        else:
+            x = _start_population(Path(start_from), _NAMES, lo, hi, particles, rng)
         if progress is not None:
-            progress(f"ABC-SMC (replenishment): generation 0, {particles} prior draws")
+            progress(f"ABC-SMC (replenishment): generation 0, {particles} "
+                     + ("prior draws" if start_from is None else f"particles from {start_from}"))
         d = _map(x, workers)
         eps, evals, accept = [float(np.max(d))], particles, [1.0]
-        np.savez(checkpoint, x=x, d=d, eps=eps, evals=evals, accept=accept)
+        np.savez(checkpoint, x=x, d=d, eps=eps, evals=evals, accept=accept, names=_NAMES)
     while len(eps) < generations:
         g = len(eps)
         rng = np.random.default_rng([seed, g])
@@ -102,7 +131,7 @@ def abc_replenish(distance: Callable[[dict[str, float]], float], priors: Sequenc
             moved += int(ok.sum())
         eps.append(float(tol))
         accept.append(float(moved / (drop.size * mcmc_steps)))
-        np.savez(checkpoint, x=x, d=d, eps=eps, evals=evals, accept=accept)
+        np.savez(checkpoint, x=x, d=d, eps=eps, evals=evals, accept=accept, names=_NAMES)
         if progress is not None:
             progress(f"ABC-SMC (replenishment): generation {g}/{generations - 1}, tolerance "
                      f"{tol:.1f}, MCMC acceptance {accept[-1]:.0%}, {evals} evaluations, "

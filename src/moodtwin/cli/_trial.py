@@ -106,6 +106,11 @@ def calibrate(
     mcmc_steps: Annotated[int, typer.Option(
         "--mcmc-steps", min=1, max=50,
         help="ABC-MCMC moves per refilled particle and generation (replenishment).")] = 3,
+    start_from: Annotated[Path | None, typer.Option(
+        "--start-from", help="Start a new replenishment run from the last population of an "
+                             "earlier checkpoint (particles matched by parameter name and "
+                             "re-evaluated; new parameters drawn from their priors), e.g. "
+                             "after a model change.", exists=True, dir_okay=False)] = None,
     parameter: Annotated[list[str] | None, typer.Option(
         "--parameter", "-p", help="Model parameter to calibrate (repeatable; default: "
                                   "expectancy, ketamine plasticity, VNS, taVNS, toxin and "
@@ -151,7 +156,7 @@ def calibrate(
                         database=checkpoint or out.with_suffix(
                             ".abc.npz" if method == "replenishment" else ".abc.db"),
                         workers=processes, engine=engine, progress=say, method=method,
-                        mcmc_steps=mcmc_steps,
+                        mcmc_steps=mcmc_steps, start_from=start_from,
                         parameters=ParameterSet.load(params) if params else None)
     post = cal.posterior
     loto = None

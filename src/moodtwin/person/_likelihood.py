@@ -2,11 +2,12 @@
 
 Scale scores are mapped to the latent MADRS or HAM-A (``moodtwin.scales.to_source``) and
 compared with the simulated latent score through the model's own observation process: an
-AR(1) day-to-day fluctuation (SD ``daily_sd``, correlation time ``daily_corr_time``) plus
-the rounding of each score to whole points (variance slope^2/12 in MADRS points), evaluated
-exactly by a scalar Kalman filter. Labs and RMSSD are log-normal around the model's
-observable with the measurement log-SDs of :mod:`moodtwin.person._schema`. All parameter
-sets are simulated in one batched call of the compiled engine (one set per thread).
+AR(1) day-to-day fluctuation (SD ``daily_sd``, correlation time ``daily_corr_time``), the
+error of each rating (SD ``rating_sd``) and the rounding of each score to whole points
+(variance slope^2/12 in MADRS points), evaluated exactly by a scalar Kalman filter. Labs
+and RMSSD are log-normal around the model's observable with the measurement log-SDs of
+:mod:`moodtwin.person._schema`. All parameter sets are simulated in one batched call of
+the compiled engine (one set per thread).
 
 Parameters that only scale an observable (``rmssd_ref``, ``bdnf_serum_ref``) are integrated
 out exactly: with a log-normal prior and log-normal measurements the marginal likelihood is
@@ -98,9 +99,10 @@ class Likelihood:
         pred = self.predict(values)
         sd = table[:, self.model.parameter_index["daily_sd"]]
         tau = table[:, self.model.parameter_index["daily_corr_time"]]
+        rating = table[:, self.model.parameter_index["rating_sd"]]
         ll = np.zeros(len(table))
         for (_, _, t, y, q, scale), latent in zip(self.series, pred.scores, strict=True):
-            ll += ar1_loglik(y[None, :] - latent, t, q, sd * scale, tau)
+            ll += ar1_loglik(y[None, :] - latent, t, q, sd * scale, tau, rating * scale)
         blobs = np.zeros((len(table), 2 * len(self.marginal)))
         if len(self.bio_log):
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -142,9 +144,10 @@ def source_equivalent(scale_names: np.ndarray, scores: np.ndarray) -> tuple[np.n
 
 
 def ar1_loglik(resid: np.ndarray, t: np.ndarray, q: np.ndarray, sd: np.ndarray,
-               tau: np.ndarray) -> np.ndarray:
+               tau: np.ndarray, rating: np.ndarray | float = 0.0) -> np.ndarray:
     """Exact log likelihood of residuals (n, k) at times ``t`` (h) under an AR(1) process
-    (SD ``sd``, correlation time ``tau`` h, per row) plus independent rounding noise ``q``."""
+    (SD ``sd``, correlation time ``tau`` h, per row) plus independent rounding noise ``q``
+    (variance per observation) and rating error (SD ``rating`` per row)."""
     n, k = resid.shape
     m = np.zeros(n)
     p = sd**2
@@ -154,7 +157,7 @@ def ar1_loglik(resid: np.ndarray, t: np.ndarray, q: np.ndarray, sd: np.ndarray,
             a = np.exp(-(t[j] - t[j - 1]) / tau)
             m = a * m
             p = a * a * p + sd**2 * (1.0 - a * a)
-        s = p + q[j]
+        s = p + q[j] + rating**2
         v = resid[:, j] - m
         ll -= 0.5 * (np.log(2.0 * np.pi * s) + v * v / s)
         gain = p / s

@@ -28,7 +28,8 @@ from moodtwin.population import variability_table
 SPREAD: dict[str, tuple[str, float, str]] = {
     "vulnerability": ("linear", 0.3, "assumed: baseline MADRS ~15-45 (90 %) at default weights"),
     "anx_vulnerability": ("linear", 0.35, "assumed: HAM-A SD ~6 at a given depression severity"),
-    "daily_sd": ("log", 0.4, "assumed: day-to-day SD 0.9-3.3 MADRS points (90 %)"),
+    "daily_sd": ("log", 0.4, "assumed: day-to-day SD x/1.9 to x*1.9 of the typical value "
+                              "(90 %)"),
     "k_LC": ("log", 0.6, "assumed: response to vagal afferent drive varies ~2.7-fold"),
     "k_syn": ("log", 0.4, "assumed: ketamine synaptogenesis varies ~1.9-fold"),
     "w_amygdala": ("log", 0.6, "assumed: facial-feedback weight varies ~2.7-fold"),

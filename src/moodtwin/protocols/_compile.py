@@ -173,10 +173,6 @@ def _vns(ev: _Events, th: s.VNS, end: float) -> None:
         ev.contact(implant, active=not th.sham)
         ev.doses.append(implant)
     ev.contact(start, active=not th.sham)  # the device is switched on (or sham: left off)
-    if th.sham:
-        return
-    if (th.current is None) == (th.titration is None):
-        raise ProtocolError("give exactly one of 'current' or 'titration'.")
     if th.titration is not None:
         steps = sorted((hours(x.at, "vns.titration.at"), s.check("vns", "current", x.current))
                        for x in th.titration)
@@ -187,7 +183,11 @@ def _vns(ev: _Events, th: s.VNS, end: float) -> None:
             if hours(x.at, "vns.titration.at") >= end:
                 raise ProtocolError(f"titration[{i}].at: {x.at!r} is at or after the protocol's "
                                     f"end ({_fmt(end)}); steps must lie before it.")
-    else:
+        for when, _ in steps:  # each step is a programming visit (sham: a mock one)
+            ev.contact(when, active=not th.sham)
+    if th.sham:
+        return
+    if th.titration is None:
         steps = [(start, s.check("vns", "current", th.current))]
     on = s.check("vns", "on_time", th.on_time)
     off = s.check("vns", "off_time", th.off_time) * 60.0

@@ -241,6 +241,10 @@ class OffPeriod(_Strict):
 class VNS(_Strict):
     """Implanted left cervical VNS. Give ``current`` or a ``titration`` schedule.
 
+    Each titration step is a programming visit, hence a treatment contact for the expectancy
+    model; a ``sham`` device may list the same steps for its mock programming visits (their
+    currents are not delivered).
+
     ``implant_at: null`` means the device is already implanted (a continuation period of a
     trial): no surgery, hence no implantation expectancy event.
     """

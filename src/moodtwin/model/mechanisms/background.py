@@ -18,12 +18,14 @@ therapy has its own size. It is the product of two signals:
   change are the cues, so a saline arm and a toxin arm differ because the toxin arm can no
   longer frown, not because of a fitted per-therapy kick.
 * *engagement* with treatment: raised to saturation by every treatment contact (infusion,
-  nasal dosing, injection, implantation, stimulation session, clinical review, trial rating
-  visit) and sustained by perceptible effects (stimulation sensation, voice change); it fades
-  over weeks after the last contact. Taking a pill or carrying a programmed device does not
-  hold it: an extra rating visit adds improvement on active drug as on placebo (Posternak &
-  Zimmerman 2007). Rating visits are observations, not treatment
-  contacts, so a visit and a clinic review on the same day count once.
+  nasal dosing, injection, implantation, device programming visit, stimulation session,
+  clinical review, trial rating visit); it fades over weeks after the last contact. Taking a
+  pill, carrying a programmed device or feeling its effects does not hold it: an extra rating
+  visit adds improvement on active drug as on placebo (Posternak & Zimmerman 2007), and an
+  active implant whose stimulation patients feel (voice alteration) separated little from a
+  sham implant with the same visits over 10 weeks (Rush et al. 2005: response 15.2 % vs
+  10.0 %). Perceived effects act through belief only. A visit and a clinic review on the same
+  day count once.
 * *novelty* of the treatment course: set at the first contact of a new course and fading over
   months, since expectancy attaches to newly started treatments (Rutherford et al.) and is
   not sustained over years of the same care.
@@ -67,9 +69,10 @@ MECHANISM = Mechanism(
         State("midazolam", "midazolam_rate - mdz_kel*midazolam", "mg/kg",
               "Midazolam in the body (per kg)", atol=1e-8),
         State("engagement",
-              "k_engage*(contact + perceptibility)*(1 - engagement)"
+              "k_engage*contact*(1 - engagement)"
               " - engagement/tau_engage", "1",
-              "Engagement with treatment (0-1): saturated by contacts, fades over weeks"),
+              "Engagement with treatment (0-1): saturated by contacts (visits, sessions, "
+              "procedures), fades over weeks"),
         State("novelty",
               "k_engage*new_course*(1 - novelty) - novelty/tau_novelty", "1",
               "Newness of the current treatment course (0-1): expectancy attaches to newly "

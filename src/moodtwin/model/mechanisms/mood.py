@@ -13,8 +13,9 @@ The natural course is part of the dynamics: each virtual patient has a time of s
 remission and of relapse (drawn by the population model from hazards that fall with the
 number of failed treatments), at which the drive steps down and back up over about a week
 (an episode clock runs on the protocol's time axis). Treatment as usual therefore produces
-remissions, and remitters relapse. Day-to-day fluctuation of the observed score is added by
-the output layer (an AR(1) process in MADRS points, ``daily_sd`` and ``daily_corr_time``).
+remissions, and remitters relapse. The output layer adds day-to-day fluctuation of the
+observed score (an AR(1) process in MADRS points, ``daily_sd`` and ``daily_corr_time``) and
+the measurement error of each rating (independent between visits, ``rating_sd``).
 """
 
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
@@ -63,11 +64,23 @@ MECHANISM = Mechanism(
         _w("w_amygdala", 0.7, "Weight of amygdala negative bias (facial feedback)"),
         _w("w_sleep", 0.3, "Weight of sleep quality"),
         _w("w_expect", 1.0, "Weight of expectancy"),
-        Parameter("daily_sd", 1.7, "1", 0.0, 6.0,
-                  "derived from Duru & Fantino 2008 (MADRS SEM-based MCID 1.6-1.9 points)",
-                  "Day-to-day fluctuation of observed MADRS (points, SD)"),
+        Parameter("daily_sd", 2.0, "1", 0.3, 8.0,
+                  "assumed, calibratable to the spread of early changes (Cohen's d vs saline; "
+                  "placebo-arm response 24 h after a dose): true day-to-day fluctuation of "
+                  "symptom severity, beyond the rating error (24-h-recall MADRS in rapid-acting "
+                  "antidepressant trials; control-arm SD of MADRS rose from 6.5 at baseline to "
+                  "9.3 one day after saline or midazolam in the pooled ketamine trials, "
+                  "Wilkinson et al. 2018 Am J Psychiatry 175:150)",
+                  "Day-to-day fluctuation of observed MADRS (points, SD)", calibratable=True),
         Parameter("daily_corr_time", 72.0, "h", 12.0, 336.0, "assumed",
                   "Correlation time of day-to-day fluctuation"),
+        Parameter("rating_sd", 1.8, "1", 1.0, 3.0,
+                  "Duru & Fantino 2008 Curr Med Res Opin 24:1329 (MADRS standard error of "
+                  "measurement 1.6-1.9 points); consistent with test-retest ICC 0.91-0.96 in "
+                  "TRD trials (Johnson et al., J Clin Psychiatry: MADRS with 24-h recall) "
+                  "at a between-patient SD of 6-9 points. Independent between visits "
+                  "(interviewer, interview and recall differences)",
+                  "Measurement error of one rating (MADRS points, SD)"),
         Parameter("course_amp", 2.5, "1", 0.0, 6.0,
                   "assumed: a spontaneous remission moves a MADRS-30 patient below the "
                   "remission threshold (logit drive step of 2-3 with the mood-memory "
