@@ -139,7 +139,8 @@ def test_vns_standard_titration_and_duty() -> None:
     tl = _compile("vns_standard")
     _check_vns_titration(tl)
     np.testing.assert_allclose(tl.dose_times, [0.0])  # the implant
-    np.testing.assert_allclose(_onsets(tl, "contact"), [0.0, 2 * WEEK])  # implant, switch-on
+    # implant, then switch-on with the first step and the programming visit of each step
+    np.testing.assert_allclose(_onsets(tl, "contact"), [0.0, *(w * WEEK for w in (2, 4, 6, 8, 10))])
     assert tl.t[-1] == pytest.approx(52 * WEEK)
 
 
@@ -147,7 +148,8 @@ def test_combination_vns_plus_ketamine() -> None:
     tl = _compile("combination_vns_ketamine")
     _check_vns_titration(tl)
     np.testing.assert_allclose(tl.dose_times, [0.0, 4 * WEEK])  # implant, infusion
-    np.testing.assert_allclose(_onsets(tl, "contact"), [0.0, 2 * WEEK, 4 * WEEK])
+    # implant, switch-on, programming visits (the infusion at week 4 shares one)
+    np.testing.assert_allclose(_onsets(tl, "contact"), [0.0, *(w * WEEK for w in (2, 4, 6, 8, 10))])
     np.testing.assert_allclose(_onsets(tl, "ketamine_rate"), [4 * WEEK])
     assert _input(tl, "ketamine_rate", 4 * WEEK + 0.5) == pytest.approx(0.75)
     assert _input(tl, "ketamine_rate", 4 * WEEK + 1.0) == 0.0

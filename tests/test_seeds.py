@@ -157,10 +157,6 @@ def _means(trial_file: str) -> dict[str, float]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known model failure (README, Calibration and "
-                   "validation): with the shipped set taVNS moves HAM-A by -2.9 against "
-                   "Wu 2018's -1.12 (HAMD -5.4 vs -4.23): anxiety follows depression too "
-                   "closely under taVNS")
 def test_tavns_hama_difference_matches_wu_2018():
     # Wu et al. 2018 Medicine 97:e13845: HAM-A difference taVNS vs sham -1.12, not
     # significant (CI not available); tolerance 1.5 points, and the HAM-A effect must stay

@@ -4,6 +4,7 @@ simulated mean and interval, coloured by pass, grouped by therapy (PNG and HTML)
 from __future__ import annotations
 
 import html
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +68,7 @@ def forest_figure(table: pd.DataFrame, png: Path, html_path: Path, title: str) -
     ax.set_xlim(-12, 12)
     ax.set_xlabel("distance from the published value, in published standard errors "
                   "(green: |z| <= 1.96, red: fails)")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(textwrap.fill(title, 90), fontsize=10)
     fig.text(0.99, 0.003, DISCLAIMER, ha="right", va="bottom", fontsize=7, color="#a00000")
     save_png(fig, png, 110, tight=True, rect=(0, 0.02, 1, 1))
     rows = "".join(
