@@ -132,3 +132,19 @@ def test_replenishment_started_from_another_models_population_still_recovers_the
         lo, hi = interval[name]
         assert lo <= value <= hi, (name, lo, hi)
     assert min(post.contraction().values()) > 0.9
+
+
+def test_unreadable_or_nameless_start_population_is_a_one_line_error(tmp_path) -> None:
+    import pytest
+
+    from moodtwin.calibration._replenish import abc_replenish
+    from moodtwin.errors import ValidationError
+
+    _, distance, priors = _noisy_line()
+    junk, nameless = tmp_path / "junk.npz", tmp_path / "old.npz"
+    junk.write_text("not a checkpoint")
+    np.savez(nameless, x=np.zeros((4, 2)))
+    for bad, why in ((junk, "not a readable"), (nameless, "no parameter names")):
+        with pytest.raises(ValidationError, match=why):
+            abc_replenish(distance, priors, checkpoint=tmp_path / "new.npz", particles=4,
+                          generations=1, start_from=bad)

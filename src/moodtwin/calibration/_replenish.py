@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from moodtwin.calibration._abc import Posterior, Prior
+from moodtwin.errors import ValidationError
 
 _DISTANCE: Callable[[dict[str, float]], float] | None = None
 _NAMES: list[str] = []
@@ -56,13 +57,21 @@ def _reflect(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return lo + (hi - lo) * (1.0 - np.abs(r - 1.0))
 
 
+def _load(path: Path, what: str) -> Mapping[str, np.ndarray]:
+    try:
+        return np.load(path)
+    except (OSError, ValueError) as exc:
+        raise ValidationError(f"{what}: {path} is not a readable .npz checkpoint of "
+                              "moodtwin calibrate.") from exc
+
+
 def _start_population(start_from: Path, names: list[str], lo: np.ndarray, hi: np.ndarray,
                       particles: int, rng: np.random.Generator) -> np.ndarray:
     """Log-scale particles from an earlier checkpoint's last population, matched by name
     (clipped into the current prior box); parameters it lacks are drawn from their priors."""
-    saved = np.load(start_from)
-    if "names" not in saved:
-        raise ValueError(f"start_from: {start_from} holds no parameter names (written before "
+    saved = _load(start_from, "start_from")
+    if "names" not in saved or "x" not in saved:
+        raise ValidationError(f"start_from: {start_from} holds no parameter names (written before "
                          "names were stored); it cannot be matched to the current priors.")
     old = [str(n) for n in saved["names"]]
     x0 = saved["x"][rng.integers(len(saved["x"]), size=particles)]
@@ -89,13 +98,13 @@ def abc_replenish(distance: Callable[[dict[str, float]], float], priors: Sequenc
     checkpoint = Path(checkpoint)
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
     if checkpoint.exists():
-        saved = np.load(checkpoint)
+        saved = _load(checkpoint, "checkpoint")
         x, d = saved["x"], saved["d"]
         eps, evals = [float(e) for e in saved["eps"]], int(saved["evals"])
         accept = [float(a) for a in saved["accept"]]
         if x.shape != (particles, dim) or ("names" in saved
                                              and list(saved["names"]) != _NAMES):
-            raise ValueError(f"checkpoint {checkpoint} holds {x.shape[0]} particles of "
+            raise ValidationError(f"checkpoint {checkpoint} holds {x.shape[0]} particles of "
                              f"{x.shape[1]} other parameters, not {particles} of {dim} "
                              f"({', '.join(_NAMES)}); use it as start_from instead.")
     else:
