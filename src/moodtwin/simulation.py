@@ -224,7 +224,8 @@ def simulate(
     - ``parameters``: the :class:`~moodtwin.ParameterSet` the overrides apply to (default:
       the calibrated set shipped with moodtwin).
     - ``save_times_h``: output times in hours (default: every 6 h, denser after doses).
-    - ``seed``: adds reproducible day-to-day fluctuation to the observed scores.
+    - ``seed``: adds reproducible day-to-day fluctuation and rating error to the observed
+      scores.
     - ``throw``: raise :class:`~moodtwin.errors.IntegrationError` if any patient fails;
       with ``False`` the failures are reported per patient in ``Result.status``.
 

@@ -71,8 +71,9 @@ def _start_population(start_from: Path, names: list[str], lo: np.ndarray, hi: np
     (clipped into the current prior box); parameters it lacks are drawn from their priors."""
     saved = _load(start_from, "start_from")
     if "names" not in saved or "x" not in saved:
-        raise ValidationError(f"start_from: {start_from} holds no parameter names (written before "
-                         "names were stored); it cannot be matched to the current priors.")
+        raise ValidationError(f"start_from: {start_from} holds no parameter names (written "
+                              "before names were stored); it cannot be matched to the current "
+                              "priors.")
     old = [str(n) for n in saved["names"]]
     x0 = saved["x"][rng.integers(len(saved["x"]), size=particles)]
     x = lo + (hi - lo) * rng.uniform(size=(particles, len(names)))
@@ -105,8 +106,8 @@ def abc_replenish(distance: Callable[[dict[str, float]], float], priors: Sequenc
         if x.shape != (particles, dim) or ("names" in saved
                                              and list(saved["names"]) != _NAMES):
             raise ValidationError(f"checkpoint {checkpoint} holds {x.shape[0]} particles of "
-                             f"{x.shape[1]} other parameters, not {particles} of {dim} "
-                             f"({', '.join(_NAMES)}); use it as start_from instead.")
+                                  f"{x.shape[1]} other parameters, not {particles} of {dim} "
+                                  f"({', '.join(_NAMES)}); use it as start_from instead.")
     else:
         rng = np.random.default_rng([seed, 0])
         if start_from is None:
