@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from moodtwin.model import default_model
+from moodtwin.model.mechanisms.mood import COURSE_FREQ_MAX
 from moodtwin.population import PopulationSpec, generate_population
 from moodtwin.protocols import compile_protocol, parse_protocol
 from moodtwin.simulation import SolverOptions, run_engine, simulate
@@ -152,3 +153,65 @@ def test_control_arm_spread_one_day_after_an_infusion_matches_wilkinson_2018() -
     d = run_trial(trial, seed=4).first
     day1 = d.observed["MADRS"][:, 1]
     assert 7.3 <= float(np.nanstd(day1)) <= 11.3, float(np.nanstd(day1))
+
+
+def test_course_fluctuation_has_the_increment_variance_of_an_ou_process() -> None:
+    """The slow drift of the episode (mood mechanism) is built from random Fourier features of
+    an Ornstein-Uhlenbeck process (Rahimi & Recht 2007): across patients drawn by the
+    population model, the drive's change over a lag Δ must have variance
+    2·course_sd²·(1 - E[cos(uΔ/τ)]) with u from the Lorentzian (OU) spectrum cut at
+    |u| = 10 (computed here by quadrature; within 5 %). From a lag of τ on this is the OU
+    value 2·course_sd²·(1 - exp(-Δ/τ)) within 4 %; at shorter lags it is smaller."""
+    import pandas as pd
+    import sympy as sp
+    from scipy.integrate import quad
+
+    from moodtwin.population._generate import _parameters
+
+    n = 20000
+    rng = np.random.default_rng(3)
+    cand = pd.DataFrame({"sex": ["female"] * n, "age": np.full(n, 40.0),
+                         "failed_treatments": np.full(n, 2)})
+    table = _parameters(MODEL, cand, rng, {})
+    drive = MODEL.derived_exprs["depression_drive"]
+    course = [s for s in drive.free_symbols if s.name.startswith("course_")
+              or s.name == "episode_clock"]
+    part = sum(a for a in sp.Add.make_args(sp.expand(drive)) if a.free_symbols & {
+        s for s in course if s.name.startswith(("course_freq", "course_phase"))})
+    f = sp.lambdify(course, part, "numpy")
+    ix = MODEL.parameter_index
+    sd, tau = MODEL.parameter("course_sd").value, MODEL.parameter("course_corr_time").value
+
+    def at(t: float) -> np.ndarray:
+        return f(*[np.full(n, t) if s.name == "episode_clock" else table[:, ix[s.name]]
+                   for s in course])
+
+    assert np.allclose(at(0.0), 0.0)  # zero at the start of the protocol
+    top = np.arctan(COURSE_FREQ_MAX)
+    for lag in (0.25 * tau, tau, 6.0 * tau):
+        mean_cos = quad(lambda u, r=lag / tau: np.cos(u * r) / (1.0 + u * u), 0.0,
+                        COURSE_FREQ_MAX, limit=200)[0] / top
+        expected = 2.0 * sd**2 * (1.0 - mean_cos)
+        assert abs(np.var(at(lag)) / expected - 1.0) < 0.05, (lag, np.var(at(lag)), expected)
+        if lag >= tau:
+            ou = 2.0 * sd**2 * (1.0 - np.exp(-lag / tau))
+            assert abs(expected / ou - 1.0) < 0.04
+
+
+def test_four_week_spread_of_change_matches_the_transform_trials() -> None:
+    """Turkoz et al. 2022 Arch Womens Ment Health 25:313, Table 4 (TRANSFORM-1 and -2 pooled,
+    by sex): SD of the MADRS change to day 28 was 13.2-14.1 on esketamine + antidepressant
+    and 14.3-14.7 on antidepressant + placebo. Not a calibration target (the calibration
+    sees rates and the mean difference). Simulated TRANSFORM-2 arms: SD within 10.5-17.5
+    (published ± 3.5)."""
+    from pathlib import Path
+
+    from moodtwin.trials import load_trial, run_trial
+
+    trial = load_trial(Path(__file__).parents[1] / "examples/trials/esketamine_transform2.yaml")
+    d = run_trial(trial, seed=5, n=400).first
+    change = d.observed["MADRS"][:, -1] - d.observed["MADRS"][:, 0]
+    arms = d.patients["arm"].to_numpy()
+    for arm in ("esketamine", "control"):
+        sd = float(np.nanstd(change[arms == arm]))
+        assert 10.5 <= sd <= 17.5, (arm, sd)

@@ -39,7 +39,9 @@ CASES = {
     "tavns_daily": "2 week",
     "botulinum_glabellar": "8 week",
 }
-PATIENT = {"vulnerability": 0.3, "body_weight": 62.0}
+# a patient whose episode drifts (mood mechanism's course fluctuation: cosines in the drive)
+PATIENT = {"vulnerability": 0.3, "body_weight": 62.0, "course_freq_1": 3.0,
+           "course_phase_1": 1.0, "course_freq_2": 0.4, "course_phase_2": 4.0}
 
 DEFINITION = ParameterSet.definition()  # the `model` fixture's values
 

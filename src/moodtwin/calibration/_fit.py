@@ -33,7 +33,8 @@ DEFAULT_PARAMETERS = (
     "w_expect", "tau_placebo_onset", "tau_engage", "tau_novelty", "k_fast_relief",
     "unblinding", "experience_half", "k_pot", "w_pot",
     "k_syn", "k_syn_loss", "syn_max", "r_ketamine_gain", "k_LC", "nts_half", "tavns_coupling",
-    "w_amygdala", "ad_serotonin", "daily_sd",
+    "w_amygdala", "ad_serotonin", "daily_sd", "course_sd", "course_corr_time", "diss_tol_max",
+    "k_glu_bdnf",
 )
 
 #: Population-level values calibrated by default (``data/population.yaml``), with ranges.

@@ -19,7 +19,7 @@ from moodtwin.errors import UnknownNameError, ValidationError
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_FUNCTIONS = {"exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "tanh": sp.tanh}
+_FUNCTIONS = {"exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "tanh": sp.tanh, "cos": sp.cos}
 _RESERVED = set(_FUNCTIONS) | {"t", "math", "np", "pi", "y", "p", "u", "dy", "J", "out"}
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from moodtwin import scales
 from moodtwin.errors import ValidationError
 from moodtwin.model import Model
+from moodtwin.model.mechanisms.mood import COURSE_FREQ_MAX, COURSE_TERMS
 from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.population._spec import PopulationSpec, variability_table
 from moodtwin.protocols import Protocol, Timeline, compile_protocol, parse_protocol
@@ -151,6 +152,12 @@ def _parameters(model: Model, c: pd.DataFrame, rng: np.random.Generator,
     remit = rng.exponential(1.0, n) / hazard
     put("remit_time", remit)
     put("relapse_time", remit + rng.exponential(1.0, n) / (nc["relapse_hazard"] * per_h))
+    # slow course fluctuation (mood mechanism): |standard Cauchy| frequencies (the Lorentzian
+    # spectrum of an OU process, in units of 1/course_corr_time), truncated; uniform phases
+    top = 2.0 / np.pi * np.arctan(COURSE_FREQ_MAX)
+    for k in range(1, COURSE_TERMS + 1 if "course_freq_1" in model.parameter_index else 1):
+        put(f"course_freq_{k}", np.tan(np.pi / 2.0 * rng.uniform(0.0, top, n)))
+        put(f"course_phase_{k}", rng.uniform(0.0, 2.0 * np.pi, n))
     return table
 
 

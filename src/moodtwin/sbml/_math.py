@@ -13,8 +13,8 @@ from sympy.printing.str import StrPrinter
 
 from moodtwin.errors import ValidationError
 
-_FUNCTIONS = {sp.exp: "exp", sp.log: "ln", sp.tanh: "tanh", sp.Abs: "abs", sp.Min: "min",
-              sp.Max: "max"}
+_FUNCTIONS = {sp.exp: "exp", sp.log: "ln", sp.tanh: "tanh", sp.cos: "cos", sp.Abs: "abs",
+              sp.Min: "min", sp.Max: "max"}
 _RELATIONS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "==", "!=": "!="}
 
 

@@ -23,6 +23,7 @@ _KINDS = {
     "kelvin": libsbml.UNIT_KIND_KELVIN,
     "mole": libsbml.UNIT_KIND_MOLE,
     "candela": libsbml.UNIT_KIND_CANDELA,
+    "radian": libsbml.UNIT_KIND_RADIAN,
 }
 _NO_KIND = {"unit_toxin": "botulinum toxin activity unit (U, mouse LD50)"}
 DIMENSIONLESS = "dimensionless"

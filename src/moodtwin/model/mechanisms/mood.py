@@ -13,7 +13,20 @@ The natural course is part of the dynamics: each virtual patient has a time of s
 remission and of relapse (drawn by the population model from hazards that fall with the
 number of failed treatments), at which the drive steps down and back up over about a week
 (an episode clock runs on the protocol's time axis). Treatment as usual therefore produces
-remissions, and remitters relapse. The output layer adds day-to-day fluctuation of the
+remissions, and remitters relapse. Between these steps the severity of an episode drifts
+for reasons the model does not represent (life events, seasons, comorbid illness): a slow,
+zero-mean fluctuation of the drive with stationary SD ``course_sd`` (logit) and correlation
+time ``course_corr_time``, zero at the start of the protocol. Each patient's path is a sum
+of ``COURSE_TERMS`` cosines with random phases and frequencies drawn by the population model
+from the Lorentzian spectrum of an Ornstein-Uhlenbeck process (random Fourier features,
+Rahimi & Recht 2007), so the change of the drive over a lag Δ ≥ course_corr_time has,
+across patients, the OU variance 2·course_sd²·(1 - exp(-Δ/course_corr_time)) within 4 %.
+Frequencies are cut at 10/course_corr_time, which keeps the solver's steps long and makes
+changes over shorter lags smaller than OU's (two thirds of it at a quarter of the
+correlation time); the fast day-to-day fluctuation is the output layer's. Without the drift
+the spread of change in trial arms was about two thirds of the published one (SD of the
+MADRS change to day 28: 13-15 in the TRANSFORM trials, Turkoz et al. 2022 Arch Womens Ment
+Health 25:313). The output layer adds day-to-day fluctuation of the
 observed score (an AR(1) process in MADRS points, ``daily_sd`` and ``daily_corr_time``) and
 the measurement error of each rating (independent between visits, ``rating_sd``).
 """
@@ -21,6 +34,32 @@ the measurement error of each rating (independent between visits, ``rating_sd``)
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
 
 _ASSUMED_W = "assumed, calibratable to the calibration set"
+COURSE_TERMS = 4
+"""Number of cosines in each patient's slow course fluctuation (random Fourier features)."""
+COURSE_FREQ_MAX = 10.0
+"""Truncation of the fluctuation's frequencies, in units of 1/course_corr_time."""
+
+
+def _course_terms() -> str:
+    """The fluctuation of the drive: zero at protocol start, stationary SD ``course_sd``."""
+    terms = " + ".join(f"cos(course_freq_{k}*episode_clock/course_corr_time + course_phase_{k})"
+                       f" - cos(course_phase_{k})" for k in range(1, COURSE_TERMS + 1))
+    return f"course_sd*{(2.0 / COURSE_TERMS) ** 0.5!r}*({terms})"
+
+
+def _course_parameters() -> tuple[Parameter, ...]:
+    out = []
+    for k in range(1, COURSE_TERMS + 1):
+        out.append(Parameter(
+            f"course_freq_{k}", 0.0, "1", 0.0, COURSE_FREQ_MAX,
+            "patient-level: drawn by the population model (|standard Cauchy|, truncated); "
+            "default 0: no fluctuation", f"Frequency of course fluctuation term {k} "
+            "(x 1/course_corr_time)"))
+        out.append(Parameter(
+            f"course_phase_{k}", 0.0, "rad", 0.0, 6.2832,
+            "patient-level: drawn by the population model (uniform)",
+            f"Phase of course fluctuation term {k}"))
+    return tuple(out)
 
 
 def _w(name: str, value: float, what: str, high: float = 20.0, cal: bool = True) -> Parameter:
@@ -88,6 +127,20 @@ MECHANISM = Mechanism(
         Parameter("course_width", 72.0, "h", 12.0, 672.0,
                   "assumed: recovery from an episode unfolds over one to two weeks",
                   "Duration scale of a spontaneous remission or relapse"),
+        Parameter("course_sd", 0.3, "1", 0.02, 1.5,
+                  "assumed, calibratable (the calibration sees it through response and "
+                  "remission rates and Cohen's d): severity drifts within an episode; checked "
+                  "against the SD of the 4-week MADRS change, 13-15 points in TRANSFORM-1 and "
+                  "-2 (Turkoz et al. 2022 Arch Womens Ment Health 25:313), which is not a "
+                  "target. 0.3 logit is ~4 MADRS points at MADRS 33",
+                  "SD of the slow fluctuation of the episode's drive (logit)",
+                  calibratable=True),
+        Parameter("course_corr_time", 672.0, "h", 168.0, 4380.0,
+                  "assumed, calibratable: severity drifts over weeks to months (weekly ratings "
+                  "in antidepressant trials are strongly autocorrelated from week to week; "
+                  "median episode ~3 months, Spijker et al. 2002)",
+                  "Correlation time of the slow course fluctuation", calibratable=True),
+        *_course_parameters(),
         Parameter("remit_time", 1e6, "h", 0.0, 1e6,
                   "patient-level: drawn by the population model (data/population.yaml "
                   "natural_course); default: no spontaneous remission",
@@ -102,6 +155,7 @@ MECHANISM = Mechanism(
                 " - w_pot*potentiation"
                 " - course_amp*(tanh((episode_clock - remit_time)/course_width)"
                 " - tanh((episode_clock - relapse_time)/course_width))/2"
+                f" + {_course_terms()}"
                 " - w_neuro*(neurogenesis - 1) - w_5ht*(serotonin - 1)"
                 " - w_ne*(norepinephrine - 1) + w_cort*(cortisol - 1) + w_il6*(il6 - 1)"
                 " + w_amygdala*(amygdala_bias - 1) - w_sleep*(sleep_quality - 1)"
@@ -111,5 +165,7 @@ MECHANISM = Mechanism(
     ),
     references=("Spijker et al. 2002 Br J Psychiatry 181:208", "Whiteford et al. 2013 Psychol "
                 "Med 43:1569", "Rush et al. 2006 Am J Psychiatry 163:1905",
-                "Duru & Fantino 2008 Curr Med Res Opin 24:1329"),
+                "Duru & Fantino 2008 Curr Med Res Opin 24:1329",
+                "Rahimi & Recht 2007 Adv Neural Inf Process Syst 20 (random Fourier features)",
+                "Turkoz et al. 2022 Arch Womens Ment Health 25:313"),
 )

@@ -8,13 +8,18 @@ receptors, and the pore site (EC50 ≈ 1 µM, Abbott et al. 2024) that blocks py
 receptors. Interneuron block disinhibits pyramidal cells (glutamate surge) while pyramidal
 pore block removes it, giving the inverted U of glutamate outflow against dose
 (Moghaddam et al. 1997). Dissociation follows pore occupancy for racemic ketamine and
-esketamine alike. The plasticity drive is the surge, enhanced for racemic ketamine by its
+esketamine alike, and weakens with repeated doses: a tolerance state builds with pore block
+and fades over weeks (peak CADSS fell significantly across the eight doses of TRANSFORM-2,
+and fewer patients dissociated after the last dose than after the first; dissociation did
+not correlate with improvement, Chen et al. 2022). The plasticity drive is the surge, enhanced for racemic ketamine by its
 R-enantiomer/(2R,6R)-HNK actions that need no NMDA block (Zanos et al. 2016).
 """
 
 from moodtwin.model._spec import Derived, Mechanism, Parameter, State
 
 _ABBOTT = "Abbott et al. 2024 Biophys J (pore EC50 ~1 uM; allosteric site ~0.1 uM)"
+_CHEN = ("Chen et al. 2022 Int J Neuropsychopharmacol 25:269 (post hoc of TRANSFORM-2 and "
+         "SUSTAIN-1)")
 
 MECHANISM = Mechanism(
     name="nmda",
@@ -22,6 +27,10 @@ MECHANISM = Mechanism(
     states=(
         State("ket_effect_site", "ke0*(ket_equiv_uM - ket_effect_site)", "uM",
               "Unbound racemic-ketamine-equivalent concentration at the effect site", atol=1e-7),
+        State("dissociation_tolerance",
+              "k_diss_tol*nmda_block*(1 - dissociation_tolerance)"
+              " - dissociation_tolerance/tau_diss_tol", "1",
+              "Tolerance to the dissociative effect after repeated doses (0-1)"),
     ),
     parameters=(
         Parameter("ke0", 6.82, "1/h", 1.0, 30.0,
@@ -51,6 +60,21 @@ MECHANISM = Mechanism(
         Parameter("ki_interneuron", 0.1, "uM", 0.02, 0.5, _ABBOTT,
                   "Half-occupancy of the high-affinity (interneuron) site"),
         Parameter("ki_pore", 1.0, "uM", 0.3, 3.0, _ABBOTT, "Half-occupancy of the pore site"),
+        Parameter("k_diss_tol", 0.15, "1/h", 0.02, 1.0,
+                  "assumed: one dose (pore block ~0.3-0.6 for about two hours) builds about a "
+                  "sixth of the full tolerance, so it approaches its plateau over the eight "
+                  "doses of a 4-week induction (" + _CHEN + ")",
+                  "Rate at which pore block builds dissociation tolerance"),
+        Parameter("tau_diss_tol", 336.0, "h", 72.0, 2016.0,
+                  "assumed: tolerance carries over between twice-weekly doses and is not "
+                  "described as lasting beyond weeks (" + _CHEN + ")",
+                  "Decay time of dissociation tolerance"),
+        Parameter("diss_tol_max", 0.4, "1", 0.0, 0.9,
+                  "assumed, calibratable to esketamine-nasal-day28 (repeated doses) with the "
+                  "single-dose targets: the mean peak CADSS decreased significantly across "
+                  "consecutive esketamine doses (" + _CHEN + "); the size was not read",
+                  "Largest fractional loss of dissociation under full tolerance",
+                  calibratable=True),
         Parameter("dissociation_occ50", 0.25, "1", 0.05, 0.8,
                   "assumed: dissociation while plasma 100-250 ng/mL (Zanos et al. 2018 Table 1)",
                   "Pore occupancy of half-maximal dissociation"),
@@ -75,8 +99,10 @@ MECHANISM = Mechanism(
                 "Drive of fast synaptic potentiation: NMDA-mediated surge, enhanced for racemic "
                 "ketamine (R-ketamine/HNK)", observable=True),
         Derived("dissociation",
-                "nmda_block**2/(nmda_block**2 + dissociation_occ50**2)", "1",
+                "(1 - diss_tol_max*dissociation_tolerance)"
+                "*nmda_block**2/(nmda_block**2 + dissociation_occ50**2)", "1",
                 "Dissociative burden (0-1, CADSS-like)", observable=True),
     ),
-    references=(_ABBOTT, "Moghaddam et al. 1997 J Neurosci 17:2921", "Zanos et al. 2018"),
+    references=(_ABBOTT, "Moghaddam et al. 1997 J Neurosci 17:2921", "Zanos et al. 2018",
+                _CHEN),
 )

@@ -9,11 +9,20 @@ assumed. Known gap: in chronic insomnia, taVNS (30 min twice daily, 5 d/week, 8 
 Open RCT, Beijing); the model gives ~0.3 points for the reference patient, because its sleep
 follows vagal tone, which a taVNS course raises only a little (Wolf et al. 2021). No
 pathway was added to close the gap (mechanism unknown).
+
+The PSQI is a self-report, and expectancy improves *perceived* sleep: against no treatment,
+a placebo presented as active improved perceived global sleep quality by Hedges g = 0.58 but
+not objectively measured sleep onset (Yeung et al. 2018, 13 studies, n = 566). The PSQI
+therefore reads the sleep quality plus a perceived shift proportional to the realised
+placebo relief (background mechanism); the physiological sleep state, which feeds mood,
+does not get it.
 """
 
 from moodtwin.model._spec import Derived, Mechanism, Parameter, State
 
 _BUYSSE = "Buysse et al. 1989 Psychiatry Res 28:193 (PSQI 0-21, > 5 poor sleep)"
+_YEUNG = ("Yeung et al. 2018 Sleep Med Rev 38:17 (placebo vs no treatment in insomnia: perceived "
+          "global sleep quality g = 0.581, no effect on objective sleep onset latency)")
 
 MECHANISM = Mechanism(
     name="sleep",
@@ -42,11 +51,19 @@ MECHANISM = Mechanism(
                   "assumed: the drug-free reference patient (MADRS 33, sleep quality ~0.77) "
                   "scores PSQI ~11, a poor sleeper (" + _BUYSSE + ")",
                   "Logit PSQI change per unit loss of sleep quality"),
+        Parameter("sleep_expect", 0.042, "1", 0.0, 0.15,
+                  "derived from " + _YEUNG + ": g 0.581 x a PSQI SD of ~3 points in insomnia "
+                  "samples (assumed) = 1.7 PSQI points at full placebo relief, divided by the "
+                  "PSQI slope of 42 points per unit sleep quality at PSQI ~11",
+                  "Perceived sleep-quality gain per unit placebo relief (self-report only)"),
     ),
     derived=(
+        Derived("sleep_perceived",
+                "sleep_quality + sleep_expect*placebo_responsiveness*placebo_relief", "1",
+                "Sleep quality as the patient perceives and reports it (1 = healthy)"),
         Derived("psqi",
-                "21/(1 + (21/psqi_healthy - 1)*exp(-psqi_slope*(1 - sleep_quality)))",
+                "21/(1 + (21/psqi_healthy - 1)*exp(-psqi_slope*(1 - sleep_perceived)))",
                 "1", "Pittsburgh Sleep Quality Index (0-21)", observable=True),
     ),
-    references=(_BUYSSE,),
+    references=(_BUYSSE, _YEUNG),
 )
