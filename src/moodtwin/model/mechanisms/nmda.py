@@ -11,8 +11,9 @@ pore block removes it, giving the inverted U of glutamate outflow against dose
 esketamine alike, and weakens with repeated doses: a tolerance state builds with pore block
 and fades over weeks (peak CADSS fell significantly across the eight doses of TRANSFORM-2,
 and fewer patients dissociated after the last dose than after the first; dissociation did
-not correlate with improvement, Chen et al. 2022). The plasticity drive is the surge, enhanced for racemic ketamine by its
-R-enantiomer/(2R,6R)-HNK actions that need no NMDA block (Zanos et al. 2016).
+not correlate with improvement, Chen et al. 2022). The plasticity drive is the surge,
+enhanced for racemic ketamine by its R-enantiomer/(2R,6R)-HNK actions that need no NMDA block
+(Zanos et al. 2016).
 """
 
 from moodtwin.model._spec import Derived, Mechanism, Parameter, State
