@@ -532,3 +532,28 @@ def test_informative_dropout_loses_non_improvers_and_keeps_the_expected_fraction
                            rated, 672.0, np.random.default_rng(1))
     gap = np.isfinite(random)[~improved].mean() - np.isfinite(random)[improved].mean()
     assert abs(gap) < 0.05
+
+
+def test_a_placebo_controlled_trial_blinds_both_arms_at_its_allocation_share() -> None:
+    # Rutherford et al. 2017 / Papakostas & Fava 2009: in a blinded trial a patient's belief
+    # of receiving active treatment is the allocation share, in the active and the placebo
+    # arm alike (D-02, Rush et al. 2005: 1:1 implant, stimulation from week 2). Before the
+    # switch-on nothing differs between the arms; an open single-arm trial of the same
+    # implant is known active.
+    def belief(arms: list[dict], n: int) -> dict[str, np.ndarray]:
+        data = _trial(n=n, duration="16 d", visits=["1 d", "13 d", "16 d"], arms=arms,
+                      population={"antidepressant_continued": 1.0},
+                      endpoints=[{"type": "response_rate", "at": "16 d"}])
+        res = run_trial(parse_trial(data, PROTOCOLS), seed=1)
+        d = res.first
+        k = [o.name for o in d.model.observables].index("belief")
+        arm = d.patients["arm"].to_numpy()
+        return {a: d.latent[arm == a][:, 1, k] for a in np.unique(arm)}
+
+    vns = {"name": "vns", "protocol": "vns_standard.yaml"}
+    sham = {"name": "sham", "protocol": "vns_sham.yaml"}
+    b = belief([{**vns, "allocation": 2}, {**sham, "allocation": 1}], 30)
+    for arm in ("vns", "sham"):
+        assert 2 / 3 <= b[arm].min() and b[arm].mean() < 2 / 3 + 0.1  # + experienced change
+    assert abs(b["vns"].mean() - b["sham"].mean()) < 0.05
+    assert belief([vns], 10)["vns"].min() == pytest.approx(1.0)

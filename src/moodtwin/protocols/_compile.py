@@ -279,23 +279,22 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
     ``params`` gives the values of :func:`timeline_parameters` (other names are ignored;
     several patients with different values: :func:`compile_per_patient`).
 
-    ``p_active``: the probability of active treatment a blinded patient is told (a trial sets
-    it from its allocation); it overrides the protocol's ``blinding.p_active`` (default 0.5
-    when the protocol is blinded). ``natural_course``: run the episode clock from time 0, so
-    that spontaneous remission and relapse (patient parameters) happen on the protocol's time
-    axis (off for steady-state burn-ins). ``rating_visits``: the hours (protocol time) at
-    which a trial rates the patient; each is a contact with the study team, which sustains
-    engagement like a treatment contact (Posternak & Zimmerman 2007 Br J Psychiatry 190:287,
-    41 placebo-controlled trials: an extra visit at week 3 gave a further 0.86-point HRSD
-    fall, about 40 % of the placebo response); a visit on the day of another contact
-    counts once.
+    ``p_active``: the probability of active treatment a blinded patient is told; a blinded trial
+    sets it from its allocation, and then the protocol runs blinded whatever its own
+    ``blinding`` says (a protocol file alone is open label unless it says ``blinded``, with
+    ``blinding.p_active``, default 0.5). ``natural_course``: run the episode clock from time 0,
+    so that spontaneous remission and relapse (patient parameters) happen on the protocol's time
+    axis (off for steady-state burn-ins). ``rating_visits``: the hours (protocol time) at which
+    a trial rates the patient; each is a contact with the study team, which sustains engagement
+    like a treatment contact (Posternak & Zimmerman 2007 Br J Psychiatry 190:287, 41 placebo-
+    controlled trials: an extra visit at week 3 gave a further 0.86-point HRSD fall, about 40 %
+    of the placebo response); a visit on the day of another contact counts once.
     """
     end = protocol.duration_h()
     blind = protocol.blinding
-    p_blind = None
-    if blind.mode == "blinded":
-        p_blind = p_active if p_active is not None else (
-            blind.p_active if blind.p_active is not None else 0.5)
+    p_blind = p_active
+    if p_blind is None and blind.mode == "blinded":
+        p_blind = blind.p_active if blind.p_active is not None else 0.5
     declared = timeline_parameters(protocol)
     missing = [n for n in declared if n not in params]
     if missing:
