@@ -33,8 +33,12 @@ therapy has its own size. It is the product of two signals:
 Realised placebo relief follows ``belief × engagement × novelty`` with an onset of days
 (saline gives ~1% response at 24 h, Wilkinson et al. 2019, while placebo arms improve over
 weeks, Jones et al. 2021). Psychoactive drug effects (sedation, dissociation) add a fast
-relief that fades
-within days (midazolam: 18% response at 24 h, back to placebo by day 7). Midazolam, the
+relief that fades within days (midazolam: 18% response at 24 h, back to placebo by day 7).
+Its size follows the *peak* of the perceived effect, not its duration: the relief rises
+toward the current perceived effect while that is above it and otherwise only decays, so
+two hours of mild sedation do not outweigh half an hour of deep dissociation (retrospective
+evaluations of an experience follow its peak and end and neglect its duration, Fredrickson &
+Kahneman 1993 J Pers Soc Psychol 65:45; Redelmeier & Kahneman 1996 Pain 66:3). Midazolam, the
 active placebo of ketamine trials, is a one-compartment drug whose sedation is the cue.
 """
 
@@ -83,8 +87,11 @@ MECHANISM = Mechanism(
         State("placebo_relief", "(expectancy - placebo_relief)/tau_placebo_onset", "1",
               "Realised placebo relief: follows expectancy with a delay of days"),
         State("acute_relief",
-              "k_fast_relief*psychoactive*(1 - acute_relief) - acute_relief/tau_acute_relief",
-              "1", "Fast non-specific relief from psychoactive drug effects (0-1)"),
+              "k_fast_relief*(psychoactive - acute_relief"
+              " + sqrt((psychoactive - acute_relief)**2 + 1e-6))/2"
+              " - acute_relief/tau_acute_relief",
+              "1", "Fast non-specific relief from psychoactive drug effects (0-1): rises to "
+              "the peak perceived effect, then fades"),
     ),
     parameters=(
         Parameter("tau_AD", 336.0, "h", 168.0, 1008.0,
@@ -133,10 +140,13 @@ MECHANISM = Mechanism(
                   "the first weeks of antidepressant RCTs (Rutherford & Roose 2013 Am J "
                   "Psychiatry 170:723) yet saline gives ~1% response at 24 h (Wilkinson et al. "
                   "2019)", "Onset time constant of placebo relief", calibratable=True),
-        Parameter("k_fast_relief", 2.0, "1/h", 0.0, 5.0,
+        Parameter("k_fast_relief", 2.0, "1/h", 1.0, 20.0,
                   "assumed, calibratable to the midazolam arms (Murrough 2013: MADRS -8.8 at "
-                  "24 h; Wilkinson et al. 2019: 18% response at 24 h vs 1% with saline)",
-                  "Rate of fast relief per unit psychoactive effect", calibratable=True),
+                  "24 h; Wilkinson et al. 2019: 18% response at 24 h vs 1% with saline): how "
+                  "fast the relief reaches the peak perceived effect (1/h); at least 1/h, so that "
+                  "the relief follows the peak of a 40-min infusion, not its duration",
+                  "Rate at which fast relief rises toward the perceived effect",
+                  calibratable=True),
         Parameter("tau_acute_relief", 48.0, "h", 12.0, 168.0,
                   "assumed: the 24-h midazolam effect (Murrough 2013: MADRS -8.8) is gone by "
                   "day 7 (placebo remission 6%, Int J Neuropsychopharmacol 2016 meta-analysis)",
@@ -182,5 +192,7 @@ MECHANISM = Mechanism(
                 "Expectancy of improvement (0-1)", observable=True),
     ),
     references=(_JONES, _RUTH, _GREENBLATT,
-                "Wilkinson et al. 2019 Neuropsychopharmacology 44:1233"),
+                "Wilkinson et al. 2019 Neuropsychopharmacology 44:1233",
+                "Fredrickson & Kahneman 1993 J Pers Soc Psychol 65:45",
+                "Redelmeier & Kahneman 1996 Pain 66:3"),
 )
