@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from moodtwin.model import default_model
 from moodtwin.model.mechanisms.mood import COURSE_FREQ_MAX
@@ -215,10 +214,6 @@ def test_course_fluctuation_has_the_increment_variance_of_an_ou_process() -> Non
             assert abs(expected / ou - 1.0) < 0.04
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known model failure (README, Calibration and validation): the calibrated course drift "
-    "widens the 4-week change SD from ~9/10 to ~10.1 (esketamine) and ~11.5 (control), short of "
-    "the published 13.2-14.7"))
 def test_four_week_spread_of_change_matches_the_transform_trials() -> None:
     """Turkoz et al. 2022 Arch Womens Ment Health 25:313, Table 4 (TRANSFORM-1 and -2 pooled,
     by sex): SD of the MADRS change to day 28 was 13.2-14.1 on esketamine + antidepressant
