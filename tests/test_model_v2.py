@@ -59,7 +59,6 @@ def test_esketamine_and_ketamine_dissociate_alike():
     assert 0.5 <= ratio <= 2.0
 
 
-
 def test_dissociation_wanes_over_an_esketamine_induction_as_in_transform_2() -> None:
     """Chen et al. 2022 Int J Neuropsychopharmacol 25:269 (post hoc of TRANSFORM-2): the mean
     peak CADSS decreased significantly across the eight doses, and fewer patients
@@ -74,6 +73,7 @@ def test_dissociation_wanes_over_an_esketamine_induction_as_in_transform_2() -> 
     first = diss[t < 6.0].max()
     last = diss[(t >= 24 * 24.0) & (t < 24 * 24.0 + 6.0)].max()
     assert 0.25 * first < last < 0.95 * first, (first, last)
+
 
 def test_spontaneous_remission_of_untreated_depression_matches_whiteford_2013():
     """About 23 % of untreated major depression remits within 3 months (Whiteford et al.

@@ -157,10 +157,8 @@ def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
         drugs = [th for th in protocol.therapies if isinstance(th, OralComparator)]
         modelled = protocol.model_copy(update={"therapies": [
             th for th in protocol.therapies if not isinstance(th, OralComparator)]})
-        # a blinded trial blinds the arms with a blindable study treatment (not usual care)
-        blind = run.trial.p_active() if protocol.study_treatment() != "none" else None
         tls = compile_per_patient(_with_background(arm.in_context(modelled), ad), run.model,
-                                  run.pop.table[sel], p_active=blind,
+                                  run.pop.table[sel], p_active=run.trial.p_active_for(protocol),
                                   rating_visits=rated_h - t0)
         states, st, obs = run_groups(run.model, run.pop.table[sel], tls, save, run.options,
                                      y0=run.y[sel], engine=run.engine)

@@ -532,6 +532,11 @@ class Trial(_Strict):
         return sum(a.allocation for a, k in zip(rand, kinds, strict=True)
                    if k == "active") / total if total else None
 
+    def p_active_for(self, protocol: Protocol) -> float | None:
+        """:meth:`p_active` for an arm running ``protocol``: a blinded trial blinds the arms
+        with a blindable study treatment, not usual care (``None``: open)."""
+        return self.p_active() if protocol.study_treatment() != "none" else None
+
     @model_validator(mode="after")
     def _check(self) -> Trial:
         end = self.duration_h()

@@ -9,3 +9,8 @@ def hill(x: str, k: str, n: str) -> str:
 def relax(target: str, state: str, tau: str) -> str:
     """First-order relaxation ``(target - state) / tau`` as an expression string."""
     return f"(({target}) - {state})/({tau})"
+
+
+def smooth_pos(x: str, eps: str) -> str:
+    """Smooth positive part ``(x + sqrt(x^2 + eps)) / 2`` (max(x, 0) without a kink)."""
+    return f"(({x}) + sqrt(({x})**2 + {eps}))/2"

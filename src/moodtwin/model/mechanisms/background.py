@@ -43,6 +43,7 @@ active placebo of ketamine trials, is a one-compartment drug whose sedation is t
 """
 
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
+from moodtwin.model.mechanisms._helpers import smooth_pos
 
 _JONES = "Jones et al. 2021 JAMA Netw Open (50 TRD RCTs: placebo g 1.05, response 20%)"
 _RUTH = ("Rutherford et al. 2017 JAMA Psychiatry 74:1064 (placebo response rises with the "
@@ -87,9 +88,8 @@ MECHANISM = Mechanism(
         State("placebo_relief", "(expectancy - placebo_relief)/tau_placebo_onset", "1",
               "Realised placebo relief: follows expectancy with a delay of days"),
         State("acute_relief",
-              "k_fast_relief*(psychoactive - acute_relief"
-              " + sqrt((psychoactive - acute_relief)**2 + 1e-6))/2"
-              " - acute_relief/tau_acute_relief",
+              "k_fast_relief*" + smooth_pos("psychoactive - acute_relief", "1e-6")
+              + " - acute_relief/tau_acute_relief",
               "1", "Fast non-specific relief from psychoactive drug effects (0-1): rises to "
               "the peak perceived effect, then fades"),
     ),
@@ -180,7 +180,7 @@ MECHANISM = Mechanism(
                 "Any perceptible effect of the treatment: psychoactive, frown paralysis, "
                 "stimulation (0-1)", observable=True),
         Derived("improvement",
-                "(mood_memory - depression + sqrt((mood_memory - depression)**2 + 1e-4))/2",
+                smooth_pos("mood_memory - depression", "1e-4"),
                 "1", "Improvement the patient has experienced: recent mood (mood memory) minus "
                 "current depression, positive part (MADRS/60)"),
         Derived("belief",
