@@ -557,3 +557,69 @@ def test_a_placebo_controlled_trial_blinds_both_arms_at_its_allocation_share() -
         assert 2 / 3 <= b[arm].min() and b[arm].mean() < 2 / 3 + 0.1  # + experienced change
     assert abs(b["vns"].mean() - b["sham"].mean()) < 0.05
     assert belief([vns], 10)["vns"].min() == pytest.approx(1.0)
+
+
+def _latent(data: dict, name: str, visit: int) -> dict[str, np.ndarray]:
+    """Observable ``name`` at visit ``visit`` of each arm of trial ``data`` (one replicate)."""
+    d = run_trial(parse_trial(data, PROTOCOLS), seed=1).first
+    k = [o.name for o in d.model.observables].index(name)
+    arm = d.patients["arm"].to_numpy()
+    return {a: d.latent[arm == a][:, visit, k] for a in np.unique(arm)}
+
+
+def _tavns(**over: object) -> dict:
+    th = {"type": "tavns", "current": "2 mA", "sessions_per_day": 1, "days_per_week": 5,
+          "start": "0 d", "duration": "4 week", **over}
+    return {"name": "tavns", "duration": "4 week", "therapies": [th]}
+
+
+def test_a_sham_that_is_not_felt_unblinds_and_a_felt_sham_keeps_the_blind() -> None:
+    # Hein et al. 2013 (J Neural Transm 120:821) name "the risk of unblinding for technical
+    # reasons" of a sham left off; Rong et al. 2016 stimulate the scapha instead (felt, no
+    # vagal fibres). A blinded patient (1:1) who notices nothing where the active treatment
+    # would be felt lowers the allocation share by the share ``unblinding``; a felt sham and
+    # the active arm keep it.
+    from moodtwin import ParameterSet
+    u = ParameterSet.calibrated().values["unblinding"]
+    arms = [{"name": "tavns", "protocol": _tavns()},
+            {"name": "felt_sham", "protocol": _tavns(sham=True)},
+            {"name": "off_sham", "protocol": _tavns(sham=True, current="0 mA")}]
+    data = _trial(n=30, duration="4 week", visits=["10 h", "4 week"], arms=arms,
+                  population={"antidepressant_continued": 1.0},
+                  endpoints=[{"type": "mean_change", "at": "4 week"}])
+    b = _latent(data, "belief", 1)  # 10 h: after the first session, before any improvement
+    share = 1 / 3
+    assert b["off_sham"].mean() == pytest.approx(share * (1 - u), abs=0.03)
+    assert b["felt_sham"].min() >= share - 1e-9
+    assert b["tavns"].min() >= share - 1e-9
+
+
+def test_self_administered_home_sessions_are_not_care_team_contacts() -> None:
+    # Rong et al. 2016 (J Affect Disord 195:172): taVNS "self-administered by the patients at
+    # home after they received training from the hospitals". Between the trial's rating visits
+    # (weeks 0 and 4) engagement, and so expectancy, fades at home; clinic sessions hold it.
+    arms = [{"name": "clinic", "protocol": _tavns()},
+            {"name": "home", "protocol": _tavns(self_administered=True)}]
+    data = _trial(n=20, duration="4 week", visits=["20 d", "4 week"], arms=arms,
+                  population={"antidepressant_continued": 0.0},
+                  endpoints=[{"type": "mean_change", "at": "4 week"}])
+    e = _latent(data, "expectancy", 1)  # day 20 (belief x engagement x novelty)
+    assert e["clinic"].min() > 0.5
+    assert e["home"].max() < 0.5 * e["clinic"].min()
+
+
+def test_a_rating_averages_the_daily_fluctuation_over_its_recall_period() -> None:
+    # The mean of a stationary Ornstein-Uhlenbeck process (correlation time tau) over a window
+    # W has variance 2 (tau/W)^2 (W/tau - 1 + exp(-W/tau)) (e.g. Gillespie 1996 Am J Phys
+    # 64:225); a 24-h-recall rating therefore fluctuates more than a 7-day one.
+    from moodtwin.scales import recall_windows
+    from moodtwin.simulation import _recall_means
+    tau = np.full(20000, 24.0)
+    t = np.array([0.0, 24.0, 200.0])
+    w = recall_windows(t)
+    assert w.tolist() == [168.0, 24.0, 168.0]
+    m = _recall_means(tau, t, w, np.random.default_rng(0))
+    x = w / 24.0
+    var = 2 / x**2 * (x - 1 + np.exp(-x))
+    assert m[:, :, 0].var(axis=0) == pytest.approx(var, rel=0.06)
+    assert m[:, :, 1].var(axis=0) == pytest.approx(var, rel=0.06)

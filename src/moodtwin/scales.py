@@ -766,6 +766,21 @@ def convert(score_madrs_or_hama: ArrayLike, scale: str) -> NDArray[np.float64]:
     return np.clip(out, sc.min_score, sc.max_score)
 
 
+#: A rating's recall period (h): MADRS, HAMD and HAM-A ask about the past week (Montgomery &
+#: Asberg 1979 Br J Psychiatry 134:382; Williams 1988 SIGH-D); at visits closer together than
+#: that, "since the last rating" (the 24-h recall of rapid-acting antidepressant trials,
+#: e.g. Murrough et al. 2013, Popova et al. 2019).
+STANDARD_RECALL_H = 168.0
+
+
+def recall_windows(visit_h: ArrayLike) -> NDArray[np.float64]:
+    """Recall period (h) of each rating at the sorted times ``visit_h`` (h): the standard week,
+    shortened to the time since the previous rating (at least 1 h)."""
+    t = np.asarray(visit_h, dtype=np.float64)
+    gap = np.diff(t, prepend=t[:1] - STANDARD_RECALL_H) if t.size else t
+    return np.clip(gap, 1.0, STANDARD_RECALL_H)
+
+
 def source_score(scale: str, latent: ArrayLike, fluctuation: ArrayLike) -> NDArray[np.float64]:
     """Observed source score of ``scale``'s construct: ``latent`` (patients, times; source
     points) plus its column of the day-to-day ``fluctuation`` (patients, times, 2), if the

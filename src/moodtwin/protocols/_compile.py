@@ -86,6 +86,7 @@ class _Events:
         self.contacts: list[tuple[float, float]] = []
         self.masked: list[tuple[float, float]] = []
         self.courses: list[tuple[float, float]] = []  # first contact of each treatment course
+        self.expects_percept: list[float] = []  # deliveries of perceptible-when-active treatments
 
     def set(self, t: float, name: str, value: float) -> None:
         self.sets[name].append((t, value))
@@ -93,12 +94,19 @@ class _Events:
     def jump(self, t: float, state: str, amount: float) -> None:
         self.jumps.append((t, state, amount))
 
-    def contact(self, t: float, active: bool, duration: float = CONTACT_H) -> None:
+    def contact(self, t: float, active: bool, duration: float = CONTACT_H,
+                perceptible: bool = True, care_team: bool = True) -> None:
         """A treatment contact at ``t``; ``active``: the treatment itself is active.
 
         It sets the patient's belief: known active or known inactive (open label), or the
-        blinded probability of active treatment."""
-        self.contacts.append((t, t + duration))
+        blinded probability of active treatment. ``perceptible``: the active form of this
+        treatment has an effect the patient can notice (so a blinded patient who notices
+        nothing from now on infers placebo); ``care_team``: the contact is with the care or
+        study team (a session the patient runs alone at home is not)."""
+        if care_team:
+            self.contacts.append((t, t + duration))
+        if perceptible:
+            self.expects_percept.append(t)
         self.course(t)
         if self.p_blind is not None:
             self.set(t, "belief_blind", self.p_blind)
@@ -109,6 +117,11 @@ class _Events:
         """An open treatment the patient knows is active (oral antidepressant, usual care)."""
         self.set(t, "belief_known", 1.0)
         self.course(t)
+
+    def clinic_contact(self, t: float) -> None:
+        """A contact with the care or study team that delivers no treatment (rating visit,
+        clinical review)."""
+        self.contacts.append((t, t + CONTACT_H))
 
     def course(self, t: float) -> None:
         """Mark ``t`` as a (possible) start of the treatment course; the earliest counts."""
@@ -170,7 +183,7 @@ def _vns(ev: _Events, th: s.VNS, end: float) -> None:
         raise ProtocolError(f"start: {th.start!r} is at or after the protocol's end "
                             f"({_fmt(end)}); stimulation would never be delivered.")
     if th.implant_at is not None:
-        ev.contact(implant, active=not th.sham)
+        ev.contact(implant, active=not th.sham, perceptible=False)
         ev.doses.append(implant)
     ev.contact(start, active=not th.sham)  # the device is switched on (or sham: left off)
     if th.titration is not None:
@@ -228,7 +241,8 @@ def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
     if session > spacing:
         raise ProtocolError(f"{th.sessions_per_day} sessions of {th.session} do not fit in "
                             "a day (24 h).")
-    current = 0.0 if th.sham else s.check("tavns", "current", th.current)
+    skin = s.check("tavns", "current", th.current)  # felt, also at a sham's non-vagal site
+    current = 0.0 if th.sham else skin
     duty = 1.0
     if (th.on_time is None) != (th.off_time is None):
         raise ProtocolError("give both on_time and off_time (on/off cycling), or neither.")
@@ -238,10 +252,12 @@ def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
     ev.set(start, "tavns_pulse_width", s.check("tavns", "pulse_width", th.pulse_width))
     ev.set(start, "tavns_frequency", s.check("tavns", "frequency", th.frequency))
     ev.set(start, "tavns_current", current)
-    for t0 in th.session_starts_h(end):
+    ev.set(start, "tavns_skin_current", skin)
+    for k, t0 in enumerate(th.session_starts_h(end)):
         ev.set(t0, "tavns_on", duty)
         ev.set(t0 + session, "tavns_on", 0.0)
-        ev.contact(t0, active=not th.sham, duration=max(session, CONTACT_H))
+        ev.contact(t0, active=not th.sham, duration=max(session, CONTACT_H),
+                   care_team=k == 0 or not th.self_administered)
 
 
 #: The taVNS-input setting that one tcVNS stimulation at full output (level 1) is modelled
@@ -265,10 +281,12 @@ def _tcvns(ev: _Events, th: s.TcVNS, end: float) -> None:
     ev.set(start, "tavns_pulse_width", eq["pulse_width_us"])
     ev.set(start, "tavns_frequency", eq["frequency_Hz"])
     ev.set(start, "tavns_current", 0.0 if th.sham else th.level * eq["current_mA"])
-    for t0 in th.session_starts_h(end):
+    ev.set(start, "tavns_skin_current", th.level * eq["current_mA"])  # a sham is felt too
+    for k, t0 in enumerate(th.session_starts_h(end)):
         ev.set(t0, "tavns_on", 1.0)
         ev.set(t0 + dose, "tavns_on", 0.0)
-        ev.contact(t0, active=not th.sham, duration=max(dose, CONTACT_H))
+        ev.contact(t0, active=not th.sham, duration=max(dose, CONTACT_H),
+                   care_team=k == 0 or not th.self_administered)
 
 
 def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, float],
@@ -332,13 +350,15 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
     if protocol.visits is not None:
         every = hours(protocol.visits.every, "visits.every", 1.0)
         for t in np.arange(hours(protocol.visits.start, "visits.start"), end, every):
-            ev.contacts.append((float(t), float(t) + CONTACT_H))
+            ev.clinic_contact(float(t))
     for t in rating_visits:
         if 0.0 < t < end:
-            ev.contacts.append((float(t), float(t) + CONTACT_H))
+            ev.clinic_contact(float(t))
     _check_infusions(ev.infusions)
     _intervals(ev, "contact", ev.contacts, end)
     _intervals(ev, "new_course", [min(ev.courses)] if ev.courses else [], end)
+    if ev.expects_percept:
+        ev.set(min(ev.expects_percept), "expects_percept", 1.0)
     _intervals(ev, "percept_masked", ev.masked, end)
     tl = _timeline(model, ev, end, ad_on)
     return replace(tl, anaesthesia=protocol.anaesthesia, setting=protocol.setting)
@@ -386,7 +406,7 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
         ev.known_active(start)
         every = hours(th.review_every, "treatment_as_usual.review_every", 24.0)
         for t in np.arange(start, end, every):
-            ev.contacts.append((float(t), float(t) + CONTACT_H))
+            ev.clinic_contact(float(t))
     else:
         for t in th.at:
             when = hours(t, "oral_antidepressant.at")
@@ -396,7 +416,7 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
             ev.set(when, "oral_ad", 1.0 if start else 0.0)
             if start:
                 ev.known_active(when)
-                ev.contacts.append((when, when + CONTACT_H))
+                ev.clinic_contact(when)
 
 
 def _exposure(ev: _Events, th: s.ExposureTherapy, end: float) -> None:
@@ -411,6 +431,7 @@ def _exposure(ev: _Events, th: s.ExposureTherapy, end: float) -> None:
         ev.set(times[0], "tavns_pulse_width", s.check("tavns", "pulse_width", th.pulse_width))
         ev.set(times[0], "tavns_frequency", s.check("tavns", "frequency", th.frequency))
         ev.set(times[0], "tavns_current", s.check("tavns", "current", th.current))
+        ev.set(times[0], "tavns_skin_current", s.check("tavns", "current", th.current))
     for t0 in times:
         if t0 >= end:
             raise ProtocolError(f"at: a session at {_fmt(t0)} is at or after the protocol's end "
@@ -418,7 +439,7 @@ def _exposure(ev: _Events, th: s.ExposureTherapy, end: float) -> None:
         t1 = min(t0 + session, end)
         ev.set(t0, "exposure_on", 1.0)
         ev.set(t1, "exposure_on", 0.0)
-        ev.contact(t0, active=True, duration=t1 - t0)  # a treatment contact
+        ev.contact(t0, active=True, duration=t1 - t0, perceptible=False)  # a treatment contact
         if th.paired == "tavns":
             ev.set(t0, "tavns_on", 1.0)
             ev.set(t1, "tavns_on", 0.0)

@@ -287,7 +287,10 @@ class VNS(_Strict):
 
 
 class TaVNS(_Strict):
-    """Transcutaneous auricular VNS sessions; ``sham`` stimulates no vagal fibres."""
+    """Transcutaneous auricular VNS sessions. ``sham``: the same ``current`` at a site without
+    vagal fibres (earlobe, scapha): felt, but no vagal input; a sham device left off has
+    ``current: 0 mA``. ``self_administered``: the patient runs the sessions at home after a
+    first, trained session, so only that one is a contact with the care team."""
 
     type: Literal["tavns"]
     _limited = _limits("tavns", "current", "pulse_width", "frequency", "session", "on_time",
@@ -304,6 +307,7 @@ class TaVNS(_Strict):
     duration: Q = "4 week"
     first_session_at: Q = "8 h"  # time after each day's start (08:00 when days start at 0:00)
     sham: bool = False
+    self_administered: bool = False
 
     @field_validator("start", "duration")
     @classmethod
@@ -358,9 +362,10 @@ def _daily_starts(kind: str, start_q: Q, duration_q: Q, first_q: Q, session_h: f
 class TcVNS(_Strict):
     """Transcutaneous cervical VNS (hand-held neck stimulator, e.g. gammaCore): ``doses_per_day``
     doses, each ``stimulations_per_dose`` back-to-back stimulations of ``stimulation``, at
-    ``level`` (fraction of the device's maximal output, 0-1); ``sham`` stimulates no vagal
-    fibres. The model drives the afferent input through the transcutaneous (auricular)
-    pathway at an assumed equivalent setting (``TCVNS_EQUIVALENT`` in the compiler)."""
+    ``level`` (fraction of the device's maximal output, 0-1); ``sham`` is felt but stimulates
+    no vagal fibres; ``self_administered`` as for taVNS. The model drives the afferent input
+    through the transcutaneous (auricular) pathway at an assumed equivalent setting
+    (``TCVNS_EQUIVALENT`` in the compiler)."""
 
     type: Literal["tcvns"]
     _limited = _limits("tcvns", "stimulation")
@@ -373,6 +378,7 @@ class TcVNS(_Strict):
     duration: Q = "4 week"
     first_dose_at: Q = "8 h"  # time after each day's start
     sham: bool = False
+    self_administered: bool = False
 
     @field_validator("start", "duration")
     @classmethod

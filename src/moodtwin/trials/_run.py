@@ -300,13 +300,15 @@ def dropout_times(trial: Trial, visit_h: np.ndarray, rated: np.ndarray, end: flo
 def _observe(trial: Trial, model: Model, pop: Population, latent: np.ndarray,
              visit_h: np.ndarray, rng: np.random.Generator, scale_names: list[str]
              ) -> dict[str, np.ndarray]:
-    """Rated scores: latent (natural course included) + day-to-day fluctuation + rater noise.
+    """Rated scores: latent (natural course included) + day-to-day fluctuation averaged over
+    each rating's recall period (a week, or the time since the previous visit) + rater noise.
 
     Depression scales convert the latent MADRS, anxiety scales the latent HAM-A (the model's
     own anxiety state), each with its own fluctuation; PTSD scales the PCL-5 output (rater
     noise only, see :data:`moodtwin.scales.CONSTRUCTS`)."""
     names = [o.name for o in model.observables]
-    fl = _fluctuation(model, pop.table, visit_h, int(rng.integers(2**31)))
+    fl = _fluctuation(model, pop.table, visit_h, int(rng.integers(2**31)),
+                      scales.recall_windows(visit_h))
     out = {}
     for name in scale_names:
         sc = scales.get_scale(name)

@@ -17,9 +17,18 @@ therapy has its own size. It is the product of two signals:
   model's own dissociation, sedation, corrugator paralysis and stimulation sensation or voice
   change are the cues, so a saline arm and a toxin arm differ because the toxin arm can no
   longer frown, not because of a fitted per-therapy kick.
-* *engagement* with treatment: raised to saturation by every treatment contact (infusion,
-  nasal dosing, injection, implantation, device programming visit, stimulation session,
-  clinical review, trial rating visit); it fades over weeks after the last contact. Taking a
+  The evidence cuts both ways: a blinded patient whose study treatment would be noticeable
+  if active (dissociation, sedation, tingling, voice change, frown paralysis) and who notices
+  nothing lowers the allocation share by the same share ``unblinding`` (patients in placebo
+  arms guess their allocation above chance: ketamine vs saline, most guess correctly, and
+  sham devices that deliver no current risk unblinding, Hein et al. 2013 J Neural Transm
+  120:821; a sham at a non-vagal site is felt and keeps the blind, Rong et al. 2016).
+* *engagement* with treatment: raised to saturation by every contact with the care or study
+  team (infusion, nasal dosing, injection, implantation, device programming visit,
+  stimulation session in the clinic, clinical review, trial rating visit); it fades over
+  weeks after the last contact. Sessions a patient runs alone at home after a trained first
+  one (self-administered taVNS/tcVNS, Rong et al. 2016 J Affect Disord 195:172) are not
+  contacts. Taking a
   pill, carrying a programmed device or feeling its effects does not hold it: an extra rating
   visit adds improvement on active drug as on placebo (Posternak & Zimmerman 2007), and an
   active implant whose stimulation patients feel (voice alteration) separated little from a
@@ -64,6 +73,12 @@ MECHANISM = Mechanism(
         Input("contact", "1", "1 during a treatment contact (procedure, session, review)"),
         Input("new_course", "1", "1 during the first contact of a new treatment course"),
         Input("midazolam_rate", "mg/kg/h", "Midazolam IV infusion rate"),
+        Input("expects_percept", "1",
+              "1 from the first delivery of a study treatment whose active form the patient "
+              "could notice (dissociation, sedation, stimulation, voice change, frown "
+              "paralysis)"),
+        Input("tavns_skin_current", "mA",
+              "Current felt at the skin during a taVNS/tcVNS session (a sham's too)"),
         Input("percept_masked", "1",
               "1 while a procedure runs under general anaesthesia or sedation (drug effects "
               "are not perceived)"),
@@ -171,7 +186,7 @@ MECHANISM = Mechanism(
         Derived("psychoactive", "(1 - percept_masked)*(1 - (1 - dissociation)*(1 - sedation))",
                 "1", "Perceived psychoactive drug effect: dissociation or sedation (0-1)"),
         Derived("stim_sensation",
-                "1 - (1 - tavns_on*tavns_current**2/(tavns_current**2"
+                "1 - (1 - tavns_on*tavns_skin_current**2/(tavns_skin_current**2"
                 " + (tavns_sense_rheobase*(1 + chronaxie/tavns_pulse_width))**2))"
                 "*(1 - voice_alteration)", "1",
                 "Perceived stimulation: taVNS tingling or VNS voice change (0-1)"),
@@ -183,8 +198,12 @@ MECHANISM = Mechanism(
                 smooth_pos("mood_memory - depression", "1e-4"),
                 "1", "Improvement the patient has experienced: recent mood (mood memory) minus "
                 "current depression, positive part (MADRS/60)"),
+        Derived("belief_prior",
+                "belief_blind*(1 - unblinding*expects_percept*(1 - perceived))", "1",
+                "A blinded patient's belief before experienced change: the allocation share, "
+                "lowered when an effect the active treatment would have is not noticed"),
         Derived("belief",
-                "belief_known + (1 - belief_known)*(belief_blind + (1 - belief_blind)"
+                "belief_known + (1 - belief_known)*(belief_prior + (1 - belief_prior)"
                 "*(1 - (1 - unblinding*perceived*engagement)"
                 "*(1 - improvement/(improvement + experience_half))))", "1",
                 "Belief of receiving an active treatment (0-1)", observable=True),

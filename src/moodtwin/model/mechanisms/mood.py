@@ -26,9 +26,14 @@ changes over shorter lags smaller than OU's (two thirds of it at a quarter of th
 correlation time); the fast day-to-day fluctuation is the output layer's. Without the drift
 the spread of change in trial arms was about two thirds of the published one (SD of the
 MADRS change to day 28: 13-15 in the TRANSFORM trials, Turkoz et al. 2022 Arch Womens Ment
-Health 25:313). The output layer adds day-to-day fluctuation of the
-observed score (an AR(1) process in MADRS points, ``daily_sd`` and ``daily_corr_time``) and
-the measurement error of each rating (independent between visits, ``rating_sd``).
+Health 25:313). The output layer adds the day-to-day fluctuation of
+symptoms (an Ornstein-Uhlenbeck process in MADRS points, ``daily_sd`` and
+``daily_corr_time``), averaged over each rating's recall period (the past week, or the time
+since the previous rating, as with the 24-h recall of rapid-acting antidepressant trials),
+and the measurement error of each rating (independent between visits, ``rating_sd``). So a
+24-h-recall rating fluctuates more than a 7-day one: in the pooled ketamine trials the
+control-arm SD of MADRS rose from 6.5 at baseline to 9.3 one day after saline or midazolam
+(Wilkinson et al. 2018 Am J Psychiatry 175:150).
 """
 
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
@@ -110,8 +115,13 @@ MECHANISM = Mechanism(
                   "antidepressant trials; control-arm SD of MADRS rose from 6.5 at baseline to "
                   "9.3 one day after saline or midazolam in the pooled ketamine trials, "
                   "Wilkinson et al. 2018 Am J Psychiatry 175:150)",
-                  "Day-to-day fluctuation of observed MADRS (points, SD)", calibratable=True),
-        Parameter("daily_corr_time", 72.0, "h", 12.0, 336.0, "assumed",
+                  "Day-to-day fluctuation of symptom severity (MADRS points, SD); a rating "
+                  "averages it over its recall period (a week, or since the previous rating)",
+                  calibratable=True),
+        Parameter("daily_corr_time", 24.0, "h", 12.0, 336.0,
+                  "assumed: symptoms carry over from one day to the next with a modest "
+                  "day-to-day autocorrelation of affect (100-day diaries, Brose et al. 2015 "
+                  "Cogn Emot 29:527); about a day",
                   "Correlation time of day-to-day fluctuation"),
         Parameter("rating_sd", 1.8, "1", 1.0, 3.0,
                   "Duru & Fantino 2008 Curr Med Res Opin 24:1329 (MADRS standard error of "
