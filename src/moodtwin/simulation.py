@@ -20,7 +20,7 @@ from moodtwin.protocols import (
     resolve_protocol,
 )
 from moodtwin.result import STATUS_MESSAGES, Result
-from moodtwin.scales import STANDARD_RECALL_H
+from moodtwin.scales import recall_windows
 from moodtwin.solver import STATS
 from moodtwin.solver._codegen import compiled
 
@@ -181,67 +181,68 @@ def _integrate(
     return out, status, obs
 
 
-def _fluctuation(model: Model, params: np.ndarray, t: np.ndarray, seed: int | None,
-                 recall_h: np.ndarray | None = None) -> np.ndarray:
-    """Fluctuation added to the observed depression and anxiety scores (points): the day-to-day
-    fluctuation of symptoms (an Ornstein-Uhlenbeck process, SD ``daily_sd``, correlation time
-    ``daily_corr_time``) averaged over each rating's recall period ``recall_h`` (h; default
-    the standard week at every time, :data:`moodtwin.scales.STANDARD_RECALL_H`), plus the
-    measurement error of each rating (SD ``rating_sd``, independent between ratings). A
-    24-h-recall rating therefore fluctuates more than a 7-day one. (The natural course of the
-    episode is part of the dynamics, see the mood mechanism.)"""
+def _fluctuation(model: Model, params: np.ndarray, t: np.ndarray, seed: int | None
+                 ) -> np.ndarray:
+    """Fluctuation added to the observed depression and anxiety scores (points) at the sorted
+    rating times ``t`` (h): the day-to-day fluctuation of symptoms (an Ornstein-Uhlenbeck
+    process, SD ``daily_sd``, correlation time ``daily_corr_time``) averaged over each
+    rating's recall period (:func:`moodtwin.scales.recall_windows`: the past week, or since the
+    previous rating), plus the measurement error of each rating (SD ``rating_sd``, independent
+    between ratings). A 24-h-recall rating therefore fluctuates more than a 7-day one. (The
+    natural course of the episode is part of the dynamics, see the mood mechanism.)"""
     n = params.shape[0]
     t = np.asarray(t, dtype=float)
     out = np.zeros((n, len(t), 2))
     if seed is None or len(t) == 0:
         return out
     rng = np.random.default_rng(seed)
-    window = (np.full(len(t), STANDARD_RECALL_H) if recall_h is None
-              else np.asarray(recall_h, dtype=float))
     sd = params[:, model.parameter_index["daily_sd"]]
     tau = params[:, model.parameter_index["daily_corr_time"]]
     scale = np.array([1.0, 56.0 / 60.0])
-    out = _recall_means(tau, t, window, rng) * (sd[:, None, None] * scale)
+    out = _recall_means(tau, t, recall_windows(t), rng) * (sd[:, None, None] * scale)
     rating = params[:, model.parameter_index["rating_sd"]]
     return out + rng.standard_normal(out.shape) * rating[:, None, None] * scale
 
 
-#: Grid step (h) of the day-to-day fluctuation, at most a quarter of its correlation time.
+#: Integration step (h) of the day-to-day fluctuation within a recall period, at most a
+#: quarter of its correlation time.
 FLUCTUATION_STEP_H = 6.0
 
 
 def _recall_means(tau: np.ndarray, t: np.ndarray, window: np.ndarray,
                   rng: np.random.Generator) -> np.ndarray:
-    """Means over ``(t - window, t]`` of two independent unit-variance OU processes with
-    correlation times ``tau`` (h, one per patient): (patients, times, 2). The processes are
-    sampled exactly on a grid (stationary from its start) and integrated by the trapezoid
-    rule, streaming, so memory grows with the number of times, not the protocol's length."""
+    """Means over the disjoint windows ``(t - window, t]`` (``t`` sorted, each window no longer
+    than the gap to the previous time) of two independent unit-variance OU processes with
+    correlation times ``tau`` (h, one per patient): (patients, times, 2). Sampled exactly: from
+    the stationary law at the first window's start, by the OU transition across the gaps
+    between windows, and on a grid of at most ``FLUCTUATION_STEP_H`` within each window
+    (trapezoid rule), so the cost grows with the recall periods, not the protocol's length."""
     n = len(tau)
-    step = min(FLUCTUATION_STEP_H, float(tau.min()) / 4.0)
-    lo = t - window
-    t0 = float(lo.min())
-    queries = np.concatenate([lo, t])  # the integral is read at each window's two ends
-    cell = np.ceil((queries - t0) / step - 1e-9).astype(int)  # grid point at or after it
-    order = np.argsort(cell, kind="stable")
-    a = np.exp(-step / tau)[:, None]
-    b = np.sqrt(1.0 - a**2)
+    step_max = min(FLUCTUATION_STEP_H, float(tau.min()) / 4.0)
+    out = np.empty((n, len(t), 2))
     x = rng.standard_normal((n, 2))
-    integral = np.zeros((n, 2))
-    at = np.empty((n, len(queries), 2))
-    k = 0
-    for j in range(int(cell.max()) + 1):
-        prev = integral
-        if j > 0:
-            x_new = a * x + b * rng.standard_normal((n, 2))
-            integral = integral + 0.5 * (x + x_new) * step
+    last = t[0] - window[0]
+    for k, (end, w) in enumerate(zip(t, window, strict=True)):
+        x = _ou_step(x, end - w - last, tau, rng)
+        m = max(1, int(np.ceil(w / step_max - 1e-9)))
+        h = w / m
+        total = np.zeros((n, 2))
+        for _ in range(m):
+            x_new = _ou_step(x, h, tau, rng)
+            total += 0.5 * (x + x_new) * h
             x = x_new
-        while k < len(order) and cell[order[k]] == j:
-            q = order[k]
-            frac = 1.0 if j == 0 else (queries[q] - (t0 + (j - 1) * step)) / step
-            at[:, q] = prev + (integral - prev) * frac
-            k += 1
-    m = len(t)
-    return (at[:, m:] - at[:, :m]) / window[None, :, None]
+        out[:, k] = total / w
+        last = end
+    return out
+
+
+def _ou_step(x: np.ndarray, dt: float, tau: np.ndarray, rng: np.random.Generator
+             ) -> np.ndarray:
+    """Exact transition of unit-variance OU processes (rows: patients) over ``dt`` (h)."""
+    if dt <= 0.0:
+        return x
+    a = np.exp(-dt / tau)[:, None]
+    return a * x + np.sqrt(1.0 - a**2) * rng.standard_normal(x.shape)
 
 
 def simulate(

@@ -47,6 +47,9 @@ POPULATION_PRIORS = (
           "assumed: log-SD of the synapses a ketamine-class dose rebuilds, between patients"),
     Prior(f"{POPULATION_PREFIX}variability.k_LC.omega", 0.2, 1.5,
           "assumed: log-SD of VNS response between patients"),
+    Prior(f"{POPULATION_PREFIX}variability.frown_base.omega", 0.2, 1.5,
+          "assumed: log-SD of resting frown intensity between patients (glabellar line "
+          "severity spans none to severe)"),
     Prior(f"{POPULATION_PREFIX}covariates.placebo_responsiveness.omega", 0.2, 1.5,
           "assumed: log-SD of placebo responsiveness between patients"),
 )

@@ -307,8 +307,7 @@ def _observe(trial: Trial, model: Model, pop: Population, latent: np.ndarray,
     own anxiety state), each with its own fluctuation; PTSD scales the PCL-5 output (rater
     noise only, see :data:`moodtwin.scales.CONSTRUCTS`)."""
     names = [o.name for o in model.observables]
-    fl = _fluctuation(model, pop.table, visit_h, int(rng.integers(2**31)),
-                      scales.recall_windows(visit_h))
+    fl = _fluctuation(model, pop.table, visit_h, int(rng.integers(2**31)))
     out = {}
     for name in scale_names:
         sc = scales.get_scale(name)
