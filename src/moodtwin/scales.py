@@ -914,10 +914,12 @@ class Measure:
 
 MEASURES: Final[dict[str, Measure]] = {
     "cadss": Measure(
-        "cadss", "dissociation", 92.0, "points (0-92)",
-        "approximate, assumed: CADSS total (Bremner et al. 1998, J Trauma Stress 11:125; 23 "
-        "items x 0-4 = 0-92) taken as 92 x the model's dissociative burden (0-1); the link "
-        "is not calibrated to published CADSS values."),
+        "cadss", "dissociation", 11.7, "points (0-92)",
+        "calibrated to van Schalkwyk et al. 2018 J Affect Disord 227:11 (110 patients with "
+        "mood disorders, IV ketamine: mean CADSS total 7.7, SD 9.2; CADSS: Bremner et al. "
+        "1998 J Trauma Stress 11:125, 23 items x 0-4): the model's mean dissociative burden "
+        "at the end of a 0.5 mg/kg, 40-min infusion (0.66) maps to 7.7 points; linear in the "
+        "burden, which is not a share of the scale's maximum."),
     "bdnf_plasma_ngml": Measure(
         "bdnf_plasma_ngml", "bdnf_serum_ngml", 0.1, "ng/mL",
         "approximate, assumed: plasma BDNF ~ 0.1 x serum BDNF (serum holds the BDNF released "
