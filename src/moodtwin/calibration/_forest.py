@@ -16,6 +16,10 @@ from moodtwin.figure_files import save_png
 _RATE_WORDS = ("response", "remission", "rate", "relapsed")
 
 
+#: Half-width of the plot's axis (published standard errors); values beyond get an arrow.
+LIMIT = 12.0
+
+
 def _interval(text: str) -> tuple[float, float]:
     lo, hi = (float(x) for x in str(text).strip("[]").split(","))
     return lo, hi
@@ -41,7 +45,7 @@ def forest_figure(table: pd.DataFrame, png: Path, html_path: Path, title: str) -
 
     t = _rows(table)
     y = np.arange(len(t))[::-1]
-    fig, ax = plt.subplots(figsize=(11, 0.32 * len(t) + 1.8))
+    fig, ax = plt.subplots(figsize=(13, 0.32 * len(t) + 1.8))
     # each number on its own scale: show z-like position relative to the published value
     scale = ((t["pub_hi"] - t["pub_lo"]) / 3.92).replace(0, np.nan).fillna(1.0)
     pub = np.zeros(len(t))
@@ -57,7 +61,12 @@ def forest_figure(table: pd.DataFrame, png: Path, html_path: Path, title: str) -
     above = np.clip(np.nan_to_num(((t["sim_hi"] - t["simulated"]) / scale).to_numpy(
         dtype=float), nan=0.0, posinf=0.0, neginf=0.0), 0.0, None)
     for i in range(len(t)):
-        ax.errorbar(sim.iloc[i], y[i] + 0.25, xerr=[[below[i]], [above[i]]],
+        x = float(sim.iloc[i])
+        if abs(x) > LIMIT:  # beyond the axis: an arrow at its edge, value in the label
+            ax.plot(np.sign(x) * (LIMIT - 0.3), y[i] + 0.25, ">" if x > 0 else "<",
+                    color=colour[i], ms=6)
+            continue
+        ax.errorbar(x, y[i] + 0.25, xerr=[[below[i]], [above[i]]],
                     fmt="o", color=colour[i], ms=4, capsize=2)
     ax.set_yticks(y, [f"{r.therapy}: {r.target.split('/', 1)[1]}  "
                       f"(pub {r.published:.3g}, sim {r.simulated:.3g})" for r in t.itertuples()],
@@ -65,7 +74,7 @@ def forest_figure(table: pd.DataFrame, png: Path, html_path: Path, title: str) -
     ax.axvline(0, color="grey", lw=0.8)
     for z in (-1.96, 1.96):
         ax.axvline(z, color="grey", lw=0.5, ls=":")
-    ax.set_xlim(-12, 12)
+    ax.set_xlim(-LIMIT, LIMIT)
     ax.set_xlabel("distance from the published value, in published standard errors "
                   "(green: |z| <= 1.96, red: fails)")
     ax.set_title(textwrap.fill(title, 90), fontsize=10)
