@@ -20,6 +20,11 @@ _RATE_WORDS = ("response", "remission", "rate", "relapsed")
 LIMIT = 12.0
 
 
+def _short(name: str, width: int = 44) -> str:
+    """``name`` cut to ``width`` characters (with an ellipsis) for a plot label."""
+    return name if len(name) <= width else name[: width - 1] + "\u2026"
+
+
 def _interval(text: str) -> tuple[float, float]:
     lo, hi = (float(x) for x in str(text).strip("[]").split(","))
     return lo, hi
@@ -68,9 +73,9 @@ def forest_figure(table: pd.DataFrame, png: Path, html_path: Path, title: str) -
             continue
         ax.errorbar(x, y[i] + 0.25, xerr=[[below[i]], [above[i]]],
                     fmt="o", color=colour[i], ms=4, capsize=2)
-    ax.set_yticks(y, [f"{r.therapy}: {r.target.split('/', 1)[1]}  "
+    ax.set_yticks(y, [f"{r.therapy}: {_short(r.target.split('/', 1)[1])}  "
                       f"(pub {r.published:.3g}, sim {r.simulated:.3g})" for r in t.itertuples()],
-                  fontsize=7)
+                  fontsize=7)  # full names in the HTML table
     ax.axvline(0, color="grey", lw=0.8)
     for z in (-1.96, 1.96):
         ax.axvline(z, color="grey", lw=0.5, ls=":")
@@ -79,7 +84,9 @@ def forest_figure(table: pd.DataFrame, png: Path, html_path: Path, title: str) -
                   "(green: |z| <= 1.96, red: fails)")
     ax.set_title(textwrap.fill(title, 90), fontsize=10)
     fig.text(0.99, 0.003, DISCLAIMER, ha="right", va="bottom", fontsize=7, color="#a00000")
-    save_png(fig, png, 110, tight=True, rect=(0, 0.02, 1, 1))
+    fig.tight_layout(rect=(0, 0.02, 1, 1))
+    fig.subplots_adjust(left=0.36)  # room for the labels, which tight_layout underestimates
+    save_png(fig, png, 110)
     rows = "".join(
         f"<tr style='color:{'#1a7f37' if r.pass_ else '#c62828'}'><td>{html.escape(r.therapy)}"
         f"</td><td>{html.escape(r.target)}</td><td>{r.published:.4g} "
