@@ -7,6 +7,7 @@ line instead of a traceback.
 
 from __future__ import annotations
 
+import warnings
 from importlib import import_module
 
 from moodtwin.errors import MissingExtraError
@@ -38,7 +39,11 @@ def require(extra: str) -> None:
     missing = []
     for name in modules:
         try:
-            import_module(name)
+            with warnings.catch_warnings():
+                # ArviZ 0.2x announces its 1.0 refactor once a day on import
+                warnings.filterwarnings("ignore", message=r"\s*ArviZ is undergoing",
+                                        category=FutureWarning)
+                import_module(name)
         except ImportError:
             missing.append(name)
     if missing:

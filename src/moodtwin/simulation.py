@@ -190,11 +190,9 @@ def _fluctuation(model: Model, params: np.ndarray, t: np.ndarray, seed: int | No
     previous rating), plus the measurement error of each rating (SD ``rating_sd``, independent
     between ratings). A 24-h-recall rating therefore fluctuates more than a 7-day one. (The
     natural course of the episode is part of the dynamics, see the mood mechanism.)"""
-    n = params.shape[0]
     t = np.asarray(t, dtype=float)
-    out = np.zeros((n, len(t), 2))
     if seed is None or len(t) == 0:
-        return out
+        return np.zeros((params.shape[0], len(t), 2))
     rng = np.random.default_rng(seed)
     sd = params[:, model.parameter_index["daily_sd"]]
     tau = params[:, model.parameter_index["daily_corr_time"]]
@@ -223,12 +221,16 @@ def _recall_means(tau: np.ndarray, t: np.ndarray, window: np.ndarray,
     x = rng.standard_normal((n, 2))
     last = t[0] - window[0]
     for k, (end, w) in enumerate(zip(t, window, strict=True)):
-        x = _ou_step(x, end - w - last, tau, rng)
+        gap = end - w - last
+        if gap > 0.0:
+            a, b = _ou_coefficients(gap, tau)
+            x = a * x + b * rng.standard_normal(x.shape)
         m = max(1, int(np.ceil(w / step_max - 1e-9)))
         h = w / m
+        a, b = _ou_coefficients(h, tau)  # one step size per window
         total = np.zeros((n, 2))
         for _ in range(m):
-            x_new = _ou_step(x, h, tau, rng)
+            x_new = a * x + b * rng.standard_normal(x.shape)
             total += 0.5 * (x + x_new) * h
             x = x_new
         out[:, k] = total / w
@@ -236,13 +238,11 @@ def _recall_means(tau: np.ndarray, t: np.ndarray, window: np.ndarray,
     return out
 
 
-def _ou_step(x: np.ndarray, dt: float, tau: np.ndarray, rng: np.random.Generator
-             ) -> np.ndarray:
-    """Exact transition of unit-variance OU processes (rows: patients) over ``dt`` (h)."""
-    if dt <= 0.0:
-        return x
+def _ou_coefficients(dt: float, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact transition ``x' = a x + b N(0, 1)`` of unit-variance OU processes with correlation
+    times ``tau`` (h, one per patient) over ``dt`` (h): ``(a, b)`` as column vectors."""
     a = np.exp(-dt / tau)[:, None]
-    return a * x + np.sqrt(1.0 - a**2) * rng.standard_normal(x.shape)
+    return a, np.sqrt(1.0 - a**2)
 
 
 def simulate(

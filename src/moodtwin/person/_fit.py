@@ -196,10 +196,12 @@ def fit_person(
 
 def _diagnose(prior: Prior, chain: np.ndarray,
               rng: np.random.Generator) -> tuple[pd.DataFrame, list[str]]:
-    import arviz as az
     import emcee
 
     with warnings.catch_warnings():
+        # ArviZ 0.2x announces its 1.0 refactor once a day on import (a FutureWarning)
+        warnings.filterwarnings("ignore", message=r"\s*ArviZ is undergoing", category=FutureWarning)
+        import arviz as az
         # short runs: ArviZ notes more chains (walkers) than draws, emcee a short chain
         warnings.filterwarnings("ignore", message="More chains", category=UserWarning)
         warnings.filterwarnings("ignore", message="invalid value encountered in divide",

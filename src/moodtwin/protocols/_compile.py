@@ -104,7 +104,7 @@ class _Events:
         nothing from now on infers placebo); ``care_team``: the contact is with the care or
         study team (a session the patient runs alone at home is not)."""
         if care_team:
-            self.contacts.append((t, t + duration))
+            self.clinic_contact(t, duration)
         if perceptible:
             self.expects_percept.append(t)
         self.course(t)
@@ -118,10 +118,10 @@ class _Events:
         self.set(t, "belief_known", 1.0)
         self.course(t)
 
-    def clinic_contact(self, t: float) -> None:
-        """A contact with the care or study team that delivers no treatment (rating visit,
-        clinical review)."""
-        self.contacts.append((t, t + CONTACT_H))
+    def clinic_contact(self, t: float, duration: float = CONTACT_H) -> None:
+        """A contact with the care or study team; alone (no treatment delivered): a rating
+        visit or clinical review."""
+        self.contacts.append((t, t + duration))
 
     def course(self, t: float) -> None:
         """Mark ``t`` as a (possible) start of the treatment course; the earliest counts."""
@@ -430,8 +430,9 @@ def _exposure(ev: _Events, th: s.ExposureTherapy, end: float) -> None:
     if th.paired == "tavns":
         ev.set(times[0], "tavns_pulse_width", s.check("tavns", "pulse_width", th.pulse_width))
         ev.set(times[0], "tavns_frequency", s.check("tavns", "frequency", th.frequency))
-        ev.set(times[0], "tavns_current", s.check("tavns", "current", th.current))
-        ev.set(times[0], "tavns_skin_current", s.check("tavns", "current", th.current))
+        current = s.check("tavns", "current", th.current)
+        ev.set(times[0], "tavns_current", current)
+        ev.set(times[0], "tavns_skin_current", current)
     for t0 in times:
         if t0 >= end:
             raise ProtocolError(f"at: a session at {_fmt(t0)} is at or after the protocol's end "
