@@ -23,18 +23,19 @@ from moodtwin.errors import ValidationError
 from moodtwin.parameter_sets import POPULATION_PREFIX, ParameterSet
 from moodtwin.simulation import Engine
 
-#: Model parameters calibrated by default: expectancy (weight, onset, fading of engagement
+#: Model parameters calibrated by default: expectancy (weight, onsets, fading of engagement
 #: and novelty, fast relief of psychoactive effects, unblinding by perceived effects and by
 #: experienced improvement), ketamine plasticity (potentiation
 #: rate and weight, spine formation, loss and ceiling, racemic-specific gain), VNS (LC gain, NTS
-#: saturation), taVNS coupling, toxin facial feedback, the oral antidepressant and the
+#: saturation, spread of fibre thresholds), the time scale of slow plasticity, taVNS
+#: coupling, toxin facial feedback, the oral antidepressant and the
 #: day-to-day fluctuation of symptoms.
 DEFAULT_PARAMETERS = (
-    "w_expect", "tau_placebo_onset", "tau_engage", "tau_novelty", "k_fast_relief",
-    "unblinding", "experience_half", "k_pot", "w_pot",
+    "w_expect", "tau_placebo_onset", "tau_placebo_onset_rapid", "tau_engage", "tau_novelty",
+    "k_fast_relief", "unblinding", "experience_half", "k_pot", "w_pot",
     "k_syn", "k_syn_loss", "syn_max", "r_ketamine_gain", "k_LC", "nts_half", "tavns_coupling",
     "w_amygdala", "ad_serotonin", "daily_sd", "course_sd", "course_corr_time", "diss_tol_max",
-    "k_glu_bdnf",
+    "k_glu_bdnf", "tau_neuro", "recruit_hill",
 )
 
 #: Population-level values calibrated by default (``data/population.yaml``), with ranges.

@@ -87,6 +87,7 @@ class _Events:
         self.masked: list[tuple[float, float]] = []
         self.courses: list[tuple[float, float]] = []  # first contact of each treatment course
         self.expects_percept: list[float] = []  # deliveries of perceptible-when-active treatments
+        self.expects_rapid: list[float] = []  # deliveries of treatments presented as rapid-acting
 
     def set(self, t: float, name: str, value: float) -> None:
         self.sets[name].append((t, value))
@@ -137,6 +138,7 @@ def _iv(ev: _Events, th: s.KetamineIV | s.MidazolamIV | s.SalineIV, label: str) 
     for t in th.times_h(th.type):
         ev.infusion(t, dur, label)
         ev.contact(t, active=isinstance(th, s.KetamineIV), duration=max(dur, CONTACT_H))
+        ev.expects_rapid.append(t)
         if ev.anaesthesia:
             ev.masked.append((t, t + dur + MASKED_H))
         if isinstance(th, s.KetamineIV):
@@ -156,6 +158,7 @@ def _esketamine(ev: _Events, th: s.EsketamineNasal) -> None:
     frn = p["esk_FRn"] * (1 + (n - 1) * p["esk_spray_factor"]) / n
     for t in th.times_h(th.type):
         ev.contact(t, active=not th.placebo)
+        ev.expects_rapid.append(t)
         ev.doses.append(t)
         if ev.anaesthesia:
             ev.masked.append((t, t + MASKED_H))
@@ -357,8 +360,9 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
     _check_infusions(ev.infusions)
     _intervals(ev, "contact", ev.contacts, end)
     _intervals(ev, "new_course", [min(ev.courses)] if ev.courses else [], end)
-    if ev.expects_percept:
-        ev.set(min(ev.expects_percept), "expects_percept", 1.0)
+    for name in ("expects_percept", "expects_rapid"):
+        if getattr(ev, name):
+            ev.set(min(getattr(ev, name)), name, 1.0)
     _intervals(ev, "percept_masked", ev.masked, end)
     tl = _timeline(model, ev, end, ad_on)
     return replace(tl, anaesthesia=protocol.anaesthesia, setting=protocol.setting)

@@ -39,9 +39,13 @@ therapy has its own size. It is the product of two signals:
   months, since expectancy attaches to newly started treatments (Rutherford et al.) and is
   not sustained over years of the same care.
 
-Realised placebo relief follows ``belief × engagement × novelty`` with an onset of days
-(saline gives ~1% response at 24 h, Wilkinson et al. 2019, while placebo arms improve over
-weeks, Jones et al. 2021). Psychoactive drug effects (sedation, dissociation) add a fast
+Realised placebo relief follows ``belief × engagement × novelty`` with the onset the patient
+expects (response expectancy, Kirsch 1985): over days to weeks for treatments known to act
+over weeks (placebo arms improve over weeks, Jones et al. 2021), within hours once the study
+treatment is presented as rapid-acting - an IV ketamine-class infusion or nasal esketamine,
+or their saline, midazolam or spray placebos (the placebo arms of (es)ketamine RCTs improve
+by most of the treatment response within 24 h to 7 days, Matsingos et al. 2024).
+Psychoactive drug effects (sedation, dissociation) add a fast
 relief that fades within days (midazolam: 18% response at 24 h, back to placebo by day 7).
 Its size follows the *peak* of the perceived effect, not its duration: the relief rises
 toward the current perceived effect while that is above it and otherwise only decays, so
@@ -58,6 +62,9 @@ _JONES = "Jones et al. 2021 JAMA Netw Open (50 TRD RCTs: placebo g 1.05, respons
 _RUTH = ("Rutherford et al. 2017 JAMA Psychiatry 74:1064 (placebo response rises with the "
          "probability of receiving active drug); Papakostas & Fava 2009 Eur Neuropsychopharmacol "
          "19:34")
+_MATSINGOS = ("Matsingos et al. 2024 Front Psychiatry 15:1346697 (meta-analysis of placebo "
+              "response in ketamine and esketamine RCTs)")
+_KIRSCH = "response expectancy theory, Kirsch 1985 Am Psychol 40:1189"
 _GREENBLATT = ("Greenblatt et al. 1984 Anesthesiology 61:27 (midazolam t1/2 ~2-3 h, Vd ~1-1.5 "
                "L/kg in adults)")
 
@@ -77,6 +84,9 @@ MECHANISM = Mechanism(
               "1 from the first delivery of a study treatment whose active form the patient "
               "could notice (dissociation, sedation, stimulation, voice change, frown "
               "paralysis)"),
+        Input("expects_rapid", "1",
+              "1 from the first delivery of a study treatment presented as rapid-acting (an "
+              "IV ketamine-class infusion or nasal esketamine, or their placebos)"),
         Input("tavns_skin_current", "mA",
               "Current felt at the skin during a taVNS/tcVNS session (a sham's too)"),
         Input("percept_masked", "1",
@@ -100,8 +110,9 @@ MECHANISM = Mechanism(
         State("perceived",
               "k_perceive*perceptibility*(1 - perceived) - perceived/tau_perceived", "1",
               "Memory of having perceived drug or device effects (0-1)"),
-        State("placebo_relief", "(expectancy - placebo_relief)/tau_placebo_onset", "1",
-              "Realised placebo relief: follows expectancy with a delay of days"),
+        State("placebo_relief", "(expectancy - placebo_relief)/placebo_onset", "1",
+              "Realised placebo relief: follows expectancy with the onset the patient "
+              "expects (hours for a rapid-acting treatment, days to weeks otherwise)"),
         State("acute_relief",
               "k_fast_relief*" + smooth_pos("psychoactive - acute_relief", "1e-6")
               + " - acute_relief/tau_acute_relief",
@@ -155,6 +166,14 @@ MECHANISM = Mechanism(
                   "the first weeks of antidepressant RCTs (Rutherford & Roose 2013 Am J "
                   "Psychiatry 170:723) yet saline gives ~1% response at 24 h (Wilkinson et al. "
                   "2019)", "Onset time constant of placebo relief", calibratable=True),
+        Parameter("tau_placebo_onset_rapid", 12.0, "h", 2.0, 72.0,
+                  "assumed, calibratable to the ketamine and esketamine placebo arms: in 14 "
+                  "placebo-controlled (es)ketamine RCTs the placebo arms improved by a "
+                  "within-group d of -1.85, up to 72 % of the treatment response, at the "
+                  "primary time point, mostly 24 h to 7 days (" + _MATSINGOS + "); a response "
+                  "follows the onset a patient expects (" + _KIRSCH + ")",
+                  "Onset time constant of placebo relief when the study treatment is "
+                  "presented as rapid-acting", calibratable=True),
         Parameter("k_fast_relief", 2.0, "1/h", 1.0, 20.0,
                   "assumed, calibratable to the midazolam arms (Murrough 2013: MADRS -8.8 at "
                   "24 h; Wilkinson et al. 2019: 18% response at 24 h vs 1% with saline): how "
@@ -198,6 +217,9 @@ MECHANISM = Mechanism(
                 smooth_pos("mood_memory - depression", "1e-4"),
                 "1", "Improvement the patient has experienced: recent mood (mood memory) minus "
                 "current depression, positive part (MADRS/60)"),
+        Derived("placebo_onset",
+                "tau_placebo_onset + expects_rapid*(tau_placebo_onset_rapid - tau_placebo_onset)",
+                "h", "Onset time constant of placebo relief the patient is in"),
         Derived("belief_prior",
                 "belief_blind*(1 - unblinding*expects_percept*(1 - perceived))", "1",
                 "A blinded patient's belief before experienced change: the allocation share, "

@@ -8,7 +8,9 @@ in turn builds prefrontal spine synapses over 12-24 h (Li et al. 2010; Moda-Sava
 so stress shortens ketamine's durability (clinical effect from hours to ~7 days).
 Brain BDNF rises with the glutamate surge and with monoamines and is suppressed by cortisol
 and IL-6.
-Neurogenesis/slow plasticity follows BDNF, serotonin and NGF over ~6 weeks. NGF is driven by
+Neurogenesis/slow plasticity follows BDNF, serotonin and NGF over about six months, the
+maturation time of new granule cells in adult primates (Kohler et al. 2011; rodents take
+4-7 weeks), which is why a sustained drive such as VNS acts over months. NGF is driven by
 vagal tone and acutely lowered by stimulation (Follesa et al. 2007).
 
 Circulating neurotrophins are outputs with two kinetics. Plasma (free) BDNF follows brain
@@ -24,6 +26,9 @@ from moodtwin.model._spec import Derived, Mechanism, Parameter, State
 
 _FOLLESA = "Follesa et al. 2007 Brain Res"
 _LI = "Li et al. 2010 Science 329:959"
+_KOHLER = ("Kohler et al. 2011 Proc Natl Acad Sci USA 108:10326 (maturation of new granule cells "
+           "in adult macaques exceeds six months)")
+_NGWENYA = "Ngwenya et al. 2015 Front Syst Neurosci 9:102"
 _HAILE = ("Haile et al. 2014 Int J Neuropsychopharmacol 17:331 (n=22 TRD: plasma BDNF raised "
           "240 min after ketamine in responders, not after midazolam)")
 
@@ -109,9 +114,13 @@ MECHANISM = Mechanism(
         Parameter("k_ngf_neuro", 0.2, "1", 0.0, 2.0, "assumed", "NGF exponent of neurogenesis"),
         Parameter("k_cort_neuro", 0.1, "1", 0.0, 2.0, "assumed: glucocorticoids suppress",
                   "Log neurogenesis suppression per unit cortisol"),
-        Parameter("tau_neuro", 2016.0, "h", 336.0, 4032.0,
-                  "assumed 12 weeks: neurogenesis arm 3-6 weeks (research note) plus maturation "
-                  "of new neurons; makes VNS act over months (Rush 2005: no 10-week separation)",
+        Parameter("tau_neuro", 4380.0, "h", 2016.0, 8760.0,
+                  "derived from primate data, calibratable: new dentate granule cells take more "
+                  "than six months to mature in adult macaques, against 4-7 weeks in rodents "
+                  "(" + _KOHLER + "; delayed neuronal phenotype in rhesus monkeys, " + _NGWENYA
+                  + "); no human value. Clinically, implanted VNS does not separate from sham at "
+                  "10 weeks (Rush et al. 2005 Biol Psychiatry 58:347) and its benefit accrues "
+                  "over 6-24 months (Aaronson et al. 2017 Am J Psychiatry 174:640)",
                   "Time constant of neurogenesis"),
         Parameter("k_vagal_ngf", 0.5, "1", 0.0, 2.0,
                   "assumed: vagus-neurotrophin interaction (seed 002 review)",
@@ -144,5 +153,6 @@ MECHANISM = Mechanism(
         Derived("bdnf_brain", "BDNF", "1", "Brain BDNF (1 = healthy)", observable=True),
         Derived("ngf_brain", "NGF", "1", "Brain NGF (1 = healthy)", observable=True),
     ),
-    references=(_LI, _FOLLESA, _HAILE, "Sen, Duman & Sanacora 2008 Biol Psychiatry"),
+    references=(_LI, _FOLLESA, _HAILE, _KOHLER, _NGWENYA,
+                "Sen, Duman & Sanacora 2008 Biol Psychiatry"),
 )

@@ -52,9 +52,10 @@ MECHANISM = Mechanism(
         Parameter("chronaxie", 180.0, "us", 80.0, 400.0, _CASTORO, "Fibre chronaxie"),
         Parameter(
             "recruit_hill", 2.0, "1", 1.0, 6.0,
-            "assumed: a wide log-logistic spread of human fibre thresholds (fascicles at "
-            "different distances from the contacts, ASCENT)",
-            "Steepness of fibre recruitment vs current/threshold",
+            "assumed, calibratable to vns-dose-ranging-d21 (how much a quarter of the usual "
+            "current achieves): a wide log-logistic spread of human fibre thresholds "
+            "(fascicles at different distances from the contacts, ASCENT)",
+            "Steepness of fibre recruitment vs current/threshold", calibratable=True,
         ),
         Parameter(
             "freq_half", 10.0, "Hz", 2.0, 40.0,
