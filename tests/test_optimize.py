@@ -304,10 +304,16 @@ def test_biomarker_target_at_lowest_charge(model, draws):
     res = optimize(VNS_BASE, space, draws, Outcome("min_charge", "4 week"), [target],
                    n_trials=10, seed=0, grid=0)
     assert res.best_feasible and res.best.side_mean(target.key) >= 0.8
-    # Human A-fibre threshold 0.6 mA at 250 us (thr_A), recruitment Hill 2: recruitment
-    # >= 0.8 needs I >= 0.6 x 4^(1/2) = 1.2 mA, so 1.25 mA is the lowest step
-    assert res.best_settings["current"] == pytest.approx(1.25)
-    lower = build_protocol(VNS_BASE, "vns", {**res.best_settings, "current": 1.0}, "4 week")
+    # Recruitment is a Hill function of current over the A-fibre threshold (thr_A at 250 us,
+    # steepness recruit_hill): >= 0.8 needs I >= thr_A x 4^(1/recruit_hill); the answer is
+    # the lowest 0.25-mA step above that, and one step less misses the target
+    from moodtwin import ParameterSet
+    v = ParameterSet.calibrated().values
+    need = v["thr_A"] * 4.0 ** (1.0 / v["recruit_hill"])
+    lowest = float(np.ceil(need / 0.25) * 0.25)
+    assert res.best_settings["current"] == pytest.approx(lowest)
+    lower = build_protocol(VNS_BASE, "vns", {**res.best_settings, "current": lowest - 0.25},
+                           "4 week")
     ev = Evaluator(None, draws, Outcome("min_charge", "4 week"), [target])(lower)
     assert ev.violations([target])[0] > 0
 
