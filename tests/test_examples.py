@@ -194,7 +194,10 @@ def test_treatment_as_usual_starts_medication_and_reviews():
                         "therapies": [{"type": "treatment_as_usual", "review_every": "4 week"}]})
     tl = compile_protocol(p, m, m.defaults())
     assert (tl.u[:, m.input_index["oral_ad"]] == 1.0).all()
-    x = tl.u[:, m.input_index["contact"]]
-    onsets = tl.t[:-1][(x != 0.0) & (np.concatenate([[0.0], x[:-1]]) == 0.0)]
-    np.testing.assert_allclose(onsets, [0.0, 4 * WEEK, 8 * WEEK])  # start and two reviews
+    def onsets(name: str) -> np.ndarray:
+        x = tl.u[:, m.input_index[name]]
+        return tl.t[:-1][(x != 0.0) & (np.concatenate([[0.0], x[:-1]]) == 0.0)]
+
+    np.testing.assert_allclose(onsets("contact"), [0.0])  # usual care is set up
+    np.testing.assert_allclose(onsets("review"), [4 * WEEK, 8 * WEEK])  # two reviews
     assert (tl.u[:, m.input_index["belief_known"]] == 1.0).all()  # known active, open label

@@ -63,6 +63,7 @@ def test_valid_protocol_compiles_to_its_events_from_the_declared_parameters() ->
     tl = compile_protocol(p, MODEL, own)  # nothing but the declared parameters is needed
     nasal, swallowed = MODEL.state_index["esk_nasal"], MODEL.state_index["esk_swallowed"]
     rate, contact = MODEL.input_index["ketamine_rate"], MODEL.input_index["contact"]
+    review = MODEL.input_index["review"]
     k0 = int(np.searchsorted(tl.t, 0.0))
     frn = 0.5 * (1 + 2 * 0.5) / 3  # three 28-mg devices, each extra one absorbed x0.5
     assert tl.jump[k0, nasal] == pytest.approx(84 * frn)
@@ -70,10 +71,13 @@ def test_valid_protocol_compiles_to_its_events_from_the_declared_parameters() ->
     assert tl.u[k0, rate] == pytest.approx(0.5 / (40 / 60))  # 0.5 mg/kg over 40 min, mg/kg/h
     k40 = int(np.searchsorted(tl.t, 40 / 60))
     assert tl.t[k40] == pytest.approx(40 / 60) and tl.u[k40, rate] == 0.0
-    # treatment contacts (expectancy engagement): the dosing at 0 h and the clinic visits
+    # expectancy engagement: the dosing at 0 h is a treatment contact, the clinic visits are
+    # reviews
+    assert tl.u[k0, contact] == 1.0
     for week in (4, 8):
         k = int(np.searchsorted(tl.t, week * 168.0))
-        assert tl.u[k, contact] == 1.0 and tl.u[k - 1, contact] == 0.0
+        assert tl.u[k, review] == 1.0 and tl.u[k - 1, review] == 0.0
+        assert tl.u[k, contact] == 0.0
     with pytest.raises(ValueError, match="esk_Fgut"):
         compile_protocol(p, MODEL, {n: v for n, v in own.items() if n != "esk_Fgut"})
 

@@ -232,7 +232,7 @@ def test_sparse_lu_matches_dense_solve_and_falls_back_to_pivoting(model):
 
 
 def test_restart_learning_tells_event_kinds_apart(model):
-    """Infusion starts, infusion stops and clinic visits (treatment contacts) are learnt as
+    """Infusion starts, infusion stops and clinic visits (reviews) are learnt as
     separate kinds, and the same event a week later has the same kind (the restart step is
     learnt per kind)."""
     mod = compiled(model)
@@ -245,10 +245,10 @@ def test_restart_learning_tells_event_kinds_apart(model):
     rate = [i.name for i in model.inputs].index("ketamine_rate")
     rises = [k for k in range(1, len(tl.u)) if tl.u[k, rate] > tl.u[k - 1, rate]]
     falls = [k for k in range(1, len(tl.u)) if tl.u[k, rate] < tl.u[k - 1, rate]]
-    contact = [i.name for i in model.inputs].index("contact")
-    visits = [k for k in range(1, len(tl.u)) if tl.u[k, contact] > tl.u[k - 1, contact]
+    review = [i.name for i in model.inputs].index("review")
+    visits = [k for k in range(1, len(tl.u)) if tl.u[k, review] > tl.u[k - 1, review]
               and tl.u[k, rate] == tl.u[k - 1, rate]]
     assert len(rises) == len(falls) == 3 and len(visits) >= 2
     assert {kinds[k] for k in rises} == {2 + 2 * rate}
     assert {kinds[k] for k in falls} == {1 + 2 * rate}
-    assert {kinds[k] for k in visits} == {2 + 2 * contact}
+    assert {kinds[k] for k in visits} == {2 + 2 * review}

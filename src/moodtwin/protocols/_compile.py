@@ -84,6 +84,7 @@ class _Events:
         self.doses: list[float] = []
         self.infusions: list[tuple[float, float, str]] = []
         self.contacts: list[tuple[float, float]] = []
+        self.reviews: list[tuple[float, float]] = []  # rating visits and clinical reviews
         self.masked: list[tuple[float, float]] = []
         self.courses: list[tuple[float, float]] = []  # first contact of each treatment course
         self.expects_percept: list[float] = []  # deliveries of perceptible-when-active treatments
@@ -120,9 +121,14 @@ class _Events:
         self.course(t)
 
     def clinic_contact(self, t: float, duration: float = CONTACT_H) -> None:
-        """A contact with the care or study team; alone (no treatment delivered): a rating
-        visit or clinical review."""
+        """A contact with the care or study team at which a treatment is delivered, started
+        or adjusted."""
         self.contacts.append((t, t + duration))
+
+    def review(self, t: float) -> None:
+        """A rating visit or clinical review at ``t``: the team sees the patient but delivers
+        no treatment (engagement rises only to ``review_engagement``)."""
+        self.reviews.append((t, t + CONTACT_H))
 
     def course(self, t: float) -> None:
         """Mark ``t`` as a (possible) start of the treatment course; the earliest counts."""
@@ -306,10 +312,10 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
     ``blinding.p_active``, default 0.5). ``natural_course``: run the episode clock from time 0,
     so that spontaneous remission and relapse (patient parameters) happen on the protocol's time
     axis (off for steady-state burn-ins). ``rating_visits``: the hours (protocol time) at which
-    a trial rates the patient; each is a contact with the study team, which sustains engagement
-    like a treatment contact (Posternak & Zimmerman 2007 Br J Psychiatry 190:287, 41 placebo-
-    controlled trials: an extra visit at week 3 gave a further 0.86-point HRSD fall, about 40 %
-    of the placebo response); a visit on the day of another contact counts once.
+    a trial rates the patient; each is a review (``review`` input), which sustains engagement
+    less than a treatment contact (Posternak & Zimmerman 2007 Br J Psychiatry 190:287, 41
+    placebo-controlled trials: an extra visit at week 3 gave a further 0.86-point HRSD fall); a
+    visit during a treatment contact adds nothing to it.
     """
     end = protocol.duration_h()
     blind = protocol.blinding
@@ -353,12 +359,13 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
     if protocol.visits is not None:
         every = hours(protocol.visits.every, "visits.every", 1.0)
         for t in np.arange(hours(protocol.visits.start, "visits.start"), end, every):
-            ev.clinic_contact(float(t))
+            ev.review(float(t))
     for t in rating_visits:
         if 0.0 < t < end:
-            ev.clinic_contact(float(t))
+            ev.review(float(t))
     _check_infusions(ev.infusions)
     _intervals(ev, "contact", ev.contacts, end)
+    _intervals(ev, "review", ev.reviews, end)
     _intervals(ev, "new_course", [min(ev.courses)] if ev.courses else [], end)
     for name in ("expects_percept", "expects_rapid"):
         if getattr(ev, name):
@@ -409,8 +416,9 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
         ev.set(start, "oral_ad", 1.0)
         ev.known_active(start)
         every = hours(th.review_every, "treatment_as_usual.review_every", 24.0)
-        for t in np.arange(start, end, every):
-            ev.clinic_contact(float(t))
+        ev.clinic_contact(start)  # usual care is set up: a treatment contact
+        for t in np.arange(start + every, end, every):
+            ev.review(float(t))
     else:
         for t in th.at:
             when = hours(t, "oral_antidepressant.at")

@@ -417,7 +417,8 @@ class OralAntidepressant(_Strict):
 
 class TreatmentAsUsual(_Strict):
     """Usual care: an oral antidepressant from ``start`` and a clinical review (medication
-    adjustment, support) every ``review_every``, each a treatment contact."""
+    adjustment, support) every ``review_every``, each a review for the expectancy model (the
+    oral antidepressant runs on; no new treatment is delivered)."""
 
     type: Literal["treatment_as_usual"]
     start: Q = "0 d"
@@ -573,7 +574,7 @@ class Blinding(_Strict):
 
 
 class Visits(_Strict):
-    """Clinical reviews (each a treatment contact that renews engagement)."""
+    """Clinical reviews (each renews engagement as far as a review does, ``review_engagement``)."""
 
     every: Q
     start: Q = "1 week"

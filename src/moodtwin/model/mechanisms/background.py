@@ -23,18 +23,20 @@ therapy has its own size. It is the product of two signals:
   arms guess their allocation above chance: ketamine vs saline, most guess correctly, and
   sham devices that deliver no current risk unblinding, Hein et al. 2013 J Neural Transm
   120:821; a sham at a non-vagal site is felt and keeps the blind, Rong et al. 2016).
-* *engagement* with treatment: raised to saturation by every contact with the care or study
-  team (infusion, nasal dosing, injection, implantation, device programming visit,
-  stimulation session in the clinic, clinical review, trial rating visit); it fades over
-  weeks after the last contact. Sessions a patient runs alone at home after a trained first
-  one (self-administered taVNS/tcVNS, Rong et al. 2016 J Affect Disord 195:172) are not
-  contacts. Taking a
-  pill, carrying a programmed device or feeling its effects does not hold it: an extra rating
-  visit adds improvement on active drug as on placebo (Posternak & Zimmerman 2007), and an
-  active implant whose stimulation patients feel (voice alteration) separated little from a
-  sham implant with the same visits over 10 weeks (Rush et al. 2005: response 15.2 % vs
-  10.0 %). Perceived effects act through belief only. A visit and a clinic review on the same
-  day count once.
+* *engagement* with treatment: raised to saturation by every treatment contact with the care
+  or study team (infusion, nasal dosing, injection, implantation, device programming visit,
+  stimulation session in the clinic, starting a new drug); it fades over weeks after the last
+  contact. A visit at which the team rates or reviews the patient but delivers nothing (trial
+  rating visit, clinical review of usual care) raises it only to ``review_engagement``: an
+  extra rating visit adds less than a treatment does (Posternak & Zimmerman 2007: 0.86 HRSD
+  points for an extra week-3 visit in 41 placebo-controlled trials). Sessions a patient runs
+  alone at home after a trained first one (self-administered taVNS/tcVNS, Rong et al. 2016 J
+  Affect Disord 195:172) are not contacts. Taking a pill, carrying a programmed device or
+  feeling its effects does not hold it: an extra rating visit adds improvement on active drug
+  as on placebo (Posternak & Zimmerman 2007), and an active implant whose stimulation
+  patients feel (voice alteration) separated little from a sham implant with the same visits
+  over 10 weeks (Rush et al. 2005: response 15.2 % vs 10.0 %). Perceived effects act through
+  belief only. A rating visit during a treatment contact adds nothing to it.
 * *novelty* of the treatment course: set at the first contact of a new course and fading over
   months, since expectancy attaches to newly started treatments (Rutherford et al.) and is
   not sustained over years of the same care.
@@ -77,7 +79,9 @@ MECHANISM = Mechanism(
               "1 from the start of a treatment the patient knows is active (open label)"),
         Input("belief_blind", "1",
               "Probability of active treatment a blinded patient believes (trial allocation)"),
-        Input("contact", "1", "1 during a treatment contact (procedure, session, review)"),
+        Input("contact", "1", "1 during a treatment contact (procedure, session, dosing visit)"),
+        Input("review", "1",
+              "1 during a rating visit or clinical review at which no treatment is delivered"),
         Input("new_course", "1", "1 during the first contact of a new treatment course"),
         Input("midazolam_rate", "mg/kg/h", "Midazolam IV infusion rate"),
         Input("expects_percept", "1",
@@ -100,9 +104,11 @@ MECHANISM = Mechanism(
               "Midazolam in the body (per kg)", atol=1e-8),
         State("engagement",
               "k_engage*contact*(1 - engagement)"
-              " - engagement/tau_engage", "1",
-              "Engagement with treatment (0-1): saturated by contacts (visits, sessions, "
-              "procedures), fades over weeks"),
+              " + k_engage*review*" + smooth_pos("review_engagement - engagement", "1e-6")
+              + " - engagement/tau_engage", "1",
+              "Engagement with treatment (0-1): saturated by treatment contacts (procedures, "
+              "sessions, dosing), raised to review_engagement by rating visits and reviews, "
+              "fades over weeks"),
         State("novelty",
               "k_engage*new_course*(1 - novelty) - novelty/tau_novelty", "1",
               "Newness of the current treatment course (0-1): expectancy attaches to newly "
@@ -135,6 +141,13 @@ MECHANISM = Mechanism(
                   "meta-analysis) while repeated contacts sustain placebo response over 6-12 "
                   f"weeks ({_JONES})", "Fading of engagement after the last contact",
                   calibratable=True),
+        Parameter("review_engagement", 0.4, "1", 0.05, 1.0,
+                  "assumed, calibratable to the placebo arms: an extra follow-up visit at week 3 "
+                  "gave a further 0.86-point HRSD fall in the placebo arms of 41 antidepressant "
+                  "RCTs (Posternak & Zimmerman 2007 Br J Psychiatry 190:287), about 40 % of "
+                  "the placebo response; 1 would make a rating visit a treatment contact",
+                  "Engagement a rating visit or clinical review without treatment sustains "
+                  "(fraction of a treatment contact's)", calibratable=True),
         Parameter("tau_novelty", 2190.0, "h", 336.0, 17520.0,
                   "assumed, calibratable to the long-term arms: placebo response is concentrated "
                   "in the first weeks to months of a new treatment (Rutherford & Roose 2013) "
