@@ -148,3 +148,22 @@ def test_unreadable_or_nameless_start_population_is_a_one_line_error(tmp_path) -
         with pytest.raises(ValidationError, match=why):
             abc_replenish(distance, priors, checkpoint=tmp_path / "new.npz", particles=4,
                           generations=1, start_from=bad)
+
+
+def test_start_parameter_clipped_to_a_moved_prior_bound_keeps_a_spread(tmp_path) -> None:
+    # A start population whose values of "b" all lie below the current prior (its bound moved)
+    # would be clipped to one value, and the covariance-scaled MCMC moves would never move it.
+    import numpy as np
+
+    from moodtwin.calibration._replenish import _start_population
+
+    rng = np.random.default_rng(0)
+    old = tmp_path / "old.npz"
+    np.savez(old, x=np.column_stack([rng.normal(0.0, 0.3, 50), np.full(50, -3.0)]),
+             names=["a", "b"])
+    lo, hi = np.array([-2.0, -1.0]), np.array([2.0, 1.0])
+    x = _start_population(old, ["a", "b"], lo, hi, 40, rng)
+    assert np.all((x >= lo) & (x <= hi))
+    assert np.ptp(x[:, 1]) > 0.05 * (hi[1] - lo[1])  # jittered off the bound
+    assert np.all(x[:, 1] <= lo[1] + 0.1 * (hi[1] - lo[1]) + 1e-12)  # but stays near it
+    assert np.ptp(x[:, 0]) > 0.5  # a parameter with its own spread is kept as it was

@@ -25,7 +25,7 @@ from moodtwin.simulation import Engine
 
 #: Model parameters calibrated by default: expectancy (weight, onsets, fading of engagement
 #: and novelty, fast relief of psychoactive effects, unblinding by perceived effects and by
-#: experienced improvement, engagement a rating visit sustains), ketamine plasticity (potentiation
+#: experienced improvement), ketamine plasticity (potentiation
 #: rate and weight, spine formation, loss and ceiling, racemic-specific gain), VNS (LC gain, NTS
 #: saturation, spread of fibre thresholds), the time scale of slow plasticity, taVNS
 #: coupling, toxin facial feedback, the oral antidepressant and the
@@ -35,7 +35,7 @@ DEFAULT_PARAMETERS = (
     "k_fast_relief", "unblinding", "experience_half", "k_pot", "w_pot",
     "k_syn", "k_syn_loss", "syn_max", "r_ketamine_gain", "k_LC", "nts_half", "tavns_coupling",
     "w_amygdala", "ad_serotonin", "daily_sd", "course_sd", "course_corr_time", "diss_tol_max",
-    "k_glu_bdnf", "tau_neuro", "recruit_hill", "review_engagement",
+    "k_glu_bdnf", "tau_neuro", "recruit_hill",
 )
 
 #: Population-level values calibrated by default (``data/population.yaml``), with ranges.

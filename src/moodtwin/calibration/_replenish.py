@@ -68,7 +68,12 @@ def _load(path: Path, what: str) -> Mapping[str, np.ndarray]:
 def _start_population(start_from: Path, names: list[str], lo: np.ndarray, hi: np.ndarray,
                       particles: int, rng: np.random.Generator) -> np.ndarray:
     """Log-scale particles from an earlier checkpoint's last population, matched by name
-    (clipped into the current prior box); parameters it lacks are drawn from their priors."""
+    (clipped into the current prior box); parameters it lacks are drawn from their priors.
+
+    A parameter whose matched particles have (almost) no spread - e.g. all clipped to a prior
+    bound that moved - is jittered by a uniform 10 % of its prior's log-width (reflected into
+    the box): the MCMC moves are scaled to the population's covariance, so a parameter without
+    spread would never move."""
     saved = _load(start_from, "start_from")
     if "names" not in saved or "x" not in saved:
         raise ValidationError(f"start_from: {start_from} holds no parameter names (written "
@@ -80,6 +85,10 @@ def _start_population(start_from: Path, names: list[str], lo: np.ndarray, hi: np
     for j, n in enumerate(names):
         if n in old:
             x[:, j] = np.clip(x0[:, old.index(n)], lo[j], hi[j])
+            width = hi[j] - lo[j]
+            if np.ptp(x[:, j]) < 0.01 * width:
+                x[:, j] = _reflect(x[:, j] + 0.1 * width * rng.uniform(-1, 1, particles),
+                                   lo[j], hi[j])
     return x
 
 
