@@ -28,21 +28,22 @@ from moodtwin.simulation import Engine
 #: experienced improvement), ketamine plasticity (potentiation
 #: rate and weight, spine formation, loss and ceiling, racemic-specific gain), VNS (LC gain, NTS
 #: saturation, spread of fibre thresholds), the time scale of slow plasticity, taVNS
-#: coupling, toxin facial feedback, the oral antidepressant and the
-#: day-to-day fluctuation of symptoms.
+#: coupling, toxin facial feedback, the oral antidepressant, the
+#: day-to-day fluctuation of symptoms, how fast severity follows its drive, and the engagement
+#: a rating visit sustains.
 DEFAULT_PARAMETERS = (
     "w_expect", "tau_placebo_onset", "tau_placebo_onset_rapid", "tau_engage", "tau_novelty",
     "k_fast_relief", "unblinding", "experience_half", "k_pot", "w_pot",
     "k_syn", "k_syn_loss", "syn_max", "r_ketamine_gain", "k_LC", "nts_half", "tavns_coupling",
     "w_amygdala", "ad_serotonin", "daily_sd", "course_sd", "course_corr_time", "diss_tol_max",
-    "k_glu_bdnf", "tau_neuro", "recruit_hill",
+    "k_glu_bdnf", "tau_neuro", "recruit_hill", "tau_dep", "review_engagement",
 )
 
 #: Population-level values calibrated by default (``data/population.yaml``), with ranges.
 POPULATION_PRIORS = (
     Prior(f"{POPULATION_PREFIX}covariates.natural_course.remission_hazard_per_failure", 0.1, 0.8,
           "assumed: spontaneous remission hazard falls 10-55 % per failed treatment"),
-    Prior(f"{POPULATION_PREFIX}variability.k_pot.omega", 0.2, 2.0,
+    Prior(f"{POPULATION_PREFIX}variability.k_pot.omega", 0.1, 2.0,
           "assumed: log-SD of fast synaptic potentiation per dose, between patients"),
     Prior(f"{POPULATION_PREFIX}variability.k_syn.omega", 0.2, 1.5,
           "assumed: log-SD of the synapses a ketamine-class dose rebuilds, between patients"),

@@ -89,9 +89,13 @@ MECHANISM = Mechanism(
                   "33, the baseline of the VNS registry's TRD patients (Aaronson et al. 2017: "
                   "33.1)",
                   "Baseline depressive drive (logit scale)"),
-        Parameter("tau_dep", 12.0, "h", 2.0, 72.0,
-                  "assumed: ketamine relief within hours (peak at 24 h, Coyle & Laws 2015)",
-                  "Time constant of latent depression"),
+        Parameter("tau_dep", 6.0, "h", 2.0, 72.0,
+                  "calibratable to the single-infusion ketamine targets at 24 h: depressive "
+                  "symptoms fall within hours of a ketamine infusion (significant against "
+                  "placebo within 110 min, largest at 24 h: Zarate et al. 2006 Arch Gen "
+                  "Psychiatry 63:856; response at 4 h in Coyle & Laws 2015 Hum Psychopharmacol "
+                  "30:152), so the severity's own lag is hours, not a day",
+                  "Time constant of latent depression", calibratable=True),
         Parameter("tau_memory", 2880.0, "h", 336.0, 8760.0,
                   "assumed, calibratable: persistence of the depressive state over months "
                   "(median episode 3 months, Spijker et al. 2002 Br J Psychiatry 181:208); VNS "
