@@ -47,14 +47,17 @@ over weeks (placebo arms improve over weeks, Jones et al. 2021), within hours on
 treatment is presented as rapid-acting - an IV ketamine-class infusion or nasal esketamine,
 or their saline, midazolam or spray placebos (the placebo arms of (es)ketamine RCTs improve
 by most of the treatment response within 24 h to 7 days, Matsingos et al. 2024).
-Psychoactive drug effects (sedation, dissociation) add a fast
-relief that fades within days (midazolam: 18% response at 24 h, back to placebo by day 7).
-Its size follows the *peak* of the perceived effect, not its duration: the relief rises
-toward the current perceived effect while that is above it and otherwise only decays, so
-two hours of mild sedation do not outweigh half an hour of deep dissociation (retrospective
-evaluations of an experience follow its peak and end and neglect its duration, Fredrickson &
-Kahneman 1993 J Pers Soc Psychol 65:45; Redelmeier & Kahneman 1996 Pain 66:3). Midazolam, the
-active placebo of ketamine trials, is a one-compartment drug whose sedation is the cue.
+Midazolam, the active placebo of ketamine trials (a one-compartment drug), adds a fast relief
+that fades within days (18 % response at 24 h against 1 % with saline, Wilkinson et al.
+2019; back to placebo by day 7): benzodiazepine sedation relieves the anxiety and insomnia a
+depression scale rates. Its size follows the *peak* sedation, not its duration: the relief
+rises toward the current sedation while that is above it and otherwise only decays
+(retrospective evaluations follow an experience's peak and end, Fredrickson & Kahneman 1993
+J Pers Soc Psychol 65:45). Dissociation brings no relief of its own: the literature does not
+show that it is needed for ketamine's antidepressant response (review: Ballard & Zarate 2020
+Nat Commun 11:6431), and it did not track esketamine's effect across the induction doses
+(Chen et al. 2022) nor predict the day-2 MADRS in TRANSFORM-1/2 (post hoc, n = 576, Mathai et
+al. 2023 Psychopharmacology); it acts as a cue to belief only.
 """
 
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
@@ -120,10 +123,10 @@ MECHANISM = Mechanism(
               "Realised placebo relief: follows expectancy with the onset the patient "
               "expects (hours for a rapid-acting treatment, days to weeks otherwise)"),
         State("acute_relief",
-              "k_fast_relief*" + smooth_pos("psychoactive - acute_relief", "1e-6")
+              "k_fast_relief*" + smooth_pos("sedation - acute_relief", "1e-6")
               + " - acute_relief/tau_acute_relief",
-              "1", "Fast non-specific relief from psychoactive drug effects (0-1): rises to "
-              "the peak perceived effect, then fades"),
+              "1", "Fast relief from benzodiazepine sedation (0-1): rises to the peak "
+              "sedation, then fades over days"),
     ),
     parameters=(
         Parameter("tau_AD", 336.0, "h", 168.0, 1008.0,
@@ -189,17 +192,16 @@ MECHANISM = Mechanism(
                   "follows the onset a patient expects (" + _KIRSCH + ")",
                   "Onset time constant of placebo relief when the study treatment is "
                   "presented as rapid-acting", calibratable=True),
-        Parameter("k_fast_relief", 2.0, "1/h", 1.0, 20.0,
+        Parameter("k_fast_relief", 2.0, "1/h", 0.2, 20.0,
                   "assumed, calibratable to the midazolam arms (Murrough 2013: MADRS -8.8 at "
                   "24 h; Wilkinson et al. 2019: 18% response at 24 h vs 1% with saline): how "
-                  "fast the relief reaches the peak perceived effect (1/h); at least 1/h, so that "
-                  "the relief follows the peak of a 40-min infusion, not its duration",
-                  "Rate at which fast relief rises toward the perceived effect",
+                  "fast the relief reaches the peak sedation (1/h)",
+                  "Rate at which fast relief rises toward the sedation",
                   calibratable=True),
         Parameter("tau_acute_relief", 48.0, "h", 12.0, 168.0,
                   "assumed: the 24-h midazolam effect (Murrough 2013: MADRS -8.8) is gone by "
                   "day 7 (placebo remission 6%, Int J Neuropsychopharmacol 2016 meta-analysis)",
-                  "Decay time of fast relief from psychoactive drug effects"),
+                  "Decay time of fast relief from sedation"),
         Parameter("mdz_kel", 0.28, "1/h", 0.1, 0.7, _GREENBLATT + ": ln2/2.5 h",
                   "Midazolam elimination rate"),
         Parameter("mdz_V", 1.1, "L/kg", 0.6, 3.0, _GREENBLATT, "Midazolam volume of distribution"),
@@ -218,7 +220,8 @@ MECHANISM = Mechanism(
         Derived("sedation", "midazolam_conc/(midazolam_conc + mdz_ec50)", "1",
                 "Sedation (0-1)", observable=True),
         Derived("psychoactive", "(1 - percept_masked)*(1 - (1 - dissociation)*(1 - sedation))",
-                "1", "Perceived psychoactive drug effect: dissociation or sedation (0-1)"),
+                "1", "Perceived psychoactive drug effect, a cue to belief: dissociation or "
+                "sedation (0-1)"),
         Derived("stim_sensation",
                 "1 - (1 - tavns_on*tavns_skin_current**2/(tavns_skin_current**2"
                 " + (tavns_sense_rheobase*(1 + chronaxie/tavns_pulse_width))**2))"
