@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from moodtwin.model import default_model
@@ -220,7 +222,6 @@ def test_four_week_spread_of_change_matches_the_transform_trials() -> None:
     and 14.3-14.7 on antidepressant + placebo. Not a calibration target (the calibration
     sees rates and the mean difference). Simulated TRANSFORM-2 arms: SD within 10.5-17.5
     (published ± 3.5)."""
-    from pathlib import Path
 
     from moodtwin.trials import load_trial, run_trial
 
@@ -250,3 +251,33 @@ def test_fast_relief_follows_the_peak_of_the_perceived_effect_not_its_duration()
     one = peak_relief("0.045 mg/kg", ["0 h"])
     assert peak_relief("0.045 mg/kg", ["0 h", "12 h"]) < 1.15 * one
     assert peak_relief("0.09 mg/kg", ["0 h"]) > 1.15 * one
+
+
+def test_day1_dissociation_barely_predicts_the_day2_score():
+    """Mathai et al. 2023 (Psychopharmacology 240:2483; TRANSFORM-1/2 post hoc, n = 576):
+    adjusted for baseline MADRS, each point of day-1 CADSS changed the day-2 MADRS by -0.04
+    (95 % CI -0.08 to -0.002); Chen et al. 2022 (Int J Neuropsychopharmacol 25:320): Spearman
+    r near zero in TRANSFORM-2. The same regression in a virtual esketamine arm (CADSS 40 min
+    after the first 56 mg dose) must agree with the published slope by the project's rule,
+    |z| <= 1.96 with both standard errors."""
+    import statsmodels.api as sm
+
+    from moodtwin.trials import parse_trial, run_trial
+
+    data = {"name": "mathai", "n": 300, "duration": "2 d", "visits": ["40 min", "1 d"],
+            "population": {"antidepressant_continued": 0.0,
+                           "baseline": {"scale": "MADRS", "mean": 37.0, "sd": 5.7,
+                                        "min": 28, "max": 60}},
+            "arms": [{"name": "esketamine", "protocol": "esketamine_twice_weekly.yaml"}],
+            "endpoints": [{"id": "cadss", "type": "biomarker_change", "measure": "cadss",
+                           "at": "40 min"}]}
+    protocols = Path(__file__).parents[1] / "examples/protocols"
+    d = run_trial(parse_trial(data, protocols), seed=3).first
+    madrs = d.observed["MADRS"]
+    cadss = d.observable("cadss")[:, d.visit(40 / 60)]
+    x = sm.add_constant(np.column_stack([madrs[:, 0], cadss]))
+    fit = sm.OLS(madrs[:, d.visit(24.0)], x, missing="drop").fit()
+    se_pub = (0.08 - 0.002) / (2 * 1.96)
+    z = (fit.params[2] - (-0.04)) / np.hypot(se_pub, fit.bse[2])
+    assert np.nanstd(cadss) > 1.0  # patients do differ in dissociation
+    assert abs(z) <= 1.96, (fit.params[2], fit.bse[2])
