@@ -1,9 +1,9 @@
 """Latent depression and anxiety severity, and the natural course of the episode.
 
-Depression ``D`` (0–1, MADRS/60) relaxes within about half a day toward a logistic function
-of a drive that sums the mechanisms: synaptic potentiation and synapse density,
+Depression ``D`` (0–1, MADRS/60) relaxes within hours (``tau_dep``, calibrated) toward a
+logistic function of a drive that sums the mechanisms: synaptic potentiation and synapse density,
 neurogenesis, serotonin and NE lower it; cortisol, IL-6, amygdala negative bias and poor
-sleep raise it; placebo relief and acute non-specific relief lower it.
+sleep raise it; placebo relief and the fast relief of benzodiazepine sedation lower it.
 A slow mood memory (persistence of the depressive state: median episode duration ~3 months,
 Spijker et al. 2002) feeds back positively, so sustained drives accrue over months (VNS) and
 improvements outlast their cause (botulinum toxin), while one ketamine dose fades with its
