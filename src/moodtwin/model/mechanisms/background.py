@@ -145,9 +145,7 @@ MECHANISM = Mechanism(
                   f"weeks ({_JONES})", "Fading of engagement after the last contact",
                   calibratable=True),
         Parameter("review_engagement", 0.4, "1", 0.05, 1.0,
-                  "assumed (not yet calibrated: the shipped set was fitted before this "
-                  "parameter existed), calibratable to the placebo arms: an extra follow-up "
-                  "visit at week 3 "
+                  "assumed, calibratable to the placebo arms: an extra follow-up visit at week 3 "
                   "gave a further 0.86-point HRSD fall in the placebo arms of 41 antidepressant "
                   "RCTs (Posternak & Zimmerman 2007 Br J Psychiatry 190:287), about 40 % of "
                   "the placebo response; 1 would make a rating visit a treatment contact",

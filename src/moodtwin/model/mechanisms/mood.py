@@ -90,9 +90,9 @@ MECHANISM = Mechanism(
                   "33.1)",
                   "Baseline depressive drive (logit scale)"),
         Parameter("tau_dep", 6.0, "h", 2.0, 72.0,
-                  "calibratable to the single-infusion ketamine targets at 24 h: depressive "
-                  "symptoms fall within hours of a ketamine infusion (significant against "
-                  "placebo within 110 min, largest at 24 h: Zarate et al. 2006 Arch Gen "
+                  "assumed, calibratable to the single-infusion ketamine targets at 24 h: "
+                  "depressive symptoms fall within hours of a ketamine infusion (significant "
+                  "against placebo within 110 min, largest at 24 h: Zarate et al. 2006 Arch Gen "
                   "Psychiatry 63:856; response at 4 h in Coyle & Laws 2015 Hum Psychopharmacol "
                   "30:152), so the severity's own lag is hours, not a day",
                   "Time constant of latent depression", calibratable=True),
