@@ -211,6 +211,10 @@ def test_exposure_gains_are_largely_kept_years_later(run):
     assert (base - later) > 0.6 * (base - post)
 
 
+@pytest.mark.xfail(strict=True, reason="known model failure (README, Status): the fast fall "
+                   "of HAM-A within an hour of ketamine came from relief by dissociation, "
+                   "removed this round (Mathai et al. 2023); no drug-on-board anxiolytic "
+                   "pathway with a sourced size replaces it yet")
 def test_ketamine_lowers_anxiety_within_an_hour(run):
     # Glue et al. 2017 J Psychopharmacol 31:1302: patients reported reduced anxiety within
     # 1 h of a ketamine dose.
