@@ -167,3 +167,25 @@ def test_start_parameter_clipped_to_a_moved_prior_bound_keeps_a_spread(tmp_path)
     assert np.ptp(x[:, 1]) > 0.05 * (hi[1] - lo[1])  # jittered off the bound
     assert np.all(x[:, 1] <= lo[1] + 0.1 * (hi[1] - lo[1]) + 1e-12)  # but stays near it
     assert np.ptp(x[:, 0]) > 0.5  # a parameter with its own spread is kept as it was
+
+
+def test_redrawn_start_parameter_spans_its_prior(tmp_path) -> None:
+    # A warm start keeps a parameter's old, narrow spread; --redraw draws it from its prior
+    # (log-uniform over the box) instead, and leaves the others as they were.
+    import numpy as np
+    import pytest
+
+    from moodtwin.calibration._replenish import _start_population
+    from moodtwin.errors import ValidationError
+
+    rng = np.random.default_rng(1)
+    old = tmp_path / "old.npz"
+    np.savez(old, x=np.column_stack([rng.normal(0.0, 0.05, 50), rng.normal(-0.9, 0.01, 50)]),
+             names=["a", "b"])
+    lo, hi = np.array([-2.0, -1.0]), np.array([2.0, 1.0])
+    x = _start_population(old, ["a", "b"], lo, hi, 200, rng, redraw=["b"])
+    assert np.ptp(x[:, 1]) > 0.9 * (hi[1] - lo[1])
+    assert abs(np.mean(x[:, 1])) < 0.15  # uniform over [-1, 1]
+    assert np.ptp(x[:, 0]) < 0.5  # not redrawn: the old population's spread
+    with pytest.raises(ValidationError, match="redraw: c is not calibrated"):
+        _start_population(old, ["a", "b"], lo, hi, 10, rng, redraw=["c"])

@@ -123,6 +123,7 @@ def calibrate(
     workers: int = 1, engine: Engine | None = None,
     progress: Callable[[str], None] | None = None, parameters: ParameterSet | None = None,
     method: str = "replenishment", mcmc_steps: int = 3, start_from: Path | None = None,
+    redraw: Sequence[str] = (),
 ) -> Calibration:
     """ABC-SMC calibration of ``priors`` (default :func:`default_priors`) to ``targets``.
 
@@ -135,16 +136,20 @@ def calibrate(
     :func:`~moodtwin.calibration._replenish.abc_replenish`; default, because importance
     weights collapse in this many dimensions) or ``pyabc`` (importance-weighted,
     :func:`~moodtwin.calibration._abc.abc_smc`). ``start_from``: an earlier replenishment
-    checkpoint whose last population starts a new run (generation 0 re-evaluated).
+    checkpoint whose last population starts a new run (generation 0 re-evaluated);
+    ``redraw``: parameters drawn from their priors at that start instead.
     """
+    if redraw and start_from is None:
+        raise ValidationError(f"redraw: {', '.join(redraw)} can only be redrawn at a warm "
+                              "start (give start_from / --start-from).")
     distance = trial_distance(targets, n_max=n_max, seed=seed, engine=engine,
                               parameters=parameters or ParameterSet.definition())
     if method == "replenishment":
         post = abc_replenish(distance, priors or default_priors(), checkpoint=database,
                              particles=population_size, generations=generations,
                              mcmc_steps=mcmc_steps, seed=seed, workers=workers,
-                             start_from=start_from, progress=progress)
-    elif start_from is not None:
+                             start_from=start_from, redraw=redraw, progress=progress)
+    elif start_from is not None or redraw:
         raise ValidationError("start_from: only the replenishment method can start from an "
                               "earlier population.")
     elif method == "pyabc":

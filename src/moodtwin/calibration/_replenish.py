@@ -66,9 +66,12 @@ def _load(path: Path, what: str) -> Mapping[str, np.ndarray]:
 
 
 def _start_population(start_from: Path, names: list[str], lo: np.ndarray, hi: np.ndarray,
-                      particles: int, rng: np.random.Generator) -> np.ndarray:
+                      particles: int, rng: np.random.Generator,
+                      redraw: Sequence[str] = ()) -> np.ndarray:
     """Log-scale particles from an earlier checkpoint's last population, matched by name
-    (clipped into the current prior box); parameters it lacks are drawn from their priors.
+    (clipped into the current prior box); parameters it lacks, and those named in ``redraw``
+    (e.g. after their prior widened: a warm start keeps the old, narrow spread, which the
+    covariance-scaled moves widen only slowly), are drawn from their priors.
 
     A parameter whose matched particles have (almost) no spread - e.g. all clipped to a prior
     bound that moved - is jittered by a uniform 10 % of its prior's log-width (reflected into
@@ -79,11 +82,15 @@ def _start_population(start_from: Path, names: list[str], lo: np.ndarray, hi: np
         raise ValidationError(f"start_from: {start_from} holds no parameter names (written "
                               "before names were stored); it cannot be matched to the current "
                               "priors.")
+    unknown = sorted(set(redraw) - set(names))
+    if unknown:
+        raise ValidationError(f"redraw: {', '.join(unknown)} is not calibrated in this run "
+                              f"(calibrated: {', '.join(names)}).")
     old = [str(n) for n in saved["names"]]
     x0 = saved["x"][rng.integers(len(saved["x"]), size=particles)]
     x = lo + (hi - lo) * rng.uniform(size=(particles, len(names)))
     for j, n in enumerate(names):
-        if n in old:
+        if n in old and n not in redraw:
             x[:, j] = np.clip(x0[:, old.index(n)], lo[j], hi[j])
             width = hi[j] - lo[j]
             if np.ptp(x[:, j]) < 0.01 * width:
@@ -95,11 +102,12 @@ def _start_population(start_from: Path, names: list[str], lo: np.ndarray, hi: np
 def abc_replenish(distance: Callable[[dict[str, float]], float], priors: Sequence[Prior], *,
                   checkpoint: Path, particles: int = 100, generations: int = 10,
                   mcmc_steps: int = 3, seed: int = 0, workers: int = 1,
-                  start_from: Path | None = None,
+                  start_from: Path | None = None, redraw: Sequence[str] = (),
                   progress: Callable[[str], None] | None = None) -> Posterior:
     """Sample prior x 1[distance <= tolerance] for a shrinking tolerance, ``generations``
     times (generation 0: ``particles`` draws from the log-uniform priors, or the last
-    population of the checkpoint ``start_from``)."""
+    population of the checkpoint ``start_from`` with the parameters in ``redraw`` drawn
+    from their priors)."""
     global _DISTANCE, _NAMES
     _DISTANCE, _NAMES = distance, [p.name for p in priors]
     lo = np.log([p.low for p in priors])
@@ -122,7 +130,7 @@ def abc_replenish(distance: Callable[[dict[str, float]], float], priors: Sequenc
         if start_from is None:
             x = lo + (hi - lo) * rng.uniform(size=(particles, dim))
         else:
-            x = _start_population(Path(start_from), _NAMES, lo, hi, particles, rng)
+            x = _start_population(Path(start_from), _NAMES, lo, hi, particles, rng, redraw)
         if progress is not None:
             progress(f"ABC-SMC (replenishment): generation 0, {particles} "
                      + ("prior draws" if start_from is None else f"particles from {start_from}"))

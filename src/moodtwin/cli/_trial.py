@@ -111,6 +111,10 @@ def calibrate(
                              "earlier checkpoint (particles matched by parameter name and "
                              "re-evaluated; new parameters drawn from their priors), e.g. "
                              "after a model change.", exists=True, dir_okay=False)] = None,
+    redraw: Annotated[list[str] | None, typer.Option(
+        "--redraw", help="With --start-from: draw this calibrated value from its prior "
+                         "instead of the earlier population (repeatable), e.g. after its "
+                         "prior widened.")] = None,
     parameter: Annotated[list[str] | None, typer.Option(
         "--parameter", "-p", help="Model parameter to calibrate (repeatable; default: "
                                   "expectancy, ketamine plasticity, VNS, taVNS, toxin and "
@@ -157,6 +161,7 @@ def calibrate(
                             ".abc.npz" if method == "replenishment" else ".abc.db"),
                         workers=processes, engine=engine, progress=say, method=method,
                         mcmc_steps=mcmc_steps, start_from=start_from,
+                        redraw=tuple(redraw or ()),
                         parameters=ParameterSet.load(params) if params else None)
     post = cal.posterior
     loto = None
