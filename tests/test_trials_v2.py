@@ -651,3 +651,19 @@ def test_vns_driven_plasticity_builds_over_months() -> None:
     at = {d: rise[np.argmin(np.abs(days - d))] for d in (84, 364)}  # switched on at day 14
     assert at[364] > 0
     assert at[84] <= 0.5 * at[364]
+
+
+def test_catalogue_trials_and_protocols_load_by_name_from_any_directory(tmp_path,
+                                                                         monkeypatch) -> None:
+    from moodtwin.protocols import load_protocol
+
+    monkeypatch.chdir(tmp_path)
+    assert load_trial("ketamine_murrough2013").name == load_trial(
+        TRIALS / "ketamine_murrough2013.yaml").name
+    assert load_trial("designs/vns_d04_one_year_vs_tau.yaml").arms
+    assert load_protocol("ketamine_single_iv").therapies
+    (tmp_path / "ketamine_murrough2013.yaml").write_text("name: mine\n")  # a local file wins
+    with pytest.raises(ValidationError, match="mine|visits|arms"):
+        load_trial("ketamine_murrough2013.yaml")
+    with pytest.raises(ValidationError, match="Cannot read trial file 'nosuch'"):
+        load_trial("nosuch")

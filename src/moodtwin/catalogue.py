@@ -29,3 +29,17 @@ def trial_catalogue() -> Path:
 def shipped_protocol(stem: str) -> Path:
     """The packaged protocol file ``<stem>.yaml``."""
     return protocol_catalogue() / f"{stem}.yaml"
+
+
+def find_shipped(path: str | Path, folder: Path) -> Path:
+    """``path`` itself if it exists; otherwise the catalogue file it names in ``folder`` (or
+    its ``designs/``), with or without ``.yaml``, e.g. ``ketamine_murrough2013`` after ``pip
+    install`` from any directory. Unchanged when neither exists (the reader then says so)."""
+    path = Path(path)
+    if path.exists() or path.is_absolute():
+        return path
+    for base in (folder, folder / "designs"):
+        for candidate in (base / path, base / f"{path}.yaml"):
+            if candidate.is_file():
+                return candidate
+    return path

@@ -134,7 +134,11 @@ def parse_protocol(data: Any, source: str = "protocol") -> schema.Protocol:
 
 
 def load_protocol(path: str | Path) -> schema.Protocol:
-    """Read and validate a protocol YAML file."""
+    """Read and validate a protocol YAML file: a path, or the name of a packaged catalogue
+    protocol (``ketamine_single_iv``)."""
+    from moodtwin.catalogue import find_shipped, protocol_catalogue
+
+    path = find_shipped(path, protocol_catalogue())
     return parse_protocol(read_yaml(path, "protocol file"), str(path))
 
 

@@ -846,8 +846,11 @@ def parse_trial(data: Any, base: Path = Path("."), source: str = "trial") -> Tri
 
 
 def load_trial(path: str | Path) -> Trial:
-    """Read and validate a trial YAML file."""
-    path = Path(path)
+    """Read and validate a trial YAML file: a path, or the name of a packaged catalogue trial
+    (``ketamine_murrough2013``, ``designs/vns_d04_one_year_vs_tau.yaml``)."""
+    from moodtwin.catalogue import find_shipped, trial_catalogue
+
+    path = find_shipped(path, trial_catalogue())
     return parse_trial(read_yaml(path, "trial file"), path.parent, str(path))
 
 
