@@ -665,5 +665,6 @@ def test_catalogue_trials_and_protocols_load_by_name_from_any_directory(tmp_path
     (tmp_path / "ketamine_murrough2013.yaml").write_text("name: mine\n")  # a local file wins
     with pytest.raises(ValidationError, match="mine|visits|arms"):
         load_trial("ketamine_murrough2013.yaml")
-    with pytest.raises(ValidationError, match="Cannot read trial file 'nosuch'"):
+    with pytest.raises(ValidationError, match="Cannot read trial file 'nosuch': no such file "
+                       "here, nor in the catalogue .*ketamine_murrough2013"):
         load_trial("nosuch")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from moodtwin.errors import ValidationError
+
 
 def _data(name: str) -> Path:
     return Path(str(resources.files("moodtwin").joinpath("data", name)))
@@ -31,10 +33,11 @@ def shipped_protocol(stem: str) -> Path:
     return protocol_catalogue() / f"{stem}.yaml"
 
 
-def find_shipped(path: str | Path, folder: Path) -> Path:
+def find_shipped(path: str | Path, folder: Path, what: str) -> Path:
     """``path`` itself if it exists; otherwise the catalogue file it names in ``folder`` (or
     its ``designs/``), with or without ``.yaml``, e.g. ``ketamine_murrough2013`` after ``pip
-    install`` from any directory. Unchanged when neither exists (the reader then says so)."""
+    install`` from any directory. A relative name found in neither is refused in one line
+    that lists the catalogue's names."""
     path = Path(path)
     if path.exists() or path.is_absolute():
         return path
@@ -42,4 +45,7 @@ def find_shipped(path: str | Path, folder: Path) -> Path:
         for candidate in (base / path, base / f"{path}.yaml"):
             if candidate.is_file():
                 return candidate
-    return path
+    names = sorted(p.stem for p in folder.glob("*.yaml"))
+    more = "; more under designs/" if (folder / "designs").is_dir() else ""
+    raise ValidationError(f"Cannot read {what} '{path}': no such file here, nor in the "
+                          f"catalogue ({', '.join(names)}{more}).")

@@ -138,7 +138,7 @@ def load_protocol(path: str | Path) -> schema.Protocol:
     protocol (``ketamine_single_iv``)."""
     from moodtwin.catalogue import find_shipped, protocol_catalogue
 
-    path = find_shipped(path, protocol_catalogue())
+    path = find_shipped(path, protocol_catalogue(), "protocol file")
     return parse_protocol(read_yaml(path, "protocol file"), str(path))
 
 

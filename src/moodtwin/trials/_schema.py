@@ -850,7 +850,7 @@ def load_trial(path: str | Path) -> Trial:
     (``ketamine_murrough2013``, ``designs/vns_d04_one_year_vs_tau.yaml``)."""
     from moodtwin.catalogue import find_shipped, trial_catalogue
 
-    path = find_shipped(path, trial_catalogue())
+    path = find_shipped(path, trial_catalogue(), "trial file")
     return parse_trial(read_yaml(path, "trial file"), path.parent, str(path))
 
 
