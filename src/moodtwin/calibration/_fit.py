@@ -149,7 +149,7 @@ def calibrate(
                              particles=population_size, generations=generations,
                              mcmc_steps=mcmc_steps, seed=seed, workers=workers,
                              start_from=start_from, redraw=redraw, progress=progress)
-    elif start_from is not None or redraw:
+    elif start_from is not None:
         raise ValidationError("start_from: only the replenishment method can start from an "
                               "earlier population.")
     elif method == "pyabc":
