@@ -39,7 +39,10 @@ therapy has its own size. It is the product of two signals:
   belief only. A rating visit during a treatment contact adds nothing to it.
 * *novelty* of the treatment course: set at the first contact of a new course and fading over
   months, since expectancy attaches to newly started treatments (Rutherford et al.) and is
-  not sustained over years of the same care.
+  not sustained over years of the same care. It fades late, not from the first day:
+  familiarity with the course builds through three stages (mean time ``tau_novelty``), so
+  novelty stays near 1 during the weeks in which placebo arms of antidepressant RCTs keep
+  improving (Rutherford & Roose 2013) and fades over the following months.
 
 Realised placebo relief follows ``belief × engagement × novelty`` with the onset the patient
 expects (response expectancy, Kirsch 1985): over days to weeks for treatments known to act
@@ -63,6 +66,9 @@ al. 2023 Psychopharmacology); it acts as a cue to belief only.
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
 from moodtwin.model.mechanisms._helpers import smooth_pos
 
+_STAGES = 3
+"""Stages through which familiarity with a treatment course builds (a gamma-shaped, delayed fading
+of novelty; one stage would be an exponential fading from the first day)."""
 _JONES = "Jones et al. 2021 JAMA Netw Open (50 TRD RCTs: placebo g 1.05, response 20%)"
 _RUTH = ("Rutherford et al. 2017 JAMA Psychiatry 74:1064 (placebo response rises with the "
          "probability of receiving active drug); Papakostas & Fava 2009 Eur Neuropsychopharmacol "
@@ -112,10 +118,21 @@ MECHANISM = Mechanism(
               "Engagement with treatment (0-1): saturated by treatment contacts (procedures, "
               "sessions, dosing), raised to review_engagement by rating visits and reviews, "
               "fades over weeks"),
-        State("novelty",
-              "k_engage*new_course*(1 - novelty) - novelty/tau_novelty", "1",
-              "Newness of the current treatment course (0-1): expectancy attaches to newly "
-              "started treatments"),
+        State("familiarity_1",
+              f"(1 - familiarity_1)*{_STAGES}/tau_novelty - k_engage*new_course*familiarity_1",
+              "1", "Familiarity with the current treatment course, first stage (0-1); a new "
+              "course resets it", initial=1.0),
+        State("familiarity_2",
+              f"(familiarity_1 - familiarity_2)*{_STAGES}/tau_novelty"
+              " - k_engage*new_course*familiarity_2",
+              "1", "Familiarity with the current treatment course, second stage (0-1)",
+              initial=1.0),
+        State("familiarity",
+              f"(familiarity_2 - familiarity)*{_STAGES}/tau_novelty"
+              " - k_engage*new_course*familiarity",
+              "1", "Familiarity with the current treatment course (0-1): builds over months "
+              "after a new course starts, so novelty stays near 1 for the first weeks",
+              initial=1.0),
         State("perceived",
               "k_perceive*perceptibility*(1 - perceived) - perceived/tau_perceived", "1",
               "Memory of having perceived drug or device effects (0-1)"),
@@ -152,10 +169,13 @@ MECHANISM = Mechanism(
                   "Engagement a rating visit or clinical review without treatment sustains "
                   "(fraction of a treatment contact's)", calibratable=True),
         Parameter("tau_novelty", 2190.0, "h", 336.0, 17520.0,
-                  "assumed, calibratable to the long-term arms: placebo response is concentrated "
-                  "in the first weeks to months of a new treatment (Rutherford & Roose 2013) "
-                  "and is not sustained over years of usual care (VNS registry, Aaronson et al. "
-                  "2017)", "Fading of the newness of a treatment course", calibratable=True),
+                  "assumed, calibratable to the long-term arms: placebo response builds over the "
+                  "6-12 weeks of antidepressant RCTs (Rutherford & Roose 2013 Am J Psychiatry "
+                  "170:723; Jones et al. 2021) and is not sustained over years of usual care "
+                  "(VNS registry, Aaronson et al. 2017). Mean time to familiarity; it builds "
+                  "through three stages (delayed, gamma-shaped fading: novelty 0.86 at a third "
+                  "of this time, where a single exponential would have lost 28 %)",
+                  "Mean time for a treatment course to lose its novelty", calibratable=True),
         Parameter("k_perceive", 2.0, "1/h", 0.2, 20.0,
                   "assumed: a perceptible drug or device effect is noticed within the hour",
                   "Rate at which perceived effects are registered"),
@@ -245,6 +265,9 @@ MECHANISM = Mechanism(
                 "*(1 - (1 - unblinding*perceived*engagement)"
                 "*(1 - improvement/(improvement + experience_half))))", "1",
                 "Belief of receiving an active treatment (0-1)", observable=True),
+        Derived("novelty", "1 - familiarity", "1",
+                "Newness of the current treatment course (0-1): expectancy attaches to newly "
+                "started treatments", observable=True),
         Derived("expectancy", "belief*engagement*novelty", "1",
                 "Expectancy of improvement (0-1)", observable=True),
     ),
