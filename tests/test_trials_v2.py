@@ -302,6 +302,22 @@ def test_oral_comparator_lowers_the_modelled_madrs_by_its_published_curve() -> N
     assert drug.effect_madrs == 3.0 and "Berman" in drug.source
 
 
+def test_a_newly_started_open_label_comparator_gets_the_non_specific_response() -> None:
+    """Reif et al. 2023 N Engl J Med 389:1298 (ESCAPE-TRD): open-label quetiapine XR
+    augmentation of a continued SSRI/SNRI, remission (MADRS <= 10) at week 8 with dropouts
+    as non-remitters in 60 of 340 (17.6 %). The arm's simulated remission (design file,
+    quetiapine's effect over placebo from its preset) must agree by the project's |z| rule:
+    starting a drug the patient knows is active is a new course with its expectancy (a
+    comparator applied to the untreated course alone gave 5 %)."""
+    res = run_trial(load_trial("escape_trd_comparator"), seed=2)
+    rows = res.endpoints
+    row = rows[(rows["endpoint"] == "remission_week8_nri") & (rows["arm"] == "quetiapine")]
+    n_sim = int(row["n"].iloc[0])
+    p_sim, p_pub = float(row["estimate"].iloc[0]), 60 / 340
+    se = np.hypot(np.sqrt(p_pub * (1 - p_pub) / 340), np.sqrt(p_sim * (1 - p_sim) / n_sim))
+    assert abs(p_sim - p_pub) / se <= 1.96, p_sim
+
+
 @pytest.mark.parametrize("kw, message", [
     ({"effect_madrs": 3.0, "onset": "1 week"}, "give source"),
     ({"preset": "lithium_magic"}, "'lithium_magic' is not a preset"),

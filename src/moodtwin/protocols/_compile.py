@@ -59,18 +59,20 @@ def timeline_parameters(protocol: s.Protocol) -> tuple[str, ...]:
 
 def compile_per_patient(protocol: s.Protocol, model: Model, table: np.ndarray,
                         p_active: float | None = None, rating_visits: Sequence[float] = (),
+                        comparators_applied: bool = False,
                         ) -> list[tuple[np.ndarray, Timeline]]:
     """(rows, timeline) for the patients of ``table`` (patients, parameters): each group of
     rows shares the values of :func:`timeline_parameters` and gets the timeline of its own
     values, so every patient's events use that patient's parameters (``p_active``,
-    ``rating_visits``: see :func:`compile_protocol`)."""
+    ``rating_visits``, ``comparators_applied``: see :func:`compile_protocol`)."""
     names = list(timeline_parameters(protocol))
     cols = [model.parameter_index[n] for n in names]
     keys, group = np.unique(np.asarray(table)[:, cols], axis=0, return_inverse=True)
     group = group.ravel()
     return [(np.flatnonzero(group == g),
              compile_protocol(protocol, model, dict(zip(names, map(float, key), strict=True)),
-                              p_active=p_active, rating_visits=rating_visits))
+                              p_active=p_active, rating_visits=rating_visits,
+                              comparators_applied=comparators_applied))
             for g, key in enumerate(keys)]
 
 
@@ -300,7 +302,8 @@ def _tcvns(ev: _Events, th: s.TcVNS, end: float) -> None:
 
 def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, float],
                      p_active: float | None = None, natural_course: bool = True,
-                     rating_visits: Sequence[float] = ()) -> Timeline:
+                     rating_visits: Sequence[float] = (),
+                     comparators_applied: bool = False) -> Timeline:
     """Turn ``protocol`` into a :class:`Timeline` for ``model``, one set of patients.
 
     ``params`` gives the values of :func:`timeline_parameters` (other names are ignored;
@@ -315,7 +318,11 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
     a trial rates the patient; each is a review (``review`` input), which sustains engagement
     less than a treatment contact (Posternak & Zimmerman 2007 Br J Psychiatry 190:287, 41
     placebo-controlled trials: an extra visit at week 3 gave a further 0.86-point HRSD fall); a
-    visit during a treatment contact adds nothing to it.
+    visit during a treatment contact adds nothing to it. ``comparators_applied``: the caller
+    (a virtual trial) adds each ``oral_comparator``'s published effect over placebo to the
+    modelled score; its start is then compiled as what the model does represent, a treatment
+    contact that starts a course the patient knows is active (or, blinded, believes active
+    with the allocation's probability). Without it an ``oral_comparator`` is refused.
     """
     end = protocol.duration_h()
     blind = protocol.blinding
@@ -345,7 +352,7 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
         label = f"therapies[{i}] ({th.type})"
         n_doses = len(ev.doses)
         try:
-            _therapy(ev, th, end, label)
+            _therapy(ev, th, end, label, comparators_applied)
         except ProtocolError as exc:
             raise ProtocolError(s.locate(f"therapies[{i}]", th.type, str(exc))) from None
         late = [t for t in ev.doses[n_doses:] if t >= end]
@@ -390,7 +397,8 @@ def _intervals(ev: _Events, name: str, spans: list[tuple[float, float]], end: fl
                 ev.set(b, name, 0.0)
 
 
-def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
+def _therapy(ev: _Events, th: s.Therapy, end: float, label: str,
+             comparators_applied: bool = False) -> None:
     if isinstance(th, s.KetamineIV | s.MidazolamIV | s.SalineIV):
         _iv(ev, th, label)
     elif isinstance(th, s.EsketamineNasal):
@@ -403,6 +411,10 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str) -> None:
         _tavns(ev, th, end)
     elif isinstance(th, s.TcVNS):
         _tcvns(ev, th, end)
+    elif isinstance(th, s.OralComparator) and comparators_applied:
+        start = hours(th.start, "oral_comparator.start")
+        if start < end:  # a newly started drug: the non-specific part is the model's
+            ev.contact(start, active=True, perceptible=False)
     elif isinstance(th, s.OralComparator):
         raise ProtocolError("oral_comparator acts in virtual trials only (moodtwin.trials "
                             "applies its published effect to the modelled MADRS); the "

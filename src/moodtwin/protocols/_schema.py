@@ -459,7 +459,10 @@ class OralComparator(_Strict):
     from ``start`` (until ``stop``, or the protocol's end). Give them with their ``source``,
     or a ``preset`` (:data:`COMPARATOR_PRESETS`). Virtual trials apply the effect to the
     modelled MADRS of the patients on this protocol (no patient variability); the
-    mechanistic model itself has no input for it.
+    mechanistic model itself has no input for its pharmacology. Its start is a treatment
+    contact that begins a course the patient knows is active (open label) or believes active
+    with the allocation's probability (blinded), so the non-specific response to a newly
+    started drug comes from the model's expectancy, as for any other therapy.
     """
 
     type: Literal["oral_comparator"]

@@ -155,11 +155,9 @@ def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
         if sel.size == 0:
             continue
         drugs = [th for th in protocol.therapies if isinstance(th, OralComparator)]
-        modelled = protocol.model_copy(update={"therapies": [
-            th for th in protocol.therapies if not isinstance(th, OralComparator)]})
-        tls = compile_per_patient(_with_background(arm.in_context(modelled), ad), run.model,
+        tls = compile_per_patient(_with_background(arm.in_context(protocol), ad), run.model,
                                   run.pop.table[sel], p_active=run.trial.p_active_for(protocol),
-                                  rating_visits=rated_h - t0)
+                                  rating_visits=rated_h - t0, comparators_applied=True)
         states, st, obs = run_groups(run.model, run.pop.table[sel], tls, save, run.options,
                                      y0=run.y[sel], engine=run.engine)
         run.status[sel] = np.where(run.status[sel] != 0, run.status[sel], st)
