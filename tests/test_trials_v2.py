@@ -277,6 +277,32 @@ def test_bad_patient_dependent_dosing_is_one_line(period: dict, message: str) ->
     assert "\n" not in str(err.value)
 
 
+def test_a_later_period_of_the_same_treatment_continues_its_course() -> None:
+    """Expectancy attaches to a newly started treatment (Rutherford et al. 2017); a trial's
+    split of the same weekly esketamine into two periods, or its switch to a new type of
+    treatment, must read as the patient lives it: the split keeps the novelty fading, a
+    newly added oral antidepressant starts a new course."""
+    weekly = {"name": "w", "duration": "8 week", "therapies": [
+        {"type": "esketamine_nasal", "dose": "56 mg", "at": ["0 d"],
+         "repeat": {"every": "1 week", "count": 8}}]}
+    add_ad = {**weekly, "therapies": [*weekly["therapies"],
+                                      {"type": "oral_antidepressant", "action": "start",
+                                       "at": ["0 d"]}]}
+
+    def novelty(second: dict) -> np.ndarray:
+        t = parse_trial(_trial(duration="8 week", visits=["27 d", "29 d", "8 week"],
+                               arms=[{"name": "a", "periods": [
+                                   {"protocol": weekly, "until": "4 week"},
+                                   {"protocol": second}]}],
+                               endpoints=[{"type": "mean_change", "at": "8 week"}]), PROTOCOLS)
+        d = run_trial(t, seed=1, n=4).first
+        return d.latent[:, 1:, [o.name for o in d.model.observables].index("novelty")]
+
+    same, new = novelty(weekly), novelty(add_ad)
+    assert (same[:, 1] < same[:, 0]).all() and (same[:, 2] < same[:, 1]).all()
+    assert (new[:, 1] > 0.99).all()
+
+
 def _comparator(**kw: object) -> dict:
     return {"name": "aug", "duration": "2 week", "therapies": [
         {"type": "oral_comparator", "drug": "test drug", **kw}]}

@@ -59,12 +59,13 @@ def timeline_parameters(protocol: s.Protocol) -> tuple[str, ...]:
 
 def compile_per_patient(protocol: s.Protocol, model: Model, table: np.ndarray,
                         p_active: float | None = None, rating_visits: Sequence[float] = (),
-                        comparators_applied: bool = False,
+                        comparators_applied: bool = False, new_course: bool = True,
                         ) -> list[tuple[np.ndarray, Timeline]]:
     """(rows, timeline) for the patients of ``table`` (patients, parameters): each group of
     rows shares the values of :func:`timeline_parameters` and gets the timeline of its own
     values, so every patient's events use that patient's parameters (``p_active``,
-    ``rating_visits``, ``comparators_applied``: see :func:`compile_protocol`)."""
+    ``rating_visits``, ``comparators_applied``, ``new_course``: see
+    :func:`compile_protocol`)."""
     names = list(timeline_parameters(protocol))
     cols = [model.parameter_index[n] for n in names]
     keys, group = np.unique(np.asarray(table)[:, cols], axis=0, return_inverse=True)
@@ -72,7 +73,8 @@ def compile_per_patient(protocol: s.Protocol, model: Model, table: np.ndarray,
     return [(np.flatnonzero(group == g),
              compile_protocol(protocol, model, dict(zip(names, map(float, key), strict=True)),
                               p_active=p_active, rating_visits=rating_visits,
-                              comparators_applied=comparators_applied))
+                              comparators_applied=comparators_applied,
+                              new_course=new_course))
             for g, key in enumerate(keys)]
 
 
@@ -303,7 +305,7 @@ def _tcvns(ev: _Events, th: s.TcVNS, end: float) -> None:
 def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, float],
                      p_active: float | None = None, natural_course: bool = True,
                      rating_visits: Sequence[float] = (),
-                     comparators_applied: bool = False) -> Timeline:
+                     comparators_applied: bool = False, new_course: bool = True) -> Timeline:
     """Turn ``protocol`` into a :class:`Timeline` for ``model``, one set of patients.
 
     ``params`` gives the values of :func:`timeline_parameters` (other names are ignored;
@@ -323,6 +325,9 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
     modelled score; its start is then compiled as what the model does represent, a treatment
     contact that starts a course the patient knows is active (or, blinded, believes active
     with the allocation's probability). Without it an ``oral_comparator`` is refused.
+    ``new_course``: the protocol's first contact starts a new treatment course (novelty);
+    False when it continues the course of what the patient had before (a trial's later
+    period or titration step that gives no new type of therapy).
     """
     end = protocol.duration_h()
     blind = protocol.blinding
@@ -373,7 +378,7 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
     _check_infusions(ev.infusions)
     _intervals(ev, "contact", ev.contacts, end)
     _intervals(ev, "review", ev.reviews, end)
-    _intervals(ev, "new_course", [min(ev.courses)] if ev.courses else [], end)
+    _intervals(ev, "new_course", [min(ev.courses)] if ev.courses and new_course else [], end)
     for name in ("expects_percept", "expects_rapid"):
         if getattr(ev, name):
             ev.set(min(getattr(ev, name)), name, 1.0)

@@ -112,6 +112,9 @@ class _Run:
     titrated: np.ndarray  # per patient: current reached by titration to tolerance (mA)
     obs_seed: np.random.SeedSequence  # the ratings' random stream
     scale_names: list[str]  # scales rated, in the order their noise is drawn
+    given: dict[int, frozenset[str]] = field(default_factory=dict)
+    """Per patient (row): the therapy types of the segment simulated last (a later period
+    that gives no new type continues the same treatment course)."""
 
 
 def _choose(run: _Run, period: Period, rows: np.ndarray, t0: float) -> np.ndarray:
@@ -150,14 +153,18 @@ def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
     ad_on = run.pop.covariates["antidepressant_continued"].to_numpy()
     own = np.asarray(run.trial.arm_visit_times_h(arm), dtype=float)  # the arm's rating visits
     rated_h = own[(own > t0 + 1e-9) & (own <= stop + 1e-9)]
-    for (protocol, rows), ad in itertools.product(groups, (False, True)):
-        sel = rows[ad_on[rows] == ad]
+    for (protocol, rows), ad, new in itertools.product(groups, (False, True), (False, True)):
+        types = frozenset(th.type for th in protocol.therapies)
+        starts = np.array([bool(types - run.given.get(int(r), frozenset())) for r in rows],
+                          dtype=bool)
+        sel = rows[(ad_on[rows] == ad) & (starts == new)]
         if sel.size == 0:
             continue
         drugs = [th for th in protocol.therapies if isinstance(th, OralComparator)]
         tls = compile_per_patient(_with_background(arm.in_context(protocol), ad), run.model,
                                   run.pop.table[sel], p_active=run.trial.p_active_for(protocol),
-                                  rating_visits=rated_h - t0, comparators_applied=True)
+                                  rating_visits=rated_h - t0, comparators_applied=True,
+                                  new_course=new)
         states, st, obs = run_groups(run.model, run.pop.table[sel], tls, save, run.options,
                                      y0=run.y[sel], engine=run.engine)
         run.status[sel] = np.where(run.status[sel] != 0, run.status[sel], st)
@@ -165,6 +172,7 @@ def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
         run.latent[np.ix_(sel, vis)] = obs[:, k, :]
         at_end[sel] = obs[:, -1, :]
         run.y[sel] = states[:, -1, :]
+        run.given.update(dict.fromkeys(map(int, sel), types))
         for drug in drugs:  # published effect on the modelled MADRS
             m = [o.name for o in run.model.observables].index("madrs")
             cut = drug.effect_at(visit_h[vis] - t0)[None, :]
