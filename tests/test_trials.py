@@ -109,6 +109,18 @@ def test_bad_trial_files_give_clear_errors(change: dict, message: str) -> None:
         parse_trial(_trial(**change), PROTOCOLS)
 
 
+def test_a_trial_file_anywhere_names_catalogue_protocols_by_name(tmp_path: Path) -> None:
+    data = _trial(arms=[{"name": "ketamine", "protocol": "ketamine_single_iv"},
+                        {"name": "midazolam", "protocol": "midazolam_active_placebo.yaml"}])
+    trial = parse_trial(data, tmp_path)  # nothing of that name next to the trial file
+    assert [a.periods[0].protocol.therapies[0].type for a in trial.arms] == [
+        "ketamine_iv", "midazolam_iv"]
+    with pytest.raises(ValidationError, match="in the catalogue: .*ketamine_single_iv") as e:
+        parse_trial(_trial(arms=[{"name": "ketamine", "protocol": "ketamine_singel_iv"},
+                                 {"name": "midazolam", "protocol": "no_treatment"}]), tmp_path)
+    assert "\n" not in str(e.value)
+
+
 def test_every_shipped_trial_file_is_valid_and_has_targets() -> None:
     targets = collect_targets([TRIALS])
     files = {t.trial_file.name for t in targets}

@@ -9,6 +9,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from moodtwin import scales
+from moodtwin.catalogue import protocol_catalogue
 from moodtwin.errors import ValidationError
 from moodtwin.population import PopulationSpec
 from moodtwin.protocols import Protocol, load_protocol, parse_protocol
@@ -773,9 +774,15 @@ def _protocol(ref: Any, base: Path, where: str) -> Protocol:
     if not isinstance(ref, str):
         raise ValidationError(f"{where}: give a protocol file path or an inline protocol.")
     path = (base / ref) if not Path(ref).is_absolute() else Path(ref)
-    if not path.exists():
-        raise ValidationError(f"{where}: protocol file {ref!r} not found (looked in {path}).")
-    return load_protocol(path)
+    if path.exists():
+        return load_protocol(path)
+    folder = protocol_catalogue()  # a catalogue name, e.g. ketamine_single_iv
+    for shipped in ([] if Path(ref).is_absolute() else [folder / ref, folder / f"{ref}.yaml"]):
+        if shipped.is_file():
+            return load_protocol(shipped)
+    names = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+    raise ValidationError(f"{where}: protocol file {ref!r} not found (looked in {path} and in "
+                          f"the catalogue: {names}).")
 
 
 def _period(p: Any, base: Path, where: str) -> Any:
