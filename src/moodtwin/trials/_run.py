@@ -117,6 +117,11 @@ class _Run:
     that gives no new type continues the same treatment course)."""
 
 
+#: Therapy types a blinded patient cannot tell from the treatment they mimic: a crossover from
+#: ketamine to its saline or midazolam placebo continues the same study course.
+_SAME_COURSE = {"saline_iv": "ketamine_iv", "midazolam_iv": "ketamine_iv"}
+
+
 def _choose(run: _Run, period: Period, rows: np.ndarray, t0: float) -> np.ndarray:
     """Each row's key in ``period.protocols`` ('' when the period has one protocol); a
     response/remission decision reads the rated primary score at the visit at ``t0`` (the
@@ -154,7 +159,7 @@ def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
     own = np.asarray(run.trial.arm_visit_times_h(arm), dtype=float)  # the arm's rating visits
     rated_h = own[(own > t0 + 1e-9) & (own <= stop + 1e-9)]
     for (protocol, rows), ad, new in itertools.product(groups, (False, True), (False, True)):
-        types = frozenset(th.type for th in protocol.therapies)
+        types = frozenset(_SAME_COURSE.get(th.type, th.type) for th in protocol.therapies)
         starts = np.array([bool(types - run.given.get(int(r), frozenset())) for r in rows],
                           dtype=bool)
         sel = rows[(ad_on[rows] == ad) & (starts == new)]
