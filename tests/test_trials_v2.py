@@ -305,13 +305,15 @@ def test_a_later_period_of_the_same_treatment_continues_its_course() -> None:
         {"type": "ketamine_iv", "dose": "0.5 mg/kg", "infusion": "40 min", "at": ["0 d"]}]}
     saline = {"name": "s", "duration": "4 week", "therapies": [
         {"type": "saline_iv", "infusion": "40 min", "at": ["0 d"]}]}
-    t = parse_trial(_trial(duration="8 week", visits=["27 d", "29 d", "8 week"],
-                           arms=[{"name": "a", "periods": [
-                               {"protocol": ketamine, "until": "4 week"}, {"protocol": saline}]}],
-                           endpoints=[{"type": "mean_change", "at": "8 week"}]), PROTOCOLS)
-    d = run_trial(t, seed=1, n=4).first  # a blinded crossover to saline: the same course
-    cross = d.latent[:, 1:, [o.name for o in d.model.observables].index("novelty")]
-    assert (cross[:, 1] < cross[:, 0]).all()
+    for blinding, same_course in (("blinded", True), ("open", False)):
+        t = parse_trial(_trial(duration="8 week", visits=["27 d", "29 d", "8 week"],
+                               blinding=blinding, arms=[{"name": "a", "periods": [
+                                   {"protocol": ketamine, "until": "4 week"},
+                                   {"protocol": saline}]}],
+                               endpoints=[{"type": "mean_change", "at": "8 week"}]), PROTOCOLS)
+        d = run_trial(t, seed=1, n=4).first  # a crossover to saline
+        cross = d.latent[:, 1:, [o.name for o in d.model.observables].index("novelty")]
+        assert ((cross[:, 1] < cross[:, 0]) == same_course).all(), blinding
 
 
 def _comparator(**kw: object) -> dict:

@@ -117,9 +117,17 @@ class _Run:
     that gives no new type continues the same treatment course)."""
 
 
-#: Therapy types a blinded patient cannot tell from the treatment they mimic: a crossover from
-#: ketamine to its saline or midazolam placebo continues the same study course.
+#: Therapy types a blinded patient cannot tell from the treatment they mimic: a blinded
+#: crossover from ketamine to its saline or midazolam placebo continues the same study course.
 _SAME_COURSE = {"saline_iv": "ketamine_iv", "midazolam_iv": "ketamine_iv"}
+
+
+def _starts_course(types: frozenset[str], before: frozenset[str],
+                   alike: dict[str, str]) -> bool:
+    """Whether a segment giving therapy ``types`` starts a new treatment course after one
+    that gave ``before``: it gives a type not given before (``alike``: types the patient
+    cannot tell apart)."""
+    return bool({alike.get(t, t) for t in types} - {alike.get(t, t) for t in before})
 
 
 def _choose(run: _Run, period: Period, rows: np.ndarray, t0: float) -> np.ndarray:
@@ -159,9 +167,10 @@ def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
     own = np.asarray(run.trial.arm_visit_times_h(arm), dtype=float)  # the arm's rating visits
     rated_h = own[(own > t0 + 1e-9) & (own <= stop + 1e-9)]
     for (protocol, rows), ad, new in itertools.product(groups, (False, True), (False, True)):
-        types = frozenset(_SAME_COURSE.get(th.type, th.type) for th in protocol.therapies)
-        starts = np.array([bool(types - run.given.get(int(r), frozenset())) for r in rows],
-                          dtype=bool)
+        types = frozenset(th.type for th in protocol.therapies)
+        blind = _SAME_COURSE if run.trial.p_active_for(protocol) is not None else {}
+        starts = np.array([_starts_course(types, run.given.get(int(r), frozenset()), blind)
+                           for r in rows], dtype=bool)
         sel = rows[(ad_on[rows] == ad) & (starts == new)]
         if sel.size == 0:
             continue
