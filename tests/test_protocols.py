@@ -389,3 +389,18 @@ def test_error_in_file_names_the_file_and_the_field(tmp_path: Path) -> None:
 def test_several_problems_report_the_first_and_count_the_rest() -> None:
     msg = _error(_protocol({**KETAMINE, "dose": "3 mg/kg", "infusion": "1 s"}))
     assert "therapies[0].dose" in msg and "(and 1 more problem(s))" in msg
+
+
+def test_an_inpatient_stay_is_a_daily_treatment_contact() -> None:
+    """On a ward the care team sees the patient every day, so engagement with treatment stays
+    saturated after one infusion, where an outpatient's fades over the following days."""
+    from moodtwin.simulation import simulate
+
+    def engagement(setting: str) -> np.ndarray:
+        p = parse_protocol({"name": "x", "duration": "10 d", "setting": setting,
+                            "therapies": [{"type": "saline_iv", "infusion": "40 min",
+                                           "at": ["0 d"]}]})
+        return np.ravel(simulate(p, save_times_h=np.array([23.0, 9 * 24 + 23.0]))["engagement"])
+
+    ward, home = engagement("inpatient"), engagement("outpatient")
+    assert ward[1] > 0.9 and home[1] < 0.8 * ward[1]

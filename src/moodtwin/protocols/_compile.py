@@ -368,6 +368,9 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
                 f"after the protocol's end (duration {protocol.duration!r} = {_fmt(end)}); "
                 f"doses must lie in [0, {_fmt(end)})."
             )
+    if protocol.setting == "inpatient":  # the ward team sees the patient every day
+        for t in np.arange(0.0, end, 24.0):
+            ev.clinic_contact(float(t))
     if protocol.visits is not None:
         every = hours(protocol.visits.every, "visits.every", 1.0)
         for t in np.arange(hours(protocol.visits.start, "visits.start"), end, every):

@@ -600,7 +600,8 @@ class Protocol(_Strict):
 
     ``anaesthesia``: the procedures are given under general anaesthesia or sedation, so
     perceptible acute drug effects are masked from the patient; ``setting``: outpatient or
-    inpatient care. Both are carried to the :class:`Timeline` for the expectancy model.
+    inpatient care (on a ward the care team sees the patient every day: a daily treatment
+    contact, which keeps engagement saturated). Both are carried to the :class:`Timeline`.
     """
 
     name: str
