@@ -41,11 +41,26 @@ def find_shipped(path: str | Path, folder: Path, what: str) -> Path:
     path = Path(path)
     if path.exists() or path.is_absolute():
         return path
-    for base in (folder, folder / "designs"):
-        for candidate in (base / path, base / f"{path}.yaml"):
-            if candidate.is_file():
-                return candidate
-    names = sorted(p.stem for p in folder.glob("*.yaml"))
+    found = catalogue_file(path, folder)
+    if found is not None:
+        return found
     more = "; more under designs/" if (folder / "designs").is_dir() else ""
     raise ValidationError(f"Cannot read {what} '{path}': no such file here, nor in the "
-                          f"catalogue ({', '.join(names)}{more}).")
+                          f"catalogue ({catalogue_names(folder)}{more}).")
+
+
+def catalogue_file(name: str | Path, folder: Path) -> Path | None:
+    """The catalogue file ``name`` names in ``folder`` (or its ``designs/``), with or without
+    ``.yaml``; None if there is none (or ``name`` is absolute)."""
+    if Path(name).is_absolute():
+        return None
+    for base in (folder, folder / "designs"):
+        for candidate in (base / name, base / f"{name}.yaml"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def catalogue_names(folder: Path) -> str:
+    """The names of the catalogue files in ``folder``, comma-separated."""
+    return ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))

@@ -166,11 +166,14 @@ def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
     ad_on = run.pop.covariates["antidepressant_continued"].to_numpy()
     own = np.asarray(run.trial.arm_visit_times_h(arm), dtype=float)  # the arm's rating visits
     rated_h = own[(own > t0 + 1e-9) & (own <= stop + 1e-9)]
-    for (protocol, rows), ad, new in itertools.product(groups, (False, True), (False, True)):
+    courses = []  # per group: its therapy types and which rows start a new course with it
+    for protocol, rows in groups:
         types = frozenset(th.type for th in protocol.therapies)
         blind = _SAME_COURSE if run.trial.p_active_for(protocol) is not None else {}
-        starts = np.array([_starts_course(types, run.given.get(int(r), frozenset()), blind)
-                           for r in rows], dtype=bool)
+        courses.append((types, np.array([_starts_course(
+            types, run.given.get(int(r), frozenset()), blind) for r in rows], dtype=bool)))
+    for ((protocol, rows), (types, starts)), ad, new in itertools.product(
+            zip(groups, courses, strict=True), (False, True), (False, True)):
         sel = rows[(ad_on[rows] == ad) & (starts == new)]
         if sel.size == 0:
             continue

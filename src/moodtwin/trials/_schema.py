@@ -9,7 +9,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from moodtwin import scales
-from moodtwin.catalogue import protocol_catalogue
+from moodtwin.catalogue import catalogue_file, catalogue_names, protocol_catalogue
 from moodtwin.errors import ValidationError
 from moodtwin.population import PopulationSpec
 from moodtwin.protocols import Protocol, load_protocol, parse_protocol
@@ -776,13 +776,11 @@ def _protocol(ref: Any, base: Path, where: str) -> Protocol:
     path = (base / ref) if not Path(ref).is_absolute() else Path(ref)
     if path.exists():
         return load_protocol(path)
-    folder = protocol_catalogue()  # a catalogue name, e.g. ketamine_single_iv
-    for shipped in ([] if Path(ref).is_absolute() else [folder / ref, folder / f"{ref}.yaml"]):
-        if shipped.is_file():
-            return load_protocol(shipped)
-    names = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+    shipped = catalogue_file(ref, protocol_catalogue())  # a name, e.g. ketamine_single_iv
+    if shipped is not None:
+        return load_protocol(shipped)
     raise ValidationError(f"{where}: protocol file {ref!r} not found (looked in {path} and in "
-                          f"the catalogue: {names}).")
+                          f"the catalogue: {catalogue_names(protocol_catalogue())}).")
 
 
 def _period(p: Any, base: Path, where: str) -> Any:
