@@ -115,12 +115,12 @@ def test_endpoints(ketamine, model) -> None:
 
 def test_factor_bounds(model) -> None:
     f = {x.name: x for x in choose_factors(model, ["k_syn", "w_il6", "tau_engage"], 0.5)}
-    # k_syn's definition value 0.02 /h, +-50 %
-    assert (f["k_syn"].low, f["k_syn"].high) == pytest.approx((0.01, 0.03))
+    # k_syn's definition value 0.2 /h, +-50 %
+    assert (f["k_syn"].low, f["k_syn"].high) == pytest.approx((0.1, 0.3))
     w = model.parameter("w_il6")
     assert f["w_il6"].low == max(w.low, 0.5 * w.value) and f["w_il6"].mechanism == "mood"
     full = choose_factors(model, ["k_syn", "w_il6"], None)[0]
-    assert (full.low, full.high) == (0.01, 0.5)
+    assert (full.low, full.high) == (0.01, 2.0)
     default = choose_factors(model)
     assert {x.name for x in default} == {p.name for p in model.parameters if p.calibratable}
     with pytest.raises(UnknownNameError, match="k_syn"):

@@ -10,7 +10,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from moodtwin.calibration import calibrate, collect_targets, load_parameter_set, model_prior
+from moodtwin.calibration import (
+    calibrate,
+    collect_targets,
+    load_parameter_set,
+    model_prior,
+    realization_check,
+)
 from moodtwin.cli import app
 from moodtwin.errors import ValidationError
 from moodtwin.population import PopulationSpec, generate_population
@@ -219,13 +225,16 @@ def test_calibrate_and_validate_end_to_end(tmp_path: Path) -> None:
     priors = [model_prior("w_pot"), model_prior("k_fast_relief")]
     cal = calibrate(targets, priors, n_max=30, population_size=4, generations=2,
                     database=tmp_path / "abc.db")
-    path = cal.to_yaml(tmp_path / "set.yaml", ensemble_size=3)
+    fit, fresh = realization_check(cal, targets, n_max=30, fresh=2)
+    assert 0.0 <= fit < 1e3 and 0.0 <= fresh < 1e3 and fit != fresh  # other realizations
+    path = cal.to_yaml(tmp_path / "set.yaml", ensemble_size=3, realizations=(fit, fresh))
     values = load_parameter_set(path)
     assert set(values) == {"w_pot", "k_fast_relief"}
     for name, (lo, hi) in cal.posterior.interval(1.0).items():
         assert lo <= values[name] <= hi  # the point lies inside its own posterior
     doc = yaml.safe_load(path.read_text())
     assert "calibrated to" in doc["parameters"]["w_pot"]["source"] and len(doc["ensemble"]) == 3
+    assert doc["calibration"]["point_distance"]["independent_realizations_mean"] == round(fresh, 2)
     r = CliRunner().invoke(app, ["validate", str(MURROUGH), "--replicates", "2",
                                  "--params", str(path), "--out", str(tmp_path / "v")])
     assert r.exit_code == 0, r.output

@@ -17,6 +17,7 @@ try:
         Calibration,
         calibrate,
         default_priors,
+        realization_check,
     )
     from moodtwin.calibration._loto import LeaveOneOut, leave_one_trial_out
     from moodtwin.calibration._targets import (
@@ -35,5 +36,6 @@ except ImportError:  # a missing optional dependency: one line naming the extra
 __all__ = ["DEFAULT_PARAMETERS", "POPULATION_PRIORS", "Calibration", "LeaveOneOut",
            "Posterior", "Prior", "Target", "abc_smc", "calibrate", "calibrated_model",
            "chi_square", "collect_targets", "compare", "default_priors", "leave_one_trial_out",
-           "load_parameter_set", "model_prior", "trial_distance", "validate",
+           "load_parameter_set", "model_prior", "realization_check", "trial_distance",
+           "validate",
            "validation_table"]

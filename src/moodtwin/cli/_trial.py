@@ -145,6 +145,7 @@ def calibrate(
         collect_targets,
         default_priors,
         leave_one_trial_out,
+        realization_check,
     )
     from moodtwin.parameter_sets import ParameterSet
 
@@ -171,7 +172,9 @@ def calibrate(
                                    parameters=ParameterSet.load(params) if params else None)
         out.parent.mkdir(parents=True, exist_ok=True)
         loto.table.to_csv(out.with_suffix(".loto.csv"), index=False)
-    path = cal.to_yaml(out, leave_one_out=loto)
+    realizations = realization_check(cal, targets, n_max=n_max,
+                                     parameters=ParameterSet.load(params) if params else None)
+    path = cal.to_yaml(out, leave_one_out=loto, realizations=realizations)
     typer.echo(f"ABC-SMC: {post.evaluations} evaluations, tolerance "
                f"{' -> '.join(f'{e:.1f}' for e in post.epsilons)} "
                f"({time.perf_counter() - start:.0f} s); effective sample size "
@@ -188,6 +191,10 @@ def calibrate(
     out.parent.mkdir(parents=True, exist_ok=True)
     ident.to_csv(out.with_suffix(".identifiability.csv"), index=False)
     typer.echo(f"Identifiability table: {out.with_suffix('.identifiability.csv').resolve()}")
+    typer.echo(f"Distance of the posterior point: {realizations[0]:.1f} on the realization "
+               f"the fit saw (seed {seed}), {realizations[1]:.1f} on average over three "
+               f"independent ones (seeds {seed + 1}-{seed + 3}); the difference is luck with "
+               "the fitting realization's Monte-Carlo noise, not fit")
     if loto is not None:
         typer.echo(loto.summary())
         typer.echo(f"Leave-one-trial-out table: {out.with_suffix('.loto.csv').resolve()}")

@@ -4,8 +4,12 @@ slow neurogenesis; NGF.
 Ketamine's glutamate/AMPA surge triggers a fast synaptic potentiation (BDNF translation via
 eEF2, within an hour; decays over about a day: Autry et al. 2011, Nosyreva et al. 2013) that
 in turn builds prefrontal spine synapses over 12-24 h (Li et al. 2010; Moda-Sava et al.
-2019). Spines are lost over one to two weeks at a rate raised by cortisol and inflammation,
-so stress shortens ketamine's durability (clinical effect from hours to ~7 days).
+2019). It restores synapses lost under stress rather than adding beyond them: formation
+stops at a ceiling above the floor, the restorable loss ``syn_gap``, which differs between
+patients (data/population.yaml). One dose can restore much of the loss, and further doses
+hold it rather than pile up synapses. Spines are lost over one to two weeks at a rate raised
+by cortisol and inflammation, so stress shortens ketamine's durability (clinical effect from
+hours to ~7 days).
 Brain BDNF rises with the glutamate surge and with monoamines and is suppressed by cortisol
 and IL-6.
 Neurogenesis/slow plasticity follows BDNF, serotonin and NGF over about six months, the
@@ -45,8 +49,9 @@ MECHANISM = Mechanism(
               "k_pot*plasticity_drive*(1 - potentiation) - potentiation/tau_pot", "1",
               "Fast synaptic potentiation (AMPA throughput, 0-1)"),
         State("synapses",
-              "k_syn*potentiation*(syn_max - synapses) - k_syn_loss*exp(c_cort_syn*(cortisol - 1)"
-              " + c_il6_syn*(il6 - 1))*(synapses - syn_floor)",
+              "k_syn*potentiation*(syn_floor + syn_gap - synapses)"
+              " - k_syn_loss*exp(c_cort_syn*(cortisol - 1) + c_il6_syn*(il6 - 1))"
+              "*(synapses - syn_floor)",
               "1", "Prefrontal spine-synapse density (relative)", initial=0.55),
         State("neurogenesis",
               "(BDNF*serotonin**k_5ht_neuro*NGF**k_ngf_neuro*exp(-k_cort_neuro*(cortisol - 1))"
@@ -87,17 +92,22 @@ MECHANISM = Mechanism(
                   "Nosyreva et al. 2013 J Neurosci 33:6990 and Autry et al. 2011 (potentiation "
                   "of synaptic responses peaks within hours and declines over ~1 day)",
                   "Decay time of fast synaptic potentiation"),
-        Parameter("k_syn", 0.02, "1/h", 0.01, 0.5,
+        Parameter("k_syn", 0.2, "1/h", 0.01, 2.0,
                   "assumed, calibratable to ketamine-single-iv-day1: new spines within 12-24 h "
                   "of a dose (Li et al. 2010 Science 329:959; Moda-Sava et al. 2019 Science "
-                  "364:eaat8078)", "Spine formation rate per unit potentiation",
+                  "364:eaat8078); up to 2/h lets one dose restore most of the lost synapses "
+                  "within a day", "Spine formation rate per unit potentiation",
                   calibratable=True),
-        Parameter("syn_max", 1.3, "1", 0.6, 4.0,
-                  "assumed, calibratable to esketamine-nasal-day28 (repeated dosing) with the "
-                  "single-infusion ketamine targets: ketamine restores spines lost under "
-                  "stress rather than adding beyond them (Moda-Sava et al. 2019 Science "
-                  "364:eaat8078), so repeated doses saturate",
-                  "Ceiling of synapse density", calibratable=True),
+        Parameter("syn_gap", 0.2, "1", 0.02, 1.0,
+                  "assumed, calibratable to the single-dose ketamine targets with "
+                  "esketamine-nasal-day28 (repeated dosing): ketamine restores spines lost under "
+                  "stress rather than adding beyond them, and most of them within a day of one "
+                  "dose (Moda-Sava et al. 2019 Science 364:eaat8078), so later doses hold the "
+                  "restored density instead of piling up synapses. Patient-level: how much "
+                  "synapse a patient has lost varies (prefrontal synaptic density in depression, "
+                  "Holmes et al. 2019 Nat Commun 10:1529; data/population.yaml)",
+                  "Restorable spine-synapse loss: the ceiling of synapse density above its floor",
+                  calibratable=True),
         Parameter("syn_floor", 0.5, "1", 0.0, 0.9, "assumed", "Floor of synapse density"),
         Parameter("k_syn_loss", 0.008, "1/h", 0.001, 0.03,
                   "assumed, calibratable to ketamine-single-iv-day7: new spines persist 1-2 "
