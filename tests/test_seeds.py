@@ -157,10 +157,6 @@ def _means(trial_file: str) -> dict[str, float]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known model failure (README, Calibration and "
-                   "validation): with the shipped set (seed 0) taVNS does not separate from "
-                   "sham on either scale (HAM-A +0.65, HAMD-24 +1.20 against -4.23), so the HAM-A "
-                   "effect is not below 0.6x the HAMD-24 one")
 def test_tavns_hama_difference_matches_wu_2018():
     # Wu et al. 2018 Medicine 97:e13845: HAM-A difference taVNS vs sham -1.12, not
     # significant (CI not available); tolerance 1.5 points, and the HAM-A effect must stay
