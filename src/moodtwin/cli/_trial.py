@@ -154,6 +154,7 @@ def calibrate(
     priors = default_priors(parameter or DEFAULT_PARAMETERS)
     say(f"{len(targets)} published targets; calibrating {len(priors)} values: "
         f"{', '.join(p.name for p in priors)}")
+    base = ParameterSet.load(params) if params else None
     start = time.perf_counter()
     with dask_engine(scheduler, workers) as engine:
         cal = calibrate(targets, priors, n_max=n_max, seed=seed, population_size=particles,
@@ -163,17 +164,17 @@ def calibrate(
                         workers=processes, engine=engine, progress=say, method=method,
                         mcmc_steps=mcmc_steps, start_from=start_from,
                         redraw=tuple(redraw or ()),
-                        parameters=ParameterSet.load(params) if params else None)
+                        parameters=base)
     post = cal.posterior
     loto = None
     if leave_one_out:
         loto = leave_one_trial_out(post, targets, proposals=leave_one_out, n_max=n_max,
                                    seed=seed, workers=processes, progress=say,
-                                   parameters=ParameterSet.load(params) if params else None)
+                                   parameters=base)
         out.parent.mkdir(parents=True, exist_ok=True)
         loto.table.to_csv(out.with_suffix(".loto.csv"), index=False)
-    realizations = realization_check(cal, targets, n_max=n_max,
-                                     parameters=ParameterSet.load(params) if params else None)
+    fresh = 3
+    realizations = realization_check(cal, targets, n_max=n_max, parameters=base, fresh=fresh)
     path = cal.to_yaml(out, leave_one_out=loto, realizations=realizations)
     typer.echo(f"ABC-SMC: {post.evaluations} evaluations, tolerance "
                f"{' -> '.join(f'{e:.1f}' for e in post.epsilons)} "
@@ -192,9 +193,9 @@ def calibrate(
     ident.to_csv(out.with_suffix(".identifiability.csv"), index=False)
     typer.echo(f"Identifiability table: {out.with_suffix('.identifiability.csv').resolve()}")
     typer.echo(f"Distance of the posterior point: {realizations[0]:.1f} on the realization "
-               f"the fit saw (seed {seed}), {realizations[1]:.1f} on average over three "
-               f"independent ones (seeds {seed + 1}-{seed + 3}); the difference is luck with "
-               "the fitting realization's Monte-Carlo noise, not fit")
+               f"the fit saw (seed {seed}), {realizations[1]:.1f} on average over {fresh} "
+               f"independent ones (seeds {seed + 1}-{seed + fresh}); the difference is luck "
+               "with the fitting realization's Monte-Carlo noise, not fit")
     if loto is not None:
         typer.echo(loto.summary())
         typer.echo(f"Leave-one-trial-out table: {out.with_suffix('.loto.csv').resolve()}")
