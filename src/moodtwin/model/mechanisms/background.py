@@ -23,6 +23,11 @@ therapy has its own size. It is the product of two signals:
   arms guess their allocation above chance: ketamine vs saline, most guess correctly, and
   sham devices that deliver no current risk unblinding, Hein et al. 2013 J Neural Transm
   120:821; a sham at a non-vagal site is felt and keeps the blind, Rong et al. 2016).
+  ``unblinding`` is a share of patients: those who conclude placebo from a missing percept
+  stay unblinded, so experienced improvement moves only the belief of the others (a patient
+  who knows the infusion did nothing credits a better week to something else). Without
+  this, improvement talked the unblinded share back into belief, and a sham that was not
+  felt regained most of the active arm's expectancy within a week.
 * *engagement* with treatment: raised to saturation by every treatment contact with the care
   or study team (infusion, nasal dosing, injection, implantation, device programming visit,
   stimulation session in the clinic, starting a new drug); it fades over weeks after the last
@@ -256,13 +261,14 @@ MECHANISM = Mechanism(
         Derived("placebo_onset",
                 "tau_placebo_onset + expects_rapid*(tau_placebo_onset_rapid - tau_placebo_onset)",
                 "h", "Onset time constant of placebo relief the patient is in"),
-        Derived("belief_prior",
-                "belief_blind*(1 - unblinding*expects_percept*(1 - perceived))", "1",
-                "A blinded patient's belief before experienced change: the allocation share, "
-                "lowered when an effect the active treatment would have is not noticed"),
+        Derived("still_blind",
+                "1 - unblinding*expects_percept*(1 - perceived)", "1",
+                "Share of blinded patients not unblinded by a missing percept: those who "
+                "notice nothing where the active treatment would be felt and conclude placebo "
+                "are the share unblinding"),
         Derived("belief",
-                "belief_known + (1 - belief_known)*(belief_prior + (1 - belief_prior)"
-                "*(1 - (1 - unblinding*perceived*engagement)"
+                "belief_known + (1 - belief_known)*still_blind*(belief_blind"
+                " + (1 - belief_blind)*(1 - (1 - unblinding*perceived*engagement)"
                 "*(1 - improvement/(improvement + experience_half))))", "1",
                 "Belief of receiving an active treatment (0-1)", observable=True),
         Derived("novelty", "1 - familiarity", "1",
