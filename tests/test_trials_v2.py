@@ -649,6 +649,11 @@ def test_a_sham_that_is_not_felt_unblinds_and_a_felt_sham_keeps_the_blind() -> N
     assert b["off_sham"].mean() == pytest.approx(share * (1 - u), abs=0.03)
     assert b["felt_sham"].min() >= share - 1e-9
     assert b["tavns"].min() >= share - 1e-9
+    # ``unblinding`` is a share of patients: those who concluded placebo stay unblinded, so
+    # four weeks of felt improvement move only the other patients' belief.
+    late = _latent(data, "belief", 2)
+    assert late["off_sham"].max() <= 1 - u + 1e-9
+    assert late["off_sham"].mean() <= (1 - u) * late["felt_sham"].mean() + 1e-9
 
 
 def test_self_administered_home_sessions_are_not_care_team_contacts() -> None:
