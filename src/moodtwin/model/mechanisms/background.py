@@ -14,11 +14,14 @@ therapy has its own size. It is the product of two signals:
   ``unblinding`` (not every patient who notices an effect attributes it to the drug), and
   so does the improvement the patient has experienced (a patient who feels better infers
   active treatment, so expectancy feeds on experienced change): the
-  model's own dissociation, sedation, corrugator paralysis and stimulation sensation or voice
+  model's own dissociation, corrugator paralysis and stimulation sensation or voice
   change are the cues, so a saline arm and a toxin arm differ because the toxin arm can no
-  longer frown, not because of a fitted per-therapy kick.
+  longer frown, not because of a fitted per-therapy kick. Sedation is not a cue: the active
+  placebo midazolam does not pass for ketamine, whose expected effect is dissociation (in the
+  KARMA-Dep 2 trial of twice-weekly ketamine vs midazolam most patients and raters guessed
+  the allocation correctly, Jelovac et al. 2025 JAMA Psychiatry; number per arm not read).
   The evidence cuts both ways: a blinded patient whose study treatment would be noticeable
-  if active (dissociation, sedation, tingling, voice change, frown paralysis) and who notices
+  if active (dissociation, tingling, voice change, frown paralysis) and who notices
   nothing lowers the allocation share by the same share ``unblinding`` (patients in placebo
   arms guess their allocation above chance: ketamine vs saline, most guess correctly, and
   sham devices that deliver no current risk unblinding, Hein et al. 2013 J Neural Transm
@@ -100,8 +103,7 @@ MECHANISM = Mechanism(
         Input("midazolam_rate", "mg/kg/h", "Midazolam IV infusion rate"),
         Input("expects_percept", "1",
               "1 from the first delivery of a study treatment whose active form the patient "
-              "could notice (dissociation, sedation, stimulation, voice change, frown "
-              "paralysis)"),
+              "could notice (dissociation, stimulation, voice change, frown paralysis)"),
         Input("expects_rapid", "1",
               "1 from the first delivery of a study treatment presented as rapid-acting (an "
               "IV ketamine-class infusion or nasal esketamine, or their placebos)"),
@@ -242,9 +244,9 @@ MECHANISM = Mechanism(
                 observable=True),
         Derived("sedation", "midazolam_conc/(midazolam_conc + mdz_ec50)", "1",
                 "Sedation (0-1)", observable=True),
-        Derived("psychoactive", "(1 - percept_masked)*(1 - (1 - dissociation)*(1 - sedation))",
-                "1", "Perceived psychoactive drug effect, a cue to belief: dissociation or "
-                "sedation (0-1)"),
+        Derived("psychoactive", "(1 - percept_masked)*dissociation",
+                "1", "Perceived psychoactive drug effect, a cue to belief: dissociation "
+                "(midazolam's sedation does not pass for it) (0-1)"),
         Derived("stim_sensation",
                 "1 - (1 - tavns_on*tavns_skin_current**2/(tavns_skin_current**2"
                 " + (tavns_sense_rheobase*(1 + chronaxie/tavns_pulse_width))**2))"
@@ -280,5 +282,6 @@ MECHANISM = Mechanism(
     references=(_JONES, _RUTH, _GREENBLATT,
                 "Wilkinson et al. 2019 Neuropsychopharmacology 44:1233",
                 "Fredrickson & Kahneman 1993 J Pers Soc Psychol 65:45",
-                "Redelmeier & Kahneman 1996 Pain 66:3"),
+                "Redelmeier & Kahneman 1996 Pain 66:3",
+                "Jelovac et al. 2025 JAMA Psychiatry (KARMA-Dep 2)"),
 )
