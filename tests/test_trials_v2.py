@@ -730,3 +730,19 @@ def test_catalogue_trials_and_protocols_load_by_name_from_any_directory(tmp_path
     with pytest.raises(ValidationError, match="Cannot read trial file 'nosuch': no such file "
                        "here, nor in the catalogue .*ketamine_murrough2013"):
         load_trial("nosuch")
+
+
+def test_most_patients_guess_their_allocation_in_serial_ketamine_vs_midazolam() -> None:
+    # KARMA-Dep 2 (Jelovac et al. 2025 JAMA Psychiatry; 8 twice-weekly infusions of ketamine
+    # 0.5 mg/kg or midazolam 0.045 mg/kg, 1:1, double blind): "most patients ... correctly
+    # guessed treatment allocation". Read as: at the end of treatment most patients of each
+    # arm hold a belief on the side of their true allocation (belief of active > 1/2 on
+    # ketamine, < 1/2 on midazolam). Midazolam's sedation does not pass for dissociation.
+    arms = [{"name": "ketamine", "protocol": "ketamine_twice_weekly_4wk.yaml"},
+            {"name": "midazolam", "protocol": "midazolam_twice_weekly_4wk.yaml"}]
+    data = _trial(n=40, duration="25 d", visits=["25 d"], arms=arms,
+                  population={"antidepressant_continued": 1.0},
+                  endpoints=[{"type": "mean_change", "at": "25 d"}])
+    b = _latent(data, "belief", 1)
+    assert (b["ketamine"] > 0.5).mean() > 0.5
+    assert (b["midazolam"] < 0.5).mean() > 0.5
