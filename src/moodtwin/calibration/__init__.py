@@ -13,6 +13,7 @@ try:
     )
     from moodtwin.calibration._fit import (
         DEFAULT_PARAMETERS,
+        INDEPENDENT_REALIZATIONS,
         POPULATION_PRIORS,
         Calibration,
         calibrate,
@@ -33,7 +34,8 @@ except ImportError:  # a missing optional dependency: one line naming the extra
     require("trials")
     raise
 
-__all__ = ["DEFAULT_PARAMETERS", "POPULATION_PRIORS", "Calibration", "LeaveOneOut",
+__all__ = ["DEFAULT_PARAMETERS", "INDEPENDENT_REALIZATIONS", "POPULATION_PRIORS", "Calibration",
+           "LeaveOneOut",
            "Posterior", "Prior", "Target", "abc_smc", "calibrate", "calibrated_model",
            "chi_square", "collect_targets", "compare", "default_priors", "leave_one_trial_out",
            "load_parameter_set", "model_prior", "realization_check", "trial_distance",

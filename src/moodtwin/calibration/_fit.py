@@ -25,7 +25,7 @@ from moodtwin.parameter_sets import POPULATION_PREFIX, ParameterSet
 from moodtwin.simulation import Engine
 
 #: Model parameters calibrated by default: expectancy (weight, onsets, fading of engagement
-#: and novelty, fast relief of psychoactive effects, unblinding by perceived effects and by
+#: and novelty, fast relief from sedation, unblinding by perceived effects and by
 #: experienced improvement), ketamine plasticity (potentiation
 #: rate and weight, spine formation, loss and restorable gap, racemic-specific gain), VNS (LC
 #: gain, NTS saturation, spread of fibre thresholds), the time scale of slow plasticity, taVNS
@@ -123,9 +123,13 @@ class Calibration:
         return path
 
 
+#: Independent Monte-Carlo realizations over which :func:`realization_check` averages.
+INDEPENDENT_REALIZATIONS = 3
+
+
 def realization_check(cal: Calibration, targets: Sequence[Target], *, n_max: int,
-                      parameters: ParameterSet | None = None, fresh: int = 3,
-                      ) -> tuple[float, float]:
+                      parameters: ParameterSet | None = None,
+                      fresh: int = INDEPENDENT_REALIZATIONS) -> tuple[float, float]:
     """Distance of the posterior point on the fitting realization (the run's seed, as every
     evaluation saw it) and its mean over ``fresh`` independent ones (seeds + 1 ...). With
     common random numbers the particles are selected on one Monte-Carlo realization of every

@@ -141,6 +141,7 @@ def calibrate(
 ) -> None:
     from moodtwin.calibration import (
         DEFAULT_PARAMETERS,
+        INDEPENDENT_REALIZATIONS,
         calibrate,
         collect_targets,
         default_priors,
@@ -173,8 +174,8 @@ def calibrate(
                                    parameters=base)
         out.parent.mkdir(parents=True, exist_ok=True)
         loto.table.to_csv(out.with_suffix(".loto.csv"), index=False)
-    fresh = 3
-    realizations = realization_check(cal, targets, n_max=n_max, parameters=base, fresh=fresh)
+    fresh = INDEPENDENT_REALIZATIONS
+    realizations = realization_check(cal, targets, n_max=n_max, parameters=base)
     path = cal.to_yaml(out, leave_one_out=loto, realizations=realizations)
     typer.echo(f"ABC-SMC: {post.evaluations} evaluations, tolerance "
                f"{' -> '.join(f'{e:.1f}' for e in post.epsilons)} "
