@@ -138,3 +138,21 @@ def test_known_body_weight_sets_weight_based_doses(tmp_path: Path) -> None:
     (folder / "person.yaml").write_text(person + "body_weight: 900 kg\n")
     with pytest.raises(ValidationError, match="body_weight"):
         load_person(folder)
+
+
+def test_bdnf_genotype_sets_the_met_carrier_parameter(tmp_path: Path) -> None:
+    from moodtwin.parameter_sets import calibrated_model
+
+    folder = tmp_path / "person"
+    shutil.copytree(EXAMPLE, folder)
+    person = (folder / "person.yaml").read_text()
+    model = calibrated_model()
+    unknown, _ = load_person(folder)
+    assert unknown.model_for(model).parameter("bdnf_met").value == pytest.approx(0.34)
+    for text, met in (("Val/Met", 1.0), ("met/met", 1.0), ("Val/Val", 0.0)):
+        (folder / "person.yaml").write_text(person + f"bdnf_val66met: {text}\n")
+        record, _ = load_person(folder)
+        assert record.model_for(model).parameter("bdnf_met").value == met
+    (folder / "person.yaml").write_text(person + "bdnf_val66met: A/G\n")
+    with pytest.raises(ValidationError, match="bdnf_val66met 'A/G'.*Val/Val, Val/Met, Met/Met"):
+        load_person(folder)

@@ -27,15 +27,16 @@ from moodtwin.simulation import Engine
 #: Model parameters calibrated by default: expectancy (weight, onsets, fading of engagement
 #: and novelty, fast relief from sedation, unblinding by perceived effects and by
 #: experienced improvement), ketamine plasticity (potentiation
-#: rate and weight, spine formation, loss and restorable gap, racemic-specific gain), VNS (LC
+#: rate and weight, spine formation, loss and restorable gap, racemic-specific gain, the share
+#: of that plasticity a BDNF Met carrier keeps), VNS (LC
 #: gain, NTS saturation, spread of fibre thresholds), the time scale of slow plasticity, taVNS
 #: coupling, toxin facial feedback, the oral antidepressant, the
 #: day-to-day fluctuation of symptoms, how fast severity follows its drive, and the engagement
 #: a rating visit sustains.
 DEFAULT_PARAMETERS = (
     "w_expect", "tau_placebo_onset", "tau_placebo_onset_rapid", "tau_engage", "tau_novelty",
-    "k_fast_relief", "unblinding", "experience_half", "k_pot", "w_pot",
-    "k_syn", "k_syn_loss", "syn_gap", "r_ketamine_gain", "k_LC", "nts_half", "tavns_coupling",
+    "k_fast_relief", "unblinding", "experience_half", "k_pot", "w_pot", "k_syn", "k_syn_loss",
+    "syn_gap", "r_ketamine_gain", "met_plasticity", "k_LC", "nts_half", "tavns_coupling",
     "w_amygdala", "ad_serotonin", "daily_sd", "course_sd", "course_corr_time", "diss_tol_max",
     "k_glu_bdnf", "tau_neuro", "recruit_hill", "tau_dep", "review_engagement",
 )

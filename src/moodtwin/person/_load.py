@@ -48,7 +48,7 @@ def load_person(folder: str | Path) -> tuple[PersonRecord, LoadReport]:
     if not folder.is_dir():
         raise ValidationError(f"Person record {str(folder)!r} is not a folder.")
     report = LoadReport()
-    pid, start, weight = _person(folder)
+    pid, start, weight, genotype = _person(folder)
     protocol = load_protocol(_one_of(folder, "treatments"))
     end_h = protocol.duration_h()
     window = _Window(start, end_h)
@@ -65,7 +65,7 @@ def load_person(folder: str | Path) -> tuple[PersonRecord, LoadReport]:
     bio = pd.concat([x for x in (labs, rmssd) if x is not None and not x.empty]
                     or [_empty_bio()], ignore_index=True)
     bio = bio.sort_values("time_h", kind="stable").reset_index(drop=True)
-    return PersonRecord(pid, start, protocol, scores, bio, hrv, weight), report
+    return PersonRecord(pid, start, protocol, scores, bio, hrv, weight, genotype), report
 
 
 def _unknown_files(folder: Path, report: LoadReport) -> None:
@@ -83,15 +83,27 @@ def _one_of(folder: Path, stem: str) -> Path:
     raise ValidationError(f"{folder}: missing {stem}.yaml (see examples/person/README.md).")
 
 
-def _person(folder: Path) -> tuple[str, dt.date, float | None]:
+#: Accepted spellings of the BDNF Val66Met (rs6265) genotype -> Met carrier (1) or not (0).
+GENOTYPES = {"val/val": 0.0, "val/met": 1.0, "met/val": 1.0, "met/met": 1.0}
+
+
+def _person(folder: Path) -> tuple[str, dt.date, float | None, float | None]:
     path = _one_of(folder, "person")
     data = read_yaml(path, "person file")
     if not isinstance(data, dict):
         raise ValidationError(f"{path}: expected a mapping with 'id' and 'start_date'.")
-    extra = sorted(set(data) - {"id", "start_date", "description", "body_weight"})
+    extra = sorted(set(data) - {"id", "start_date", "description", "body_weight",
+                                "bdnf_val66met"})
     if extra:
         raise ValidationError(f"{path}: unknown field(s) {extra}; allowed: id, start_date, "
-                              "description, body_weight.")
+                              "description, body_weight, bdnf_val66met.")
+    genotype = None
+    if data.get("bdnf_val66met") is not None:
+        key = str(data["bdnf_val66met"]).strip().lower().replace(" ", "")
+        if key not in GENOTYPES:
+            raise ValidationError(f"{path}: bdnf_val66met {data['bdnf_val66met']!r} is not a "
+                                  "genotype; allowed: Val/Val, Val/Met, Met/Met.")
+        genotype = GENOTYPES[key]
     weight = None
     if data.get("body_weight") is not None:
         weight = quantity(data["body_weight"], "kg", f"{path}: body_weight", 35.0, 200.0)
@@ -101,7 +113,7 @@ def _person(folder: Path) -> tuple[str, dt.date, float | None]:
     if start is None:
         raise ValidationError(f"{path}: start_date {data['start_date']!r} is not a date "
                               "(YYYY-MM-DD).")
-    return str(data.get("id", folder.name)), start.date(), weight
+    return str(data.get("id", folder.name)), start.date(), weight, genotype
 
 
 # ---------------------------------------------------------------------------- rows

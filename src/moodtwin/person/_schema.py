@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from moodtwin.model import Model
+from moodtwin.population import PopulationSpec
 from moodtwin.protocols import Protocol
 
 SCORE_COLUMNS = ("date", "scale", "score")
@@ -103,6 +104,8 @@ class PersonRecord:
         rmssd_ms, sdnn_ms, hf_ms2, lf_ms2``.
     body_weight_kg : the person's weight if known (sets weight-based doses such as
         ketamine 0.5 mg/kg); ``None``: the model's typical weight.
+    bdnf_met : 1 for a BDNF Val66Met Met carrier, 0 for Val/Val (rs6265, if known); ``None``:
+        unknown, the population's carrier share (0.34) is used, i.e. the average release.
     """
 
     id: str
@@ -112,13 +115,16 @@ class PersonRecord:
     biomarkers: pd.DataFrame
     hrv: pd.DataFrame
     body_weight_kg: float | None = None
+    bdnf_met: float | None = None
 
     def model_for(self, model: Model) -> Model:
-        """``model`` with what is known of this person fixed (body weight)."""
-        if self.body_weight_kg is None:
-            return model
-        return model.with_values({"body_weight": self.body_weight_kg},
-                                 f"person.yaml of {self.id}")
+        """``model`` with what is known of this person fixed (body weight, BDNF genotype;
+        an unknown genotype counts as the population's Met-carrier share)."""
+        met = PopulationSpec().bdnf_met_carriers if self.bdnf_met is None else self.bdnf_met
+        values = {"bdnf_met": met}
+        if self.body_weight_kg is not None:
+            values["body_weight"] = self.body_weight_kg
+        return model.with_values(values, f"person.yaml of {self.id}")
 
     @property
     def end_h(self) -> float:

@@ -35,8 +35,8 @@ class Population:
     ----------
     covariates : one row per patient (sex, age (years), body_weight (kg), failed_treatments,
         antidepressant_continued, baseline_madrs (latent, points), screening_score (observed,
-        trial scale); with a PTSD baseline also baseline_pcl5 (latent, points) and
-        trauma_load).
+        trial scale), bdnf_met (True for a BDNF Val66Met Met carrier); with a PTSD baseline
+        also baseline_pcl5 (latent, points) and trauma_load).
     table : (patients, parameters) parameter values.
     y0 : (patients, states) untreated steady state at baseline (on the patient's background).
     excluded : patients dropped after screening, with the reason (e.g. a baseline the model
@@ -95,6 +95,7 @@ def _candidates(spec: PopulationSpec, n: int, rng: np.random.Generator,
         latent = _truncated_normal(rng, pb.mean, pb.sd, max(pb.min, 0.5),
                                    min(pb.max, psc.max_score - 0.5), n)
         out["baseline_pcl5"] = scales.to_source(latent, psc.name)
+    out["bdnf_met"] = rng.random(n) < spec.bdnf_met_carriers
     return out
 
 
@@ -136,6 +137,8 @@ def _parameters(model: Model, c: pd.DataFrame, rng: np.random.Generator,
     weight = np.where(female, rng.normal(w["female"]["mean"], w["female"]["sd"], n),
                       rng.normal(w["male"]["mean"], w["male"]["sd"], n))
     put("body_weight", np.clip(weight, 40.0, 180.0))
+    if "bdnf_met" in c:
+        put("bdnf_met", c["bdnf_met"].to_numpy(dtype=float))
     vb = cov["vagal_base"]
     put("vagal_base", vb["median_at_40"] * np.exp(vb["per_year"] * (c["age"].to_numpy() - 40.0)
                                                    + rng.normal(0.0, vb["omega"], n)))

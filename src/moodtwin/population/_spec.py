@@ -99,7 +99,10 @@ class PopulationSpec(_Strict):
     ``baseline`` is the latent severity; ``antidepressant_continued`` the probability that a
     patient stays on an oral antidepressant throughout (background treatment);
     ``ptsd_baseline`` (optional) the latent PTSD severity of patients with a trauma memory
-    (without it, ``trauma_load`` stays 0 and the PCL-5 is 0).
+    (without it, ``trauma_load`` stays 0 and the PCL-5 is 0); ``bdnf_met_carriers`` the share
+    of BDNF Val66Met Met-allele carriers (default 0.34: 21 of 62 patients of mostly European
+    ancestry in Laje et al. 2012 Biol Psychiatry 72:e27; the Met allele is about twice as
+    common in East Asian samples, Su et al. 2017 Neuropsychopharmacology 42:2482).
     """
 
     baseline: Baseline = Field(default_factory=lambda: Baseline(mean=33.0, sd=5.0, min=10.0,
@@ -109,6 +112,7 @@ class PopulationSpec(_Strict):
     failed_treatments: FailedTreatments = Field(default_factory=FailedTreatments)
     antidepressant_continued: Number = Field(default=0.0, ge=0.0, le=1.0)
     ptsd_baseline: PtsdBaseline | None = None
+    bdnf_met_carriers: Number = Field(default=0.34, ge=0.0, le=1.0)
     inclusion: Inclusion = Field(default_factory=Inclusion)
 
     def merged(self, overrides: dict[str, Any] | None) -> PopulationSpec:

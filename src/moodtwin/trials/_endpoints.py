@@ -78,6 +78,8 @@ def _subgroup(d: TrialData, e: Endpoint) -> np.ndarray:
         return np.ones(len(p), dtype=bool)
     if g.covariate in ("sex", "arm"):
         return (p[g.covariate] == g.equals).to_numpy()
+    if g.covariate == "bdnf_genotype":
+        return p["bdnf_met"].to_numpy(dtype=bool) == (g.equals == "met_carrier")
     if g.covariate in ("response", "remission"):
         x = _scores(d, d.trial.scale)
         now = x[:, d.visit(hours(g.at, "subgroup.at"))]

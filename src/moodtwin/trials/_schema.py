@@ -213,7 +213,7 @@ class Withdrawal(_Strict):
 RELAPSE_TYPES = ("median_time_to_relapse", "hazard_ratio", "proportion_relapsed")
 MISSING = ("locf", "observed", "non_responder", "mmrm")
 SUBGROUP_COVARIATES = ("sex", "age", "failed_treatments", "baseline", "body_weight",
-                       "response", "remission", "arm")
+                       "response", "remission", "arm", "bdnf_genotype")
 
 
 class Relapse(_Strict):
@@ -249,7 +249,8 @@ class Subgroup(_Strict):
     ``age``, ``failed_treatments``, ``baseline`` (primary-scale score), ``body_weight``
     (``min``/``max``, inclusive), or ``response``/``remission`` on the primary scale at
     ``at`` (``equals: responder|non_responder``, ``remitter|non_remitter``), or ``arm``
-    (``equals``: the first, randomized arm or cohort -- e.g. within a withdrawal arm)."""
+    (``equals``: the first, randomized arm or cohort -- e.g. within a withdrawal arm), or
+    ``bdnf_genotype`` (``equals: val_val|met_carrier``, BDNF Val66Met)."""
 
     covariate: Literal[SUBGROUP_COVARIATES]  # type: ignore[valid-type]
     equals: str | None = None
@@ -260,7 +261,8 @@ class Subgroup(_Strict):
     @model_validator(mode="after")
     def _form(self) -> Subgroup:
         allowed = {"sex": ("female", "male"), "response": ("responder", "non_responder"),
-                   "remission": ("remitter", "non_remitter")}.get(self.covariate)
+                   "remission": ("remitter", "non_remitter"),
+                   "bdnf_genotype": ("val_val", "met_carrier")}.get(self.covariate)
         if self.covariate == "arm":
             if not self.equals or self.min is not None or self.max is not None:
                 raise ValueError("subgroup: 'arm' takes 'equals: <first arm's name>'.")

@@ -10,6 +10,14 @@ patients (data/population.yaml). One dose can restore much of the loss, and furt
 hold it rather than pile up synapses. Spines are lost over one to two weeks at a rate raised
 by cortisol and inflammation, so stress shortens ketamine's durability (clinical effect from
 hours to ~7 days).
+Both steps need activity-dependent BDNF release, which the common BDNF Val66Met allele
+impairs (Egan et al. 2003): in knock-in mice ketamine's spine formation and antidepressant
+response were blunted in Val/Met and abolished in Met/Met (Liu et al. 2012), and Met carriers
+improved less after a ketamine infusion (Laje et al. 2012; Chen et al. 2021). A patient-level
+genotype ``bdnf_met`` (1 for a Met carrier, drawn by the population model from the trial
+population's carrier share) scales both rates by ``met_plasticity``, so ketamine-class
+responses form responders and poor responders instead of one uniform shift. The allele is
+not a risk factor for depression (Kishi et al. 2018) and leaves the baseline unchanged.
 Brain BDNF rises with the glutamate surge and with monoamines and is suppressed by cortisol
 and IL-6.
 Neurogenesis/slow plasticity follows BDNF, serotonin and NGF over about six months, the
@@ -33,6 +41,12 @@ _LI = "Li et al. 2010 Science 329:959"
 _KOHLER = ("Kohler et al. 2011 Proc Natl Acad Sci USA 108:10326 (maturation of new granule cells "
            "in adult macaques exceeds six months)")
 _NGWENYA = "Ngwenya et al. 2015 Front Syst Neurosci 9:102"
+_LIU = ("Liu et al. 2012 Biol Psychiatry 71:996 (BDNF Val66Met knock-in mice: ketamine's "
+        "prefrontal spine formation and forced-swim response blunted in Val/Met, abolished in "
+        "Met/Met)")
+_LAJE = ("Laje et al. 2012 Biol Psychiatry 72:e27 (62 patients given 0.5 mg/kg ketamine: 41 "
+         "Val/Val, 19 Val/Met, 2 Met/Met; Met carriers improved less, genotype x time "
+         "F = 5.59, p = 0.0007)")
 _HAILE = ("Haile et al. 2014 Int J Neuropsychopharmacol 17:331 (n=22 TRD: plasma BDNF raised "
           "240 min after ketamine in responders, not after midazolam)")
 
@@ -46,10 +60,10 @@ MECHANISM = Mechanism(
               " - k_il6_bdnf*(il6 - 1)) - BDNF)/tau_BDNF",
               "1", "Brain BDNF (1 = healthy)", initial=1.0),
         State("potentiation",
-              "k_pot*plasticity_drive*(1 - potentiation) - potentiation/tau_pot", "1",
+              "k_pot*bdnf_release*plasticity_drive*(1 - potentiation) - potentiation/tau_pot", "1",
               "Fast synaptic potentiation (AMPA throughput, 0-1)"),
         State("synapses",
-              "k_syn*potentiation*(syn_floor + syn_gap - synapses)"
+              "k_syn*bdnf_release*potentiation*(syn_floor + syn_gap - synapses)"
               " - k_syn_loss*exp(c_cort_syn*(cortisol - 1) + c_il6_syn*(il6 - 1))"
               "*(synapses - syn_floor)",
               "1", "Prefrontal spine-synapse density (relative)", initial=0.55),
@@ -108,6 +122,18 @@ MECHANISM = Mechanism(
                   "Holmes et al. 2019 Nat Commun 10:1529; data/population.yaml)",
                   "Restorable spine-synapse loss: the ceiling of synapse density above its floor",
                   calibratable=True),
+        Parameter("bdnf_met", 0.0, "1", 0.0, 1.0,
+                  "patient-level: drawn by the population model (1 with the trial population's "
+                  "Met-carrier share, population field bdnf_met_carriers); default 0: Val/Val",
+                  "BDNF Val66Met genotype: 1 for a Met carrier, 0 for Val/Val"),
+        Parameter("met_plasticity", 0.3, "1", 0.02, 1.0,
+                  "assumed, calibratable to the ketamine and esketamine targets together: "
+                  "Met carriers keep part of ketamine's BDNF-dependent plasticity; the Met "
+                  "allele cuts activity-dependent BDNF secretion (Egan et al. 2003 Cell "
+                  "112:257) and blunts ketamine's spine formation (" + _LIU + "), and carriers "
+                  "improved less (" + _LAJE + "); the clinical size was not read",
+                  "Activity-dependent BDNF release of a Met carrier relative to Val/Val "
+                  "(scales potentiation and spine formation)", calibratable=True),
         Parameter("syn_floor", 0.5, "1", 0.0, 0.9, "assumed", "Floor of synapse density"),
         Parameter("k_syn_loss", 0.008, "1/h", 0.001, 0.03,
                   "assumed, calibratable to ketamine-single-iv-day7: new spines persist 1-2 "
@@ -155,6 +181,8 @@ MECHANISM = Mechanism(
                   "assumed: healthy serum BDNF ~20-30 ng/mL", "Serum BDNF at level 1"),
     ),
     derived=(
+        Derived("bdnf_release", "1 - bdnf_met*(1 - met_plasticity)", "1",
+                "Activity-dependent BDNF release relative to Val/Val (BDNF Val66Met genotype)"),
         Derived("bdnf_serum_ngml", "bdnf_serum_ref*BDNF_serum", "ng/mL", "Serum BDNF",
                 observable=True),
         Derived("bdnf_plasma_pgml", "bdnf_plasma_ref*BDNF_plasma", "pg/mL",
@@ -163,6 +191,13 @@ MECHANISM = Mechanism(
         Derived("bdnf_brain", "BDNF", "1", "Brain BDNF (1 = healthy)", observable=True),
         Derived("ngf_brain", "NGF", "1", "Brain NGF (1 = healthy)", observable=True),
     ),
-    references=(_LI, _FOLLESA, _HAILE, _KOHLER, _NGWENYA,
+    references=(_LI, _LIU, _LAJE, "Egan et al. 2003 Cell 112:257",
+                "Chen et al. 2021 Asian J Psychiatr 66:102869 (re-analysis of 71 Taiwanese TRD "
+                "patients given ketamine or saline: only patients with a Val allele were more "
+                "likely to respond, p = 0.011)",
+                "Su et al. 2017 Neuropsychopharmacology 42:2482 (Taiwanese TRD: 45.8 % response "
+                "to 0.5 mg/kg, lower than in Caucasian samples, with fewer Val/Val patients)",
+                "Kishi et al. 2018 Front Psychiatry 8:308 (Val66Met not associated with MDD)",
+                _FOLLESA, _HAILE, _KOHLER, _NGWENYA,
                 "Sen, Duman & Sanacora 2008 Biol Psychiatry"),
 )
