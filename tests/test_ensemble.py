@@ -165,8 +165,9 @@ def test_optimize_over_members(tmp_path: Path) -> None:
     base = ROOT / "examples" / "protocols" / "vns_standard.yaml"
     space = parse_space({"therapy": "vns", "search": {"current": {"low": "0.5 mA",
                                                                    "high": "2 mA"}}})
-    # draws that lack k_LC take it from member i mod 2
-    draws = {"vulnerability": pop["vulnerability"][:4]}
+    # draws that lack k_LC take it from member i mod 2; one vulnerability for all four, so
+    # that the members, not the patients, differ
+    draws = {"vulnerability": np.repeat(pop["vulnerability"][:1], 4)}
     res = optimize(base, space, draws, Outcome("madrs_reduction", "4 week"), n_trials=2,
                    grid=0, parameters=ps, ensemble=True)
     assert list(res.members) == [0, 1, 0, 1]
