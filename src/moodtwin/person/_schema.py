@@ -105,7 +105,7 @@ class PersonRecord:
     body_weight_kg : the person's weight if known (sets weight-based doses such as
         ketamine 0.5 mg/kg); ``None``: the model's typical weight.
     bdnf_met : 1 for a BDNF Val66Met Met carrier, 0 for Val/Val (rs6265, if known); ``None``:
-        unknown, the population's carrier share (0.34) is used, i.e. the average release.
+        unknown, the default population carrier share (PopulationSpec) is used: the average release.
     """
 
     id: str
