@@ -241,6 +241,36 @@ def test_calibrate_and_validate_end_to_end(tmp_path: Path) -> None:
     assert "published numbers pass" in r.output and (tmp_path / "v" / "validation.csv").exists()
 
 
+def test_calibration_realizations_average_independent_runs_and_shrink_the_mc_error() -> None:
+    """With ``realizations=2`` each published number is compared with the mean of two
+    independent virtual trials (the first is the single run of ``realizations=1``), and its
+    Monte-Carlo error is that of twice the patients: sigma_pub * sqrt(n_pub / (2 n))."""
+    import math
+
+    from moodtwin.calibration._abc import HETEROGENEITY, trial_scores
+
+    from moodtwin.parameter_sets import ParameterSet
+
+    targets, base = collect_targets([MURROUGH]), ParameterSet.calibrated()
+    one = trial_scores(targets, n_max=24, seed=3, parameters=base)({})
+    two = trial_scores(targets, n_max=24, seed=3, parameters=base, realizations=2)({})
+    res = run_trial(MURROUGH, seed=3, n=24, replicates=2, ensemble=False, parameters=base)
+    e = res.endpoints
+    for t in targets:
+        if t.published.value is None:
+            continue
+        est = e[(e["endpoint"] == t.endpoint) & (e["arm"] == t.arm)]["estimate"].to_numpy()
+        assert one[t.label][0] == pytest.approx(est[0])
+        assert two[t.label][0] == pytest.approx(est.mean())
+        var = t.sigma**2 * (1 + 73 / 48) + (HETEROGENEITY * t.published.value) ** 2
+        overlap = 1 + len(t.trial.overlaps)
+        assert two[t.label][1] == pytest.approx(
+            (two[t.label][0] - t.published.value) ** 2 / var / overlap)
+        assert math.isfinite(two[t.label][1])
+    with pytest.raises(ValidationError, match="realizations must be at least 1"):
+        trial_scores(targets, n_max=24, seed=3, realizations=0)
+
+
 def test_trial_loader_reads_shipped_file() -> None:
     t = load_trial(MURROUGH)
     assert [a.name for a in t.arms] == ["ketamine", "midazolam"] and t.n == 73

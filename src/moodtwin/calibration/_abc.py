@@ -1,20 +1,22 @@
 """Likelihood-free Bayesian calibration (ABC-SMC, pyabc) of typical values and
 between-patient variability to published trial results.
 
-Each evaluation runs every calibration trial once with common random numbers (the same
-seed for every parameter set) and scores the published numbers with
+Each evaluation runs every calibration trial with common random numbers (the same seed, and
+``realizations`` Monte-Carlo realizations, for every parameter set) and scores the published
+numbers with
 
 ``z = (simulated - published) / sqrt(se_pub^2 + se_mc^2 + tau^2)``
 
 where ``se_pub`` is the published standard error, ``se_mc`` the Monte-Carlo error of the
-virtual trial (``se_pub * sqrt(n_published / n_simulated)``: fixed by the design, so a fit
-cannot buy tolerance with noise) and ``tau`` the between-trial heterogeneity (model
-discrepancy), a fraction of the published value. A target whose patients are also inside
-another target's pooled analysis (``overlaps`` in the trial file) is down-weighted by the
-number of files that share them. The distance is the weighted sum of z^2; ABC-SMC (Toni et
-al. 2009; pyabc, Klinger et al. 2018) shrinks its tolerance over generations and returns a
-weighted posterior ensemble of parameter sets. The pyabc database is the checkpoint: a run
-killed at any time resumes from its last completed generation.
+virtual trial (``se_pub * sqrt(n_published / n_simulated)``, ``n_simulated`` summed over the
+realizations: fixed by the design, so a fit cannot buy tolerance with noise) and ``tau`` the
+between-trial heterogeneity (model discrepancy), a fraction of the published value. A target
+whose patients are also inside another target's pooled analysis (``overlaps`` in the trial
+file) is down-weighted by the number of files that share them. The distance is the weighted
+sum of z^2; ABC-SMC (Toni et al. 2009; pyabc, Klinger et al. 2018) shrinks its tolerance
+over generations and returns a weighted posterior ensemble of parameter sets. The pyabc
+database is the checkpoint: a run killed at any time resumes from its last completed
+generation.
 """
 
 from __future__ import annotations
@@ -102,10 +104,16 @@ def monte_carlo_se(target: Target, n_simulated: int) -> float:
 
 def trial_scores(targets: Sequence[Target], *, n_max: int, seed: int,
                  engine: Engine | None = None, parameters: ParameterSet | None = None,
+                 realizations: int = 1,
                  ) -> Callable[[dict[str, float]], dict[str, tuple[float, float]]]:
     """Function of a parameter mapping (values over the base set ``parameters``, default
     the model definition) giving each target's simulated value and weighted z^2, every
-    trial run once at ``min(n, n_max)`` patients with ``seed`` (common random numbers)."""
+    trial run ``realizations`` times at ``min(n, n_max)`` patients with ``seed`` (common
+    random numbers: the same ``realizations`` Monte-Carlo realizations for every parameter
+    set). The simulated value is the mean over the realizations, so its Monte-Carlo error
+    falls by ``sqrt(realizations)``; realization 0 is the single run of ``realizations=1``."""
+    if realizations < 1:
+        raise ValidationError(f"realizations must be at least 1, got {realizations}.")
     base = parameters or ParameterSet.definition()
     from moodtwin.trials import run_trial
 
@@ -122,10 +130,11 @@ def trial_scores(targets: Sequence[Target], *, n_max: int, seed: int,
                 trial = trial.model_copy(update={"n": sum(a.n or 0 for a in trial.arms)})
             try:
                 results[path] = run_trial(trial, seed=seed, n=sizes[path], engine=engine,
-                                          parameters=base.with_values(values, "candidate"))
+                                          parameters=base.with_values(values, "candidate"),
+                                          replicates=realizations, ensemble=False)
             except MoodtwinError:
                 continue
-        return weighted_z2(targets, results, sizes)
+        return weighted_z2(targets, results, {k: v * realizations for k, v in sizes.items()})
 
     return scores
 
@@ -139,10 +148,10 @@ def simulated_size(target: Target, n_max: int) -> int:
 
 def trial_distance(targets: Sequence[Target], *, n_max: int, seed: int,
                    engine: Engine | None = None, parameters: ParameterSet | None = None,
-                   ) -> Callable[[dict[str, float]], float]:
+                   realizations: int = 1) -> Callable[[dict[str, float]], float]:
     """Distance of a parameter mapping: the sum of weighted z^2 of :func:`trial_scores`."""
     scores = trial_scores(targets, n_max=n_max, seed=seed, engine=engine,
-                          parameters=parameters)
+                          parameters=parameters, realizations=realizations)
     return lambda values: float(sum(z2 for _, z2 in scores(values).values()))
 
 

@@ -73,6 +73,7 @@ class Calibration:
     targets: list[str]
     seed: int
     method: str = "replenishment"
+    realizations: int = 1  # Monte-Carlo realizations of every trial per evaluation
 
     @property
     def values(self) -> dict[str, float]:
@@ -109,7 +110,8 @@ class Calibration:
                                           for p in post.priors},
                                "epsilons": [round(e, 3) for e in post.epsilons],
                                "effective_sample_size": round(post.ess(), 2),
-                               "evaluations": post.evaluations, "seed": self.seed},
+                               "evaluations": post.evaluations, "seed": self.seed,
+                               "realizations_per_evaluation": self.realizations},
                "targets": self.targets}
         if leave_one_out is not None:
             doc["calibration"]["leave_one_trial_out"] = {  # type: ignore[index]
@@ -138,7 +140,8 @@ def realization_check(cal: Calibration, targets: Sequence[Target], *, n_max: int
     the honest one (one realization alone is noisy: the mean of several)."""
     base = parameters or ParameterSet.definition()
     point = cal.values
-    d = [trial_distance(targets, n_max=n_max, seed=cal.seed + k, parameters=base)(point)
+    d = [trial_distance(targets, n_max=n_max, seed=cal.seed + k, parameters=base,
+                        realizations=cal.realizations)(point)
          for k in range(fresh + 1)]
     return d[0], float(np.mean(d[1:]))
 
@@ -149,7 +152,7 @@ def calibrate(
     workers: int = 1, engine: Engine | None = None,
     progress: Callable[[str], None] | None = None, parameters: ParameterSet | None = None,
     method: str = "replenishment", mcmc_steps: int = 3, start_from: Path | None = None,
-    redraw: Sequence[str] = (),
+    redraw: Sequence[str] = (), realizations: int = 1,
 ) -> Calibration:
     """ABC-SMC calibration of ``priors`` (default :func:`default_priors`) to ``targets``.
 
@@ -164,12 +167,15 @@ def calibrate(
     :func:`~moodtwin.calibration._abc.abc_smc`). ``start_from``: an earlier replenishment
     checkpoint whose last population starts a new run (generation 0 re-evaluated);
     ``redraw``: parameters drawn from their priors at that start instead.
+    ``realizations``: Monte-Carlo realizations of every trial per evaluation (their mean is
+    compared; :func:`~moodtwin.calibration._abc.trial_scores`).
     """
     if redraw and start_from is None:
         raise ValidationError(f"redraw: {', '.join(redraw)} can only be redrawn at a warm "
                               "start (give start_from / --start-from).")
     distance = trial_distance(targets, n_max=n_max, seed=seed, engine=engine,
-                              parameters=parameters or ParameterSet.definition())
+                              parameters=parameters or ParameterSet.definition(),
+                              realizations=realizations)
     if method == "replenishment":
         post = abc_replenish(distance, priors or default_priors(), checkpoint=database,
                              particles=population_size, generations=generations,
@@ -184,4 +190,4 @@ def calibrate(
                        workers=workers, progress=progress)
     else:
         raise ValidationError(f"method: {method!r} is not one of 'replenishment', 'pyabc'.")
-    return Calibration(post, [t.label for t in targets], seed, method)
+    return Calibration(post, [t.label for t in targets], seed, method, realizations)

@@ -5,12 +5,12 @@ Refitting once per trial file would cost one full calibration each. Instead one 
 simulations serves every left-out file (ABC importance sampling, Beaumont et al. 2009
 Biometrika 96:983): parameter sets are proposed from a Gaussian kernel around the posterior
 ensemble (twice its weighted covariance on the log scale, shrunk toward the diagonal, kept
-inside the prior box) and each is simulated once on every trial. For left-out file ``f``
-the proposals whose distance *without f* is in the lowest ``accept`` quantile are the
-accepted ABC sample, weighted by prior / proposal density; their simulated values of ``f``
-are the prediction, with its spread (parameter uncertainty) plus the Monte-Carlo error of a
-virtual trial. A published number passes when
-``|predicted - published| / sqrt(se_published^2 + sd_predicted^2) <= 1.96``.
+inside the prior box) and each is simulated on every trial (``realizations`` times, as in
+the fit). For left-out file ``f`` the proposals whose distance *without f* is in the lowest
+``accept`` quantile are the accepted ABC sample, weighted by prior / proposal density; their
+simulated values of ``f`` are the prediction, with its spread (parameter uncertainty) plus
+the Monte-Carlo error of a virtual trial. A published number passes when ``|predicted -
+published| / sqrt(se_published^2 + sd_predicted^2) <= 1.96``.
 
 The proposal is centred on a posterior that saw ``f``; importance weights correct for the
 proposal, so the estimate is unbiased but noisy where few proposals are accepted (the table
@@ -156,11 +156,14 @@ def leave_one_trial_out(
     post: Posterior, targets: Sequence[Target], *, proposals: int = 200, accept: float = 0.25,
     n_max: int = 150, seed: int = 0, workers: int = 1,
     parameters: ParameterSet | None = None, progress: Callable[[str], None] | None = None,
+    realizations: int = 1,
 ) -> LeaveOneOut:
-    """Predict each trial file of ``targets`` from a fit without it (module docstring)."""
+    """Predict each trial file of ``targets`` from a fit without it (module docstring);
+    ``realizations`` as in :func:`~moodtwin.calibration._abc.trial_scores`."""
     observed = [Observed(t.label, t.trial_file.stem, float(t.published.value), t.sigma,
-                         monte_carlo_se(t, simulated_size(t, n_max)))
+                         monte_carlo_se(t, realizations * simulated_size(t, n_max)))
                 for t in targets if t.published.value is not None]
-    score = trial_scores(targets, n_max=n_max, seed=seed, parameters=parameters)
+    score = trial_scores(targets, n_max=n_max, seed=seed, parameters=parameters,
+                         realizations=realizations)
     return leave_one_group_out(post, score, observed, proposals=proposals, accept=accept,
                                seed=seed, workers=workers, progress=progress)

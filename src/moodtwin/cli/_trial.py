@@ -121,6 +121,11 @@ def calibrate(
                                   "antidepressant gains, plus population variability).")] = None,
     n_max: Annotated[int, typer.Option("--n-max", min=10, help="Cap on patients per virtual "
                                                                "trial during fitting.")] = 150,
+    realizations: Annotated[int, typer.Option(
+        "--realizations", min=1, max=20,
+        help="Monte-Carlo realizations of every virtual trial per evaluation (common random "
+             "numbers); their mean is compared, so the Monte-Carlo error falls by "
+             "sqrt(realizations) at that multiple of the cost.")] = 1,
     particles: Annotated[int, typer.Option("--particles", min=4, max=5000,
                                            help="ABC-SMC population size.")] = 24,
     generations: Annotated[int, typer.Option("--generations", min=1, max=50)] = 4,
@@ -134,7 +139,7 @@ def calibrate(
     leave_one_out: Annotated[int, typer.Option(
         "--leave-one-out", min=0, max=5000,
         help="After the fit, predict each trial file from a fit without it, by ABC importance "
-             "sampling over this many proposals simulated once on every trial (0: skip); "
+             "sampling over this many proposals simulated on every trial (0: skip); "
              "writes <out>.loto.csv.")] = 0,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
@@ -148,6 +153,7 @@ def calibrate(
         leave_one_trial_out,
         realization_check,
     )
+    from moodtwin.calibration._abc import monte_carlo_se, simulated_size
     from moodtwin.parameter_sets import ParameterSet
 
     targets = collect_targets(trials, fitted_only=True)
@@ -155,6 +161,11 @@ def calibrate(
     priors = default_priors(parameter or DEFAULT_PARAMETERS)
     say(f"{len(targets)} published targets; calibrating {len(priors)} values: "
         f"{', '.join(p.name for p in priors)}")
+    ratio = sorted(monte_carlo_se(t, realizations * simulated_size(t, n_max)) / t.sigma
+                   for t in targets if t.published.value is not None)
+    say(f"Monte-Carlo error of a simulated number per evaluation ({realizations} "
+        f"realization(s), at most {n_max} patients each): {ratio[0]:.2f}-{ratio[-1]:.2f} "
+        f"(median {ratio[len(ratio) // 2]:.2f}) of its published standard error")
     base = ParameterSet.load(params) if params else None
     start = time.perf_counter()
     with dask_engine(scheduler, workers) as engine:
@@ -164,14 +175,14 @@ def calibrate(
                             ".abc.npz" if method == "replenishment" else ".abc.db"),
                         workers=processes, engine=engine, progress=say, method=method,
                         mcmc_steps=mcmc_steps, start_from=start_from,
-                        redraw=tuple(redraw or ()),
+                        redraw=tuple(redraw or ()), realizations=realizations,
                         parameters=base)
     post = cal.posterior
     loto = None
     if leave_one_out:
         loto = leave_one_trial_out(post, targets, proposals=leave_one_out, n_max=n_max,
                                    seed=seed, workers=processes, progress=say,
-                                   parameters=base)
+                                   parameters=base, realizations=realizations)
         out.parent.mkdir(parents=True, exist_ok=True)
         loto.table.to_csv(out.with_suffix(".loto.csv"), index=False)
     fresh = INDEPENDENT_REALIZATIONS
