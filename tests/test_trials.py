@@ -248,7 +248,6 @@ def test_calibration_realizations_average_independent_runs_and_shrink_the_mc_err
     import math
 
     from moodtwin.calibration._abc import HETEROGENEITY, trial_scores
-
     from moodtwin.parameter_sets import ParameterSet
 
     targets, base = collect_targets([MURROUGH]), ParameterSet.calibrated()
