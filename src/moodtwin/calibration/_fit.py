@@ -152,7 +152,7 @@ def calibrate(
     workers: int = 1, engine: Engine | None = None,
     progress: Callable[[str], None] | None = None, parameters: ParameterSet | None = None,
     method: str = "replenishment", mcmc_steps: int = 3, start_from: Path | None = None,
-    redraw: Sequence[str] = (), realizations: int = 1,
+    redraw: Sequence[str] = (), realizations: int = 1, mcmc_max_steps: int | None = None,
 ) -> Calibration:
     """ABC-SMC calibration of ``priors`` (default :func:`default_priors`) to ``targets``.
 
@@ -168,7 +168,9 @@ def calibrate(
     checkpoint whose last population starts a new run (generation 0 re-evaluated);
     ``redraw``: parameters drawn from their priors at that start instead.
     ``realizations``: Monte-Carlo realizations of every trial per evaluation (their mean is
-    compared; :func:`~moodtwin.calibration._abc.trial_scores`).
+    compared; :func:`~moodtwin.calibration._abc.trial_scores`). ``mcmc_max_steps``: let the
+    moves per refilled particle grow with falling acceptance up to this many
+    (:func:`~moodtwin.calibration._replenish.move_steps`).
     """
     if redraw and start_from is None:
         raise ValidationError(f"redraw: {', '.join(redraw)} can only be redrawn at a warm "
@@ -180,7 +182,8 @@ def calibrate(
         post = abc_replenish(distance, priors or default_priors(), checkpoint=database,
                              particles=population_size, generations=generations,
                              mcmc_steps=mcmc_steps, seed=seed, workers=workers,
-                             start_from=start_from, redraw=redraw, progress=progress)
+                             start_from=start_from, redraw=redraw,
+                             mcmc_max_steps=mcmc_max_steps, progress=progress)
     elif start_from is not None:
         raise ValidationError("start_from: only the replenishment method can start from an "
                               "earlier population.")

@@ -2,15 +2,17 @@
 weights, so the importance weights cannot collapse.
 
 Importance-weighted ABC-SMC (pyabc's default, :func:`moodtwin.calibration.abc_smc`) weights
-each particle by prior / kernel-mixture density. With ~20 parameters and ~100 particles
-that ratio spans orders of magnitude and the effective sample size falls to a few particles
+each particle by prior / kernel-mixture density. With ~20 parameters and ~100 particles that
+ratio spans orders of magnitude and the effective sample size falls to a few particles
 within two or three generations (measured here: 100 -> 7.5 -> 1.2). This sampler avoids
 weights altogether. Each generation drops the worse half of the particles (the new tolerance
 is their median distance), refills it by resampling survivors, and moves every refilled
-particle with ``mcmc_steps`` ABC-MCMC steps. A step is a Gaussian random walk on the log
-scale with covariance ``2.38^2 / d`` times the survivors' covariance, reflected at the faces
-of the prior box (a symmetric proposal, so the uniform log prior needs no ratio), and
-accepted when its distance is within the tolerance.
+particle with ``mcmc_steps`` ABC-MCMC steps (or, given ``mcmc_max_steps``, with as many as
+make it unlikely that a particle never moves: ``ceil(log(0.01) / log(1 - a))`` for the
+previous generation's acceptance ``a``, between the two bounds, Drovandi & Pettitt's rule).
+A step is a Gaussian random walk on the log scale with covariance ``2.38^2 / d`` times the
+survivors' covariance, reflected at the faces of the prior box (a symmetric proposal, so the
+uniform log prior needs no ratio), and accepted when its distance is within the tolerance.
 The population stays a sample from prior x 1[distance <= tolerance].
 
 The checkpoint (``.npz``) holds the population (with the parameter names) after every
@@ -99,15 +101,32 @@ def _start_population(start_from: Path, names: list[str], lo: np.ndarray, hi: np
     return x
 
 
+#: Accepted chance that a refilled particle is never moved (Drovandi & Pettitt 2011).
+STUCK_CHANCE = 0.01
+
+
+def move_steps(acceptance: float, low: int, high: int | None) -> int:
+    """ABC-MCMC steps per refilled particle: ``low``, or with a cap ``high`` the steps after
+    which a particle that accepts a move with probability ``acceptance`` (the previous
+    generation's) has stayed put with chance at most :data:`STUCK_CHANCE`."""
+    if high is None or high <= low or acceptance >= 1.0 - STUCK_CHANCE:
+        return low
+    if acceptance <= 0.0:
+        return high
+    need = math.ceil(math.log(STUCK_CHANCE) / math.log(1.0 - acceptance))
+    return int(min(max(need, low), high))
+
+
 def abc_replenish(distance: Callable[[dict[str, float]], float], priors: Sequence[Prior], *,
                   checkpoint: Path, particles: int = 100, generations: int = 10,
                   mcmc_steps: int = 3, seed: int = 0, workers: int = 1,
                   start_from: Path | None = None, redraw: Sequence[str] = (),
+                  mcmc_max_steps: int | None = None,
                   progress: Callable[[str], None] | None = None) -> Posterior:
     """Sample prior x 1[distance <= tolerance] for a shrinking tolerance, ``generations``
     times (generation 0: ``particles`` draws from the log-uniform priors, or the last
     population of the checkpoint ``start_from`` with the parameters in ``redraw`` drawn
-    from their priors)."""
+    from their priors); each refilled particle moves :func:`move_steps` times."""
     global _DISTANCE, _NAMES
     _DISTANCE, _NAMES = distance, [p.name for p in priors]
     lo = np.log([p.low for p in priors])
@@ -148,8 +167,8 @@ def abc_replenish(distance: Callable[[dict[str, float]], float], priors: Sequenc
         x, d = x.copy(), d.copy()
         pick = rng.choice(keep, size=drop.size)
         x[drop], d[drop] = x[pick], d[pick]
-        moved = 0
-        for _ in range(mcmc_steps):
+        moved, steps = 0, move_steps(accept[-1], mcmc_steps, mcmc_max_steps)
+        for _ in range(steps):
             prop = _reflect(x[drop] + rng.standard_normal((drop.size, dim)) @ chol.T, lo, hi)
             dp = _map(prop, workers)
             evals += drop.size
@@ -157,11 +176,12 @@ def abc_replenish(distance: Callable[[dict[str, float]], float], priors: Sequenc
             x[drop[ok]], d[drop[ok]] = prop[ok], dp[ok]
             moved += int(ok.sum())
         eps.append(float(tol))
-        accept.append(float(moved / (drop.size * mcmc_steps)))
+        accept.append(float(moved / (drop.size * steps)))
         np.savez(checkpoint, x=x, d=d, eps=eps, evals=evals, accept=accept, names=_NAMES)
         if progress is not None:
             progress(f"ABC-SMC (replenishment): generation {g}/{generations - 1}, tolerance "
-                     f"{tol:.1f}, MCMC acceptance {accept[-1]:.0%}, {evals} evaluations, "
+                     f"{tol:.1f}, {steps} MCMC steps per particle at acceptance "
+                     f"{accept[-1]:.0%}, {evals} evaluations, "
                      f"{len(np.unique(x, axis=0))} distinct particles")
     w = np.full(particles, 1.0 / particles)
     return Posterior([p.name for p in priors], np.exp(x), w, d, eps, evals, list(priors))

@@ -106,6 +106,11 @@ def calibrate(
     mcmc_steps: Annotated[int, typer.Option(
         "--mcmc-steps", min=1, max=50,
         help="ABC-MCMC moves per refilled particle and generation (replenishment).")] = 3,
+    mcmc_max_steps: Annotated[int | None, typer.Option(
+        "--mcmc-max-steps", min=1, max=200,
+        help="Let the moves grow as acceptance falls, up to this many: enough that a "
+             "refilled particle stays put with chance <= 1 % at the previous generation's "
+             "acceptance (Drovandi & Pettitt 2011); default: always --mcmc-steps.")] = None,
     start_from: Annotated[Path | None, typer.Option(
         "--start-from", help="Start a new replenishment run from the last population of an "
                              "earlier checkpoint (particles matched by parameter name and "
@@ -176,6 +181,7 @@ def calibrate(
                         workers=processes, engine=engine, progress=say, method=method,
                         mcmc_steps=mcmc_steps, start_from=start_from,
                         redraw=tuple(redraw or ()), realizations=realizations,
+                        mcmc_max_steps=mcmc_max_steps,
                         parameters=base)
     post = cal.posterior
     loto = None
