@@ -217,3 +217,17 @@ def test_adaptive_moves_keep_more_distinct_particles_at_a_tight_tolerance(tmp_pa
     for name, value in truth.items():
         lo, hi = interval[name]
         assert lo <= value <= hi, (name, lo, hi)
+
+
+def test_replenishment_only_options_are_refused_for_pyabc(tmp_path) -> None:
+    import pytest
+
+    from moodtwin.calibration import calibrate
+    from moodtwin.errors import ValidationError
+
+    _, _, priors = _noisy_line()
+    with pytest.raises(ValidationError, match="mcmc_max_steps: only the replenishment"):
+        calibrate([], priors, database=tmp_path / "a.db", method="pyabc", mcmc_max_steps=5)
+    with pytest.raises(ValidationError, match="start_from: only the replenishment"):
+        calibrate([], priors, database=tmp_path / "a.db", method="pyabc",
+                  start_from=tmp_path / "old.npz")

@@ -187,6 +187,9 @@ def calibrate(
     elif start_from is not None:
         raise ValidationError("start_from: only the replenishment method can start from an "
                               "earlier population.")
+    elif mcmc_max_steps is not None:
+        raise ValidationError("mcmc_max_steps: only the replenishment method moves particles "
+                              "by ABC-MCMC.")
     elif method == "pyabc":
         post = abc_smc(distance, priors or default_priors(), database=database,
                        population_size=population_size, generations=generations, seed=seed,
