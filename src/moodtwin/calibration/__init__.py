@@ -8,6 +8,7 @@ try:
         Posterior,
         Prior,
         abc_smc,
+        fitting_mc_se,
         model_prior,
         trial_distance,
     )
@@ -35,9 +36,7 @@ except ImportError:  # a missing optional dependency: one line naming the extra
     raise
 
 __all__ = ["DEFAULT_PARAMETERS", "INDEPENDENT_REALIZATIONS", "POPULATION_PRIORS", "Calibration",
-           "LeaveOneOut",
-           "Posterior", "Prior", "Target", "abc_smc", "calibrate", "calibrated_model",
-           "chi_square", "collect_targets", "compare", "default_priors", "leave_one_trial_out",
-           "load_parameter_set", "model_prior", "realization_check", "trial_distance",
-           "validate",
-           "validation_table"]
+           "LeaveOneOut", "Posterior", "Prior", "Target", "abc_smc", "calibrate",
+           "calibrated_model", "chi_square", "collect_targets", "compare", "default_priors",
+           "fitting_mc_se", "leave_one_trial_out", "load_parameter_set", "model_prior",
+           "realization_check", "trial_distance", "validate", "validation_table"]

@@ -146,6 +146,12 @@ def simulated_size(target: Target, n_max: int) -> int:
     return min(n, n_max)
 
 
+def fitting_mc_se(target: Target, n_max: int, realizations: int = 1) -> float:
+    """Monte-Carlo standard error of ``target`` in one evaluation of :func:`trial_scores`:
+    ``realizations`` runs of :func:`simulated_size` patients each."""
+    return monte_carlo_se(target, realizations * simulated_size(target, n_max))
+
+
 def trial_distance(targets: Sequence[Target], *, n_max: int, seed: int,
                    engine: Engine | None = None, parameters: ParameterSet | None = None,
                    realizations: int = 1) -> Callable[[dict[str, float]], float]:

@@ -30,8 +30,7 @@ import pandas as pd
 from moodtwin.calibration._abc import (
     SHRINKAGE,
     Posterior,
-    monte_carlo_se,
-    simulated_size,
+    fitting_mc_se,
     trial_scores,
 )
 from moodtwin.calibration._targets import Target
@@ -161,7 +160,7 @@ def leave_one_trial_out(
     """Predict each trial file of ``targets`` from a fit without it (module docstring);
     ``realizations`` as in :func:`~moodtwin.calibration._abc.trial_scores`."""
     observed = [Observed(t.label, t.trial_file.stem, float(t.published.value), t.sigma,
-                         monte_carlo_se(t, realizations * simulated_size(t, n_max)))
+                         fitting_mc_se(t, n_max, realizations))
                 for t in targets if t.published.value is not None]
     score = trial_scores(targets, n_max=n_max, seed=seed, parameters=parameters,
                          realizations=realizations)

@@ -155,10 +155,10 @@ def calibrate(
         calibrate,
         collect_targets,
         default_priors,
+        fitting_mc_se,
         leave_one_trial_out,
         realization_check,
     )
-    from moodtwin.calibration._abc import monte_carlo_se, simulated_size
     from moodtwin.parameter_sets import ParameterSet
 
     targets = collect_targets(trials, fitted_only=True)
@@ -166,7 +166,7 @@ def calibrate(
     priors = default_priors(parameter or DEFAULT_PARAMETERS)
     say(f"{len(targets)} published targets; calibrating {len(priors)} values: "
         f"{', '.join(p.name for p in priors)}")
-    ratio = sorted(monte_carlo_se(t, realizations * simulated_size(t, n_max)) / t.sigma
+    ratio = sorted(fitting_mc_se(t, n_max, realizations) / t.sigma
                    for t in targets if t.published.value is not None)
     say(f"Monte-Carlo error of a simulated number per evaluation ({realizations} "
         f"realization(s), at most {n_max} patients each): {ratio[0]:.2f}-{ratio[-1]:.2f} "
