@@ -382,3 +382,24 @@ def test_parameter_set_metadata_is_checked(tmp_path: Path, extra: str, why: str)
     path.write_text(f"parameters:\n  tau_dep: {{value: 12}}\n{extra}\n")
     with pytest.raises(ValidationError, match=why):
         load_parameter_set(path)
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["calibrate", "--realizations", "0"],
+     "error: Invalid value for '--realizations': Input should be greater than or equal to 1 "
+     "(given: '0'); see 'moodtwin calibrate --help'."),
+    (["trial", "ketamine_murrough2013", "--n=abc"], "(given: 'abc')"),
+    (["trial", "x", "--wat"], "error: No such option: --wat"),
+    (["trial"], "error: Missing argument 'file'; see 'moodtwin trial --help'."),
+])
+def test_command_line_usage_errors_are_one_line(monkeypatch, capsys, argv, expected) -> None:
+    """An option out of range, of the wrong type, unknown or missing: one ``error:`` line on
+    stderr naming the option, the value given and the rule, exit code 2 (not click's box)."""
+    from moodtwin.cli import EXIT_ERROR, main
+
+    monkeypatch.setattr("sys.argv", ["moodtwin", *argv])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == EXIT_ERROR
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and expected in err, err
