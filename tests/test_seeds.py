@@ -158,10 +158,10 @@ def _means(trial_file: str) -> dict[str, float]:
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="known model failure (README, failing calibration "
-                   "numbers: taVNS vs sham): with the shipped set taVNS minus sham is +0.5 HAM-A "
-                   "(Wu 2018: -1.12; the check asks within 1.5) and +0.7 HAMD-24 (-4.23): a "
-                   "session's time-averaged drive gives no specific effect within the 4 weeks of "
-                   "the sham-controlled phase")
+                   "numbers: taVNS vs sham): with the shipped set taVNS minus sham at week 4 is "
+                   "+0.2 HAM-A (Wu 2018: -1.12; within the check's 1.5) but +1.4 HAMD-24 in this "
+                   "seeded run (-4.23): a session's time-averaged drive gives no specific "
+                   "effect within the 4 weeks of the sham-controlled phase")
 def test_tavns_hama_difference_matches_wu_2018():
     # Wu et al. 2018 Medicine 97:e13845: HAM-A difference taVNS vs sham -1.12, not
     # significant (CI not available); tolerance 1.5 points, and the HAM-A effect must stay
@@ -169,7 +169,7 @@ def test_tavns_hama_difference_matches_wu_2018():
     means = _means("tavns_wu2018_pooled.yaml")
     hama, hamd = means["hama_difference_week4"], means["difference_week4"]
     assert hama == pytest.approx(-1.12, abs=1.5)
-    assert abs(hama) < 0.6 * abs(hamd)
+    assert hamd < 0.0 and abs(hama) < 0.6 * abs(hamd)  # taVNS helps, depression more
 
 
 @pytest.mark.slow
