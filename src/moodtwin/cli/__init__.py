@@ -21,7 +21,7 @@ from moodtwin.cli import (
     _sbml,  # noqa: F401  (registers export-sbml)
     _trial,  # noqa: F401  (registers trial, calibrate, validate)
 )
-from moodtwin.cli._app import DISCLAIMER, EXIT_ERROR, app
+from moodtwin.cli._app import DISCLAIMER, EXIT_ERROR, app, fail
 
 __all__ = ["DISCLAIMER", "EXIT_ERROR", "app", "main"]
 
@@ -51,7 +51,7 @@ def main() -> None:
     try:
         code = app(prog_name="moodtwin", standalone_mode=False)
     except _USAGE_ERROR as exc:
-        message = " ".join(exc.format_message().split()).rstrip(".")  # type: ignore[attr-defined]
+        message = exc.format_message().strip().rstrip(".")  # type: ignore[attr-defined]
         if not message:  # no arguments at all: click has printed the help
             sys.exit(EXIT_ERROR)
         given = _given(getattr(exc, "param", None), sys.argv[1:])
@@ -59,8 +59,7 @@ def main() -> None:
             message += f" (given: {given!r})"
         ctx = getattr(exc, "ctx", None)
         command = ctx.command_path if ctx is not None else "moodtwin"
-        print(f"error: {message}; see '{command} --help'.", file=sys.stderr)
-        sys.exit(EXIT_ERROR)
+        sys.exit(fail(f"{message}; see '{command} --help'.").exit_code)
     except typer.Abort:
         print("error: aborted.", file=sys.stderr)
         sys.exit(1)
