@@ -619,6 +619,27 @@ def test_a_placebo_controlled_trial_blinds_both_arms_at_its_allocation_share() -
     assert belief([vns], 10)["vns"].min() == pytest.approx(1.0)
 
 
+def test_few_patients_improve_between_implantation_and_switch_on() -> None:
+    # Sackeim et al. 2001 Neuropsychopharmacology 25:713 (open VNS pilot, n = 60, HRSD-28
+    # >= 20, >= 2 failed trials): after implantation "a 2-week, single blind, recovery period
+    # (no stimulation)"; 1 of 60 patients improved during it. The surgery is a contact with
+    # the team, not the start of the treatment course, so the simulated response two weeks
+    # after implantation must stay within the exact 95 % binomial interval of 1/60.
+    from scipy.stats import beta
+
+    data = _trial(n=200, duration="15 d", visits=["1 week", "2 week", "15 d"], scale="HRSD28",
+                  population={"baseline": {"scale": "HRSD28", "mean": 38.0, "sd": 6.0,
+                                           "min": 20, "max": 60},
+                              "failed_treatments": {"mean": 4.0, "min": 2, "max": 10},
+                              "antidepressant_continued": 1.0,
+                              "inclusion": {"min_score": 20, "min_failed_treatments": 2}},
+                  arms=[{"name": "vns", "protocol": "vns_standard.yaml"}],
+                  endpoints=[{"type": "response_rate", "at": "15 d"}])
+    traj = run_trial(parse_trial(data, PROTOCOLS), seed=2).trajectories.set_index("day")
+    upper = beta.ppf(0.975, 2, 59)  # Clopper-Pearson upper bound of 1/60: 8.9 %
+    assert traj.loc[14.0, "response"] <= upper  # the day before switch-on
+
+
 def _latent(data: dict, name: str, visit: int) -> dict[str, np.ndarray]:
     """Observable ``name`` at visit ``visit`` of each arm of trial ``data`` (one replicate)."""
     d = run_trial(parse_trial(data, PROTOCOLS), seed=1).first

@@ -101,19 +101,23 @@ class _Events:
         self.jumps.append((t, state, amount))
 
     def contact(self, t: float, active: bool, duration: float = CONTACT_H,
-                perceptible: bool = True, care_team: bool = True) -> None:
+                perceptible: bool = True, care_team: bool = True,
+                delivers: bool = True) -> None:
         """A treatment contact at ``t``; ``active``: the treatment itself is active.
 
         It sets the patient's belief: known active or known inactive (open label), or the
         blinded probability of active treatment. ``perceptible``: the active form of this
         treatment has an effect the patient can notice (so a blinded patient who notices
         nothing from now on infers placebo); ``care_team``: the contact is with the care or
-        study team (a session the patient runs alone at home is not)."""
+        study team (a session the patient runs alone at home is not); ``delivers``: the
+        treatment itself is delivered, so its course (and its novelty) starts here (an
+        implantation before the device is switched on does not)."""
         if care_team:
             self.clinic_contact(t, duration)
         if perceptible:
             self.expects_percept.append(t)
-        self.course(t)
+        if delivers:
+            self.course(t)
         if self.p_blind is not None:
             self.set(t, "belief_blind", self.p_blind)
         elif active:
@@ -196,7 +200,11 @@ def _vns(ev: _Events, th: s.VNS, end: float) -> None:
         raise ProtocolError(f"start: {th.start!r} is at or after the protocol's end "
                             f"({_fmt(end)}); stimulation would never be delivered.")
     if th.implant_at is not None:
-        ev.contact(implant, active=not th.sham, perceptible=False)
+        # Surgery enrols the patient (belief) and is a contact with the team, but the course
+        # of treatment starts at switch-on: in the open VNS pilot 1 of 60 patients improved
+        # during the 2-week recovery period without stimulation (Sackeim et al. 2001
+        # Neuropsychopharmacology 25:713).
+        ev.contact(implant, active=not th.sham, perceptible=False, delivers=False)
         ev.doses.append(implant)
     ev.contact(start, active=not th.sham)  # the device is switched on (or sham: left off)
     if th.titration is not None:

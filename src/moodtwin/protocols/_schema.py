@@ -245,8 +245,12 @@ class VNS(_Strict):
     model; a ``sham`` device may list the same steps for its mock programming visits (their
     currents are not delivered).
 
-    ``implant_at: null`` means the device is already implanted (a continuation period of a
-    trial): no surgery, hence no implantation expectancy event.
+    The implantation (``implant_at``) enrols the patient and is a contact with the care team
+    (engagement), but the treatment course, whose novelty carries expectancy, starts when the
+    device is switched on (``start``): in the open VNS pilot 1 of 60 patients improved during
+    the 2-week recovery period without stimulation (Sackeim et al. 2001 Neuropsychopharmacology
+    25:713). ``implant_at: null`` means the device is already implanted (a continuation period
+    of a trial): no surgery, hence no implantation contact.
     """
 
     type: Literal["vns"]

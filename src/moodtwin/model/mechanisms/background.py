@@ -45,8 +45,10 @@ therapy has its own size. It is the product of two signals:
   patients feel (voice alteration) separated little from a sham implant with the same visits
   over 10 weeks (Rush et al. 2005: response 15.2 % vs 10.0 %). Perceived effects act through
   belief only. A rating visit during a treatment contact adds nothing to it.
-* *novelty* of the treatment course: set at the first contact of a new course and fading over
-  months, since expectancy attaches to newly started treatments (Rutherford et al.) and is
+* *novelty* of the treatment course: set at the first contact of a new course (for an
+  implanted device its switch-on, not the surgery: in the open VNS pilot 1 of 60 patients
+  improved during the 2-week recovery period without stimulation, Sackeim et al. 2001
+  Neuropsychopharmacology 25:713) and fading over months, since expectancy attaches to newly started treatments (Rutherford et al.) and is
   not sustained over years of the same care. It fades late, not from the first day:
   familiarity with the course builds through three stages (mean time ``tau_novelty``), so
   novelty stays near 1 during the weeks in which placebo arms of antidepressant RCTs keep
