@@ -48,8 +48,9 @@ therapy has its own size. It is the product of two signals:
 * *novelty* of the treatment course: set at the first contact of a new course (for an
   implanted device its switch-on, not the surgery: in the open VNS pilot 1 of 60 patients
   improved during the 2-week recovery period without stimulation, Sackeim et al. 2001
-  Neuropsychopharmacology 25:713) and fading over months, since expectancy attaches to newly started treatments (Rutherford et al.) and is
-  not sustained over years of the same care. It fades late, not from the first day:
+  Neuropsychopharmacology 25:713) and fading over months, since expectancy attaches to
+  newly started treatments (Rutherford et al.) and is not sustained over years of the same
+  care. It fades late, not from the first day:
   familiarity with the course builds through three stages (mean time ``tau_novelty``), so
   novelty stays near 1 during the weeks in which placebo arms of antidepressant RCTs keep
   improving (Rutherford & Roose 2013) and fades over the following months.
