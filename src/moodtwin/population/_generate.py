@@ -116,7 +116,8 @@ def _eligible(spec: PopulationSpec, c: pd.DataFrame) -> np.ndarray:
 def _parameters(model: Model, c: pd.DataFrame, rng: np.random.Generator,
                 population: Mapping[str, float]) -> np.ndarray:
     """Parameter table: typical values x log-normal variability, covariate models
-    (``population``: overrides of ``data/population.yaml`` values)."""
+    (``population``: overrides of ``data/population.yaml`` values); every draw is clipped to
+    its parameter's plausible range."""
     n = len(c)
     table = np.tile(np.array([p.value for p in model.parameters]), (n, 1))
     info = variability_table(population)
