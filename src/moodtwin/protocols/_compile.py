@@ -200,10 +200,7 @@ def _vns(ev: _Events, th: s.VNS, end: float) -> None:
         raise ProtocolError(f"start: {th.start!r} is at or after the protocol's end "
                             f"({_fmt(end)}); stimulation would never be delivered.")
     if th.implant_at is not None:
-        # Surgery enrols the patient (belief) and is a contact with the team, but the course
-        # of treatment starts at switch-on: in the open VNS pilot 1 of 60 patients improved
-        # during the 2-week recovery period without stimulation (Sackeim et al. 2001
-        # Neuropsychopharmacology 25:713).
+        # surgery: belief and engagement, not yet the course (why: the VNS schema's docstring)
         ev.contact(implant, active=not th.sham, perceptible=False, delivers=False)
         ev.doses.append(implant)
     ev.contact(start, active=not th.sham)  # the device is switched on (or sham: left off)
