@@ -39,6 +39,7 @@ from moodtwin.protocols import (
 )
 from moodtwin.result import CHUNK_FAILED, STATUS_MESSAGES, Result
 from moodtwin.simulation import SolverOptions, parameter_table, run_engine, run_groups
+from moodtwin.workers import threads_per_worker
 
 DEFAULT_CHUNK_SIZE = 128
 
@@ -351,8 +352,7 @@ def local_cluster(n_workers: int) -> Any:
 
     if n_workers < 1:
         raise ValidationError(f"Number of workers must be >= 1, got {n_workers}.")
-    threads = max(1, (os.cpu_count() or 1) // n_workers)
-    env = {"NUMBA_NUM_THREADS": str(threads)}
+    env = {"NUMBA_NUM_THREADS": str(threads_per_worker(n_workers))}
     if os.environ.get("MOODTWIN_CACHE"):
         env["MOODTWIN_CACHE"] = os.environ["MOODTWIN_CACHE"]
     cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,

@@ -33,6 +33,7 @@ from moodtwin.errors import MoodtwinError, ValidationError
 from moodtwin.extras import require
 from moodtwin.parameter_sets import ParameterSet
 from moodtwin.simulation import Engine
+from moodtwin.workers import share_cores
 
 #: Between-trial heterogeneity (model discrepancy) as a fraction of the published value:
 #: heterogeneity of drug and placebo effects between depression trials is large (I^2 often
@@ -279,6 +280,8 @@ def abc_smc(distance: Callable[[dict[str, float]], float], priors: Sequence[Prio
     count = multiprocessing.get_context("fork").Value("i", 0)  # shared with worker processes
 
     def model(par: Mapping[str, float]) -> dict[str, float]:
+        if workers > 1:  # pyabc's forked evaluators: each kernel gets its share of the cores
+            share_cores(workers)
         d = distance({p.name: math.exp(par[keys[p.name]]) for p in priors})
         with count.get_lock():
             count.value += 1

@@ -20,7 +20,6 @@ reports each file's effective sample size).
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +34,7 @@ from moodtwin.calibration._abc import (
 )
 from moodtwin.calibration._targets import Target
 from moodtwin.parameter_sets import ParameterSet
+from moodtwin.workers import process_map
 
 _SCORE: Callable[[dict[str, float]], dict[str, tuple[float, float]]] | None = None
 
@@ -120,11 +120,7 @@ def leave_one_group_out(
     _SCORE = score
     if progress is not None:
         progress(f"leave-one-trial-out: simulating {proposals} proposals on every trial")
-    if workers > 1:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            scores = pool.map(_score, values)
-    else:
-        scores = [_score(v) for v in values]
+    scores = process_map(_score, values, workers)
     sim = np.array([[s.get(o.label, (math.nan, 0.0))[0] for o in observed] for s in scores])
     z2 = np.array([[s.get(o.label, (math.nan, 100.0))[1] for o in observed] for s in scores])
     rows = []

@@ -26,7 +26,6 @@ start affects only how fast the population mixes, not the distribution it target
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -34,6 +33,7 @@ import numpy as np
 
 from moodtwin.calibration._abc import Posterior, Prior
 from moodtwin.errors import ValidationError
+from moodtwin.workers import process_map
 
 _DISTANCE: Callable[[dict[str, float]], float] | None = None
 _NAMES: list[str] = []
@@ -46,10 +46,7 @@ def _evaluate(x: np.ndarray) -> float:
 
 
 def _map(xs: np.ndarray, workers: int) -> np.ndarray:
-    if workers > 1 and len(xs) > 1:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return np.array(pool.map(_evaluate, list(xs)))
-    return np.array([_evaluate(x) for x in xs])
+    return np.array(process_map(_evaluate, list(xs), workers))
 
 
 def _reflect(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
