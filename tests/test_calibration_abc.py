@@ -169,6 +169,24 @@ def test_start_parameter_clipped_to_a_moved_prior_bound_keeps_a_spread(tmp_path)
     assert np.ptp(x[:, 0]) > 0.5  # a parameter with its own spread is kept as it was
 
 
+def test_converged_start_parameter_gets_a_small_spread_that_keeps_its_fit(tmp_path) -> None:
+    # A population that has converged inside the box (no spread in "b") gets a spread for the
+    # moves of 1 % of the prior's width around its value, not the 10 % that frees a bound.
+    import numpy as np
+
+    from moodtwin.calibration._replenish import _start_population
+
+    rng = np.random.default_rng(2)
+    old = tmp_path / "old.npz"
+    np.savez(old, x=np.column_stack([rng.normal(0.0, 0.3, 50), np.full(50, 0.3)]),
+             names=["a", "b"])
+    lo, hi = np.array([-2.0, -1.0]), np.array([2.0, 1.0])
+    x = _start_population(old, ["a", "b"], lo, hi, 200, rng)
+    width = hi[1] - lo[1]
+    assert 0.015 * width < np.ptp(x[:, 1]) <= 0.02 * width
+    assert np.all(np.abs(x[:, 1] - 0.3) <= 0.01 * width + 1e-12)
+
+
 def test_redrawn_start_parameter_spans_its_prior(tmp_path) -> None:
     # A warm start keeps a parameter's old, narrow spread; --redraw draws it from its prior
     # (log-uniform over the box) instead, and leaves the others as they were.
