@@ -361,7 +361,6 @@ def test_day1_dissociation_barely_predicts_the_day2_score():
     assert abs(z) <= 1.96, (fit.params[2], fit.bse[2])
 
 
-
 @pytest.fixture(scope="module")
 def daly2018():
     """One virtual Daly 2018 period 1 (600 patients, 3:1:1:1 placebo:28:56:84 mg) and its
