@@ -30,14 +30,15 @@ from moodtwin.simulation import Engine
 #: rate and weight, spine formation, loss and restorable gap, racemic-specific gain, the share
 #: of that plasticity a BDNF Met carrier keeps), VNS (LC
 #: gain, NTS saturation, spread of fibre thresholds), the time scale of slow plasticity, taVNS
-#: coupling, toxin facial feedback, the oral antidepressant, the
-#: day-to-day fluctuation of symptoms, how fast severity follows its drive, and the engagement
-#: a rating visit sustains.
+#: coupling, toxin facial feedback, the oral antidepressant, the slow course of the episode,
+#: how fast severity follows its drive, and the engagement a rating visit sustains. The
+#: day-to-day fluctuation (``daily_sd``) is not calibrated: it is derived from a direct
+#: measurement (mood mechanism).
 DEFAULT_PARAMETERS = (
     "w_expect", "tau_placebo_onset", "tau_placebo_onset_rapid", "tau_engage", "tau_novelty",
     "k_fast_relief", "unblinding", "experience_half", "k_pot", "w_pot", "k_syn", "k_syn_loss",
     "syn_gap", "r_ketamine_gain", "met_plasticity", "k_LC", "nts_half", "tavns_coupling",
-    "w_amygdala", "ad_serotonin", "daily_sd", "course_sd", "course_corr_time", "diss_tol_max",
+    "w_amygdala", "ad_serotonin", "course_sd", "course_corr_time", "diss_tol_max",
     "k_glu_bdnf", "tau_neuro", "recruit_hill", "tau_dep", "review_engagement",
 )
 
