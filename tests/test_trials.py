@@ -212,6 +212,17 @@ def test_cli_trial_writes_result_and_report(tmp_path: Path) -> None:
         assert (out / f).stat().st_size > 0
 
 
+def test_report_of_a_single_arm_trial_is_written_without_warnings(tmp_path: Path) -> None:
+    """One arm (an open-label cohort such as D-03) draws one response bar; pandas' one-element
+    Series used to reach matplotlib as the error bar (a FutureWarning, an error here)."""
+    from moodtwin.trials._report import write_outputs
+
+    spec = parse_trial(_trial(arms=[{"name": "ketamine", "protocol": "ketamine_single_iv.yaml"}],
+                              endpoints=[{"type": "response_rate", "at": "1 d"}]), PROTOCOLS)
+    paths = write_outputs(run_trial(spec, seed=1, replicates=2, n=20), tmp_path)
+    assert all(p.stat().st_size > 0 for p in paths)
+
+
 def test_cli_trial_bad_file_is_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(_trial(arms=[{"name": "x"}])))

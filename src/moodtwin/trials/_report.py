@@ -79,8 +79,8 @@ def _png(res: TrialResult, path: Path) -> Path:
     ax1.legend(fontsize=8)
     ax1.set_title(res.trial.name, fontsize=10)
     last = _bands(res, "response").groupby("arm", sort=False).last().reset_index()
-    ax2.bar(last["arm"], 100 * last["mean"],
-            yerr=[100 * (last["mean"] - last["low"]), 100 * (last["high"] - last["mean"])],
+    mean, low, high = (100 * last[c].to_numpy(dtype=float) for c in ("mean", "low", "high"))
+    ax2.bar(last["arm"], mean, yerr=np.vstack([mean - low, high - mean]),
             capsize=4, color="tab:green", alpha=0.7)
     ax2.set_ylabel(f"responders at day {last['day'].max():g} (%)")
     ax2.tick_params(axis="x", labelrotation=20, labelsize=8)
