@@ -9,7 +9,7 @@ from scipy import integrate, stats
 
 from moodtwin.parameter_sets import calibrated_model
 from moodtwin.person import fit_person, fitted_parameters, person_prior
-from moodtwin.person._likelihood import FIT_OPTIONS, _normal_offset, ar1_loglik
+from moodtwin.person._likelihood import FIT_OPTIONS, _normal_offset, recall_loglik
 from moodtwin.person._schema import PersonRecord
 from moodtwin.person._synthetic import synthetic_record
 from moodtwin.protocols import parse_protocol
@@ -20,18 +20,60 @@ AD_START = {"name": "new antidepressant", "duration": "10 week",
             "therapies": [{"type": "oral_antidepressant", "action": "start", "at": ["0 d"]}]}
 
 
-def test_kalman_likelihood_equals_multivariate_normal() -> None:
+def _recall_covariance(t: np.ndarray, tau: float) -> np.ndarray:
+    """Covariance of the means of a unit OU process (correlation time tau) over each rating's
+    recall window (the week before it, or since the previous rating), in closed form: a window
+    mean has variance 2 (tau/w)^2 (w/tau - 1 + exp(-w/tau)); two disjoint windows covary by
+    tau^2/(w_i w_j) (1 - exp(-w_i/tau)) (1 - exp(-w_j/tau)) exp(-gap/tau)."""
+    times = np.unique(t)
+    gap = np.diff(times, prepend=times[0] - 168.0)
+    w = np.clip(gap, 1.0, 168.0)
+    k = np.searchsorted(times, t)
+    cov = np.empty((len(t), len(t)))
+    for i, a in enumerate(k):
+        for j, b in enumerate(k):
+            if a == b:
+                cov[i, j] = 2 * (tau / w[a]) ** 2 * (w[a] / tau - 1 + np.exp(-w[a] / tau))
+            else:
+                lo, hi = min(a, b), max(a, b)
+                cov[i, j] = (tau**2 / (w[lo] * w[hi]) * (1 - np.exp(-w[lo] / tau))
+                             * (1 - np.exp(-w[hi] / tau))
+                             * np.exp(-((times[hi] - w[hi]) - times[lo]) / tau))
+    return cov
+
+
+def test_kalman_likelihood_equals_multivariate_normal_of_recall_means() -> None:
+    """The filter against the dense Gaussian of the same observation process
+    (:func:`moodtwin.simulation.simulate`'s): weekly, daily and irregular ratings, two scales
+    on the same day sharing one recall mean."""
     rng = np.random.default_rng(0)
-    t = np.sort(rng.uniform(0, 2000, 25))
-    t[5] = t[4]  # two scales on the same day share the fluctuation
-    q = rng.uniform(0.05, 0.5, 25)
-    sd, tau = np.array([1.7, 3.0]), np.array([72.0, 200.0])
-    resid = rng.normal(0, 2, (2, 25))
-    got = ar1_loglik(resid, t, q, sd, tau)
+    t = np.sort(np.concatenate([rng.uniform(0, 2000, 15), 2100 + 24.0 * np.arange(6),
+                                2400 + 168.0 * np.arange(4)]))
+    t = np.insert(t, 5, t[4])  # two scales on the same day share the fluctuation
+    q = rng.uniform(0.05, 0.5, len(t))
+    sd, tau, rating = np.array([1.7, 4.0]), np.array([24.0, 200.0]), np.array([1.8, 0.5])
+    resid = rng.normal(0, 2, (2, len(t)))
+    got = recall_loglik(resid, t, q, sd, tau, rating)
     for i in range(2):
-        cov = sd[i] ** 2 * np.exp(-np.abs(t[:, None] - t[None, :]) / tau[i]) + np.diag(q)
-        want = stats.multivariate_normal(np.zeros(25), cov).logpdf(resid[i])
+        cov = sd[i] ** 2 * _recall_covariance(t, tau[i]) + np.diag(q + rating[i] ** 2)
+        want = stats.multivariate_normal(np.zeros(len(t)), cov).logpdf(resid[i])
         assert got[i] == pytest.approx(want, rel=1e-9)
+
+
+def test_recall_averaging_matches_the_simulated_observation_process() -> None:
+    """Weekly ratings of a day-scale fluctuation: the variance the likelihood assumes is the
+    one :func:`moodtwin.simulation.simulate` draws (Monte-Carlo, 4,000 patients)."""
+    from moodtwin.model import default_model
+    from moodtwin.simulation import _fluctuation, parameter_table
+
+    model = default_model()
+    params = parameter_table({}, model, 4000)
+    t = 168.0 * np.arange(1, 6)
+    fl = _fluctuation(model, params, t, seed=3)[:, :, 0]
+    d = model.defaults()
+    cov = (d["daily_sd"] ** 2 * _recall_covariance(t, d["daily_corr_time"])
+           + d["rating_sd"] ** 2 * np.eye(len(t)))
+    assert np.allclose(np.cov(fl.T), cov, atol=0.1 * cov[0, 0])
 
 
 def test_integrated_scale_parameter_matches_quadrature() -> None:

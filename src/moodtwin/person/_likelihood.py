@@ -1,10 +1,11 @@
 """Likelihood of a person's record under the model, for many parameter sets at once.
 
 Scale scores are mapped to the latent MADRS or HAM-A (``moodtwin.scales.to_source``) and
-compared with the simulated latent score through the model's own observation process: an
-AR(1) day-to-day fluctuation (SD ``daily_sd``, correlation time ``daily_corr_time``), the
-error of each rating (SD ``rating_sd``) and the rounding of each score to whole points
-(variance slope^2/12 in MADRS points), evaluated exactly by a scalar Kalman filter. Labs
+compared with the simulated latent score through the model's own observation process: the
+day-to-day fluctuation (an Ornstein-Uhlenbeck process, SD ``daily_sd``, correlation time
+``daily_corr_time``) averaged over each rating's recall period (the past week, or since the
+previous rating), the error of each rating (SD ``rating_sd``) and the rounding of each score
+to whole points (variance slope^2/12 in MADRS points), evaluated exactly by a Kalman filter. Labs
 and RMSSD are log-normal around the model's observable with the measurement log-SDs of
 :mod:`moodtwin.person._schema`. All parameter sets are simulated in one batched call of
 the compiled engine (one set per thread).
@@ -102,7 +103,7 @@ class Likelihood:
         rating = table[:, self.model.parameter_index["rating_sd"]]
         ll = np.zeros(len(table))
         for (_, _, t, y, q, scale), latent in zip(self.series, pred.scores, strict=True):
-            ll += ar1_loglik(y[None, :] - latent, t, q, sd * scale, tau, rating * scale)
+            ll += recall_loglik(y[None, :] - latent, t, q, sd * scale, tau, rating * scale)
         blobs = np.zeros((len(table), 2 * len(self.marginal)))
         if len(self.bio_log):
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -143,24 +144,51 @@ def source_equivalent(scale_names: np.ndarray, scores: np.ndarray) -> tuple[np.n
     return y, q
 
 
-def ar1_loglik(resid: np.ndarray, t: np.ndarray, q: np.ndarray, sd: np.ndarray,
-               tau: np.ndarray, rating: np.ndarray | float = 0.0) -> np.ndarray:
-    """Exact log likelihood of residuals (n, k) at times ``t`` (h) under an AR(1) process
-    (SD ``sd``, correlation time ``tau`` h, per row) plus independent rounding noise ``q``
-    (variance per observation) and rating error (SD ``rating`` per row)."""
+def recall_loglik(resid: np.ndarray, t: np.ndarray, q: np.ndarray, sd: np.ndarray,
+                  tau: np.ndarray, rating: np.ndarray | float = 0.0) -> np.ndarray:
+    """Exact log likelihood of residuals (n, k) of ratings at the times ``t`` (h), each
+    the mean of an Ornstein-Uhlenbeck fluctuation (SD ``sd``, correlation time ``tau`` h, per
+    row) over its recall period (:func:`moodtwin.scales.recall_windows`: the past week, or
+    since the previous rating), plus independent rounding noise ``q`` (variance per
+    observation) and rating error (SD ``rating`` per row): the observation process of
+    :func:`moodtwin.simulation.simulate`. Ratings at the same time share one recall mean.
+
+    A Kalman filter on the state (fluctuation at the end of the window, window mean), unit
+    variance: over a window of length w, with rho = exp(-w/tau) and c = (tau/w)(1 - rho), the
+    end value is rho*x0 + e1 and the mean c*x0 + e2, Var e1 = 1 - rho^2, Var e2 = v - c^2
+    with v = 2 (tau/w)^2 (w/tau - 1 + rho), Cov(e1, e2) = c (1 - rho)."""
+    from moodtwin.scales import recall_windows
+
+    order = np.argsort(t, kind="stable")
+    resid, t, q = resid[:, order], t[order], q[order]
     n, k = resid.shape
-    m = np.zeros(n)
-    p = sd**2
+    times, first = np.unique(t, return_index=True)
+    windows = recall_windows(times)
+    mean = np.zeros((n, 2))
+    cov = np.zeros((n, 2, 2))
+    var_x = np.ones(n)  # stationary before the first window
     ll = np.zeros(n)
-    for j in range(k):
-        if j:
-            a = np.exp(-(t[j] - t[j - 1]) / tau)
-            m = a * m
-            p = a * a * p + sd**2 * (1.0 - a * a)
-        s = p + q[j] + rating**2
-        v = resid[:, j] - m
-        ll -= 0.5 * (np.log(2.0 * np.pi * s) + v * v / s)
-        gain = p / s
-        m = m + gain * v
-        p = (1.0 - gain) * p
+    end = -np.inf
+    for u, (tk, w) in enumerate(zip(times, windows, strict=True)):
+        if u:
+            g = np.exp(-(tk - w - end) / tau)
+            mu, var_x = g * mean[:, 0], g * g * cov[:, 0, 0] + 1.0 - g * g
+        else:
+            mu = np.zeros(n)
+        rho = np.exp(-w / tau)
+        c = tau / w * (1.0 - rho)
+        v = 2.0 * (tau / w) ** 2 * (w / tau - 1.0 + rho)
+        mean = np.stack([rho * mu, c * mu], axis=1)
+        cov[:, 0, 0] = rho * rho * var_x + 1.0 - rho * rho
+        cov[:, 0, 1] = cov[:, 1, 0] = rho * c * var_x + c * (1.0 - rho)
+        cov[:, 1, 1] = c * c * var_x + v - c * c
+        end = tk
+        last = first[u + 1] if u + 1 < len(times) else k
+        for j in range(first[u], last):
+            s = sd * sd * cov[:, 1, 1] + q[j] + rating**2
+            r = resid[:, j] - sd * mean[:, 1]
+            ll -= 0.5 * (np.log(2.0 * np.pi * s) + r * r / s)
+            gain = sd[:, None] * cov[:, :, 1] / s[:, None]
+            mean = mean + gain * r[:, None]
+            cov = cov - gain[:, :, None] * gain[:, None, :] * s[:, None, None]
     return ll

@@ -1,7 +1,8 @@
 """Synthetic people from known parameters: records for tests, validation and examples.
 
-Scores come from the model's own observation process (latent score + AR(1) day-to-day
-fluctuation, clipped to the scale and rounded to whole points), labs and RMSSD are the model's
+Scores come from the model's own observation process (latent score + day-to-day fluctuation
+averaged over each rating's recall period + rating error, clipped to the scale and rounded to
+whole points), labs and RMSSD are the model's
 observables with log-normal measurement error, and heart recordings are RR series (and
 optionally a simple ECG) built to have that RMSSD.
 """
