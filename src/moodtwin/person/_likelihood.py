@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from moodtwin import scales
@@ -161,34 +162,48 @@ def recall_loglik(resid: np.ndarray, t: np.ndarray, q: np.ndarray, sd: np.ndarra
 
     order = np.argsort(t, kind="stable")
     resid, t, q = resid[:, order], t[order], q[order]
-    n, k = resid.shape
     times, first = np.unique(t, return_index=True)
-    windows = recall_windows(times)
-    mean = np.zeros((n, 2))
-    cov = np.zeros((n, 2, 2))
-    var_x = np.ones(n)  # stationary before the first window
+    bounds = np.append(first, len(t)).astype(np.int64)
+    n = resid.shape[0]
+    return _recall_filter(np.ascontiguousarray(resid, dtype=np.float64), times,
+                          recall_windows(times), bounds, q.astype(np.float64),
+                          np.broadcast_to(np.asarray(sd, dtype=np.float64), (n,)).copy(),
+                          np.broadcast_to(np.asarray(tau, dtype=np.float64), (n,)).copy(),
+                          np.broadcast_to(np.asarray(rating, dtype=np.float64), (n,)).copy())
+
+
+@numba.njit(cache=True)
+def _recall_filter(resid: np.ndarray, times: np.ndarray, windows: np.ndarray,
+                   bounds: np.ndarray, q: np.ndarray, sd: np.ndarray, tau: np.ndarray,
+                   rating: np.ndarray) -> np.ndarray:
+    """The filter of :func:`recall_loglik`, one row at a time (ratings at times[u] are the
+    columns bounds[u]:bounds[u + 1])."""
+    n = resid.shape[0]
     ll = np.zeros(n)
-    end = -np.inf
-    for u, (tk, w) in enumerate(zip(times, windows, strict=True)):
-        if u:
-            g = np.exp(-(tk - w - end) / tau)
-            mu, var_x = g * mean[:, 0], g * g * cov[:, 0, 0] + 1.0 - g * g
-        else:
-            mu = np.zeros(n)
-        rho = np.exp(-w / tau)
-        c = tau / w * (1.0 - rho)
-        v = 2.0 * (tau / w) ** 2 * (w / tau - 1.0 + rho)
-        mean = np.stack([rho * mu, c * mu], axis=1)
-        cov[:, 0, 0] = rho * rho * var_x + 1.0 - rho * rho
-        cov[:, 0, 1] = cov[:, 1, 0] = rho * c * var_x + c * (1.0 - rho)
-        cov[:, 1, 1] = c * c * var_x + v - c * c
-        end = tk
-        last = first[u + 1] if u + 1 < len(times) else k
-        for j in range(first[u], last):
-            s = sd * sd * cov[:, 1, 1] + q[j] + rating**2
-            r = resid[:, j] - sd * mean[:, 1]
-            ll -= 0.5 * (np.log(2.0 * np.pi * s) + r * r / s)
-            gain = sd[:, None] * cov[:, :, 1] / s[:, None]
-            mean = mean + gain * r[:, None]
-            cov = cov - gain[:, :, None] * gain[:, None, :] * s[:, None, None]
+    for i in range(n):
+        mx = mm = 0.0
+        pxx = pxm = pmm = 0.0
+        end = 0.0
+        for u in range(len(times)):
+            w = windows[u]
+            if u:
+                g = np.exp(-(times[u] - w - end) / tau[i])
+                mu, var_x = g * mx, g * g * pxx + 1.0 - g * g
+            else:
+                mu, var_x = 0.0, 1.0
+            rho = np.exp(-w / tau[i])
+            c = tau[i] / w * (1.0 - rho)
+            v = 2.0 * (tau[i] / w) ** 2 * (w / tau[i] - 1.0 + rho)
+            mx, mm = rho * mu, c * mu
+            pxx = rho * rho * var_x + 1.0 - rho * rho
+            pxm = rho * c * var_x + c * (1.0 - rho)
+            pmm = c * c * var_x + v - c * c
+            end = times[u]
+            for j in range(bounds[u], bounds[u + 1]):
+                s = sd[i] * sd[i] * pmm + q[j] + rating[i] * rating[i]
+                r = resid[i, j] - sd[i] * mm
+                ll[i] -= 0.5 * (np.log(2.0 * np.pi * s) + r * r / s)
+                kx, km = sd[i] * pxm / s, sd[i] * pmm / s
+                mx, mm = mx + kx * r, mm + km * r
+                pxx, pxm, pmm = pxx - kx * kx * s, pxm - kx * km * s, pmm - km * km * s
     return ll
