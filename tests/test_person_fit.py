@@ -13,6 +13,7 @@ from moodtwin.person._likelihood import FIT_OPTIONS, _normal_offset, recall_logl
 from moodtwin.person._schema import PersonRecord
 from moodtwin.person._synthetic import synthetic_record
 from moodtwin.protocols import parse_protocol
+from moodtwin.scales import recall_windows
 from moodtwin.simulation import SolverOptions, simulate
 
 WEEK = 168.0
@@ -26,8 +27,7 @@ def _recall_covariance(t: np.ndarray, tau: float) -> np.ndarray:
     mean has variance 2 (tau/w)^2 (w/tau - 1 + exp(-w/tau)); two disjoint windows covary by
     tau^2/(w_i w_j) (1 - exp(-w_i/tau)) (1 - exp(-w_j/tau)) exp(-gap/tau)."""
     times = np.unique(t)
-    gap = np.diff(times, prepend=times[0] - 168.0)
-    w = np.clip(gap, 1.0, 168.0)
+    w = recall_windows(times)
     k = np.searchsorted(times, t)
     cov = np.empty((len(t), len(t)))
     for i, a in enumerate(k):

@@ -158,18 +158,14 @@ def recall_loglik(resid: np.ndarray, t: np.ndarray, q: np.ndarray, sd: np.ndarra
     variance: over a window of length w, with rho = exp(-w/tau) and c = (tau/w)(1 - rho), the
     end value is rho*x0 + e1 and the mean c*x0 + e2, Var e1 = 1 - rho^2, Var e2 = v - c^2
     with v = 2 (tau/w)^2 (w/tau - 1 + rho), Cov(e1, e2) = c (1 - rho)."""
-    from moodtwin.scales import recall_windows
-
     order = np.argsort(t, kind="stable")
     resid, t, q = resid[:, order], t[order], q[order]
     times, first = np.unique(t, return_index=True)
-    bounds = np.append(first, len(t)).astype(np.int64)
-    n = resid.shape[0]
+    bounds = np.append(first, len(t))
+    per_row = [np.broadcast_to(np.asarray(x, dtype=np.float64), resid.shape[:1]).copy()
+               for x in (sd, tau, rating)]
     return _recall_filter(np.ascontiguousarray(resid, dtype=np.float64), times,
-                          recall_windows(times), bounds, q.astype(np.float64),
-                          np.broadcast_to(np.asarray(sd, dtype=np.float64), (n,)).copy(),
-                          np.broadcast_to(np.asarray(tau, dtype=np.float64), (n,)).copy(),
-                          np.broadcast_to(np.asarray(rating, dtype=np.float64), (n,)).copy())
+                          scales.recall_windows(times), bounds, q.astype(np.float64), *per_row)
 
 
 @numba.njit(cache=True)

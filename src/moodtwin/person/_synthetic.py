@@ -2,9 +2,8 @@
 
 Scores come from the model's own observation process (latent score + day-to-day fluctuation
 averaged over each rating's recall period + rating error, clipped to the scale and rounded to
-whole points), labs and RMSSD are the model's
-observables with log-normal measurement error, and heart recordings are RR series (and
-optionally a simple ECG) built to have that RMSSD.
+whole points), labs and RMSSD are the model's observables with log-normal measurement error,
+and heart recordings are RR series (and optionally a simple ECG) built to have that RMSSD.
 """
 
 from __future__ import annotations
