@@ -142,6 +142,9 @@ class Scale:
     min_score : float
         Lowest score of the instrument (0; 1 for the CGI-S); the first anchor is
         ``(0, min_score)``.
+    self_rated : bool
+        The patient rates it (BDI-II, PHQ-9, GAD-7, PCL-5): no clinician, so an open-label
+        trial's observer bias does not apply.
     """
 
     name: str
@@ -153,6 +156,7 @@ class Scale:
     remission_threshold: float
     citation: str
     min_score: float = 0.0  # lowest score of the instrument (1 for the CGI-S)
+    self_rated: bool = False  # the patient fills it in: no clinician, so no observer bias
 
     def __post_init__(self) -> None:
         """Validate the anchor table and the response/remission definitions."""
@@ -474,6 +478,7 @@ SCALES: Final[dict[str, Scale]] = {
     ),
     "BDI2": Scale(
         name="BDI2",
+        self_rated=True,
         long_name="Beck Depression Inventory, second edition (BDI-II)",
         max_score=63.0,
         construct="depression",
@@ -492,6 +497,7 @@ SCALES: Final[dict[str, Scale]] = {
     ),
     "PHQ9": Scale(
         name="PHQ9",
+        self_rated=True,
         long_name="Patient Health Questionnaire, 9 items",
         max_score=27.0,
         construct="depression",
@@ -610,6 +616,7 @@ SCALES: Final[dict[str, Scale]] = {
     ),
     "GAD7": Scale(
         name="GAD7",
+        self_rated=True,
         long_name="Generalized Anxiety Disorder 7-item scale",
         max_score=21.0,
         construct="anxiety",
@@ -627,6 +634,7 @@ SCALES: Final[dict[str, Scale]] = {
     ),
     "PCL5": Scale(
         name="PCL5",
+        self_rated=True,
         long_name="PTSD Checklist for DSM-5",
         max_score=PCL5_MAX,
         construct="ptsd",

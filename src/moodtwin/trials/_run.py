@@ -112,6 +112,7 @@ class _Run:
     titrated: np.ndarray  # per patient: current reached by titration to tolerance (mA)
     obs_seed: np.random.SeedSequence  # the ratings' random stream
     scale_names: list[str]  # scales rated, in the order their noise is drawn
+    rater_knows: np.ndarray  # per patient: rated by a clinician who knows it is on active
     given: dict[int, frozenset[str]] = field(default_factory=dict)
     """Per patient (row): the therapy types of the segment simulated last (a later period
     that gives no new type continues the same treatment course)."""
@@ -141,7 +142,8 @@ def _choose(run: _Run, period: Period, rows: np.ndarray, t0: float) -> np.ndarra
     trial = run.trial
     sc = scales.get_scale(trial.scale)
     rated = _observe(trial, run.model, run.pop, run.latent, run.visit_h,
-                     np.random.default_rng(run.obs_seed), run.scale_names)[sc.name][rows]
+                     np.random.default_rng(run.obs_seed), run.scale_names,
+                     run.rater_knows)[sc.name][rows]
     now = rated[:, int(np.argmin(np.abs(run.visit_h - t0)))]
     base = rated[:, 0]
     if period.choose_by == "response":
@@ -321,20 +323,26 @@ def dropout_times(trial: Trial, visit_h: np.ndarray, rated: np.ndarray, end: flo
 
 
 def _observe(trial: Trial, model: Model, pop: Population, latent: np.ndarray,
-             visit_h: np.ndarray, rng: np.random.Generator, scale_names: list[str]
-             ) -> dict[str, np.ndarray]:
+             visit_h: np.ndarray, rng: np.random.Generator, scale_names: list[str],
+             rater_knows: np.ndarray) -> dict[str, np.ndarray]:
     """Rated scores: latent (natural course included) + day-to-day fluctuation averaged over
-    each rating's recall period (a week, or the time since the previous visit) + rater noise.
+    each rating's recall period (a week, or the time since the previous visit) + rater noise,
+    less the observer bias (``rater_bias``, MADRS points) at post-baseline visits of patients
+    whose clinician-rated depression scale is scored by a rater who knows they are on the
+    experimental treatment (``rater_knows``, per patient).
 
     Depression scales convert the latent MADRS, anxiety scales the latent HAM-A (the model's
     own anxiety state), each with its own fluctuation; PTSD scales the PCL-5 output (rater
     noise only, see :data:`moodtwin.scales.CONSTRUCTS`)."""
     names = [o.name for o in model.observables]
     fl = _fluctuation(model, pop.table, visit_h, int(rng.integers(2**31)))
+    bias = np.where(rater_knows, pop.table[:, model.parameter_index["rater_bias"]], 0.0)
     out = {}
     for name in scale_names:
         sc = scales.get_scale(name)
         src = scales.source_score(sc.name, latent[:, :, names.index(sc.construct_source)], fl)
+        if sc.construct == "depression" and not sc.self_rated:
+            src = np.clip(src - bias[:, None] * (visit_h > 1e-9)[None, :], 0.0, sc.source_max)
         score = scales.convert(src, sc.name)
         score = score + trial.rater_noise * rng.standard_normal(score.shape)
         out[sc.name] = np.clip(score, 0.0, sc.max_score)
@@ -383,8 +391,9 @@ def run_replicate(
     status = np.zeros(n_pat, dtype=np.int64)
     y = pop.y0.copy()
     names = sorted({trial.scale, *(e.scale for e in trial.endpoints if e.scale)})
+    knows = np.array([trial.rater_knows_active(trial.arms[a]) for a in arm_idx], dtype=bool)
     ctx = _Run(trial, model, pop, y, visit_h, latent, status, options, progress,
-               engine or run_engine, np.full(n_pat, np.nan), s_obs, names)
+               engine or run_engine, np.full(n_pat, np.nan), s_obs, names, knows)
     for i, arm in enumerate(trial.arms):
         rows = np.flatnonzero(arm_idx == i)
         if rows.size:
@@ -394,7 +403,7 @@ def run_replicate(
         w = trial.withdrawal
         k = int(np.argmin(np.abs(visit_h - phase1_end)))
         pre = _observe(trial, model, pop, latent, visit_h, np.random.default_rng(s_obs),
-                       names)[trial.scale]
+                       names, knows)[trial.scale]
         sched = _scheduled(trial, visit_h, [trial.arms[a].name for a in arm_idx],
                            np.full(n_pat, "", dtype=object), phase1_end)
         pre[~sched] = np.nan
@@ -411,7 +420,8 @@ def run_replicate(
             w_arm[sub] = arm.name
             if sub.size:
                 _simulate_periods(ctx, arm, phase1_end, end, sub)
-    observed = _observe(trial, model, pop, latent, visit_h, np.random.default_rng(s_obs), names)
+    observed = _observe(trial, model, pop, latent, visit_h, np.random.default_rng(s_obs), names,
+                        knows)
     dropout_h = dropout_times(trial, visit_h, observed[trial.scale], end,
                               np.random.default_rng(s_drop))
     missing = visit_h[None, :] > dropout_h[:, None]

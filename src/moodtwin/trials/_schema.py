@@ -506,6 +506,9 @@ class Trial(_Strict):
     # what patients know of their treatment; auto: blinded when randomized arms include a
     # placebo/sham arm (the expectancy model then uses the probability of active treatment)
     blinding: Literal["auto", "open", "blinded"] = "auto"
+    # whether the clinicians who rate know each arm's treatment; auto: as the patients (an open
+    # trial's raters know; ESCAPE-TRD, open label, had blinded raters: set "blinded")
+    raters: Literal["auto", "blinded", "unblinded"] = "auto"
     # other trial files whose pooled patients include this trial's (calibration weights
     # shared evidence once)
     overlaps: list[str] = Field(default_factory=list)
@@ -534,6 +537,12 @@ class Trial(_Strict):
         total = sum(a.allocation for a in rand)
         return sum(a.allocation for a, k in zip(rand, kinds, strict=True)
                    if k == "active") / total if total else None
+
+    def rater_knows_active(self, arm: Arm) -> bool:
+        """Whether the clinicians who rate ``arm`` know that it receives the experimental
+        (active) study treatment, so observer bias lowers its post-baseline ratings."""
+        blind = self.raters == "blinded" or (self.raters == "auto" and self.p_active() is not None)
+        return not blind and arm.periods[0].protocol.study_treatment() == "active"
 
     def p_active_for(self, protocol: Protocol) -> float | None:
         """:meth:`p_active` for an arm running ``protocol``: a blinded trial blinds the arms

@@ -33,7 +33,11 @@ since the previous rating, as with the 24-h recall of rapid-acting antidepressan
 and the measurement error of each rating (independent between visits, ``rating_sd``). So a
 24-h-recall rating fluctuates more than a 7-day one: in the pooled ketamine trials the
 control-arm SD of MADRS rose from 6.5 at baseline to 9.3 one day after saline or midazolam
-(Wilkinson et al. 2018 Am J Psychiatry 175:150).
+(Wilkinson et al. 2018 Am J Psychiatry 175:150). A clinician who knows that the patient
+receives the experimental treatment (an open-label trial without blinded raters) rates every
+post-baseline visit ``rater_bias`` MADRS points lower (observer bias: non-blinded assessors
+made effects on subjective scales 0.23 SD more beneficial than blinded assessors of the same
+patients, Hrobjartsson et al. 2013 CMAJ 185:E201); self-rated scales have no rater.
 """
 
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
@@ -137,6 +141,16 @@ MECHANISM = Mechanism(
                   "at a between-patient SD of 6-9 points. Independent between visits "
                   "(interviewer, interview and recall differences)",
                   "Measurement error of one rating (MADRS points, SD)"),
+        Parameter("rater_bias", 2.2, "1", 0.5, 3.8,
+                  "derived from Hrobjartsson et al. 2013 CMAJ 185:E201 (16 trials, 2,854 "
+                  "patients, each rated by blinded and non-blinded assessors on the same "
+                  "subjective scale: non-blinded assessors made the effect more beneficial by "
+                  "0.23 SD, 95 % CI 0.06-0.40, i.e. +68 %) times the ~9.5-point SD of MADRS "
+                  "ratings at a TRD trial's endpoint; the range is the CI. Calibratable within it",
+                  "Observer bias: how much lower a clinician who knows the patient receives "
+                  "the experimental treatment rates the patient after baseline (open-label "
+                  "trials without blinded raters; MADRS points)",
+                  calibratable=True),
         Parameter("course_amp", 2.5, "1", 0.0, 6.0,
                   "assumed: a spontaneous remission moves a MADRS-30 patient below the "
                   "remission threshold (logit drive step of 2-3 with the mood-memory "
@@ -184,5 +198,7 @@ MECHANISM = Mechanism(
                 "Med 43:1569", "Rush et al. 2006 Am J Psychiatry 163:1905",
                 "Duru & Fantino 2008 Curr Med Res Opin 24:1329",
                 "Rahimi & Recht 2007 Adv Neural Inf Process Syst 20 (random Fourier features)",
-                "Turkoz et al. 2022 Arch Womens Ment Health 25:313"),
+                "Turkoz et al. 2022 Arch Womens Ment Health 25:313",
+                "Hrobjartsson et al. 2013 CMAJ 185:E201 (observer bias with measurement scale "
+                "outcomes)"),
 )
