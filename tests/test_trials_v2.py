@@ -343,9 +343,6 @@ def test_oral_comparator_lowers_the_modelled_madrs_by_its_published_curve() -> N
     assert drug.effect_madrs == 3.0 and "Berman" in drug.source
 
 
-@pytest.mark.xfail(strict=True, reason="known model failure (README, out of sample): with the "
-                   "shipped set the quetiapine arm's week-8 remission is 24.0 % against 17.6 % "
-                   "(z 2.03; 23.1 %, z 1.78, with round 23's set, 24.9 % with round 20's)")
 def test_a_newly_started_open_label_comparator_gets_the_non_specific_response() -> None:
     """Reif et al. 2023 N Engl J Med 389:1298 (ESCAPE-TRD): open-label quetiapine XR
     augmentation of a continued SSRI/SNRI, remission (MADRS <= 10) at week 8 with dropouts
