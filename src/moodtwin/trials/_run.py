@@ -391,7 +391,7 @@ def run_replicate(
     status = np.zeros(n_pat, dtype=np.int64)
     y = pop.y0.copy()
     names = sorted({trial.scale, *(e.scale for e in trial.endpoints if e.scale)})
-    knows = np.array([trial.rater_knows_active(trial.arms[a]) for a in arm_idx], dtype=bool)
+    knows = np.array([trial.rater_knows_active(a) for a in trial.arms], dtype=bool)[arm_idx]
     ctx = _Run(trial, model, pop, y, visit_h, latent, status, options, progress,
                engine or run_engine, np.full(n_pat, np.nan), s_obs, names, knows)
     for i, arm in enumerate(trial.arms):
