@@ -249,3 +249,29 @@ def test_replenishment_only_options_are_refused_for_pyabc(tmp_path) -> None:
     with pytest.raises(ValidationError, match="start_from: only the replenishment"):
         calibrate([], priors, database=tmp_path / "a.db", method="pyabc",
                   start_from=tmp_path / "old.npz")
+
+
+def test_refreshed_replenishment_selects_every_generation_on_its_own_realization(
+        tmp_path) -> None:
+    # A noisy simulator whose distance on realization g is the toy chi-square plus 1e6 g:
+    # each generation must re-evaluate the whole population on its own realization, so at
+    # the end every particle's distance is one of the last realization's (none carried over
+    # from an earlier, luckier one) and the tolerances step up with the realizations.
+    from moodtwin.calibration._replenish import abc_replenish
+
+    truth, distance, priors = _noisy_line()
+    seen: set[int] = set()
+
+    def on_realization(values: dict[str, float], generation: int) -> float:
+        seen.add(generation)
+        return distance(values) + 1e6 * generation
+
+    post = abc_replenish(on_realization, priors, checkpoint=tmp_path / "r.npz", particles=40,
+                         generations=4, mcmc_steps=2, refresh=True)
+    assert seen == {0, 1, 2, 3}
+    assert np.all(post.distances // 1e6 == 3)
+    assert [int(e // 1e6) for e in post.epsilons] == [0, 1, 2, 3]
+    interval = post.interval(0.95)
+    for name, value in truth.items():
+        lo, hi = interval[name]
+        assert lo <= value <= hi, (name, lo, hi)

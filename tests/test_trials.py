@@ -246,6 +246,8 @@ def test_calibrate_and_validate_end_to_end(tmp_path: Path) -> None:
     doc = yaml.safe_load(path.read_text())
     assert "calibrated to" in doc["parameters"]["w_pot"]["source"] and len(doc["ensemble"]) == 3
     assert doc["calibration"]["point_distance"]["independent_realizations_mean"] == round(fresh, 2)
+    # the final population was selected on generation 1's own realization, not the seed's
+    assert doc["calibration"]["last_realization_seed"] == cal.realization_seed == 2000
     r = CliRunner().invoke(app, ["validate", str(MURROUGH), "--replicates", "2",
                                  "--params", str(path), "--out", str(tmp_path / "v")])
     assert r.exit_code == 0, r.output

@@ -75,10 +75,16 @@ class Calibration:
     seed: int
     method: str = "replenishment"
     realizations: int = 1  # Monte-Carlo realizations of every trial per evaluation
+    fitting_seed: int | None = None  # seed of the last generation's realizations (default: seed)
 
     @property
     def values(self) -> dict[str, float]:
         return self.posterior.point()
+
+    @property
+    def realization_seed(self) -> int:
+        """Seed of the Monte-Carlo realizations the final population was selected on."""
+        return self.seed if self.fitting_seed is None else self.fitting_seed
 
     def to_yaml(self, path: Path, ensemble_size: int = 20,
                 leave_one_out: LeaveOneOut | None = None,
@@ -112,7 +118,8 @@ class Calibration:
                                "epsilons": [round(e, 3) for e in post.epsilons],
                                "effective_sample_size": round(post.ess(), 2),
                                "evaluations": post.evaluations, "seed": self.seed,
-                               "realizations_per_evaluation": self.realizations},
+                               "realizations_per_evaluation": self.realizations,
+                               "last_realization_seed": self.realization_seed},
                "targets": self.targets}
         if leave_one_out is not None:
             doc["calibration"]["leave_one_trial_out"] = {  # type: ignore[index]
@@ -134,17 +141,24 @@ INDEPENDENT_REALIZATIONS = 3
 def realization_check(cal: Calibration, targets: Sequence[Target], *, n_max: int,
                       parameters: ParameterSet | None = None,
                       fresh: int = INDEPENDENT_REALIZATIONS) -> tuple[float, float]:
-    """Distance of the posterior point on the fitting realization (the run's seed, as every
-    evaluation saw it) and its mean over ``fresh`` independent ones (seeds + 1 ...). With
-    common random numbers the particles are selected on one Monte-Carlo realization of every
-    trial, so part of a small tolerance is luck with that realization; the second number is
-    the honest one (one realization alone is noisy: the mean of several)."""
+    """Distance of the posterior point on the fitting realization (the one the final
+    population was selected on) and its mean over ``fresh`` independent ones (seeds + 1 ...).
+    The particles are selected on one Monte-Carlo realization of every trial per generation,
+    so part of a small tolerance is luck with that realization; the second number is the
+    honest one (one realization alone is noisy: the mean of several)."""
     base = parameters or ParameterSet.definition()
     point = cal.values
-    d = [trial_distance(targets, n_max=n_max, seed=cal.seed + k, parameters=base,
-                        realizations=cal.realizations)(point)
-         for k in range(fresh + 1)]
+    seeds = [cal.realization_seed] + [cal.seed + k for k in range(1, fresh + 1)]
+    d = [trial_distance(targets, n_max=n_max, seed=s, parameters=base,
+                        realizations=cal.realizations)(point) for s in seeds]
     return d[0], float(np.mean(d[1:]))
+
+
+def realization_seed(seed: int, generation: int) -> int:
+    """Seed of generation ``generation``'s Monte-Carlo realizations in a replenishment run:
+    apart from the run seed's own replicates (``validate``, ``trial``, the leave-one-out
+    proposals) and from the independent checks of :func:`realization_check` (seed + 1 ...)."""
+    return seed + 1000 * (generation + 1)
 
 
 def calibrate(
@@ -157,8 +171,11 @@ def calibrate(
 ) -> Calibration:
     """ABC-SMC calibration of ``priors`` (default :func:`default_priors`) to ``targets``.
 
-    Every evaluation runs each trial once at ``min(n, n_max)`` patients with ``seed`` (common
-    random numbers). ``database`` is the resumable checkpoint; ``workers`` evaluate parameter
+    Every evaluation runs each trial at ``min(n, n_max)`` patients on common random numbers:
+    with ``replenishment`` those of its generation (:func:`realization_seed`; each generation
+    re-evaluates its population on a fresh realization, see
+    :mod:`~moodtwin.calibration._replenish`), with ``pyabc`` those of ``seed``.
+    ``database`` is the resumable checkpoint; ``workers`` evaluate parameter
     sets in parallel processes (or ``engine``, e.g. a Dask engine, spreads each trial's
     patients). Values not calibrated come from ``parameters`` (default: the model
     definition, so the result depends only on the definition, the targets and the seed).
@@ -176,22 +193,30 @@ def calibrate(
     if redraw and start_from is None:
         raise ValidationError(f"redraw: {', '.join(redraw)} can only be redrawn at a warm "
                               "start (give start_from / --start-from).")
-    distance = trial_distance(targets, n_max=n_max, seed=seed, engine=engine,
-                              parameters=parameters or ParameterSet.definition(),
-                              realizations=realizations)
+    base = parameters or ParameterSet.definition()
     if method == "replenishment":
-        post = abc_replenish(distance, priors or default_priors(), checkpoint=database,
+
+        def on_realization(values: dict[str, float], generation: int) -> float:
+            return trial_distance(targets, n_max=n_max, seed=realization_seed(seed, generation),
+                                  engine=engine, parameters=base,
+                                  realizations=realizations)(values)
+
+        post = abc_replenish(on_realization, priors or default_priors(), checkpoint=database,
                              particles=population_size, generations=generations,
                              mcmc_steps=mcmc_steps, seed=seed, workers=workers,
                              start_from=start_from, redraw=redraw,
-                             mcmc_max_steps=mcmc_max_steps, progress=progress)
-    elif start_from is not None:
+                             mcmc_max_steps=mcmc_max_steps, refresh=True, progress=progress)
+        return Calibration(post, [t.label for t in targets], seed, method, realizations,
+                           realization_seed(seed, len(post.epsilons) - 1))
+    if start_from is not None:
         raise ValidationError("start_from: only the replenishment method can start from an "
                               "earlier population.")
     elif mcmc_max_steps is not None:
         raise ValidationError("mcmc_max_steps: only the replenishment method moves particles "
                               "by ABC-MCMC.")
     elif method == "pyabc":
+        distance = trial_distance(targets, n_max=n_max, seed=seed, engine=engine,
+                                  parameters=base, realizations=realizations)
         post = abc_smc(distance, priors or default_priors(), database=database,
                        population_size=population_size, generations=generations, seed=seed,
                        workers=workers, progress=progress)

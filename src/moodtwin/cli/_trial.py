@@ -129,7 +129,8 @@ def calibrate(
     realizations: Annotated[int, typer.Option(
         "--realizations", min=1, max=20,
         help="Monte-Carlo realizations of every virtual trial per evaluation (common random "
-             "numbers); their mean is compared, so the Monte-Carlo error falls by "
+             "numbers within a generation; each replenishment generation re-evaluates its "
+             "population on fresh ones); their mean is compared, so the Monte-Carlo error falls by "
              "sqrt(realizations) at that multiple of the cost.")] = 1,
     particles: Annotated[int, typer.Option("--particles", min=4, max=5000,
                                            help="ABC-SMC population size.")] = 24,
@@ -211,8 +212,9 @@ def calibrate(
     ident.to_csv(out.with_suffix(".identifiability.csv"), index=False)
     typer.echo(f"Identifiability table: {out.with_suffix('.identifiability.csv').resolve()}")
     typer.echo(f"Distance of the posterior point: {realizations[0]:.1f} on the realization "
-               f"the fit saw (seed {seed}), {realizations[1]:.1f} on average over {fresh} "
-               f"independent ones (seeds {seed + 1}-{seed + fresh}); the difference is luck "
+               f"the last generation selected on (seed {cal.realization_seed}), "
+               f"{realizations[1]:.1f} on average over {fresh} independent ones (seeds "
+               f"{seed + 1}-{seed + fresh}); the difference is luck "
                "with the fitting realization's Monte-Carlo noise, not fit")
     if loto is not None:
         typer.echo(loto.summary())
