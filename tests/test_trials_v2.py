@@ -807,3 +807,25 @@ def test_who_rates_follows_the_blinding_unless_the_trial_says_otherwise() -> Non
     assert [told.rater_knows_active(a) for a in told.arms] == [True, False]
     with pytest.raises(ValidationError, match="raters"):
         parse_trial(_trial(raters="sometimes"), PROTOCOLS)
+
+
+@pytest.mark.parametrize("of", ["enrolled", "candidates"])
+def test_baseline_mean_is_the_enrolled_patients_unless_told_otherwise(of: str) -> None:
+    """A report's baseline is the mean of the patients who passed screening. With a screening
+    cut 1.6 SD below the mean (TRANSFORM-2: MADRS >= 28, baseline 37.0 +- 5.7) the enrolled
+    latent mean is the file's (within Monte-Carlo error) by default; read as the candidates'
+    distribution (`of: candidates`), truncation at the cut raises it (normal truncation
+    alone: sd * phi(1.58) / (1 - Phi(-1.58)) = 0.66 points)."""
+    from moodtwin.population._generate import _candidates, _eligible, candidate_spec
+    from moodtwin.population._spec import PopulationSpec
+
+    spec = PopulationSpec.model_validate({
+        "baseline": {"scale": "MADRS", "mean": 37.0, "sd": 5.7, "min": 24, "max": 55, "of": of},
+        "inclusion": {"min_score": 28}})
+    cand = candidate_spec(spec, 1.7)
+    c = _candidates(cand, 40_000, np.random.default_rng(7), 1.7)
+    enrolled = c["baseline_madrs"].to_numpy()[_eligible(cand, c)].mean()
+    if of == "enrolled":
+        assert cand.baseline.mean < 37.0 and abs(enrolled - 37.0) < 0.15
+    else:
+        assert cand is spec and 0.5 < enrolled - 37.0 < 1.5

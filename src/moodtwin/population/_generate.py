@@ -23,6 +23,9 @@ from moodtwin.simulation import Engine, SolverOptions, run_engine
 
 MAX_SCREENED_PER_PATIENT = 50  # give up when fewer than 1 in 50 screened candidates qualify
 BASELINE_TOLERANCE = 0.05  # MADRS points between target and simulated baseline
+ENROLLED_FIT_DRAWS = 20_000  # candidates per round when matching the enrolled baseline mean
+ENROLLED_FIT_ROUNDS = 6
+ENROLLED_TOLERANCE = 0.05  # trial-scale points between the file's and the enrolled mean
 PCL5_TOLERANCE = 0.1  # PCL-5 points between target and simulated baseline
 RESETTLE_H = 6 * 8760.0  # h: continuation after a vulnerability update (slowest mode ~120 d)
 
@@ -97,6 +100,32 @@ def _candidates(spec: PopulationSpec, n: int, rng: np.random.Generator,
         out["baseline_pcl5"] = scales.to_source(latent, psc.name)
     out["bdnf_met"] = rng.random(n) < spec.bdnf_met_carriers
     return out
+
+
+def candidate_spec(spec: PopulationSpec, screening_sd: float) -> PopulationSpec:
+    """``spec`` with the baseline mean of the candidates before screening: for a baseline
+    ``of: enrolled`` with a score criterion, shifted so that the candidates who pass it have
+    the file's mean on average (a fixed-point iteration on :data:`ENROLLED_FIT_DRAWS`
+    candidates from a fixed stream, so the result depends on the spec alone); otherwise
+    ``spec`` itself. The SD is left as given (the truncation narrows it by ~10 %)."""
+    base, inc = spec.baseline, spec.inclusion
+    if base.of != "enrolled" or (inc.min_score is None and inc.max_score is None):
+        return spec
+    sc = scales.get_scale(base.scale)
+    mean = float(base.mean)
+    for _ in range(ENROLLED_FIT_ROUNDS):
+        shifted = base.model_copy(update={
+            "mean": float(np.clip(mean, base.min, min(base.max, sc.max_score - 0.5)))})
+        trial = spec.model_copy(update={"baseline": shifted})
+        c = _candidates(trial, ENROLLED_FIT_DRAWS, np.random.default_rng(0), screening_sd)
+        ok = _eligible(trial, c)
+        if not ok.any():
+            return trial  # generate_population reports the criteria as unmet
+        enrolled = scales.convert(c["baseline_madrs"].to_numpy()[ok], sc.name).mean()
+        if abs(enrolled - base.mean) < ENROLLED_TOLERANCE:
+            break
+        mean += base.mean - enrolled
+    return trial
 
 
 def _eligible(spec: PopulationSpec, c: pd.DataFrame) -> np.ndarray:
@@ -303,6 +332,7 @@ def generate_population(
         raise ValidationError(f"Population size must be at least 1, got {n}.")
     ps = resolve(parameters)
     model = ps.model
+    spec = candidate_spec(spec, screening_sd)
     rng = np.random.default_rng(seed)
     chosen: list[pd.DataFrame] = []
     have = screened = 0

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 import yaml
@@ -40,9 +40,16 @@ class Normal(_Strict):
 
 
 class Baseline(Normal):
-    """Baseline severity of the latent depression, on ``scale`` (points)."""
+    """Baseline severity of the latent depression, on ``scale`` (points).
+
+    ``of``: whose severity ``mean`` is. ``enrolled`` (default): the patients who pass
+    screening, as trial reports give it; candidates are drawn from the distribution shifted so
+    that those who pass the inclusion rule have this mean. ``candidates``: the distribution
+    before screening, which the inclusion rule then truncates (the enrolled mean is higher).
+    """
 
     scale: str = "MADRS"
+    of: Literal["enrolled", "candidates"] = "enrolled"
 
     @model_validator(mode="after")
     def _scale(self) -> Baseline:
