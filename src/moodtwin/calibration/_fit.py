@@ -8,6 +8,7 @@ parameter sets drawn from the posterior for predictions that carry parameter unc
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -196,10 +197,13 @@ def calibrate(
     base = parameters or ParameterSet.definition()
     if method == "replenishment":
 
-        def on_realization(values: dict[str, float], generation: int) -> float:
+        @functools.cache
+        def distance_on(generation: int) -> Callable[[dict[str, float]], float]:
             return trial_distance(targets, n_max=n_max, seed=realization_seed(seed, generation),
-                                  engine=engine, parameters=base,
-                                  realizations=realizations)(values)
+                                  engine=engine, parameters=base, realizations=realizations)
+
+        def on_realization(values: dict[str, float], generation: int) -> float:
+            return distance_on(generation)(values)
 
         post = abc_replenish(on_realization, priors or default_priors(), checkpoint=database,
                              particles=population_size, generations=generations,

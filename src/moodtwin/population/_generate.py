@@ -6,6 +6,7 @@ specification and seed give the same patients bit for bit.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -102,12 +103,14 @@ def _candidates(spec: PopulationSpec, n: int, rng: np.random.Generator,
     return out
 
 
+@functools.lru_cache(maxsize=128)
 def candidate_spec(spec: PopulationSpec, screening_sd: float) -> PopulationSpec:
     """``spec`` with the baseline mean of the candidates before screening: for a baseline
     ``of: enrolled`` with a score criterion, shifted so that the candidates who pass it have
     the file's mean on average (a fixed-point iteration on :data:`ENROLLED_FIT_DRAWS`
-    candidates from a fixed stream, so the result depends on the spec alone); otherwise
-    ``spec`` itself. The SD is left as given (the truncation narrows it by ~10 %)."""
+    candidates from a fixed stream, so the result depends on the spec alone and is cached:
+    every replicate and calibration evaluation of a trial reuses it); otherwise ``spec``
+    itself. The SD is left as given (the truncation narrows it by ~10 %)."""
     base, inc = spec.baseline, spec.inclusion
     if base.of != "enrolled" or (inc.min_score is None and inc.max_score is None):
         return spec
