@@ -50,6 +50,20 @@ def test_decimal_comma_in_a_protocol_file_is_refused(tmp_path: Path) -> None:
     assert "current" in _one_line(exc) and "'0,5 mA'" in str(exc.value)
 
 
+def test_decimal_comma_in_a_yaml_mapping_is_refused_not_split(tmp_path: Path) -> None:
+    # YAML reads `{mean: 28,5}` as mean 28 plus a key 5: refused with the hint, not as 28
+    text = (ROOT / "examples" / "trials" / "vns_d02_acute.yaml").read_text()
+    bad = text.replace("mean: 28.5, sd: 5.0", "mean: 28,5, sd: 5.0").replace(
+        "../protocols/", f"{PROTOCOLS}/")
+    assert bad != text
+    path = tmp_path / "t.yaml"
+    path.write_text(bad)
+    with pytest.raises(ValidationError) as exc:
+        load_trial(path)
+    line = _one_line(exc)
+    assert "population.baseline:" in line and "decimal point" in line and "28,5" in line
+
+
 @pytest.mark.parametrize("text, why", [
     ("d", "does not start with a number"), ("7 s 7", "number after the unit"),
     ("2 week 3 d", "number after the unit"), ("1 d + 3 h", "after the unit"),

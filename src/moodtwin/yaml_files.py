@@ -141,6 +141,11 @@ def first_problem(exc: pydantic.ValidationError, source: str) -> ValidationError
     given = errors[0].get("input")
     if msg.startswith("Input should") and isinstance(given, str | int | float | bool):
         msg += f"; got {given!r}"  # pydantic's own messages do not show the value
+    if errors[0]["type"] == "invalid_key" and isinstance(given, int | float):
+        # YAML reads `{mean: 28,5}` as mean 28 and a key 5: a decimal comma is not a field
+        loc = ".".join(loc.split(".")[:-1])
+        msg = (f"{given!r} stands where a field name belongs: a decimal comma? Numbers take a "
+               "decimal point (28.5, not 28,5)")
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
     return ValidationError(f"{source}: {loc + ': ' if loc else ''}{msg}{more}")
 
