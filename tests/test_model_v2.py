@@ -298,6 +298,30 @@ def test_esketamine_arm_change_over_the_induction_matches_the_transform_trials(t
     assert abs(mean - pub) / np.hypot(se_pub, se_sim) <= 1.96, mean
 
 
+@pytest.mark.xfail(strict=True, reason="known model failure (README, status): with the shipped "
+                   "set 15 % of the simulated week-12 responders' reduction comes after week "
+                   "4 (the check asks more than half): expectancy gives the open pilot its "
+                   "improvement within two weeks of switch-on, and the group mean rises again "
+                   "as the course's novelty fades")
+def test_open_vns_responders_improve_mostly_on_fixed_dose_as_in_the_d01_pilot() -> None:
+    """Rush et al. 2000 Biol Psychiatry 47:276 (D-01, the first 30 patients, Figure 2):
+    "more than half of the total reduction from 39.1 (average at baseline) to 12.3 (average
+    at exit) for responders occurred over 6 of the 8 weeks of fixed-dose VNS", i.e. after
+    the dose adjustment that ended 4 weeks after implantation; no patient responded in the
+    2-week recovery period. Among the simulated week-12 HRSD-28 responders of the D-01 trial
+    file, the reduction from week 4 to week 12 must exceed half the reduction from baseline."""
+    from moodtwin.trials import load_trial, run_trial
+
+    trial = load_trial(Path(__file__).parents[1] / "examples/trials/vns_d01_pilot.yaml")
+    d = run_trial(trial, seed=7, n=400).first
+    x = d.observed["HRSD28"]
+    week4, week12 = d.visit(4 * 168.0), d.visit(12 * 168.0)
+    responders = x[:, week12] <= 0.5 * x[:, 0]
+    assert responders.sum() >= 40
+    base, mid, end = (float(np.nanmean(x[responders, k])) for k in (0, week4, week12))
+    assert mid - end > 0.5 * (base - end), (base, mid, end)
+
+
 def test_one_esketamine_dose_gives_a_flat_dose_response_at_24_hours() -> None:
     """Daly et al. 2018 JAMA Psychiatry 75:139, Table 1 (period 1, one intranasal dose, TRD):
     MADRS change at 24 h -14.8 (SE 2.80) on 28 mg, -15.7 (2.74) on 56 mg and -16.4 (2.64) on
