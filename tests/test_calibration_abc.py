@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from moodtwin.calibration import Prior, abc_smc
@@ -275,3 +277,27 @@ def test_refreshed_replenishment_selects_every_generation_on_its_own_realization
     for name, value in truth.items():
         lo, hi = interval[name]
         assert lo <= value <= hi, (name, lo, hi)
+
+
+def test_two_mode_start_moves_every_second_particle_along_the_ridge(tmp_path) -> None:
+    """``benchmarks/calibration/start_two_modes.py`` (round 26's start population) multiplies
+    ``syn_gap`` by 0.46 and ``k_syn`` by 3 in every second particle and leaves the rest; the
+    committed start file is that script's output for the committed round-25 population."""
+    import importlib.util
+
+    folder = Path(__file__).resolve().parents[1] / "benchmarks" / "calibration"
+    spec = importlib.util.spec_from_file_location("start_two_modes",
+                                                  folder / "start_two_modes.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "start.npz"
+    module.main(str(folder / "abc_s25.npz"), str(out))
+    old, new = np.load(folder / "abc_s25.npz"), np.load(out)
+    names = [str(n) for n in old["names"]]
+    ratio = np.exp(new["x"] - old["x"])
+    moved = np.arange(len(ratio)) % 2 == 1
+    for j, name in enumerate(names):
+        factor = {"syn_gap": 0.46, "k_syn": 3.0}.get(name, 1.0)
+        assert np.allclose(ratio[moved, j], factor), name
+        assert np.allclose(ratio[~moved, j], 1.0), name
+    assert np.array_equal(new["x"], np.load(folder / "abc_s26_start.npz")["x"])
