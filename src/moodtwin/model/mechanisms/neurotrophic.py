@@ -6,10 +6,11 @@ eEF2, within an hour; decays over about a day: Autry et al. 2011, Nosyreva et al
 in turn builds prefrontal spine synapses over 12-24 h (Li et al. 2010; Moda-Sava et al.
 2019). It restores synapses lost under stress rather than adding beyond them: formation
 stops at a ceiling above the floor, the restorable loss ``syn_gap``, which differs between
-patients (data/population.yaml). One dose can restore much of the loss, and further doses
-hold it rather than pile up synapses. Spines are lost over one to two weeks at a rate raised
-by cortisol and inflammation, so stress shortens ketamine's durability (clinical effect from
-hours to ~7 days).
+patients (data/population.yaml), so further doses hold the restored density rather than pile
+up synapses beyond it. How much of the loss one dose restores is pinned by the calibration
+set only jointly with the loss (the posterior spans a sixth to about a half per dose).
+Spines are lost over one to two weeks at a rate raised by cortisol and inflammation, so
+stress shortens ketamine's durability (clinical effect from hours to ~7 days).
 Both steps need activity-dependent BDNF release, which the common BDNF Val66Met allele
 impairs (Egan et al. 2003): in knock-in mice ketamine's spine formation and antidepressant
 response were blunted in Val/Met and abolished in Met/Met (Liu et al. 2012), and Met carriers
@@ -110,14 +111,16 @@ MECHANISM = Mechanism(
                   "assumed, calibratable to ketamine-single-iv-day1: new spines within 12-24 h "
                   "of a dose (Li et al. 2010 Science 329:959; Moda-Sava et al. 2019 Science "
                   "364:eaat8078); up to 2/h lets one dose restore most of the lost synapses "
-                  "within a day", "Spine formation rate per unit potentiation",
+                  "within a day; pinned only jointly with syn_gap",
+                  "Spine formation rate per unit potentiation",
                   calibratable=True),
         Parameter("syn_gap", 0.2, "1", 0.02, 1.0,
                   "assumed, calibratable to the single-dose ketamine targets with "
                   "esketamine-nasal-day28 (repeated dosing): ketamine restores spines lost under "
-                  "stress rather than adding beyond them, and most of them within a day of one "
-                  "dose (Moda-Sava et al. 2019 Science 364:eaat8078), so later doses hold the "
-                  "restored density instead of piling up synapses. Patient-level: how much "
+                  "stress rather than adding beyond them (Moda-Sava et al. 2019 Science "
+                  "364:eaat8078), so later doses hold the restored density instead of piling up "
+                  "synapses; pinned only jointly with k_syn (a large loss restored slowly or a "
+                  "small one restored within a few doses fit alike). Patient-level: how much "
                   "synapse a patient has lost varies (prefrontal synaptic density in depression, "
                   "Holmes et al. 2019 Nat Commun 10:1529; data/population.yaml)",
                   "Restorable spine-synapse loss: the ceiling of synapse density above its floor",
