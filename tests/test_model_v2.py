@@ -38,6 +38,29 @@ def test_norepinephrine_rise_during_vns_trains_matches_roosevelt_2006():
     assert 0.28 <= rise <= 0.39
 
 
+def test_a_tavns_session_and_a_cervical_train_share_one_saturating_nts_response():
+    """The NTS/LC response saturates with recruited afferent input (Hulsey et al. 2017, rat
+    LC) whatever the route: a taVNS session whose auricular input equals a cervical train's
+    input drives the NTS as strongly as that train does. Settings are chosen so the two
+    inputs are equal: the auricular threshold equals the cervical A-fibre threshold at the
+    same current, pulse width and frequency, and the auricular coupling is 1. Before round
+    27 the auricular input entered the drive linearly and this check failed (with the
+    shipped set, the session's drive was its input, ~0.44, against ~0.94 for the train)."""
+    params = {"tavns_coupling": 1.0, "chronaxie": 180.0, "thr_A": 0.6,
+              "rheobase_auricular": 0.6 / (1 + 180.0 / 250.0)}
+    session = parse_protocol({"name": "s", "duration": "1 d", "therapies": [
+        {"type": "tavns", "current": "0.5 mA", "pulse_width": "250 us", "frequency": "20 Hz",
+         "session": "60 min", "sessions_per_day": 1, "start": "0 d",
+         "first_session_at": "1 h", "duration": "1 d"}]})
+    s_drive = _obs(simulate(session, params=params, save_times_h=np.array([1.5])),
+                   "tavns_drive")[0, 0]
+    train = simulate(parse_protocol(_vns("0.5 mA")), params=params,
+                     save_times_h=np.array([30.0]))
+    t_drive = _obs(train, "vns_drive")[0, 0] / (60.0 / 72.0)
+    assert s_drive == pytest.approx(t_drive, rel=1e-6)
+    assert 0.5 < s_drive < 1.2   # a saturating response: well above the ~0.44 input
+
+
 def test_midazolam_half_life_matches_greenblatt_1984():
     """Midazolam elimination half-life 2-3 h in adults (Greenblatt et al. 1984)."""
     proto = parse_protocol({"name": "mdz", "duration": "1 d", "therapies": [

@@ -13,7 +13,10 @@ doubling a therapeutic current adds little. Implanted VNS is delivered in on/off
 (e.g. 30 s on / 5 min off); the mood-relevant states are >1000× slower than one train, so the
 drive is the duty-cycle average; taVNS sessions are averaged over their own on/off cycle.
 taVNS reaches the NTS through the auricular branch with its own threshold and a weaker
-coupling.
+coupling, and its input passes through the same saturating NTS response: the saturation is
+a property of the NTS/LC, not of the route. (Until round 27 a taVNS session's input entered
+the drive linearly; at round 26's calibrated point a session drove the NTS ~15 times less
+than the same input from the cervical trunk would.)
 """
 
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter
@@ -83,7 +86,8 @@ MECHANISM = Mechanism(
             "tavns_coupling", 0.1, "1", 0.01, 1.5,
             "assumed, calibratable to tavns-pooled-hamd: auricular branch is a small afferent "
             "population compared with the cervical trunk",
-            "Afferent drive of a taVNS session relative to full cervical A-fibre recruitment",
+            "Afferent input of a taVNS session relative to full cervical A-fibre recruitment "
+            "(before the saturating NTS response)",
             calibratable=True,
         ),
     ),
@@ -107,12 +111,16 @@ MECHANISM = Mechanism(
         Derived("tavns_threshold",
                 "rheobase_auricular*(1 + chronaxie/tavns_pulse_width)", "mA",
                 "Auricular-branch threshold at the session pulse width"),
-        Derived("tavns_drive",
-                "tavns_on*tavns_coupling*" + hill("tavns_current", "tavns_threshold",
-                                                  "recruit_hill")
+        Derived("tavns_afferent_input",
+                "tavns_coupling*" + hill("tavns_current", "tavns_threshold", "recruit_hill")
                 + "*tavns_frequency/(tavns_frequency + freq_half)*(20 + freq_half)/20",
-                "1", "Afferent drive from taVNS (non-zero only during sessions; on/off "
-                "cycling averaged)", observable=True),
+                "1", "Recruited auricular afferent input during a session (1 = all cervical "
+                "A fibres at 20 Hz)"),
+        Derived("tavns_drive",
+                "tavns_on*(1 + nts_half)*tavns_afferent_input/(nts_half + tavns_afferent_input)",
+                "1", "NTS drive from taVNS (non-zero only during sessions; on/off cycling "
+                "averaged; the same saturating NTS response as implanted VNS)",
+                observable=True),
         Derived("afferent_drive", "vns_drive + tavns_drive", "1",
                 "Total afferent vagal drive to the NTS", observable=True),
         Derived("voice_alteration", "vns_recruit_larynx*vns_duty/(vns_duty + 0.01)", "1",
