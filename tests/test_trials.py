@@ -109,6 +109,8 @@ def test_population_covariates_set_parameters() -> None:
     ({"visits": ["1 d", "9 d"]}, "after the trial's end"),
     ({"endpoints": [{"type": "cohen_d", "arms": ["ketamine"]}]}, "compares two arms"),
     ({"dropout": 1.5}, "dropout"),
+    ({"visits": None}, "visits: missing; give the rating visits"),
+    ({"visits": "weekly"}, "visits: give a list of times .* got 'weekly'"),
 ])
 def test_bad_trial_files_give_clear_errors(change: dict, message: str) -> None:
     with pytest.raises(ValidationError, match=message):

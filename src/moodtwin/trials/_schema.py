@@ -758,9 +758,12 @@ def _expand_visits(v: Any, duration: str, field: str = "visits") -> list[str]:
                                   f"{MAX_VISITS} are allowed (visit less often).")
         times = [f"{t:g} h" for t in _arange(start, end, every)]
         return times + [str(x) for x in also]
+    if v is None:
+        raise ValidationError(f"{field}: missing; give the rating visits as a list of times "
+                              "(e.g. ['1 d', '1 week']) or {every: 1 week}.")
     if not isinstance(v, list) or not v:
         raise ValidationError(f"{field}: give a list of times (e.g. ['1 d', '1 week']) or "
-                              "{every: 1 week}.")
+                              f"{{every: 1 week}}, got {v!r}.")
     if len(v) > MAX_VISITS:
         raise ValidationError(f"{field}: {len(v)} visits; at most {MAX_VISITS} are allowed.")
     out: list[str] = []
