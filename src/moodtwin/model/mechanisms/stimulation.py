@@ -14,9 +14,7 @@ doubling a therapeutic current adds little. Implanted VNS is delivered in on/off
 drive is the duty-cycle average; taVNS sessions are averaged over their own on/off cycle.
 taVNS reaches the NTS through the auricular branch with its own threshold and a weaker
 coupling, and its input passes through the same saturating NTS response: the saturation is
-a property of the NTS/LC, not of the route. (Until round 27 a taVNS session's input entered
-the drive linearly; at round 26's calibrated point a session drove the NTS ~15 times less
-than the same input from the cervical trunk would.)
+a property of the NTS/LC, not of the route.
 """
 
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter
@@ -29,6 +27,11 @@ _ASCENT = ("approximate, human: ASCENT models of the human cervical vagus (Musse
            "a mA to ~1.5 mA with the clinical helical cuff")
 _CASTORO = "Castoro et al. 2011 Exp Neurol 227:62 (dog cervical vagus; no human value found)"
 _HULSEY = "Hulsey et al. 2017 Exp Neurol 289:21 (rat LC activation saturates with VNS current)"
+
+
+def _nts_response(afferent_input: str) -> str:
+    """The one saturating NTS response to recruited afferent input (1 at full input)."""
+    return f"(1 + nts_half)*{afferent_input}/(nts_half + {afferent_input})"
 
 MECHANISM = Mechanism(
     name="stimulation",
@@ -105,7 +108,7 @@ MECHANISM = Mechanism(
                 "vns_recruit_A*vns_frequency/(vns_frequency + freq_half)*(20 + freq_half)/20",
                 "1", "Recruited afferent input during a train (1 = all A fibres at 20 Hz)"),
         Derived("vns_drive",
-                "vns_duty*(1 + nts_half)*vns_afferent_input/(nts_half + vns_afferent_input)",
+                "vns_duty*" + _nts_response("vns_afferent_input"),
                 "1", "Duty-averaged NTS drive from implanted VNS (saturating in the input)",
                 observable=True),
         Derived("tavns_threshold",
@@ -117,7 +120,7 @@ MECHANISM = Mechanism(
                 "1", "Recruited auricular afferent input during a session (1 = all cervical "
                 "A fibres at 20 Hz)"),
         Derived("tavns_drive",
-                "tavns_on*(1 + nts_half)*tavns_afferent_input/(nts_half + tavns_afferent_input)",
+                "tavns_on*" + _nts_response("tavns_afferent_input"),
                 "1", "NTS drive from taVNS (non-zero only during sessions; on/off cycling "
                 "averaged; the same saturating NTS response as implanted VNS)",
                 observable=True),
