@@ -390,7 +390,11 @@ def test_cli_fit_reports_an_unusable_record_one_problem_per_line(record: Path,
 
 @pytest.mark.parametrize("extra, why", [("objective: true", "'objective' must be a number"),
                                         ("evaluations: 1.5", "must be a whole number"),
-                                        ("objectiv: 3.5", "unknown key 'objectiv'")])
+                                        ("objectiv: 3.5", "unknown key 'objectiv'"),
+                                        ("calibration: {seed: true}",
+                                         r"calibration\.seed: True is not allowed"),
+                                        ("calibration: {priors: {k_pot: [0.02, false, x]}}",
+                                         r"calibration\.priors\.k_pot\[1\]: False")])
 def test_parameter_set_metadata_is_checked(tmp_path: Path, extra: str, why: str) -> None:
     path = tmp_path / "set.yaml"
     path.write_text(f"parameters:\n  tau_dep: {{value: 12}}\n{extra}\n")

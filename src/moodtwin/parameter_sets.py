@@ -268,6 +268,23 @@ def _check_metadata(doc: dict, where: str) -> None:
             and (kind == "number" or v == int(v)))
         if not ok:
             raise ValidationError(f"{where}: {key!r} must be a {kind}, got {v!r}.")
+    _check_report(doc.get("calibration"), "calibration", where)
+
+
+def _check_report(node: object, path: str, where: str) -> None:
+    """The calibration report holds text and finite numbers only (a boolean or a non-finite
+    number there is an edited file, not what ``moodtwin calibrate`` wrote)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _check_report(v, f"{path}.{k}", where)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _check_report(v, f"{path}[{i}]", where)
+    elif node is not None and not isinstance(node, str) and (
+            isinstance(node, bool) or not isinstance(node, int | float)
+            or not math.isfinite(node)):
+        raise ValidationError(f"{where}: {path}: {node!r} is not allowed here; the calibration "
+                              "report holds text and finite numbers.")
 
 
 def calibrated_model(path: Path | None = None) -> Model:
