@@ -176,6 +176,38 @@ def test_an_extra_rating_visit_adds_the_published_improvement() -> None:
     assert -2.0 <= extra <= -0.3, extra
 
 
+@pytest.mark.xfail(strict=True, reason="known model failure (README, status): engagement is "
+                   "transient, so with the shipped set an extra week-3 visit adds 0.10 HAM-D "
+                   "points by week 6 and an extra week-5 visit 1.90; freeing the per-contact "
+                   "rate k_engage did not help (calibrated to 4.0/h, 90 % 1.6-7.2; round 28)")
+def test_the_effect_of_rating_visits_is_cumulative() -> None:
+    """Posternak & Zimmerman 2007 Br J Psychiatry 190:287: in 41 antidepressant RCTs rated
+    over 6 weeks, "two additional visits were associated with twice the reduction in HRSD
+    score than one": the effect of assessment visits is cumulative and proportional. Same
+    virtual patients starting an oral antidepressant, rated at weeks 1, 2, 4, 6 (four
+    follow-ups), with week 3 added (five) or weeks 3 and 5 added (six): the second extra visit
+    adds 0.5-1.5 times what the first does."""
+    from moodtwin.trials import parse_trial, run_trial
+
+    def change(visits: list[str]) -> float:
+        trial = parse_trial({
+            "name": "visits", "n": 150, "duration": "6 week", "visits": visits,
+            "scale": "HAMD17", "population": {"baseline": {"scale": "HAMD17", "mean": 24,
+                                                           "sd": 4, "min": 18, "max": 40}},
+            "arms": [{"name": "ad", "protocol": {
+                "name": "new AD", "duration": "6 week",
+                "therapies": [{"type": "oral_antidepressant", "action": "start"}]}}],
+            "endpoints": [{"id": "c", "type": "mean_change", "at": "6 week"}]})
+        e = run_trial(trial, seed=3).endpoints
+        return float(e.loc[e["endpoint"] == "c", "estimate"].iloc[0])
+
+    four = change(["1 week", "2 week", "4 week", "6 week"])
+    five = change(["1 week", "2 week", "3 week", "4 week", "6 week"])
+    six = change(["1 week", "2 week", "3 week", "4 week", "5 week", "6 week"])
+    first, second = five - four, six - five
+    assert first < 0.0 and 0.5 <= second / first <= 1.5, (first, second)
+
+
 def test_control_arm_spread_one_day_after_an_infusion_matches_wilkinson_2018() -> None:
     """Wilkinson et al. 2018 Am J Psychiatry 175:150 (patient-level data of the single-dose
     ketamine trials): in the pooled saline and midazolam arms the SD of MADRS was 6.5 at
