@@ -316,6 +316,48 @@ def test_a_later_period_of_the_same_treatment_continues_its_course() -> None:
         assert ((cross[:, 1] < cross[:, 0]) == same_course).all(), blinding
 
 
+def test_an_open_label_period_breaks_the_blind() -> None:
+    """D-02's design (Rush et al. 2005): masked active or sham VNS, then open-label VNS for
+    every patient. After the switch the sham arm knows it now receives active stimulation: a
+    new treatment course (novelty reset) believed active; under a kept blind the same switch
+    continues the course. The raters know too: observer bias (``rater_bias``) lowers the
+    switched arm's ratings from the open period on, unless the trial keeps raters blinded."""
+    switch = {"name": "on", "duration": "8 week", "background": {"oral_antidepressant": "none"},
+              "therapies": [{"type": "vns", "implant_at": None, "start": "0 d",
+                             "current": "1.0 mA"}]}
+
+    def run(open_label: bool, raters: str = "auto"):
+        t = parse_trial(_trial(duration="12 week", visits=["4 week", "5 week", "12 week"],
+                               raters=raters, arms=[
+                                   {"name": "vns", "protocol": "vns_standard.yaml"},
+                                   {"name": "sham", "periods": [
+                                       {"protocol": "vns_sham.yaml", "until": "4 week"},
+                                       {"protocol": switch, "open_label": open_label}]}],
+                               endpoints=[{"type": "mean_change", "at": "12 week"}]),
+                        PROTOCOLS)
+        return run_trial(t, seed=1, n=8).first
+
+    names = [o.name for o in run(False).model.observables]
+    for open_label in (False, True):
+        d = run(open_label)
+        sham = (d.patients["arm"] == "sham").to_numpy()
+        novelty = d.latent[sham][:, 2, names.index("novelty")]  # week 5, a week after the switch
+        belief = d.latent[sham][:, 2, names.index("belief")]
+        assert (novelty > 0.95).all() == open_label and (belief > 0.99).all() == open_label
+    opened, masked_raters = run(True), run(True, raters="blinded")
+    sham = (opened.patients["arm"] == "sham").to_numpy()
+    bias = opened.model.parameter("rater_bias").value
+    lower = masked_raters.observed["MADRS"] - opened.observed["MADRS"]
+    after = lower[sham][:, 2:]  # after the switch (less where a score is clipped at 0)
+    assert (after <= bias + 1e-6).all() and np.isclose(np.median(after), bias)
+    assert np.allclose(lower[:, :2], 0.0) and np.allclose(lower[~sham], 0.0)
+    again = _trial(arms=[{"name": "a", "periods": [
+        {"protocol": "vns_sham.yaml", "until": "4 d", "open_label": True},
+        {"protocol": "vns_standard.yaml"}]}])
+    with pytest.raises(ValidationError, match="every later period must be too"):
+        parse_trial(again, PROTOCOLS)
+
+
 def _comparator(**kw: object) -> dict:
     return {"name": "aug", "duration": "2 week", "therapies": [
         {"type": "oral_comparator", "drug": "test drug", **kw}]}

@@ -15,7 +15,7 @@ from moodtwin.model import Model
 from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.population import Population, generate_population
 from moodtwin.protocols import Protocol, compile_per_patient
-from moodtwin.protocols._schema import Background, OralComparator
+from moodtwin.protocols._schema import Background, OralComparator, Therapy
 from moodtwin.result import STATUS_MESSAGES
 from moodtwin.simulation import Engine, SolverOptions, _fluctuation, run_engine, run_groups
 from moodtwin.trials._schema import Arm, Period, Tolerance, Trial, Withdrawal
@@ -112,23 +112,38 @@ class _Run:
     titrated: np.ndarray  # per patient: current reached by titration to tolerance (mA)
     obs_seed: np.random.SeedSequence  # the ratings' random stream
     scale_names: list[str]  # scales rated, in the order their noise is drawn
-    rater_knows: np.ndarray  # per patient: rated by a clinician who knows it is on active
+    rater_knows_from: np.ndarray  # per patient: trial time (h) after which the clinician who
+    # rates the patient knows they are on the experimental treatment (inf: never)
     given: dict[int, frozenset[str]] = field(default_factory=dict)
-    """Per patient (row): the therapy types of the segment simulated last (a later period
-    that gives no new type continues the same treatment course)."""
+    """Per patient (row): the therapies (course keys) of the segment simulated last (a later
+    period that gives nothing new continues the same treatment course)."""
 
 
 #: Therapy types a blinded patient cannot tell from the treatment they mimic: a blinded
 #: crossover from ketamine to its saline or midazolam placebo continues the same study course.
 _SAME_COURSE = {"saline_iv": "ketamine_iv", "midazolam_iv": "ketamine_iv"}
+_INACTIVE = "~inactive"  # suffix of a sham or placebo therapy's course key
 
 
-def _starts_course(types: frozenset[str], before: frozenset[str],
-                   alike: dict[str, str]) -> bool:
-    """Whether a segment giving therapy ``types`` starts a new treatment course after one
-    that gave ``before``: it gives a type not given before (``alike``: types the patient
-    cannot tell apart)."""
-    return bool({alike.get(t, t) for t in types} - {alike.get(t, t) for t in before})
+def _course_key(therapy: Therapy) -> str:
+    """A therapy's type, marked when it is a sham or placebo of that type."""
+    inactive = getattr(therapy, "sham", False) or getattr(therapy, "placebo", False)
+    return f"{therapy.type}{_INACTIVE}" if inactive else therapy.type
+
+
+def _starts_course(types: frozenset[str], before: frozenset[str], blinded: bool) -> bool:
+    """Whether a segment giving therapies ``types`` (course keys) starts a new treatment course
+    after one that gave ``before``: it gives one not given before. A blinded patient cannot
+    tell a sham or placebo from its active form (nor saline or midazolam from ketamine); an
+    open-label patient switched from sham to active stimulation (D-02's sham arm after the
+    blinded phase) starts a treatment not had before."""
+    def seen_as(key: str) -> str:
+        if not blinded:
+            return key
+        key = key.removesuffix(_INACTIVE)
+        return _SAME_COURSE.get(key, key)
+
+    return bool({seen_as(t) for t in types} - {seen_as(t) for t in before})
 
 
 def _choose(run: _Run, period: Period, rows: np.ndarray, t0: float) -> np.ndarray:
@@ -143,7 +158,7 @@ def _choose(run: _Run, period: Period, rows: np.ndarray, t0: float) -> np.ndarra
     sc = scales.get_scale(trial.scale)
     rated = _observe(trial, run.model, run.pop, run.latent, run.visit_h,
                      np.random.default_rng(run.obs_seed), run.scale_names,
-                     run.rater_knows)[sc.name][rows]
+                     run.rater_knows_from)[sc.name][rows]
     now = rated[:, int(np.argmin(np.abs(run.visit_h - t0)))]
     base = rated[:, 0]
     if period.choose_by == "response":
@@ -155,10 +170,12 @@ def _choose(run: _Run, period: Period, rows: np.ndarray, t0: float) -> np.ndarra
 
 
 def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
-             groups: list[tuple[Protocol, np.ndarray]]) -> np.ndarray:
+             groups: list[tuple[Protocol, np.ndarray]], open_label: bool = False) -> np.ndarray:
     """Integrate each group of rows with its protocol over [t0, stop] (trial time, h);
     fills ``latent`` at the visits in it, advances the states and returns the observables
-    of every patient at ``stop`` (NaN for rows not simulated)."""
+    of every patient at ``stop`` (NaN for rows not simulated). ``open_label``: the blind is
+    broken in this segment (patients know what they receive; so do the raters, unless the
+    trial keeps ``raters: blinded``)."""
     visit_h = run.visit_h
     in_period = (visit_h > t0 + 1e-9) | (first & (visit_h <= 1e-9))
     in_period &= visit_h <= stop + 1e-9
@@ -170,18 +187,19 @@ def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
     rated_h = own[(own > t0 + 1e-9) & (own <= stop + 1e-9)]
     courses = []  # per group: its therapy types and which rows start a new course with it
     for protocol, rows in groups:
-        types = frozenset(th.type for th in protocol.therapies)
-        blind = _SAME_COURSE if run.trial.p_active_for(protocol) is not None else {}
+        types = frozenset(_course_key(th) for th in protocol.therapies)
+        blinded = not open_label and run.trial.p_active_for(protocol) is not None
         courses.append((types, np.array([_starts_course(
-            types, run.given.get(int(r), frozenset()), blind) for r in rows], dtype=bool)))
+            types, run.given.get(int(r), frozenset()), blinded) for r in rows], dtype=bool)))
     for ((protocol, rows), (types, starts)), ad, new in itertools.product(
             zip(groups, courses, strict=True), (False, True), (False, True)):
         sel = rows[(ad_on[rows] == ad) & (starts == new)]
         if sel.size == 0:
             continue
         drugs = [th for th in protocol.therapies if isinstance(th, OralComparator)]
+        p_active = None if open_label else run.trial.p_active_for(protocol)
         tls = compile_per_patient(_with_background(arm.in_context(protocol), ad), run.model,
-                                  run.pop.table[sel], p_active=run.trial.p_active_for(protocol),
+                                  run.pop.table[sel], p_active=p_active,
                                   rating_visits=rated_h - t0, comparators_applied=True,
                                   new_course=new)
         states, st, obs = run_groups(run.model, run.pop.table[sel], tls, save, run.options,
@@ -192,6 +210,9 @@ def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
         at_end[sel] = obs[:, -1, :]
         run.y[sel] = states[:, -1, :]
         run.given.update(dict.fromkeys(map(int, sel), types))
+        if open_label and run.trial.raters != "blinded" \
+                and protocol.study_treatment() == "active":
+            run.rater_knows_from[sel] = np.minimum(run.rater_knows_from[sel], t0)
         for drug in drugs:  # published effect on the modelled MADRS
             m = [o.name for o in run.model.observables].index("madrs")
             cut = drug.effect_at(visit_h[vis] - t0)[None, :]
@@ -216,7 +237,7 @@ def _titrate(run: _Run, arm: Arm, period: Period, tol: Tolerance, t0: float, sto
     a, b = t0, min(stop, t0 + _hours(vns.start) + every)  # type: ignore[union-attr]
     groups = [(period.protocol, rows)]
     while True:
-        end = _segment(run, arm, a, b, first and a == t0, groups)[:, m]
+        end = _segment(run, arm, a, b, first and a == t0, groups, period.open_label)[:, m]
         run.titrated[rows] = level[rows]
         if b >= stop - 1e-9:
             return
@@ -247,7 +268,7 @@ def _simulate_periods(run: _Run, arm: Arm, start_h: float, end_h: float,
             choice = _choose(run, period, rows, t0)
             groups = [(protocol, rows[choice == key]) for key, protocol in
                       (period.protocols or {"": period.protocol}).items()]
-            _segment(run, arm, t0, stop, first, groups)
+            _segment(run, arm, t0, stop, first, groups, period.open_label)
         t0 = stop
 
 
@@ -324,25 +345,26 @@ def dropout_times(trial: Trial, visit_h: np.ndarray, rated: np.ndarray, end: flo
 
 def _observe(trial: Trial, model: Model, pop: Population, latent: np.ndarray,
              visit_h: np.ndarray, rng: np.random.Generator, scale_names: list[str],
-             rater_knows: np.ndarray) -> dict[str, np.ndarray]:
+             rater_knows_from: np.ndarray) -> dict[str, np.ndarray]:
     """Rated scores: latent (natural course included) + day-to-day fluctuation averaged over
     each rating's recall period (a week, or the time since the previous visit) + rater noise,
     less the observer bias (``rater_bias``, MADRS points) at post-baseline visits of patients
     whose clinician-rated depression scale is scored by a rater who knows they are on the
-    experimental treatment (``rater_knows``, per patient).
+    experimental treatment (after ``rater_knows_from``, trial time per patient).
 
     Depression scales convert the latent MADRS, anxiety scales the latent HAM-A (the model's
     own anxiety state), each with its own fluctuation; PTSD scales the PCL-5 output (rater
     noise only, see :data:`moodtwin.scales.CONSTRUCTS`)."""
     names = [o.name for o in model.observables]
     fl = _fluctuation(model, pop.table, visit_h, int(rng.integers(2**31)))
-    bias = np.where(rater_knows, pop.table[:, model.parameter_index["rater_bias"]], 0.0)
+    knows = visit_h[None, :] > np.maximum(rater_knows_from, 1e-9)[:, None]
+    bias = np.where(knows, pop.table[:, model.parameter_index["rater_bias"]][:, None], 0.0)
     out = {}
     for name in scale_names:
         sc = scales.get_scale(name)
         src = scales.source_score(sc.name, latent[:, :, names.index(sc.construct_source)], fl)
         if sc.construct == "depression" and not sc.self_rated:
-            src = np.clip(src - bias[:, None] * (visit_h > 1e-9)[None, :], 0.0, sc.source_max)
+            src = np.clip(src - bias, 0.0, sc.source_max)
         score = scales.convert(src, sc.name)
         score = score + trial.rater_noise * rng.standard_normal(score.shape)
         out[sc.name] = np.clip(score, 0.0, sc.max_score)
@@ -391,7 +413,8 @@ def run_replicate(
     status = np.zeros(n_pat, dtype=np.int64)
     y = pop.y0.copy()
     names = sorted({trial.scale, *(e.scale for e in trial.endpoints if e.scale)})
-    knows = np.array([trial.rater_knows_active(a) for a in trial.arms], dtype=bool)[arm_idx]
+    knows = np.where(np.array([trial.rater_knows_active(a) for a in trial.arms],
+                              dtype=bool)[arm_idx], 0.0, np.inf)
     ctx = _Run(trial, model, pop, y, visit_h, latent, status, options, progress,
                engine or run_engine, np.full(n_pat, np.nan), s_obs, names, knows)
     for i, arm in enumerate(trial.arms):
@@ -403,7 +426,7 @@ def run_replicate(
         w = trial.withdrawal
         k = int(np.argmin(np.abs(visit_h - phase1_end)))
         pre = _observe(trial, model, pop, latent, visit_h, np.random.default_rng(s_obs),
-                       names, knows)[trial.scale]
+                       names, ctx.rater_knows_from)[trial.scale]
         sched = _scheduled(trial, visit_h, [trial.arms[a].name for a in arm_idx],
                            np.full(n_pat, "", dtype=object), phase1_end)
         pre[~sched] = np.nan
@@ -421,7 +444,7 @@ def run_replicate(
             if sub.size:
                 _simulate_periods(ctx, arm, phase1_end, end, sub)
     observed = _observe(trial, model, pop, latent, visit_h, np.random.default_rng(s_obs), names,
-                        knows)
+                        ctx.rater_knows_from)
     dropout_h = dropout_times(trial, visit_h, observed[trial.scale], end,
                               np.random.default_rng(s_drop))
     missing = visit_h[None, :] > dropout_h[:, None]

@@ -107,6 +107,12 @@ class Period(_Strict):
     ``non_responder``, ``remitter``/``non_remitter``; ``threshold``: remission score at or
     below it, or response improvement in percent), e.g. esketamine weekly vs every other
     week. The decision reads the rated score at that visit (the one the results show).
+
+    ``open_label``: from this period on the blind is broken, as in the open-label extension of
+    a blinded trial: patients know what they receive (belief 1 for an active treatment, 0 for
+    a sham), a switch from sham to active stimulation starts a new treatment course, and the
+    clinicians who rate patients on active treatment know it (observer bias), unless the trial
+    sets ``raters: blinded``.
     """
 
     protocol: Protocol  # the protocol, or the first of ``protocols``
@@ -116,6 +122,7 @@ class Period(_Strict):
     protocols: dict[str, Protocol] | None = None
     threshold: float | None = Field(default=None, ge=0.0)
     titrate_to_tolerance: Tolerance | None = None
+    open_label: bool = False  # the blind is broken from this period on (open-label extension)
 
     @model_validator(mode="after")
     def _titration(self) -> Period:
@@ -566,6 +573,10 @@ class Trial(_Strict):
         spans = [(a, 0.0, at) for a in self.arms]
         spans += [(a, at, end) for a in (self.withdrawal.arms if self.withdrawal else [])]
         for arm, start, stop_arm in spans:
+            opened = [i for i, p in enumerate(arm.periods) if p.open_label]
+            if opened and not all(p.open_label for p in arm.periods[opened[0]:]):
+                raise ValueError(f"arm {arm.name!r}: period {opened[0]} is open_label, so every "
+                                 "later period must be too (a broken blind stays broken).")
             for i, p in enumerate(arm.periods):
                 stop = stop_arm if p.until is None else _h(p.until, f"{arm.name}.until")
                 if stop <= start or stop > stop_arm + 1e-9:
