@@ -421,3 +421,35 @@ def test_command_line_usage_errors_are_one_line(monkeypatch, capsys, argv, expec
     assert stop.value.code == EXIT_ERROR
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and expected in err, err
+
+
+@pytest.mark.parametrize("kind, path, message", [
+    ("protocol", ("therapies", 0, "intensity"),
+     "therapies[0].intensity (stressor): expected a number, got true"),
+    ("trial", ("endpoints", 1, "relapse", "confirm"),
+     "endpoints.1.relapse.confirm: expected a number, got true"),
+    ("trial", ("withdrawal", "threshold"), "withdrawal.threshold: expected a number, got true"),
+])
+def test_a_boolean_is_not_a_number(kind: str, path: tuple, message: str) -> None:
+    """YAML's true/false where a number belongs is refused with one line, not read as 1/0
+    (found by benchmarks/fuzz_inputs.py --seed 28: a stressor intensity and the relapse and
+    withdrawal fields of trial files)."""
+    import re
+
+    import yaml
+
+    from moodtwin.trials import parse_trial
+
+    root = Path(__file__).resolve().parents[1] / "examples"
+    name = ("protocols/stressor_challenge.yaml" if kind == "protocol"
+            else "trials/designs/esketamine_sustain1_relapse_prevention.yaml")
+    doc = yaml.safe_load((root / name).read_text())
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = True
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        if kind == "protocol":
+            parse_protocol(doc)
+        else:
+            parse_trial(doc, root / "trials" / "designs")

@@ -22,7 +22,7 @@ from pydantic import (
 
 from moodtwin.errors import ValidationError
 from moodtwin.units import hours, quantity
-from moodtwin.yaml_files import Count
+from moodtwin.yaml_files import Count, Number
 
 
 def _as_text(v: object) -> object:
@@ -377,7 +377,7 @@ class TcVNS(_Strict):
     stimulations_per_dose: Count = Field(default=2, ge=1, le=6)
     doses_per_day: Count = Field(default=2, ge=1, le=6)
     days_per_week: Count = Field(default=7, ge=1, le=7)
-    level: float = Field(default=1.0, gt=0.0, le=1.0)
+    level: Number = Field(default=1.0, gt=0.0, le=1.0)
     start: Q = "0 d"
     duration: Q = "4 week"
     first_dose_at: Q = "8 h"  # time after each day's start
@@ -472,7 +472,7 @@ class OralComparator(_Strict):
     type: Literal["oral_comparator"]
     drug: str
     preset: str | None = None
-    effect_madrs: float | None = Field(default=None, ge=-10.0, le=20.0)
+    effect_madrs: Number | None = Field(default=None, ge=-10.0, le=20.0)
     onset: Q | None = None
     source: str | None = None
     start: Q = "0 d"
@@ -545,7 +545,7 @@ class Stressor(_Strict):
     _limited = _limits("stressor", "duration")
     start: Q = "0 d"
     duration: Q = "2 week"
-    intensity: float = Field(default=1.0, gt=0.0, le=3.0)
+    intensity: Number = Field(default=1.0, gt=0.0, le=3.0)
 
     @field_validator("start")
     @classmethod
@@ -577,7 +577,7 @@ class Blinding(_Strict):
     treatment the patient is told (a trial sets it from its allocation ratio)."""
 
     mode: Literal["open", "blinded"] = "open"
-    p_active: float | None = Field(default=None, ge=0.0, le=1.0)
+    p_active: Number | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class Visits(_Strict):

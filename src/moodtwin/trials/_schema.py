@@ -77,7 +77,7 @@ class Tolerance(_Strict):
     every: str = "2 week"
     max: str = "2.0 mA"
     measure: Literal["voice_alteration"] = "voice_alteration"
-    below: float = Field(default=0.5, gt=0.0, le=1.0)
+    below: Number = Field(default=0.5, gt=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _units(self) -> Tolerance:
@@ -120,7 +120,7 @@ class Period(_Strict):
     label: str | None = None  # condition name for within-subject contrasts (active, sham)
     choose_by: Literal["sex", "response", "remission"] | None = None
     protocols: dict[str, Protocol] | None = None
-    threshold: float | None = Field(default=None, ge=0.0)
+    threshold: Number | None = Field(default=None, ge=0.0)
     titrate_to_tolerance: Tolerance | None = None
     open_label: bool = False  # the blind is broken from this period on (open-label extension)
 
@@ -178,8 +178,8 @@ class Persistence(_Strict):
     """The entry criterion must hold at ``k`` of the patient's last ``of_last`` visits up to
     and including the withdrawal visit (a missed visit counts as not meeting it)."""
 
-    k: int = Field(ge=1, le=52)
-    of_last: int = Field(ge=1, le=52)
+    k: Count = Field(ge=1, le=52)
+    of_last: Count = Field(ge=1, le=52)
 
     @model_validator(mode="after")
     def _k(self) -> Persistence:
@@ -201,7 +201,7 @@ class Withdrawal(_Strict):
 
     at: str
     criterion: Literal["response", "remission", "all"] = "response"
-    threshold: float | None = Field(default=None, ge=0.0)
+    threshold: Number | None = Field(default=None, ge=0.0)
     persistence: Persistence | None = None
     from_arms: list[str] | None = None
     arms: list[Arm]
@@ -235,12 +235,12 @@ class Relapse(_Strict):
     start, or each patient's first response (patients who never respond are not at risk).
     """
 
-    score: float | None = Field(default=None, ge=0.0)
-    improvement_below: float | None = Field(default=None, gt=0.0, le=100.0)
+    score: Number | None = Field(default=None, ge=0.0)
+    improvement_below: Number | None = Field(default=None, gt=0.0, le=100.0)
     reference: Literal["baseline", "best"] = "baseline"
     combine: Literal["any", "all"] = "any"
-    confirm: int = Field(default=1, ge=1, le=6)
-    severe_score: float | None = Field(default=None, ge=0.0)
+    confirm: Count = Field(default=1, ge=1, le=6)
+    severe_score: Number | None = Field(default=None, ge=0.0)
     origin: Literal["arm_start", "first_response"] = "arm_start"
 
     @model_validator(mode="after")
@@ -261,8 +261,8 @@ class Subgroup(_Strict):
 
     covariate: Literal[SUBGROUP_COVARIATES]  # type: ignore[valid-type]
     equals: str | None = None
-    min: float | None = None
-    max: float | None = None
+    min: Number | None = None
+    max: Number | None = None
     at: str | None = None
 
     @model_validator(mode="after")
@@ -313,7 +313,7 @@ class Published(_Strict):
     source: str = ""
     claim: Literal[CLAIMS] | None = None  # type: ignore[valid-type]
     test: Literal[TESTS] | None = None  # type: ignore[valid-type]
-    alpha: float = 0.05
+    alpha: Number = 0.05
 
     @model_validator(mode="after")
     def _form(self) -> Published:
