@@ -477,10 +477,13 @@ def test_a_blinded_placebo_spray_alone_improves_within_a_day_as_in_daly_2018(dal
     assert abs(mean - (-5.7)) / np.hypot(1.79, _se(pbo)) <= 1.96, mean
 
 
-def _sackeim_2001_response(parameters=None) -> tuple[float, float]:
-    """HRSD-28 response after 10 weeks of open VNS (12 weeks after implantation) among
-    virtual D-01 patients who had failed more than 7 adequate treatments, and among the
-    others (600 patients, seed 11)."""
+def test_vns_response_falls_with_treatment_resistance_as_in_sackeim_2001() -> None:
+    """Sackeim et al. 2001 Neuropsychopharmacology 25:713 (open VNS pilot, 59 completers,
+    HRSD-28 response after 10 weeks of stimulation): none of the 13 patients who had failed
+    more than 7 adequate antidepressant trials in the current episode responded (95 % upper
+    bound 24.7 %), against 39.1 % (18/46, 95 % CI 25-55 %) of the others. The simulated D-01
+    design with that spread of failed treatments (Poisson mean 5.5: ~1 in 5 above 7) must put
+    the >7 group under 24.7 % and the others inside 25-55 %, with the >7 group lower."""
     import yaml
 
     from moodtwin.trials import parse_trial, run_trial
@@ -490,23 +493,12 @@ def _sackeim_2001_response(parameters=None) -> tuple[float, float]:
     data["population"]["failed_treatments"] = {"mean": 5.5, "min": 2, "max": 15}
     data.update(n=600, duration="12 week", visits=["12 week"], dropout=0.0)
     data["endpoints"] = [
-        {"id": "over7", "type": "response_rate", "at": "12 week",
-         "subgroup": {"covariate": "failed_treatments", "min": 8}},
-        {"id": "upto7", "type": "response_rate", "at": "12 week",
-         "subgroup": {"covariate": "failed_treatments", "max": 7}}]
-    e = run_trial(parse_trial(data, path.parent), seed=11, parameters=parameters).endpoints
-    rate = {k: float(e.loc[e["endpoint"] == k, "estimate"].iloc[0]) for k in ("over7", "upto7")}
-    return rate["over7"], rate["upto7"]
-
-
-def test_vns_response_falls_with_treatment_resistance_as_in_sackeim_2001() -> None:
-    """Sackeim et al. 2001 Neuropsychopharmacology 25:713 (open VNS pilot, 59 completers,
-    HRSD-28 response after 10 weeks of stimulation): none of the 13 patients who had failed
-    more than 7 adequate antidepressant trials in the current episode responded (95 % upper
-    bound 24.7 %), against 39.1 % (18/46, 95 % CI 25-55 %) of the others. The simulated D-01
-    design with that spread of failed treatments (Poisson mean 5.5: ~1 in 5 above 7) must put
-    the >7 group under 24.7 % and the others inside 25-55 %, with the >7 group lower."""
-    over7, upto7 = _sackeim_2001_response()
+        {"id": k, "type": "response_rate", "at": "12 week",
+         "subgroup": {"covariate": "failed_treatments", **bound}}
+        for k, bound in (("over7", {"min": 8}), ("upto7", {"max": 7}))]
+    e = run_trial(parse_trial(data, path.parent), seed=11).endpoints
+    over7, upto7 = (float(e.loc[e["endpoint"] == k, "estimate"].iloc[0])
+                    for k in ("over7", "upto7"))
     assert over7 < 0.247, (over7, upto7)
     assert 0.25 <= upto7 <= 0.55, (over7, upto7)
     assert over7 < upto7, (over7, upto7)
