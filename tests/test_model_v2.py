@@ -496,7 +496,9 @@ def test_vns_response_falls_with_treatment_resistance_as_in_sackeim_2001() -> No
     path = Path(__file__).parents[1] / "examples/trials/vns_d01_pilot.yaml"
     data = yaml.safe_load(path.read_text())
     data["population"]["failed_treatments"] = {"mean": 5.5, "min": 2, "max": 15}
-    data.update(n=600, duration="12 week", visits=["12 week"], dropout=0.0)
+    # weekly ratings after implantation, as in the pilot (Rush et al. 2000)
+    data.update(n=600, duration="12 week", visits=[f"{w} week" for w in range(1, 13)],
+                dropout=0.0)
     data["endpoints"] = [
         {"id": k, "type": "response_rate", "at": "12 week",
          "subgroup": {"covariate": "failed_treatments", **bound}}
