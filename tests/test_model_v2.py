@@ -493,13 +493,14 @@ def test_vns_response_falls_with_treatment_resistance_as_in_sackeim_2001() -> No
     import yaml
 
     from moodtwin.trials import parse_trial, run_trial
+    from moodtwin.units import hours
 
     path = Path(__file__).parents[1] / "examples/trials/vns_d01_pilot.yaml"
     data = yaml.safe_load(path.read_text())
     data["population"]["failed_treatments"] = {"mean": 5.5, "min": 2, "max": 15}
-    # weekly ratings after implantation, as in the pilot (Rush et al. 2000)
-    data.update(n=600, duration="12 week", visits=[f"{w} week" for w in range(1, 13)],
-                dropout=0.0)
+    # the pilot file's own (weekly) rating visits of the acute phase
+    acute = [v for v in data["visits"] if hours(v, "visits") <= hours("12 week", "duration")]
+    data.update(n=600, duration="12 week", visits=acute, dropout=0.0)
     data["endpoints"] = [
         {"id": k, "type": "response_rate", "at": "12 week",
          "subgroup": {"covariate": "failed_treatments", **bound}}
