@@ -19,6 +19,7 @@ published endpoints with their Wilson 95 % intervals. Prints a Markdown table (m
 from __future__ import annotations
 
 import argparse
+from functools import cache
 from pathlib import Path
 
 import matplotlib
@@ -28,23 +29,47 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from moodtwin import DISCLAIMER  # noqa: E402
-from moodtwin.catalogue import find_shipped, trial_catalogue  # noqa: E402
 from moodtwin.parameter_sets import ParameterSet  # noqa: E402
-from moodtwin.trials import load_trial, run_trial  # noqa: E402
+from moodtwin.trials import TrialResult, load_trial, run_trial  # noqa: E402
+from moodtwin.units import hours  # noqa: E402
 
-#: (trial file, endpoint id, published value): one between-arm contrast per controlled trial
+#: (catalogue trial, endpoint id): one between-arm contrast per controlled trial; the
+#: published values are read from the trial file
 CONTRASTS = (
-    ("tavns_wu2018_pooled", "difference_week4", -4.23),
-    ("vns_d02_acute", "response_week12", (0.152, 0.100)),
-    ("esketamine_transform2", "difference_day28", -4.0),
-    ("ketamine_murrough2013", "difference_24h", -16.5 + 8.8),
-    ("botulinum_magid2015", "percent_change_week6", -45.7 + 14.6),
+    ("tavns_wu2018_pooled", "difference_week4"),
+    ("vns_d02_acute", "response_week12"),
+    ("esketamine_transform2", "difference_day28"),
+    ("ketamine_murrough2013", "change_24h"),
+    ("botulinum_magid2015", "percent_change_week6"),
 )
 SETTINGS = {
     "as shipped": {},
     "blind unbroken": {"unblinding": 0.0},
     "no expectancy": {"w_expect": 0.0},
 }
+
+
+@cache
+def _run(name: str, label: str, replicates: int) -> TrialResult:
+    """Catalogue trial ``name`` at the shipped point with setting ``label`` (run once)."""
+    values = SETTINGS[label]
+    base = ParameterSet.calibrated()
+    ps = base.with_values(values, source=label) if values else base
+    return run_trial(name, parameters=ps, replicates=replicates, seed=1, ensemble=False)
+
+
+def _published(name: str, endpoint: str) -> dict | object:
+    """The trial file's published value(s) of ``endpoint``: one, or one per arm."""
+    return next(e for e in load_trial(name).endpoints if e.id == endpoint).published
+
+
+def _published_contrast(name: str, endpoint: str) -> float:
+    """Published active minus control (first arm minus second for per-arm values)."""
+    pub = _published(name, endpoint)
+    if isinstance(pub, dict):
+        first, second = list(pub.values())[:2]
+        return float(first.value - second.value)
+    return float(pub.value)
 
 
 def _contrast(endpoints: pd.DataFrame, endpoint: str) -> tuple[float, float, float]:
@@ -58,16 +83,11 @@ def _contrast(endpoints: pd.DataFrame, endpoint: str) -> tuple[float, float, flo
 
 
 def main(out: Path, replicates: int) -> pd.DataFrame:
-    base = ParameterSet.calibrated()
     records = []
-    for name, endpoint, published in CONTRASTS:
-        trial = load_trial(find_shipped(name, trial_catalogue(), "trial"))
-        for label, values in SETTINGS.items():
-            ps = base.with_values(values, source=label) if values else base
-            result = run_trial(trial, parameters=ps, replicates=replicates, seed=1,
-                               ensemble=False)
-            mean, low, high = _contrast(result.endpoints, endpoint)
-            pub = published[0] - published[1] if isinstance(published, tuple) else published
+    for name, endpoint in CONTRASTS:
+        pub = _published_contrast(name, endpoint)
+        for label in SETTINGS:
+            mean, low, high = _contrast(_run(name, label, replicates).endpoints, endpoint)
             records.append({"trial": name, "contrast": endpoint, "setting": label,
                             "simulated": round(mean, 3), "low": round(low, 3),
                             "high": round(high, 3), "published": round(pub, 3)})
@@ -78,11 +98,11 @@ def main(out: Path, replicates: int) -> pd.DataFrame:
     return table
 
 
-#: (trial file, arm, published response, n, published day) for the time-course figure
+#: (catalogue trial, arm, response endpoints with published values) for the figure
 COURSES = (
-    ("vns_d01_pilot", "vns", ((0.40, 30, 84.0), (0.46, 30, 365.0))),
-    ("vns_d02_acute", "vns", ((0.152, 112, 84.0),)),
-    ("vns_d02_acute", "sham", ((0.100, 110, 84.0),)),
+    ("vns_d01_pilot", "vns", ("response_month3", "response_month12")),
+    ("vns_d02_acute", "vns", ("response_week12",)),
+    ("vns_d02_acute", "sham", ("response_week12",)),
 )
 
 
@@ -91,18 +111,15 @@ def figure(out: Path, replicates: int) -> Path:
     D-01 and D-02 arms, with the published endpoints and their Wilson 95 % intervals."""
     from moodtwin.trials._stats import wilson
 
-    base = ParameterSet.calibrated()
-    runs = {label: base.with_values(v, source=label) if v else base
-            for label, v in (("as shipped", {}), ("no expectancy", {"w_expect": 0.0}))}
     fig, axes = plt.subplots(1, len(COURSES), figsize=(4.2 * len(COURSES), 3.6), sharey=True)
-    for ax, (name, arm, published) in zip(axes, COURSES, strict=True):
-        trial = load_trial(find_shipped(name, trial_catalogue(), "trial"))
-        for (label, ps), style in zip(runs.items(), ("-o", "--s"), strict=True):
-            tr = run_trial(trial, parameters=ps, replicates=replicates, seed=1,
-                           ensemble=False).trajectories
+    for ax, (name, arm, endpoints) in zip(axes, COURSES, strict=True):
+        for label, style in (("as shipped", "-o"), ("no expectancy", "--s")):
+            tr = _run(name, label, replicates).trajectories
             course = tr[tr["arm"] == arm].groupby("day")["response"].mean()
             ax.plot(course.index, 100 * course.to_numpy(), style, ms=3, label=label)
-        for value, n, day in published:
+        for endpoint in endpoints:
+            e = next(e for e in load_trial(name).endpoints if e.id == endpoint)
+            value, n, day = e.published[arm].value, e.published[arm].n, hours(e.at, "at") / 24.0
             lo, hi = wilson(round(value * n), n)
             ax.errorbar([day], [100 * value], yerr=[[100 * (value - lo)], [100 * (hi - value)]],
                         fmt="D", color="black", capsize=3, label="published (95 % CI)")
@@ -119,10 +136,18 @@ def figure(out: Path, replicates: int) -> Path:
     return out
 
 
+def _replicates(text: str) -> int:
+    """argparse type: a replicate count of at least 1."""
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (given {text})")
+    return n
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", nargs="?", type=Path, default=Path("specific_effects.csv"))
-    ap.add_argument("--replicates", type=int, default=4)
+    ap.add_argument("--replicates", type=_replicates, default=4)
     ap.add_argument("--figure", type=Path, help="also draw the VNS response time courses")
     args = ap.parse_args()
     main(args.out, args.replicates)
