@@ -10,7 +10,7 @@ import pytest
 from moodtwin.model import default_model
 from moodtwin.model.mechanisms.mood import COURSE_FREQ_MAX
 from moodtwin.population import PopulationSpec, generate_population
-from moodtwin.protocols import compile_protocol, parse_protocol
+from moodtwin.protocols import compile_protocol, load_protocol, parse_protocol
 from moodtwin.simulation import SolverOptions, run_engine, simulate
 
 MODEL = default_model()
@@ -119,6 +119,28 @@ def test_spontaneous_remission_of_untreated_depression_matches_whiteford_2013():
     remitted = float(np.mean(madrs <= 10.0))
     se = np.sqrt(0.23 * 0.77 / len(madrs))
     assert abs(remitted - 0.23) <= 1.96 * se + 0.05
+
+
+def test_implanted_vns_is_presented_as_acting_gradually_from_its_switch_on():
+    """VNS patients are told that it works gradually and often takes several months to notice
+    (the manufacturer's patient and physician education; background mechanism), so their
+    placebo relief takes the gradual onset from the switch-on (2 weeks after the surgery in
+    D-01/D-02, Rush et al. 2000), not from the implantation; a ketamine infusion added later
+    is presented as rapid-acting and its onset wins from then on."""
+    names = [i.name for i in MODEL.inputs]
+    gradual, rapid = names.index("expects_gradual"), names.index("expects_rapid")
+    root = Path(__file__).parents[1] / "examples/protocols"
+    tl = compile_protocol(load_protocol(root / "vns_d01_d02_schedule.yaml"), MODEL,
+                          MODEL.defaults())
+    start = tl.t[:-1]  # segment k spans [t[k], t[k+1]) with inputs u[k]
+    assert tl.u[start < 336.0, gradual].max() == 0.0
+    assert tl.u[start >= 336.0, gradual].min() == 1.0
+    assert tl.u[:, rapid].max() == 0.0
+    tl = compile_protocol(load_protocol(root / "combination_vns_ketamine.yaml"), MODEL,
+                          MODEL.defaults())
+    start = tl.t[:-1]
+    assert tl.u[start >= 672.0, rapid].min() == 1.0
+    assert tl.u[start < 672.0, rapid].max() == 0.0
 
 
 def test_expectancy_rises_with_the_probability_of_active_treatment():

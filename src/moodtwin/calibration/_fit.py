@@ -36,7 +36,8 @@ from moodtwin.simulation import Engine
 #: day-to-day fluctuation (``daily_sd``) is not calibrated: it is derived from a direct
 #: measurement (mood mechanism).
 DEFAULT_PARAMETERS = (
-    "w_expect", "tau_placebo_onset", "tau_placebo_onset_rapid", "tau_engage", "tau_novelty",
+    "w_expect", "tau_placebo_onset", "tau_placebo_onset_rapid", "tau_placebo_onset_gradual",
+    "tau_engage", "tau_novelty",
     "k_fast_relief", "unblinding", "experience_half", "k_pot", "w_pot", "k_syn", "k_syn_loss",
     "syn_gap", "r_ketamine_gain", "met_plasticity", "k_LC", "nts_half", "tavns_coupling",
     "w_amygdala", "ad_serotonin", "course_sd", "course_corr_time", "diss_tol_max",

@@ -93,6 +93,7 @@ class _Events:
         self.courses: list[tuple[float, float]] = []  # first contact of each treatment course
         self.expects_percept: list[float] = []  # deliveries of perceptible-when-active treatments
         self.expects_rapid: list[float] = []  # deliveries of treatments presented as rapid-acting
+        self.expects_gradual: list[float] = []  # switch-ons of treatments presented as gradual
 
     def set(self, t: float, name: str, value: float) -> None:
         self.sets[name].append((t, value))
@@ -204,6 +205,7 @@ def _vns(ev: _Events, th: s.VNS, end: float) -> None:
         ev.contact(implant, active=not th.sham, perceptible=False, delivers=False)
         ev.doses.append(implant)
     ev.contact(start, active=not th.sham)  # the device is switched on (or sham: left off)
+    ev.expects_gradual.append(start)  # presented as acting over months (background.py)
     if th.titration is not None:
         steps = sorted((hours(x.at, "vns.titration.at"), s.check("vns", "current", x.current))
                        for x in th.titration)
@@ -387,7 +389,7 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
     _intervals(ev, "contact", ev.contacts, end)
     _intervals(ev, "review", ev.reviews, end)
     _intervals(ev, "new_course", [min(ev.courses)] if ev.courses and new_course else [], end)
-    for name in ("expects_percept", "expects_rapid"):
+    for name in ("expects_percept", "expects_rapid", "expects_gradual"):
         if getattr(ev, name):
             ev.set(min(getattr(ev, name)), name, 1.0)
     _intervals(ev, "percept_masked", ev.masked, end)

@@ -60,7 +60,14 @@ expects (response expectancy, Kirsch 1985): over days to weeks for treatments kn
 over weeks (placebo arms improve over weeks, Jones et al. 2021), within hours once the study
 treatment is presented as rapid-acting - an IV ketamine-class infusion or nasal esketamine,
 or their saline, midazolam or spray placebos (the placebo arms of (es)ketamine RCTs improve
-by most of the treatment response within 24 h to 7 days, Matsingos et al. 2024).
+by most of the treatment response within 24 h to 7 days, Matsingos et al. 2024), and over
+months once it is presented as acting gradually - implanted VNS, whose patients are told
+that it often takes several months to notice its effects (the manufacturer's patient and
+physician education; the D-01 pilot's gains accrued over a year, Marangell et al. 2002).
+Without this, the weekly programming visits after switch-on realised the expectancy of a
+newly started device within days, and the simulated VNS arms peaked a month after
+switch-on and lost their gain when the visits ended, where D-01's improvement came mostly
+in the fixed-dose weeks (Rush et al. 2000).
 Midazolam, the active placebo of ketamine trials (a one-compartment drug), adds a fast relief
 that fades within days (18 % response at 24 h against 1 % with saline, Wilkinson et al.
 2019; back to placebo by day 7): benzodiazepine sedation relieves the anxiety and insomnia a
@@ -87,6 +94,10 @@ _RUTH = ("Rutherford et al. 2017 JAMA Psychiatry 74:1064 (placebo response rises
 _MATSINGOS = ("Matsingos et al. 2024 Front Psychiatry 15:1346697 (meta-analysis of placebo "
               "response in ketamine and esketamine RCTs)")
 _KIRSCH = "response expectancy theory, Kirsch 1985 Am Psychol 40:1189"
+_CYBERONICS = ("Cyberonics VNS Therapy patient and physician education for depression, "
+               "2005-2010: 'VNS Therapy works gradually and improves over time', 'it often "
+               "takes several months to notice the effects'; the D-01 pilot's gains accrued "
+               "over months, Marangell et al. 2002 Biol Psychiatry 51:280")
 _GREENBLATT = ("Greenblatt et al. 1984 Anesthesiology 61:27 (midazolam t1/2 ~2-3 h, Vd ~1-1.5 "
                "L/kg in adults)")
 
@@ -110,6 +121,9 @@ MECHANISM = Mechanism(
         Input("expects_rapid", "1",
               "1 from the first delivery of a study treatment presented as rapid-acting (an "
               "IV ketamine-class infusion or nasal esketamine, or their placebos)"),
+        Input("expects_gradual", "1",
+              "1 from the switch-on of a study treatment presented as acting gradually over "
+              "months (implanted VNS, or its sham)"),
         Input("tavns_skin_current", "mA",
               "Current felt at the skin during a taVNS/tcVNS session (a sham's too)"),
         Input("percept_masked", "1",
@@ -220,6 +234,15 @@ MECHANISM = Mechanism(
                   "follows the onset a patient expects (" + _KIRSCH + ")",
                   "Onset time constant of placebo relief when the study treatment is "
                   "presented as rapid-acting", calibratable=True),
+        Parameter("tau_placebo_onset_gradual", 2190.0, "h", 336.0, 8760.0,
+                  "assumed, calibratable to the implanted-VNS arms: patients are told that VNS "
+                  "works gradually and that it often takes several months to notice its effects "
+                  "(" + _CYBERONICS + "); a response follows the onset a patient expects ("
+                  + _KIRSCH + "); 3 months, 'within the first 3 months' to 'several months'; "
+                  "the range spans 2 weeks to a year (responses as late as 18-20 months, "
+                  "A. J. Rush in the same material)",
+                  "Onset time constant of placebo relief when the study treatment is presented "
+                  "as acting gradually over months", calibratable=True),
         Parameter("k_fast_relief", 2.0, "1/h", 0.2, 20.0,
                   "assumed, calibratable to the midazolam arms (Murrough 2013: MADRS -8.8 at "
                   "24 h; Wilkinson et al. 2019: 18% response at 24 h vs 1% with saline): how "
@@ -264,8 +287,11 @@ MECHANISM = Mechanism(
                 "1", "Improvement the patient has experienced: recent mood (mood memory) minus "
                 "current depression, positive part (MADRS/60)"),
         Derived("placebo_onset",
-                "tau_placebo_onset + expects_rapid*(tau_placebo_onset_rapid - tau_placebo_onset)",
-                "h", "Onset time constant of placebo relief the patient is in"),
+                "tau_placebo_onset + expects_rapid*(tau_placebo_onset_rapid - tau_placebo_onset)"
+                " + (1 - expects_rapid)*expects_gradual*(tau_placebo_onset_gradual"
+                " - tau_placebo_onset)",
+                "h", "Onset time constant of placebo relief the patient is in (a rapid-acting "
+                "study treatment sets it when a gradual one is given too)"),
         Derived("still_blind",
                 "1 - unblinding*expects_percept*(1 - perceived)", "1",
                 "Share of blinded patients not unblinded by a missing percept: those who "
@@ -282,7 +308,7 @@ MECHANISM = Mechanism(
         Derived("expectancy", "belief*engagement*novelty", "1",
                 "Expectancy of improvement (0-1)", observable=True),
     ),
-    references=(_JONES, _RUTH, _GREENBLATT,
+    references=(_JONES, _RUTH, _GREENBLATT, _CYBERONICS,
                 "Wilkinson et al. 2019 Neuropsychopharmacology 44:1233",
                 "Fredrickson & Kahneman 1993 J Pers Soc Psychol 65:45",
                 "Redelmeier & Kahneman 1996 Pain 66:3",
