@@ -100,9 +100,6 @@ def test_single_ketamine_relief_within_a_day_fading_within_two_weeks(run):
     assert k.at("madrs", 4.0)[0] < base - 1.0  # relief already within hours
 
 
-@pytest.mark.xfail(strict=True, reason="known model failure (README, status): with the shipped "
-                   "set the reference patient on VNS is at MADRS 22.6 after a year from 29.8 "
-                   "(the check asks below 75 %, 22.4); the registry's population numbers pass")
 def test_vns_benefit_accrues_over_months(run):
     # Rush et al. 2005 (D-02): no significant separation from sham after 10 weeks
     # (response 15.2% vs 10.0%); Marangell 2002 / Aaronson 2017: benefit grows over months.
