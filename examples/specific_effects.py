@@ -58,14 +58,14 @@ def _run(name: str, label: str, replicates: int) -> TrialResult:
     return run_trial(name, parameters=ps, replicates=replicates, seed=1, ensemble=False)
 
 
-def _published(name: str, endpoint: str) -> dict | object:
-    """The trial file's published value(s) of ``endpoint``: one, or one per arm."""
-    return next(e for e in load_trial(name).endpoints if e.id == endpoint).published
+def _endpoint(name: str, endpoint: str):
+    """Endpoint ``endpoint`` of catalogue trial ``name``, with its published value(s)."""
+    return next(e for e in load_trial(name).endpoints if e.id == endpoint)
 
 
 def _published_contrast(name: str, endpoint: str) -> float:
     """Published active minus control (first arm minus second for per-arm values)."""
-    pub = _published(name, endpoint)
+    pub = _endpoint(name, endpoint).published
     if isinstance(pub, dict):
         first, second = list(pub.values())[:2]
         return float(first.value - second.value)
@@ -118,7 +118,7 @@ def figure(out: Path, replicates: int) -> Path:
             course = tr[tr["arm"] == arm].groupby("day")["response"].mean()
             ax.plot(course.index, 100 * course.to_numpy(), style, ms=3, label=label)
         for endpoint in endpoints:
-            e = next(e for e in load_trial(name).endpoints if e.id == endpoint)
+            e = _endpoint(name, endpoint)
             value, n, day = e.published[arm].value, e.published[arm].n, hours(e.at, "at") / 24.0
             lo, hi = wilson(round(value * n), n)
             ax.errorbar([day], [100 * value], yerr=[[100 * (value - lo)], [100 * (hi - value)]],

@@ -12,6 +12,7 @@ from moodtwin.model.mechanisms.mood import COURSE_FREQ_MAX
 from moodtwin.population import PopulationSpec, generate_population
 from moodtwin.protocols import compile_protocol, load_protocol, parse_protocol
 from moodtwin.simulation import SolverOptions, run_engine, simulate
+from moodtwin.units import hours
 
 MODEL = default_model()
 
@@ -130,17 +131,19 @@ def test_implanted_vns_is_presented_as_acting_gradually_from_its_switch_on():
     names = [i.name for i in MODEL.inputs]
     gradual, rapid = names.index("expects_gradual"), names.index("expects_rapid")
     root = Path(__file__).parents[1] / "examples/protocols"
-    tl = compile_protocol(load_protocol(root / "vns_d01_d02_schedule.yaml"), MODEL,
-                          MODEL.defaults())
+    vns = load_protocol(root / "vns_d01_d02_schedule.yaml")
+    switch_on = hours(vns.therapies[0].start, "start")  # 2 weeks after the surgery
+    tl = compile_protocol(vns, MODEL, MODEL.defaults())
     start = tl.t[:-1]  # segment k spans [t[k], t[k+1]) with inputs u[k]
-    assert tl.u[start < 336.0, gradual].max() == 0.0
-    assert tl.u[start >= 336.0, gradual].min() == 1.0
+    assert tl.u[start < switch_on, gradual].max() == 0.0
+    assert tl.u[start >= switch_on, gradual].min() == 1.0
     assert tl.u[:, rapid].max() == 0.0
-    tl = compile_protocol(load_protocol(root / "combination_vns_ketamine.yaml"), MODEL,
-                          MODEL.defaults())
+    combo = load_protocol(root / "combination_vns_ketamine.yaml")
+    infusion = hours(next(th for th in combo.therapies if th.type == "ketamine_iv").at[0], "at")
+    tl = compile_protocol(combo, MODEL, MODEL.defaults())
     start = tl.t[:-1]
-    assert tl.u[start >= 672.0, rapid].min() == 1.0
-    assert tl.u[start < 672.0, rapid].max() == 0.0
+    assert tl.u[start >= infusion, rapid].min() == 1.0
+    assert tl.u[start < infusion, rapid].max() == 0.0
 
 
 def test_expectancy_rises_with_the_probability_of_active_treatment():
@@ -504,7 +507,6 @@ def test_vns_response_falls_with_treatment_resistance_as_in_sackeim_2001() -> No
     import yaml
 
     from moodtwin.trials import parse_trial, run_trial
-    from moodtwin.units import hours
 
     path = Path(__file__).parents[1] / "examples/trials/vns_d01_pilot.yaml"
     data = yaml.safe_load(path.read_text())
