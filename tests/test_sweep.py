@@ -59,9 +59,11 @@ def test_results_do_not_depend_on_chunking_and_match_simulate(protocol, model, l
     assert len(set(weights)) >= 3
     values = {p.name: local.params[ok, i] for i, p in enumerate(model.parameters)}
     ref = simulate(protocol, values, save_times_h=SAVE, throw=False)
-    # atol: the solver's state atol (1e-9) times the largest observable scale (HAM-A = 56 x
-    # anxiety), since a state near zero is only resolved to its atol
-    np.testing.assert_allclose(local.observables[ok], ref.observables, rtol=1e-6, atol=1e-7)
+    # atol: a state near zero is resolved only to the solver's atol (1e-9), scaled by the
+    # observables (HAM-A = 56 x anxiety), and the adaptive steps' global error grows past the
+    # local tolerances: measured 3.6e-7 at most (round 33, a patient drawn over the whole
+    # plausible range), so 1e-6
+    np.testing.assert_allclose(local.observables[ok], ref.observables, rtol=1e-6, atol=1e-6)
 
 
 def test_each_patient_gets_the_timeline_of_its_own_parameters(protocol, model, local) -> None:

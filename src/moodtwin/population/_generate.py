@@ -181,6 +181,9 @@ def _parameters(model: Model, c: pd.DataFrame, rng: np.random.Generator,
     failed = c["failed_treatments"].to_numpy()
     put("placebo_responsiveness", pr["median_at_2_failures"] * np.exp(
         pr["per_failure"] * (failed - 2.0) + rng.normal(0.0, pr["omega"], n)))
+    mr = cov["monoamine_responsiveness"]
+    put("monoamine_responsiveness", mr["median_at_2_failures"] * np.exp(
+        -mr["per_failure"] * (failed - 2.0) + rng.normal(0.0, mr["omega"], n)))
     nc = cov["natural_course"]
     per_h = 1.0 / 8766.0  # 1/year -> 1/h
     hazard = nc["remission_hazard_untreated"] * np.exp(-nc["remission_hazard_per_failure"]
@@ -372,7 +375,7 @@ def generate_population(
                 table[idx], y0[idx], ptsd_ok[idx] = tab, y, ok
     cov.insert(0, "patient", np.arange(n))
     names = ["body_weight", "vagal_base", "infl_base", "placebo_responsiveness",
-             "vulnerability"]
+             "monoamine_responsiveness", "vulnerability"]
     for name in names + (["trauma_load"] if spec.ptsd_baseline is not None else []):
         cov[name] = table[:, model.parameter_index[name]]
     excluded = [f"patient {i}: baseline PCL-5 {cov['baseline_pcl5'][i]:.1f} not reachable "

@@ -209,6 +209,16 @@ def relapse_times(d: TrialData, e: Endpoint, arm: str) -> tuple[np.ndarray, np.n
     return t, event
 
 
+def _zero_cell_risk_ratio(ca: int, na: int, cb: int, nb: int) -> Estimate:
+    """Risk ratio of ``ca/na`` over ``cb/nb`` when an arm has no events: 0.5 added to every
+    cell (Haldane-Anscombe, as meta-analyses pool such trials: Cochrane Handbook 10.4.4.2)
+    with the Katz log interval, so a small arm without responders gives a finite ratio."""
+    a, b, ma, mb = ca + 0.5, cb + 0.5, na + 1.0, nb + 1.0
+    rr = (a / ma) / (b / mb)
+    half = 1.96 * float(np.sqrt(1 / a - 1 / ma + 1 / b - 1 / mb))
+    return float(rr), float(rr * np.exp(-half)), float(rr * np.exp(half)), na + nb
+
+
 def _compare(d: TrialData, e: Endpoint) -> Estimate:
     from statsmodels.stats.meta_analysis import effectsize_smd
     from statsmodels.stats.proportion import confint_proportions_2indep
@@ -230,8 +240,8 @@ def _compare(d: TrialData, e: Endpoint) -> Estimate:
         return float(xa.mean() - xb.mean()), float(lo), float(hi), n
     if e.type == "risk_ratio":
         ca, cb = int(xa.sum()), int(xb.sum())
-        if cb == 0:
-            return float("inf"), float("nan"), float("inf"), n
+        if ca == 0 or cb == 0:
+            return _zero_cell_risk_ratio(ca, xa.size, cb, xb.size)
         lo, hi = confint_proportions_2indep(ca, xa.size, cb, xb.size, compare="ratio")
         return float(xa.mean() / xb.mean()), float(lo), float(hi), n
     if e.type == "difference":

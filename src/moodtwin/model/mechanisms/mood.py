@@ -4,6 +4,19 @@ Depression ``D`` (0–1, MADRS/60) relaxes within hours (``tau_dep``, calibrated
 logistic function of a drive that sums the mechanisms: synaptic potentiation and synapse density,
 neurogenesis, serotonin and NE lower it; cortisol, IL-6, amygdala negative bias and poor
 sleep raise it; placebo relief and the fast relief of benzodiazepine sedation lower it.
+
+How much raised serotonin and NE tone lower a patient's depression is a patient trait,
+``monoamine_responsiveness``, that falls with the number of failed adequate antidepressant
+trials. A failed trial is, by definition, a patient whose mood did not follow weeks of raised
+monoamine tone, so a history of failures selects patients in whom it moves mood little:
+response to each further treatment step fell from 48.6 % to 16 % in STAR*D (Rush et al.
+2006), and VNS, which acts through the LC and raphe, helped none of 13 patients with more
+than 7 failed trials (Sackeim et al. 2001). The slower routes (neurogenesis, synapses) are
+not scaled: treatment resistance does not stop ketamine (Murrough et al. 2013: >= 3 failures)
+or the slow VNS gains of the registry (Aaronson et al. 2017: >= 4 failures). So the same
+auricular stimulation separates from sham within weeks in patients with few failed
+treatments (taVNS, Rong et al. 2016) while the cervical implant barely does in 10 weeks
+in treatment-resistant ones (Rush et al. 2005).
 A slow mood memory (persistence of the depressive state: median episode duration ~3 months,
 Spijker et al. 2002) feeds back positively, so sustained drives accrue over months (VNS) and
 improvements outlast their cause (botulinum toxin), while one ketamine dose fades with its
@@ -43,6 +56,10 @@ patients, Hrobjartsson et al. 2013 CMAJ 185:E201); self-rated scales have no rat
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
 
 _ASSUMED_W = "assumed, calibratable to the calibration set"
+_STARD = ("Rush et al. 2006 Am J Psychiatry 163:1905 (STAR*D: response 48.6, 28.5, 16.8 and "
+          "16.3 % at treatment steps 1-4)")
+_SACKEIM = ("Sackeim et al. 2001 Neuropsychopharmacology 25:713 (VNS: no response among 13 "
+            "patients with more than 7 failed adequate trials, 39 % among the others)")
 COURSE_TERMS = 4
 """Number of cosines in each patient's slow course fluctuation (random Fourier features)."""
 COURSE_FREQ_MAX = 10.0
@@ -109,8 +126,14 @@ MECHANISM = Mechanism(
         _w("w_syn", 6.0, "Weight of synapse density"),
         _w("w_pot", 0.7, "Weight of fast synaptic potentiation"),
         _w("w_neuro", 2.0, "Weight of neurogenesis / slow plasticity"),
-        _w("w_5ht", 0.2, "Weight of serotonin tone"),
-        _w("w_ne", 0.2, "Weight of norepinephrine tone"),
+        _w("w_5ht", 0.2, "Weight of serotonin tone (at monoamine_responsiveness 1)"),
+        _w("w_ne", 0.2, "Weight of norepinephrine tone (at monoamine_responsiveness 1)"),
+        Parameter("monoamine_responsiveness", 1.0, "1", 0.0, 10.0,
+                  "patient-level: drawn by the population model (data/population.yaml "
+                  "covariate monoamine_responsiveness, 1 at two failed treatments, falling "
+                  "with each further failure); " + _STARD + "; " + _SACKEIM,
+                  "How strongly the patient's mood follows raised serotonin and NE tone "
+                  "(multiplies w_5ht and w_ne)"),
         _w("w_cort", 0.3, "Weight of cortisol"),
         _w("w_il6", 0.3, "Weight of IL-6"),
         _w("w_amygdala", 0.7, "Weight of amygdala negative bias (facial feedback)"),
@@ -187,8 +210,9 @@ MECHANISM = Mechanism(
                 " - course_amp*(tanh((episode_clock - remit_time)/course_width)"
                 " - tanh((episode_clock - relapse_time)/course_width))/2"
                 f" + {_course_terms()}"
-                " - w_neuro*(neurogenesis - 1) - w_5ht*(serotonin - 1)"
-                " - w_ne*(norepinephrine - 1) + w_cort*(cortisol - 1) + w_il6*(il6 - 1)"
+                " - w_neuro*(neurogenesis - 1)"
+                " - monoamine_responsiveness*(w_5ht*(serotonin - 1) + w_ne*(norepinephrine - 1))"
+                " + w_cort*(cortisol - 1) + w_il6*(il6 - 1)"
                 " + w_amygdala*(amygdala_bias - 1) - w_sleep*(sleep_quality - 1)"
                 " - w_expect*placebo_responsiveness*(placebo_relief + acute_relief)",
                 "1", "Logit-scale drive of depression"),
