@@ -177,13 +177,17 @@ def _parameters(model: Model, c: pd.DataFrame, rng: np.random.Generator,
                                                    + rng.normal(0.0, vb["omega"], n)))
     ib = cov["infl_base"]
     put("infl_base", ib["median"] * np.exp(rng.normal(0.0, ib["omega"], n)))
-    pr = cov["placebo_responsiveness"]
     failed = c["failed_treatments"].to_numpy()
-    put("placebo_responsiveness", pr["median_at_2_failures"] * np.exp(
-        pr["per_failure"] * (failed - 2.0) + rng.normal(0.0, pr["omega"], n)))
-    mr = cov["monoamine_responsiveness"]
-    put("monoamine_responsiveness", mr["median_at_2_failures"] * np.exp(
-        -mr["per_failure"] * (failed - 2.0) + rng.normal(0.0, mr["omega"], n)))
+
+    def by_failures(name: str, sign: float) -> np.ndarray:
+        """Log-normal covariate: median at two failed treatments, log-slope ``sign x
+        per_failure`` per further failure (data/population.yaml)."""
+        v = cov[name]
+        return v["median_at_2_failures"] * np.exp(
+            sign * v["per_failure"] * (failed - 2.0) + rng.normal(0.0, v["omega"], n))
+
+    put("placebo_responsiveness", by_failures("placebo_responsiveness", 1.0))
+    put("monoamine_responsiveness", by_failures("monoamine_responsiveness", -1.0))
     nc = cov["natural_course"]
     per_h = 1.0 / 8766.0  # 1/year -> 1/h
     hazard = nc["remission_hazard_untreated"] * np.exp(-nc["remission_hazard_per_failure"]
