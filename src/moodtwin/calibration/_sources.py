@@ -52,9 +52,13 @@ def _trial(data: dict[str, object]):  # noqa: ANN202 - a moodtwin Trial
     return parse_trial(data)
 
 
-def _new_antidepressant(name: str, n: int, weeks: int, scale: str, baseline: dict[str, float],
-                        failed: dict[str, float], endpoint: dict[str, object]):  # noqa: ANN202
-    visits = [f"{w} week" for w in (2, 4, weeks)]
+def _new_antidepressant(name: str, n: int, visit_weeks: tuple[int, ...], scale: str,
+                        baseline: dict[str, float], failed: dict[str, float],
+                        endpoint: dict[str, object]):  # noqa: ANN202
+    """One arm starting an oral antidepressant at 0 d, rated at ``visit_weeks`` (the last is
+    the end point)."""
+    weeks = visit_weeks[-1]
+    visits = [f"{w} week" for w in visit_weeks]
     return _trial({
         "name": name, "n": n, "duration": f"{weeks} week", "visits": visits, "scale": scale,
         "population": {"baseline": {"scale": scale, **baseline}, "failed_treatments": failed,
@@ -69,10 +73,13 @@ def antidepressant_minus_placebo(parameters: ParameterSet, *, n: int = 800, seed
                                  ) -> float:
     """Drug minus placebo improvement (HAMD-17 points, positive = drug better) after 8 weeks
     of a newly started oral antidepressant in patients without treatment resistance (0-2
-    failed treatments, mean 0.5; HAMD-17 25 +/- 4), as in :data:`STONE_2022`."""
+    failed treatments, mean 0.5; HAMD-17 25 +/- 4), rated at weeks 1, 2, 3, 4, 6 and 8 as in
+    registration trials (:data:`STONE_2022`; their placebo arms improved by about 8 points: 10 %
+    by 16, 69 % by 8.9, the rest by 1.7)."""
     from moodtwin.trials import run_trial
 
-    trial = _new_antidepressant("antidepressant vs placebo (Stone 2022)", n, 8, "HRSD17",
+    trial = _new_antidepressant("antidepressant vs placebo (Stone 2022)", n,
+                                (1, 2, 3, 4, 6, 8), "HRSD17",
                                 {"mean": 25.0, "sd": 4.0, "min": 18, "max": 40},
                                 {"mean": 0.5, "min": 0, "max": 2}, {"type": "mean_change"})
     drug, placebo = (
@@ -85,12 +92,14 @@ def antidepressant_minus_placebo(parameters: ParameterSet, *, n: int = 800, seed
 def star_d_log_odds_ratio(parameters: ParameterSet, *, n: int = 600, seed: int = 3
                           ) -> tuple[float, float, float]:
     """Response to an open-label new antidepressant after 12 weeks (QIDS-SR16) with no and
-    with two failed treatments, and the log odds ratio between them (:data:`STAR_D`: 1.54)."""
+    with two failed treatments, and the log odds ratio between them (:data:`STAR_D`: 1.54),
+    rated at weeks 2, 4, 6, 9 and 12 (STAR*D's clinic visits)."""
     from moodtwin.trials import run_trial
 
     rates = []
     for failed in (0, 2):
-        trial = _new_antidepressant(f"STAR*D step after {failed} failures", n, 12, "QIDS16",
+        trial = _new_antidepressant(f"STAR*D step after {failed} failures", n,
+                                    (2, 4, 6, 9, 12), "QIDS16",
                                     {"mean": 16.0, "sd": 4.0, "min": 10, "max": 27},
                                     {"mean": failed, "min": failed, "max": failed},
                                     {"type": "response_rate"})
