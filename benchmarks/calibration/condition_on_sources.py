@@ -8,13 +8,17 @@
 
 ``per_failure`` goes to the upper end of its 90 % posterior interval (identifiability table),
 ``w_5ht`` is solved inside its 90 % interval so that an oral antidepressant beats placebo by
-Stone's 1.75 HAMD-17 points; both are fixed in every ensemble member. Deterministic (fixed
-seeds); about a minute on one core.
+Stone's 1.75 HAMD-17 points. The model definition (``model/mechanisms/mood.py``,
+``data/population.yaml``) carries the two values with these sources, so the script checks that
+they agree, drops the calibrated entries and fixes both in every ensemble member. A calibration
+run after the conditioning no longer calibrates them (``DEFAULT_PARAMETERS``). Deterministic
+(fixed seeds); about a minute on one core.
 """
 
 from __future__ import annotations
 
 import sys
+from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
@@ -47,22 +51,17 @@ def main(source: Path, identifiability: Path, out: Path) -> None:
           "(published 0.486 / 0.168, 1.54)")
 
     doc = yaml.safe_load(source.read_text())
-    short = PER_FAILURE.removeprefix("population.")
-    lo_pf, hi_pf = table.loc[PER_FAILURE, ["low_90", "high_90"]]
-    doc["population"][short] = {"value": per_failure, "source": (
-        f"conditioned on {STAR_D['source']}: the calibration leaves it unpinned (90 % posterior "
-        f"interval [{lo_pf:.3g}, {hi_pf:.3g}], contraction "
-        f"{table.loc[PER_FAILURE, 'contraction']:.2f}); STAR*D's fall of response with failed "
-        f"treatments (log odds ratio 1.54 between levels 1 and 3) is steeper than any value in "
-        f"that interval gives, so its upper end is taken (model: log OR {lor:.2f}); fixed in "
-        "every ensemble member (benchmarks/calibration/condition_on_sources.py)")}
-    doc["parameters"]["w_5ht"] = {"value": w_5ht, "source": (
-        f"conditioned on {STONE_2022['source']}: the calibration leaves it unpinned (90 % "
-        f"posterior interval [{w_range[0]:.3g}, {w_range[1]:.3g}], contraction "
-        f"{table.loc['w_5ht', 'contraction']:.2f}); solved inside that interval so that a newly "
-        f"started oral antidepressant beats placebo by {effect:.2f} HAMD-17 points after 8 "
-        f"weeks in patients without treatment resistance, at per_failure {per_failure}; fixed "
-        "in every ensemble member (benchmarks/calibration/condition_on_sources.py)")}
+    definition = ParameterSet.definition()
+    population = yaml.safe_load((files("moodtwin") / "data" / "population.yaml").read_text())
+    derived = {"w_5ht": definition.values["w_5ht"],
+               PER_FAILURE: population["covariates"]["monoamine_responsiveness"]["per_failure"]}
+    if derived != {"w_5ht": w_5ht, PER_FAILURE: per_failure}:
+        raise SystemExit(f"the model definition holds {derived}; derived here "
+                         f"w_5ht {w_5ht}, per_failure {per_failure}: update "
+                         "model/mechanisms/mood.py and data/population.yaml first")
+    # the definition carries both values (with their sources): drop the calibrated entries
+    doc["parameters"].pop("w_5ht", None)
+    doc.get("population", {}).pop(PER_FAILURE.removeprefix("population."), None)
     for member in doc.get("ensemble", []):
         member["w_5ht"] = w_5ht
         member[PER_FAILURE] = per_failure

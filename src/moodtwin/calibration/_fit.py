@@ -40,7 +40,7 @@ DEFAULT_PARAMETERS = (
     "tau_engage", "tau_novelty",
     "k_fast_relief", "unblinding", "experience_half", "k_pot", "w_pot", "k_syn", "k_syn_loss",
     "syn_gap", "r_ketamine_gain", "met_plasticity", "k_LC", "nts_half", "tavns_coupling",
-    "w_amygdala", "ad_serotonin", "w_5ht", "course_sd", "course_corr_time", "diss_tol_max",
+    "w_amygdala", "ad_serotonin", "course_sd", "course_corr_time", "diss_tol_max",
     "k_glu_bdnf", "tau_neuro", "recruit_hill", "tau_dep", "review_engagement", "rater_bias",
 )
 
@@ -48,9 +48,6 @@ DEFAULT_PARAMETERS = (
 POPULATION_PRIORS = (
     Prior(f"{POPULATION_PREFIX}covariates.natural_course.remission_hazard_per_failure", 0.1, 0.8,
           "assumed: spontaneous remission hazard falls 10-55 % per failed treatment"),
-    Prior(f"{POPULATION_PREFIX}covariates.monoamine_responsiveness.per_failure", 0.05, 1.0,
-          "assumed: mood responsiveness to raised monoamine tone falls 5-63 % per failed "
-          "treatment (STAR*D response per step 48.6, 28.5, 16.8, 16.3 %, Rush et al. 2006)"),
     Prior(f"{POPULATION_PREFIX}variability.k_pot.omega", 0.1, 2.0,
           "assumed: log-SD of fast synaptic potentiation per dose, between patients"),
     Prior(f"{POPULATION_PREFIX}variability.syn_gap.omega", 0.1, 1.5,

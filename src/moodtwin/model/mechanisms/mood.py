@@ -16,7 +16,12 @@ not scaled: treatment resistance does not stop ketamine (Murrough et al. 2013: >
 or the slow VNS gains of the registry (Aaronson et al. 2017: >= 4 failures). So the same
 auricular stimulation separates from sham within weeks in patients with few failed
 treatments (taVNS, Rong et al. 2016) while the cervical implant barely does in 10 weeks
-in treatment-resistant ones (Rush et al. 2005).
+in treatment-resistant ones (Rush et al. 2005). The calibration set barely pins the weight
+of serotonin tone or the fall per failure, so both are conditioned on two sources outside it:
+the fall at the steepest value the calibration posterior allows (STAR*D's is steeper still),
+and the weight where a newly started oral antidepressant beats placebo by 1.75 HAMD-17 points
+in patients without treatment resistance, as in 232 registration trials (Stone et al. 2022;
+``moodtwin.calibration._sources``).
 A slow mood memory (persistence of the depressive state: median episode duration ~3 months,
 Spijker et al. 2002) feeds back positively, so sustained drives accrue over months (VNS) and
 improvements outlast their cause (botulinum toxin), while one ketamine dose fades with its
@@ -58,6 +63,9 @@ from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
 _ASSUMED_W = "assumed, calibratable to the calibration set"
 _STARD = ("Rush et al. 2006 Am J Psychiatry 163:1905 (STAR*D: response 48.6, 28.5, 16.8 and "
           "16.3 % at treatment steps 1-4)")
+_STONE = ("Stone et al. 2022 BMJ 378:e067606 (232 placebo-controlled monotherapy trials "
+          "submitted to the FDA, 73,388 participants: drug minus placebo 1.75 HAMD-17 points, "
+          "95 % CI 1.63-1.86)")
 _SACKEIM = ("Sackeim et al. 2001 Neuropsychopharmacology 25:713 (VNS: no response among 13 "
             "patients with more than 7 failed adequate trials, 39 % among the others)")
 COURSE_TERMS = 4
@@ -126,7 +134,14 @@ MECHANISM = Mechanism(
         _w("w_syn", 6.0, "Weight of synapse density"),
         _w("w_pot", 0.7, "Weight of fast synaptic potentiation"),
         _w("w_neuro", 2.0, "Weight of neurogenesis / slow plasticity"),
-        _w("w_5ht", 0.2, "Weight of serotonin tone (at monoamine_responsiveness 1)"),
+        Parameter("w_5ht", 0.6469, "1", 0.0, 20.0,
+                  "conditioned on " + _STONE + ": inside the 90 % posterior interval the "
+                  "calibration set leaves it (round 33: 0.050-0.822, contraction 0.07), the "
+                  "value at which a newly started oral antidepressant beats placebo by 1.75 "
+                  "HAMD-17 points after 8 weeks in patients without treatment resistance "
+                  "(moodtwin.calibration._sources; benchmarks/calibration/"
+                  "condition_on_sources.py)",
+                  "Weight of serotonin tone (at monoamine_responsiveness 1)"),
         _w("w_ne", 0.2, "Weight of norepinephrine tone (at monoamine_responsiveness 1)"),
         Parameter("monoamine_responsiveness", 1.0, "1", 0.0, 10.0,
                   "patient-level: drawn by the population model (data/population.yaml "
@@ -218,8 +233,9 @@ MECHANISM = Mechanism(
                 "1", "Logit-scale drive of depression"),
         Derived("madrs", "60*depression", "1", "Latent MADRS score (0-60)", observable=True),
     ),
-    references=("Spijker et al. 2002 Br J Psychiatry 181:208", "Whiteford et al. 2013 Psychol "
-                "Med 43:1569", "Rush et al. 2006 Am J Psychiatry 163:1905",
+    references=(_STONE, "Spijker et al. 2002 Br J Psychiatry 181:208",
+                "Whiteford et al. 2013 Psychol Med 43:1569",
+                "Rush et al. 2006 Am J Psychiatry 163:1905",
                 "Duru & Fantino 2008 Curr Med Res Opin 24:1329",
                 "Rahimi & Recht 2007 Adv Neural Inf Process Syst 20 (random Fourier features)",
                 "Turkoz et al. 2022 Arch Womens Ment Health 25:313",
