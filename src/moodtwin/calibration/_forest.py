@@ -54,8 +54,8 @@ def forest_figure(table: pd.DataFrame, png: Path, html_path: Path, title: str) -
     # each number on its own scale: show z-like position relative to the published value
     scale = ((t["pub_hi"] - t["pub_lo"]) / 3.92).replace(0, np.nan).fillna(1.0)
     pub = np.zeros(len(t))
-    ax.errorbar(pub, y, xerr=[(t["published"] - t["pub_lo"]) / scale,
-                              (t["pub_hi"] - t["published"]) / scale],
+    ax.errorbar(pub, y, xerr=np.vstack([((t["published"] - t["pub_lo"]) / scale).to_numpy(float),
+                                        ((t["pub_hi"] - t["published"]) / scale).to_numpy(float)]),
                 fmt="s", color="black", ms=4, capsize=2, label="published (95% CI)")
     colour = np.where(t["pass"], "#1a7f37", "#c62828")
     sim = (t["simulated"] - t["published"]) / scale
