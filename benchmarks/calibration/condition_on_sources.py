@@ -40,9 +40,8 @@ def main(source: Path, identifiability: Path, out: Path) -> None:
     w_range = (float(table.loc["w_5ht", "low_90"]), float(table.loc["w_5ht", "high_90"]))
     per_failure = round(float(table.loc[PER_FAILURE, "high_90"]), 4)
     base = ParameterSet.load(source)
-    w_5ht, per_failure = condition_on_sources(base, w_5ht_range=w_range,
-                                              per_failure=per_failure, progress=print)
-    w_5ht = round(w_5ht, 4)
+    w_5ht = round(condition_on_sources(base, w_5ht_range=w_range, per_failure=per_failure,
+                                       progress=print), 4)
     conditioned = base.with_values({"w_5ht": w_5ht, PER_FAILURE: per_failure})
     effect = antidepressant_minus_placebo(conditioned)
     l1, l3, lor = star_d_log_odds_ratio(conditioned)
@@ -77,4 +76,6 @@ def main(source: Path, identifiability: Path, out: Path) -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 4:
+        sys.exit("usage: condition_on_sources.py CALIBRATED.yaml IDENTIFIABILITY.csv OUT.yaml")
     main(*(Path(a) for a in sys.argv[1:4]))

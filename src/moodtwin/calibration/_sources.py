@@ -21,20 +21,23 @@ over placebo. Two published results outside the calibration set pin them:
   its upper end with the round-33 set), so the steepest value the posterior allows is taken:
   the upper end of that interval.
 
-:func:`condition_on_sources` fixes both in the set and in every ensemble member (conditioning
-the posterior on the two sources, with their posterior correlations with other values
-ignored): ``per_failure`` at the upper end of its 90 % interval, then ``w_5ht`` solved so that
-the drug-placebo difference is Stone's.
+With ``per_failure`` at the upper end of its 90 % interval, :func:`condition_on_sources`
+solves ``w_5ht`` so that the drug-placebo difference is Stone's;
+``benchmarks/calibration/condition_on_sources.py`` then fixes both in every ensemble member
+(the posterior conditioned on the two sources, its correlations with other values ignored).
 """
 
 from __future__ import annotations
 
 import math
-
-import numpy as np
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from moodtwin.errors import ValidationError
 from moodtwin.parameter_sets import ParameterSet
+
+if TYPE_CHECKING:
+    from moodtwin.trials import Trial
 
 PER_FAILURE = "population.covariates.monoamine_responsiveness.per_failure"
 STONE_2022 = {"value": 1.75, "ci": (1.63, 1.86),
@@ -46,20 +49,16 @@ STAR_D = {"level1": (0.486, 2876), "level3": (0.168, 390),
                     "48.6 % of 2,876 at level 1, 16.8 % of 390 at level 3)"}
 
 
-def _trial(data: dict[str, object]):  # noqa: ANN202 - a moodtwin Trial
-    from moodtwin.trials import parse_trial
-
-    return parse_trial(data)
-
-
 def _new_antidepressant(name: str, n: int, visit_weeks: tuple[int, ...], scale: str,
                         baseline: dict[str, float], failed: dict[str, float],
-                        endpoint: dict[str, object]):  # noqa: ANN202
+                        endpoint: dict[str, object]) -> Trial:
     """One arm starting an oral antidepressant at 0 d, rated at ``visit_weeks`` (the last is
     the end point)."""
+    from moodtwin.trials import parse_trial
+
     weeks = visit_weeks[-1]
     visits = [f"{w} week" for w in visit_weeks]
-    return _trial({
+    return parse_trial({
         "name": name, "n": n, "duration": f"{weeks} week", "visits": visits, "scale": scale,
         "population": {"baseline": {"scale": scale, **baseline}, "failed_treatments": failed,
                        "antidepressant_continued": 0.0},
@@ -111,10 +110,10 @@ def star_d_log_odds_ratio(parameters: ParameterSet, *, n: int = 600, seed: int =
 
 def condition_on_sources(parameters: ParameterSet, *, w_5ht_range: tuple[float, float],
                          per_failure: float, tolerance: float = 0.02,
-                         progress=None) -> tuple[float, float]:  # noqa: ANN001
-    """``(w_5ht, per_failure)`` conditioned on the two sources (module docstring):
-    ``per_failure`` as given (the upper end of its 90 % posterior interval), ``w_5ht`` solved
-    by bisection on the log scale inside ``w_5ht_range`` (its 90 % posterior interval) until
+                         progress: Callable[[str], None] | None = None) -> float:
+    """``w_5ht`` conditioned on Stone 2022 at ``per_failure`` (the upper end of its 90 %
+    posterior interval, conditioned on STAR*D; module docstring): solved by bisection on the
+    log scale inside ``w_5ht_range`` (its 90 % posterior interval) until
     :func:`antidepressant_minus_placebo` is within ``tolerance`` points of Stone's 1.75."""
     target = STONE_2022["value"]
     lo, hi = (math.log(v) for v in w_5ht_range)
@@ -134,6 +133,6 @@ def condition_on_sources(parameters: ParameterSet, *, w_5ht_range: tuple[float, 
         mid = 0.5 * (lo + hi)
         d = effect(mid)
         if abs(d - target) <= tolerance:
-            return float(np.exp(mid)), per_failure
+            return math.exp(mid)
         lo, hi = (mid, hi) if d < target else (lo, mid)
-    return float(np.exp(0.5 * (lo + hi))), per_failure
+    return math.exp(0.5 * (lo + hi))
