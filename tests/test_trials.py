@@ -302,3 +302,25 @@ def test_html_report_escapes_user_strings(tmp_path: Path) -> None:
     assert "<script>alert" not in html
     assert "Trial &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
     assert "Source &lt;script&gt;" in html
+
+
+def test_a_published_risk_ratio_is_compared_on_the_log_scale() -> None:
+    """The day-7 meta-analysis's ketamine/midazolam response ratio, 3.4 (95 % CI 1.6-7.1),
+    has a log-symmetric interval: its standard error is ln(7.1/1.6)/3.92 = 0.380 on the log
+    scale, and a simulated ratio twice the published one is as far from it as one half."""
+    import math
+
+    from moodtwin.calibration._targets import collect_targets
+
+    target = next(t for t in collect_targets(fitted_only=True)
+                  if t.label.endswith("response_rr_day7_vs_midazolam/ketamine vs midazolam"))
+    assert target.is_ratio and not target.is_rate
+    assert math.isclose(target.sigma, math.log(7.1 / 1.6) / 3.92, rel_tol=1e-12)
+    assert math.isclose(target.sigma, 0.380, abs_tol=5e-4)
+    far_up = target.on_scale(6.8) - target.on_scale(3.4)
+    far_down = target.on_scale(3.4) - target.on_scale(1.7)
+    assert math.isclose(far_up, far_down, rel_tol=1e-12)
+    # on the linear scale the published interval is lopsided: 1.8 below, 3.7 above
+    assert target.ci == (1.6, 7.1)
+    differences = [t for t in collect_targets(fitted_only=True) if not t.is_ratio]
+    assert all(t.on_scale(2.5) == 2.5 for t in differences)

@@ -10,7 +10,8 @@ numbers with
 where ``se_pub`` is the published standard error, ``se_mc`` the Monte-Carlo error of the
 virtual trial (``se_pub * sqrt(n_published / n_simulated)``, ``n_simulated`` summed over the
 realizations: fixed by the design, so a fit cannot buy tolerance with noise) and ``tau`` the
-between-trial heterogeneity (model discrepancy), a fraction of the published value. A target
+between-trial heterogeneity (model discrepancy), a fraction of the published value. A risk
+or hazard ratio is scored on the log scale, where its interval is symmetric. A target
 whose patients are also inside another target's pooled analysis (``overlaps`` in the trial
 file) is down-weighted by the number of files that share them. The distance is the weighted
 sum of z^2; ABC-SMC (Toni et al. 2009; pyabc, Klinger et al. 2018) shrinks its tolerance
@@ -35,7 +36,8 @@ from moodtwin.parameter_sets import ParameterSet
 from moodtwin.simulation import Engine
 from moodtwin.workers import share_cores
 
-#: Between-trial heterogeneity (model discrepancy) as a fraction of the published value:
+#: Between-trial heterogeneity (model discrepancy) as a fraction of the published value (of a
+#: ratio: on its log scale, where a fraction is a difference):
 #: heterogeneity of drug and placebo effects between depression trials is large (I^2 often
 #: 30-70 %, e.g. Jones et al. 2021 for placebo arms of TRD trials).
 HETEROGENEITY = 0.10
@@ -88,9 +90,9 @@ def weighted_z2(targets: Sequence[Target], results: Mapping[Path, object],
         if not math.isfinite(sim):
             out[t.label] = (math.nan, FAILED_Z2)
             continue
-        z = (sim - t.published.value) / math.sqrt(
+        z = (t.on_scale(sim) - t.on_scale(t.published.value)) / math.sqrt(
             t.sigma**2 + monte_carlo_se(t, n_simulated[t.trial_file])**2
-            + (HETEROGENEITY * t.published.value) ** 2)
+            + (HETEROGENEITY * (1.0 if t.is_ratio else t.published.value)) ** 2)
         out[t.label] = (sim, z * z / (1 + len(getattr(t.trial, "overlaps", ()) or ())))
     return out
 

@@ -51,19 +51,25 @@ def forest_figure(table: pd.DataFrame, png: Path, html_path: Path, title: str) -
     t = _rows(table)
     y = np.arange(len(t))[::-1]
     fig, ax = plt.subplots(figsize=(13, 0.32 * len(t) + 1.8))
-    # each number on its own scale: show z-like position relative to the published value
-    scale = ((t["pub_hi"] - t["pub_lo"]) / 3.92).replace(0, np.nan).fillna(1.0)
+    # each number on its own scale: show z-like position relative to the published value;
+    # a ratio on the log scale it is compared on (its interval is symmetric there)
+    v = t[["published", "pub_lo", "pub_hi", "simulated", "sim_lo", "sim_hi"]].astype(float)
+    if "scale" in t:
+        log = (t["scale"] == "log").to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v.loc[log] = np.log(v.loc[log].where(v.loc[log] > 0))
+    scale = ((v["pub_hi"] - v["pub_lo"]) / 3.92).replace(0, np.nan).fillna(1.0)
     pub = np.zeros(len(t))
-    ax.errorbar(pub, y, xerr=np.vstack([((t["published"] - t["pub_lo"]) / scale).to_numpy(float),
-                                        ((t["pub_hi"] - t["published"]) / scale).to_numpy(float)]),
+    ax.errorbar(pub, y, xerr=np.vstack([((v["published"] - v["pub_lo"]) / scale).to_numpy(float),
+                                        ((v["pub_hi"] - v["published"]) / scale).to_numpy(float)]),
                 fmt="s", color="black", ms=4, capsize=2, label="published (95% CI)")
     colour = np.where(t["pass"], "#1a7f37", "#c62828")
-    sim = (t["simulated"] - t["published"]) / scale
+    sim = (v["simulated"] - v["published"]) / scale
     # the replicate interval need not contain the mean (skewed, few replicates, infinities):
     # a bar never points the wrong way and an undefined one is not drawn
-    below = np.clip(np.nan_to_num(((t["simulated"] - t["sim_lo"]) / scale).to_numpy(
+    below = np.clip(np.nan_to_num(((v["simulated"] - v["sim_lo"]) / scale).to_numpy(
         dtype=float), nan=0.0, posinf=0.0, neginf=0.0), 0.0, None)
-    above = np.clip(np.nan_to_num(((t["sim_hi"] - t["simulated"]) / scale).to_numpy(
+    above = np.clip(np.nan_to_num(((v["sim_hi"] - v["simulated"]) / scale).to_numpy(
         dtype=float), nan=0.0, posinf=0.0, neginf=0.0), 0.0, None)
     for i in range(len(t)):
         x = float(sim.iloc[i])

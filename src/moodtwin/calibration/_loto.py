@@ -10,7 +10,7 @@ the fit). For left-out file ``f`` the proposals whose distance *without f* is in
 ``accept`` quantile are the accepted ABC sample, weighted by prior / proposal density; their
 simulated values of ``f`` are the prediction, with its spread (parameter uncertainty) plus
 the Monte-Carlo error of a virtual trial. A published number passes when ``|predicted -
-published| / sqrt(se_published^2 + sd_predicted^2) <= 1.96``.
+published| / sqrt(se_published^2 + sd_predicted^2) <= 1.96`` (a ratio on the log scale).
 
 The proposal is centred on a posterior that saw ``f``; importance weights correct for the
 proposal, so the estimate is unbiased but noisy where few proposals are accepted (the table
@@ -96,13 +96,15 @@ def _proposal(post: Posterior, rng: np.random.Generator, size: int
 @dataclass(frozen=True)
 class Observed:
     """One published number for :func:`leave_one_group_out`: its group (trial file), value,
-    standard error, and the Monte-Carlo standard error of its simulation."""
+    standard error, and the Monte-Carlo standard error of its simulation; a ratio
+    (``log``) is compared on the log scale, where both standard errors are given."""
 
     label: str
     group: str
     value: float
     se: float
     se_mc: float = 0.0
+    log: bool = False
 
 
 def leave_one_group_out(
@@ -134,15 +136,19 @@ def leave_one_group_out(
         for j in np.flatnonzero(mine):
             o = observed[j]
             v = sim[:, j]
+            if o.log:
+                v = np.log(np.where(v > 0, v, np.nan))
             good = ok & np.isfinite(v)
             mean, sd = math.nan, math.nan
             if good.any():
                 ww = iw[good] / iw[good].sum()
                 mean = float(ww @ v[good])
                 sd = math.sqrt(float(ww @ (v[good] - mean) ** 2) + o.se_mc**2)
-            z = (mean - o.value) / math.hypot(o.se, sd)
+            z = (mean - (math.log(o.value) if o.log else o.value)) / math.hypot(o.se, sd)
             rows.append({"trial": g, "target": o.label, "published": o.value,
-                         "published_se": o.se, "predicted": mean, "predicted_sd": sd,
+                         "published_se": o.se,
+                         "predicted": math.exp(mean) if o.log else mean, "predicted_sd": sd,
+                         "scale": "log" if o.log else "linear",
                          "z": z, "pass": bool(abs(z) <= 1.96), "ess": round(ess, 1)})
     return LeaveOneOut(pd.DataFrame(rows), proposals)
 
@@ -156,7 +162,7 @@ def leave_one_trial_out(
     """Predict each trial file of ``targets`` from a fit without it (module docstring);
     ``realizations`` as in :func:`~moodtwin.calibration._abc.trial_scores`."""
     observed = [Observed(t.label, t.trial_file.stem, float(t.published.value), t.sigma,
-                         fitting_mc_se(t, n_max, realizations))
+                         fitting_mc_se(t, n_max, realizations), t.is_ratio)
                 for t in targets if t.published.value is not None]
     score = trial_scores(targets, n_max=n_max, seed=seed, parameters=parameters,
                          realizations=realizations)

@@ -17,6 +17,10 @@ from moodtwin.simulation import Engine
 from moodtwin.trials import Trial, TrialResult, endpoint_label, load_trial
 from moodtwin.trials._schema import RATE_TYPES, Published
 
+#: Ratio endpoints: compared on the log scale, where their confidence intervals are
+#: symmetric (Katz log interval for risk ratios, Wald interval of the Cox coefficient).
+RATIO_TYPES = ("risk_ratio", "hazard_ratio")
+
 
 @dataclass(frozen=True)
 class Target:
@@ -28,11 +32,27 @@ class Target:
     arm: str
     published: Published
     is_rate: bool
+    is_ratio: bool = False
+
+    def on_scale(self, x: float) -> float:
+        """``x`` on the scale the target is compared on: log for a ratio, else ``x``."""
+        if not self.is_ratio:
+            return x
+        return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
 
     @property
     def sigma(self) -> float:
-        """Published standard error: from the 95% CI, SE, SD/sqrt(n) or binomial(n)."""
+        """Published standard error on the comparison scale (:meth:`on_scale`): from the
+        95% CI, SE, SD/sqrt(n) or binomial(n); for a ratio the CI's log width / 3.92, or its
+        SE over the ratio (delta method)."""
         p = self.published
+        if self.is_ratio:
+            if p.ci is not None and p.ci[0] > 0:
+                return (math.log(p.ci[1]) - math.log(p.ci[0])) / (2 * 1.96)
+            if p.se is not None and p.value:
+                return p.se / abs(p.value)
+            raise ValidationError(f"{self.trial_file.name}: endpoint {self.endpoint!r}: a "
+                                  "published ratio needs a positive 'ci' or an 'se'.")
         if p.se is not None:
             return p.se
         if p.ci is not None:
@@ -50,6 +70,8 @@ class Target:
         p = self.published
         if p.ci is not None:
             return p.ci
+        if self.is_ratio:
+            return (p.value * math.exp(-1.96 * self.sigma), p.value * math.exp(1.96 * self.sigma))
         return (p.value - 1.96 * self.sigma, p.value + 1.96 * self.sigma)
 
     @property
@@ -65,15 +87,17 @@ def targets_of(path: Path) -> list[Target]:
         if e.published is None:
             continue
         rate = e.type in RATE_TYPES or (e.type == "difference" and e.of in RATE_TYPES)
+        ratio = e.type in RATIO_TYPES
         label = endpoint_label(e)
         if isinstance(e.published, dict):
             for arm, pub in e.published.items():
                 if arm not in [a.name for a in trial.all_arms()]:
                     raise ValidationError(f"{path.name}: endpoint {label!r}: published value "
                                           f"for unknown arm {arm!r}.")
-                out.append(Target(path, trial, label, arm, pub, rate))
+                out.append(Target(path, trial, label, arm, pub, rate, ratio))
         else:
-            out.append(Target(path, trial, label, " vs ".join(e.arms or []), e.published, rate))
+            out.append(Target(path, trial, label, " vs ".join(e.arms or []), e.published, rate,
+                              ratio))
     return out
 
 
@@ -115,17 +139,27 @@ def _compare_claim(target: Target, result: TrialResult) -> dict[str, object]:
             "claim": True, "pass": frac >= 0.5}
 
 
-def simulated_se(result: TrialResult, endpoint: str, arm: str) -> float:
-    """Monte-Carlo standard error of the simulated mean of one endpoint: the SD of the
-    replicate estimates over sqrt(replicates), or, with one replicate, that trial's own
-    standard error (its 95% CI / 3.92)."""
+def _replicates(result: TrialResult, endpoint: str, arm: str, log: bool
+                ) -> tuple[np.ndarray, float, float]:
+    """The finite replicate estimates of one endpoint (logs of the positive ones when
+    ``log``) and the first replicate's 95% CI on the same scale."""
     e = result.endpoints
     est = e[(e["endpoint"] == endpoint) & (e["arm"] == arm)]
     values = est["estimate"].to_numpy(dtype=float)
-    values = values[np.isfinite(values)]
+    lo, hi = float(est["ci_low"].iloc[0]), float(est["ci_high"].iloc[0])
+    if log:
+        values = np.log(values[values > 0])
+        lo, hi = (math.log(lo) if lo > 0 else math.nan), (math.log(hi) if hi > 0 else math.nan)
+    return values[np.isfinite(values)], lo, hi
+
+
+def simulated_se(result: TrialResult, endpoint: str, arm: str, *, log: bool = False) -> float:
+    """Monte-Carlo standard error of the simulated mean of one endpoint (of its log, for a
+    ratio: ``log``): the SD of the replicate estimates over sqrt(replicates), or, with one
+    replicate, that trial's own standard error (its 95% CI / 3.92)."""
+    values, lo, hi = _replicates(result, endpoint, arm, log)
     if len(values) >= 2:
         return float(np.std(values, ddof=1) / math.sqrt(len(values)))
-    lo, hi = float(est["ci_low"].iloc[0]), float(est["ci_high"].iloc[0])
     return (hi - lo) / 3.92 if math.isfinite(hi - lo) else 0.0
 
 
@@ -133,8 +167,11 @@ def compare(target: Target, result: TrialResult) -> dict[str, object]:
     """Published vs simulated for one target.
 
     ``z = (simulated - published) / sqrt(se_published^2 + se_simulated^2)``; the target
-    passes when ``|z| <= 1.96`` (``se_simulated``: :func:`simulated_se`). A significance
-    claim passes when most simulated trials bear it out (no z)."""
+    passes when ``|z| <= 1.96`` (``se_simulated``: :func:`simulated_se`). A ratio (risk or
+    hazard ratio) is compared on the log scale, where its interval is symmetric: the
+    simulated value is the geometric mean of the replicates and both standard errors are
+    of the log (column ``scale``). A significance claim passes when most simulated trials
+    bear it out (no z)."""
     if target.published.claim is not None:
         return _compare_claim(target, result)
     s = result.summary()
@@ -144,14 +181,19 @@ def compare(target: Target, result: TrialResult) -> dict[str, object]:
     r = row.iloc[0]
     lo, hi = target.ci
     mean, slo, shi = float(r["mean"]), float(r["low"]), float(r["high"])
-    se_sim = simulated_se(result, target.endpoint, target.arm)
-    z = (mean - target.published.value) / math.hypot(target.sigma, se_sim)
+    se_sim = simulated_se(result, target.endpoint, target.arm, log=target.is_ratio)
+    if target.is_ratio:
+        logs, _, _ = _replicates(result, target.endpoint, target.arm, True)
+        mean = float(np.exp(logs.mean())) if len(logs) else math.nan
+    z = ((target.on_scale(mean) - target.on_scale(target.published.value))
+         / math.hypot(target.sigma, se_sim))
     return {"target": target.label, "endpoint": target.endpoint, "arm": target.arm,
             "therapy": target.trial_file.stem.split("_")[0],
             "published": target.published.value, "published_ci": f"[{lo:.3g}, {hi:.3g}]",
             "published_se": target.sigma,
             "simulated": mean, "simulated_95": f"[{slo:.3g}, {shi:.3g}]",
-            "simulated_se": se_sim, "z": z, "claim": False,
+            "simulated_se": se_sim, "scale": "log" if target.is_ratio else "linear",
+            "z": z, "claim": False,
             "pass": bool(abs(z) <= 1.96) and math.isfinite(mean)}
 
 

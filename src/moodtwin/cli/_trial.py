@@ -268,7 +268,8 @@ def validate(
             part += f", {int(claims['pass'].sum())} of {len(claims)} significance claims hold"
         parts.append(part)
     summary = "; ".join(parts)
-    typer.echo(summary + " (|z| <= 1.96, z = (sim - pub)/sqrt(se_pub^2 + se_sim^2)).")
+    typer.echo(summary + " (|z| <= 1.96, z = (sim - pub)/sqrt(se_pub^2 + se_sim^2); risk "
+               "and hazard ratios on the log scale).")
     figs = forest_figure(table, out / "validation.png", out / "validation.html",
                          f"moodtwin validate ({ps.name}, {replicates} replicates): {summary}")
     typer.echo(f"Table: {(out / 'validation.csv').resolve()}")
