@@ -324,3 +324,26 @@ def test_a_published_risk_ratio_is_compared_on_the_log_scale() -> None:
     assert target.ci == (1.6, 7.1)
     differences = [t for t in collect_targets(fitted_only=True) if not t.is_ratio]
     assert all(t.on_scale(2.5) == 2.5 for t in differences)
+
+
+def test_mc_error_sizes_each_trial_for_its_monte_carlo_error() -> None:
+    """``--mc-error R``: each trial gets n_published / (R^2 x realizations) patients per
+    realization, so every number's Monte-Carlo error is R published standard errors (up to
+    rounding up), and ``--n-max`` still caps it."""
+    from moodtwin.calibration._abc import fitting_mc_se, simulated_size
+    from moodtwin.calibration._targets import collect_targets
+
+    targets = collect_targets(fitted_only=True)
+    murrough = next(t for t in targets if t.label.startswith("ketamine_murrough2013/"))
+    registry = next(t for t in targets if t.label.startswith("vns_registry_5yr/"))
+    assert simulated_size(murrough, 5000, 0.5, 2) == 146  # 73 / (0.25 x 2)
+    assert simulated_size(registry, 5000, 0.5, 1) == 3180  # 795 / 0.25
+    assert simulated_size(registry, 1000, 0.5, 1) == 1000  # capped
+    assert simulated_size(registry, 100) == 100  # without mc_error: the cap alone
+    for t in targets:
+        if t.published.value is None:
+            continue
+        ratio = fitting_mc_se(t, 10**6, 2, 0.5) / t.sigma
+        assert 0.45 < ratio <= 0.5 + 1e-12, t.label
+    with pytest.raises(ValidationError, match="mc_error must be positive"):
+        simulated_size(murrough, 100, 0.0)

@@ -107,14 +107,16 @@ def monte_carlo_se(target: Target, n_simulated: int) -> float:
 
 def trial_scores(targets: Sequence[Target], *, n_max: int, seed: int,
                  engine: Engine | None = None, parameters: ParameterSet | None = None,
-                 realizations: int = 1,
+                 realizations: int = 1, mc_error: float | None = None,
                  ) -> Callable[[dict[str, float]], dict[str, tuple[float, float]]]:
     """Function of a parameter mapping (values over the base set ``parameters``, default
     the model definition) giving each target's simulated value and weighted z^2, every
     trial run ``realizations`` times at ``min(n, n_max)`` patients with ``seed`` (common
     random numbers: the same ``realizations`` Monte-Carlo realizations for every parameter
     set). The simulated value is the mean over the realizations, so its Monte-Carlo error
-    falls by ``sqrt(realizations)``; realization 0 is the single run of ``realizations=1``."""
+    falls by ``sqrt(realizations)``; realization 0 is the single run of ``realizations=1``.
+    ``mc_error``: size every trial so that this is its numbers' Monte-Carlo error in
+    published standard errors (:func:`simulated_size`)."""
     if realizations < 1:
         raise ValidationError(f"realizations must be at least 1, got {realizations}.")
     base = parameters or ParameterSet.definition()
@@ -127,7 +129,7 @@ def trial_scores(targets: Sequence[Target], *, n_max: int, seed: int,
     def scores(values: dict[str, float]) -> dict[str, tuple[float, float]]:
         results, sizes = {}, {}
         for path, ts in by_file.items():
-            sizes[path] = simulated_size(ts[0], n_max)
+            sizes[path] = simulated_size(ts[0], n_max, mc_error, realizations)
             trial = ts[0].trial
             if trial.n is None:  # cohorts only: scale their sizes
                 trial = trial.model_copy(update={"n": sum(a.n or 0 for a in trial.arms)})
@@ -142,25 +144,37 @@ def trial_scores(targets: Sequence[Target], *, n_max: int, seed: int,
     return scores
 
 
-def simulated_size(target: Target, n_max: int) -> int:
-    """Patients simulated for ``target``'s trial: its size, capped at ``n_max``."""
+def simulated_size(target: Target, n_max: int, mc_error: float | None = None,
+                   realizations: int = 1) -> int:
+    """Patients simulated per realization for ``target``'s trial, capped at ``n_max``: its
+    published size, or with ``mc_error`` the size at which ``realizations`` runs give its
+    numbers a Monte-Carlo error of ``mc_error`` published standard errors
+    (``n_published / (mc_error^2 realizations)``, from :func:`monte_carlo_se`)."""
     trial = target.trial
     n = trial.n or sum(a.n or 0 for a in trial.arms) or n_max
+    if mc_error is not None:
+        if mc_error <= 0:
+            raise ValidationError(f"mc_error must be positive, got {mc_error:g}.")
+        n = math.ceil(n / (mc_error**2 * realizations))
     return min(n, n_max)
 
 
-def fitting_mc_se(target: Target, n_max: int, realizations: int = 1) -> float:
+def fitting_mc_se(target: Target, n_max: int, realizations: int = 1,
+                  mc_error: float | None = None) -> float:
     """Monte-Carlo standard error of ``target`` in one evaluation of :func:`trial_scores`:
     ``realizations`` runs of :func:`simulated_size` patients each."""
-    return monte_carlo_se(target, realizations * simulated_size(target, n_max))
+    return monte_carlo_se(target, realizations * simulated_size(target, n_max, mc_error,
+                                                                 realizations))
 
 
 def trial_distance(targets: Sequence[Target], *, n_max: int, seed: int,
                    engine: Engine | None = None, parameters: ParameterSet | None = None,
-                   realizations: int = 1) -> Callable[[dict[str, float]], float]:
+                   realizations: int = 1, mc_error: float | None = None,
+                   ) -> Callable[[dict[str, float]], float]:
     """Distance of a parameter mapping: the sum of weighted z^2 of :func:`trial_scores`."""
     scores = trial_scores(targets, n_max=n_max, seed=seed, engine=engine,
-                          parameters=parameters, realizations=realizations)
+                          parameters=parameters, realizations=realizations,
+                          mc_error=mc_error)
     return lambda values: float(sum(z2 for _, z2 in scores(values).values()))
 
 

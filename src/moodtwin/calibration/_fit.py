@@ -142,7 +142,8 @@ INDEPENDENT_REALIZATIONS = 3
 
 def realization_check(cal: Calibration, targets: Sequence[Target], *, n_max: int,
                       parameters: ParameterSet | None = None,
-                      fresh: int = INDEPENDENT_REALIZATIONS) -> tuple[float, float]:
+                      fresh: int = INDEPENDENT_REALIZATIONS,
+                      mc_error: float | None = None) -> tuple[float, float]:
     """Distance of the posterior point on the fitting realization (the one the final
     population was selected on) and its mean over ``fresh`` independent ones (seeds + 1 ...).
     The particles are selected on one Monte-Carlo realization of every trial per generation,
@@ -152,7 +153,8 @@ def realization_check(cal: Calibration, targets: Sequence[Target], *, n_max: int
     point = cal.values
     seeds = [cal.realization_seed] + [cal.seed + k for k in range(1, fresh + 1)]
     d = [trial_distance(targets, n_max=n_max, seed=s, parameters=base,
-                        realizations=cal.realizations)(point) for s in seeds]
+                        realizations=cal.realizations, mc_error=mc_error)(point)
+         for s in seeds]
     return d[0], float(np.mean(d[1:]))
 
 
@@ -170,6 +172,7 @@ def calibrate(
     progress: Callable[[str], None] | None = None, parameters: ParameterSet | None = None,
     method: str = "replenishment", mcmc_steps: int = 3, start_from: Path | None = None,
     redraw: Sequence[str] = (), realizations: int = 1, mcmc_max_steps: int | None = None,
+    mc_error: float | None = None,
 ) -> Calibration:
     """ABC-SMC calibration of ``priors`` (default :func:`default_priors`) to ``targets``.
 
@@ -188,7 +191,9 @@ def calibrate(
     checkpoint whose last population starts a new run (generation 0 re-evaluated);
     ``redraw``: parameters drawn from their priors at that start instead.
     ``realizations``: Monte-Carlo realizations of every trial per evaluation (their mean is
-    compared; :func:`~moodtwin.calibration._abc.trial_scores`). ``mcmc_max_steps``: let the
+    compared; :func:`~moodtwin.calibration._abc.trial_scores`); ``mc_error``: patients per
+    trial for that Monte-Carlo error in published standard errors, capped at ``n_max``
+    (:func:`~moodtwin.calibration._abc.simulated_size`). ``mcmc_max_steps``: let the
     moves per refilled particle grow with falling acceptance up to this many
     (:func:`~moodtwin.calibration._replenish.move_steps`).
     """
@@ -201,7 +206,8 @@ def calibrate(
         @functools.cache
         def distance_on(generation: int) -> Callable[[dict[str, float]], float]:
             return trial_distance(targets, n_max=n_max, seed=realization_seed(seed, generation),
-                                  engine=engine, parameters=base, realizations=realizations)
+                                  engine=engine, parameters=base, realizations=realizations,
+                                  mc_error=mc_error)
 
         def on_realization(values: dict[str, float], generation: int) -> float:
             return distance_on(generation)(values)
@@ -221,7 +227,8 @@ def calibrate(
                               "by ABC-MCMC.")
     elif method == "pyabc":
         distance = trial_distance(targets, n_max=n_max, seed=seed, engine=engine,
-                                  parameters=base, realizations=realizations)
+                                  parameters=base, realizations=realizations,
+                                  mc_error=mc_error)
         post = abc_smc(distance, priors or default_priors(), database=database,
                        population_size=population_size, generations=generations, seed=seed,
                        workers=workers, progress=progress)

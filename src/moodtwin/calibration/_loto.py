@@ -157,14 +157,14 @@ def leave_one_trial_out(
     post: Posterior, targets: Sequence[Target], *, proposals: int = 200, accept: float = 0.25,
     n_max: int = 150, seed: int = 0, workers: int = 1,
     parameters: ParameterSet | None = None, progress: Callable[[str], None] | None = None,
-    realizations: int = 1,
+    realizations: int = 1, mc_error: float | None = None,
 ) -> LeaveOneOut:
     """Predict each trial file of ``targets`` from a fit without it (module docstring);
-    ``realizations`` as in :func:`~moodtwin.calibration._abc.trial_scores`."""
+    ``realizations`` and ``mc_error`` as in :func:`~moodtwin.calibration._abc.trial_scores`."""
     observed = [Observed(t.label, t.trial_file.stem, float(t.published.value), t.sigma,
-                         fitting_mc_se(t, n_max, realizations), t.is_ratio)
+                         fitting_mc_se(t, n_max, realizations, mc_error), t.is_ratio)
                 for t in targets if t.published.value is not None]
     score = trial_scores(targets, n_max=n_max, seed=seed, parameters=parameters,
-                         realizations=realizations)
+                         realizations=realizations, mc_error=mc_error)
     return leave_one_group_out(post, score, observed, proposals=proposals, accept=accept,
                                seed=seed, workers=workers, progress=progress)

@@ -126,6 +126,14 @@ def calibrate(
                                   "antidepressant gains, plus population variability).")] = None,
     n_max: Annotated[int, typer.Option("--n-max", min=10, help="Cap on patients per virtual "
                                                                "trial during fitting.")] = 150,
+    mc_error: Annotated[float | None, typer.Option(
+        "--mc-error", min=0.05, max=5.0,
+        help="Simulate each trial with enough patients that every number's Monte-Carlo error "
+             "is this many published standard errors (n_published / (mc_error^2 x "
+             "realizations) per realization), still capped at --n-max: e.g. --mc-error 0.5 "
+             "--n-max 5000 (about 6 times the cost of --n-max 100 --realizations 2, "
+             "benchmarks/calibration/evaluation_cost.py); default: the trial's own size.")
+    ] = None,
     realizations: Annotated[int, typer.Option(
         "--realizations", min=1, max=20,
         help="Monte-Carlo realizations of every virtual trial per evaluation (common random "
@@ -167,10 +175,12 @@ def calibrate(
     priors = default_priors(parameter or DEFAULT_PARAMETERS)
     say(f"{len(targets)} published targets; calibrating {len(priors)} values: "
         f"{', '.join(p.name for p in priors)}")
-    ratio = sorted(fitting_mc_se(t, n_max, realizations) / t.sigma
+    ratio = sorted(fitting_mc_se(t, n_max, realizations, mc_error) / t.sigma
                    for t in targets if t.published.value is not None)
+    sizing = f"at most {n_max} patients each" + (
+        f", sized for {mc_error:g} published SE" if mc_error is not None else "")
     say(f"Monte-Carlo error of a simulated number per evaluation ({realizations} "
-        f"realization(s), at most {n_max} patients each): {ratio[0]:.2f}-{ratio[-1]:.2f} "
+        f"realization(s), {sizing}): {ratio[0]:.2f}-{ratio[-1]:.2f} "
         f"(median {ratio[len(ratio) // 2]:.2f}) of its published standard error")
     base = ParameterSet.load(params) if params else None
     start = time.perf_counter()
@@ -182,18 +192,20 @@ def calibrate(
                         workers=processes, engine=engine, progress=say, method=method,
                         mcmc_steps=mcmc_steps, start_from=start_from,
                         redraw=tuple(redraw or ()), realizations=realizations,
-                        mcmc_max_steps=mcmc_max_steps,
+                        mcmc_max_steps=mcmc_max_steps, mc_error=mc_error,
                         parameters=base)
     post = cal.posterior
     loto = None
     if leave_one_out:
         loto = leave_one_trial_out(post, targets, proposals=leave_one_out, n_max=n_max,
                                    seed=seed, workers=processes, progress=say,
-                                   parameters=base, realizations=realizations)
+                                   parameters=base, realizations=realizations,
+                                   mc_error=mc_error)
         out.parent.mkdir(parents=True, exist_ok=True)
         loto.table.to_csv(out.with_suffix(".loto.csv"), index=False)
     fresh = INDEPENDENT_REALIZATIONS
-    realizations = realization_check(cal, targets, n_max=n_max, parameters=base)
+    realizations = realization_check(cal, targets, n_max=n_max, parameters=base,
+                                     mc_error=mc_error)
     path = cal.to_yaml(out, leave_one_out=loto, realizations=realizations)
     typer.echo(f"ABC-SMC: {post.evaluations} evaluations, tolerance "
                f"{' -> '.join(f'{e:.1f}' for e in post.epsilons)} "
