@@ -16,6 +16,7 @@ import sys
 import time
 
 from moodtwin import ParameterSet
+from moodtwin.calibration._abc import simulated_size
 from moodtwin.calibration._targets import collect_targets
 from moodtwin.trials import run_trial
 
@@ -31,23 +32,24 @@ def main(n_max: int = 100, factor: int = 4) -> None:
     run_trial(first, seed=1, n=20, parameters=ps, ensemble=False)  # compile and warm up
     now = big = 0.0
     print(f"load average before: {os.getloadavg()[0]:.2f} (2-core machine)")
+    mc_error = factor**-0.5
     for stem, ts in by_file.items():
         trial = ts[0].trial
-        n_pub = trial.n or sum(a.n or 0 for a in trial.arms)
-        if trial.n is None:
-            trial = trial.model_copy(update={"n": n_pub})
+        n_now = simulated_size(ts[0], n_max)
+        n_big = simulated_size(ts[0], 10**9, mc_error)  # the sizing of --mc-error
+        if trial.n is None:  # cohorts only, as calibrate scales them
+            trial = trial.model_copy(update={"n": sum(a.n or 0 for a in trial.arms)})
         t0 = time.perf_counter()
-        run_trial(trial, seed=1, n=min(n_pub, n_max), parameters=ps, replicates=2,
-                  ensemble=False)
+        run_trial(trial, seed=1, n=n_now, parameters=ps, replicates=2, ensemble=False)
         a = time.perf_counter() - t0
         t0 = time.perf_counter()
-        run_trial(trial, seed=1, n=factor * n_pub, parameters=ps, ensemble=False)
+        run_trial(trial, seed=1, n=n_big, parameters=ps, ensemble=False)
         b = time.perf_counter() - t0
         now, big = now + a, big + b
-        print(f"{stem:30s} n_pub {n_pub:4d}   2 x {min(n_pub, n_max):3d}: {a:6.2f} s   "
-              f"{factor} x n_pub = {factor * n_pub:5d}: {b:6.2f} s")
+        print(f"{stem:30s} 2 x {n_now:3d}: {a:6.2f} s   {n_big:5d} (Monte-Carlo error "
+              f"{mc_error:.2f} SE): {b:6.2f} s")
     print(f"per evaluation on one core: {now:.1f} s now, {big:.1f} s at Monte-Carlo error "
-          f"{factor ** -0.5:.2f} of the published SE")
+          f"{mc_error:.2f} of the published SE")
 
 
 if __name__ == "__main__":

@@ -153,14 +153,18 @@ def _replicates(result: TrialResult, endpoint: str, arm: str, log: bool
     return values[np.isfinite(values)], lo, hi
 
 
-def simulated_se(result: TrialResult, endpoint: str, arm: str, *, log: bool = False) -> float:
-    """Monte-Carlo standard error of the simulated mean of one endpoint (of its log, for a
-    ratio: ``log``): the SD of the replicate estimates over sqrt(replicates), or, with one
-    replicate, that trial's own standard error (its 95% CI / 3.92)."""
-    values, lo, hi = _replicates(result, endpoint, arm, log)
+def _standard_error(values: np.ndarray, lo: float, hi: float) -> float:
+    """SD of the replicate estimates over sqrt(replicates), or, with one replicate, that
+    trial's own standard error (its 95% CI ``lo``-``hi`` / 3.92)."""
     if len(values) >= 2:
         return float(np.std(values, ddof=1) / math.sqrt(len(values)))
     return (hi - lo) / 3.92 if math.isfinite(hi - lo) else 0.0
+
+
+def simulated_se(result: TrialResult, endpoint: str, arm: str, *, log: bool = False) -> float:
+    """Monte-Carlo standard error of the simulated mean of one endpoint (of its log, for a
+    ratio: ``log``): see :func:`_standard_error`."""
+    return _standard_error(*_replicates(result, endpoint, arm, log))
 
 
 def compare(target: Target, result: TrialResult) -> dict[str, object]:
@@ -181,10 +185,10 @@ def compare(target: Target, result: TrialResult) -> dict[str, object]:
     r = row.iloc[0]
     lo, hi = target.ci
     mean, slo, shi = float(r["mean"]), float(r["low"]), float(r["high"])
-    se_sim = simulated_se(result, target.endpoint, target.arm, log=target.is_ratio)
-    if target.is_ratio:
-        logs, _, _ = _replicates(result, target.endpoint, target.arm, True)
-        mean = float(np.exp(logs.mean())) if len(logs) else math.nan
+    values, rep_lo, rep_hi = _replicates(result, target.endpoint, target.arm, target.is_ratio)
+    se_sim = _standard_error(values, rep_lo, rep_hi)
+    if target.is_ratio:  # geometric mean of the replicates
+        mean = float(np.exp(values.mean())) if len(values) else math.nan
     z = ((target.on_scale(mean) - target.on_scale(target.published.value))
          / math.hypot(target.sigma, se_sim))
     return {"target": target.label, "endpoint": target.endpoint, "arm": target.arm,
