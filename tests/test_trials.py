@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -250,10 +251,13 @@ def test_calibrate_and_validate_end_to_end(tmp_path: Path) -> None:
     assert doc["calibration"]["point_distance"]["independent_realizations_mean"] == round(fresh, 2)
     # the final population was selected on generation 1's own realization, not the seed's
     assert doc["calibration"]["last_realization_seed"] == cal.realization_seed == 2000
-    r = CliRunner().invoke(app, ["validate", str(MURROUGH), "--replicates", "2",
-                                 "--params", str(path), "--out", str(tmp_path / "v")])
+    r = CliRunner().invoke(app, ["validate", str(MURROUGH), "--replicates", "2", "--chance",
+                                 "3", "--params", str(path), "--out", str(tmp_path / "v")])
     assert r.exit_code == 0, r.output
     assert "published numbers pass" in r.output and (tmp_path / "v" / "validation.csv").exists()
+    assert "if the model were exact (3 stand-in trials" in r.output
+    table = pd.read_csv(tmp_path / "v" / "validation.csv")
+    assert table["chance_fail"].between(0, 1).all() and (table["spread_ratio"] > 0).all()
 
 
 def test_calibration_realizations_average_independent_runs_and_shrink_the_mc_error() -> None:
@@ -324,6 +328,33 @@ def test_a_published_risk_ratio_is_compared_on_the_log_scale() -> None:
     assert target.ci == (1.6, 7.1)
     differences = [t for t in collect_targets(fitted_only=True) if not t.is_ratio]
     assert all(t.on_scale(2.5) == 2.5 for t in differences)
+
+
+def test_an_exact_model_fails_one_number_in_twenty_and_all_pass_at_095_to_the_k() -> None:
+    """The reference for the pass rule: stand-in published values drawn around the
+    simulated mean with the published standard error fail |z| <= 1.96 5 % of the time, so
+    all of 40 independent numbers pass with chance 0.95^40 = 0.129, and the chi-square
+    averages 40 (its degrees of freedom); a ratio is scored on the log scale, and a missing
+    stand-in counts as a failure."""
+
+    from moodtwin.calibration import ChanceReference
+    from moodtwin.calibration._chance import stand_in_z
+
+    rng = np.random.default_rng(11)
+    k, m = 40, 4000
+    z = {f"n{j}": stand_in_z(rng.normal(10.0 + j, 2.0, m), 10.0 + j, 0.0, 2.0, False)
+         for j in range(k - 1)}
+    z["ratio"] = stand_in_z(3.4 * np.exp(rng.normal(0.0, 0.38, m)), 3.4, 0.0, 0.38, True)
+    ref = ChanceReference(pd.DataFrame(z), pd.Series("calibration", index=list(z)),
+                          pd.Series(1.0, index=list(z)))
+    rate = ref.fail_rate()
+    assert abs(rate.mean() - 0.05) < 3 * np.sqrt(0.05 * 0.95 / (k * m))
+    assert abs(rate["ratio"] - 0.05) < 4 * np.sqrt(0.05 * 0.95 / m)
+    all_pass = np.mean(ref.failures("calibration") == 0)
+    assert abs(all_pass - 0.95**k) < 4 * np.sqrt(0.129 * 0.871 / m)
+    assert abs(ref.chi_square("calibration").mean() - k) < 4 * np.sqrt(2 * k / m)
+    assert stand_in_z(np.array([np.nan]), 1.0, 0.1, 1.0, False)[0] > 1.96
+    assert stand_in_z(np.array([0.0]), 3.4, 0.0, 0.38, True)[0] > 1.96
 
 
 def test_mc_error_sizes_each_trial_for_its_monte_carlo_error() -> None:

@@ -12,7 +12,8 @@ Verbs:
 - :func:`run_sweep` -- a table of patients under one protocol, in-process or on Dask.
 - :func:`generate_population` -- virtual patients of the population model.
 - :func:`load_trial`, :func:`run_trial` -- virtual clinical trials -> :class:`TrialResult`.
-- :func:`validate`, :func:`calibrate` -- against the published trial catalogue.
+- :func:`validate`, :func:`calibrate` -- against the published trial catalogue;
+  :func:`chance_reference` -- what an exact model would score there.
 - :func:`load_person`, :func:`fit_person`, :func:`forecast` -- a personal twin.
 - :func:`optimize` -- therapy settings for a person or a population.
 - :func:`sensitivity` -- Morris/Sobol indices of an endpoint.
@@ -56,6 +57,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "run_trial": ("moodtwin.trials", "run_trial"),
     "validate": ("moodtwin.calibration", "validate"),
     "calibrate": ("moodtwin.calibration", "calibrate"),
+    "chance_reference": ("moodtwin.calibration", "chance_reference"),
     "load_person": ("moodtwin.person", "load_person"),
     "fit_person": ("moodtwin.person", "fit_person"),
     "forecast": ("moodtwin.person", "forecast"),

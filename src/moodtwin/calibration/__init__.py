@@ -12,6 +12,7 @@ try:
         model_prior,
         trial_distance,
     )
+    from moodtwin.calibration._chance import ChanceReference, chance_reference
     from moodtwin.calibration._fit import (
         DEFAULT_PARAMETERS,
         INDEPENDENT_REALIZATIONS,
@@ -36,7 +37,8 @@ except ImportError:  # a missing optional dependency: one line naming the extra
     raise
 
 __all__ = ["DEFAULT_PARAMETERS", "INDEPENDENT_REALIZATIONS", "POPULATION_PRIORS", "Calibration",
-           "LeaveOneOut", "Posterior", "Prior", "Target", "abc_smc", "calibrate",
-           "calibrated_model", "chi_square", "collect_targets", "compare", "default_priors",
-           "fitting_mc_se", "leave_one_trial_out", "load_parameter_set", "model_prior",
-           "realization_check", "trial_distance", "validate", "validation_table"]
+           "ChanceReference", "LeaveOneOut", "Posterior", "Prior", "Target", "abc_smc",
+           "calibrate", "calibrated_model", "chance_reference", "chi_square", "collect_targets",
+           "compare", "default_priors", "fitting_mc_se", "leave_one_trial_out",
+           "load_parameter_set", "model_prior", "realization_check", "trial_distance",
+           "validate", "validation_table"]

@@ -248,11 +248,17 @@ def validate(
                    ] = Path("moodtwin-out/validation"),
     replicates: Annotated[int, typer.Option("--replicates", "-r", min=1)] = 10,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    chance: Annotated[int, typer.Option(
+        "--chance", min=0,
+        help="Also run this many stand-in trials of each file at its published size, score "
+             "each as if it were the published result, and print how many numbers and what "
+             "chi-square an exact model would show (adds columns chance_fail and "
+             "spread_ratio; 0: skip).")] = 0,
     params: ParamsOption = None,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
-    from moodtwin.calibration import chi_square, collect_targets, validate
+    from moodtwin.calibration import chance_reference, chi_square, collect_targets, validate
     from moodtwin.calibration._forest import forest_figure
     from moodtwin.parameter_sets import resolve
 
@@ -262,6 +268,12 @@ def validate(
     with dask_engine(scheduler, workers) as engine:
         table = validate(trials, parameters=ps, replicates=replicates, seed=seed,
                          engine=engine, progress=say)
+        reference = (chance_reference(table, trials, parameters=ps, realizations=chance,
+                                      seed=seed, engine=engine, progress=say)
+                     if chance else None)
+    if reference is not None:
+        table["chance_fail"] = table["target"].map(reference.fail_rate())
+        table["spread_ratio"] = table["target"].map(reference.spread_ratio)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "validation.csv", index=False)
     (out / "validation.md").write_text(table.to_markdown(index=False) if _has_tabulate()
@@ -282,6 +294,11 @@ def validate(
     summary = "; ".join(parts)
     typer.echo(summary + " (|z| <= 1.96, z = (sim - pub)/sqrt(se_pub^2 + se_sim^2); risk "
                "and hazard ratios on the log scale).")
+    if reference is not None:
+        for role, rows in table.groupby("role", sort=True):
+            numbers = rows[~rows["claim"].astype(bool)]
+            typer.echo(reference.summary(role, int((~numbers["pass"].astype(bool)).sum()),
+                                         chi_square(rows)[0]) + ".")
     figs = forest_figure(table, out / "validation.png", out / "validation.html",
                          f"moodtwin validate ({ps.name}, {replicates} replicates): {summary}")
     typer.echo(f"Table: {(out / 'validation.csv').resolve()}")
