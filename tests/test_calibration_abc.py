@@ -301,3 +301,78 @@ def test_two_mode_start_moves_every_second_particle_along_the_ridge(tmp_path) ->
         assert np.allclose(ratio[moved, j], factor), name
         assert np.allclose(ratio[~moved, j], 1.0), name
     assert np.array_equal(new["x"], np.load(folder / "abc_s26_start.npz")["x"])
+
+
+def test_profile_interval_is_where_a_parabola_rises_by_the_chi_square_90_point() -> None:
+    """A distance D(x) = c (x - m)^2 in x = log(value) rises by 2.706 (chi-square(1), 90 %)
+    at m +- sqrt(2.706 / c): three evaluations (point, /1.25, x1.25) recover it exactly; a
+    flat or falling profile pins nothing (the prior range comes back), and an interval
+    that reaches a prior bound is clipped and not called pinned."""
+    import math
+
+    from moodtwin.calibration._profile import CHI2_90, interval_from_profile
+
+    assert math.isclose(CHI2_90, 2.706, abs_tol=1e-3)
+    c, m, h = 30.0, 0.05, math.log(1.25)
+    rise = lambda x: c * (x - m) ** 2 - c * m**2  # noqa: E731 - D(x) - D(0)
+    lo, hi, pinned = interval_from_profile(1.0, rise(-h), rise(h), 1.25, 1e-3, 1e3)
+    half = math.sqrt(2.706 / c)
+    assert pinned
+    assert math.isclose(math.log(lo), m - half, abs_tol=1e-3)
+    assert math.isclose(math.log(hi), m + half, abs_tol=1e-3)
+    assert interval_from_profile(2.0, 0.0, 0.0, 1.25, 0.5, 8.0) == (0.5, 8.0, False)
+    assert interval_from_profile(2.0, -1.0, -0.5, 1.25, 0.5, 8.0) == (0.5, 8.0, False)
+    lo, hi, pinned = interval_from_profile(1.0, rise(-h), rise(h), 1.25, 1.0, 1e3)
+    assert lo == 1.0 and not pinned
+
+
+def test_profile_of_a_toy_distance_pins_the_value_it_depends_on_only(monkeypatch) -> None:
+    """With a toy distance that depends on one value only, the profile pins that value
+    around its truth and leaves the other unpinned (its whole prior range)."""
+    import math
+
+    import moodtwin.calibration._profile as prof
+    from moodtwin.parameter_sets import ParameterSet
+
+    truth = 0.2  # k_pot, log-quadratic distance with curvature 50 around the truth
+
+    def toy(targets, *, n_max, seed, parameters, realizations):  # noqa: ARG001
+        return lambda values: 50.0 * math.log(values.get("k_pot", truth) / truth) ** 2 \
+            + 0.01 * seed
+    monkeypatch.setattr(prof, "trial_distance", toy)
+    ps = ParameterSet.definition().with_values({"k_pot": truth})
+    priors = [Prior("k_pot", 0.02, 2.0, "toy"), Prior("tau_dep", 2.0, 30.0, "toy")]
+    table = prof.profile_distances([], ps, priors, seeds=(1, 2)).set_index("parameter")
+    half = math.sqrt(2.706 / 50.0)
+    assert table.loc["k_pot", "pinned"]
+    assert math.isclose(table.loc["k_pot", "profile_low_90"], truth * math.exp(-half),
+                        rel_tol=1e-6)
+    assert math.isclose(table.loc["k_pot", "profile_high_90"], truth * math.exp(half),
+                        rel_tol=1e-6)
+    assert not table.loc["tau_dep", "pinned"]
+    assert (table.loc["tau_dep", "profile_low_90"], table.loc["tau_dep", "profile_high_90"]) \
+        == (2.0, 30.0)
+
+
+def test_mean_field_ensemble_spreads_each_value_by_its_profile_half_widths() -> None:
+    """Members are log-normal around the point with the profile's 90 % half-width on each
+    side as 1.645 SD (the normal 90 % point), clipped to the interval: for an interval of
+    +-0.2 in the log the member SD is 0.2/1.645 = 0.122, times 0.9118 for a standard normal
+    clipped at +-1.645 (5 % piled on each bound), and no member leaves the interval; a
+    one-sided interval keeps the point's side (half the members on the bound)."""
+    import math
+
+    import pandas as pd
+
+    from moodtwin.calibration import mean_field_ensemble
+
+    table = pd.DataFrame({"parameter": ["a", "b"], "point": [1.0, 2.0],
+                          "profile_low_90": [math.exp(-0.2), 2.0],
+                          "profile_high_90": [math.exp(0.2), 6.0]})
+    members = mean_field_ensemble(table, 4000, seed=3)
+    a = np.log([m["a"] for m in members])
+    b = np.array([m["b"] for m in members])
+    assert a.min() >= -0.2 - 1e-12 and a.max() <= 0.2 + 1e-12
+    # SD of a standard normal clipped at +-1.645: 0.9118 (times 0.2 / 1.645)
+    assert abs(a.std() - 0.9118 * 0.2 / 1.645) < 0.003 and abs(a.mean()) < 0.01
+    assert b.min() >= 2.0 and b.max() <= 6.0 and np.mean(b == 2.0) > 0.45

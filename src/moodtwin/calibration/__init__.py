@@ -23,6 +23,7 @@ try:
         realization_check,
     )
     from moodtwin.calibration._loto import LeaveOneOut, leave_one_trial_out
+    from moodtwin.calibration._profile import mean_field_ensemble, profile_distances
     from moodtwin.calibration._targets import (
         Target,
         chi_square,
@@ -40,5 +41,5 @@ __all__ = ["DEFAULT_PARAMETERS", "INDEPENDENT_REALIZATIONS", "POPULATION_PRIORS"
            "ChanceReference", "LeaveOneOut", "Posterior", "Prior", "Target", "abc_smc",
            "calibrate", "calibrated_model", "chance_reference", "chi_square", "collect_targets",
            "compare", "default_priors", "fitting_mc_se", "leave_one_trial_out",
-           "load_parameter_set", "model_prior", "realization_check", "trial_distance",
-           "validate", "validation_table"]
+           "load_parameter_set", "mean_field_ensemble", "model_prior", "profile_distances",
+           "realization_check", "trial_distance", "validate", "validation_table"]

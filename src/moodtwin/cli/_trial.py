@@ -155,6 +155,13 @@ def calibrate(
         help="After the fit, predict each trial file from a fit without it, by ABC importance "
              "sampling over this many proposals simulated on every trial (0: skip); "
              "writes <out>.loto.csv.")] = 0,
+    profile: Annotated[int, typer.Option(
+        "--profile", min=0, max=20,
+        help="After the fit, step each calibrated value to x0.8 and x1.25 of the point on this "
+             "many independent realizations (common random numbers) and read a one-at-a-time "
+             "90% interval from the distance profile: which values the targets pin, whatever "
+             "the ABC population's spread (writes <out>.profile.csv; 0: skip; cost "
+             "N x (2 x values + 1) evaluations).")] = 0,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
@@ -166,6 +173,7 @@ def calibrate(
         default_priors,
         fitting_mc_se,
         leave_one_trial_out,
+        profile_distances,
         realization_check,
     )
     from moodtwin.parameter_sets import ParameterSet
@@ -203,6 +211,15 @@ def calibrate(
                                    mc_error=mc_error)
         out.parent.mkdir(parents=True, exist_ok=True)
         loto.table.to_csv(out.with_suffix(".loto.csv"), index=False)
+    profiled = None
+    if profile:  # before the in-process realization check: its workers fork this process
+        point = (base or ParameterSet.definition()).with_values(cal.values, "posterior point")
+        profiled = profile_distances(targets, point, priors, seeds=[seed + 100 + k for k in
+                                                                    range(profile)],
+                                     n_max=n_max, realizations=cal.realizations,
+                                     processes=processes, progress=say)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        profiled.to_csv(out.with_suffix(".profile.csv"), index=False)
     fresh = INDEPENDENT_REALIZATIONS
     realizations = realization_check(cal, targets, n_max=n_max, parameters=base,
                                      mc_error=mc_error)
@@ -228,6 +245,10 @@ def calibrate(
                f"{realizations[1]:.1f} on average over {fresh} independent ones (seeds "
                f"{seed + 1}-{seed + fresh}); the difference is luck "
                "with the fitting realization's Monte-Carlo noise, not fit")
+    if profiled is not None:
+        typer.echo(f"Distance profile: {int(profiled['pinned'].sum())} of {len(profiled)} "
+                   "values pinned on both sides within their priors (one-at-a-time 90 % "
+                   f"intervals): {out.with_suffix('.profile.csv').resolve()}")
     if loto is not None:
         typer.echo(loto.summary())
         typer.echo(f"Leave-one-trial-out table: {out.with_suffix('.loto.csv').resolve()}")
