@@ -324,6 +324,8 @@ def test_profile_interval_is_where_a_parabola_rises_by_the_chi_square_90_point()
     assert interval_from_profile(2.0, -1.0, -0.5, 1.25, 0.5, 8.0) == (0.5, 8.0, False)
     lo, hi, pinned = interval_from_profile(1.0, rise(-h), rise(h), 1.25, 1.0, 1e3)
     assert lo == 1.0 and not pinned
+    # an almost flat profile: the interval is the prior (no overflow of exp)
+    assert interval_from_profile(1.0, 1e-12, 1e-12, 1.25, 0.5, 2.0) == (0.5, 2.0, False)
 
 
 def test_profile_of_a_toy_distance_pins_the_value_it_depends_on_only(monkeypatch) -> None:

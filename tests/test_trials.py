@@ -260,6 +260,24 @@ def test_calibrate_and_validate_end_to_end(tmp_path: Path) -> None:
     assert table["chance_fail"].between(0, 1).all() and (table["spread_ratio"] > 0).all()
 
 
+def test_cli_calibrate_writes_set_identifiability_and_profile(tmp_path: Path) -> None:
+    """``moodtwin calibrate --profile 2`` from the command line: a parameter set that
+    ``--params`` accepts, the identifiability table and one profile row per calibrated value,
+    each with its 90 % interval inside its prior."""
+    out = tmp_path / "cal.yaml"
+    r = CliRunner().invoke(app, ["calibrate", str(MURROUGH), "-p", "w_pot", "-p", "k_fast_relief",
+                                 "--particles", "4", "--generations", "1", "--n-max", "20",
+                                 "--profile", "2", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "Distance profile:" in r.output and "values pinned on both sides" in r.output
+    prof = pd.read_csv(out.with_suffix(".profile.csv"))
+    assert {"w_pot", "k_fast_relief"} <= set(prof["parameter"])
+    assert (prof["profile_low_90"] >= prof["prior_low"] - 1e-12).all()
+    assert (prof["profile_high_90"] <= prof["prior_high"] + 1e-12).all()
+    assert out.with_suffix(".identifiability.csv").exists()
+    assert "w_pot" in load_parameter_set(out)
+
+
 def test_calibration_realizations_average_independent_runs_and_shrink_the_mc_error() -> None:
     """With ``realizations=2`` each published number is compared with the mean of two
     independent virtual trials (the first is the single run of ``realizations=1``), and its

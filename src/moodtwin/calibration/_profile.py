@@ -83,9 +83,10 @@ def interval_from_profile(point: float, down: float, up: float, factor: float, l
         return low, high, False
     centre = math.log(point) - slope / (2 * curvature)
     half = math.sqrt(CHI2_90 / curvature)
-    lo, hi = math.exp(centre - half), math.exp(centre + half)
-    pinned = lo > low and hi < high
-    return max(lo, low), min(hi, high), pinned
+    a, b = math.log(low), math.log(high)
+    pinned = a < centre - half and centre + half < b
+    return (math.exp(min(max(centre - half, a), b)), math.exp(min(max(centre + half, a), b)),
+            pinned)
 
 
 def profile_distances(
