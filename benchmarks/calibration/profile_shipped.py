@@ -10,8 +10,8 @@ as in the calibration) and reads the one-at-a-time 90 % interval
 (moodtwin.calibration._profile). The ABC interval is the set's own (its parameter sources).
 ``--write-set`` writes the set with the same values, each calibrated value's source
 extended by its profile interval, and the posterior ensemble replaced by 20 members drawn
-from the profile (moodtwin.calibration.mean_field_ensemble, seed 1); ``--from-csv`` reuses
-an existing OUT.csv instead of profiling again.
+from the profile (moodtwin.calibration.mean_field_ensemble, seed 1), or kept with
+``--keep-ensemble``; ``--from-csv`` reuses an existing OUT.csv instead of profiling again.
 """
 
 import argparse
@@ -28,6 +28,7 @@ from moodtwin.calibration._profile import mean_field_ensemble, profile_distances
 from moodtwin.parameter_sets import ParameterSet
 
 ROOT = Path(__file__).resolve().parents[2]
+PROFILE_NOTE = "; one-at-a-time distance-profile "
 INTERVAL = re.compile(r"90% posterior interval \[([^,]+), ([^\]]+)\]")
 
 
@@ -41,6 +42,8 @@ def main() -> None:
     ap.add_argument("--from-csv", action="store_true")
     ap.add_argument("--ensemble", type=int, default=20)
     ap.add_argument("--ensemble-seed", type=int, default=1)
+    ap.add_argument("--keep-ensemble", action="store_true",
+                    help="annotate the sources only; keep the set's posterior ensemble")
     a = ap.parse_args()
     doc = yaml.safe_load(Path(a.set).read_text())
     if a.from_csv:
@@ -66,33 +69,42 @@ def main() -> None:
 
 
 def write_set(doc: dict, table: pd.DataFrame, a: argparse.Namespace) -> None:
-    """The set with the same values, profile intervals in the sources, mean-field ensemble."""
+    """The set with the same values, profile intervals in the sources (replacing earlier
+    ones, so a rerun does not repeat them) and, unless --keep-ensemble, the mean-field
+    ensemble."""
     for r in table.itertuples():
         node = (doc["population"].get(r.parameter[len("population."):])
                 if r.parameter.startswith("population.") else doc["parameters"].get(r.parameter))
         if isinstance(node, dict) and "source" in node:
             verdict = "pinned" if r.pinned else "not pinned on both sides within its prior"
-            node["source"] = (f"{node['source'].rstrip('.')}; one-at-a-time distance-profile "
+            before = node["source"].split(PROFILE_NOTE)[0].rstrip(".")
+            node["source"] = (f"{before}{PROFILE_NOTE}"
                               f"90% interval [{r.profile_low_90:.3g}, {r.profile_high_90:.3g}] "
                               f"({verdict}; benchmarks/calibration/calibrated.profile.csv)")
-    fixed = {n: v for n, v in doc["calibration"].get("conditioned_on_sources", {}).items()
-             if n in set(table["parameter"])}  # conditioned on sources: the same in every member
-    members = mean_field_ensemble(table[~table["parameter"].isin(list(fixed))], a.ensemble,
-                                  seed=a.ensemble_seed)
-    doc["ensemble"] = [{k: float(f"{v:.6g}") for k, v in m.items()} | fixed for m in members]
     doc["calibration"]["profile"] = {
         "method": "one-at-a-time distance profile: each value x0.8 and x1.25 of the point, "
                   "3 realizations with common random numbers (seeds 101-103), n-max 100, 2 "
                   "realizations per evaluation; 90% interval where a parabola in log(value) "
                   "rises by 2.706 (moodtwin.calibration._profile)",
         "pinned": int(table["pinned"].sum()), "values": len(table),
-        "ensemble": f"{a.ensemble} members drawn independently from the profile intervals "
-                    f"(moodtwin.calibration.mean_field_ensemble, seed {a.ensemble_seed}), the "
-                    "values conditioned on sources fixed; "
-                    "replaces the ABC population, whose 90% intervals are a median 10 times "
-                    "narrower than the profile's (collapsed)",
         "command": "python benchmarks/calibration/profile_shipped.py --from-csv --write-set "
-                   "src/moodtwin/data/calibrated.yaml"}
+                   "src/moodtwin/data/calibrated.yaml" + (" --keep-ensemble" if a.keep_ensemble
+                                                          else "")}
+    if a.keep_ensemble:
+        a.write_set.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True,
+                                              width=100))
+        print(f"wrote {a.write_set} (ensemble kept)")
+        return
+    fixed = {n: v for n, v in doc["calibration"].get("conditioned_on_sources", {}).items()
+             if n in set(table["parameter"])}  # conditioned on sources: the same in every member
+    members = mean_field_ensemble(table[~table["parameter"].isin(list(fixed))], a.ensemble,
+                                  seed=a.ensemble_seed)
+    doc["ensemble"] = [{k: float(f"{v:.6g}") for k, v in m.items()} | fixed for m in members]
+    doc["calibration"]["profile"]["ensemble"] = (
+        f"{a.ensemble} members drawn independently from the profile intervals "
+        f"(moodtwin.calibration.mean_field_ensemble, seed {a.ensemble_seed}), the values "
+        "conditioned on sources fixed; replaces the ABC population, whose 90% intervals are a "
+        "median 10 times narrower than the profile's (collapsed)")
     a.write_set.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100))
     print(f"wrote {a.write_set}")
 
