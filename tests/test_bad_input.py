@@ -406,6 +406,8 @@ def test_parameter_set_metadata_is_checked(tmp_path: Path, extra: str, why: str)
     (["calibrate", "--realizations", "0"],
      "error: Invalid value for '--realizations': Input should be greater than or equal to 1 "
      "(given: '0'); see 'moodtwin calibrate --help'."),
+    (["validate", "--chance", "-1"], "Invalid value for '--chance'"),
+    (["calibrate", "--profile", "1,5"], "(given: '1,5')"),
     (["trial", "ketamine_murrough2013", "--n=abc"], "(given: 'abc')"),
     (["trial", "x", "--wat"], "error: No such option: --wat"),
     (["trial"], "error: Missing argument 'file'; see 'moodtwin trial --help'."),
