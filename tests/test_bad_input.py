@@ -407,6 +407,7 @@ def test_parameter_set_metadata_is_checked(tmp_path: Path, extra: str, why: str)
      "error: Invalid value for '--realizations': Input should be greater than or equal to 1 "
      "(given: '0'); see 'moodtwin calibrate --help'."),
     (["validate", "--chance", "-1"], "Invalid value for '--chance'"),
+    (["validate", "--chance", "1"], "error: --chance: need at least 2 stand-in trials"),
     (["calibrate", "--profile", "1,5"], "(given: '1,5')"),
     (["trial", "ketamine_murrough2013", "--n=abc"], "(given: 'abc')"),
     (["trial", "x", "--wat"], "error: No such option: --wat"),

@@ -10,6 +10,7 @@ import typer
 
 from moodtwin.cli._app import DISCLAIMER, ParamsOption, app, errors_as_one_line, say
 from moodtwin.cli._dask import SchedulerOption, WorkersOption, dask_engine
+from moodtwin.errors import ValidationError
 
 
 def _progress_bar(total: int):  # type: ignore[no-untyped-def]
@@ -285,6 +286,9 @@ def validate(
 
     ps = resolve(params)
     collect_targets(trials)  # refuse bad trial files before any run
+    if chance == 1:
+        raise ValidationError("--chance: need at least 2 stand-in trials per file (0 skips "
+                              "them), got 1.")
     typer.echo(DISCLAIMER)
     with dask_engine(scheduler, workers) as engine:
         table = validate(trials, parameters=ps, replicates=replicates, seed=seed,
