@@ -18,8 +18,9 @@ distance does not rise by 2.71 within its prior range is not pinned by the targe
 :func:`mean_field_ensemble` turns the table into parameter sets for predictions with
 parameter uncertainty: each value drawn independently, normal in its log around the point
 with the profile's 90 % half-width on each side as 1.645 SD, clipped to the interval (a
-mean-field approximation: independent draws at the conditional widths, which keep each
-draw's expected rise of the distance at one per pinned value).
+mean-field approximation: independent draws at the conditional widths; for a quadratic
+distance each draw's expected rise is about one per pinned value, and correlated values
+are drawn off the ridges they sit on together).
 """
 
 from __future__ import annotations
