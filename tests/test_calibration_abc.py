@@ -378,3 +378,26 @@ def test_mean_field_ensemble_spreads_each_value_by_its_profile_half_widths() -> 
     # SD of a standard normal clipped at +-1.645: 0.9118 (times 0.2 / 1.645)
     assert abs(a.std() - 0.9118 * 0.2 / 1.645) < 0.003 and abs(a.mean()) < 0.01
     assert b.min() >= 2.0 and b.max() <= 6.0 and np.mean(b == 2.0) > 0.45
+
+
+def test_profile_notes_in_sources_replace_earlier_ones() -> None:
+    """Annotating a set's sources twice leaves one note per value (the second replaces the
+    first), for model parameters and population values alike."""
+    import copy
+
+    import pandas as pd
+
+    from moodtwin.calibration._profile import annotate_sources
+
+    doc = {"parameters": {"k_pot": {"value": 0.05, "source": "calibrated to 42 targets."}},
+           "population": {"variability.k_pot.omega": {"value": 0.2, "source": "calibrated"}}}
+    table = pd.DataFrame({"parameter": ["k_pot", "population.variability.k_pot.omega"],
+                          "profile_low_90": [0.03, 0.1], "profile_high_90": [0.06, 1.0],
+                          "pinned": [True, False]})
+    once = annotate_sources(copy.deepcopy(doc), table, "t.csv")
+    twice = annotate_sources(copy.deepcopy(once), table, "t.csv")
+    assert once == twice
+    assert once["parameters"]["k_pot"]["source"] == (
+        "calibrated to 42 targets; one-at-a-time distance-profile 90% interval [0.03, 0.06] "
+        "(pinned; t.csv)")
+    assert "not pinned" in once["population"]["variability.k_pot.omega"]["source"]

@@ -276,6 +276,8 @@ def test_cli_calibrate_writes_set_identifiability_and_profile(tmp_path: Path) ->
     assert (prof["profile_high_90"] <= prof["prior_high"] + 1e-12).all()
     assert out.with_suffix(".identifiability.csv").exists()
     assert "w_pot" in load_parameter_set(out)
+    source = yaml.safe_load(out.read_text())["parameters"]["w_pot"]["source"]
+    assert "one-at-a-time distance-profile 90% interval" in source and "cal.profile.csv" in source
 
 
 def test_calibration_realizations_average_independent_runs_and_shrink_the_mc_error() -> None:

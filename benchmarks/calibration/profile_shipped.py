@@ -24,11 +24,14 @@ import yaml
 
 from moodtwin.calibration import collect_targets
 from moodtwin.calibration._abc import Prior
-from moodtwin.calibration._profile import mean_field_ensemble, profile_distances
+from moodtwin.calibration._profile import (
+    annotate_sources,
+    mean_field_ensemble,
+    profile_distances,
+)
 from moodtwin.parameter_sets import ParameterSet
 
 ROOT = Path(__file__).resolve().parents[2]
-PROFILE_NOTE = "; one-at-a-time distance-profile "
 INTERVAL = re.compile(r"90% posterior interval \[([^,]+), ([^\]]+)\]")
 
 
@@ -72,15 +75,7 @@ def write_set(doc: dict, table: pd.DataFrame, a: argparse.Namespace) -> None:
     """The set with the same values, profile intervals in the sources (replacing earlier
     ones, so a rerun does not repeat them) and, unless --keep-ensemble, the mean-field
     ensemble."""
-    for r in table.itertuples():
-        node = (doc["population"].get(r.parameter[len("population."):])
-                if r.parameter.startswith("population.") else doc["parameters"].get(r.parameter))
-        if isinstance(node, dict) and "source" in node:
-            verdict = "pinned" if r.pinned else "not pinned on both sides within its prior"
-            before = node["source"].split(PROFILE_NOTE)[0].rstrip(".")
-            node["source"] = (f"{before}{PROFILE_NOTE}"
-                              f"90% interval [{r.profile_low_90:.3g}, {r.profile_high_90:.3g}] "
-                              f"({verdict}; benchmarks/calibration/calibrated.profile.csv)")
+    annotate_sources(doc, table, "benchmarks/calibration/calibrated.profile.csv")
     doc["calibration"]["profile"] = {
         "method": "one-at-a-time distance profile: each value x0.8 and x1.25 of the point, "
                   "3 realizations with common random numbers (seeds 101-103), n-max 100, 2 "

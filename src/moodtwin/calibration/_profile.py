@@ -148,3 +148,23 @@ def mean_field_ensemble(table: pd.DataFrame, size: int, seed: int = 0
         x = np.clip(point + z * sd, lo, hi)
         out.append({n: float(v) for n, v in zip(names, np.exp(x), strict=True)})
     return out
+
+
+#: Opens the note :func:`annotate_sources` adds to a calibrated value's source.
+PROFILE_NOTE = "; one-at-a-time distance-profile "
+
+
+def annotate_sources(doc: dict, table: pd.DataFrame, where: str) -> dict:
+    """A parameter-set document (as ``moodtwin calibrate`` writes it) with each profiled
+    value's source extended by its profile interval and verdict, ``where`` naming the
+    table; an earlier note is replaced, so annotating twice changes nothing."""
+    for r in table.itertuples():
+        node = (doc.get("population", {}).get(r.parameter.removeprefix("population."))
+                if r.parameter.startswith("population.")
+                else doc.get("parameters", {}).get(r.parameter))
+        if isinstance(node, dict) and "source" in node:
+            verdict = "pinned" if r.pinned else "not pinned on both sides within its prior"
+            before = str(node["source"]).split(PROFILE_NOTE)[0].rstrip(".")
+            node["source"] = (f"{before}{PROFILE_NOTE}90% interval [{r.profile_low_90:.3g}, "
+                              f"{r.profile_high_90:.3g}] ({verdict}; {where})")
+    return doc
