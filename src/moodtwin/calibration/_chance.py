@@ -77,18 +77,23 @@ class ChanceReference:
                 f"{np.mean(c >= chi2):.0%})")
 
 
+def _on_scale(estimates: np.ndarray, log: bool) -> np.ndarray:
+    """Estimates on the comparison scale (log for a ratio; NaN where a ratio is <= 0)."""
+    x = np.asarray(estimates, dtype=float)
+    if not log:
+        return x
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), np.nan)
+
+
 def stand_in_z(estimates: np.ndarray, simulated: float, simulated_se: float, sigma: float,
                log: bool) -> np.ndarray:
     """z of each stand-in estimate (one per realization; NaN where missing) against the
     simulated mean, with the published ``sigma`` and the simulated mean's Monte-Carlo
     ``simulated_se`` (both of the log for a ratio, ``log``), as :func:`compare` scores a
     published value."""
-    x = np.asarray(estimates, dtype=float)
-    if log:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), np.nan)
-        simulated = math.log(simulated) if simulated > 0 else math.nan
-    z = (simulated - x) / math.hypot(sigma, simulated_se)
+    centre = _on_scale(np.array([simulated]), log)[0]
+    z = (centre - _on_scale(estimates, log)) / math.hypot(sigma, simulated_se)
     return np.where(np.isfinite(z), z, FAILED_Z)
 
 
@@ -134,8 +139,8 @@ def chance_reference(
             r = rows.loc[t.label]
             z[t.label] = stand_in_z(est.to_numpy(dtype=float), float(r["simulated"]),
                                     float(r["simulated_se"]), t.sigma, t.is_ratio)
-            values = est.to_numpy(dtype=float)
-            values = np.log(values[values > 0]) if t.is_ratio else values[np.isfinite(values)]
+            values = _on_scale(est.to_numpy(dtype=float), t.is_ratio)
+            values = values[np.isfinite(values)]
             spread[t.label] = float(np.std(values, ddof=1) / t.sigma) if len(values) > 1 \
                 else math.nan
     labels = list(z)

@@ -15,10 +15,12 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import yaml
 
 from moodtwin.calibration._abc import Posterior, Prior, abc_smc, model_prior, trial_distance
 from moodtwin.calibration._loto import LeaveOneOut
+from moodtwin.calibration._profile import annotate_sources
 from moodtwin.calibration._replenish import abc_replenish
 from moodtwin.calibration._targets import Target
 from moodtwin.errors import ValidationError
@@ -90,9 +92,12 @@ class Calibration:
 
     def to_yaml(self, path: Path, ensemble_size: int = 20,
                 leave_one_out: LeaveOneOut | None = None,
-                realizations: tuple[float, float] | None = None) -> Path:
+                realizations: tuple[float, float] | None = None,
+                profile: tuple[pd.DataFrame, str] | None = None) -> Path:
         """Parameter set (point values with provenance, population section, ensemble, and
-        the leave-one-trial-out result and :func:`realization_check` when given)."""
+        the leave-one-trial-out result and :func:`realization_check` when given; with
+        ``profile`` (a :func:`~moodtwin.calibration._profile.profile_distances` table and
+        where it is saved) each source also gives its profile interval)."""
         post = self.posterior
         interval, shrink = post.interval(0.9), post.contraction()
         head = (f"calibrated to {len(self.targets)} published targets (moodtwin calibrate, "
@@ -131,6 +136,8 @@ class Calibration:
             doc["calibration"]["point_distance"] = {  # type: ignore[index]
                 "fitting_realization": round(realizations[0], 2),
                 "independent_realizations_mean": round(realizations[1], 2)}
+        if profile is not None:
+            annotate_sources(doc, *profile)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(doc, sort_keys=False, width=100))
         return path

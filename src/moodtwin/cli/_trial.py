@@ -224,15 +224,9 @@ def calibrate(
     fresh = INDEPENDENT_REALIZATIONS
     realizations = realization_check(cal, targets, n_max=n_max, parameters=base,
                                      mc_error=mc_error)
-    path = cal.to_yaml(out, leave_one_out=loto, realizations=realizations)
-    if profiled is not None:
-        import yaml
-
-        from moodtwin.calibration._profile import annotate_sources
-
-        doc = annotate_sources(yaml.safe_load(path.read_text()), profiled,
-                               out.with_suffix(".profile.csv").name)
-        path.write_text(yaml.safe_dump(doc, sort_keys=False, width=100))
+    path = cal.to_yaml(out, leave_one_out=loto, realizations=realizations,
+                       profile=None if profiled is None
+                       else (profiled, out.with_suffix(".profile.csv").name))
     typer.echo(f"ABC-SMC: {post.evaluations} evaluations, tolerance "
                f"{' -> '.join(f'{e:.1f}' for e in post.epsilons)} "
                f"({time.perf_counter() - start:.0f} s); effective sample size "
