@@ -222,3 +222,17 @@ def test_ketamine_lowers_anxiety_within_an_hour(run):
     # 1 h of a ketamine dose.
     r = run("1 d", KET)
     assert r.at("hama", 1.0)[0] < r.at("hama", 0.0)[0] - 0.5  # reduced, beyond noise
+
+
+def test_vagal_drive_relieves_no_more_than_the_arousal_cluster_of_fear(run):
+    # Outside exposure, vagal afferent drive relieves only the hyperarousal of conditioned
+    # fear: alterations in arousal and reactivity are 6 of the 20 PCL-5 items (Blevins et al.
+    # 2015 J Trauma Stress 28:489), and tcVNS lowered sympathetic responses to trauma cues
+    # in PTSD (Gurel et al. 2020 Neurobiol Stress 13:100264). Two years of taVNS without
+    # exposure: fear expression falls, by at most that share (cortisol's fall adds a little).
+    weeks = "104 week"
+    none = run(weeks, trauma_load=TRAUMA)
+    stim = run(weeks, {"type": "tavns", "duration": weeks}, trauma_load=TRAUMA)
+    end = 104 * 7 * DAY
+    ratio = stim.at("fear_expression", end)[0] / none.at("fear_expression", end)[0]
+    assert 1.0 - 6.0 / 20.0 - 0.03 <= ratio < 0.95

@@ -28,6 +28,8 @@ ENROLLED_FIT_DRAWS = 20_000  # candidates per round when matching the enrolled b
 ENROLLED_FIT_ROUNDS = 6
 ENROLLED_TOLERANCE = 0.05  # trial-scale points between the file's and the enrolled mean
 PCL5_TOLERANCE = 0.1  # PCL-5 points between target and simulated baseline
+PSQI_TOLERANCE = 0.05  # PSQI points between target and simulated baseline
+PSQI_ROUNDS = 4  # alternations of insomnia load and depression baseline
 RESETTLE_H = 6 * 8760.0  # h: continuation after a vulnerability update (slowest mode ~120 d)
 
 
@@ -40,7 +42,8 @@ class Population:
     covariates : one row per patient (sex, age (years), body_weight (kg), failed_treatments,
         antidepressant_continued, baseline_madrs (latent, points), screening_score (observed,
         trial scale), bdnf_met (True for a BDNF Val66Met Met carrier); with a PTSD baseline
-        also baseline_pcl5 (latent, points) and trauma_load).
+        also baseline_pcl5 (latent, points) and trauma_load; with a sleep baseline also
+        baseline_psqi (points) and insomnia_load).
     table : (patients, parameters) parameter values.
     y0 : (patients, states) untreated steady state at baseline (on the patient's background).
     excluded : patients dropped after screening, with the reason (e.g. a baseline the model
@@ -100,6 +103,10 @@ def _candidates(spec: PopulationSpec, n: int, rng: np.random.Generator,
                                    min(pb.max, psc.max_score - 0.5), n)
         out["baseline_pcl5"] = scales.to_source(latent, psc.name)
     out["bdnf_met"] = rng.random(n) < spec.bdnf_met_carriers
+    if spec.sleep_baseline is not None:  # drawn last: populations without it are unchanged
+        sb = spec.sleep_baseline
+        out["baseline_psqi"] = _truncated_normal(rng, sb.mean, sb.sd, max(sb.min, 0.5),
+                                                 min(sb.max, 20.5), n)
     return out
 
 
@@ -318,6 +325,53 @@ def solve_trauma_loads(model: Model, table: np.ndarray, y0: np.ndarray, pcl5: np
     return table, states[:, 0, :], converged
 
 
+def _psqi_quality(table: np.ndarray, model: Model, psqi: np.ndarray) -> np.ndarray:
+    """Perceived sleep quality that gives ``psqi`` (the sleep mechanism's logistic link,
+    inverted with each patient's ``psqi_healthy`` and ``psqi_slope``)."""
+    healthy = table[:, model.parameter_index["psqi_healthy"]]
+    slope = table[:, model.parameter_index["psqi_slope"]]
+    p = np.clip(psqi, 0.05, 20.95)
+    return 1.0 + np.log((21.0 / p - 1.0) / (21.0 / healthy - 1.0)) / slope
+
+
+def solve_insomnia_loads(model: Model, table: np.ndarray, y0: np.ndarray, psqi: np.ndarray,
+                         madrs: np.ndarray, antidepressant: bool,
+                         options: SolverOptions = SolverOptions(),
+                         engine: Engine | None = None
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Set ``insomnia_load`` so each patient's untreated baseline has PSQI ``psqi`` (points)
+    while keeping its latent ``madrs``.
+
+    Sleep's steady state is proportional to ``exp(-insomnia_load)`` at fixed depression,
+    cortisol and vagal tone, so the load is updated in closed form from the PSQI the
+    baseline gives; sleep feeds mood, so ``vulnerability`` is solved again for the MADRS
+    after each update (:func:`solve_baselines`), :data:`PSQI_ROUNDS` times at most. A patient
+    whose depression, cortisol and vagal tone alone already give a worse PSQI keeps load 0
+    and that PSQI (insomnia is part of their depression). Returns (table, y0, converged,
+    baseline PSQI reached).
+    """
+    il = model.parameter_index["insomnia_load"]
+    par = model.parameter("insomnia_load")
+    timeline, _ = _baseline_timelines(model, antidepressant)
+    col = [o.name for o in model.observables].index("psqi")
+    engine = engine or run_engine
+    table, y0 = table.copy(), y0.copy()
+    want = _psqi_quality(table, model, psqi)
+    ok = np.ones(len(table), dtype=bool)
+    for _ in range(PSQI_ROUNDS):
+        have = engine(model, table, timeline, np.array([0.0]), options, y0=y0)[2][:, 0, col]
+        if np.all(np.abs(have - psqi) < PSQI_TOLERANCE):
+            break
+        load = table[:, il] + np.log(np.maximum(_psqi_quality(table, model, have), 1e-6)
+                                     / np.maximum(want, 1e-6))
+        table[:, il] = np.clip(load, par.low, par.high)
+        table, y0, ok = solve_baselines(model, table, madrs, antidepressant, options, engine)
+    have = engine(model, table, timeline, np.array([0.0]), options, y0=y0)[2][:, 0, col]
+    no_load = (table[:, il] <= par.low) & (have > psqi)
+    converged = ok & ((np.abs(have - psqi) < 10 * PSQI_TOLERANCE) | no_load)
+    return table, y0, converged, have
+
+
 def generate_population(
     spec: PopulationSpec, n: int, seed: int, *, parameters: ParametersLike = None,
     screening_sd: float = 1.7, options: SolverOptions = SolverOptions(),
@@ -377,18 +431,34 @@ def generate_population(
                                                 cov["baseline_pcl5"].to_numpy()[idx], ad,
                                                 options, engine)
                 table[idx], y0[idx], ptsd_ok[idx] = tab, y, ok
+    sleep_ok = np.ones(n, dtype=bool)
+    if spec.sleep_baseline is not None:
+        for ad in (False, True):
+            idx = np.flatnonzero((cov["antidepressant_continued"].to_numpy() == ad) & keep
+                                 & ptsd_ok)
+            if idx.size:
+                tab, y, ok, psqi = solve_insomnia_loads(
+                    model, table[idx], y0[idx], cov["baseline_psqi"].to_numpy()[idx],
+                    cov["baseline_madrs"].to_numpy()[idx], ad, options, engine)
+                table[idx], y0[idx], sleep_ok[idx] = tab, y, ok
+                cov.loc[idx, "baseline_psqi"] = psqi
     cov.insert(0, "patient", np.arange(n))
     names = ["body_weight", "vagal_base", "infl_base", "placebo_responsiveness",
              "monoamine_responsiveness", "vulnerability"]
-    for name in names + (["trauma_load"] if spec.ptsd_baseline is not None else []):
+    names += ["trauma_load"] if spec.ptsd_baseline is not None else []
+    names += ["insomnia_load"] if spec.sleep_baseline is not None else []
+    for name in names:
         cov[name] = table[:, model.parameter_index[name]]
-    excluded = [f"patient {i}: baseline PCL-5 {cov['baseline_pcl5'][i]:.1f} not reachable "
+    excluded = [f"patient {i}: baseline PSQI {cov['baseline_psqi'][i]:.1f} not reachable "
+                "with insomnia_load within its range (excluded)" if keep[i] and ptsd_ok[i] else
+                f"patient {i}: baseline PCL-5 {cov['baseline_pcl5'][i]:.1f} not reachable "
                 "with trauma_load within its range (excluded)" if keep[i] else
                 f"patient {i}: baseline MADRS {cov['baseline_madrs'][i]:.1f} not reachable "
                 "with its parameters (excluded)" if np.isfinite(y0[i]).all() else
                 f"patient {i}: baseline burn-in failed (solver failure, or its chunk was lost "
-                "on the Dask cluster; excluded)" for i in np.flatnonzero(~(keep & ptsd_ok))]
+                "on the Dask cluster; excluded)"
+                for i in np.flatnonzero(~(keep & ptsd_ok & sleep_ok))]
     pop = Population(model, cov, table, y0)
-    pop = pop.subset(np.flatnonzero(keep & ptsd_ok))
+    pop = pop.subset(np.flatnonzero(keep & ptsd_ok & sleep_ok))
     pop.excluded = excluded
     return pop

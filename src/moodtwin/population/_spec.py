@@ -81,6 +81,23 @@ class PtsdBaseline(Normal):
         return self
 
 
+class SleepBaseline(Normal):
+    """Baseline sleep on the Pittsburgh Sleep Quality Index (PSQI, 0-21 points) of patients
+    with chronic insomnia, reached per patient by setting the conditioned insomnia arousal,
+    ``insomnia_load`` (sleep mechanism). ``min`` is the trial's PSQI entry criterion."""
+
+    scale: Literal["PSQI"] = "PSQI"
+    min: Number = 0.0
+    max: Number = 21.0
+
+    @model_validator(mode="after")
+    def _range(self) -> SleepBaseline:
+        if not 0.0 <= self.min <= self.max <= 21.0 or not 0 < self.mean < 21:
+            raise ValueError(f"sleep_baseline PSQI mean {self.mean:g}, min {self.min:g} and max "
+                             f"{self.max:g} must lie within 0-21 (mean strictly inside).")
+        return self
+
+
 class FailedTreatments(_Strict):
     """Number of failed adequate antidepressant treatments (Poisson, truncated)."""
 
@@ -106,7 +123,9 @@ class PopulationSpec(_Strict):
     ``baseline`` is the latent severity; ``antidepressant_continued`` the probability that a
     patient stays on an oral antidepressant throughout (background treatment);
     ``ptsd_baseline`` (optional) the latent PTSD severity of patients with a trauma memory
-    (without it, ``trauma_load`` stays 0 and the PCL-5 is 0); ``bdnf_met_carriers`` the share
+    (without it, ``trauma_load`` stays 0 and the PCL-5 is 0); ``sleep_baseline`` (optional)
+    the PSQI of patients with chronic insomnia (without it, ``insomnia_load`` stays 0 and
+    sleep follows depression, cortisol and vagal tone alone); ``bdnf_met_carriers`` the share
     of BDNF Val66Met Met-allele carriers (default 0.34: 21 of 62 patients of mostly European
     ancestry in Laje et al. 2012 Biol Psychiatry 72:e27; the Met allele is about twice as
     common in East Asian samples, Su et al. 2017 Neuropsychopharmacology 42:2482).
@@ -119,6 +138,7 @@ class PopulationSpec(_Strict):
     failed_treatments: FailedTreatments = Field(default_factory=FailedTreatments)
     antidepressant_continued: Number = Field(default=0.0, ge=0.0, le=1.0)
     ptsd_baseline: PtsdBaseline | None = None
+    sleep_baseline: SleepBaseline | None = None
     bdnf_met_carriers: Number = Field(default=0.34, ge=0.0, le=1.0)
     inclusion: Inclusion = Field(default_factory=Inclusion)
 

@@ -11,16 +11,23 @@ its retention in rats (Peña et al. 2013; Peña et al. 2014), also after a stres
 PTSD model (Noble et al. 2017/2019). Extinction is context-bound and partly forgotten
 (spontaneous recovery) over weeks. The PCL-5 score (0–80) is the sum of fear expression
 and the depressive/hyperarousal overlap, saturating at 80 (``80·tanh(raw/80)``). All
-sizes are assumed: no human dose-response of VNS-enhanced extinction was found. Known gap:
-twice-daily transcutaneous cervical VNS for 3 months (without exposure therapy) reduced the
-PCL 31% more than sham in a pilot (Bremner et al. 2021 J Affect Disord Rep 6:100190, n = 20);
-the model, whose extinction needs exposure sessions, gives ~1 percentage point (validation
-trial tcvns_bremner2021_ptsd.yaml).
+sizes are assumed: no human dose-response of VNS-enhanced extinction was found. Outside
+exposure, vagal afferent drive relieves the hyperarousal share of fear expression (the
+arousal cluster of the PCL-5, 6 of 20 items) through the same conditioned-arousal relief as
+insomnia (sleep mechanism; its rate is calibrated on the taVNS insomnia trials, so PTSD is
+a prediction): tcVNS lowered sympathetic responses to trauma cues in PTSD (Gurel et al.
+2020). Twice-daily transcutaneous cervical VNS for 3 months without exposure therapy reduced
+the PCL 31% more than sham in a pilot (Bremner et al. 2021 J Affect Disord Rep 6:100190,
+n = 20; validation trial tcvns_bremner2021_ptsd.yaml).
 """
 
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
 
 _PENA = "Peña et al. 2013 Biol Psychiatry 73:1071 (rats: VNS during extinction training)"
+_PCL5_CLUSTERS = ("Blevins et al. 2015 J Trauma Stress 28:489 (PCL-5: 20 items, DSM-5 "
+                  "clusters B-E)")
+_GUREL = ("Gurel et al. 2020 Neurobiol Stress 13:100264 (tcVNS lowered sympathetic "
+          "responses to trauma cues in PTSD, double blind, sham controlled)")
 _NOBLE = "Noble et al. 2017 and 2019 (rats: VNS-paired extinction generalises, PTSD model)"
 
 MECHANISM = Mechanism(
@@ -66,6 +73,11 @@ MECHANISM = Mechanism(
         Parameter("k_cort_fear", 0.3, "1", 0.0, 2.0,
                   "assumed: glucocorticoids strengthen fear expression and consolidation",
                   "Log fear expression per unit cortisol"),
+        Parameter("pcl_arousal_share", 0.3, "1", 0.1, 0.5,
+                  _PCL5_CLUSTERS + ": alterations in arousal and reactivity are 6 of the 20 "
+                  "items; relieved like the conditioned arousal of insomnia (sleep mechanism), "
+                  "as " + _GUREL,
+                  "Share of conditioned fear expression that is hyperarousal"),
         Parameter("pcl_fear", 60.0, "1", 20.0, 80.0,
                   "assumed: PCL-5 ~50 at full fear expression (severe PTSD range)",
                   "PCL-5 points per unit fear expression"),
@@ -77,13 +89,15 @@ MECHANISM = Mechanism(
         Derived("extinction_stim", "afferent_drive + paired_vns_gain*vns_paired*vns_recruit_A",
                 "1", "Vagal afferent drive available to extinction learning"),
         Derived("fear_expression",
-                "trauma_load*(1 - extinction)*exp(k_cort_fear*(cortisol - 1))", "1",
+                "trauma_load*(1 - extinction)*(1 - pcl_arousal_share*arousal_relief)"
+                "*exp(k_cort_fear*(cortisol - 1))", "1",
                 "Conditioned fear expression (0-1)", observable=True),
         Derived("pcl5",
                 "80*tanh((pcl_fear*fear_expression + pcl_dep*depression*trauma_load)/80)",
                 "1", "PTSD Checklist for DSM-5 score (0-80; 0 without trauma memory)",
                 observable=True),
     ),
-    references=(_PENA, "Peña et al. 2014 Front Behav Neurosci 8:327", _NOBLE,
+    references=(_PENA, "Peña et al. 2014 Front Behav Neurosci 8:327", _NOBLE, _PCL5_CLUSTERS,
+                _GUREL,
                 "Peters et al. 2010 Science 328:1288"),
 )
