@@ -14,9 +14,7 @@ import yaml
 from moodtwin import run_trial
 from moodtwin.errors import MoodtwinError
 from moodtwin.population import PopulationSpec, generate_population, load_population_spec
-from moodtwin.population._generate import PSQI_TOLERANCE, baseline_protocol
-from moodtwin.protocols import compile_protocol
-from moodtwin.simulation import SolverOptions, run_engine
+from moodtwin.population._generate import PSQI_TOLERANCE
 
 ROOT = Path(__file__).resolve().parents[1]
 ZHANG = ROOT / "src" / "moodtwin" / "data" / "trials" / "tavns_zhang2024_insomnia_psqi.yaml"
@@ -25,24 +23,12 @@ INSOMNIA = {"baseline": {"mean": 12.0, "sd": 4.0, "min": 2, "max": 25},
             "sleep_baseline": {"mean": 14.0, "sd": 2.0, "min": 10, "max": 18}}
 
 
-def _course(pop, days: float) -> tuple[np.ndarray, np.ndarray]:
-    """PSQI and MADRS of each patient's untreated course at 0 and ``days`` days."""
-    m = pop.model
-    tl = compile_protocol(baseline_protocol(False, f"{days} d"), m, m.defaults(),
-                          natural_course=False)
-    _, status, obs = run_engine(m, pop.table, tl, np.array([0.0, 24.0 * days]),
-                                SolverOptions(), y0=pop.y0)
-    assert (status == 0).all()
-    names = [o.name for o in m.observables]
-    return obs[:, :, names.index("psqi")], obs[:, :, names.index("madrs")]
-
-
-def test_population_reaches_requested_baseline_psqi_and_keeps_its_madrs() -> None:
+def test_population_reaches_requested_psqi_and_keeps_its_madrs(untreated) -> None:
     pop = generate_population(PopulationSpec().merged(INSOMNIA), 12, seed=3)
     assert len(pop) == 12 and not pop.excluded
     c = pop.covariates
     assert (c["insomnia_load"] > 0).sum() >= 10 and c["insomnia_load"].max() < 3.0
-    psqi, madrs = _course(pop, 28.0)
+    psqi, madrs = untreated(pop, 28.0, "psqi", "madrs")
     # a steady state: the PSQI asked for at entry and 4 weeks later (no patient here sleeps
     # worse from depression alone than asked, so every one reaches it exactly)
     np.testing.assert_allclose(psqi[:, 0], c["baseline_psqi"], atol=10 * PSQI_TOLERANCE)
@@ -58,7 +44,7 @@ def test_without_sleep_baseline_nobody_has_insomnia_arousal() -> None:
     assert np.all(pop.table[:, pop.model.parameter_index["insomnia_load"]] == 0.0)
 
 
-def test_a_patient_whose_depression_already_gives_worse_sleep_keeps_no_load() -> None:
+def test_a_patient_whose_depression_already_sleeps_worse_keeps_no_load(untreated) -> None:
     spec = PopulationSpec().merged({**INSOMNIA, "baseline": {"mean": 40.0, "sd": 1.0,
                                                              "min": 38, "max": 42},
                                     "sleep_baseline": {"mean": 4.0, "sd": 0.01}})
@@ -67,7 +53,7 @@ def test_a_patient_whose_depression_already_gives_worse_sleep_keeps_no_load() ->
     assert np.all(pop.covariates["insomnia_load"] == 0.0)
     # the covariate reports the PSQI the patient has, not the 4.0 asked for
     assert np.all(pop.covariates["baseline_psqi"] > 4.1)
-    psqi, _ = _course(pop, 1.0)
+    psqi, = untreated(pop, 1.0, "psqi")
     np.testing.assert_allclose(psqi[:, 0], pop.covariates["baseline_psqi"], atol=0.01)
 
 

@@ -13,9 +13,9 @@ import yaml
 from moodtwin.errors import MoodtwinError
 from moodtwin.parameter_sets import resolve
 from moodtwin.population import PopulationSpec, generate_population, load_population_spec
-from moodtwin.population._generate import PCL5_TOLERANCE, baseline_protocol
+from moodtwin.population._generate import PCL5_TOLERANCE
 from moodtwin.protocols import compile_protocol, parse_protocol
-from moodtwin.simulation import SolverOptions, run_engine, simulate
+from moodtwin.simulation import simulate
 from moodtwin.trials import load_trial
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,19 +28,7 @@ def _one_line(exc: pytest.ExceptionInfo) -> str:
     return msg
 
 
-def _pcl5_from_y0(pop, days: float) -> tuple[np.ndarray, np.ndarray]:
-    """PCL-5 and MADRS of each patient's untreated course at 0 and ``days`` days."""
-    m = pop.model
-    tl = compile_protocol(baseline_protocol(False, f"{days} d"), m, m.defaults(),
-                          natural_course=False)
-    _, status, obs = run_engine(m, pop.table, tl, np.array([0.0, 24.0 * days]),
-                                SolverOptions(), y0=pop.y0)
-    assert (status == 0).all()
-    names = [o.name for o in m.observables]
-    return obs[:, :, names.index("pcl5")], obs[:, :, names.index("madrs")]
-
-
-def test_population_reaches_requested_baseline_pcl5() -> None:
+def test_population_reaches_requested_baseline_pcl5(untreated) -> None:
     spec = PopulationSpec().merged({"ptsd_baseline": {"mean": 40.0, "sd": 6.0, "min": 30,
                                                       "max": 50}})
     pop = generate_population(spec, 12, seed=3)
@@ -48,7 +36,7 @@ def test_population_reaches_requested_baseline_pcl5() -> None:
     target = pop.covariates["baseline_pcl5"].to_numpy()
     assert np.all((target >= 30) & (target <= 50))
     assert 0 < pop.covariates["trauma_load"].min() < pop.covariates["trauma_load"].max() < 1
-    pcl5, madrs = _pcl5_from_y0(pop, 28.0)
+    pcl5, madrs = untreated(pop, 28.0, "pcl5", "madrs")
     # the baseline is a steady state: the requested PCL-5 at entry and 4 weeks later
     np.testing.assert_allclose(pcl5[:, 0], target, atol=10 * PCL5_TOLERANCE)
     np.testing.assert_allclose(pcl5[:, 1], target, atol=10 * PCL5_TOLERANCE)

@@ -358,15 +358,19 @@ def solve_insomnia_loads(model: Model, table: np.ndarray, y0: np.ndarray, psqi: 
     table, y0 = table.copy(), y0.copy()
     want = _psqi_quality(table, model, psqi)
     ok = np.ones(len(table), dtype=bool)
+
+    def baseline_psqi() -> np.ndarray:
+        return engine(model, table, timeline, np.array([0.0]), options, y0=y0)[2][:, 0, col]
+
+    have = baseline_psqi()
     for _ in range(PSQI_ROUNDS):
-        have = engine(model, table, timeline, np.array([0.0]), options, y0=y0)[2][:, 0, col]
         if np.all(np.abs(have - psqi) < PSQI_TOLERANCE):
             break
         load = table[:, il] + np.log(np.maximum(_psqi_quality(table, model, have), 1e-6)
                                      / np.maximum(want, 1e-6))
         table[:, il] = np.clip(load, par.low, par.high)
         table, y0, ok = solve_baselines(model, table, madrs, antidepressant, options, engine)
-    have = engine(model, table, timeline, np.array([0.0]), options, y0=y0)[2][:, 0, col]
+        have = baseline_psqi()
     no_load = (table[:, il] <= par.low) & (have > psqi)
     converged = ok & ((np.abs(have - psqi) < 10 * PSQI_TOLERANCE) | no_load)
     return table, y0, converged, have
