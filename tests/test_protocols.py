@@ -273,12 +273,15 @@ def test_overlapping_infusions() -> None:
 
 
 def test_dose_after_the_protocol_end() -> None:
-    msg = _error(_protocol({**KETAMINE, "at": ["13 week"]}), ProtocolError)
+    """Refused when the protocol loads (before any run), with the dose and the end."""
+    msg = _error(_protocol({**KETAMINE, "at": ["13 week"]}))
     assert "therapies[0].at (ketamine_iv)" in msg
     assert "91 d" in msg and "'12 week'" in msg and "84 d" in msg
     repeated = {"type": "esketamine_nasal", "at": ["0 d"],
                 "repeat": {"every": "1 week", "count": 13}}
-    msg = _error(_protocol(repeated), ProtocolError)
+    with pytest.raises(ValidationError, match="a dose at 84 d is at or after"):
+        parse_protocol(_protocol(repeated))
+    msg = _error(_protocol(repeated))
     assert "therapies[0].at (esketamine_nasal)" in msg and "84 d" in msg
 
 

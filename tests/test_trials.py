@@ -398,3 +398,76 @@ def test_mc_error_sizes_each_trial_for_its_monte_carlo_error() -> None:
         assert 0.45 < ratio <= 0.5 + 1e-12, t.label
     with pytest.raises(ValidationError, match="mc_error must be positive"):
         simulated_size(murrough, 100, 0.0)
+
+
+_CROSSOVER = """
+name: crossover with published within-patient and pooled values
+n: 16
+duration: 14 d
+visits: [1 d, 7 d, 8 d]
+scale: MADRS
+population: {antidepressant_continued: 0.0}
+arms:
+  - name: ket_first
+    periods:
+      - {protocol: ketamine_single_iv, until: 7 d, label: ketamine}
+      - {protocol: midazolam_active_placebo, label: midazolam}
+  - name: mdz_first
+    periods:
+      - {protocol: midazolam_active_placebo, until: 7 d, label: midazolam}
+      - {protocol: ketamine_single_iv, label: ketamine}
+pools: {everyone: [ket_first, mdz_first]}
+endpoints:
+  - {id: within, type: within_difference, of: mean_change, periods: [ketamine, midazolam],
+     after: 1 d, published: {value: -5.0, se: 1.5}}
+  - {id: resp, type: response_rate, at: 1 d, arms: [everyone],
+     published: {everyone: {value: 0.3, n: 32}}}
+"""
+_CLAIMS_ONLY = """
+name: a negative trial published as a claim only
+n: 16
+duration: 7 d
+visits: [1 d, 7 d]
+population: {antidepressant_continued: 0.0}
+arms:
+  - {name: ketamine, protocol: ketamine_single_iv}
+  - {name: midazolam, protocol: midazolam_active_placebo}
+endpoints:
+  - {id: diff, type: difference, of: mean_change, at: 7 d, arms: [ketamine, midazolam],
+     published: {claim: no_difference, test: welch_t}}
+"""
+
+
+def test_validate_scores_within_patient_pooled_and_claim_only_files(tmp_path: Path) -> None:
+    """A crossover's within-patient contrast and a pool's rate can carry published values,
+    and a file whose only published result is a significance claim validates (no number to
+    plot: the figure says so) -- each used to stop ``validate``."""
+    (tmp_path / "crossover.yaml").write_text(_CROSSOVER)
+    (tmp_path / "claims.yaml").write_text(_CLAIMS_ONLY)
+    r = CliRunner().invoke(app, ["validate", str(tmp_path / "claims.yaml"), "--replicates",
+                                 "2", "--out", str(tmp_path / "c")])
+    assert r.exit_code == 0, r.output
+    assert "1 significance claims hold" in r.output and "published numbers" not in r.output
+    assert (tmp_path / "c" / "validation.png").exists()
+    r = CliRunner().invoke(app, ["validate", str(tmp_path / "crossover.yaml"), "--replicates",
+                                 "2", "--out", str(tmp_path / "x")])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(tmp_path / "x" / "validation.csv")
+    assert set(table["arm"]) == {"ketamine vs midazolam (within)", "everyone"}
+    assert table["z"].notna().all()
+
+
+def test_an_endpoint_can_be_reported_without_being_fitted(tmp_path: Path) -> None:
+    """``role: validation`` on one endpoint: validate reports it, calibrate does not fit it,
+    while the file's other published values stay calibration targets."""
+    path = tmp_path / "two_roles.yaml"
+    path.write_text(_CLAIMS_ONLY.replace(
+        "     published: {claim: no_difference, test: welch_t}}",
+        "     published: {value: -3.0, se: 2.0}}\n"
+        "  - {id: resp, type: response_rate, at: 1 d, role: validation,\n"
+        "     published: {ketamine: {value: 0.4, n: 16}}}"))
+    every = {t.label: t.role for t in collect_targets([path])}
+    assert every == {"two_roles/diff/ketamine vs midazolam": "calibration",
+                     "two_roles/resp/ketamine": "validation"}
+    assert [t.label for t in collect_targets([path], fitted_only=True)] == [
+        "two_roles/diff/ketamine vs midazolam"]

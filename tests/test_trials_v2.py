@@ -601,6 +601,17 @@ def _withdrawal(**w: object) -> dict:
     (_ep(type="mean_change", since="7 d"), "must be before 'at'"),
     (_ep(type="mean_change", since="2 d", at="7 d"), "since '2 d' is not a visit"),
     (_ep(type="response_rate", since="1 d", at="7 d"), "since: applies to mean_change"),
+    (_ep(published={"ketamine": {"value": 45, "n": 20}}),
+     r"endpoint 'response_rate', published for arm 'ketamine': value 45 is outside 0-1; give rates "
+     r"as fractions"),
+    (_ep(published={"ketamine": {"value": 0.4, "ci": [0.2, 60]}}), r"ci\[1\] 60 is outside 0-1"),
+    (_ep(scale="SSI"), r"endpoints\.0: Unknown scale 'SSI'\. Known: MADRS, HAMD17"),
+    (_ep(published={"nobody": {"value": 0.4, "n": 20}}),
+     "published value for unknown arm 'nobody'; arms are ketamine, midazolam"),
+    (_ep(type="mean_change", published={"ketamine": {"value": -9.0}}),
+     "published for arm 'ketamine': value -9 needs its uncertainty"),
+    (_ep(type="mean_change", published={"ketamine": {"value": -9.0, "sd": 8.0}}),
+     "needs its uncertainty: give 'ci'"),
 ])
 def test_bad_design_fields_give_one_line_errors(change: dict, message: str) -> None:
     with pytest.raises(ValidationError, match=message) as err:

@@ -13,11 +13,14 @@ class MoodtwinError(Exception):
 class UnknownNameError(MoodtwinError, KeyError):
     """An unknown therapy, parameter, state, scale or field name, with close matches."""
 
-    def __init__(self, kind: str, name: str, choices: Iterable[str]) -> None:
+    def __init__(self, kind: str, name: str, choices: Iterable[str],
+                 shown: Iterable[str] | None = None) -> None:
+        """``choices``: every accepted name (close matches are drawn from them);
+        ``shown``: the names the message lists (default: the first 40 choices)."""
         choices = list(choices)
         close = difflib.get_close_matches(str(name), choices, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        shown = ", ".join(sorted(choices)[:40])
+        shown = ", ".join(sorted(choices)[:40] if shown is None else shown)
         super().__init__(f"Unknown {kind} {name!r}.{hint} Known: {shown}")
         self.kind, self.name, self.close_matches = kind, name, close
 

@@ -745,7 +745,8 @@ def get_scale(name: str) -> Scale:
     """
     canonical = _LOOKUP.get(name.strip().upper()) if isinstance(name, str) else None
     if canonical is None:
-        raise UnknownNameError("scale", name, list(SCALES) + list(ALIASES))
+        raise UnknownNameError("scale", name, list(SCALES) + list(ALIASES),
+                               shown=list(SCALES))
     return SCALES[canonical]
 
 

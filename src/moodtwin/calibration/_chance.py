@@ -145,5 +145,5 @@ def chance_reference(
                 else math.nan
     labels = list(z)
     return ChanceReference(pd.DataFrame(z, columns=labels),
-                           pd.Series({t.label: t.trial.role for t in targets})[labels],
+                           pd.Series({t.label: t.role for t in targets})[labels],
                            pd.Series(spread)[labels])

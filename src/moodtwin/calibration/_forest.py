@@ -33,6 +33,8 @@ def _interval(text: str) -> tuple[float, float]:
 def _rows(table: pd.DataFrame) -> pd.DataFrame:
     """Numeric rows (claims left out), sorted by therapy, with rate intervals kept in 0-1."""
     t = table[~table["claim"].astype(bool)].copy()
+    if t.empty:  # significance claims only
+        return t
     t["pub_lo"], t["pub_hi"] = zip(*t["published_ci"].map(_interval), strict=True)
     t["sim_lo"], t["sim_hi"] = zip(*t["simulated_95"].map(_interval), strict=True)
     rate = t["endpoint"].str.contains("|".join(_RATE_WORDS)) & ~t["arm"].str.contains(" vs ")
@@ -49,6 +51,8 @@ def forest_figure(table: pd.DataFrame, png: Path, html_path: Path, title: str) -
     import matplotlib.pyplot as plt
 
     t = _rows(table)
+    if t.empty:
+        return _claims_only(png, html_path, title, plt)
     y = np.arange(len(t))[::-1]
     fig, ax = plt.subplots(figsize=(13, 0.32 * len(t) + 1.8))
     # each number on its own scale: show z-like position relative to the published value;
@@ -105,4 +109,21 @@ def forest_figure(table: pd.DataFrame, png: Path, html_path: Path, title: str) -
         f"<img src='{html.escape(png.name)}' style='max-width:100%'><table border=1 "
         "cellpadding=3><tr><th>therapy</th><th>target</th><th>published [95% CI]</th>"
         f"<th>simulated [95%]</th><th>z</th><th></th></tr>{rows}</table>", encoding="utf-8")
+    return [png, html_path]
+
+
+def _claims_only(png: Path, html_path: Path, title: str, plt: object) -> list[Path]:
+    """The figure files of a table without published numbers (significance claims only):
+    a note that there is nothing to plot, the claims being in the table."""
+    note = "No published numbers to plot: this table holds significance claims only."
+    fig, ax = plt.subplots(figsize=(9, 1.8))  # type: ignore[attr-defined]
+    ax.axis("off")
+    ax.text(0.5, 0.55, note, ha="center", va="center", fontsize=10)
+    ax.set_title(textwrap.fill(title, 90), fontsize=9)
+    fig.text(0.99, 0.01, DISCLAIMER, ha="right", va="bottom", fontsize=7, color="#a00000")
+    save_png(fig, png, 110)
+    html_path.write_text(
+        f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<p><b>{html.escape(DISCLAIMER)}</b></p><h2>{html.escape(title)}</h2>"
+        f"<p>{html.escape(note)}</p>", encoding="utf-8")
     return [png, html_path]

@@ -33,6 +33,7 @@ class Target:
     published: Published
     is_rate: bool
     is_ratio: bool = False
+    role: str = "calibration"  # the endpoint's role, else its trial file's
 
     def on_scale(self, x: float) -> float:
         """``x`` on the scale the target is compared on: log for a ratio, else ``x``."""
@@ -67,9 +68,16 @@ class Target:
 
     @property
     def ci(self) -> tuple[float, float]:
+        """Published 95 % interval: as given; else a rate's Wilson interval (within 0-1);
+        else value +- 1.96 sigma (a ratio's on the log scale)."""
         p = self.published
         if p.ci is not None:
             return p.ci
+        if self.is_rate and " vs " not in self.arm and p.n and p.se is None and p.sd is None:
+            from moodtwin.trials._stats import wilson
+
+            lo, hi = wilson(p.value * p.n, p.n)
+            return float(lo), float(hi)
         if self.is_ratio:
             return (p.value * math.exp(-1.96 * self.sigma), p.value * math.exp(1.96 * self.sigma))
         return (p.value - 1.96 * self.sigma, p.value + 1.96 * self.sigma)
@@ -89,15 +97,17 @@ def targets_of(path: Path) -> list[Target]:
         rate = e.type in RATE_TYPES or (e.type == "difference" and e.of in RATE_TYPES)
         ratio = e.type in RATIO_TYPES
         label = endpoint_label(e)
-        if isinstance(e.published, dict):
-            for arm, pub in e.published.items():
-                if arm not in [a.name for a in trial.all_arms()]:
-                    raise ValidationError(f"{path.name}: endpoint {label!r}: published value "
-                                          f"for unknown arm {arm!r}.")
-                out.append(Target(path, trial, label, arm, pub, rate, ratio))
+        role = e.role or trial.role
+        if isinstance(e.published, dict):  # arms and pools, checked when the file loaded
+            out.extend(Target(path, trial, label, arm, pub, rate, ratio, role)
+                       for arm, pub in e.published.items())
+        elif e.type == "within_difference":  # the pooled within-patient contrast
+            a, b = e.periods or ["", ""]
+            out.append(Target(path, trial, label, f"{a} vs {b} (within)", e.published, rate,
+                              ratio, role))
         else:
             out.append(Target(path, trial, label, " vs ".join(e.arms or []), e.published, rate,
-                              ratio))
+                              ratio, role))
     return out
 
 
@@ -113,7 +123,7 @@ def collect_targets(paths: Sequence[str | Path] | None = None, *, fitted_only: b
     if not files:
         raise ValidationError("No trial files found.")
     targets = [t for f in files for t in targets_of(f)]
-    return [t for t in targets if t.trial.role == "calibration"] if fitted_only else targets
+    return [t for t in targets if t.role == "calibration"] if fitted_only else targets
 
 
 def _compare_claim(target: Target, result: TrialResult) -> dict[str, object]:
@@ -216,7 +226,7 @@ def chi_square(table: pd.DataFrame) -> tuple[float, int, float]:
 def validation_table(targets: list[Target], results: dict[Path, TrialResult]) -> pd.DataFrame:
     """One :func:`compare` row per target, with the trial file's ``role`` (calibration:
     fitted by ``calibrate``; validation: reported only)."""
-    return pd.DataFrame([{**compare(t, results[t.trial_file]), "role": t.trial.role}
+    return pd.DataFrame([{**compare(t, results[t.trial_file]), "role": t.role}
                          for t in targets])
 
 

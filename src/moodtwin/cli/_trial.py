@@ -27,7 +27,9 @@ def _progress_bar(total: int):  # type: ignore[no-untyped-def]
                   "report. Trial file fields (designs, analyses, relapse definitions, "
                   "subgroups, missing-data handling, published claims): README sections "
                   "'Virtual trials' and 'Trial file reference'; examples in "
-                  "examples/trials/designs/.")
+                  "examples/trials/designs/ of a checkout (installed: moodtwin/data/trials/"
+                  "designs/; a catalogue trial runs by name, e.g. 'moodtwin trial "
+                  "ketamine_murrough2013' or 'designs/vns_d04_one_year_vs_tau.yaml').")
 @errors_as_one_line
 def trial(
     file: Annotated[Path, typer.Argument(help="Trial file, e.g. examples/trials/"
@@ -312,12 +314,13 @@ def validate(
         chi2, dof, p = chi_square(rows)
         numbers = rows[~rows["claim"].astype(bool)]
         claims = rows[rows["claim"].astype(bool)]
-        part = (f"{role} set: {int(numbers['pass'].sum())} of {len(numbers)} published "
-                f"numbers pass, chi-square {chi2:.1f} on {dof} degrees of freedom, "
-                f"p = {p:.3g}")
+        bits = [f"{int(numbers['pass'].sum())} of {len(numbers)} published numbers pass, "
+                f"chi-square {chi2:.1f} on {dof} degrees of freedom, p = {p:.3g}"
+                ] if len(numbers) else []
         if len(claims):
-            part += f", {int(claims['pass'].sum())} of {len(claims)} significance claims hold"
-        parts.append(part)
+            bits.append(f"{int(claims['pass'].sum())} of {len(claims)} significance claims "
+                        "hold")
+        parts.append(f"{role} set: " + ", ".join(bits))
     summary = "; ".join(parts)
     typer.echo(summary + " (|z| <= 1.96, z = (sim - pub)/sqrt(se_pub^2 + se_sim^2); risk "
                "and hazard ratios on the log scale).")

@@ -627,6 +627,21 @@ class Protocol(_Strict):
     def duration_h(self) -> float:
         return hours(self.duration, "duration", 1.0, 24 * 365 * 10)
 
+    @model_validator(mode="after")
+    def _doses_inside(self) -> Protocol:
+        """Scheduled doses (``at`` with ``repeat``) lie before the end: checked when the file
+        loads, not when a run compiles it."""
+        end = self.duration_h()
+        for i, th in enumerate(self.therapies):
+            if isinstance(th, _Scheduled):
+                late = [t for t in th.times_h(th.type) if t >= end - 1e-9]
+                if late:
+                    raise ValueError(
+                        f"therapies[{i}].at ({th.type}): a dose at {late[0] / 24:g} d is at or "
+                        f"after the protocol's end (duration {self.duration!r} = {end / 24:g} d); "
+                        "doses must lie before it (lengthen 'duration' or shorten 'repeat').")
+        return self
+
     def study_treatment(self) -> str:
         """``"active"``, ``"placebo"`` (placebo, sham, midazolam or saline only) or ``"none"``
         (no blindable study treatment: usual care, oral antidepressants, nothing)."""

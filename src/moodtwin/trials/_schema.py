@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from moodtwin import scales
 from moodtwin.catalogue import catalogue_file, catalogue_names, protocol_catalogue
-from moodtwin.errors import ValidationError
+from moodtwin.errors import UnknownNameError, ValidationError
 from moodtwin.population import PopulationSpec
 from moodtwin.protocols import Protocol, load_protocol, parse_protocol
 from moodtwin.units import hours
@@ -358,6 +358,9 @@ class Endpoint(_Strict):
     periods: list[str] | None = None  # within_difference: two period labels [A, B]
     after: str | None = None  # within_difference: reading this long into each period
     published: Published | dict[str, Published] | None = None
+    # this endpoint's published values: fitted ("calibration") or only reported
+    # ("validation"); default: the trial file's role
+    role: Literal["calibration", "validation"] | None = None
 
     def relapse_rule(self) -> Relapse:
         """The relapse definition (``relapse``, or ``relapse_score`` as a one-visit rule)."""
@@ -455,7 +458,7 @@ class Endpoint(_Strict):
                 raise ValueError(f"measure {self.measure!r} is not a biomarker; choose from "
                                  f"{', '.join(BIOMARKERS)}.")
         if self.scale is not None:
-            scales.get_scale(self.scale)
+            _known_scale(self.scale)
         if self.at is not None:
             _h(self.at, "endpoint.at")
         return self
@@ -482,6 +485,15 @@ def endpoint_test(e: Endpoint) -> str:
 
 def _on_visit(t: float, visits: list[float]) -> bool:
     return any(abs(t - v) < 1e-6 for v in visits)
+
+
+def _known_scale(name: str) -> str:
+    """The canonical name of scale ``name``; an unknown one is a ValueError, so the error
+    names the field it came from."""
+    try:
+        return scales.get_scale(name).name
+    except UnknownNameError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def endpoint_name(e: Endpoint) -> str:
@@ -530,7 +542,7 @@ class Trial(_Strict):
     @field_validator("scale")
     @classmethod
     def _scale(cls, v: str) -> str:
-        return scales.get_scale(v).name
+        return _known_scale(v)
 
     def p_active(self) -> float | None:
         """Probability of active treatment a blinded patient is told (allocation share of the
@@ -617,14 +629,15 @@ class Trial(_Strict):
         for e in self.endpoints:
             for a in e.arms or []:
                 if a not in names and a not in self.pools:
-                    raise ValueError(f"endpoint {e.type!r}: unknown arm {a!r}; arms are "
-                                     f"{', '.join([*names, *self.pools])}.")
+                    raise ValueError(f"endpoint {endpoint_name(e)!r}: unknown arm {a!r}; "
+                                     f"arms are {', '.join([*names, *self.pools])}.")
             for field, when in (("at", e.at), ("window_start", e.window_start),
                                 ("since", e.since),
                                 ("subgroup.at", e.subgroup.at if e.subgroup else None)):
                 if when is not None and not any(abs(_h(when, field) - t) < 1e-6 for t in vt):
                     raise ValueError(
-                        f"endpoint {e.type!r} {field} {when!r} is not a visit; visits are "
+                        f"endpoint {endpoint_name(e)!r} {field} {when!r} is not a visit; "
+                        "visits are "
                         f"at {', '.join(f'{t / 24:g} d' for t in vt)}.")
             for a in e.arms or []:
                 for arm in self.all_arms():
@@ -652,11 +665,42 @@ class Trial(_Strict):
                                  f"{', '.join(names)}.")
         self._check_exposure()
         self._check_periods()
+        self._check_published(names)
         if self.withdrawal is not None:
             at = _h(self.withdrawal.at, "withdrawal.at")
             if not any(abs(at - t) < 1e-6 for t in vt) or at >= end:
                 raise ValueError("withdrawal.at must be a visit before the trial's end.")
         return self
+
+    def _check_published(self, names: list[str]) -> None:
+        """Published values: per-arm values name an arm or a pool, rates are fractions (0-1;
+        a difference of rates -1 to 1), and every number carries its uncertainty (``ci``,
+        ``se``, ``sd`` with ``n``, or for a rate ``n``) -- checked when the file loads, not
+        after a run."""
+        for e in self.endpoints:
+            if e.published is None:
+                continue
+            where = f"endpoint {endpoint_name(e)!r}"
+            per_arm = e.published if isinstance(e.published, dict) else {"": e.published}
+            rate = e.type in RATE_TYPES or (e.type == "difference" and e.of in RATE_TYPES)
+            low = -1.0 if e.type == "difference" else 0.0
+            for arm, pub in per_arm.items():
+                at = f"{where}, published for arm {arm!r}" if arm else f"{where}, published"
+                if arm and arm not in names and arm not in self.pools:
+                    raise ValueError(f"{where}: published value for unknown arm {arm!r}; arms "
+                                     f"are {', '.join([*names, *self.pools])}.")
+                if pub.value is None:
+                    continue
+                if rate:
+                    for what, v in (("value", pub.value), *(
+                            (f"ci[{i}]", b) for i, b in enumerate(pub.ci or ()))):
+                        if not low <= v <= 1.0:
+                            raise ValueError(
+                                f"{at}: {what} {v:g} is outside {low:g}-1; give rates as "
+                                "fractions (0.45 for 45 %).")
+                if not (pub.ci or pub.se or (pub.sd and pub.n) or (rate and pub.n)):
+                    raise ValueError(f"{at}: value {pub.value:g} needs its uncertainty: give "
+                                     "'ci' (95 %), 'se', 'sd' with 'n', or (rates) 'n'.")
 
     def _check_exposure(self) -> None:
         """An endpoint measured after baseline must come after each arm's first exposure
