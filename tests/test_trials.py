@@ -206,6 +206,8 @@ def test_cli_trial_writes_result_and_report(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["trial", str(MURROUGH), "--n", "24", "--replicates", "2",
                                  "--seed", "1", "--out", str(out)])
     assert r.exit_code == 0, r.output
+    # the file's published values beside the simulated ones (Murrough 2013: -16.5 at 24 h)
+    assert "published: -16.500 [" in r.output
     doc = json.loads((out / "result.json").read_text())
     assert doc["replicates"] == 2 and doc["endpoints"]
     row = doc["endpoints"][0]

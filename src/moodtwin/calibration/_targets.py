@@ -89,7 +89,11 @@ class Target:
 
 def targets_of(path: Path) -> list[Target]:
     """All endpoints with a ``published`` value in the trial file at ``path``."""
-    trial = load_trial(path)
+    return trial_targets(load_trial(path), path)
+
+
+def trial_targets(trial: Trial, path: Path) -> list[Target]:
+    """All endpoints with a ``published`` value in ``trial`` (read from ``path``)."""
     out = []
     for e in trial.endpoints:
         if e.published is None:

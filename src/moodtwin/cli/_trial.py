@@ -50,6 +50,7 @@ def trial(
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
+    from moodtwin.calibration._targets import trial_targets
     from moodtwin.parameter_sets import resolve
     from moodtwin.trials import load_trial, run_trial
     from moodtwin.trials._report import write_outputs
@@ -68,10 +69,15 @@ def trial(
     say(f"done in {time.perf_counter() - start:.1f} s")
     paths = write_outputs(res, out)
     s = res.summary()
+    published = {(t.endpoint, t.arm): t for t in trial_targets(spec, Path(str(file)))}
     typer.echo(f"{spec.name} ({res.replicates} replicate(s); interval: {res.interval})")
     for _, r in s.iterrows():
+        t = published.get((r["endpoint"], r["arm"]))
+        beside = "" if t is None else ("   published: " + (
+            f"{t.published.claim}" if t.published.claim else
+            f"{t.published.value:.3f} [{t.ci[0]:.3f}, {t.ci[1]:.3f}]"))
         typer.echo(f"  {r['endpoint']:<28} {r['arm']:<26} {r['mean']:9.3f}  "
-                   f"[{r['low']:.3f}, {r['high']:.3f}]")
+                   f"[{r['low']:.3f}, {r['high']:.3f}]{beside}")
     if res.members is not None and len(set(res.members)) < len(ps.ensemble):
         typer.echo(f"note: the replicates used {len(set(res.members))} of the "
                    f"{len(ps.ensemble)} posterior ensemble members; --replicates "
