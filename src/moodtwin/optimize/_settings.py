@@ -172,20 +172,23 @@ def _tavns(th: dict[str, Any], v: Mapping[str, float], end_h: float) -> None:
               days_per_week=int(v["days_per_week"]))
 
 
-def _weekly(th: dict[str, Any], per_week: float, weeks: float) -> None:
+def _weekly(th: dict[str, Any], per_week: float, weeks: float, end_h: float) -> None:
+    """Doses on the weekly pattern for ``weeks`` weeks, those before the horizon ``end_h``
+    (a dose after it cannot change the forecast)."""
     first = min(hours(t, f"{th['type']}.at") for t in th.get("at", ["0 d"])) / 24.0
-    th["at"] = [f"{first + d:.6g} d" for d in WEEK_PATTERN[int(per_week)]]
-    th["repeat"] = {"every": "1 week", "count": int(weeks)}
+    days = [first + d + 7.0 * k for k in range(int(weeks)) for d in WEEK_PATTERN[int(per_week)]]
+    th["at"] = [f"{d:.6g} d" for d in days if d * 24.0 < end_h - 1e-9] or [f"{first:.6g} d"]
+    th.pop("repeat", None)
 
 
 def _ketamine(th: dict[str, Any], v: Mapping[str, float], end_h: float) -> None:
     th.update(dose=_q(v["dose"], "mg/kg"), infusion=_q(v["infusion"], "min"))
-    _weekly(th, v["per_week"], v["weeks"])
+    _weekly(th, v["per_week"], v["weeks"], end_h)
 
 
 def _esketamine(th: dict[str, Any], v: Mapping[str, float], end_h: float) -> None:
     th["dose"] = _q(v["dose"], "mg")
-    _weekly(th, v["per_week"], v["weeks"])
+    _weekly(th, v["per_week"], v["weeks"], end_h)
 
 
 def _botulinum(th: dict[str, Any], v: Mapping[str, float], end_h: float) -> None:
