@@ -79,6 +79,10 @@ def test_schedules_and_doses_map_to_the_protocol():
     esk = build_protocol(none, "esketamine_nasal", {"dose": 84.0, "per_week": 2, "weeks": 4},
                          "8 week").therapies[0]
     assert esk.dose == "84 mg" and len(esk.times_h("esketamine_nasal")) == 8
+    # doses past the horizon are left out (a protocol refuses them when it loads)
+    short = build_protocol(base, "ketamine_iv", {"dose": 0.5, "infusion": 40.0, "per_week": 3,
+                                                 "weeks": 4}, "2 week").therapies[0]
+    assert np.allclose(np.array(short.times_h("ketamine_iv")) / 24, [0, 2, 4, 7, 9, 11])
 
 
 # ------------------------------------------------------------------ search spaces

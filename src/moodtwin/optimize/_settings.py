@@ -215,7 +215,8 @@ def build_protocol(base: Protocol, therapy: str, values: Mapping[str, float],
     horizon ``duration``; validated against the schema's device and dose limits.
 
     A base protocol without the therapy gets it added (default timing). VNS titration steps
-    that would fall at or after the horizon are left out (they could not act before it).
+    and ketamine-class doses that would fall at or after the horizon are left out (they could
+    not act before it).
     """
     data = base.model_dump(mode="python")
     data["duration"] = duration
