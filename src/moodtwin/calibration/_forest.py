@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -112,11 +113,11 @@ def forest_figure(table: pd.DataFrame, png: Path, html_path: Path, title: str) -
     return [png, html_path]
 
 
-def _claims_only(png: Path, html_path: Path, title: str, plt: object) -> list[Path]:
+def _claims_only(png: Path, html_path: Path, title: str, plt: Any) -> list[Path]:
     """The figure files of a table without published numbers (significance claims only):
     a note that there is nothing to plot, the claims being in the table."""
     note = "No published numbers to plot: this table holds significance claims only."
-    fig, ax = plt.subplots(figsize=(9, 1.8))  # type: ignore[attr-defined]
+    fig, ax = plt.subplots(figsize=(9, 1.8))
     ax.axis("off")
     ax.text(0.5, 0.55, note, ha="center", va="center", fontsize=10)
     ax.set_title(textwrap.fill(title, 90), fontsize=9)

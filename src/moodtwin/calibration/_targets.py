@@ -15,7 +15,7 @@ from moodtwin.errors import ValidationError
 from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.simulation import Engine
 from moodtwin.trials import Trial, TrialResult, endpoint_label, load_trial
-from moodtwin.trials._schema import RATE_TYPES, Published
+from moodtwin.trials._schema import Published, is_rate_endpoint, within_label
 
 #: Ratio endpoints: compared on the log scale, where their confidence intervals are
 #: symmetric (Katz log interval for risk ratios, Wald interval of the Cox coefficient).
@@ -98,7 +98,7 @@ def trial_targets(trial: Trial, path: Path) -> list[Target]:
     for e in trial.endpoints:
         if e.published is None:
             continue
-        rate = e.type in RATE_TYPES or (e.type == "difference" and e.of in RATE_TYPES)
+        rate = is_rate_endpoint(e)
         ratio = e.type in RATIO_TYPES
         label = endpoint_label(e)
         role = e.role or trial.role
@@ -106,9 +106,8 @@ def trial_targets(trial: Trial, path: Path) -> list[Target]:
             out.extend(Target(path, trial, label, arm, pub, rate, ratio, role)
                        for arm, pub in e.published.items())
         elif e.type == "within_difference":  # the pooled within-patient contrast
-            a, b = e.periods or ["", ""]
-            out.append(Target(path, trial, label, f"{a} vs {b} (within)", e.published, rate,
-                              ratio, role))
+            out.append(Target(path, trial, label, within_label(e), e.published, rate, ratio,
+                              role))
         else:
             out.append(Target(path, trial, label, " vs ".join(e.arms or []), e.published, rate,
                               ratio, role))

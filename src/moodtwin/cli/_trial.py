@@ -69,7 +69,7 @@ def trial(
     say(f"done in {time.perf_counter() - start:.1f} s")
     paths = write_outputs(res, out)
     s = res.summary()
-    published = {(t.endpoint, t.arm): t for t in trial_targets(spec, Path(str(file)))}
+    published = {(t.endpoint, t.arm): t for t in trial_targets(spec, file)}
     typer.echo(f"{spec.name} ({res.replicates} replicate(s); interval: {res.interval})")
     for _, r in s.iterrows():
         t = published.get((r["endpoint"], r["arm"]))

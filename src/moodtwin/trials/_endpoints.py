@@ -22,7 +22,7 @@ from moodtwin import scales
 from moodtwin.errors import ValidationError
 from moodtwin.trials._relapse import event_times, relapse_flags
 from moodtwin.trials._run import TrialData
-from moodtwin.trials._schema import COMPARISONS, Endpoint
+from moodtwin.trials._schema import COMPARISONS, Endpoint, within_label
 from moodtwin.trials._stats import (
     NAN,
     Estimate,
@@ -301,7 +301,7 @@ def _within(d: TrialData, e: Endpoint) -> list[tuple[str, Estimate]]:
         diff = change[a] - change[b]
         pooled.append(diff)
         out.append((f"{arm.name}: {a} vs {b}", mean_ci(diff)))
-    return [(f"{a} vs {b} (within)", mean_ci(np.concatenate(pooled))), *out]
+    return [(within_label(e), mean_ci(np.concatenate(pooled))), *out]
 
 
 def endpoint_label(e: Endpoint) -> str:

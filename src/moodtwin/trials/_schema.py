@@ -500,6 +500,17 @@ def endpoint_name(e: Endpoint) -> str:
     return e.id or e.type
 
 
+def is_rate_endpoint(e: Endpoint) -> bool:
+    """Whether ``e`` reports a rate (a fraction 0-1) or a difference of rates."""
+    return e.type in RATE_TYPES or (e.type == "difference" and e.of in RATE_TYPES)
+
+
+def within_label(e: Endpoint) -> str:
+    """The arm label of a ``within_difference`` endpoint's pooled contrast."""
+    a, b = e.periods or ["", ""]
+    return f"{a} vs {b} (within)"
+
+
 def protocol_name(arm: Arm) -> str:
     return repr(arm.periods[0].protocol.name)
 
@@ -682,7 +693,7 @@ class Trial(_Strict):
                 continue
             where = f"endpoint {endpoint_name(e)!r}"
             per_arm = e.published if isinstance(e.published, dict) else {"": e.published}
-            rate = e.type in RATE_TYPES or (e.type == "difference" and e.of in RATE_TYPES)
+            rate = is_rate_endpoint(e)
             low = -1.0 if e.type == "difference" else 0.0
             for arm, pub in per_arm.items():
                 at = f"{where}, published for arm {arm!r}" if arm else f"{where}, published"
