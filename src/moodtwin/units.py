@@ -103,6 +103,26 @@ def quantity(value: object, unit: str, field: str, low: float, high: float) -> f
     return mag
 
 
+def dose_mg_or_per_kg(value: object, field: str, per_kg: tuple[float, float],
+                      fixed: tuple[float, float], context: str) -> tuple[float, bool]:
+    """(dose, per_kg) of a drug dose written in mg/kg (``per_kg`` True) or in mg, checked
+    against the range for its unit; ``context`` (e.g. the route) is named in a range error."""
+    for unit, (low, high), is_per_kg in (("mg", fixed, False), ("mg/kg", per_kg, True)):
+        try:
+            mag = parse_quantity(value, unit, field)
+        except ValidationError as exc:
+            if "cannot be converted" in str(exc):
+                continue
+            raise
+        if not low <= mag <= high:
+            raise ValidationError(f"{field}: {value!r} is outside the allowed range "
+                                  f"{_range(low, high, unit)} ({context}).")
+        return mag, is_per_kg
+    raise ValidationError(f"{field}: {value!r} is not a dose; write it in mg/kg or mg, e.g. "
+                          f"'0.5 mg/kg' or '50 mg' ({context}: {_range(*per_kg, 'mg/kg')} or "
+                          f"{_range(*fixed, 'mg')}).")
+
+
 def _range(low: float, high: float, unit: str) -> str:
     if unit == "hour" and high >= 48.0:  # long time ranges read better in days
         return f"{low / 24:g}–{high / 24:g} d"

@@ -34,7 +34,8 @@ from moodtwin.simulation import parameter_table, run_engine
 
 BIOMARKERS = ("rmssd", "crp_mgl", "il6_pgml", "cortisol_ugdl", "bdnf_serum_ngml")
 #: Side-effect observables and the therapies that cause them.
-SIDE_EFFECTS = {"voice_alteration": ("vns",), "dissociation": ("ketamine_iv", "esketamine_nasal"),
+SIDE_EFFECTS = {"voice_alteration": ("vns",), "dissociation": ("ketamine_iv", "ketamine",
+                                                                 "esketamine_nasal"),
                 "ptosis_risk": ("botulinum_glabellar",)}
 @dataclass(frozen=True)
 class Forecast:

@@ -42,6 +42,11 @@ class Timeline:
 CONTACT_H = 1.0
 #: After a procedure under anaesthesia, drug effects stay unperceived this long (h).
 MASKED_H = 2.0
+#: A non-IV ketamine dose (injection, sprays, tablet) is administered over this time (h).
+KETAMINE_ADMIN_H = 5.0 / 60.0
+_KETAMINE_ROUTE_INPUT = {"intramuscular": "ket_route_injection",
+                         "subcutaneous": "ket_route_injection",
+                         "intranasal": "ket_route_nasal", "oral": "ket_route_oral"}
 
 
 #: The parameters each therapy's events read (esketamine's nasal absorption split); patients
@@ -94,6 +99,7 @@ class _Events:
         self.expects_percept: list[float] = []  # deliveries of perceptible-when-active treatments
         self.expects_rapid: list[float] = []  # deliveries of treatments presented as rapid-acting
         self.expects_gradual: list[float] = []  # switch-ons of treatments presented as gradual
+        self.ketamine_doses: list[float] = []  # starts of non-IV ketamine administrations
 
     def set(self, t: float, name: str, value: float) -> None:
         self.sets[name].append((t, value))
@@ -164,6 +170,31 @@ def _iv(ev: _Events, th: s.KetamineIV | s.MidazolamIV | s.SalineIV, label: str) 
             rate = s.check("midazolam_iv", "dose", th.dose) / dur
             ev.set(t, "midazolam_rate", rate)
             ev.set(t + dur, "midazolam_rate", 0.0)
+
+
+def _ketamine(ev: _Events, th: s.Ketamine) -> None:
+    """Racemic ketamine by a non-IV route: the dose enters its route's absorption depot over
+    :data:`KETAMINE_ADMIN_H` (the ketamine_pk mechanism)."""
+    amount, per_kg = th.amount()
+    rate = amount / KETAMINE_ADMIN_H
+    route = _KETAMINE_ROUTE_INPUT[th.route]
+    for k, t in enumerate(th.times_h(th.type)):
+        ev.contact(t, active=not th.placebo, care_team=k == 0 or th.setting == "clinic")
+        ev.expects_rapid.append(t)
+        ev.doses.append(t)
+        if ev.anaesthesia:
+            ev.masked.append((t, t + MASKED_H))
+        if th.placebo:
+            continue
+        if any(abs(t - u) < KETAMINE_ADMIN_H for u in ev.ketamine_doses):
+            raise ProtocolError(f"at: two ketamine doses at {t / 24:g} d overlap (each is "
+                                f"given over {KETAMINE_ADMIN_H * 60:g} min); give one dose or "
+                                "separate them.")
+        ev.ketamine_doses.append(t)
+        end = t + KETAMINE_ADMIN_H
+        for name, value in (("ket_dose_kg" if per_kg else "ket_dose_mg", rate), (route, 1.0)):
+            ev.set(t, name, value)
+            ev.set(end, name, 0.0)
 
 
 def _esketamine(ev: _Events, th: s.EsketamineNasal) -> None:
@@ -416,6 +447,8 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str,
              comparators_applied: bool = False) -> None:
     if isinstance(th, s.KetamineIV | s.MidazolamIV | s.SalineIV):
         _iv(ev, th, label)
+    elif isinstance(th, s.Ketamine):
+        _ketamine(ev, th)
     elif isinstance(th, s.EsketamineNasal):
         _esketamine(ev, th)
     elif isinstance(th, s.BotulinumGlabellar):

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from moodtwin.errors import ValidationError
-from moodtwin.units import hours, quantity
+from moodtwin.units import dose_mg_or_per_kg, hours, quantity
 from moodtwin.yaml_files import Count, Number
 
 
@@ -151,6 +151,42 @@ class KetamineIV(_Scheduled):
     _limited = _limits("ketamine_iv", "dose", "infusion")
     dose: Q
     infusion: Q = "40 min"
+
+
+#: Dose limits of racemic ketamine by route: (per kg in mg/kg, fixed in mg). Antidepressant
+#: trials gave 0.1-0.5 mg/kg SC and IM (Loo et al. 2016), 10-100 mg intranasally (Lapidus et
+#: al. 2014: 50 mg), and 0.25-7 mg/kg or 25-300 mg orally (review: Andrade 2019 J Clin
+#: Psychiatry 80:19f12820).
+KETAMINE_ROUTE_DOSES: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
+    "intramuscular": ((0.05, 1.0), (5.0, 100.0)),
+    "subcutaneous": ((0.05, 1.0), (5.0, 100.0)),
+    "intranasal": ((0.1, 3.0), (5.0, 200.0)),
+    "oral": ((0.1, 7.0), (5.0, 500.0)),
+}
+
+
+class Ketamine(_Scheduled):
+    """Racemic ketamine by a route other than IV: ``route`` intramuscular, subcutaneous,
+    intranasal or oral; ``dose`` per administration in mg/kg or mg (limits per
+    route in :data:`KETAMINE_ROUTE_DOSES`); ``placebo`` gives a matched placebo (saline
+    spray or injection, placebo tablet); ``setting: home`` for doses a patient takes alone
+    after the first (not treatment contacts)."""
+
+    type: Literal["ketamine"]
+    route: Literal["intramuscular", "subcutaneous", "intranasal", "oral"]
+    dose: Q
+    placebo: bool = False
+    setting: Literal["clinic", "home"] = "clinic"
+
+    @model_validator(mode="after")
+    def _dose_for_route(self) -> Ketamine:
+        self.amount()
+        return self
+
+    def amount(self) -> tuple[float, bool]:
+        """(dose, per_kg): the dose in mg/kg (``per_kg``) or in mg, range-checked for the route."""
+        per_kg, fixed = KETAMINE_ROUTE_DOSES[self.route]
+        return dose_mg_or_per_kg(self.dose, "ketamine.dose", per_kg, fixed, self.route)
 
 
 class MidazolamIV(_Scheduled):
@@ -554,14 +590,15 @@ class Stressor(_Strict):
 
 
 Therapy = Annotated[
-    KetamineIV | MidazolamIV | SalineIV | EsketamineNasal | BotulinumGlabellar | VNS | TaVNS
-    | TcVNS | OralAntidepressant | TreatmentAsUsual | OralComparator | ExposureTherapy | Stressor,
+    KetamineIV | Ketamine | MidazolamIV | SalineIV | EsketamineNasal | BotulinumGlabellar | VNS
+    | TaVNS | TcVNS | OralAntidepressant | TreatmentAsUsual | OralComparator | ExposureTherapy
+    | Stressor,
     Field(discriminator="type"),
 ]
 THERAPY_TYPES = (
-    "ketamine_iv", "midazolam_iv", "saline_iv", "esketamine_nasal", "botulinum_glabellar",
-    "vns", "tavns", "tcvns", "oral_antidepressant", "treatment_as_usual", "oral_comparator",
-    "exposure_therapy", "stressor",
+    "ketamine_iv", "ketamine", "midazolam_iv", "saline_iv", "esketamine_nasal",
+    "botulinum_glabellar", "vns", "tavns", "tcvns", "oral_antidepressant", "treatment_as_usual",
+    "oral_comparator", "exposure_therapy", "stressor",
 )
 
 
@@ -651,7 +688,7 @@ class Protocol(_Strict):
                 kinds.add("active")
             elif isinstance(th, MidazolamIV | SalineIV):
                 kinds.add("placebo")
-            elif isinstance(th, EsketamineNasal | BotulinumGlabellar):
+            elif isinstance(th, Ketamine | EsketamineNasal | BotulinumGlabellar):
                 kinds.add("placebo" if th.placebo else "active")
             elif isinstance(th, VNS | TaVNS | TcVNS):
                 kinds.add("placebo" if th.sham else "active")

@@ -60,6 +60,10 @@ def protocol_form() -> dict[str, Any]:
                     entry["high"] = m.le
             if kind == "esketamine_nasal" and name == "dose":
                 entry |= {"unit": "mg", "allowed": list(s.ESKETAMINE_DOSES_MG)}
+            if kind == "ketamine" and name == "dose":
+                entry |= {"unit": "mg/kg or mg", "per_route": {
+                    r: {"mg/kg": list(kg), "mg": list(mg)}
+                    for r, (kg, mg) in s.KETAMINE_ROUTE_DOSES.items()}}
             if name == "at":
                 entry["hint"] = "times from baseline, e.g. 0 d, 1 week"
             fields.append(entry)
@@ -200,9 +204,10 @@ def model_description() -> dict[str, Any]:
 
 
 _EXAMPLE_THERAPY = {"ketamine_iv": {"dose": "0.5 mg/kg"}, "vns": {"current": "1 mA"},
+                    "ketamine": {"route": "intranasal", "dose": "50 mg"},
                     "oral_comparator": {"drug": "aripiprazole",
                                         "preset": "aripiprazole_augmentation"}}
-_SCHEDULED = ("ketamine_iv", "midazolam_iv", "saline_iv", "esketamine_nasal",
+_SCHEDULED = ("ketamine_iv", "ketamine", "midazolam_iv", "saline_iv", "esketamine_nasal",
               "botulinum_glabellar", "exposure_therapy")
 
 
