@@ -10,6 +10,7 @@
   - ``{{ value dotted.name }}``: a scalar or pair constant;
   - ``{{ settings }}``: the optimizer's adjustable settings per therapy;
   - ``{{ analytes }}``: the lab analytes of a person's ``labs.csv``;
+  - ``{{ ketamine_doses }}``: the dose limits of racemic ketamine per route;
   - ``{{ calibratable }}``: the calibratable parameters with default and calibrated values;
   - ``{{ notebook path }}``: a notebook of the repository as a page (its Markdown cells, its
     code cells as Python blocks; the tests execute the same notebook).
@@ -285,6 +286,14 @@ def _analytes() -> str:
                    "measurement log-SD (assumed)"], rows)
 
 
+def _ketamine_doses() -> str:
+    from moodtwin.protocols._schema import KETAMINE_ROUTE_DOSES
+
+    rows = [[f"`{route}`", f"{_num(kg[0])}–{_num(kg[1])}", f"{_num(mg[0])}–{_num(mg[1])}"]
+            for route, (kg, mg) in KETAMINE_ROUTE_DOSES.items()]
+    return _table(["route", "dose in mg/kg", "dose in mg"], rows)
+
+
 def _calibratable() -> str:
     from moodtwin import ParameterSet
 
@@ -315,7 +324,8 @@ def _notebook(path: str) -> str:
 
 
 DIRECTIVES = {"notebook": _notebook, "schema": _schema, "values": _values, "value": _value,
-              "settings": _settings, "analytes": _analytes, "calibratable": _calibratable}
+              "settings": _settings, "analytes": _analytes, "calibratable": _calibratable,
+              "ketamine_doses": _ketamine_doses}
 
 
 def _expand(m: re.Match[str]) -> str:

@@ -35,7 +35,7 @@ from moodtwin.protocols import Protocol
 #: Which parameter carries a person's sensitivity to each therapy in the history.
 THERAPY_PARAMETERS = {
     "vns": "k_LC", "tavns": "k_LC", "tcvns": "k_LC", "ketamine_iv": "k_syn",
-    "ketamine": "k_syn", "esketamine_nasal": "k_syn",
+    "ketamine": "k_syn", "esketamine_iv": "k_syn", "esketamine_nasal": "k_syn",
     "botulinum_glabellar": "w_amygdala", "oral_antidepressant": "ad_serotonin",
     "treatment_as_usual": "ad_serotonin", "midazolam_iv": "placebo_responsiveness",
     "saline_iv": "placebo_responsiveness", "exposure_therapy": "k_ext", "stressor": "k_stressor",

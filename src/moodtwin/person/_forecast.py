@@ -35,6 +35,7 @@ from moodtwin.simulation import parameter_table, run_engine
 BIOMARKERS = ("rmssd", "crp_mgl", "il6_pgml", "cortisol_ugdl", "bdnf_serum_ngml")
 #: Side-effect observables and the therapies that cause them.
 SIDE_EFFECTS = {"voice_alteration": ("vns",), "dissociation": ("ketamine_iv", "ketamine",
+                                                                 "esketamine_iv",
                                                                  "esketamine_nasal"),
                 "ptosis_risk": ("botulinum_glabellar",)}
 @dataclass(frozen=True)

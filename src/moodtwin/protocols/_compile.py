@@ -42,8 +42,7 @@ class Timeline:
 CONTACT_H = 1.0
 #: After a procedure under anaesthesia, drug effects stay unperceived this long (h).
 MASKED_H = 2.0
-#: A non-IV ketamine dose (injection, sprays, tablet) is administered over this time (h).
-KETAMINE_ADMIN_H = 5.0 / 60.0
+KETAMINE_ADMIN_H = s.KETAMINE_ADMIN_MIN / 60.0
 _KETAMINE_ROUTE_INPUT = {"intramuscular": "ket_route_injection",
                          "subcutaneous": "ket_route_injection",
                          "intranasal": "ket_route_nasal", "oral": "ket_route_oral"}
@@ -154,11 +153,13 @@ class _Events:
         self.doses.append(t0)
 
 
-def _iv(ev: _Events, th: s.KetamineIV | s.MidazolamIV | s.SalineIV, label: str) -> None:
+def _iv(ev: _Events, th: s.KetamineIV | s.EsketamineIV | s.MidazolamIV | s.SalineIV,
+        label: str) -> None:
     dur = hours(th.infusion, f"{th.type}.infusion")
     for t in th.times_h(th.type):
         ev.infusion(t, dur, label)
-        ev.contact(t, active=isinstance(th, s.KetamineIV), duration=max(dur, CONTACT_H))
+        ev.contact(t, active=isinstance(th, s.KetamineIV | s.EsketamineIV),
+                   duration=max(dur, CONTACT_H))
         ev.expects_rapid.append(t)
         if ev.anaesthesia:
             ev.masked.append((t, t + dur + MASKED_H))
@@ -166,6 +167,10 @@ def _iv(ev: _Events, th: s.KetamineIV | s.MidazolamIV | s.SalineIV, label: str) 
             rate = s.check("ketamine_iv", "dose", th.dose) / dur
             ev.set(t, "ketamine_rate", rate)
             ev.set(t + dur, "ketamine_rate", 0.0)
+        elif isinstance(th, s.EsketamineIV):
+            rate = s.check("esketamine_iv", "dose", th.dose) / dur
+            ev.set(t, "esketamine_rate", rate)
+            ev.set(t + dur, "esketamine_rate", 0.0)
         elif isinstance(th, s.MidazolamIV):
             rate = s.check("midazolam_iv", "dose", th.dose) / dur
             ev.set(t, "midazolam_rate", rate)
@@ -445,7 +450,7 @@ def _intervals(ev: _Events, name: str, spans: list[tuple[float, float]], end: fl
 
 def _therapy(ev: _Events, th: s.Therapy, end: float, label: str,
              comparators_applied: bool = False) -> None:
-    if isinstance(th, s.KetamineIV | s.MidazolamIV | s.SalineIV):
+    if isinstance(th, s.KetamineIV | s.EsketamineIV | s.MidazolamIV | s.SalineIV):
         _iv(ev, th, label)
     elif isinstance(th, s.Ketamine):
         _ketamine(ev, th)

@@ -83,6 +83,8 @@ LIMITS: dict[str, tuple[str, float, float]] = {
     "tcvns.stimulation": ("min", 0.5, 10.0),
     "ketamine_iv.dose": ("mg/kg", 0.05, 1.0),
     "ketamine_iv.infusion": ("min", 2.0, 240.0),
+    "esketamine_iv.dose": ("mg/kg", 0.05, 1.0),
+    "esketamine_iv.infusion": ("min", 2.0, 240.0),
     "midazolam_iv.dose": ("mg/kg", 0.01, 0.1),
     "midazolam_iv.infusion": ("min", 2.0, 240.0),
     "saline_iv.infusion": ("min", 2.0, 240.0),
@@ -153,10 +155,22 @@ class KetamineIV(_Scheduled):
     infusion: Q = "40 min"
 
 
+class EsketamineIV(_Scheduled):
+    """Intravenous esketamine (S-ketamine), e.g. 0.2 or 0.4 mg/kg over 40 min (Singh et al.
+    2016 Biol Psychiatry 80:424); its placebo is ``saline_iv``."""
+
+    type: Literal["esketamine_iv"]
+    _limited = _limits("esketamine_iv", "dose", "infusion")
+    dose: Q
+    infusion: Q = "40 min"
+
+
 #: Dose limits of racemic ketamine by route: (per kg in mg/kg, fixed in mg). Antidepressant
 #: trials gave 0.1-0.5 mg/kg SC and IM (Loo et al. 2016), 10-100 mg intranasally (Lapidus et
 #: al. 2014: 50 mg), and 0.25-7 mg/kg or 25-300 mg orally (review: Andrade 2019 J Clin
 #: Psychiatry 80:19f12820).
+#: A non-IV ketamine dose (injection, sprays, tablet) is administered over this time (min).
+KETAMINE_ADMIN_MIN = 5.0
 KETAMINE_ROUTE_DOSES: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
     "intramuscular": ((0.05, 1.0), (5.0, 100.0)),
     "subcutaneous": ((0.05, 1.0), (5.0, 100.0)),
@@ -165,26 +179,56 @@ KETAMINE_ROUTE_DOSES: dict[str, tuple[tuple[float, float], tuple[float, float]]]
 }
 
 
+def _when(h: float) -> str:
+    """A time from baseline (h) in the unit that reads best: min, h or d."""
+    if h < 1.0:
+        return f"{round(h * 60.0, 2):g} min"
+    return f"{round(h, 2):g} h" if h < 48.0 else f"{round(h / 24.0, 2):g} d"
+
+
 class Ketamine(_Scheduled):
     """Racemic ketamine by a route other than IV: ``route`` intramuscular, subcutaneous,
-    intranasal or oral; ``dose`` per administration in mg/kg or mg (limits per
-    route in :data:`KETAMINE_ROUTE_DOSES`); ``placebo`` gives a matched placebo (saline
-    spray or injection, placebo tablet); ``setting: home`` for doses a patient takes alone
-    after the first (not treatment contacts)."""
+    intranasal or oral; ``dose`` per administration in mg/kg or mg (limits per route in
+    :data:`KETAMINE_ROUTE_DOSES`; a session of several sprays is one dose), given over
+    :data:`KETAMINE_ADMIN_MIN` minutes; ``placebo`` gives a matched placebo (saline spray or
+    injection, placebo tablet; no dose needed); ``setting: clinic`` (default) makes every
+    dose a treatment contact, ``home`` only the first."""
 
     type: Literal["ketamine"]
     route: Literal["intramuscular", "subcutaneous", "intranasal", "oral"]
-    dose: Q
+    dose: Q | None = None
     placebo: bool = False
     setting: Literal["clinic", "home"] = "clinic"
 
+    @field_validator("route", mode="before")
+    @classmethod
+    def _route(cls, v: object) -> object:
+        if isinstance(v, str) and v.strip().lower() in ("intravenous", "iv", "i.v."):
+            raise ValueError(f"{v!r}: intravenous ketamine is the therapy type 'ketamine_iv' "
+                             "(dose, infusion); 'ketamine' takes intramuscular, subcutaneous, "
+                             "intranasal or oral.")
+        return v
+
     @model_validator(mode="after")
     def _dose_for_route(self) -> Ketamine:
-        self.amount()
+        if self.dose is None and not self.placebo:
+            raise ValueError("dose: required for an active dose, in mg/kg or mg (a "
+                             "'placebo: true' dose may omit it).")
+        if self.dose is not None:
+            self.amount()
+        times = sorted(self.times_h(self.type))
+        for a, b in zip(times, times[1:], strict=False):
+            if b - a < KETAMINE_ADMIN_MIN / 60.0:
+                raise ValueError(f"at: two doses at {_when(a)} and {_when(b)} overlap (each "
+                                 f"is given over {KETAMINE_ADMIN_MIN:g} min); write a session "
+                                 "of several sprays as one dose, or separate the doses.")
         return self
 
     def amount(self) -> tuple[float, bool]:
-        """(dose, per_kg): the dose in mg/kg (``per_kg``) or in mg, range-checked for the route."""
+        """(dose, per_kg): the dose in mg/kg (``per_kg``) or in mg, range-checked for the route
+        (0 mg for a placebo without a dose)."""
+        if self.dose is None:
+            return 0.0, False
         per_kg, fixed = KETAMINE_ROUTE_DOSES[self.route]
         return dose_mg_or_per_kg(self.dose, "ketamine.dose", per_kg, fixed, self.route)
 
@@ -590,13 +634,13 @@ class Stressor(_Strict):
 
 
 Therapy = Annotated[
-    KetamineIV | Ketamine | MidazolamIV | SalineIV | EsketamineNasal | BotulinumGlabellar | VNS
-    | TaVNS | TcVNS | OralAntidepressant | TreatmentAsUsual | OralComparator | ExposureTherapy
-    | Stressor,
+    KetamineIV | Ketamine | EsketamineIV | MidazolamIV | SalineIV | EsketamineNasal
+    | BotulinumGlabellar | VNS | TaVNS | TcVNS | OralAntidepressant | TreatmentAsUsual
+    | OralComparator | ExposureTherapy | Stressor,
     Field(discriminator="type"),
 ]
 THERAPY_TYPES = (
-    "ketamine_iv", "ketamine", "midazolam_iv", "saline_iv", "esketamine_nasal",
+    "ketamine_iv", "ketamine", "esketamine_iv", "midazolam_iv", "saline_iv", "esketamine_nasal",
     "botulinum_glabellar", "vns", "tavns", "tcvns", "oral_antidepressant", "treatment_as_usual",
     "oral_comparator", "exposure_therapy", "stressor",
 )
@@ -684,7 +728,7 @@ class Protocol(_Strict):
         (no blindable study treatment: usual care, oral antidepressants, nothing)."""
         kinds = set()
         for th in self.therapies:
-            if isinstance(th, KetamineIV):
+            if isinstance(th, KetamineIV | EsketamineIV):
                 kinds.add("active")
             elif isinstance(th, MidazolamIV | SalineIV):
                 kinds.add("placebo")

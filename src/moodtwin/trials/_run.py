@@ -120,8 +120,10 @@ class _Run:
 
 
 #: Therapy types a blinded patient cannot tell from the treatment they mimic: a blinded
-#: crossover from ketamine to its saline or midazolam placebo continues the same study course.
-_SAME_COURSE = {"saline_iv": "ketamine_iv", "midazolam_iv": "ketamine_iv"}
+#: crossover from IV ketamine or esketamine to its saline or midazolam placebo continues the
+#: same study course.
+_SAME_COURSE = {"saline_iv": "ketamine_iv", "midazolam_iv": "ketamine_iv",
+                "esketamine_iv": "ketamine_iv"}
 _INACTIVE = "~inactive"  # suffix of a sham or placebo therapy's course key
 
 

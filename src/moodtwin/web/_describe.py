@@ -205,10 +205,11 @@ def model_description() -> dict[str, Any]:
 
 _EXAMPLE_THERAPY = {"ketamine_iv": {"dose": "0.5 mg/kg"}, "vns": {"current": "1 mA"},
                     "ketamine": {"route": "intranasal", "dose": "50 mg"},
+                    "esketamine_iv": {"dose": "0.2 mg/kg"},
                     "oral_comparator": {"drug": "aripiprazole",
                                         "preset": "aripiprazole_augmentation"}}
-_SCHEDULED = ("ketamine_iv", "ketamine", "midazolam_iv", "saline_iv", "esketamine_nasal",
-              "botulinum_glabellar", "exposure_therapy")
+_SCHEDULED = ("ketamine_iv", "ketamine", "esketamine_iv", "midazolam_iv", "saline_iv",
+              "esketamine_nasal", "botulinum_glabellar", "exposure_therapy")
 
 
 def therapy_parameters(model: Any) -> dict[str, Any]:

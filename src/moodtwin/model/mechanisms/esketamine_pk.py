@@ -5,10 +5,12 @@ device in one session); the rest is swallowed, and the fraction Fgut of it passe
 wall into the hepato-portal compartment. Esketamine distributes over a central and two
 peripheral compartments and is cleared through the hepato-portal compartment, forming
 noresketamine (lumped to one compartment). The protocol compiler splits each dose into the
-nasal and swallowed depots using ``esk_FRn``, ``esk_spray_factor`` and ``esk_Fgut``.
+nasal and swallowed depots using ``esk_FRn``, ``esk_spray_factor`` and ``esk_Fgut``. An
+intravenous infusion (mg/kg/h) enters the central compartment, the model's disposition being
+estimated from intravenous and intranasal data together (Perez-Ruixo et al. 2021).
 """
 
-from moodtwin.model._spec import Derived, Mechanism, Parameter, State
+from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
 
 _PR = ("Perez-Ruixo et al. 2021 Clin Pharmacokinet 60:501, Table 3 (second-hand: nlmixr2lib "
        "PerezRuixo_2020_esketamine)")
@@ -16,13 +18,15 @@ _PR = ("Perez-Ruixo et al. 2021 Clin Pharmacokinet 60:501, Table 3 (second-hand:
 MECHANISM = Mechanism(
     name="esketamine_pk",
     doc=__doc__,
+    inputs=(Input("esketamine_rate", "mg/kg/h", "Esketamine IV infusion rate"),),
     states=(
         State("esk_nasal", "-esk_ka_n*esk_nasal", "mg", "Esketamine nasal depot", atol=1e-6),
         State("esk_swallowed", "-esk_ka_sw*esk_swallowed", "mg",
               "Swallowed esketamine past the gut wall"),
         State("esk_central",
-              "esk_ka_n*esk_nasal + esk_Q1/esk_Vp1*esk_periph1 + esk_Q2/esk_Vp2*esk_periph2"
-              " + esk_Qh/esk_Vh*esk_hepatic - (esk_Q1 + esk_Q2 + esk_Qh)/esk_Vc*esk_central",
+              "esketamine_rate*body_weight + esk_ka_n*esk_nasal + esk_Q1/esk_Vp1*esk_periph1"
+              " + esk_Q2/esk_Vp2*esk_periph2 + esk_Qh/esk_Vh*esk_hepatic"
+              " - (esk_Q1 + esk_Q2 + esk_Qh)/esk_Vc*esk_central",
               "mg", "Esketamine, central compartment", atol=1e-6),
         State("esk_periph1", "esk_Q1*(esk_central/esk_Vc - esk_periph1/esk_Vp1)", "mg",
               "Esketamine, first peripheral compartment"),
