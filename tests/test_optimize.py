@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import typing
 from pathlib import Path
 
 import numpy as np
@@ -331,3 +333,24 @@ def test_cli_option_ranges_are_checked_by_typer(args, tmp_path):
                                    "--out", str(tmp_path / "out")])
     assert res.exit_code == 2 and "Invalid value for" in res.output, res.output
     assert "Traceback" not in res.output and not (tmp_path / "out").exists()
+
+
+def test_the_outcome_help_names_every_outcome_and_the_titration_example_is_feasible(tmp_path):
+    from moodtwin.cli._optimize import optimize as command
+    from moodtwin.optimize import OUTCOMES
+
+    hints = typing.get_type_hints(command, include_extras=True)
+    help_text = hints["outcome"].__metadata__[0].help
+    assert all(k in help_text for k in OUTCOMES), help_text
+    example = (EX / "optimize/vns_biomarker_titration.yaml").read_text()
+    constraints = re.findall(r'--constraint "([^"]+)"', example)
+    assert constraints  # the command in the example's header
+    args = ["optimize", str(EX / "protocols/vns_standard.yaml"), "--space",
+            str(EX / "optimize/vns_biomarker_titration.yaml"), "--outcome", "min_charge",
+            "--at", "12 week", "--trials", "20", "--draws", "6", "--holdout", "0", "--grid",
+            "0", "--out", str(tmp_path / "out")]
+    for c in constraints:
+        args += ["--constraint", c]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "no trial met the constraints" not in res.output, res.output

@@ -94,8 +94,11 @@ def optimize(
              "(up to this many). 0: no check.")] = 32,
     outcome: Annotated[str, typer.Option(
         "--outcome", help="response (P of >= 50 % MADRS reduction), remission (P of MADRS <= "
-                          "threshold), remission_time (fraction of time in remission) or "
-                          "madrs_reduction (mean %).")] = "response",
+                          "threshold), remission_time (fraction of time in remission), "
+                          "madrs_reduction (mean %) or min_charge (lowest duty-averaged VNS "
+                          "charge rate that meets the constraints, e.g. an engagement target "
+                          "with a voice-alteration cap; examples/optimize/"
+                          "vns_biomarker_titration.yaml).")] = "response",
     at: Annotated[str, typer.Option(
         "--at", help="Horizon: outcome time from baseline; the protocol is simulated up to "
                      "it.")] = "26 week",
@@ -104,10 +107,11 @@ def optimize(
         help="Remission threshold (MADRS <= this). Default: the MADRS scale's standard "
              "threshold.", show_default=False)] = None,
     constraint: Annotated[list[str] | None, typer.Option(
-        "--constraint", "-c", metavar="NAME[:peak|:mean]<=LIMIT",
-        help="Side-effect limit on an observable, mean over draws of its peak (default) or "
-             "time mean up to the horizon, e.g. voice_alteration<=0.4, dissociation<=0.5, "
-             "ptosis_risk<=0.02 (repeatable).", show_default=False)] = None,
+        "--constraint", "-c", metavar="NAME[:peak|:mean]<=|>=LIMIT",
+        help="Limit on an observable, mean over draws of its peak (default) or time mean up "
+             "to the horizon: a side-effect cap (voice_alteration<=0.4, dissociation<=0.5, "
+             "ptosis_risk<=0.02) or an engagement target (vns_recruit_A>=0.5, "
+             "salivary_amylase>=82); repeatable.", show_default=False)] = None,
     trials: Annotated[int, typer.Option("--trials", min=1, max=10_000,
                                         help="Optuna trials.")] = 30,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the sampler and the draws.")] = 0,
