@@ -87,8 +87,10 @@ def parameter_table(
 
 
 def default_save_times(timeline: Timeline, end: float) -> np.ndarray:
-    """Every 6 h, plus hourly for 48 h after each dose or procedure."""
-    grid = [np.arange(0.0, end + 1e-9, 6.0)]
+    """Every 6 h, plus hourly for 48 h after each dose or procedure, and the middle of each
+    stimulation session."""
+    sessions = timeline.session_times[timeline.session_times <= end]
+    grid = [np.arange(0.0, end + 1e-9, 6.0), sessions]
     grid += [np.arange(d, min(d + 48.0, end), 1.0) for d in timeline.dose_times]
     grid += [np.arange(d, min(d + 3.0, end), 0.1) for d in timeline.dose_times]
     return np.unique(np.round(np.concatenate(grid), 9))

@@ -196,7 +196,8 @@ def _truncate(tl: Timeline, end_h: float) -> Timeline:
     k = max(1, int(np.searchsorted(tl.t, end_h, side="left")))
     t = np.append(tl.t[:k], max(end_h, tl.t[k - 1] + 1e-6))
     return Timeline(t, tl.u[:k], tl.jump[:k], tl.baseline_inputs,
-                    tl.dose_times[tl.dose_times < end_h])
+                    tl.dose_times[tl.dose_times < end_h],
+                    session_times=tl.session_times[tl.session_times < end_h])
 
 
 def _continue_devices(history: Protocol, candidate: Protocol) -> Protocol:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -24,8 +24,10 @@ class Timeline:
     """Segments ``[t[k], t[k+1])`` with inputs ``u[k]``, entered with the jump ``jump[k]``.
 
     ``baseline_inputs`` are the inputs before time 0 (used for the steady-state burn-in);
-    ``dose_times`` (h) mark where outputs are saved densely; ``anaesthesia`` and ``setting``
-    are the protocol's context of care.
+    ``dose_times`` (h) mark where outputs are saved densely; ``session_times`` (h) are the
+    middles of stimulation sessions (taVNS, tcVNS), where outputs are also saved so that a
+    session's engagement biomarkers show; ``anaesthesia`` and ``setting`` are the protocol's
+    context of care.
     """
 
     t: np.ndarray
@@ -35,6 +37,7 @@ class Timeline:
     dose_times: np.ndarray
     anaesthesia: bool = False  # procedures under general anaesthesia/sedation
     setting: str = "outpatient"  # outpatient | inpatient
+    session_times: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 #: A treatment contact (procedure, session, review) lasts this long (h) for the expectancy
@@ -99,6 +102,7 @@ class _Events:
         self.expects_rapid: list[float] = []  # deliveries of treatments presented as rapid-acting
         self.expects_gradual: list[float] = []  # switch-ons of treatments presented as gradual
         self.ketamine_doses: list[float] = []  # starts of non-IV ketamine administrations
+        self.sessions: list[float] = []  # middles of stimulation sessions (h)
 
     def set(self, t: float, name: str, value: float) -> None:
         self.sets[name].append((t, value))
@@ -312,6 +316,7 @@ def _tavns(ev: _Events, th: s.TaVNS, end: float) -> None:
     for k, t0 in enumerate(th.session_starts_h(end)):
         ev.set(t0, "tavns_on", duty)
         ev.set(t0 + session, "tavns_on", 0.0)
+        ev.sessions.append(t0 + session / 2.0)
         ev.contact(t0, active=not th.sham, duration=max(session, CONTACT_H),
                    care_team=k == 0 or not th.self_administered)
 
@@ -341,6 +346,7 @@ def _tcvns(ev: _Events, th: s.TcVNS, end: float) -> None:
     for k, t0 in enumerate(th.session_starts_h(end)):
         ev.set(t0, "tavns_on", 1.0)
         ev.set(t0 + dose, "tavns_on", 0.0)
+        ev.sessions.append(t0 + dose / 2.0)
         ev.contact(t0, active=not th.sham, duration=max(dose, CONTACT_H),
                    care_team=k == 0 or not th.self_administered)
 
@@ -600,4 +606,5 @@ def _timeline(model: Model, ev: _Events, end: float, ad_on: float) -> Timeline:
     base = defaults.copy()
     base[model.input_index["oral_ad"]] = ad_on
     return Timeline(t=t, u=u, jump=jump, baseline_inputs=base,
-                    dose_times=np.array(sorted(set(ev.doses))))
+                    dose_times=np.array(sorted(set(ev.doses))),
+                    session_times=np.array(sorted(s for s in set(ev.sessions) if s < end)))
