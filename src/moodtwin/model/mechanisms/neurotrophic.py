@@ -32,7 +32,9 @@ and not after midazolam (Haile et al. 2014). Serum BDNF, stored in platelets, fo
 BDNF over ~10 days, so a single infusion barely moves it while weeks of treatment do
 (antidepressants raise serum BDNF, Sen et al. 2008). Serum NGF follows brain NGF; no
 therapy-specific human serum NGF response was found (assumed). Botulinum toxin acts on the
-amygdala through facial feedback and moves neither (no published change; assumed).
+amygdala through facial feedback and has no direct action on either (no published change;
+assumed); they move only as far as the mood and stress changes it brings move them (the
+demo's toxin course raises serum NGF by about 6 %).
 """
 
 from moodtwin.model._spec import Derived, Mechanism, Parameter, State
