@@ -226,3 +226,18 @@ def test_module_help_subprocess(tmp_path: Path) -> None:
     assert "not medical advice" in " ".join(proc.stdout.split())
     for cmd in ("demo", "simulate", "model"):
         assert cmd in proc.stdout
+
+
+def test_resilience_command_prints_the_api_result_and_refuses_a_stressor_past_the_end():
+    from moodtwin.protocols import load_protocol
+
+    protocol = Path(moodtwin.__file__).parent / "data" / "protocols" / "no_treatment.yaml"
+    res = CliRunner().invoke(app, ["resilience", str(protocol), "--at", "26 week",
+                                   "--duration", "4 week", "--recovered", "0.25"])
+    assert res.exit_code == 0, res.output
+    r = moodtwin.resilience(load_protocol(protocol), at="26 week", duration="4 week",
+                            recovered_fraction=0.25)
+    assert f"peak +{r.peak:.2f} MADRS" in res.output
+    assert f"{r.recovery_h / 24:.1f} d after the stressor ends" in res.output
+    bad = CliRunner().invoke(app, ["resilience", str(protocol), "--at", "60 week"])
+    assert bad.exit_code == 2 and "must end before the protocol" in bad.output

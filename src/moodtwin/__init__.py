@@ -67,6 +67,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "sensitivity": ("moodtwin.sensitivity_analysis", "run_sensitivity"),
     "export_sbml": ("moodtwin.sbml", "export_sbml"),
     "run_demo": ("moodtwin.demo", "run_demo"),
+    "resilience": ("moodtwin.resilience", "resilience"),
     "is_response": ("moodtwin.scales", "is_response"),
     "is_remission": ("moodtwin.scales", "is_remission"),
     "MoodtwinError": ("moodtwin.errors", "MoodtwinError"),

@@ -10,8 +10,12 @@ not within the protocol). Research model output, not medical advice.
 
 from __future__ import annotations
 
+import inspect
+import sys
+import types
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -69,3 +73,19 @@ def resilience(protocol: Protocol, *, at: str, duration: str = "4 week", intensi
 
 
 __all__ = ["Resilience", "resilience"]
+
+
+class _CallableModule(types.ModuleType):
+    """``moodtwin.resilience`` is both this module and the public verb: once the module is
+    imported, Python binds the name ``moodtwin.resilience`` to it, so calling it must run
+    :func:`resilience` (as ``moodtwin.optimize`` does)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Resilience:
+        return resilience(*args, **kwargs)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return inspect.signature(resilience)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -17,7 +17,7 @@ import moodtwin.cli._person  # noqa: F401  (registers fit, forecast)
 import moodtwin.cli._sensitivity  # noqa: F401  (registers sensitivity)
 import moodtwin.cli._serve  # noqa: F401  (registers serve)
 from moodtwin.cli import (
-    _core,  # noqa: F401  (registers demo, simulate, model)
+    _core,  # noqa: F401  (registers demo, simulate, resilience, model)
     _sbml,  # noqa: F401  (registers export-sbml)
     _trial,  # noqa: F401  (registers trial, calibrate, validate)
 )
