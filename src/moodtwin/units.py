@@ -123,6 +123,16 @@ def dose_mg_or_per_kg(value: object, field: str, per_kg: tuple[float, float],
                           f"{_range(*fixed, 'mg')}).")
 
 
+def format_hours(t_h: float) -> str:
+    """A time in hours, written in days (with hours when not whole days)."""
+    days, rest = divmod(t_h, 24.0)
+    if days == 0:
+        return f"{rest:.4g} h"
+    if abs(rest) < 1e-9:
+        return f"{days:g} d"
+    return f"{days:g} d {rest:.4g} h"
+
+
 def _range(low: float, high: float, unit: str) -> str:
     if unit == "hour" and high >= 48.0:  # long time ranges read better in days
         return f"{low / 24:g}–{high / 24:g} d"

@@ -16,6 +16,7 @@ import numpy as np
 from moodtwin.errors import ProtocolError
 from moodtwin.model import Model
 from moodtwin.protocols import _schema as s
+from moodtwin.units import format_hours as _fmt
 from moodtwin.units import hours, quantity
 
 
@@ -196,8 +197,8 @@ def _ketamine(ev: _Events, th: s.Ketamine) -> None:
         if th.placebo:
             continue
         if any(abs(t - u) < KETAMINE_ADMIN_H for u in ev.ketamine_doses):
-            raise ProtocolError(f"at: two ketamine doses at {t / 24:g} d overlap (each is "
-                                f"given over {KETAMINE_ADMIN_H * 60:g} min); give one dose or "
+            raise ProtocolError(f"at: two ketamine doses at {_fmt(t)} overlap (each is "
+                                f"given over {s.KETAMINE_ADMIN_MIN:g} min); give one dose or "
                                 "separate them.")
         ev.ketamine_doses.append(t)
         end = t + KETAMINE_ADMIN_H
@@ -566,16 +567,6 @@ def _check_exposure_and_stress(protocol: s.Protocol) -> None:
             raise ProtocolError(f"therapies[{j}].start (stressor): starts at {_fmt(b0)}, before "
                                 f"therapies[{i}] (stressor) ends at {_fmt(a1)}; stressors may "
                                 "not overlap (give one with the combined intensity).")
-
-
-def _fmt(t_h: float) -> str:
-    """A time in hours, written in days (with hours when not whole days)."""
-    days, rest = divmod(t_h, 24.0)
-    if days == 0:
-        return f"{rest:.4g} h"
-    if abs(rest) < 1e-9:
-        return f"{days:g} d"
-    return f"{days:g} d {rest:.4g} h"
 
 
 def _check_infusions(infusions: list[tuple[float, float, str]]) -> None:

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from moodtwin.errors import ValidationError
-from moodtwin.units import dose_mg_or_per_kg, hours, quantity
+from moodtwin.units import dose_mg_or_per_kg, format_hours, hours, quantity
 from moodtwin.yaml_files import Count, Number
 
 
@@ -179,13 +179,6 @@ KETAMINE_ROUTE_DOSES: dict[str, tuple[tuple[float, float], tuple[float, float]]]
 }
 
 
-def _when(h: float) -> str:
-    """A time from baseline (h) in the unit that reads best: min, h or d."""
-    if h < 1.0:
-        return f"{round(h * 60.0, 2):g} min"
-    return f"{round(h, 2):g} h" if h < 48.0 else f"{round(h / 24.0, 2):g} d"
-
-
 class Ketamine(_Scheduled):
     """Racemic ketamine by a route other than IV: ``route`` intramuscular, subcutaneous,
     intranasal or oral; ``dose`` per administration in mg/kg or mg (limits per route in
@@ -219,9 +212,10 @@ class Ketamine(_Scheduled):
         times = sorted(self.times_h(self.type))
         for a, b in zip(times, times[1:], strict=False):
             if b - a < KETAMINE_ADMIN_MIN / 60.0:
-                raise ValueError(f"at: two doses at {_when(a)} and {_when(b)} overlap (each "
-                                 f"is given over {KETAMINE_ADMIN_MIN:g} min); write a session "
-                                 "of several sprays as one dose, or separate the doses.")
+                raise ValueError(f"at: two doses at {format_hours(a)} and {format_hours(b)} "
+                                 f"overlap (each is given over {KETAMINE_ADMIN_MIN:g} min); "
+                                 "write a session of several sprays as one dose, or separate "
+                                 "the doses.")
         return self
 
     def amount(self) -> tuple[float, bool]:
