@@ -883,3 +883,19 @@ def test_baseline_mean_is_the_enrolled_patients_unless_told_otherwise(of: str) -
         assert cand.baseline.mean < 37.0 and abs(enrolled - 37.0) < 0.15
     else:
         assert cand is spec and 0.5 < enrolled - 37.0 < 1.5
+
+
+def test_response_fraction_reads_partial_response_and_improvement() -> None:
+    # A partial response (>= 30 % reduction) or an improvement (>= 20 %) counts more patients
+    # than a response (>= 50 %); 0.5 is the scale's own definition.
+    eps = [{"id": f"r{f}", "type": "response_rate", "at": "1 d", "response_fraction": f}
+           for f in (0.2, 0.3, 0.5)] + [{"id": "default", "type": "response_rate", "at": "1 d"}]
+    trial = parse_trial(_trial(n=200, endpoints=eps), PROTOCOLS)
+    s = run_trial(trial, seed=0, ensemble=False).summary().set_index(["endpoint", "arm"])["mean"]
+    for arm in ("ketamine", "midazolam"):
+        assert s[("r0.2", arm)] >= s[("r0.3", arm)] >= s[("r0.5", arm)]
+        assert s[("r0.5", arm)] == s[("default", arm)]
+    assert s[("r0.2", "ketamine")] > s[("r0.5", "ketamine")]
+    with pytest.raises(ValidationError, match="response_fraction"):
+        parse_trial(_trial(endpoints=[{"type": "response_rate", "at": "1 d",
+                                       "response_fraction": 1.5}]), PROTOCOLS)

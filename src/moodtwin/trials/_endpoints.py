@@ -146,7 +146,7 @@ def _per_patient(d: TrialData, e: Endpoint, kind: str, arm: str) -> np.ndarray:
     if kind == "percent_change":
         return 100.0 * (now - base) / np.where(base > 0, base, np.nan)
     if kind == "response_rate":
-        return flag(now, scales.is_response(base, now, sc.name))
+        return flag(now, scales.is_response(base, now, sc.name, e.response_fraction))
     if kind in ("mean_cgi_i", "cgi_i_response_rate"):  # CGI-I from the MADRS equivalents
         cgi = scales.cgi_improvement(scales.to_source(base, sc.name),
                                      scales.to_source(now, sc.name))
@@ -157,7 +157,7 @@ def _per_patient(d: TrialData, e: Endpoint, kind: str, arm: str) -> np.ndarray:
     first = d.visit(hours(e.window_start, "window_start")) if e.window_start else 1
     window = x[:, first: k + 1]
     if kind in ("cumulative_response_rate", "time_in_response"):
-        hit = scales.is_response(base[:, None], window, sc.name)
+        hit = scales.is_response(base[:, None], window, sc.name, e.response_fraction)
     else:
         hit = window <= thr
     hit = np.where(np.isnan(window), np.nan, hit.astype(float))
