@@ -7,7 +7,8 @@ endpoint beside the full model's.
 ``NAME`` picks design files (``examples/trials/designs/``) by a part of their name. Parts:
 expectancy (``w_expect`` = 0), the observer bias of clinicians in open trials (``rater_bias``
 at its lower bound, 0.5 MADRS points: its plausible range does not reach 0), fast synaptic
-potentiation (``w_pot`` = 0), restored spine synapses (``w_syn`` = 0), and a weak
+potentiation (``w_pot`` = 0), restored spine synapses (``w_syn`` = 0), both (no
+ketamine-class plasticity at all), and a weak
 experience-to-belief feedback of blinded patients (``experience_half`` at its upper bound 1.0,
 round 39). Round 38's README section reads the repeated-dose designs with it.
 """
@@ -26,6 +27,7 @@ PARTS = {
     "rater bias 0.5": {"rater_bias": 0.5},
     "no potentiation": {"w_pot": 0.0},
     "no synapses": {"w_syn": 0.0},
+    "no plasticity": {"w_syn": 0.0, "w_pot": 0.0},
     "weak feedback": {"experience_half": 1.0},
 }
 
