@@ -349,9 +349,7 @@ class Endpoint(_Strict):
     relapse: Relapse | None = None
     by: str | None = None  # proportion_relapsed: time from the relapse origin
     remission_threshold: Number | None = None  # overrides the scale's remission definition
-    # overrides the scale's response reduction (50 %): 0.3 reads partial response (>= 30 %
-    # reduction), 0.2 an improvement; response_rate, cumulative_response_rate, time_in_response
-    response_fraction: Number | None = Field(default=None, gt=0.0, lt=1.0)
+    response_fraction: Number | None = Field(default=None, gt=0.0, lt=1.0)  # response reduction
     missing: Literal[MISSING] | None = None  # type: ignore[valid-type]  # default: analysis
     subgroup: Subgroup | None = None
     window_start: str | None = None  # time_in_response/remission: window from here to at
