@@ -39,6 +39,13 @@ ParamsOption = Annotated[Path | None, typer.Option(
     show_default=False)]
 """The ``--params`` option of every command that simulates (one default: the calibrated set)."""
 
+ParamOverridesOption = Annotated[list[str] | None, typer.Option(
+    "--param", "-p", metavar="NAME=VALUE",
+    help="Override a model parameter (repeatable), as in 'moodtwin simulate'.",
+    show_default=False)]
+"""The ``--param NAME=VALUE`` overrides of commands other than ``simulate`` (which explains them
+in full)."""
+
 
 def say(msg: str) -> None:
     """Progress and notes go to stderr so stdout stays clean for tables and Markdown."""

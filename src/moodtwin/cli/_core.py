@@ -9,7 +9,14 @@ from typing import Annotated, Any
 
 import typer
 
-from moodtwin.cli._app import DISCLAIMER, ParamsOption, app, errors_as_one_line, say
+from moodtwin.cli._app import (
+    DISCLAIMER,
+    ParamOverridesOption,
+    ParamsOption,
+    app,
+    errors_as_one_line,
+    say,
+)
 from moodtwin.errors import ValidationError
 
 
@@ -196,10 +203,7 @@ def resilience(
     recovered: Annotated[float, typer.Option(
         "--recovered", min=0.01, max=0.99,
         help="Recovered when the excess falls to this fraction of its peak.")] = 0.5,
-    param: Annotated[list[str] | None, typer.Option(
-        "--param", "-p", metavar="NAME=VALUE",
-        help="Override a model parameter (repeatable), as in 'moodtwin simulate'.",
-        show_default=False)] = None,
+    param: ParamOverridesOption = None,
     params: ParamsOption = None,
 ) -> None:
     from moodtwin.parameter_sets import resolve

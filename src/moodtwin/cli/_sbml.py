@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from moodtwin.cli._app import DISCLAIMER, ParamsOption, app, errors_as_one_line, say
+from moodtwin.cli._app import (
+    DISCLAIMER,
+    ParamOverridesOption,
+    ParamsOption,
+    app,
+    errors_as_one_line,
+    say,
+)
 from moodtwin.errors import MoodtwinError
 
 
@@ -27,10 +34,7 @@ def export_sbml(
         "--protocol", help="Protocol file (YAML) whose events to include. Default: 52 weeks "
                            "of no treatment (no events).", dir_okay=False,
         show_default=False)] = None,
-    param: Annotated[list[str] | None, typer.Option(
-        "--param", "-p", metavar="NAME=VALUE",
-        help="Override a model parameter (repeatable), as in 'moodtwin simulate'.",
-        show_default=False)] = None,
+    param: ParamOverridesOption = None,
     params: ParamsOption = None,
 ) -> None:
     import libsbml

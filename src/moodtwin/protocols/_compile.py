@@ -196,10 +196,6 @@ def _ketamine(ev: _Events, th: s.Ketamine) -> None:
             ev.masked.append((t, t + MASKED_H))
         if th.placebo:
             continue
-        if any(abs(t - u) < KETAMINE_ADMIN_H for u in ev.ketamine_doses):
-            raise ProtocolError(f"at: two ketamine doses at {_fmt(t)} overlap (each is "
-                                f"given over {s.KETAMINE_ADMIN_MIN:g} min); give one dose or "
-                                "separate them.")
         ev.ketamine_doses.append(t)
         end = t + KETAMINE_ADMIN_H
         for name, value in (("ket_dose_kg" if per_kg else "ket_dose_mg", rate), (route, 1.0)):
@@ -429,6 +425,7 @@ def compile_protocol(protocol: s.Protocol, model: Model, params: Mapping[str, fl
         if 0.0 < t < end:
             ev.review(float(t))
     _check_infusions(ev.infusions)
+    _check_ketamine_doses(ev.ketamine_doses)
     _intervals(ev, "contact", ev.contacts, end)
     _intervals(ev, "review", ev.reviews, end)
     _intervals(ev, "new_course", [min(ev.courses)] if ev.courses and new_course else [], end)
@@ -577,6 +574,17 @@ def _check_infusions(infusions: list[tuple[float, float, str]]) -> None:
                 f"Overlapping infusions: {la} runs from {_fmt(a0)} to {_fmt(a1)} and {lb} "
                 f"starts at {_fmt(b0)}; one IV line delivers one infusion at a time."
             )
+
+
+def _check_ketamine_doses(starts: list[float]) -> None:
+    """Non-IV ketamine doses of different therapies must not overlap (one therapy's own doses
+    are checked when the file loads)."""
+    starts = sorted(starts)
+    for a, b in zip(starts, starts[1:], strict=False):
+        if b - a < KETAMINE_ADMIN_H:
+            raise ProtocolError(f"at: two ketamine doses at {_fmt(b)} overlap (each is given "
+                                f"over {s.KETAMINE_ADMIN_MIN:g} min); give one dose or "
+                                "separate them.")
 
 
 def _timeline(model: Model, ev: _Events, end: float, ad_on: float) -> Timeline:

@@ -165,12 +165,12 @@ class EsketamineIV(_Scheduled):
     infusion: Q = "40 min"
 
 
+#: A non-IV ketamine dose (injection, sprays, tablet) is administered over this time (min).
+KETAMINE_ADMIN_MIN = 5.0
 #: Dose limits of racemic ketamine by route: (per kg in mg/kg, fixed in mg). Antidepressant
 #: trials gave 0.1-0.5 mg/kg SC and IM (Loo et al. 2016), 10-100 mg intranasally (Lapidus et
 #: al. 2014: 50 mg), and 0.25-7 mg/kg or 25-300 mg orally (review: Andrade 2019 J Clin
 #: Psychiatry 80:19f12820).
-#: A non-IV ketamine dose (injection, sprays, tablet) is administered over this time (min).
-KETAMINE_ADMIN_MIN = 5.0
 KETAMINE_ROUTE_DOSES: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
     "intramuscular": ((0.05, 1.0), (5.0, 100.0)),
     "subcutaneous": ((0.05, 1.0), (5.0, 100.0)),
