@@ -456,3 +456,14 @@ def test_a_boolean_is_not_a_number(kind: str, path: tuple, message: str) -> None
             parse_protocol(doc)
         else:
             parse_trial(doc, root / "trials" / "designs")
+
+
+def test_decimal_comma_in_a_protocol_flow_mapping_names_the_comma(tmp_path: Path) -> None:
+    # YAML reads `{dose: 0,5 mg/kg}` as dose 0 and a field '5 mg/kg': the error says why
+    path = tmp_path / "p.yaml"
+    path.write_text("name: x\nduration: 1 week\ntherapies:\n"
+                    "- {type: ketamine, route: oral, dose: 0,5 mg/kg, at: [0 d]}\n")
+    with pytest.raises(ValidationError) as exc:
+        load_protocol(path)
+    line = _one_line(exc)
+    assert "'5 mg/kg'" in line and "decimal point" in line

@@ -133,6 +133,18 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
     return " ".join(text.split())
 
 
+#: What a number standing where a field name belongs means: YAML read ``{mean: 28,5}`` as mean
+#: 28 and a key 5, and ``{dose: 0,5 mg/kg}`` as dose 0 and a key '5 mg/kg'.
+DECIMAL_COMMA = "a decimal comma? Numbers take a decimal point (28.5, not 28,5)"
+
+
+def split_at_decimal_comma(key: object) -> bool:
+    """Whether a mapping key is the tail of a value that YAML split at a decimal comma."""
+    if isinstance(key, bool):
+        return False
+    return isinstance(key, int | float) or (isinstance(key, str) and key[:1].isdigit())
+
+
 def first_problem(exc: pydantic.ValidationError, source: str) -> ValidationError:
     """A pydantic error as one line: ``source: field.path: message (and N more)``."""
     errors = exc.errors()
@@ -141,11 +153,9 @@ def first_problem(exc: pydantic.ValidationError, source: str) -> ValidationError
     given = errors[0].get("input")
     if msg.startswith("Input should") and isinstance(given, str | int | float | bool):
         msg += f"; got {given!r}"  # pydantic's own messages do not show the value
-    if errors[0]["type"] == "invalid_key" and isinstance(given, int | float):
-        # YAML reads `{mean: 28,5}` as mean 28 and a key 5: a decimal comma is not a field
+    if errors[0]["type"] == "invalid_key" and split_at_decimal_comma(given):
         loc = ".".join(loc.split(".")[:-1])
-        msg = (f"{given!r} stands where a field name belongs: a decimal comma? Numbers take a "
-               "decimal point (28.5, not 28,5)")
+        msg = f"{given!r} stands where a field name belongs: {DECIMAL_COMMA}"
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
     return ValidationError(f"{source}: {loc + ': ' if loc else ''}{msg}{more}")
 

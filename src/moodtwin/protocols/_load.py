@@ -10,7 +10,7 @@ import pydantic
 
 from moodtwin.errors import ValidationError
 from moodtwin.protocols import _schema as schema
-from moodtwin.yaml_files import read_yaml
+from moodtwin.yaml_files import DECIMAL_COMMA, read_yaml, split_at_decimal_comma
 
 
 def _models_in(tp: Any) -> list[type[pydantic.BaseModel]]:
@@ -52,6 +52,8 @@ def _where(loc: tuple[Any, ...]) -> str:
 
 
 def _hint(name: Any, choices: list[str]) -> str:
+    if split_at_decimal_comma(name):
+        return f" It stands where a field name belongs: {DECIMAL_COMMA}."
     close = difflib.get_close_matches(str(name), choices, n=3, cutoff=0.5)
     return f" Did you mean {', '.join(map(repr, close))}?" if close else ""
 
