@@ -66,8 +66,8 @@ def _times(values: list[str], field: str, low: float = 0.0) -> list[str]:
 
 #: Device and dose limits: (unit, low, high). Sources: VNS Therapy labelling ranges
 #: (current 0-3.5 mA, pulse width 130-1000 us, 1-30 Hz); ketamine antidepressant trials used
-#: 0.1-1.0 mg/kg; esketamine is labelled at 28/56/84 mg; glabellar toxin doses in depression
-#: trials were 29-50 U.
+#: 0.1-1.0 mg/kg, IV esketamine 0.2-0.4 mg/kg (Singh et al. 2016); nasal esketamine is
+#: labelled at 28/56/84 mg; glabellar toxin doses in depression trials were 29-50 U.
 LIMITS: dict[str, tuple[str, float, float]] = {
     "vns.current": ("mA", 0.0, 3.5),
     "vns.pulse_width": ("us", 130.0, 1000.0),
@@ -166,6 +166,8 @@ class EsketamineIV(_Scheduled):
 
 
 #: A non-IV ketamine dose (injection, sprays, tablet) is administered over this time (min).
+#: Assumed: an injection or a tablet takes a minute, a session of sprays a few (Lapidus et al.
+#: 2014: five applications 5 min apart); absorption (tens of minutes) dominates the profile.
 KETAMINE_ADMIN_MIN = 5.0
 #: Dose limits of racemic ketamine by route: (per kg in mg/kg, fixed in mg). Antidepressant
 #: trials gave 0.1-0.5 mg/kg SC and IM (Loo et al. 2016), 10-100 mg intranasally (Lapidus et
