@@ -156,3 +156,39 @@ def test_bdnf_genotype_sets_the_met_carrier_parameter(tmp_path: Path) -> None:
     (folder / "person.yaml").write_text(person + "bdnf_val66met: A/G\n")
     with pytest.raises(ValidationError, match="bdnf_val66met 'A/G'.*Val/Val, Val/Met, Met/Met"):
         load_person(folder)
+
+
+def test_pupil_rows_are_read_range_checked_and_enter_the_likelihood(tmp_path: Path) -> None:
+    from moodtwin.parameter_sets import calibrated_model
+    from moodtwin.person import person_prior
+    from moodtwin.person._fit import fitted_parameters
+    from moodtwin.person._likelihood import Likelihood
+
+    folder = tmp_path / "person"
+    shutil.copytree(EXAMPLE, folder)
+    labs = (folder / "labs.csv").read_text()
+    plain, _ = load_person(folder)
+    (folder / "labs.csv").write_text("date,analyte,value,unit\n2024-03-04,pupil,4.6,mm\n"
+                                     "2024-04-01,pupil,0.45,cm\n2024-04-29,pupil,12,mm\n"
+                                     + labs.split("\n", 1)[1])
+    record, report = load_person(folder)
+    assert [(i.file, i.row, i.message) for i in report.errors] == [
+        ("labs.csv", 3, "pupil 12 mm is outside the plausible range 1.5-9 mm")]
+    pupil = record.biomarkers[record.biomarkers["observable"] == "pupil_diameter"]
+    assert list(pupil["value"]) == [pytest.approx(4.6), pytest.approx(4.5)]  # cm -> mm
+    assert list(pupil["log_sd"]) == [0.08, 0.08]
+    names = fitted_parameters(record)
+    assert "pupil_ref" in names and "pupil_ref" not in fitted_parameters(plain)
+    assert person_prior(names, calibrated_model()).names == tuple(names)
+
+    model = calibrated_model()
+    ref = {"pupil_ref": np.array([3.0, 4.0, 5.0])}
+    like, without = Likelihood(record.model_for(model), record), Likelihood(
+        plain.model_for(model), plain)
+    predicted = like.predict(ref).biomarkers[:, (record.biomarkers["observable"]
+                                                 == "pupil_diameter").to_numpy()]
+    assert np.allclose(predicted - predicted[1], np.array([[-1.0], [0.0], [1.0]]))
+    z = (np.log(pupil["value"].to_numpy()) - np.log(predicted)) / 0.08
+    term = -0.5 * np.sum(z**2, axis=1) - 2 * np.log(0.08)  # log-normal, 2 readings
+    assert like(ref) - without(ref) == pytest.approx(term, rel=1e-9)
+    assert np.ptp(without(ref)) == pytest.approx(0.0, abs=1e-9)  # pupil_ref: only the pupil

@@ -45,7 +45,7 @@ BIOMARKER_PARAMETERS = {
     "bdnf_serum_ngml": "bdnf_serum_ref", "crp_mgl": "infl_base", "il6_pgml": "infl_base",
     "cortisol_ugdl": "stress_base", "rmssd": "rmssd_ref",
     "bdnf_plasma_pgml": "bdnf_plasma_ref", "ngf_serum_pgml": "ngf_serum_ref",
-    "tnf_pgml": "infl_base", "salivary_amylase": "saa_ref",
+    "tnf_pgml": "infl_base", "salivary_amylase": "saa_ref", "pupil_diameter": "pupil_ref",
 }
 #: Posterior contraction 1 - (posterior SD / prior SD)^2 below which a parameter counts as
 #: not identified by the data (Betancourt 2018, "Calibrating model-based inferences and

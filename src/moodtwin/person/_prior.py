@@ -42,6 +42,8 @@ SPREAD: dict[str, tuple[str, float, str]] = {
     "bdnf_plasma_ref": ("log", 0.6, "assumed: plasma BDNF varies widely between people/assays"),
     "ngf_serum_ref": ("log", 0.6, "assumed: serum NGF varies widely between people/assays"),
     "saa_ref": ("log", 0.6, "assumed: salivary alpha-amylase between-person log-SD 0.6"),
+    "pupil_ref": ("log", 0.22, "Schröder et al. 2018 Eur J Ophthalmol 28:150: resting pupil "
+                               "4.03 +/- 0.9 mm at 16 lx (between-person CV ~22 %)"),
     "k_ext": ("log", 0.6, "assumed: extinction learning varies ~2.7-fold between people"),
     "k_stressor": ("log", 0.5, "assumed: stress reactivity varies ~2.3-fold between people"),
 }

@@ -41,6 +41,10 @@ ANALYTES: dict[str, tuple[str, str, float, float, float]] = {
     "ngf": ("ngf_serum_pgml", "pg/mL", 0.1, 2000.0, 0.40),
     "tnf": ("tnf_pgml", "pg/mL", 0.05, 500.0, 0.35),
     "alpha_amylase": ("salivary_amylase", "U/mL", 1.0, 2000.0, 0.50),
+    # pupil diameter read during a titration visit; log-SD assumed: a pupillometer repeats to
+    # better than 0.2 mm (~5 % at 4 mm; Schröder et al. 2018 Eur J Ophthalmol 28:150), and
+    # clinic lighting and arousal differ between visits: ~8 % per reading
+    "pupil": ("pupil_diameter", "mm", 1.5, 9.0, 0.08),
 }
 #: RMSSD from a short recording: log-SD of one recording around the model value (assumed:
 #: day-to-day within-person CV of resting RMSSD ~20-25 %).
