@@ -6,7 +6,7 @@ import math
 
 from moodtwin.trials._schema import Endpoint, Published
 
-_LOWER_IS_BETTER = ("mean_change", "percent_change", "mean_score")
+_LOWER_IS_BETTER = ("mean_change", "percent_change", "mean_score", "stressor_rise")
 
 
 def null_value(e: Endpoint) -> float:

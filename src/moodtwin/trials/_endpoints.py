@@ -39,7 +39,7 @@ from moodtwin.trials._stats import (
 from moodtwin.units import hours
 
 _RATES = ("response_rate", "remission_rate", "cumulative_response_rate",
-          "cumulative_remission_rate", "cgi_i_response_rate")
+          "cumulative_remission_rate", "cgi_i_response_rate", "recovered_rate")
 
 
 def _missing(d: TrialData, e: Endpoint | None) -> str:
@@ -154,6 +154,14 @@ def _per_patient(d: TrialData, e: Endpoint, kind: str, arm: str) -> np.ndarray:
         return cgi if kind == "mean_cgi_i" else flag(cgi, cgi <= 2.0)
     if kind == "remission_rate":
         return flag(now, now <= thr)
+    if kind == "recovered_rate":  # back within recovered_within points of the 'since' score
+        return flag(now - base, now - base <= (e.recovered_within or 0.0))
+    if kind == "stressor_rise":  # highest score after 'since' up to 'at', minus the 'since' one
+        visit = np.arange(x.shape[1])
+        window = (visit > b[:, None]) & (visit <= k)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # no visit observed: NaN
+            return np.nanmax(np.where(window, x, np.nan), axis=1) - base
     first = d.visit(hours(e.window_start, "window_start")) if e.window_start else 1
     window = x[:, first: k + 1]
     if kind in ("cumulative_response_rate", "time_in_response"):

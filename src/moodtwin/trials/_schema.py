@@ -20,11 +20,13 @@ ARM_ENDPOINTS = (
     "mean_score", "mean_change", "percent_change", "response_rate", "remission_rate",
     "cumulative_response_rate", "cumulative_remission_rate", "time_in_response",
     "time_in_remission", "biomarker_change", "median_time_to_relapse", "proportion_relapsed",
-    "correlation", "mean_cgi_i", "cgi_i_response_rate",
+    "correlation", "mean_cgi_i", "cgi_i_response_rate", "stressor_rise", "recovered_rate",
 )
 RATE_TYPES = ("response_rate", "remission_rate", "cumulative_response_rate",
               "cumulative_remission_rate", "time_in_response", "time_in_remission",
-              "cgi_i_response_rate")
+              "cgi_i_response_rate", "recovered_rate")
+#: Resilience endpoints: read from the visit just before a stressor (``since``) to ``at``.
+STRESSOR_TYPES = ("stressor_rise", "recovered_rate")
 COMPARISONS = ("difference", "cohen_d", "hedges_g", "risk_ratio", "hazard_ratio")
 BIOMARKERS = ("rmssd", "hf_power", "heart_rate", "bdnf_serum_ngml", "cortisol_ugdl", "il6_pgml",
               "tnf_pgml", "crp_mgl", "norepinephrine", "serotonin", "dissociation",
@@ -343,19 +345,24 @@ class Endpoint(_Strict):
     of: Literal["mean_change", "percent_change", "response_rate", "remission_rate",
                 "cumulative_response_rate", "cumulative_remission_rate",
                 "mean_score", "biomarker_change", "time_in_response",
-                "time_in_remission", "mean_cgi_i", "cgi_i_response_rate"] | None = None
+                "time_in_remission", "mean_cgi_i", "cgi_i_response_rate", "stressor_rise",
+                "recovered_rate"] | None = None
     measure: str | None = None  # biomarker observable for biomarker_change
     relapse_score: Number | None = None  # relapse when the score reaches this (trial scale)
     relapse: Relapse | None = None
     by: str | None = None  # proportion_relapsed: time from the relapse origin
     remission_threshold: Number | None = None  # overrides the scale's remission definition
     response_fraction: Number | None = Field(default=None, gt=0.0, lt=1.0)  # response reduction
+    # recovered_rate: recovered when the score at 'at' is at most this many points above 'since'
+    recovered_within: Number | None = Field(default=None, ge=0.0)
     missing: Literal[MISSING] | None = None  # type: ignore[valid-type]  # default: analysis
     subgroup: Subgroup | None = None
     window_start: str | None = None  # time_in_response/remission: window from here to at
     method: Literal["pearson", "spearman"] = "pearson"  # correlation
     baseline: Literal["trial", "period"] = "trial"  # change from trial or period baseline
-    since: str | None = None  # mean_change/percent_change from this visit instead of baseline
+    # mean_change/percent_change from this visit instead of baseline; stressor_rise and
+    # recovered_rate: the visit just before the stressor (their window ends at 'at')
+    since: str | None = None
     periods: list[str] | None = None  # within_difference: two period labels [A, B]
     after: str | None = None  # within_difference: reading this long into each period
     published: Published | dict[str, Published] | None = None
@@ -412,10 +419,17 @@ class Endpoint(_Strict):
                 "mean_change", "percent_change", "biomarker_change", "response_rate"):
             raise ValueError(f"baseline: 'period' applies to changes and response_rate, not "
                              f"{kind!r}.")
+        if kind in STRESSOR_TYPES and self.since is None:
+            raise ValueError(f"endpoint {kind!r} needs 'since' (the visit just before the "
+                             "stressor) and 'at' (the end of the window).")
+        if (kind == "recovered_rate") != (self.recovered_within is not None):
+            raise ValueError("'recovered_within' (points above the score at 'since') belongs "
+                             "to, and is needed by, endpoint 'recovered_rate'.")
         if self.since is not None:
-            if kind not in ("mean_change", "percent_change") or self.baseline != "trial":
+            if kind not in ("mean_change", "percent_change", *STRESSOR_TYPES) \
+                    or self.baseline != "trial":
                 raise ValueError("since: applies to mean_change/percent_change from the trial "
-                                 "baseline.")
+                                 "baseline, and to stressor_rise/recovered_rate.")
             if self.at is None or _h(self.since, "since") >= _h(self.at, "at"):
                 raise ValueError(f"since: {self.since!r} must be before 'at' ({self.at!r}).")
         self._check_claims()
@@ -639,6 +653,11 @@ class Trial(_Strict):
                 raise ValueError(f"pools.{pool}: give two or more arms from "
                                  f"{', '.join(names)}; got {members}.")
         for e in self.endpoints:
+            top = scales.get_scale(e.scale or self.scale)
+            if e.recovered_within is not None and e.recovered_within > top.max_score:
+                raise ValueError(f"endpoint {endpoint_name(e)!r}: recovered_within "
+                                 f"{e.recovered_within:g} is outside 0-{top.max_score:g} "
+                                 f"({top.name} points).")
             for a in e.arms or []:
                 if a not in names and a not in self.pools:
                     raise ValueError(f"endpoint {endpoint_name(e)!r}: unknown arm {a!r}; "
