@@ -50,3 +50,33 @@ def test_met_carriers_improve_less_after_ketamine_and_alike_after_midazolam(murr
     responded = x[:, d.visit(24.0)] <= 0.5 * x[:, 0]
     assert responded[ket & ~met].mean() > responded[ket & met].mean()
     assert abs(np.nanmean(change[mid & met]) - np.nanmean(change[mid & ~met])) < 2.0
+
+
+def test_a_met_carriers_restored_spines_fade_faster_and_repeated_doses_keep_the_gap() -> None:
+    """Spines need BDNF to persist (Gorski et al. 2003 J Neurosci 23:6856; a neuron's spine
+    density follows its functional Bdnf alleles in adulthood, English et al. 2012 PNAS
+    109:19456), so a Met carrier loses restored spines faster; and repeated infusions must
+    not merge poor and good responders (O'Brien et al. 2021/2023: a quarter to a third of
+    patients improve little over a three- to six-infusion course)."""
+    from moodtwin import parse_protocol, simulate
+
+    course = {"name": "six", "duration": "3 week", "therapies": [
+        {"type": "ketamine_iv", "dose": "0.5 mg/kg", "infusion": "40 min",
+         "at": ["0 d", "2 d", "4 d"], "repeat": {"every": "1 week", "count": 2}}]}
+    single = {**course, "therapies": [{**course["therapies"][0], "at": ["0 d"]}]}
+    del single["therapies"][0]["repeat"]
+    t = np.arange(0.0, 21 * 24 + 1, 6.0)
+
+    def restored(protocol: dict, met: float) -> np.ndarray:
+        r = simulate(parse_protocol(protocol), {"bdnf_met": met}, save_times_h=t)
+        return r["synapses"][0] - r["synapses"][0][0]
+
+    def half_life(gain: np.ndarray) -> float:
+        k = int(np.argmax(gain))
+        return float(t[k:][gain[k:] <= gain[k] / 2][0] - t[k])
+
+    val, met = restored(single, 0.0), restored(single, 1.0)
+    assert half_life(met) < 0.6 * half_life(val), (half_life(met), half_life(val))
+    val6, met6 = restored(course, 0.0), restored(course, 1.0)
+    day12 = int(np.searchsorted(t, 12 * 24))
+    assert met6[day12] < 0.33 * val6[day12], (met6[day12], val6[day12])

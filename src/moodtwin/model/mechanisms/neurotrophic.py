@@ -10,7 +10,14 @@ patients (data/population.yaml), so further doses hold the restored density rath
 up synapses beyond it. How much of the loss one dose restores is pinned by the calibration
 set only jointly with the loss (the posterior spans a sixth to about a half per dose).
 Spines are lost over one to two weeks at a rate raised by cortisol and inflammation, so
-stress shortens ketamine's durability (clinical effect from hours to ~7 days).
+stress shortens ketamine's durability (clinical effect from hours to ~7 days). Keeping a
+spine needs BDNF as well as making one: cortical neurons lose dendrites and spines without
+it (Gorski et al. 2003), and a neuron's spine density follows the number of functional Bdnf
+alleles it carries, in adulthood too (English et al. 2012). So the loss rate is divided by
+the patient's relative activity-dependent BDNF release (below): a Met carrier's restored
+spines fade faster, and repeated doses do not bring a poor responder up to a good one's
+plateau (about a quarter to a third of patients improve little over a whole course of
+three to six infusions in community-clinic trajectories, O'Brien et al. 2021/2023).
 Both steps need activity-dependent BDNF release, which the common BDNF Val66Met allele
 impairs (Egan et al. 2003): in knock-in mice ketamine's spine formation and antidepressant
 response were blunted in Val/Met and abolished in Met/Met (Liu et al. 2012), and Met carriers
@@ -50,6 +57,14 @@ _LIU = ("Liu et al. 2012 Biol Psychiatry 71:996 (BDNF Val66Met knock-in mice: ke
 _LAJE = ("Laje et al. 2012 Biol Psychiatry 72:e27 (62 patients given 0.5 mg/kg ketamine: 41 "
          "Val/Val, 19 Val/Met, 2 Met/Met; Met carriers improved less, genotype x time "
          "F = 5.59, p = 0.0007)")
+_GORSKI = ("Gorski et al. 2003 J Neurosci 23:6856 (forebrain BDNF knockout: cortical neurons "
+           "develop normal dendrites, then retract them: BDNF maintains them)")
+_ENGLISH = ("English, Vigers & Jones 2012 Proc Natl Acad Sci USA 109:19456 (a cortical neuron's "
+            "spine density follows its number of functional Bdnf alleles, in development and "
+            "in adulthood)")
+_OBRIEN = ("O'Brien et al. 2021 J Affect Disord and 2023 J Affect Disord 321:140 (growth "
+           "mixtures of QIDS-SR over three and six IV ketamine infusions in community clinics: "
+           "97 of 328 and 78 of 298 patients severely depressed with modest improvement)")
 _HAILE = ("Haile et al. 2014 Int J Neuropsychopharmacol 17:331 (n=22 TRD: plasma BDNF raised "
           "240 min after ketamine in responders, not after midazolam)")
 
@@ -68,7 +83,7 @@ MECHANISM = Mechanism(
         State("synapses",
               "k_syn*bdnf_release*potentiation*(syn_floor + syn_gap - synapses)"
               " - k_syn_loss*exp(c_cort_syn*(cortisol - 1) + c_il6_syn*(il6 - 1))"
-              "*(synapses - syn_floor)",
+              "*(synapses - syn_floor)/bdnf_release",
               "1", "Prefrontal spine-synapse density (relative)", initial=0.55),
         State("neurogenesis",
               "(BDNF*serotonin**k_5ht_neuro*NGF**k_ngf_neuro*exp(-k_cort_neuro*(cortisol - 1))"
@@ -143,8 +158,9 @@ MECHANISM = Mechanism(
         Parameter("k_syn_loss", 0.008, "1/h", 0.001, 0.03,
                   "assumed, calibratable to ketamine-single-iv-day7: new spines persist 1-2 "
                   "weeks (Moda-Sava et al. 2019) and the clinical effect is gone by days 10-12 "
-                  "(Kishimoto et al. 2016)",
-                  "Synapse loss rate", calibratable=True),
+                  "(Kishimoto et al. 2016); divided by the relative BDNF release, since spines "
+                  "need BDNF to persist (" + _GORSKI + "; " + _ENGLISH + ")",
+                  "Synapse loss rate of a Val/Val patient", calibratable=True),
         Parameter("c_cort_syn", 0.1, "1", 0.0, 2.0, "assumed: stress shortens durability",
                   "Log synapse-loss increase per unit cortisol"),
         Parameter("c_il6_syn", 0.2, "1", 0.0, 1.0, "assumed: inflammation shortens durability",
@@ -196,7 +212,7 @@ MECHANISM = Mechanism(
         Derived("bdnf_brain", "BDNF", "1", "Brain BDNF (1 = healthy)", observable=True),
         Derived("ngf_brain", "NGF", "1", "Brain NGF (1 = healthy)", observable=True),
     ),
-    references=(_LI, _LIU, _LAJE, "Egan et al. 2003 Cell 112:257",
+    references=(_LI, _LIU, _LAJE, "Egan et al. 2003 Cell 112:257", _GORSKI, _ENGLISH, _OBRIEN,
                 "Chen et al. 2021 Asian J Psychiatr 66:102869 (re-analysis of 71 Taiwanese TRD "
                 "patients given ketamine or saline: only patients with a Val allele were more "
                 "likely to respond, p = 0.011)",
