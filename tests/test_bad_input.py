@@ -75,6 +75,16 @@ def test_malformed_times_are_refused(text: str, why: str) -> None:
     assert why in _one_line(exc) and "duration" in str(exc.value)
 
 
+@pytest.mark.parametrize("text", ["6 ms", "42 dd", "10 da", "3 kmin", "2 W"])
+def test_a_prefixed_or_foreign_unit_is_not_a_time(text: str) -> None:
+    """pint reads '6 ms' as milliseconds and '42 dd' as 4.2 days: a visit a user never meant
+    (new-user audit, round 40); only plain time units are times."""
+    with pytest.raises(ValidationError) as exc:
+        hours(text, "visits[2]")
+    line = _one_line(exc)
+    assert "visits[2]" in line and repr(text) in line and "not a time unit" in line
+
+
 def test_unicode_minus_keeps_its_sign() -> None:
     assert quantity("\u22122 kg", "kg", "w", -10, 10) == -2.0
     with pytest.raises(ValidationError, match="outside the allowed range 35–200 kg"):

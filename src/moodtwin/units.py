@@ -139,11 +139,28 @@ def _range(low: float, high: float, unit: str) -> str:
     return f"{low:g}–{high:g} {unit}"
 
 
+#: Time units a time may be written in (singular and plural, short forms): pint would also
+#: take SI prefixes, so '6 ms' (milliseconds), '42 dd' (deci-days) or '10 da' would pass as
+#: times a user never meant.
+TIME_UNITS = frozenset({
+    "s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes",
+    "h", "hr", "hrs", "hour", "hours", "d", "day", "days", "w", "wk", "wks", "week", "weeks",
+    "fortnight", "fortnights", "mo", "month", "months", "y", "yr", "yrs", "year", "years"})
+
+
 def hours(value: object, field: str, low: float = 0.0, high: float = 24 * 365 * 20) -> float:
-    """A time quantity in hours (``"2 week"``, ``"40 min"``, ``"6mo"``), range-checked.
+    """A time quantity in hours (``"2 week"``, ``"40 min"``, ``"6mo"``), range-checked; the
+    unit must be one of :data:`TIME_UNITS`.
 
     The one time parser of moodtwin: files, ``--at`` options and forecasts all read times here.
     """
+    if isinstance(value, str):
+        m = _NUMBER.fullmatch(value.replace(",", "."))
+        unit_text = m.group(2).strip() if m else ""
+        if any(word not in TIME_UNITS for word in re.findall(r"[A-Za-z_]+", unit_text)):
+            raise ValidationError(
+                f"{field}: {value!r} has unit {unit_text!r}, which is not a time unit moodtwin "
+                "reads; write the time in s, min, h, d, week, month or year (e.g. '6 week').")
     return quantity(value, "hour", field, low, high)
 
 
