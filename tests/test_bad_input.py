@@ -477,3 +477,33 @@ def test_decimal_comma_in_a_protocol_flow_mapping_names_the_comma(tmp_path: Path
         load_protocol(path)
     line = _one_line(exc)
     assert "'5 mg/kg'" in line and "decimal point" in line
+
+
+def test_a_missing_protocol_path_is_not_replaced_by_the_shipped_file(tmp_path: Path) -> None:
+    """A copied trial file whose '../protocols/x.yaml' is missing used to run the shipped
+    protocol of that name without a word, so a user's own edited protocol could be replaced
+    (new-user audit, round 40); a bare catalogue name still means the shipped file."""
+    text = (ROOT / "examples" / "trials" / "ketamine_murrough2013.yaml").read_text()
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    with pytest.raises(ValidationError) as exc:
+        load_trial(path)
+    line = _one_line(exc)
+    assert "../protocols/ketamine_single_iv.yaml" in line and "not found" in line
+    assert "protocol: ketamine_single_iv" in line
+    path.write_text(text.replace("../protocols/ketamine_single_iv.yaml", "ketamine_single_iv")
+                    .replace("../protocols/midazolam_active_placebo.yaml",
+                             "midazolam_active_placebo"))
+    trial = load_trial(path)
+    assert [a.name for a in trial.arms] == ["ketamine", "midazolam"]
+
+
+def test_a_protocol_shorter_than_its_period_says_how_to_fix_it(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("name: t\nn: 20\nduration: 6 week\nvisits: [1 d, 6 week]\narms:\n"
+                    "  - {name: ketamine, protocol: ketamine_single_iv}\n"
+                    "  - {name: midazolam, protocol: midazolam_active_placebo}\n")
+    with pytest.raises(ValidationError) as exc:
+        load_trial(path)
+    line = _one_line(exc)
+    assert "shorter than its period (42 d)" in line and "'duration: 42 d'" in line

@@ -625,7 +625,10 @@ class Trial(_Strict):
                         raise ValueError(
                             f"arm {arm.name!r} period {i}: protocol {proto.name!r} lasts "
                             f"{proto.duration}, shorter than its period "
-                            f"({(stop - start) / 24:g} d).")
+                            f"({(stop - start) / 24:g} d); use a copy of it with 'duration: "
+                            f"{(stop - start) / 24:g} d' (not stretched automatically: "
+                            "therapies without their own end would run on), or end the "
+                            "period earlier with 'until'.")
                 if p.choose_by in ("response", "remission") and not _on_visit(
                         start, self.arm_visit_times_h(arm)) or p.choose_by in (
                         "response", "remission") and start <= 0.0:
@@ -876,11 +879,15 @@ def _protocol(ref: Any, base: Path, where: str) -> Protocol:
     path = (base / ref) if not Path(ref).is_absolute() else Path(ref)
     if path.exists():
         return load_protocol(path)
-    shipped = catalogue_file(ref, protocol_catalogue())  # a name, e.g. ketamine_single_iv
-    if shipped is not None:
+    # only a bare name (e.g. ketamine_single_iv) means the catalogue: a path that is missing
+    # must not be replaced by the shipped file of the same name without a word
+    shipped = catalogue_file(Path(ref).name, protocol_catalogue())
+    if shipped is not None and Path(ref).name == ref:
         return load_protocol(shipped)
-    raise ValidationError(f"{where}: protocol file {ref!r} not found (looked in {path} and in "
-                          f"the catalogue: {catalogue_names(protocol_catalogue())}).")
+    hint = (f"; the catalogue has a protocol of that name: write 'protocol: {shipped.stem}' "
+            "to use it" if shipped is not None else
+            f"; catalogue names: {catalogue_names(protocol_catalogue())}")
+    raise ValidationError(f"{where}: protocol file {ref!r} not found (looked in {path}){hint}.")
 
 
 def _period(p: Any, base: Path, where: str) -> Any:
