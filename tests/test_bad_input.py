@@ -507,3 +507,22 @@ def test_a_protocol_shorter_than_its_period_says_how_to_fix_it(tmp_path: Path) -
         load_trial(path)
     line = _one_line(exc)
     assert "shorter than its period (42 d)" in line and "'duration: 42 d'" in line
+
+
+@pytest.mark.parametrize("old, new, expect", [
+    ("female: 0.35", "female: 0,6", "decimal point"),
+    ("min_score: 22,", "min_scor: 22,", "unknown field 'min_scor' (did you mean 'min_score'?)"),
+    ("duration: 7 d", "duration: 42", "needs its unit, e.g. '42 d'"),
+])
+def test_trial_file_mistakes_get_a_pointed_one_line_error(tmp_path: Path, old: str, new: str,
+                                                         expect: str) -> None:
+    """New-user audit (round 40): a decimal comma in a plain number, a misspelt field and a
+    time without its unit each say what to write."""
+    text = (ROOT / "examples" / "trials" / "ketamine_murrough2013.yaml").read_text()
+    text = text.replace("../protocols/", f"{PROTOCOLS}/")
+    assert old in text
+    path = tmp_path / "t.yaml"
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(ValidationError) as exc:
+        load_trial(path)
+    assert expect in _one_line(exc)

@@ -8,8 +8,11 @@ a float are refused.
 
 from __future__ import annotations
 
+import difflib
 import math
 import sys
+import types
+import typing
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -145,19 +148,64 @@ def split_at_decimal_comma(key: object) -> bool:
     return isinstance(key, int | float) or (isinstance(key, str) and key[:1].isdigit())
 
 
-def first_problem(exc: pydantic.ValidationError, source: str) -> ValidationError:
-    """A pydantic error as one line: ``source: field.path: message (and N more)``."""
+def first_problem(exc: pydantic.ValidationError, source: str,
+                  model: type[pydantic.BaseModel] | None = None) -> ValidationError:
+    """A pydantic error as one line: ``source: field.path: message (and N more)``; with the
+    validated ``model``, an unknown field names the allowed ones (and the closest)."""
     errors = exc.errors()
-    loc = ".".join(_part(x) for x in errors[0]["loc"] if not _union_tag(x))
-    msg = " ".join(str(errors[0]["msg"]).removeprefix("Value error, ").split())
-    given = errors[0].get("input")
+    first = errors[0]
+    loc = ".".join(_part(x) for x in first["loc"] if not _union_tag(x))
+    msg = " ".join(str(first["msg"]).removeprefix("Value error, ").split())
+    given = first.get("input")
     if msg.startswith("Input should") and isinstance(given, str | int | float | bool):
         msg += f"; got {given!r}"  # pydantic's own messages do not show the value
-    if errors[0]["type"] == "invalid_key" and split_at_decimal_comma(given):
+    if first["type"] == "string_type" and isinstance(given, int | float) \
+            and not isinstance(given, bool):
+        msg += f" (a time or dose needs its unit, e.g. '{given} d')"
+    if first["type"].endswith("_parsing") and isinstance(given, str) and "," in given:
+        msg += f"; {DECIMAL_COMMA}"
+    if first["type"] == "invalid_key" and split_at_decimal_comma(given):
         loc = ".".join(loc.split(".")[:-1])
         msg = f"{given!r} stands where a field name belongs: {DECIMAL_COMMA}"
+    if first["type"] == "extra_forbidden" and model is not None:
+        allowed = _fields_at(model, [x for x in first["loc"] if not _union_tag(x)][:-1])
+        if allowed:
+            name = str(first["loc"][-1])
+            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+            msg = (f"unknown field {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+                   + f"; allowed: {', '.join(allowed)}")
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
     return ValidationError(f"{source}: {loc + ': ' if loc else ''}{msg}{more}")
+
+
+def _fields_at(model: type[pydantic.BaseModel], loc: list[Any]) -> list[str]:
+    """Field names of the (nested) model at ``loc`` inside ``model``; [] when the path
+    leaves the models (a list index or dict key is stepped over)."""
+    node: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(node, type) and issubclass(node, pydantic.BaseModel)):
+            return []
+        field = node.model_fields.get(str(part))
+        if field is None:
+            return []
+        node = _model_in(field.annotation)
+    if isinstance(node, type) and issubclass(node, pydantic.BaseModel):
+        return sorted(node.model_fields)
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    """The first pydantic model inside an annotation (``X | None``, ``list[X]``, ...)."""
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is not None:
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
 
 
 def _union_tag(part: object) -> bool:

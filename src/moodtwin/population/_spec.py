@@ -164,7 +164,7 @@ def load_population_spec(path: str | Path) -> PopulationSpec:
     try:
         return PopulationSpec().merged(data)
     except pydantic.ValidationError as exc:
-        raise first_problem(exc, str(path)) from None
+        raise first_problem(exc, str(path), PopulationSpec) from None
 
 
 @cache

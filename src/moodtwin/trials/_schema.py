@@ -950,7 +950,7 @@ def parse_trial(data: Any, base: Path = Path("."), source: str = "trial") -> Tri
             data["withdrawal"] = w
         return Trial.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise first_problem(exc, source) from None
+        raise first_problem(exc, source, Trial) from None
     except ValidationError as exc:  # from the helpers above: name the trial file
         if str(exc).startswith(source):
             raise
