@@ -12,9 +12,11 @@ from moodtwin.trials._stats import (
     km_failure_by,
     km_median,
     locf,
+    mean_ci,
     mmrm,
     nonresponder,
     rate_ci,
+    share_ci,
     wilson,
 )
 
@@ -30,6 +32,25 @@ def test_wilson_matches_the_hand_formula_and_stays_within_0_1() -> None:
     assert low[0] == 0.0 and high[0] == pytest.approx(z * z / (10 + z * z), abs=1e-6)
     assert high[1] == 1.0 and 0.0 < low[1] < 1.0
     assert np.isnan(low[2]) and np.isnan(high[2])
+
+
+def test_share_ci_stays_within_0_1_and_is_the_t_interval_away_from_the_edges() -> None:
+    """Time in response is a mean of per-patient shares in 0-1: its interval stays there
+    (the t interval went below 0 when few patients respond), as the Wilson interval at the
+    effective sample size p (1 - p) / SE^2 (Korn & Graubard 1998)."""
+    few = np.r_[np.zeros(16), 0.25, 0.5, 0.75, 1.0, np.nan]
+    assert mean_ci(few)[1] < 0.0  # the defect
+    est, lo, hi, n = share_ci(few, 8)
+    assert n == 20 and est == pytest.approx(0.125) and 0.0 < lo < est < hi < 1.0
+    assert share_ci(np.zeros(20), 8)[1:3] == (0.0, pytest.approx(float(wilson(0, 160)[1])))
+    assert share_ci(np.ones(5), 8)[2] == 1.0 and share_ci(np.ones(5), 8)[1] < 1.0
+    mid = np.random.default_rng(0).uniform(0.3, 0.7, 200)  # far from 0 and 1: t interval
+    assert share_ci(mid, 50)[1:3] == pytest.approx(mean_ci(mid)[1:3], rel=1e-3)
+    # no tighter than 1600 independent patient-visits (a design effect of at least 1)
+    pooled = [float(v) for v in wilson(mid.mean() * 1600, 1600)]
+    assert share_ci(mid, 8)[1:3] == pytest.approx(pooled, rel=1e-9)
+    one = share_ci(np.array([0.5]), 8)
+    assert one[0] == 0.5 and np.isnan(one[1]) and np.isnan(one[2])
 
 
 NAN = np.nan

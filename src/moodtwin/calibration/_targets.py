@@ -15,7 +15,7 @@ from moodtwin.errors import ValidationError
 from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.simulation import Engine
 from moodtwin.trials import Trial, TrialResult, endpoint_label, load_trial
-from moodtwin.trials._schema import Published, is_rate_endpoint, within_label
+from moodtwin.trials._schema import Published, is_rate_endpoint
 
 #: Ratio endpoints: compared on the log scale, where their confidence intervals are
 #: symmetric (Katz log interval for risk ratios, Wald interval of the Cox coefficient).
@@ -94,24 +94,11 @@ def targets_of(path: Path) -> list[Target]:
 
 def trial_targets(trial: Trial, path: Path) -> list[Target]:
     """All endpoints with a ``published`` value in ``trial`` (read from ``path``)."""
-    out = []
-    for e in trial.endpoints:
-        if e.published is None:
-            continue
-        rate = is_rate_endpoint(e)
-        ratio = e.type in RATIO_TYPES
-        label = endpoint_label(e)
-        role = e.role or trial.role
-        if isinstance(e.published, dict):  # arms and pools, checked when the file loaded
-            out.extend(Target(path, trial, label, arm, pub, rate, ratio, role)
-                       for arm, pub in e.published.items())
-        elif e.type == "within_difference":  # the pooled within-patient contrast
-            out.append(Target(path, trial, label, within_label(e), e.published, rate, ratio,
-                              role))
-        else:
-            out.append(Target(path, trial, label, " vs ".join(e.arms or []), e.published, rate,
-                              ratio, role))
-    return out
+    from moodtwin.trials._claims import published_rows
+
+    return [Target(path, trial, endpoint_label(e), arm, pub, is_rate_endpoint(e),
+                   e.type in RATIO_TYPES, e.role or trial.role)
+            for e in trial.endpoints for arm, pub in published_rows(e)]
 
 
 def collect_targets(paths: Sequence[str | Path] | None = None, *, fitted_only: bool = False
@@ -132,7 +119,7 @@ def collect_targets(paths: Sequence[str | Path] | None = None, *, fitted_only: b
 def _compare_claim(target: Target, result: TrialResult) -> dict[str, object]:
     """A published significance claim: the fraction of simulated trials (replicates) whose
     95% CI bears it out; pass when that is at least one half."""
-    from moodtwin.trials._claims import claim_holds
+    from moodtwin.trials._claims import claims_held
     from moodtwin.trials._schema import endpoint_test
     from moodtwin.trials._stats import wilson
 
@@ -141,8 +128,7 @@ def _compare_claim(target: Target, result: TrialResult) -> dict[str, object]:
     if rows.empty:
         raise ValidationError(f"{target.label}: the simulation produced no such endpoint.")
     e = next(x for x in target.trial.endpoints if endpoint_label(x) == target.endpoint)
-    held = [claim_holds(e, target.published, lo, hi)
-            for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)]
+    held = claims_held(e, target.published, rows)
     frac = sum(held) / len(held)
     lo, hi = wilson(sum(held), len(held))
     return {"target": target.label, "endpoint": target.endpoint, "arm": target.arm,

@@ -74,7 +74,8 @@ def trial(
     for _, r in s.iterrows():
         t = published.get((r["endpoint"], r["arm"]))
         beside = "" if t is None else ("   published: " + (
-            f"{t.published.claim}" if t.published.claim else
+            f"{r['claim']}, holds in {r['claim_holds_in']} of {res.replicates} simulated "
+            "trial(s)" if r["claim"] else
             f"{t.published.value:.3f} [{t.ci[0]:.3f}, {t.ci[1]:.3f}]"))
         typer.echo(f"  {r['endpoint']:<28} {r['arm']:<26} {r['mean']:9.3f}  "
                    f"[{r['low']:.3f}, {r['high']:.3f}]{beside}")
@@ -82,6 +83,8 @@ def trial(
         typer.echo(f"note: the replicates used {len(set(res.members))} of the "
                    f"{len(ps.ensemble)} posterior ensemble members; --replicates "
                    f"{len(ps.ensemble)} or more covers them all.")
+    for note in res.notes:
+        say(f"warning: {note}")
     if res.failures:
         typer.echo(f"{len(res.failures)} patient(s) excluded (see report.html), e.g. "
                    f"{res.failures[0]}")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 
-from moodtwin.trials._schema import Endpoint, Published
+import pandas as pd
+
+from moodtwin.trials._endpoints import endpoint_label
+from moodtwin.trials._schema import Endpoint, Published, Trial, within_label
 
 _LOWER_IS_BETTER = ("mean_change", "percent_change", "mean_score", "stressor_rise")
 
@@ -28,9 +31,47 @@ def favours_first(e: Endpoint, low: float, high: float) -> int:
 
 
 def claim_holds(e: Endpoint, pub: Published, low: float, high: float) -> bool:
-    """Whether one simulated trial (its 95% CI) bears out the published claim."""
+    """Whether one simulated trial (its 95% CI) bears out the published claim; one without
+    an interval (NaN: too few patients) bears out none."""
+    if math.isnan(low) or math.isnan(high):
+        return False
     if pub.claim == "improves":
         return math.isfinite(high) and high < 0.0
     verdict = favours_first(e, low, high)
     return {"superior": verdict > 0, "inferior": verdict < 0,
             "no_difference": verdict == 0}[pub.claim or ""]
+
+
+def published_rows(e: Endpoint) -> list[tuple[str, Published]]:
+    """The endpoint's published results, each with the ``arm`` of the endpoint row it is
+    compared with: per arm or pool (a mapping), the pooled within-patient contrast, or the
+    arms joined by ' vs '."""
+    if e.published is None:
+        return []
+    if isinstance(e.published, dict):
+        return list(e.published.items())
+    if e.type == "within_difference":
+        return [(within_label(e), e.published)]
+    return [(" vs ".join(e.arms or []), e.published)]
+
+
+def claims_held(e: Endpoint, pub: Published, rows: pd.DataFrame) -> list[bool]:
+    """Per simulated trial (a row with ``ci_low``, ``ci_high``): whether it bears out the
+    published claim."""
+    return [claim_holds(e, pub, lo, hi)
+            for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)]
+
+
+def claim_verdicts(trial: Trial, endpoints: pd.DataFrame) -> dict[tuple[str, str],
+                                                                   tuple[str, int]]:
+    """Per (endpoint label, arm) with a published significance claim: the claim and in how
+    many replicates (rows of ``endpoints``, as :class:`~moodtwin.trials.TrialResult` has
+    them) the simulated 95% CI bears it out."""
+    out = {}
+    for e in trial.endpoints:
+        label = endpoint_label(e)
+        for arm, pub in published_rows(e):
+            if pub.claim is not None:
+                rows = endpoints[(endpoints["endpoint"] == label) & (endpoints["arm"] == arm)]
+                out[(label, arm)] = (pub.claim, sum(claims_held(e, pub, rows)))
+    return out

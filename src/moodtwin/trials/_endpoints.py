@@ -35,6 +35,7 @@ from moodtwin.trials._stats import (
     mmrm,
     nonresponder,
     rate_ci,
+    share_ci,
 )
 from moodtwin.units import hours
 
@@ -117,10 +118,22 @@ def _period_base(d: TrialData, t: float) -> np.ndarray:
     return np.array([d.visit(starts[a]) for a in _arm_at(d, t)])
 
 
+def _at(d: TrialData, e: Endpoint) -> int:
+    """Visit index of the endpoint's ``at`` (the last visit without one)."""
+    return d.visit(hours(e.at, "at")) if e.at else len(d.visit_h) - 1
+
+
+def _window(d: TrialData, e: Endpoint) -> slice:
+    """Visits of a cumulative or time-in endpoint: ``window_start`` (default the first
+    visit after baseline) to ``at``."""
+    first = d.visit(hours(e.window_start, "window_start")) if e.window_start else 1
+    return slice(first, _at(d, e) + 1)
+
+
 def _per_patient(d: TrialData, e: Endpoint, kind: str, arm: str) -> np.ndarray:
     """Per-patient values of ``kind`` for ``arm`` (NaN where not observed)."""
     scale = e.scale or d.trial.scale
-    k = d.visit(hours(e.at, "at")) if e.at else len(d.visit_h) - 1
+    k = _at(d, e)
     rows = _rows(d, e, arm)
     b = (_period_base(d, d.visit_h[k]) if e.baseline == "period"
          else np.zeros(len(rows), dtype=int))[rows]
@@ -162,8 +175,7 @@ def _per_patient(d: TrialData, e: Endpoint, kind: str, arm: str) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # no visit observed: NaN
             return np.nanmax(np.where(window, x, np.nan), axis=1) - base
-    first = d.visit(hours(e.window_start, "window_start")) if e.window_start else 1
-    window = x[:, first: k + 1]
+    window = x[:, _window(d, e)]
     if kind in ("cumulative_response_rate", "time_in_response"):
         hit = scales.is_response(base[:, None], window, sc.name, e.response_fraction)
     else:
@@ -184,7 +196,7 @@ def _per_patient(d: TrialData, e: Endpoint, kind: str, arm: str) -> np.ndarray:
 def _mmrm(d: TrialData, e: Endpoint, arms: list[str]) -> Estimate:
     """MMRM mean change at ``e.at`` of one arm, or the difference of two."""
     scale = e.scale or d.trial.scale
-    k = d.visit(hours(e.at, "at")) if e.at else len(d.visit_h) - 1
+    k = _at(d, e)
     x = _scores(d, scale, "observed")
     rows = [np.flatnonzero(_rows(d, e, a)) for a in arms]
     idx = np.concatenate(rows)
@@ -279,6 +291,9 @@ def _arm_value(d: TrialData, e: Endpoint, arm: str) -> Estimate:
     if e.type == "mean_change" and _missing(d, e) == "mmrm":
         return _mmrm(d, e, [arm])
     x = _per_patient(d, e, e.type, arm)
+    if e.type in ("time_in_response", "time_in_remission"):  # shares of visits, in 0-1
+        w = _window(d, e)
+        return share_ci(x, w.stop - w.start)
     return rate_ci(x) if e.type in _RATES else mean_ci(x)
 
 
@@ -329,6 +344,36 @@ def endpoint_label(e: Endpoint) -> str:
     return ":".join(parts).replace(" ", "")
 
 
+def _needs(kind: str) -> tuple[int, str]:
+    """Fewest analysed patients an endpoint type needs for an estimate with a 95% interval
+    (in all), and the same in words."""
+    if kind in COMPARISONS and kind != "hazard_ratio":
+        return 4, "2 per arm"
+    if kind == "correlation":
+        return 4, "4"
+    if kind == "hazard_ratio":
+        return 2, "1 per arm"
+    if kind in (*_RATES, "median_time_to_relapse", "proportion_relapsed"):
+        return 1, "1"
+    return 2, "2"  # t interval of a mean, or a share's Wilson interval from its spread
+
+
+def shortfall(row: dict[str, Any]) -> str | None:
+    """One line when an endpoint row (of :func:`compute_endpoints`) has no estimate or no
+    95% interval (NaN): how many patients were analysed and what it needs; None otherwise."""
+    est, lo, hi = (float(row[c]) for c in ("estimate", "ci_low", "ci_high"))
+    if not any(np.isnan(v) for v in (est, lo, hi)):
+        return None
+    what = "estimate" if np.isnan(est) else "95% interval"
+    n = int(row["n"])
+    need, words = _needs(row["type"])
+    causes = "no events or no spread"
+    if row["type"] in COMPARISONS:
+        causes = "an arm with too few, " + causes
+    why = f"too few (needs at least {words})" if n < need else f"not estimable ({causes})"
+    return f"{row['endpoint']} ({row['arm']}): no {what}, {n} patient(s) analysed - {why}"
+
+
 def compute_endpoints(d: TrialData) -> list[dict[str, Any]]:
     """Every endpoint of ``d.trial`` as rows: label, type, arm(s), estimate, 95% CI, n."""
     rows: list[dict[str, Any]] = []
@@ -356,4 +401,4 @@ def compute_endpoints(d: TrialData) -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["NAN", "compute_endpoints", "endpoint_label", "relapse_times"]
+__all__ = ["NAN", "compute_endpoints", "endpoint_label", "relapse_times", "shortfall"]

@@ -12,41 +12,27 @@ import pandas as pd
 from moodtwin import DISCLAIMER
 from moodtwin.figure_files import save_png
 from moodtwin.trials._stats import wilson
-from moodtwin.trials._trial import TrialResult
+from moodtwin.trials._trial import PERCENTILE_REPLICATES, TrialResult
 
 
 def _bands(res: TrialResult, column: str) -> pd.DataFrame:
-    """Mean per (arm, day) with a 95% interval: percentiles over replicates, or for one
-    replicate the t interval of the mean score / the Wilson interval of the rate."""
-    g = res.trajectories.groupby(["arm", "day"], sort=False)[column]
+    """Mean per (arm, day) with a 95% interval by :meth:`TrialResult.summary`'s rule: from
+    10 replicates the percentiles over them; with fewer, the mean of each replicate's own
+    interval (normal interval of the mean score, Wilson interval of the rate)."""
+    t = res.trajectories
+    g = t.groupby(["arm", "day"], sort=False)[column]
     out = g.mean().rename("mean").to_frame()
-    if res.replicates > 1:
+    if res.replicates >= PERCENTILE_REPLICATES:
         out["low"], out["high"] = g.quantile(0.025), g.quantile(0.975)
-    elif column == "response":
-        n = res.trajectories.groupby(["arm", "day"], sort=False)["n"].first()
-        out["low"], out["high"] = wilson(np.round(out["mean"] * n), n)
+        return out.reset_index()
+    if column == "response":
+        low, high = wilson(np.round(t["response"] * t["n"]), t["n"])
     else:
-        n = res.trajectories.groupby(["arm", "day"], sort=False)["n"].first()
-        sd = _patient_sd(res)
-        half = 1.96 * sd / np.sqrt(np.maximum(n, 1))
-        out["low"], out["high"] = out["mean"] - half, out["mean"] + half
+        half = 1.96 * t["sd"] / np.sqrt(np.maximum(t["n"], 1))
+        low, high = t["mean_score"] - half, t["mean_score"] + half
+    own = pd.DataFrame({"arm": t["arm"], "day": t["day"], "low": low, "high": high})
+    out[["low", "high"]] = own.groupby(["arm", "day"], sort=False)[["low", "high"]].mean()
     return out.reset_index()
-
-
-def _patient_sd(res: TrialResult) -> pd.Series:
-    """Between-patient SD of the primary score per (arm, day) in the first replicate."""
-    from moodtwin.trials._endpoints import _members, _scores
-
-    d = res.first
-    x = _scores(d, d.trial.scale)
-    rows = {}
-    for arm in res.trajectories["arm"].unique():
-        sel = x[_members(d, arm)]
-        for k, t in enumerate(d.visit_h):
-            v = sel[:, k]
-            rows[(arm, t / 24.0)] = float(np.nanstd(v, ddof=1)) if np.isfinite(v).sum() > 1 \
-                else 0.0
-    return pd.Series(rows)
 
 
 def write_outputs(res: TrialResult, out: Path) -> list[Path]:
@@ -84,7 +70,8 @@ def _png(res: TrialResult, path: Path) -> Path:
             capsize=4, color="tab:green", alpha=0.7)
     ax2.set_ylabel(f"responders at day {last['day'].max():g} (%)")
     ax2.tick_params(axis="x", labelrotation=20, labelsize=8)
-    over = ("of the mean" if res.replicates == 1 else "over replicates"
+    over = ("of the mean" if res.replicates == 1 else "mean of the replicates' own"
+            if res.replicates < PERCENTILE_REPLICATES else "over replicates"
             if res.members is None else "over replicates and posterior ensemble members")
     fig.suptitle(f"{DISCLAIMER}  Bands: 95% interval ({over}).",
                  fontsize=8)
@@ -119,6 +106,8 @@ def _html(res: TrialResult, path: Path) -> Path:
     s = res.summary()
     table = s[["endpoint", "arm", "at", "mean", "low", "high"]].round(3).to_html(index=False)
     fails = "".join(f"<li>{escape(f)}</li>" for f in res.failures[:50]) or "<li>none</li>"
+    notes = "".join(f"<li>{escape(x)}</li>" for x in res.notes)
+    notes = f"<h3>Endpoint values not computed</h3><ul>{notes}</ul>" if notes else ""
     body = fig.to_html(full_html=False, include_plotlyjs=True)
     name = escape(res.trial.name)
     path.write_text(
@@ -126,5 +115,6 @@ def _html(res: TrialResult, path: Path) -> Path:
         f"<h2>{name}</h2><p><b>{escape(DISCLAIMER)}</b></p><p>{escape(res.trial.source)}</p>"
         f"<p>{res.replicates} replicate(s), seed {res.seed}; interval: "
         f"{escape(res.to_json()['interval'])}.</p>{body}<h3>Endpoints</h3>{table}"
-        f"<h3>Excluded patients</h3><ul>{fails}</ul></body></html>", encoding="utf-8")
+        f"{notes}<h3>Excluded patients</h3><ul>{fails}</ul></body></html>",
+        encoding="utf-8")
     return path

@@ -36,6 +36,33 @@ def mean_ci(x: np.ndarray) -> Estimate:
     return float(x.mean()), float(ci.low), float(ci.high), int(x.size)
 
 
+def share_ci(x: np.ndarray, visits: int) -> Estimate:
+    """Mean of per-patient shares of visits (each in 0-1, e.g. time in response) with a
+    95% interval within 0-1.
+
+    A t interval leaves 0-1 when few patients respond at all; clipped, it would keep its
+    symmetric width and collapse to [0, 0] when nobody responds. Instead, the clustered
+    proportion of Korn & Graubard 1998 (Surv Methodol 24:193): the Wilson interval at the
+    effective sample size ``p (1 - p) / SE^2`` (SE^2: the squared standard error of the mean
+    over patients times ``(t_{n-1} / z)^2``, so the interval is the t interval away from 0
+    and 1), at most the ``n x visits`` patient-visits pooled (a design effect of at least 1;
+    it binds when the patients barely differ). Fewer than 2 patients: no interval (NaN), as
+    :func:`mean_ci`.
+    """
+    from scipy import stats
+
+    x = x[np.isfinite(x)]
+    n = int(x.size)
+    if n < 2:
+        return (float(x.mean()) if n else float("nan")), float("nan"), float("nan"), n
+    p, se = float(x.mean()), float(x.std(ddof=1)) / np.sqrt(n)
+    scale = (1.959964 / float(stats.t.ppf(0.975, n - 1))) ** 2
+    pooled = float(n * visits)
+    n_eff = min(pooled, p * (1.0 - p) / se**2 * scale) if se > 0 else pooled
+    lo, hi = wilson(p * n_eff, n_eff)
+    return p, float(lo), float(hi), n
+
+
 def rate_ci(x: np.ndarray) -> Estimate:
     """Proportion of 1s among the finite 0/1 values, with its Wilson interval."""
     x = x[np.isfinite(x)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +14,15 @@ from moodtwin import DISCLAIMER
 from moodtwin.errors import ValidationError
 from moodtwin.parameter_sets import ParameterSet, ParametersLike, ensemble_of, resolve
 from moodtwin.simulation import Engine, SolverOptions
-from moodtwin.trials._endpoints import compute_endpoints
+from moodtwin.trials._claims import claim_verdicts
+from moodtwin.trials._endpoints import compute_endpoints, shortfall
 from moodtwin.trials._run import Progress, TrialData, run_replicate
 from moodtwin.trials._schema import Trial, resolve_trial
+
+#: From this many replicates :meth:`TrialResult.summary`'s interval is the 2.5-97.5
+#: percentile range of the replicate estimates; below it, too few values for percentiles,
+#: the mean of the replicates' own 95% confidence intervals.
+PERCENTILE_REPLICATES = 10
 
 
 @dataclass
@@ -25,9 +31,12 @@ class TrialResult:
 
     ``endpoints``: one row per replicate x endpoint x arm (estimate, within-trial 95% CI;
     column ``ensemble_member`` when the replicates drew posterior ensemble members).
-    ``trajectories``: mean observed primary-scale score per replicate x arm x visit.
+    ``trajectories``: mean observed primary-scale score (and its between-patient SD) per
+    replicate x arm x visit.
     ``members``: the posterior ensemble member (numbered from 0) each replicate used, or
     None when every replicate used the parameter set's own values.
+    ``notes``: endpoint values without an estimate or 95% interval (NaN), one line each
+    with the replicates it happened in (e.g. an arm with too few patients).
     """
 
     trial: Trial
@@ -38,24 +47,35 @@ class TrialResult:
     trajectories: pd.DataFrame
     failures: list[str]
     members: tuple[int, ...] | None = None
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> pd.DataFrame:
-        """Per endpoint and arm: mean over replicates and its 95% interval.
+        """Per endpoint and arm: mean over replicates, its 95% interval, and for a published
+        significance claim, in how many replicates it holds.
 
-        With several replicates the interval is the 2.5-97.5 percentile range of the
-        replicate estimates (the spread of the trial's result over repeated trials; with
-        ensemble members, over the posterior parameter sets as well); with one replicate it
-        is that trial's own 95% confidence interval.
+        From 10 replicates (:data:`PERCENTILE_REPLICATES`) the interval is the 2.5-97.5
+        percentile range of the replicate estimates (the spread of the trial's result over
+        repeated trials; with ensemble members, over the posterior parameter sets as well).
+        With fewer, too few values for percentiles, it is the mean of the replicates' own 95%
+        confidence intervals (each trial's sampling interval at its size: a rate's Wilson
+        interval stays within 0-1); with one replicate, that trial's own interval.
+        Columns ``claim`` (the published claim, '' where none) and ``claim_holds_in`` (the
+        replicates whose 95% CI bears it out, of :attr:`replicates`).
         """
         g = self.endpoints.groupby(["endpoint", "arm"], sort=False)
         out = g.agg(type=("type", "first"), scale=("scale", "first"), at=("at", "first"),
                     mean=("estimate", "mean"), n=("n", "mean")).reset_index()
-        if self.replicates > 1:
+        if self.replicates >= PERCENTILE_REPLICATES:
             lo = g["estimate"].quantile(0.025).to_numpy()
             hi = g["estimate"].quantile(0.975).to_numpy()
         else:
-            lo, hi = g["ci_low"].first().to_numpy(), g["ci_high"].first().to_numpy()
+            lo, hi = g["ci_low"].mean().to_numpy(), g["ci_high"].mean().to_numpy()
         out["low"], out["high"] = lo, hi
+        verdicts = claim_verdicts(self.trial, self.endpoints)
+        keys = list(zip(out["endpoint"], out["arm"], strict=True))
+        out["claim"] = [verdicts[k][0] if k in verdicts else "" for k in keys]
+        out["claim_holds_in"] = pd.array([verdicts[k][1] if k in verdicts else None
+                                          for k in keys], dtype="Int64")
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -64,15 +84,18 @@ class TrialResult:
         for _, r in s.iterrows():
             per = self.endpoints[(self.endpoints["endpoint"] == r["endpoint"])
                                  & (self.endpoints["arm"] == r["arm"])]["estimate"]
+            claim = None if not r["claim"] else {
+                "claim": r["claim"], "holds_in": int(r["claim_holds_in"]),
+                "of": self.replicates}
             rows.append({"endpoint": r["endpoint"], "type": r["type"], "scale": r["scale"],
                          "at": r["at"], "arm": r["arm"], "mean": _num(r["mean"]),
                          "interval_95": [_num(r["low"]), _num(r["high"])],
                          "n_per_replicate": _num(r["n"]),
-                         "replicates": [_num(x) for x in per]})
+                         "replicates": [_num(x) for x in per], "published_claim": claim})
         return {"trial": self.trial.name, "source": self.trial.source, "seed": self.seed,
                 "replicates": self.replicates, "interval": self.interval,
                 "ensemble_members": None if self.members is None else list(self.members),
-                "endpoints": rows, "failures": self.failures,
+                "endpoints": rows, "failures": self.failures, "notes": self.notes,
                 "disclaimer": DISCLAIMER}
 
     @property
@@ -80,6 +103,11 @@ class TrialResult:
         """What :meth:`summary`'s interval is, in words."""
         if self.replicates == 1:
             return "95% confidence interval of the single replicate"
+        if self.replicates < PERCENTILE_REPLICATES:
+            without = "" if self.members is None else ", without parameter uncertainty"
+            return (f"mean of the {self.replicates} replicates' own 95% confidence intervals "
+                    f"(fewer than {PERCENTILE_REPLICATES} replicates: sampling noise at the "
+                    f"trial's size{without})")
         if self.members is None:
             return "2.5-97.5 percentiles over replicates (sampling noise only)"
         return (f"2.5-97.5 percentiles over replicates, drawn from "
@@ -106,10 +134,12 @@ def _trajectories(d: TrialData, r: int) -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             mean = np.nanmean(sel, axis=0)
+            sd = np.nanstd(sel, axis=0, ddof=1)
             resp = np.nanmean(sel <= 0.5 * sel[:, :1], axis=0)
         for k, t in enumerate(d.visit_h):
             rows.append({"replicate": r, "arm": arm, "day": t / 24.0, "mean_score": mean[k],
-                         "response": resp[k], "n": int(np.isfinite(sel[:, k]).sum())})
+                         "sd": sd[k], "response": resp[k],
+                         "n": int(np.isfinite(sel[:, k]).sum())})
     return pd.DataFrame(rows)
 
 
@@ -145,6 +175,7 @@ def run_trial(
     sets = ps.ensemble_members() if members is not None else []
     seeds = np.random.SeedSequence(seed).spawn(replicates)
     rows, traj, failures = [], [], []
+    short: dict[str, list[int]] = {}
     first: TrialData | None = None
     for r, ss in enumerate(seeds):
         d = run_replicate(trial, ss, n=n, parameters=ps if members is None
@@ -154,14 +185,18 @@ def run_trial(
         tag = {} if members is None else {"ensemble_member": members[r]}
         for row in compute_endpoints(d):
             rows.append({"replicate": r, **tag, **row})
+            if (line := shortfall(row)) is not None:
+                short.setdefault(line, []).append(r)
         traj.append(_trajectories(d, r))
         failures += [f"replicate {r}: {x}" for x in d.failures]
         if on_replicate is not None:
             on_replicate(r)
     if first is None:
         raise ValidationError("no replicate was run.")
+    notes = [f"{line} (in {len(rs)} of {replicates} replicate(s))"
+             for line, rs in short.items()]
     return TrialResult(trial, seed, replicates, first, pd.DataFrame(rows),
-                       pd.concat(traj, ignore_index=True), failures, members)
+                       pd.concat(traj, ignore_index=True), failures, members, notes)
 
 
 def replicate_members(parameters: ParameterSet, replicates: int, ensemble: bool | None
