@@ -124,7 +124,8 @@ def test_a_trial_file_anywhere_names_catalogue_protocols_by_name(tmp_path: Path)
     trial = parse_trial(data, tmp_path)  # nothing of that name next to the trial file
     assert [a.periods[0].protocol.therapies[0].type for a in trial.arms] == [
         "ketamine_iv", "midazolam_iv"]
-    with pytest.raises(ValidationError, match="in the catalogue: .*ketamine_single_iv") as e:
+    with pytest.raises(ValidationError, match="did you mean 'ketamine_single_iv'.*In the "
+                       "catalogue: .*no_treatment") as e:
         parse_trial(_trial(arms=[{"name": "ketamine", "protocol": "ketamine_singel_iv"},
                                  {"name": "midazolam", "protocol": "no_treatment"}]), tmp_path)
     assert "\n" not in str(e.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -884,9 +885,11 @@ def _protocol(ref: Any, base: Path, where: str) -> Protocol:
     shipped = catalogue_file(Path(ref).name, protocol_catalogue())
     if shipped is not None and Path(ref).name == ref:
         return load_protocol(shipped)
+    names = catalogue_names(protocol_catalogue())
+    close = difflib.get_close_matches(Path(ref).stem, names.split(", "), n=1)
     hint = (f"; the catalogue has a protocol of that name: write 'protocol: {shipped.stem}' "
             "to use it" if shipped is not None else
-            f"; catalogue names: {catalogue_names(protocol_catalogue())}")
+            (f"; did you mean {close[0]!r}?" if close else "") + f" In the catalogue: {names}")
     raise ValidationError(f"{where}: protocol file {ref!r} not found (looked in {path}){hint}.")
 
 
