@@ -22,7 +22,7 @@ from moodtwin import scales
 from moodtwin.errors import ValidationError
 from moodtwin.trials._relapse import event_times, relapse_flags
 from moodtwin.trials._run import TrialData
-from moodtwin.trials._schema import COMPARISONS, Endpoint, within_label
+from moodtwin.trials._schema import COMPARISONS, Endpoint, Persistence, within_label
 from moodtwin.trials._stats import (
     NAN,
     Estimate,
@@ -158,6 +158,10 @@ def _per_patient(d: TrialData, e: Endpoint, kind: str, arm: str) -> np.ndarray:
         return now - base
     if kind == "percent_change":
         return 100.0 * (now - base) / np.where(base > 0, base, np.nan)
+    if kind in ("response_rate", "remission_rate") and e.persistence is not None:
+        meets = (x <= thr if kind == "remission_rate"
+                 else scales.is_response(base[:, None], x, sc.name, e.response_fraction))
+        return flag(now, _durable(d, e.persistence, meets & np.isfinite(x), k, rows))
     if kind == "response_rate":
         return flag(now, scales.is_response(base, now, sc.name, e.response_fraction))
     if kind in ("mean_cgi_i", "cgi_i_response_rate"):  # CGI-I from the MADRS equivalents
@@ -191,6 +195,19 @@ def _per_patient(d: TrialData, e: Endpoint, kind: str, arm: str) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nanmean(hit, axis=1)
+
+
+def _durable(d: TrialData, p: Persistence, meets: np.ndarray, k: int, rows: np.ndarray
+             ) -> np.ndarray:
+    """Durable response or remission: ``meets`` (patients x visits) holds at ``p.k`` of each
+    patient's last ``p.of_last`` rated visits up to visit ``k`` (baseline excluded; a missed
+    visit does not meet it)."""
+    rated = np.ones_like(meets) if d.scheduled is None else d.scheduled[rows].astype(bool)
+    out = np.zeros(len(meets), dtype=bool)
+    for i in range(len(meets)):
+        last = (np.flatnonzero(rated[i, 1:k + 1]) + 1)[-p.of_last:]
+        out[i] = last.size == p.of_last and meets[i, last].sum() >= p.k
+    return out
 
 
 def _mmrm(d: TrialData, e: Endpoint, arms: list[str]) -> Estimate:

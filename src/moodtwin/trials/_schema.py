@@ -354,6 +354,9 @@ class Endpoint(_Strict):
     by: str | None = None  # proportion_relapsed: time from the relapse origin
     remission_threshold: Number | None = None  # overrides the scale's remission definition
     response_fraction: Number | None = Field(default=None, gt=0.0, lt=1.0)  # response reduction
+    # response_rate/remission_rate: durable, the criterion met at k of the patient's last
+    # of_last rated visits up to 'at' (a missed visit does not meet it)
+    persistence: Persistence | None = None
     # recovered_rate: recovered when the score at 'at' is at most this many points above 'since'
     recovered_within: Number | None = Field(default=None, ge=0.0)
     missing: Literal[MISSING] | None = None  # type: ignore[valid-type]  # default: analysis
@@ -423,6 +426,9 @@ class Endpoint(_Strict):
         if kind in STRESSOR_TYPES and self.since is None:
             raise ValueError(f"endpoint {kind!r} needs 'since' (the visit just before the "
                              "stressor) and 'at' (the end of the window).")
+        if self.persistence is not None and kind not in ("response_rate", "remission_rate"):
+            raise ValueError(f"persistence: applies to response_rate and remission_rate "
+                             f"(durable response or remission), not {kind!r}.")
         if (kind == "recovered_rate") != (self.recovered_within is not None):
             raise ValueError("'recovered_within' (points above the score at 'since') belongs "
                              "to, and is needed by, endpoint 'recovered_rate'.")
@@ -662,6 +668,12 @@ class Trial(_Strict):
                 raise ValueError(f"endpoint {endpoint_name(e)!r}: recovered_within "
                                  f"{e.recovered_within:g} is outside 0-{top.max_score:g} "
                                  f"({top.name} points).")
+            if e.persistence is not None:
+                upto = [t for t in vt if 0.0 < t <= (_h(e.at, "at") if e.at else end) + 1e-6]
+                if e.persistence.of_last > len(upto):
+                    raise ValueError(f"endpoint {endpoint_name(e)!r}: persistence.of_last "
+                                     f"{e.persistence.of_last} is more than the {len(upto)} "
+                                     "rating visit(s) up to 'at'.")
             for a in e.arms or []:
                 if a not in names and a not in self.pools:
                     raise ValueError(f"endpoint {endpoint_name(e)!r}: unknown arm {a!r}; "
