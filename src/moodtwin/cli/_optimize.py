@@ -133,6 +133,7 @@ def optimize(
         "--out", "-o", help="Output folder. Default: moodtwin-out/optimize-<protocol name>.",
         file_okay=False, show_default=False)] = None,
 ) -> None:
+    from moodtwin.extras import require
     from moodtwin.optimize import (
         Constraint,
         Outcome,
@@ -148,6 +149,7 @@ def optimize(
     from moodtwin.population import load_population_spec
     from moodtwin.protocols import load_protocol
 
+    require("optimize")  # before drawing patients, not after (the search needs optuna)
     ps = resolve(params)
     model = ps.model
     pop_spec = load_population_spec(population) if population is not None else None
