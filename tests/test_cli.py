@@ -241,3 +241,13 @@ def test_resilience_command_prints_the_api_result_and_refuses_a_stressor_past_th
     assert f"{r.recovery_h / 24:.1f} d after the stressor ends" in res.output
     bad = CliRunner().invoke(app, ["resilience", str(protocol), "--at", "60 week"])
     assert bad.exit_code == 2 and "must end before the protocol" in bad.output
+
+
+@pytest.mark.parametrize("duration", ["0w", "100y"])
+def test_resilience_refuses_a_stressor_duration_out_of_range_in_one_line(duration: str):
+    """New-user audit (round 40): '--duration 0w' ended in a pydantic traceback."""
+    res = CliRunner().invoke(app, ["resilience", "vns_standard", "--at", "26w",
+                                   "--duration", duration])
+    assert res.exit_code == 2
+    assert f"'{duration}' is outside the allowed range" in res.output
+    assert "Traceback" not in res.output and "errors.pydantic.dev" not in res.output

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pydantic
 
 from moodtwin import scales
 from moodtwin.errors import ValidationError
@@ -26,6 +27,7 @@ from moodtwin.protocols import Protocol
 from moodtwin.protocols._schema import Stressor
 from moodtwin.simulation import simulate
 from moodtwin.units import hours
+from moodtwin.yaml_files import first_problem
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,10 @@ def resilience(protocol: Protocol, *, at: str, duration: str = "4 week", intensi
         raise ValidationError(f"recovered_fraction: {recovered_fraction:g} is outside (0, 1).")
     sc = scales.get_scale(scale)
     start = hours(at, "resilience.at")
-    stress = Stressor(type="stressor", start=at, duration=duration, intensity=intensity)
+    try:
+        stress = Stressor(type="stressor", start=at, duration=duration, intensity=intensity)
+    except pydantic.ValidationError as exc:
+        raise first_problem(exc, "resilience") from None
     stop = start + hours(duration, "resilience.duration", 1.0)
     end = protocol.duration_h()
     if stop >= end:
