@@ -137,3 +137,17 @@ def test_unidentified_parameter_is_flagged() -> None:
     fit = fit_person(record, walkers=16, seed=0)  # default steps: a converged chain
     assert any("do not identify k_LC" in w for w in fit.warnings), fit.summary
     assert not any("do not identify vulnerability" in w for w in fit.warnings)
+
+
+def test_a_posterior_piled_up_at_a_bound_is_flagged() -> None:
+    """New-user audit (round 40): a fit whose k_LC posterior sat at the top of its range
+    (90 % upper end 19.6 of 20) said nothing, and forecasts used it. A tenth of the draws
+    within 2 % of the range next to a bound flags it; a posterior inside the range does not."""
+    from moodtwin.person._fit import _at_bound
+
+    rng = np.random.default_rng(0)
+    inside = rng.normal(0.0, 0.5, 4000)
+    assert _at_bound(inside, -3.0, 3.0) == ""
+    top = np.minimum(rng.normal(2.9, 0.3, 4000), 3.0)
+    assert _at_bound(top, -3.0, 3.0) == "upper"
+    assert _at_bound(-top, -3.0, 3.0) == "lower"

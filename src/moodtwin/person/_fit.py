@@ -224,13 +224,38 @@ def _diagnose(prior: Prior, chain: np.ndarray,
                      "sd_ratio": ratio, "rhat": float(rhat[name]),
                      "ess_bulk": float(ess[name]), "autocorr_steps": float(tau[i])})
         if 1.0 - ratio**2 < MIN_CONTRACTION:
-            notes.append(f"the data do not identify {name}: its posterior is nearly as wide as "
-                         f"its prior (SD ratio {ratio:.2f}, contraction {1 - ratio**2:.2f} < "
-                         f"{MIN_CONTRACTION}); forecasts use the population's spread for it.")
+            notes.append(f"the data do not identify {name}: its posterior, which forecasts "
+                         f"draw from, is nearly as wide as its prior (SD ratio {ratio:.2f}, "
+                         f"contraction {1 - ratio**2:.2f} < {MIN_CONTRACTION}).")
+        edge = _at_bound(flat[:, i], prior.low[i], prior.high[i])
+        if edge:
+            bound = prior.xhigh[i] if edge == "upper" else prior.xlow[i]
+            notes.append(f"{name} piles up at the {edge} end of its plausible range "
+                         f"({bound:g}; posterior 5-95 % {q[0]:.3g}-{q[2]:.3g}): the model "
+                         "strains to fit this record, and forecasts that depend on it are "
+                         "unreliable.")
         if float(rhat[name]) > 1.1:
             notes.append(f"{name} has not converged (R-hat {float(rhat[name]):.2f} > 1.1); "
                          "run more steps (--steps).")
     return pd.DataFrame(rows), notes
+
+
+#: Share of the (transformed) plausible range next to a bound in which a posterior counts as
+#: piled up at that bound when a tenth of its draws lie there.
+EDGE_ZONE = 0.02
+
+
+def _at_bound(z: np.ndarray, low: float, high: float) -> str:
+    """'upper' or 'lower' when a tenth of the draws ``z`` (transformed scale) lie within
+    :data:`EDGE_ZONE` of the range next to that truncation bound, else ''."""
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
+        return ""
+    zone = EDGE_ZONE * (high - low)
+    if np.mean(z >= high - zone) >= 0.1:
+        return "upper"
+    if np.mean(z <= low + zone) >= 0.1:
+        return "lower"
+    return ""
 
 
 def load_fit(folder: str | Path, record: PersonRecord,
