@@ -407,3 +407,11 @@ def test_an_inpatient_stay_is_a_daily_treatment_contact() -> None:
 
     ward, home = engagement("inpatient"), engagement("outpatient")
     assert ward[1] > 0.9 and home[1] < 0.8 * ward[1]
+
+
+def test_a_therapy_running_past_the_protocol_end_is_refused() -> None:
+    """New-user audit (round 40): taVNS 'duration: 30 week' in a 26-week candidate was cut
+    short without a word."""
+    msg = _error(_protocol({**TAVNS, "duration": "30 week"}))
+    assert "therapies[0] (tavns)" in msg and "after the protocol's end" in msg
+    assert "84 d" in msg and "30 week" in msg

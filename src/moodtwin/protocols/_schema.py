@@ -717,6 +717,16 @@ class Protocol(_Strict):
                         f"therapies[{i}].at ({th.type}): a dose at {late[0] / 24:g} d is at or "
                         f"after the protocol's end (duration {self.duration!r} = {end / 24:g} d); "
                         "doses must lie before it (lengthen 'duration' or shorten 'repeat').")
+            span = (getattr(th, "start", None), getattr(th, "duration", None))
+            if all(isinstance(x, str) for x in span):
+                begin = hours(span[0], "start")
+                stop = begin + hours(span[1], "duration")
+                if begin < end and stop > end + 1e-6:  # a start past the end has its own error
+                    raise ValueError(
+                        f"therapies[{i}] ({th.type}): start {span[0]!r} + duration {span[1]!r} "
+                        f"ends at {stop / 24:g} d, after the protocol's end (duration "
+                        f"{self.duration!r} = {end / 24:g} d); it would be cut short without "
+                        "a word (lengthen the protocol's 'duration' or shorten the therapy's).")
         return self
 
     def study_treatment(self) -> str:
