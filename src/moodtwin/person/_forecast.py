@@ -4,7 +4,10 @@ Each posterior draw is simulated through the person's treatment history up to th
 start (by default the last observation), and each candidate protocol then runs from that
 state (its time 0 = the forecast start). Sensitivities to therapies the person never had
 are not informed by the record: they are drawn from the prior (the population). A candidate
-``vns`` entry continues an implant already in the history (no new implant procedure).
+``vns`` entry continues an implant already in the history (no new implant procedure), and a
+candidate that gives only what the person is still on (an implant, home taVNS, an oral
+antidepressant, recent doses) continues that treatment course rather than starting a new
+one (the trials' rule, :func:`moodtwin.protocols.starts_course`).
 """
 
 from __future__ import annotations
@@ -28,9 +31,12 @@ from moodtwin.protocols import (
     ProtocolLike,
     Timeline,
     compile_protocol,
+    course_key,
     resolve_protocol,
+    starts_course,
 )
 from moodtwin.simulation import parameter_table, run_engine
+from moodtwin.units import hours as to_hours
 
 BIOMARKERS = ("rmssd", "crp_mgl", "il6_pgml", "cortisol_ugdl", "bdnf_serum_ngml")
 #: Side-effect observables and the therapies that cause them.
@@ -172,7 +178,10 @@ def _simulate_draws(fit: PersonFit, pairs: Sequence[tuple[str, Protocol]], model
                                      FIT_OPTIONS)
     out = []
     for (_, proto), t in zip(pairs, hours, strict=True):
-        tl = compile_protocol(_continue_devices(rec.protocol, proto), model, model.defaults())
+        tl = compile_protocol(_continue_devices(rec.protocol, proto), model, model.defaults(),
+                              new_course=starts_course(
+                                  frozenset(course_key(th) for th in proto.therapies),
+                                  _ongoing(rec.protocol, float(grid[-1])), blinded=False))
         _, st, ob = run_engine(model, table, tl, t, FIT_OPTIONS, y0=states[:, -1, :])
         out.append((st, ob))
     return status, obs, out
@@ -198,6 +207,32 @@ def _truncate(tl: Timeline, end_h: float) -> Timeline:
     return Timeline(t, tl.u[:k], tl.jump[:k], tl.baseline_inputs,
                     tl.dose_times[tl.dose_times < end_h],
                     session_times=tl.session_times[tl.session_times < end_h])
+
+
+#: A course in the history still counts as running at the forecast start when its last
+#: session or dose lies at most this long before it (h; assumed: two weeks covers weekly and
+#: fortnightly maintenance schedules).
+ONGOING_H = 14 * 24.0
+
+
+def _ongoing(history: Protocol, start_h: float) -> frozenset[str]:
+    """Course keys of the history's therapies still running at ``start_h`` (h): an implant,
+    an oral antidepressant or usual care, a taVNS/tcVNS course whose span reaches it, or
+    doses of which the last is at most :data:`ONGOING_H` before it. A candidate that gives
+    only these continues the course (no new novelty); anything else starts a new one."""
+    keys = set()
+    for th in history.therapies:
+        if th.type in ("vns", "oral_antidepressant", "treatment_as_usual"):
+            keys.add(course_key(th))
+        elif isinstance(getattr(th, "duration", None), str) and hasattr(th, "start"):
+            begin = to_hours(th.start, "start")
+            if begin <= start_h <= begin + to_hours(th.duration, "duration") + ONGOING_H:
+                keys.add(course_key(th))
+        elif hasattr(th, "times_h"):
+            doses = th.times_h(th.type)
+            if any(start_h - ONGOING_H <= d <= start_h for d in doses):
+                keys.add(course_key(th))
+    return frozenset(keys)
 
 
 def _continue_devices(history: Protocol, candidate: Protocol) -> Protocol:

@@ -14,8 +14,8 @@ from moodtwin.errors import ValidationError
 from moodtwin.model import Model
 from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.population import Population, generate_population
-from moodtwin.protocols import Protocol, compile_per_patient
-from moodtwin.protocols._schema import Background, OralComparator, Therapy
+from moodtwin.protocols import Protocol, compile_per_patient, course_key, starts_course
+from moodtwin.protocols._schema import Background, OralComparator
 from moodtwin.result import STATUS_MESSAGES
 from moodtwin.simulation import Engine, SolverOptions, _fluctuation, run_engine, run_groups
 from moodtwin.trials._schema import Arm, Period, Tolerance, Trial, Withdrawal
@@ -119,35 +119,6 @@ class _Run:
     period that gives nothing new continues the same treatment course)."""
 
 
-#: Therapy types a blinded patient cannot tell from the treatment they mimic: a blinded
-#: crossover from IV ketamine or esketamine to its saline or midazolam placebo continues the
-#: same study course.
-_SAME_COURSE = {"saline_iv": "ketamine_iv", "midazolam_iv": "ketamine_iv",
-                "esketamine_iv": "ketamine_iv"}
-_INACTIVE = "~inactive"  # suffix of a sham or placebo therapy's course key
-
-
-def _course_key(therapy: Therapy) -> str:
-    """A therapy's type, marked when it is a sham or placebo of that type."""
-    inactive = getattr(therapy, "sham", False) or getattr(therapy, "placebo", False)
-    return f"{therapy.type}{_INACTIVE}" if inactive else therapy.type
-
-
-def _starts_course(types: frozenset[str], before: frozenset[str], blinded: bool) -> bool:
-    """Whether a segment giving therapies ``types`` (course keys) starts a new treatment course
-    after one that gave ``before``: it gives one not given before. A blinded patient cannot
-    tell a sham or placebo from its active form (nor saline or midazolam from ketamine); an
-    open-label patient switched from sham to active stimulation (D-02's sham arm after the
-    blinded phase) starts a treatment not had before."""
-    def seen_as(key: str) -> str:
-        if not blinded:
-            return key
-        key = key.removesuffix(_INACTIVE)
-        return _SAME_COURSE.get(key, key)
-
-    return bool({seen_as(t) for t in types} - {seen_as(t) for t in before})
-
-
 def _choose(run: _Run, period: Period, rows: np.ndarray, t0: float) -> np.ndarray:
     """Each row's key in ``period.protocols`` ('' when the period has one protocol); a
     response/remission decision reads the rated primary score at the visit at ``t0`` (the
@@ -189,9 +160,9 @@ def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
     rated_h = own[(own > t0 + 1e-9) & (own <= stop + 1e-9)]
     courses = []  # per group: its therapy types and which rows start a new course with it
     for protocol, rows in groups:
-        types = frozenset(_course_key(th) for th in protocol.therapies)
+        types = frozenset(course_key(th) for th in protocol.therapies)
         blinded = not open_label and run.trial.p_active_for(protocol) is not None
-        courses.append((types, np.array([_starts_course(
+        courses.append((types, np.array([starts_course(
             types, run.given.get(int(r), frozenset()), blinded) for r in rows], dtype=bool)))
     for ((protocol, rows), (types, starts)), ad, new in itertools.product(
             zip(groups, courses, strict=True), (False, True), (False, True)):
