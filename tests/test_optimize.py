@@ -208,7 +208,12 @@ def test_report_files_and_surface(tmp_path, draws):
         "current": {"low": "0.5 mA", "high": "2 mA"},
         "off_time": {"choices": ["1.1 min", "5 min"]}}})
     res = optimize(VNS_BASE, space, draws, Outcome("response", "6 week"), n_trials=3, grid=2)
-    assert res.surface is not None and res.surface.values.shape == (2, 2)
+    s = res.surface
+    assert s is not None and s.y is not None
+    # 2 points per axis plus the best point's own value (the grid holds the best point)
+    assert s.values.shape == (len(s.ys), len(s.xs)) and {len(s.xs), len(s.ys)} <= {2, 3}
+    assert np.isclose(s.xs, res.best_settings[s.x.name]).any()
+    assert np.isclose(s.ys, res.best_settings[s.y.name]).any()
     paths = write_report(res, tmp_path, "test draws", 0)
     assert all(p.exists() and p.stat().st_size > 0 for p in paths)
     info = json.loads((tmp_path / "best.json").read_text())

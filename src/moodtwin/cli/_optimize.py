@@ -10,20 +10,54 @@ import typer
 
 from moodtwin.cli._app import DISCLAIMER, ParamsOption, app, errors_as_one_line, say
 
+#: Exit status when no trial met the constraints (the outputs are written, marked so).
+EXIT_INFEASIBLE = 3
+
 
 def _fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
+def _shown(info: dict[str, Any], v: float) -> float:
+    """An outcome as reported: as is, or the observable an outcome minimizes."""
+    rep = info["outcome"]["reported_as"]
+    return v if rep is None else rep["sign"] * v
+
+
+def _value(info: dict[str, Any], v: float) -> str:
+    rep = info["outcome"]["reported_as"]
+    return f"{v:.3f}" if rep is None else f"{rep['name']} {_fmt(_shown(info, v))} {rep['unit']}"
+
+
+def _change(info: dict[str, Any], d: float) -> str:
+    """A difference of outcomes (best minus standard) as reported."""
+    rep = info["outcome"]["reported_as"]
+    return f"{d:+.3f}" if rep is None else f"{rep['name']} {_shown(info, d):+.3g} {rep['unit']}"
+
+
+def _spread(info: dict[str, Any], ci: list[float] | None, signed: bool = False) -> str:
+    """'95 % CI lo to hi' in the reported unit, or that the value is the same in every
+    draw (no interval: e.g. a device's charge rate)."""
+    if ci is None:
+        return "the same in every draw"
+    rep = info["outcome"]["reported_as"]
+    lo, hi = sorted(_shown(info, v) for v in ci)
+    form = "+.3g" if rep and signed else ".3g" if rep else "+.3f" if signed else ".3f"
+    return f"95 % CI {lo:{form}} to {hi:{form}}"
+
+
 def _lines(info: dict[str, Any]) -> list[str]:
-    label = info["outcome"]["label"]
+    rep = info["outcome"]["reported_as"]
+    label = info["outcome"]["label"] if rep is None else rep["label"]
     best, std, imp = info["best"], info["standard"], info["improvement"]
     out = [f"Outcome: {label}; {info['draws']['n']} draws ({info['draws']['source']})."]
     if info["constraints"]:
         out.append(f"Constraints: {', '.join(info['constraints'])}.")
-    if not best["feasible"]:
-        out.append("WARNING: no trial met the constraints; the least-violating settings are "
-                   "shown. Loosen a constraint or change the space.")
+    if not info["feasible"]:
+        out.append(f"WARNING: {info['warning']}. best_protocol.yaml holds these "
+                   "least-violating settings, marked INFEASIBLE; loosen a constraint or change "
+                   "the space.")
+    out += [f"NOTE: {note}." for note in info["notes"]]
     out.append("Best settings (trial {}):".format(best["trial"]))
     for k, s in best["settings"].items():
         ref = std["settings"][k]["value"]
@@ -31,20 +65,21 @@ def _lines(info: dict[str, Any]) -> list[str]:
         unit = "" if s["unit"] == "1" else f" {s['unit']}"
         out.append(f"  {k:<17}{_fmt(s['value'])}{unit}{note}")
     for name, arm in (("best", best), ("standard", std)):
-        lo, hi = arm["ci95"]
         side = "".join(f"; {k} {v:.3g}" for k, v in arm["side_effects"].items())
         fail = f"; {arm['failed_draws']} failed draws excluded" if arm["failed_draws"] else ""
         fail += "" if arm["constraints_met"] else "; VIOLATES the constraints"
-        out.append(f"{name.capitalize():<9} {arm['outcome']:.3f} (95 % CI {lo:.3f}-{hi:.3f}); "
-                   f"MADRS at horizon median {arm['madrs_at_horizon']['median']:.1f} "
-                   f"(5-95 %: {arm['madrs_at_horizon']['p5']:.1f}-"
-                   f"{arm['madrs_at_horizon']['p95']:.1f}){side}{fail}")
-    lo, hi = imp["ci95"]
-    out.append(f"Improvement over standard: {imp['mean']:+.3f} (95 % CI {lo:+.3f} to {hi:+.3f}, "
-               f"paired over {imp['paired_draws']} draws; optimistic: selected on these draws).")
+        madrs = arm["madrs_at_horizon"]
+        out.append(f"{name.capitalize():<9} {_value(info, arm['outcome'])} "
+                   f"({_spread(info, arm['ci95'])}); MADRS at horizon median "
+                   f"{madrs['median']:.1f} (5-95 %: {madrs['p5']:.1f} to {madrs['p95']:.1f})"
+                   f"{side}{fail}")
+    out.append(f"Improvement over standard: {_change(info, imp['mean'])} "
+               f"({_spread(info, imp['ci95'], True)}, paired over {imp['paired_draws']} draws; "
+               "optimistic: selected on these draws).")
     ens = info["ensemble"]
     if ens is not None:
-        b, s = (" to ".join("n/a" if v is None else _fmt(v) for v in ens[k]["range"])
+        b, s = ("n/a" if None in ens[k]["range"] else " to ".join(
+            _fmt(v) for v in sorted(_shown(info, v) for v in ens[k]["range"]))
                 for k in ("best", "standard"))
         lo, hi = ens["draws_per_member"]
         each = f"{lo}" if lo == hi else f"{lo}-{hi}"
@@ -52,10 +87,11 @@ def _lines(info: dict[str, Any]) -> list[str]:
                    f"parameter uncertainty plus patient sampling): best {b}, standard {s}.")
     held = info["holdout"]
     if held is not None:
-        lo, hi = held["improvement"]["ci95"]
-        out.append(f"Check on {held['n']} held-out draws: best {held['best']['outcome']:.3f}, "
-                   f"standard {held['standard']['outcome']:.3f}, improvement "
-                   f"{held['improvement']['mean']:+.3f} (95 % CI {lo:+.3f} to {hi:+.3f}).")
+        out.append(f"Check on {held['n']} held-out draws: best "
+                   f"{_value(info, held['best']['outcome'])}, standard "
+                   f"{_value(info, held['standard']['outcome'])}, improvement "
+                   f"{_change(info, held['improvement']['mean'])} "
+                   f"({_spread(info, held['improvement']['ci95'], True)}).")
     return out
 
 
@@ -63,17 +99,27 @@ def _lines(info: dict[str, Any]) -> list[str]:
                   "esketamine, glabellar botulinum toxin) that maximize an outcome for a "
                   "person's twin (--twin: posterior draws) or a virtual population, subject to "
                   "device limits and side-effect constraints (Optuna TPE). Writes best.json, "
-                  "trials.csv, the best protocol (YAML), optimize.png and optimize.html.")
+                  "trials.csv, the best protocol (YAML), optimize.png and optimize.html.\n\n"
+                  "Exit status: 0 done; 2 bad input; "
+                  f"{EXIT_INFEASIBLE} no trial met the constraints (the outputs are written, the "
+                  "least-violating settings marked INFEASIBLE in best_protocol.yaml and "
+                  "'feasible: false' in best.json).\n\n"
+                  "A twin's draws start from a fresh, untreated baseline at time 0, not from the "
+                  "person's current state after their treatment history: the outcomes are those "
+                  "of a new course for someone with the fitted parameters ('moodtwin forecast' "
+                  "starts candidates from the person's current state).")
 @errors_as_one_line
 def optimize(
     protocol: Annotated[Path, typer.Argument(
         help="Base protocol (YAML): timing, background and other therapies; the tuned "
-             "therapy's settings are replaced (it is added if absent).", dir_okay=False,
-        show_default=False)],
+             "therapy's settings are replaced (if absent, it is added when --therapy names "
+             "it).", dir_okay=False, show_default=False)],
     therapy: Annotated[str | None, typer.Option(
         "--therapy", "-t", help="Therapy to tune: vns, tavns, ketamine_iv, esketamine_nasal or "
                                 "botulinum_glabellar. Default: the base protocol's one tunable "
-                                "therapy.", show_default=False)] = None,
+                                "therapy. A therapy the base protocol lacks is added to it only "
+                                "when named here (a --space file for it alone is refused).",
+        show_default=False)] = None,
     space: Annotated[Path | None, typer.Option(
         "--space", "-s", help="Search-space YAML (see examples/optimize/); default: the "
                               "therapy's usual settings over their default ranges.",
@@ -82,7 +128,8 @@ def optimize(
         "--twin", help="A person's posterior draws: CSV/NPZ/Parquet with one column per "
                        "parameter, or a folder with posterior_draws.csv (from 'moodtwin "
                        "fit') or posterior.csv. Without it, a virtual "
-                       "population around the defaults is used.", show_default=False)] = None,
+                       "population around the defaults is used. The draws start from a fresh "
+                       "baseline (see above).", show_default=False)] = None,
     draws: Annotated[int, typer.Option(
         "--draws", "-n", min=1, max=100_000,
         help="Draws simulated per trial: posterior draws subsampled from --twin, or the size "
@@ -135,6 +182,7 @@ def optimize(
 ) -> None:
     from moodtwin.extras import require
     from moodtwin.optimize import (
+        TWIN_NOTE,
         Constraint,
         Outcome,
         default_space,
@@ -168,6 +216,8 @@ def optimize(
         source = f"{source} ({population or 'default PopulationSpec'})"
     out = out if out is not None else Path("moodtwin-out") / f"optimize-{protocol.stem}"
     typer.echo(DISCLAIMER)
+    if twin is not None:
+        typer.echo(f"NOTE: {TWIN_NOTE}.")
     say(f"optimizing {name} settings: {trials} trials x {len(next(iter(table.values())))} "
         f"draws up to {at} ...")
     start = time.perf_counter()
@@ -180,3 +230,5 @@ def optimize(
     typer.echo("Outputs:")
     for path in paths:
         typer.echo(f"  {path.resolve()}")
+    if not res.best_feasible:
+        raise typer.Exit(EXIT_INFEASIBLE)

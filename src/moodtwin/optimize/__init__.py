@@ -14,6 +14,7 @@ from typing import Any
 from moodtwin.extras import require
 
 try:
+    from moodtwin.optimize._draws import TWIN_NOTE as TWIN_NOTE
     from moodtwin.optimize._draws import population_draws as population_draws
     from moodtwin.optimize._draws import read_draws as read_draws
     from moodtwin.optimize._draws import search_draws as search_draws

@@ -25,6 +25,11 @@ from moodtwin.population import PopulationSpec, generate_population
 from moodtwin.simulation import parameter_table
 
 TWIN_FILES = ("posterior_draws.csv", "posterior.csv", "posterior.npz", "posterior.parquet")
+#: What a twin's draws stand for: a fresh course, not one from the person's current state.
+TWIN_NOTE = ("a twin's posterior draws are simulated from a fresh, untreated baseline at time "
+             "0, not from the person's current state after their treatment history, so the "
+             "outcomes are those of a new course for someone with the fitted parameters; "
+             "'moodtwin forecast' starts candidate protocols from the person's current state")
 BOOKKEEPING = {"chain", "draw", "sample"}
 
 
@@ -134,9 +139,9 @@ def search_draws(n: int, holdout: int = 0, seed: int = 0, *, twin: str | Path | 
     (None if ``holdout`` is 0 or no draw is left) and where they come from.
 
     With ``twin`` (a person's posterior draws): ``n`` of them (seeded) and up to ``holdout``
-    of the rest. Without: ``n`` virtual patients of the population model around
-    ``parameters`` (default: the calibrated set) and ``holdout`` fresh ones (seed + 1);
-    ``ensemble``: virtual patient ``i`` around ensemble member ``i mod N`` (see
+    of the rest (see :data:`TWIN_NOTE`). Without: ``n`` virtual patients of the population
+    model around ``parameters`` (default: the calibrated set) and ``holdout`` fresh ones
+    (seed + 1); ``ensemble``: virtual patient ``i`` around ensemble member ``i mod N`` (see
     :func:`population_draws`; a twin's draws get the members' values in ``optimize``).
     """
     if not 1 <= n <= 100_000 or not 0 <= holdout <= 100_000:

@@ -36,6 +36,9 @@ OUTCOMES = {
 }
 #: Outcomes computed from an observable instead of the MADRS.
 OUTCOME_OBSERVABLE = {"min_charge": "vns_charge_rate"}
+#: Outcomes that minimize an observable's time mean (the optimizer maximizes its negative):
+#: reported as that mean, by (name, unit), lower is better.
+LOWER_IS_BETTER = {"min_charge": ("mean VNS charge rate", "uC/s")}
 #: Side effect reported for each therapy (peak over the horizon, mean over draws).
 SIDE_EFFECTS = {"vns": "voice_alteration", "ketamine_iv": "dissociation",
                 "esketamine_nasal": "dissociation", "botulinum_glabellar": "ptosis_risk"}
@@ -78,6 +81,19 @@ class Outcome:
                 "madrs_reduction": f"MADRS reduction at {self.at} (%)",
                 "min_charge": f"-(mean VNS charge rate, uC/s, 0-{self.at})"}[self.kind]
 
+    @property
+    def sign(self) -> float:
+        """Reported value = ``sign`` x maximized value (-1 for :data:`LOWER_IS_BETTER`)."""
+        return -1.0 if self.kind in LOWER_IS_BETTER else 1.0
+
+    @property
+    def shown_label(self) -> str:
+        """Label of the reported value (``sign`` x outcome), e.g. for figure axes."""
+        if self.kind not in LOWER_IS_BETTER:
+            return self.label
+        name, unit = LOWER_IS_BETTER[self.kind]
+        return f"{name} ({unit}, 0-{self.at}; lower is better)"
+
     def per_draw(self, madrs: np.ndarray, regular: np.ndarray) -> np.ndarray:
         """(draws,) outcome from the (draws, times) latent MADRS (or, for outcomes in
         :data:`OUTCOME_OBSERVABLE`, that observable) from baseline to the horizon;
@@ -119,9 +135,9 @@ class Constraint:
                                   " / NAME:mean<=LIMIT (or >= for a target), e.g. "
                                   "voice_alteration<=0.4 or vns_recruit_A>=0.8.")
         name, stat, sense, raw = m.group(1), m.group(2) or "peak", m.group(3), m.group(4)
-        names = [o.name for o in model.observables]
+        names = sorted(o.name for o in model.observables)
         if name not in names:
-            raise UnknownNameError("observable", name, names)
+            raise UnknownNameError("observable", name, names, shown=names)
         try:
             limit = float(raw)
         except ValueError:
@@ -240,33 +256,33 @@ class Evaluator:
                           self.outcome.binary)
 
 
-def mean_interval(values: np.ndarray, binary: bool, seed: int = 0,
-                  level: float = 0.95) -> tuple[float, float]:
-    """Confidence interval of the mean over draws: Wilson for 0/1 values, otherwise a
-    percentile bootstrap (scipy.stats.bootstrap, 2000 resamples, seeded)."""
-    x = values[np.isfinite(values)]
-    if x.size == 0:
-        return float("nan"), float("nan")
-    if binary:
-        ci = stats.binomtest(int(round(x.sum())), x.size).proportion_ci(level, method="wilson")
-        return float(ci.low), float(ci.high)
-    if x.size < 2 or np.ptp(x) == 0.0:
-        return float(x.mean()), float(x.mean())
+def _bootstrap(x: np.ndarray, seed: int, level: float) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of the mean (scipy.stats.bootstrap, 2000 resamples,
+    seeded); None when the values do not vary, to rounding (no interval to give)."""
+    if x.size < 2 or np.ptp(x) <= 1e-12 * max(1.0, float(np.abs(x).max())):
+        return None
     res = stats.bootstrap((x,), np.mean, confidence_level=level, n_resamples=2000,
                           method="percentile", rng=np.random.default_rng(seed))
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
-def paired_difference(a: np.ndarray, b: np.ndarray, seed: int = 0,
-                      level: float = 0.95) -> tuple[float, float, float, int]:
-    """Mean of ``a - b`` over draws valid in both, its bootstrap CI and the draw count."""
+def mean_interval(values: np.ndarray, binary: bool, seed: int = 0,
+                  level: float = 0.95) -> tuple[float, float] | None:
+    """Confidence interval of the mean over draws: Wilson for 0/1 values, otherwise a
+    percentile bootstrap; None for values that are the same in every draw (e.g. a device's
+    charge rate), or when no draw has a value."""
+    x = values[np.isfinite(values)]
+    if binary and x.size:
+        ci = stats.binomtest(int(round(x.sum())), x.size).proportion_ci(level, method="wilson")
+        return float(ci.low), float(ci.high)
+    return _bootstrap(x, seed, level)
+
+
+def paired_difference(a: np.ndarray, b: np.ndarray, seed: int = 0, level: float = 0.95
+                      ) -> tuple[float, tuple[float, float] | None, int]:
+    """Mean of ``a - b`` over draws valid in both, its bootstrap CI (None when the
+    difference is the same in every draw) and the draw count."""
     both = np.isfinite(a) & np.isfinite(b)
     d = a[both] - b[both]
-    if d.size == 0:
-        return float("nan"), float("nan"), float("nan"), 0
-    if d.size < 2 or np.ptp(d) == 0.0:
-        return float(d.mean()), float(d.mean()), float(d.mean()), int(d.size)
-    res = stats.bootstrap((d,), np.mean, confidence_level=level, n_resamples=2000,
-                          method="percentile", rng=np.random.default_rng(seed))
-    ci = res.confidence_interval
-    return float(d.mean()), float(ci.low), float(ci.high), int(d.size)
+    mean = float(d.mean()) if d.size else float("nan")
+    return mean, _bootstrap(d, seed, level), int(d.size)

@@ -166,10 +166,15 @@ def _vns(th: dict[str, Any], v: Mapping[str, float], end_h: float) -> None:
 
 
 def _tavns(th: dict[str, Any], v: Mapping[str, float], end_h: float) -> None:
+    """The sessions' settings; a course that would run past the horizon ``end_h`` ends there
+    (sessions after it cannot change the forecast)."""
     th.update(current=_q(v["current"], "mA"), pulse_width=_q(v["pulse_width"], "us"),
               frequency=_q(v["frequency"], "Hz"), session=_q(v["session"], "min"),
               sessions_per_day=int(v["sessions_per_day"]),
               days_per_week=int(v["days_per_week"]))
+    start_h = hours(th.get("start", "0 d"), "tavns.start")
+    if start_h + hours(th.get("duration", "4 week"), "tavns.duration") > end_h:
+        th["duration"] = _q((end_h - start_h) / 24.0, "d")
 
 
 def _weekly(th: dict[str, Any], per_week: float, weeks: float, end_h: float) -> None:
@@ -210,9 +215,10 @@ def therapy_index(base: Protocol, therapy: str) -> int | None:
 
 
 def build_protocol(base: Protocol, therapy: str, values: Mapping[str, float],
-                   duration: str, name: str | None = None) -> Protocol:
+                   duration: str, name: str | None = None, note: str = "") -> Protocol:
     """``base`` with ``therapy`` set to ``values`` (all settings, in their units) and the
-    horizon ``duration``; validated against the schema's device and dose limits.
+    horizon ``duration``; validated against the schema's device and dose limits. ``note``
+    opens the description (e.g. that the settings violate a constraint).
 
     A base protocol without the therapy gets it added (default timing). VNS titration steps
     and ketamine-class doses that would fall at or after the horizon are left out (they could
@@ -221,7 +227,7 @@ def build_protocol(base: Protocol, therapy: str, values: Mapping[str, float],
     data = base.model_dump(mode="python")
     data["duration"] = duration
     data["name"] = name or f"{base.name} [optimized {therapy}]"
-    data["description"] = (f"{therapy} settings written by 'moodtwin optimize' from the base "
+    data["description"] = (f"{note}{therapy} settings written by 'moodtwin optimize' from the base "
                            f"protocol '{base.name}'. Research use only, not medical advice.")
     k = therapy_index(base, therapy)
     if k is None:

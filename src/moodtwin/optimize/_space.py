@@ -224,13 +224,21 @@ def load_space(path: str | Path) -> SearchSpace:
 def therapy_to_tune(base: Any, given: str | None = None,
                     space: SearchSpace | None = None) -> str:
     """The therapy an optimization tunes: the space file's, else ``given``, else the base
-    protocol's one tunable therapy (refused when there are none or several)."""
+    protocol's one tunable therapy (refused when there are none or several). A therapy the
+    base protocol lacks is added to it only when ``given`` names it: a space file for
+    another therapy than the protocol's is refused."""
     from moodtwin.optimize._settings import SETTINGS
 
     if space is not None:
         if given is not None and given != space.therapy:
             raise ValidationError(f"--therapy {given!r} differs from the space file's therapy "
                                   f"{space.therapy!r}.")
+        has = sorted({th.type for th in base.therapies})
+        if given is None and space.therapy not in has:
+            raise ValidationError(
+                f"The space file tunes {space.therapy!r} but the base protocol {base.name!r} "
+                f"has {', '.join(repr(t) for t in has) or 'no therapy'}; use a space file for "
+                f"its therapy, or give --therapy {space.therapy} to add {space.therapy} to it.")
         return str(space.therapy)
     if given is not None:
         return given

@@ -42,8 +42,9 @@ from moodtwin.protocols import Protocol, ProtocolLike, resolve_protocol
 
 @dataclass(frozen=True)
 class Surface:
-    """Mean outcome on a grid over two settings (others at the best values); NaN where a
-    grid point could not be built; ``feasible`` per grid point."""
+    """Mean outcome on a grid over two settings (others at the best values; the grid holds
+    the best point itself); NaN where a grid point could not be built; ``feasible`` per grid
+    point, by the same evaluation as the trials'."""
 
     x: Dimension
     y: Dimension | None
@@ -75,6 +76,11 @@ class StudyResult:
     n_draws: int
     seconds: float
     simulations: int
+    #: constraint -> excess over its limit, for each one the best violates (none if feasible)
+    best_violations: dict[str, float]
+    #: constraint -> its mean statistic where that is the same in every trial (over two or
+    #: more settings): the searched settings do not move it, so it cannot bind
+    constant: dict[str, float]
     members: np.ndarray | None = None  # posterior ensemble member of each draw (ensemble=True)
 
     def by_member(self, ev: Evaluation) -> np.ndarray | None:
@@ -159,7 +165,8 @@ def optimize(
       :meth:`StudyResult.by_member` gives its spread over the members at any settings.
 
     **Returns:** a :class:`StudyResult`; ``best_feasible`` is False if no trial met the
-    constraints (the least-violating trial is then reported).
+    constraints: the least-violating trial is then reported, ``best_violations`` says by how
+    much it violates which constraint, and ``best_protocol``'s name and description say so.
     """
     import optuna
 
@@ -177,8 +184,9 @@ def optimize(
     report = [SIDE_EFFECTS[space.therapy]] if space.therapy in SIDE_EFFECTS else []
     evaluate = Evaluator(ps, columns, outcome, constraints, report)
 
-    def protocol(values: Mapping[str, float], name: str | None = None) -> Protocol:
-        return build_protocol(base_protocol, space.therapy, values, outcome.at, name)
+    def protocol(values: Mapping[str, float], name: str | None = None,
+                 note: str = "") -> Protocol:
+        return build_protocol(base_protocol, space.therapy, values, outcome.at, name, note)
 
     cache: dict[tuple[tuple[str, float], ...], Evaluation] = {}
 
@@ -247,7 +255,12 @@ def optimize(
     else:
         best_trial = min(done, key=lambda t: (_violation(t), -t.value, t.number))
     best_values = space.values(best_trial.params)
-    best_protocol = protocol(best_values, f"{base_protocol.name} [optimized {space.therapy}]")
+    excess = {k: v for k, v in violations(space.therapy, best_values, score(best_values),
+                                          constraints).items() if v > 0}
+    tag, note = ((f"optimized {space.therapy}", "") if feasible else
+                 (f"least-violating {space.therapy} settings: INFEASIBLE",
+                  f"{infeasible_note(excess)}. "))
+    best_protocol = protocol(best_values, f"{base_protocol.name} [{tag}]", note)
     importances = _importances(study, space.dimensions, seed)
     held = None
     if holdout is not None and len(holdout) and len(next(iter(holdout.values()))):
@@ -265,7 +278,27 @@ def optimize(
         standard_protocol=standard_protocol, standard=score(space.standard),
         importances=importances, surface=surface, holdout=held, n_draws=evaluate.n_draws,
         seconds=time.perf_counter() - start, simulations=evaluate.n_simulations,
-        members=members)
+        best_violations=excess, constant=_constant(done, constraints), members=members)
+
+
+def infeasible_note(excess: Mapping[str, float]) -> str:
+    """What marks least-violating settings: which constraint (label) they violate by how
+    much (``excess`` over its limit)."""
+    return ("NOT FEASIBLE: no trial met the constraints; these settings violate "
+            + "; ".join(f"{k} by {v:.3g}" for k, v in excess.items()))
+
+
+def _constant(done: Sequence[Any], constraints: Sequence[Constraint]) -> dict[str, float]:
+    """Constraint label -> its mean statistic, for each whose statistic is the same in every
+    completed trial, when those tried two or more settings (see :class:`StudyResult`)."""
+    if len({tuple(sorted(t.params.items())) for t in done}) < 2:
+        return {}
+    out = {}
+    for c in constraints:
+        v = np.array([t.user_attrs[c.key] for t in done], dtype=float)
+        if np.isfinite(v).all() and np.ptp(v) <= 1e-9 * max(1.0, float(np.abs(v).max())):
+            out[c.label] = float(v[0])
+    return out
 
 
 def _with_members(ps: ParameterSet, columns: dict[str, np.ndarray]
@@ -297,6 +330,13 @@ def _check_corners(space: SearchSpace, protocol: Callable[..., Protocol]) -> Non
             raise ValidationError(f"search space ({corner} end of every setting): {exc}") from None
 
 
+def _holding(grid: np.ndarray, value: float) -> np.ndarray:
+    """``grid`` with ``value`` in it (unless a grid point equals it to rounding)."""
+    if np.isclose(grid, value, rtol=1e-9, atol=0.0).any():
+        return grid
+    return np.sort(np.append(grid, value))
+
+
 def _surface(space: SearchSpace, importances: Mapping[str, float],
              best: Mapping[str, float], score: Callable[[Mapping[str, float]], Evaluation],
              constraints: Sequence[Constraint], n: int,
@@ -304,7 +344,8 @@ def _surface(space: SearchSpace, importances: Mapping[str, float],
     """Outcome over the two most influential settings, the others held at their best."""
     ranked = sorted(space.dimensions, key=lambda d: -importances[d.name])
     x, y = ranked[0], (ranked[1] if len(ranked) > 1 else None)
-    xs, ys = x.grid(n), (y.grid(n) if y is not None else np.array([np.nan]))
+    xs = _holding(x.grid(n), best[x.name])
+    ys = _holding(y.grid(n), best[y.name]) if y is not None else np.array([np.nan])
     values = np.full((len(ys), len(xs)), np.nan)
     feasible = np.zeros_like(values, dtype=bool)
     say(f"response surface over {x.name}" + (f" and {y.name}" if y else "")
