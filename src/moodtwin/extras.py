@@ -47,6 +47,7 @@ def require(extra: str) -> None:
         except ImportError:
             missing.append(name)
     if missing:
+        verb = "is" if len(missing) == 1 else "are"
         raise MissingExtraError(
-            f"{feature[0].upper()}{feature[1:]} needs {', '.join(missing)}, which is not "
+            f"{feature[0].upper()}{feature[1:]} needs {', '.join(missing)}, which {verb} not "
             f"installed: pip install 'moodtwin[{extra}]' (or 'moodtwin[all]').")

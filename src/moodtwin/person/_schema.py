@@ -11,6 +11,9 @@ A record is a folder::
                        or one value per line (Elite HRV); ',', ';' or tab separated
                        ECG trace: columns time_s, ecg (any amplitude unit)
 
+scores.csv and labs.csv are separated by ',', or by ';' or tabs (then a decimal comma is a
+decimal point, as spreadsheets in many countries write it); dates are ISO 8601 (YYYY-MM-DD).
+
 Every quantity the model sees is an observation at hours since ``start_date``.
 """
 
@@ -46,11 +49,23 @@ ANALYTES: dict[str, tuple[str, str, float, float, float]] = {
     # clinic lighting and arousal differ between visits: ~8 % per reading
     "pupil": ("pupil_diameter", "mm", 1.5, 9.0, 0.08),
 }
+#: analyte -> (value in its unit above which the reading is not the chronic state the model
+#: fits, why). CRP: chronic low-grade inflammation is assessed below 10 mg/L; higher values
+#: suggest an acute infection or injury (Pearson et al. 2003 Circulation 107:499, AHA/CDC
+#: statement).
+ACUTE_ABOVE: dict[str, tuple[float, str]] = {
+    "crp": (10.0, "chronic low-grade inflammation is assessed below 10 mg/L, higher values "
+                  "suggest an acute infection (Pearson et al. 2003, AHA/CDC); the value is "
+                  "kept, but it will dominate the inflammation fit (infl_base): leave the row "
+                  "out if it was drawn during an acute illness"),
+}
 #: RMSSD from a short recording: log-SD of one recording around the model value (assumed:
 #: day-to-day within-person CV of resting RMSSD ~20-25 %).
 RMSSD_LOG_SD = 0.22
 #: Physiological RR range, ms (heart rate 30-200 beats/min).
 RR_RANGE_MS = (300.0, 2000.0)
+#: The same range as heart rates, beats/min: a file of these is heart rates, not RR intervals.
+HR_RANGE_BPM = (30.0, 200.0)
 #: Shortest recording for time-domain HRV and HF power (Task Force 1996: 1 min for HF);
 #: LF power needs 2 min.
 MIN_HRV_S = 60.0
