@@ -72,6 +72,29 @@ def test_forecast_bad_options_give_one_line(fitted: Path, tmp_path: Path, args: 
     assert message in res.output and "Traceback" not in res.output
 
 
+def test_six_months_reads_the_end_of_a_26_week_candidate(fitted: Path, tmp_path: Path) -> None:
+    """New-user audit (round 40): the default '--at 6w,6mo' failed on a 26-week candidate
+    ('6mo' is 26.09 weeks); a day's slack reads its end. A candidate without side effects
+    writes no pandas FutureWarning (empty frames are left out of the concatenation)."""
+    import warnings
+
+    cand = tmp_path / "six_months.yaml"
+    cand.write_text((CANDIDATES / "continue_vns.yaml").read_text()
+                    .replace("duration: 27 week", "duration: 26 week"))
+    none = tmp_path / "nothing.yaml"
+    none.write_text("name: nothing more\nduration: 26 week\ntherapies: []\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        res = runner.invoke(app, ["forecast", str(PERSON), "--fit", str(fitted), "--out",
+                                  str(tmp_path / "out"), "-p", str(cand), "-p", str(none),
+                                  "--draws", "20"])
+    assert res.exit_code == 0, res.output
+    outcomes = pd.read_csv(tmp_path / "out" / "forecast_outcomes.csv")
+    assert list(outcomes["at"]) == ["6w", "6mo", "6w", "6mo"]
+    effects = pd.read_csv(tmp_path / "out" / "side_effects.csv")
+    assert set(effects["candidate"]) == {"Continue VNS at 1.25 mA"}
+
+
 def test_fit_of_a_missing_record_gives_one_line(tmp_path: Path) -> None:
     res = runner.invoke(app, ["fit", str(tmp_path / "nobody")])
     assert res.exit_code == 2 and "is not a folder" in res.output

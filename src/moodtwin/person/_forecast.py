@@ -103,7 +103,8 @@ def forecast(
                               f"history (0-{rec.end_h / 24:g} d after the start date).")
     for label, h in at:
         for file, proto in pairs:
-            if h > proto.duration_h():
+            # a day's slack: '6mo' (26.09 weeks) reads the end of a 26-week candidate
+            if h > proto.duration_h() + AT_SLACK_H:
                 raise ValidationError(f"--at {label}: {proto.name!r} ({file}) lasts only "
                                       f"{proto.duration}; ask for times within it.")
     sets = _draw_sets(ps, draws, ensemble)
@@ -209,6 +210,9 @@ def _truncate(tl: Timeline, end_h: float) -> Timeline:
                     session_times=tl.session_times[tl.session_times < end_h])
 
 
+#: How far past a candidate's end a requested time may lie and read its end (h): calendar
+#: months and weeks differ by hours ('6mo' is 26.09 weeks).
+AT_SLACK_H = 24.0
 #: A course in the history still counts as running at the forecast start when its last
 #: session or dose lies at most this long before it (h; assumed: two weeks covers weekly and
 #: fortnightly maintenance schedules).

@@ -26,7 +26,11 @@ def write_tables(fc: ForecastSet, out: Path) -> list[Path]:
                       ignore_index=True)
     outcomes = pd.concat([c.outcomes.assign(candidate=c.name) for c in fc.candidates],
                          ignore_index=True)
-    effects = pd.concat([c.side_effects.assign(candidate=c.name) for c in fc.candidates],
+    # a candidate without side-effect rows (no VNS, ketamine or toxin) adds none: pandas
+    # deprecates concatenating empty frames, and an empty one adds nothing anyway
+    effects = pd.concat([c.side_effects.assign(candidate=c.name) for c in fc.candidates
+                         if not c.side_effects.empty]
+                        or [fc.candidates[0].side_effects.assign(candidate="")],
                         ignore_index=True)
     paths = [out / "forecast_bands.csv", out / "forecast_outcomes.csv", out / "side_effects.csv",
              out / "forecast.json"]
