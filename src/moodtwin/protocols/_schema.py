@@ -717,8 +717,9 @@ class Protocol(_Strict):
                         f"therapies[{i}].at ({th.type}): a dose at {late[0] / 24:g} d is at or "
                         f"after the protocol's end (duration {self.duration!r} = {end / 24:g} d); "
                         "doses must lie before it (lengthen 'duration' or shorten 'repeat').")
+            # only a duration the file gives: a default one (tcVNS's 4 weeks) runs to the end
             span = (getattr(th, "start", None), getattr(th, "duration", None))
-            if all(isinstance(x, str) for x in span):
+            if "duration" in th.model_fields_set and all(isinstance(x, str) for x in span):
                 begin = hours(span[0], "start")
                 stop = begin + hours(span[1], "duration")
                 if begin < end and stop > end + 1e-6:  # a start past the end has its own error
