@@ -155,7 +155,7 @@ def hours(value: object, field: str, low: float = 0.0, high: float = 24 * 365 * 
     The one time parser of moodtwin: files, ``--at`` options and forecasts all read times here.
     """
     if isinstance(value, str):
-        m = _NUMBER.fullmatch(value.replace(",", "."))
+        m = _NUMBER.fullmatch(value)  # a comma fails here and gets quantity()'s hint
         unit_text = m.group(2).strip() if m else ""
         if any(word not in TIME_UNITS for word in re.findall(r"[A-Za-z_]+", unit_text)):
             raise ValidationError(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import math
 import sys
-import types
 import typing
 from pathlib import Path
 from typing import Annotated, Any
@@ -190,22 +189,17 @@ def _fields_at(model: type[pydantic.BaseModel], loc: list[Any]) -> list[str]:
         field = node.model_fields.get(str(part))
         if field is None:
             return []
-        node = _model_in(field.annotation)
+        node = next(iter(models_in(field.annotation)), None)
     if isinstance(node, type) and issubclass(node, pydantic.BaseModel):
         return sorted(node.model_fields)
     return []
 
 
-def _model_in(annotation: Any) -> Any:
-    """The first pydantic model inside an annotation (``X | None``, ``list[X]``, ...)."""
-    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
-        return annotation
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is not None:
-        for arg in typing.get_args(annotation):
-            found = _model_in(arg)
-            if found is not None:
-                return found
-    return None
+def models_in(tp: Any) -> list[type[pydantic.BaseModel]]:
+    """The pydantic models inside a type annotation (``X | None``, ``list[X]``, a union)."""
+    if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
+        return [tp]
+    return [m for arg in typing.get_args(tp) for m in models_in(arg)]
 
 
 def _union_tag(part: object) -> bool:

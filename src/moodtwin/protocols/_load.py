@@ -10,13 +10,7 @@ import pydantic
 
 from moodtwin.errors import ValidationError
 from moodtwin.protocols import _schema as schema
-from moodtwin.yaml_files import DECIMAL_COMMA, read_yaml, split_at_decimal_comma
-
-
-def _models_in(tp: Any) -> list[type[pydantic.BaseModel]]:
-    if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
-        return [tp]
-    return [m for arg in get_args(tp) for m in _models_in(arg)]
+from moodtwin.yaml_files import DECIMAL_COMMA, models_in, read_yaml, split_at_decimal_comma
 
 
 def _model_at(loc: tuple[Any, ...], data: Any) -> type[pydantic.BaseModel] | None:
@@ -32,7 +26,7 @@ def _model_at(loc: tuple[Any, ...], data: Any) -> type[pydantic.BaseModel] | Non
             field = cls.model_fields.get(part) if cls is not None else None
             if field is None:
                 return None
-            candidates = _models_in(field.annotation)
+            candidates = models_in(field.annotation)
         cls = None
         if isinstance(node, dict):
             if len(candidates) == 1:
