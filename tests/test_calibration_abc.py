@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from moodtwin.calibration import Prior, abc_smc
 
@@ -401,3 +402,23 @@ def test_profile_notes_in_sources_replace_earlier_ones() -> None:
         "calibrated to 42 targets; one-at-a-time distance-profile 90% interval [0.03, 0.06] "
         "(pinned; t.csv)")
     assert "not pinned" in once["population"]["variability.k_pot.omega"]["source"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_replenishment_reports_progress_inside_a_generation(tmp_path, workers) -> None:
+    # A generation of the shipped calibration at a small Monte-Carlo error takes about an
+    # hour: progress must come every PROGRESS_EVERY evaluations, in order, and the worker
+    # processes must return the same distances as one process.
+    from moodtwin.calibration._replenish import PROGRESS_EVERY, abc_replenish
+
+    _, distance, priors = _noisy_line()
+    heard: list[str] = []
+    post = abc_replenish(distance, priors, checkpoint=tmp_path / f"p{workers}.npz",
+                         particles=25, generations=2, mcmc_steps=1, workers=workers,
+                         progress=heard.append)
+    counts = [m.split(": ")[1].split(" ")[0] for m in heard if m.startswith("  generation 0:")]
+    assert counts == [f"{k}/25" for k in (PROGRESS_EVERY, 2 * PROGRESS_EVERY, 25)]
+    assert any(m.startswith("  generation 1, move 1/1:") for m in heard)
+    one = abc_replenish(distance, priors, checkpoint=tmp_path / f"q{workers}.npz",
+                        particles=25, generations=2, mcmc_steps=1, workers=1)
+    assert np.array_equal(post.distances, one.distances)

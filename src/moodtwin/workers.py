@@ -39,18 +39,29 @@ def share_cores(workers: int) -> None:
     numba.set_num_threads(min(numba.config.NUMBA_NUM_THREADS, threads_per_worker(workers)))
 
 
-def process_map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+def process_map(fn: Callable[[T], R], items: Sequence[T], workers: int,
+                on_done: Callable[[int], None] | None = None) -> list[R]:
     """``[fn(x) for x in items]`` over ``workers`` forked processes (in this process when
     ``workers`` is 1 or there is one item), each kernel using its share of the cores.
     ``fn`` must be a module-level function (it is pickled by name); state it needs can be
     set in module globals before the call, as the fork copies them. The calling process
     must not have run the parallel kernel itself: its numba thread pool does not survive a
-    fork, and the children hang (calibration evaluates only in its workers)."""
+    fork, and the children hang (calibration evaluates only in its workers).
+    ``on_done(k)`` is called in this process after the k-th result (in order)."""
+    out: list[R] = []
     if workers > 1 and len(items) > 1:
         with multiprocessing.get_context("fork").Pool(
                 workers, initializer=share_cores, initargs=(workers,)) as pool:
-            return pool.map(fn, list(items))
-    return [fn(x) for x in items]
+            for result in pool.imap(fn, list(items)):
+                out.append(result)
+                if on_done is not None:
+                    on_done(len(out))
+        return out
+    for x in items:
+        out.append(fn(x))
+        if on_done is not None:
+            on_done(len(out))
+    return out
 
 
 __all__ = ["cores", "process_map", "share_cores", "threads_per_worker"]

@@ -39,6 +39,7 @@ start affects only how fast the population mixes, not the distribution it target
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -51,6 +52,8 @@ from moodtwin.workers import process_map
 _DISTANCE: Callable[..., float] | None = None
 _NAMES: list[str] = []
 _REALIZATION: int | None = None  # the generation whose realization is evaluated (refresh)
+#: Report progress inside a generation every this many evaluations.
+PROGRESS_EVERY = 10
 
 
 def _evaluate(x: np.ndarray) -> float:
@@ -60,8 +63,18 @@ def _evaluate(x: np.ndarray) -> float:
     return _DISTANCE(values) if _REALIZATION is None else _DISTANCE(values, _REALIZATION)
 
 
-def _map(xs: np.ndarray, workers: int) -> np.ndarray:
-    return np.array(process_map(_evaluate, list(xs), workers))
+def _map(xs: np.ndarray, workers: int, progress: Callable[[str], None] | None = None,
+         what: str = "") -> np.ndarray:
+    """Distances of the particles ``xs``; ``progress`` hears every :data:`PROGRESS_EVERY`
+    evaluations with the elapsed time (a generation on a large virtual trial takes an hour)."""
+    start = time.monotonic()
+
+    def done(k: int) -> None:
+        if progress is not None and (k % PROGRESS_EVERY == 0 or k == len(xs)):
+            progress(f"  {what}: {k}/{len(xs)} evaluations, "
+                     f"{(time.monotonic() - start) / 60:.1f} min")
+
+    return np.array(process_map(_evaluate, list(xs), workers, on_done=done))
 
 
 def _reflect(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -173,7 +186,7 @@ def abc_replenish(distance: Callable[..., float], priors: Sequence[Prior], *,
             progress(f"ABC-SMC (replenishment): generation 0, {particles} "
                      + ("prior draws" if start_from is None else f"particles from {start_from}"))
         _REALIZATION = 0 if refresh else None
-        d = _map(x, workers)
+        d = _map(x, workers, progress, "generation 0")
         eps, evals, accept = [float(np.max(d))], particles, [1.0]
         np.savez(checkpoint, x=x, d=d, eps=eps, evals=evals, accept=accept, names=_NAMES)
     while len(eps) < generations:
@@ -181,7 +194,7 @@ def abc_replenish(distance: Callable[..., float], priors: Sequence[Prior], *,
         rng = np.random.default_rng([seed, g])
         if refresh:  # this generation's realization: every particle simulated on it
             _REALIZATION = g
-            d = _map(x, workers)
+            d = _map(x, workers, progress, f"generation {g}, re-evaluation on its realization")
             evals += particles
         tol = float(np.median(d))
         keep = np.flatnonzero(d <= tol)[: particles // 2 + 1]
@@ -192,9 +205,9 @@ def abc_replenish(distance: Callable[..., float], priors: Sequence[Prior], *,
         pick = rng.choice(keep, size=drop.size)
         x[drop], d[drop] = x[pick], d[pick]
         moved, steps = 0, move_steps(accept[-1], mcmc_steps, mcmc_max_steps)
-        for _ in range(steps):
+        for step in range(steps):
             prop = _reflect(x[drop] + rng.standard_normal((drop.size, dim)) @ chol.T, lo, hi)
-            dp = _map(prop, workers)
+            dp = _map(prop, workers, progress, f"generation {g}, move {step + 1}/{steps}")
             evals += drop.size
             ok = dp <= tol
             x[drop[ok]], d[drop[ok]] = prop[ok], dp[ok]
