@@ -422,3 +422,44 @@ def test_replenishment_reports_progress_inside_a_generation(tmp_path, workers) -
     one = abc_replenish(distance, priors, checkpoint=tmp_path / f"q{workers}.npz",
                         particles=25, generations=2, mcmc_steps=1, workers=1)
     assert np.array_equal(post.distances, one.distances)
+
+
+def test_a_run_killed_mid_generation_resumes_there_and_copies_run_once(tmp_path) -> None:
+    # Refreshed generations re-evaluate a resampled population that holds copies: each
+    # distinct particle is simulated once per batch. A run killed inside a generation keeps
+    # the distances saved every PROGRESS_EVERY evaluations (``<checkpoint>.partial.npz``) and
+    # resumes there, ending exactly where an uninterrupted run ends.
+    from moodtwin.calibration._replenish import PROGRESS_EVERY, abc_replenish
+
+    _, distance, priors = _noisy_line()
+    calls: list[int] = []
+
+    def counted(values: dict[str, float], generation: int) -> float:
+        calls.append(generation)
+        return distance(values) + generation
+
+    run = {"particles": 30, "generations": 3, "mcmc_steps": 1, "refresh": True}
+    ref = abc_replenish(counted, priors, checkpoint=tmp_path / "ref.npz", **run)
+    n_ref = len(calls)
+    moves = 30 - (30 // 2 + 1)
+    assert n_ref < 30 + 2 * (30 + moves)  # copies were not simulated again
+
+    class Killed(Exception):
+        pass
+
+    calls.clear()
+
+    def dying(values: dict[str, float], generation: int) -> float:
+        if len(calls) == 45:
+            raise Killed
+        return counted(values, generation)
+
+    with pytest.raises(Killed):
+        abc_replenish(dying, priors, checkpoint=tmp_path / "k.npz", **run)
+    assert (tmp_path / "k.partial.npz").exists()
+    calls.clear()
+    resumed = abc_replenish(counted, priors, checkpoint=tmp_path / "k.npz", **run)
+    assert n_ref - 45 <= len(calls) < n_ref - 45 + PROGRESS_EVERY
+    assert np.array_equal(resumed.samples, ref.samples)
+    assert np.array_equal(resumed.distances, ref.distances)
+    assert not (tmp_path / "k.partial.npz").exists()

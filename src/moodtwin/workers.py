@@ -40,14 +40,14 @@ def share_cores(workers: int) -> None:
 
 
 def process_map(fn: Callable[[T], R], items: Sequence[T], workers: int,
-                on_done: Callable[[int], None] | None = None) -> list[R]:
+                on_done: Callable[[int, R], None] | None = None) -> list[R]:
     """``[fn(x) for x in items]`` over ``workers`` forked processes (in this process when
     ``workers`` is 1 or there is one item), each kernel using its share of the cores.
     ``fn`` must be a module-level function (it is pickled by name); state it needs can be
     set in module globals before the call, as the fork copies them. The calling process
     must not have run the parallel kernel itself: its numba thread pool does not survive a
     fork, and the children hang (calibration evaluates only in its workers).
-    ``on_done(k)`` is called in this process after the k-th result (in order)."""
+    ``on_done(k, result)`` is called in this process with the k-th result (in order)."""
     out: list[R] = []
     if workers > 1 and len(items) > 1:
         with multiprocessing.get_context("fork").Pool(
@@ -55,12 +55,12 @@ def process_map(fn: Callable[[T], R], items: Sequence[T], workers: int,
             for result in pool.imap(fn, list(items)):
                 out.append(result)
                 if on_done is not None:
-                    on_done(len(out))
+                    on_done(len(out), result)
         return out
     for x in items:
         out.append(fn(x))
         if on_done is not None:
-            on_done(len(out))
+            on_done(len(out), out[-1])
     return out
 
 

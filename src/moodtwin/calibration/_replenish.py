@@ -26,10 +26,12 @@ the whole population on its own realization (common random numbers within a gene
 its particles are compared on the same noise), then selects and moves. No particle survives
 on a lucky draw of an earlier realization, and the population targets prior x P(distance <=
 tolerance), the ABC posterior of a noisy simulator, at the cost of one evaluation per
-particle per generation.
+distinct particle per generation (copies from resampling share one simulation: the distance
+is deterministic on a realization).
 
 The checkpoint (``.npz``) holds the population (with the parameter names) after every
-generation; a killed run resumes from it. A new run may instead start from the last
+generation; a killed run resumes from it, and from the evaluations of the generation it was
+killed in (``<checkpoint>.partial.npz``, saved every :data:`PROGRESS_EVERY` evaluations). A new run may instead start from the last
 population of an earlier checkpoint (``start_from``, e.g. after a model change): its
 particles, matched by name and with new parameters drawn from their priors, are re-evaluated
 as generation 0. The MCMC moves leave prior x 1[distance <= tolerance] invariant, so the
@@ -63,18 +65,64 @@ def _evaluate(x: np.ndarray) -> float:
     return _DISTANCE(values) if _REALIZATION is None else _DISTANCE(values, _REALIZATION)
 
 
-def _map(xs: np.ndarray, workers: int, progress: Callable[[str], None] | None = None,
-         what: str = "") -> np.ndarray:
-    """Distances of the particles ``xs``; ``progress`` hears every :data:`PROGRESS_EVERY`
-    evaluations with the elapsed time (a generation on a large virtual trial takes an hour)."""
+class _Partial:
+    """Distances already evaluated in the unfinished generation, saved next to the checkpoint
+    every :data:`PROGRESS_EVERY` evaluations, so that a run killed mid-generation resumes
+    there (a generation at a small Monte-Carlo error takes about an hour). Keyed by the
+    batch and the particle: the batches of a generation repeat exactly on resumption, since
+    the particles come from the checkpoint and from generators seeded per generation."""
+
+    def __init__(self, path: Path, run: str) -> None:
+        self.path, self.run = path, run
+        self.done: dict[tuple[str, bytes], float] = {}
+        if path.exists():
+            saved = _load(path, "partial generation")
+            if str(saved["run"]) != run:  # another run's (seed, size, parameters): not ours
+                return
+            for tag, x, d in zip(saved["tags"], saved["x"], saved["d"], strict=True):
+                self.done[(str(tag), np.asarray(x, float).tobytes())] = float(d)
+
+    def get(self, tag: str, x: np.ndarray) -> float | None:
+        return self.done.get((tag, x.tobytes()))
+
+    def add(self, tag: str, x: np.ndarray, d: float) -> None:
+        self.done[(tag, x.tobytes())] = d
+
+    def save(self) -> None:
+        keys = list(self.done)
+        np.savez(self.path, run=self.run, tags=np.array([k[0] for k in keys]),
+                 x=np.array([np.frombuffer(k[1]) for k in keys]),
+                 d=np.array([self.done[k] for k in keys]))
+
+    def clear(self) -> None:
+        self.done.clear()
+        self.path.unlink(missing_ok=True)
+
+
+def _map(xs: np.ndarray, workers: int, partial: _Partial, tag: str,
+         progress: Callable[[str], None] | None = None) -> np.ndarray:
+    """Distances of the particles ``xs`` (batch ``tag`` of the current generation). Each
+    distinct particle is evaluated once (the distance is deterministic on a realization: a
+    resampled population holds copies) and not at all if ``partial`` has it from before a
+    kill; ``progress`` hears every :data:`PROGRESS_EVERY` evaluations with the elapsed time."""
+    xs = np.asarray(xs, float)
+    unique, inverse = np.unique(xs, axis=0, return_inverse=True)
+    d = np.array([partial.get(tag, u) for u in unique], dtype=float)  # None -> nan
+    todo = np.flatnonzero(np.isnan(d))
     start = time.monotonic()
 
-    def done(k: int) -> None:
-        if progress is not None and (k % PROGRESS_EVERY == 0 or k == len(xs)):
-            progress(f"  {what}: {k}/{len(xs)} evaluations, "
-                     f"{(time.monotonic() - start) / 60:.1f} min")
+    def done(k: int, value: float) -> None:
+        i = todo[k - 1]
+        d[i] = value
+        partial.add(tag, unique[i], value)
+        if k % PROGRESS_EVERY == 0 or k == len(todo):
+            partial.save()
+            if progress is not None:
+                progress(f"  {tag}: {k}/{len(todo)} evaluations ({len(xs)} particles), "
+                         f"{(time.monotonic() - start) / 60:.1f} min")
 
-    return np.array(process_map(_evaluate, list(xs), workers, on_done=done))
+    process_map(_evaluate, [unique[i] for i in todo], workers, on_done=done)
+    return d[inverse.ravel()]
 
 
 def _reflect(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -166,6 +214,9 @@ def abc_replenish(distance: Callable[..., float], priors: Sequence[Prior], *,
     dim = len(priors)
     checkpoint = Path(checkpoint)
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    partial = _Partial(checkpoint.with_name(checkpoint.stem + ".partial.npz"),
+                       f"seed {seed}, {particles} particles, refresh {refresh}: "
+                       + ", ".join(_NAMES))
     if checkpoint.exists():
         saved = _load(checkpoint, "checkpoint")
         x, d = saved["x"], saved["d"]
@@ -186,15 +237,17 @@ def abc_replenish(distance: Callable[..., float], priors: Sequence[Prior], *,
             progress(f"ABC-SMC (replenishment): generation 0, {particles} "
                      + ("prior draws" if start_from is None else f"particles from {start_from}"))
         _REALIZATION = 0 if refresh else None
-        d = _map(x, workers, progress, "generation 0")
+        d = _map(x, workers, partial, "generation 0", progress)
         eps, evals, accept = [float(np.max(d))], particles, [1.0]
         np.savez(checkpoint, x=x, d=d, eps=eps, evals=evals, accept=accept, names=_NAMES)
+        partial.clear()
     while len(eps) < generations:
         g = len(eps)
         rng = np.random.default_rng([seed, g])
         if refresh:  # this generation's realization: every particle simulated on it
             _REALIZATION = g
-            d = _map(x, workers, progress, f"generation {g}, re-evaluation on its realization")
+            d = _map(x, workers, partial, f"generation {g}, re-evaluation on its realization",
+                     progress)
             evals += particles
         tol = float(np.median(d))
         keep = np.flatnonzero(d <= tol)[: particles // 2 + 1]
@@ -207,7 +260,8 @@ def abc_replenish(distance: Callable[..., float], priors: Sequence[Prior], *,
         moved, steps = 0, move_steps(accept[-1], mcmc_steps, mcmc_max_steps)
         for step in range(steps):
             prop = _reflect(x[drop] + rng.standard_normal((drop.size, dim)) @ chol.T, lo, hi)
-            dp = _map(prop, workers, progress, f"generation {g}, move {step + 1}/{steps}")
+            dp = _map(prop, workers, partial, f"generation {g}, move {step + 1}/{steps}",
+                      progress)
             evals += drop.size
             ok = dp <= tol
             x[drop[ok]], d[drop[ok]] = prop[ok], dp[ok]
@@ -215,6 +269,7 @@ def abc_replenish(distance: Callable[..., float], priors: Sequence[Prior], *,
         eps.append(float(tol))
         accept.append(float(moved / (drop.size * steps)))
         np.savez(checkpoint, x=x, d=d, eps=eps, evals=evals, accept=accept, names=_NAMES)
+        partial.clear()
         if progress is not None:
             progress(f"ABC-SMC (replenishment): generation {g}/{generations - 1}, tolerance "
                      f"{tol:.1f}, {steps} MCMC steps per particle at acceptance "

@@ -99,7 +99,8 @@ def trial(
                   "published, Monte-Carlo and between-trial uncertainty. Writes the posterior "
                   "as a parameter set (point values with provenance and intervals, population "
                   "section, ensemble) usable with --params. Resumable: the --checkpoint "
-                  "database keeps every finished generation.")
+                  "keeps every finished generation (and, for replenishment, the evaluations "
+                  "of an unfinished one, saved every 10 in <checkpoint>.partial.npz).")
 @errors_as_one_line
 def calibrate(
     trials: Annotated[list[Path] | None, typer.Argument(
