@@ -31,8 +31,9 @@ is deterministic on a realization).
 
 The checkpoint (``.npz``) holds the population (with the parameter names) after every
 generation; a killed run resumes from it, and from the evaluations of the generation it was
-killed in (``<checkpoint>.partial.npz``, saved every :data:`PROGRESS_EVERY` evaluations). A new run may instead start from the last
-population of an earlier checkpoint (``start_from``, e.g. after a model change): its
+killed in (``<checkpoint>.partial.npz``, saved every :data:`PROGRESS_EVERY` evaluations).
+A new run may instead start from the last population of an earlier checkpoint
+(``start_from``, e.g. after a model change): its
 particles, matched by name and with new parameters drawn from their priors, are re-evaluated
 as generation 0. The MCMC moves leave prior x 1[distance <= tolerance] invariant, so the
 start affects only how fast the population mixes, not the distribution it targets.
