@@ -463,3 +463,25 @@ def test_a_run_killed_mid_generation_resumes_there_and_copies_run_once(tmp_path)
     assert np.array_equal(resumed.samples, ref.samples)
     assert np.array_equal(resumed.distances, ref.distances)
     assert not (tmp_path / "k.partial.npz").exists()
+
+
+def test_an_unreadable_partial_generation_is_one_clear_error_and_a_foreign_one_is_ignored(
+        tmp_path) -> None:
+    from moodtwin.calibration._replenish import abc_replenish
+    from moodtwin.errors import ValidationError
+
+    _, distance, priors = _noisy_line()
+    (tmp_path / "ck.partial.npz").write_text("garbage")
+    with pytest.raises(ValidationError, match=r"ck\.partial\.npz is not a readable .*Delete it"):
+        abc_replenish(distance, priors, checkpoint=tmp_path / "ck.npz", particles=8,
+                      generations=1)
+    # another run's file holding this run's very first batch (its prior draws, seed 0) at
+    # distance 0: taken over, it would decide the whole run
+    lo, hi = np.log([p.low for p in priors]), np.log([p.high for p in priors])
+    draws = lo + (hi - lo) * np.random.default_rng([0, 0]).uniform(size=(8, 2))
+    np.savez(tmp_path / "ck.partial.npz", run="another run",
+             tags=np.array(["generation 0"] * 8), x=draws, d=np.zeros(8))
+    post = abc_replenish(distance, priors, checkpoint=tmp_path / "ck.npz", particles=8,
+                         generations=1)
+    assert np.all(post.distances > 0.0)  # nothing taken from the other run's file
+    assert not (tmp_path / "ck.partial.npz").exists()

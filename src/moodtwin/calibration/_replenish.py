@@ -77,9 +77,13 @@ class _Partial:
         self.path, self.run = path, run
         self.done: dict[tuple[str, bytes], float] = {}
         if path.exists():
-            saved = _load(path, "partial generation")
-            if str(saved["run"]) != run:  # another run's (seed, size, parameters): not ours
-                return
+            try:
+                saved = _load(path, "partial generation")
+            except ValidationError as exc:
+                raise ValidationError(f"{exc} Delete it to redo the unfinished generation "
+                                      "from its start.") from exc
+            if "run" not in saved.files or str(saved["run"]) != run:
+                return  # another run's (seed, size, parameters): not ours, overwritten
             for tag, x, d in zip(saved["tags"], saved["x"], saved["d"], strict=True):
                 self.done[(str(tag), np.asarray(x, float).tobytes())] = float(d)
 
