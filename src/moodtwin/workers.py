@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -48,20 +48,20 @@ def process_map(fn: Callable[[T], R], items: Sequence[T], workers: int,
     must not have run the parallel kernel itself: its numba thread pool does not survive a
     fork, and the children hang (calibration evaluates only in its workers).
     ``on_done(k, result)`` is called in this process with the k-th result (in order)."""
-    out: list[R] = []
+
+    def collect(results: Iterable[R]) -> list[R]:
+        out: list[R] = []
+        for result in results:
+            out.append(result)
+            if on_done is not None:
+                on_done(len(out), result)
+        return out
+
     if workers > 1 and len(items) > 1:
         with multiprocessing.get_context("fork").Pool(
                 workers, initializer=share_cores, initargs=(workers,)) as pool:
-            for result in pool.imap(fn, list(items)):
-                out.append(result)
-                if on_done is not None:
-                    on_done(len(out), result)
-        return out
-    for x in items:
-        out.append(fn(x))
-        if on_done is not None:
-            on_done(len(out), out[-1])
-    return out
+            return collect(pool.imap(fn, list(items)))
+    return collect(map(fn, items))
 
 
 __all__ = ["cores", "process_map", "share_cores", "threads_per_worker"]
