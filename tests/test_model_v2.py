@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -620,3 +621,59 @@ def test_an_oral_antidepressant_beats_placebo_by_the_fda_trials_difference() -> 
 
     d = antidepressant_minus_placebo(ParameterSet.calibrated(), seed=11)
     assert 1.63 - 0.35 <= d <= 1.86 + 0.35, d
+
+
+@functools.lru_cache(maxsize=1)
+def _comparator_vs_placebo_controlled() -> dict[str, float]:
+    """Response and remission of the same 1,600 virtual patients (common random numbers) on
+    a double-blind newly started antidepressant for 8 weeks, told p = 0.5 (a 1:1
+    placebo-controlled trial) or p = 1 (a comparator trial: every arm active), with blinded
+    raters: odds ratio comparator / placebo-controlled."""
+    import math
+
+    from moodtwin.trials import parse_trial, run_trial
+
+    rates = {}
+    for p in (0.5, 1.0):
+        trial = parse_trial({
+            "name": f"new antidepressant, p(active) {p}", "n": 1600, "duration": "8 week",
+            "visits": [f"{w} week" for w in (1, 2, 3, 4, 6, 8)], "scale": "HRSD17",
+            "raters": "blinded",
+            "population": {"baseline": {"scale": "HRSD17", "mean": 25.0, "sd": 4.0, "min": 18,
+                                        "max": 40},
+                           "failed_treatments": {"mean": 0.5, "min": 0, "max": 2},
+                           "antidepressant_continued": 0.0},
+            "arms": [{"name": "drug", "protocol": {
+                "name": "double-blind antidepressant", "duration": "8 week",
+                "blinding": {"mode": "blinded", "p_active": p},
+                "therapies": [{"type": "oral_antidepressant", "blinded": True}]}}],
+            "endpoints": [{"id": "response", "type": "response_rate", "at": "8 week"},
+                          {"id": "remission", "type": "remission_rate", "at": "8 week"}]})
+        rates[p] = run_trial(trial, seed=5).endpoints.set_index("endpoint")["estimate"]
+
+    def logit(x: float) -> float:
+        return math.log(x / (1.0 - x))
+
+    return {k: math.exp(logit(rates[1.0][k]) - logit(rates[0.5][k]))
+            for k in ("response", "remission")}
+
+
+def test_remission_on_a_drug_is_higher_in_comparator_trials_as_in_rutherford_2009() -> None:
+    """Rutherford, Sneed & Roose 2009 Psychother Psychosom 78:172 (90 antidepressant RCTs
+    in adult outpatients, 6-12 weeks): the odds of remission on the antidepressant were
+    higher in comparator than in placebo-controlled trials, OR 1.53 (95 % CI 1.11-2.11).
+    Under common random numbers the Monte-Carlo error of the simulated OR is a few percent,
+    small against that interval."""
+    odds = _comparator_vs_placebo_controlled()
+    assert 1.11 <= odds["remission"] <= 2.11, odds
+
+
+@pytest.mark.xfail(strict=True, reason="known model failure (README, round 42): the odds "
+                   "ratio of response comparator / placebo-controlled is 1.38 against 1.79 "
+                   "(95 % CI 1.45-2.17): believing the drug active adds a little too little "
+                   "to a newly started antidepressant's response")
+def test_response_on_a_drug_is_higher_in_comparator_trials_as_in_rutherford_2009() -> None:
+    """Rutherford, Sneed & Roose 2009 (above): response OR 1.79 (95 % CI 1.45-2.17),
+    comparator over placebo-controlled trials."""
+    odds = _comparator_vs_placebo_controlled()
+    assert 1.45 <= odds["response"] <= 2.17, odds

@@ -11,9 +11,11 @@ over placebo. Two published results outside the calibration set pin them:
 * **Stone et al. 2022** (BMJ 378:e067606; 232 placebo-controlled monotherapy trials
   submitted to the FDA, 73,388 participants): drug minus placebo 1.75 HAMD-17 points (95 % CI
   1.63-1.86) at the end of acute treatment (mostly 6-8 weeks, patients without treatment
-  resistance). :func:`antidepressant_minus_placebo` simulates it: the same virtual patients,
-  on common random numbers, with and without the drug's pharmacology (``ad_serotonin`` 0),
-  so expectancy and natural course cancel as in a blinded trial.
+  resistance). :func:`antidepressant_minus_placebo` simulates the trials' own design: the
+  same virtual patients (common random numbers) on the double-blind antidepressant and on
+  its matching placebo pill, told they have an even chance of active drug, with blinded
+  raters. Expectancy does not cancel: a patient whom the drug helps believes more (round
+  42; before, both arms were known active and the difference was the pharmacology alone).
 * **STAR*D** (Rush et al. 2006 Am J Psychiatry 163:1905): response fell from 48.6 % at the
   first step (no failed treatment) to 16.8 % at the third (two failed), log odds ratio 1.54.
   :func:`star_d_log_odds_ratio` simulates it (open-label new antidepressant, QIDS-SR16, 12
@@ -51,20 +53,28 @@ STAR_D = {"level1": (0.486, 2876), "level3": (0.168, 390),
 
 def _new_antidepressant(name: str, n: int, visit_weeks: tuple[int, ...], scale: str,
                         baseline: dict[str, float], failed: dict[str, float],
-                        endpoint: dict[str, object]) -> Trial:
+                        endpoint: dict[str, object], pill: str | None = None) -> Trial:
     """One arm starting an oral antidepressant at 0 d, rated at ``visit_weeks`` (the last is
-    the end point)."""
+    the end point). ``pill``: ``"blinded"`` or ``"placebo"`` for one arm of a double-blind
+    1:1 trial against a placebo pill (blinded raters); default open label."""
     from moodtwin.trials import parse_trial
 
     weeks = visit_weeks[-1]
     visits = [f"{w} week" for w in visit_weeks]
+    protocol: dict[str, object] = {
+        "name": "new oral antidepressant", "duration": f"{weeks} week",
+        "therapies": [{"type": "oral_antidepressant", "action": "start", "at": ["0 d"],
+                       **({pill: True} if pill else {})}]}
+    blind: dict[str, object] = {}
+    if pill:
+        protocol["blinding"] = {"mode": "blinded", "p_active": 0.5}
+        blind = {"raters": "blinded"}
     return parse_trial({
         "name": name, "n": n, "duration": f"{weeks} week", "visits": visits, "scale": scale,
+        **blind,
         "population": {"baseline": {"scale": scale, **baseline}, "failed_treatments": failed,
                        "antidepressant_continued": 0.0},
-        "arms": [{"name": "antidepressant", "protocol": {
-            "name": "new oral antidepressant", "duration": f"{weeks} week",
-            "therapies": [{"type": "oral_antidepressant", "action": "start", "at": ["0 d"]}]}}],
+        "arms": [{"name": "antidepressant", "protocol": protocol}],
         "endpoints": [{"id": "e", "at": f"{weeks} week", **endpoint}]})
 
 
@@ -73,18 +83,18 @@ def antidepressant_minus_placebo(parameters: ParameterSet, *, n: int = 800, seed
     """Drug minus placebo improvement (HAMD-17 points, positive = drug better) after 8 weeks
     of a newly started oral antidepressant in patients without treatment resistance (0-2
     failed treatments, mean 0.5; HAMD-17 25 +/- 4), rated at weeks 1, 2, 3, 4, 6 and 8 as in
-    registration trials (:data:`STONE_2022`; their placebo arms improved by about 8 points: 10 %
-    by 16, 69 % by 8.9, the rest by 1.7)."""
+    registration trials, double-blind against a placebo pill at 1:1 on the same virtual
+    patients (:data:`STONE_2022`; their placebo arms improved by about 8 points: 10 % by 16,
+    69 % by 8.9, the rest by 1.7)."""
     from moodtwin.trials import run_trial
 
-    trial = _new_antidepressant("antidepressant vs placebo (Stone 2022)", n,
-                                (1, 2, 3, 4, 6, 8), "HRSD17",
-                                {"mean": 25.0, "sd": 4.0, "min": 18, "max": 40},
-                                {"mean": 0.5, "min": 0, "max": 2}, {"type": "mean_change"})
     drug, placebo = (
-        float(run_trial(trial, seed=seed, parameters=ps, ensemble=False)
-              .endpoints["estimate"].iloc[0])
-        for ps in (parameters, parameters.with_values({"ad_serotonin": 0.0}, "placebo")))
+        float(run_trial(_new_antidepressant(
+            f"antidepressant vs placebo (Stone 2022): {pill} pill", n, (1, 2, 3, 4, 6, 8),
+            "HRSD17", {"mean": 25.0, "sd": 4.0, "min": 18, "max": 40},
+            {"mean": 0.5, "min": 0, "max": 2}, {"type": "mean_change"}, pill=pill),
+            seed=seed, parameters=parameters, ensemble=False).endpoints["estimate"].iloc[0])
+        for pill in ("blinded", "placebo"))
     return placebo - drug
 
 

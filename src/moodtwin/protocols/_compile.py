@@ -494,8 +494,11 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str,
             if when >= end:
                 raise ProtocolError(f"at: {t!r} is at or after the protocol's end ({_fmt(end)}).")
             start = th.action == "start"
-            ev.set(when, "oral_ad", 1.0 if start else 0.0)
-            if start:
+            if not th.placebo:
+                ev.set(when, "oral_ad", 1.0 if start else 0.0)
+            if start and th.masked:  # a double-blind pill: believed active at the allocation
+                ev.contact(when, active=not th.placebo, perceptible=False)
+            elif start:
                 ev.known_active(when)
                 ev.clinic_contact(when)
 

@@ -483,16 +483,39 @@ class TcVNS(_Strict):
 
 
 class OralAntidepressant(_Strict):
-    """Start or stop an oral antidepressant at the given times."""
+    """Start or stop an oral antidepressant at the given times.
+
+    By default the patient knows the pill is an antidepressant (open label, usual care, or
+    the newly started one beside a blinded study treatment in TRANSFORM-2). ``blinded``: the
+    pill is the double-blind study treatment of a trial against a matching placebo pill, so
+    the patient believes it active with the trial's allocation share; ``placebo``: that
+    matching placebo pill (no pharmacology; blinded). Side effects are not modelled as cues,
+    so neither pill unblinds."""
 
     type: Literal["oral_antidepressant"]
     action: Literal["start", "stop"] = "start"
     at: list[Q] = Field(default_factory=lambda: ["0 d"], min_length=1)
+    blinded: bool = False
+    placebo: bool = False
 
     @field_validator("at")
     @classmethod
     def _at(cls, v: list[Q]) -> list[Q]:
         return _times(v, "at")
+
+    @model_validator(mode="after")
+    def _start_only(self) -> OralAntidepressant:
+        if (self.blinded or self.placebo) and self.action != "start":
+            flag = "placebo" if self.placebo else "blinded"
+            raise ValueError(f"oral_antidepressant.{flag}: true needs action 'start' (got "
+                             f"{self.action!r}); a blinded or placebo pill is started, and "
+                             "stopping it is the protocol's end.")
+        return self
+
+    @property
+    def masked(self) -> bool:
+        """The pill is a double-blind study treatment (the active one or its placebo)."""
+        return self.blinded or self.placebo
 
 
 class TreatmentAsUsual(_Strict):
@@ -743,4 +766,6 @@ class Protocol(_Strict):
                 kinds.add("placebo" if th.placebo else "active")
             elif isinstance(th, VNS | TaVNS | TcVNS):
                 kinds.add("placebo" if th.sham else "active")
+            elif isinstance(th, OralAntidepressant) and th.masked:
+                kinds.add("placebo" if th.placebo else "active")
         return "active" if "active" in kinds else ("placebo" if kinds else "none")

@@ -596,6 +596,21 @@ class Trial(_Strict):
         blind = self.raters == "blinded" or (self.raters == "auto" and self.p_active() is not None)
         return not blind and arm.periods[0].protocol.study_treatment() == "active"
 
+    def _check_pills(self) -> None:
+        """Against a placebo pill every randomized arm's newly started oral antidepressant is
+        the blinded study pill: one the patients know is an antidepressant would break the
+        blind that the placebo arm keeps, silently."""
+        rand = [a for a in self.arms if a.n is None]
+        pills = [(a, th) for a in rand for p in a.periods for proto in p.all_protocols()
+                 for th in proto.therapies
+                 if th.type == "oral_antidepressant" and th.action == "start"]
+        placebo = [a.name for a, th in pills if th.placebo]
+        known = [a.name for a, th in pills if not th.masked]
+        if placebo and known:
+            raise ValueError(f"arm {known[0]!r}: oral_antidepressant is known active while arm "
+                             f"{placebo[0]!r} takes a placebo pill; set 'blinded: true' on "
+                             "it (a double-blind trial against the placebo pill).")
+
     def p_active_for(self, protocol: Protocol) -> float | None:
         """:meth:`p_active` for an arm running ``protocol``: a blinded trial blinds the arms
         with a blindable study treatment, not usual care (``None``: open)."""
@@ -646,6 +661,7 @@ class Trial(_Strict):
             if abs(start - stop_arm) > 1e-6:
                 raise ValueError(f"arm {arm.name!r}: the last period must run to the end of "
                                  "the arm's part of the trial (leave out its 'until').")
+        self._check_pills()
         for arm in self.all_arms():
             try:  # cohort overrides checked now, not when the trial runs
                 self.population.merged(arm.population)
