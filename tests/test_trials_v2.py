@@ -488,7 +488,8 @@ def test_every_design_example_loads_and_uses_its_feature() -> None:
                   "severe_score:", "confirm: 2", "scale: HAM-D6", "scale: CGI-S",
                   "cgi_i_response_rate", "measure: cadss", "bdnf_plasma_ngml", "since:",
                   "titrate_to_tolerance:", "route: intranasal", "route: oral",
-                  "route: intramuscular", "placebo: true", "type: esketamine_iv"):
+                  "route: intramuscular", "placebo: true", "type: esketamine_iv",
+                  "type: oral_antidepressant, blinded: true", "of: slope"):
         assert field in text, field
     for path in designs:
         trial = load_trial(path)

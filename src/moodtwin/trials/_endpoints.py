@@ -22,7 +22,13 @@ from moodtwin import scales
 from moodtwin.errors import ValidationError
 from moodtwin.trials._relapse import event_times, relapse_flags
 from moodtwin.trials._run import TrialData
-from moodtwin.trials._schema import COMPARISONS, Endpoint, Persistence, within_label
+from moodtwin.trials._schema import (
+    COMPARISONS,
+    SLOPE_UNITS,
+    Endpoint,
+    Persistence,
+    within_label,
+)
 from moodtwin.trials._stats import (
     NAN,
     Estimate,
@@ -140,6 +146,10 @@ def _per_patient(d: TrialData, e: Endpoint, kind: str, arm: str) -> np.ndarray:
     if kind == "biomarker_change":
         v = d.observable(e.measure or "")[rows]
         return v[:, k] - v[np.arange(v.shape[0]), b]
+    if kind == "slope":  # observed visits from window_start (default baseline) to at
+        first = d.visit(hours(e.window_start, "window_start")) if e.window_start else 0
+        x = _scores(d, scale, "observed")[rows][:, first: k + 1]
+        return slopes(x, d.visit_h[first: k + 1] / 24.0) * SLOPE_UNITS[e.per or "month"]
     missing = _missing(d, e)
     x = _scores(d, scale, missing)[rows]
     if e.since is not None:
@@ -195,6 +205,21 @@ def _per_patient(d: TrialData, e: Endpoint, kind: str, arm: str) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nanmean(hit, axis=1)
+
+
+def slopes(x: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Each row's least-squares slope of ``x`` (patients x visits, NaN = not observed) on
+    ``days``, per day; NaN for a row with fewer than two observed visits."""
+    m = np.isfinite(x)
+    n = m.sum(axis=1)
+    t = np.where(m, days[None, :], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tbar = t.sum(axis=1) / n
+        xbar = np.where(m, x, 0.0).sum(axis=1) / n
+        dt = np.where(m, days[None, :] - tbar[:, None], 0.0)
+        sxx = (dt * dt).sum(axis=1)
+        out = (dt * np.where(m, x - xbar[:, None], 0.0)).sum(axis=1) / sxx
+    return np.where((n >= 2) & (sxx > 0), out, np.nan)
 
 
 def _durable(d: TrialData, p: Persistence, meets: np.ndarray, k: int, rows: np.ndarray

@@ -22,7 +22,10 @@ ARM_ENDPOINTS = (
     "cumulative_response_rate", "cumulative_remission_rate", "time_in_response",
     "time_in_remission", "biomarker_change", "median_time_to_relapse", "proportion_relapsed",
     "correlation", "mean_cgi_i", "cgi_i_response_rate", "stressor_rise", "recovered_rate",
+    "slope",
 )
+#: ``slope`` endpoints: score change per unit of time, in days.
+SLOPE_UNITS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
 RATE_TYPES = ("response_rate", "remission_rate", "cumulative_response_rate",
               "cumulative_remission_rate", "time_in_response", "time_in_remission",
               "cgi_i_response_rate", "recovered_rate")
@@ -347,7 +350,7 @@ class Endpoint(_Strict):
                 "cumulative_response_rate", "cumulative_remission_rate",
                 "mean_score", "biomarker_change", "time_in_response",
                 "time_in_remission", "mean_cgi_i", "cgi_i_response_rate", "stressor_rise",
-                "recovered_rate"] | None = None
+                "recovered_rate", "slope"] | None = None
     measure: str | None = None  # biomarker observable for biomarker_change
     relapse_score: Number | None = None  # relapse when the score reaches this (trial scale)
     relapse: Relapse | None = None
@@ -361,7 +364,8 @@ class Endpoint(_Strict):
     recovered_within: Number | None = Field(default=None, ge=0.0)
     missing: Literal[MISSING] | None = None  # type: ignore[valid-type]  # default: analysis
     subgroup: Subgroup | None = None
-    window_start: str | None = None  # time_in_response/remission: window from here to at
+    window_start: str | None = None  # time_in_response/remission, slope: window from here to at
+    per: Literal["day", "week", "month"] | None = None  # slope: points per (default month)
     method: Literal["pearson", "spearman"] = "pearson"  # correlation
     baseline: Literal["trial", "period"] = "trial"  # change from trial or period baseline
     # mean_change/percent_change from this visit instead of baseline; stressor_rise and
@@ -440,10 +444,16 @@ class Endpoint(_Strict):
             if self.at is None or _h(self.since, "since") >= _h(self.at, "at"):
                 raise ValueError(f"since: {self.since!r} must be before 'at' ({self.at!r}).")
         self._check_claims()
+        if self.per is not None and kind != "slope":
+            raise ValueError(f"per: applies to slope (points per day, week or month), not "
+                             f"{kind!r}.")
+        if kind == "slope" and self.missing == "locf":
+            raise ValueError("missing: 'locf' does not apply to slope, which is fitted to each "
+                             "patient's observed visits (leave 'missing' out).")
         if self.window_start is not None:
-            if kind not in ("time_in_response", "time_in_remission"):
+            if kind not in ("time_in_response", "time_in_remission", "slope"):
                 raise ValueError(f"window_start: applies to time_in_response/"
-                                 f"time_in_remission, not {kind!r}.")
+                                 f"time_in_remission and slope, not {kind!r}.")
             start = _h(self.window_start, "window_start")
             if self.at is not None and start >= _h(self.at, "at"):
                 raise ValueError(f"window_start: {self.window_start!r} must be before 'at' "
