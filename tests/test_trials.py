@@ -474,3 +474,23 @@ def test_an_endpoint_can_be_reported_without_being_fitted(tmp_path: Path) -> Non
                      "two_roles/resp/ketamine": "validation"}
     assert [t.label for t in collect_targets([path], fitted_only=True)] == [
         "two_roles/diff/ketamine vs midazolam"]
+
+
+def test_validate_scores_the_point_values_without_the_ensemble(tmp_path: Path) -> None:
+    """``validate --no-ensemble`` scores the parameter set's point values: every replicate
+    is the point's, so the simulated means are those of ``run_trial(..., ensemble=False)``
+    on the same seed, and they differ from the ensemble's."""
+    from moodtwin.calibration import validate
+
+    point = validate([MURROUGH], replicates=2, seed=1, ensemble=False)
+    drawn = validate([MURROUGH], replicates=2, seed=1)
+    res = run_trial(MURROUGH, seed=1, replicates=2, ensemble=False)
+    s = res.summary().set_index(["endpoint", "arm"])["mean"]
+    for row in point.itertuples():
+        assert row.simulated == pytest.approx(s[(row.endpoint, row.arm)])
+    assert not np.allclose(point["simulated"], drawn["simulated"])
+    r = CliRunner().invoke(app, ["validate", str(MURROUGH), "--replicates", "2",
+                                 "--seed", "1", "--no-ensemble", "--out", str(tmp_path / "v")])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(tmp_path / "v" / "validation.csv")
+    assert np.allclose(table["simulated"], point["simulated"])

@@ -222,7 +222,7 @@ def validation_table(targets: list[Target], results: dict[Path, TrialResult]) ->
 def validate(
     trials: Sequence[str | Path] | None = None, *, parameters: ParametersLike = None,
     replicates: int = 10, seed: int = 0, engine: Engine | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, ensemble: bool | None = None,
 ) -> pd.DataFrame:
     """Run every trial file with published values and compare (one row per target).
 
@@ -232,6 +232,8 @@ def validate(
     - ``parameters``: the :class:`~moodtwin.ParameterSet` (default: the calibrated set).
     - ``replicates``: repetitions of each trial (the simulated 95 % interval is over them).
     - ``engine``: a :class:`~moodtwin.sweep.DaskEngine`, default this process.
+    - ``ensemble``: draw the parameter set's posterior ensemble members across replicates
+      (default, as :func:`~moodtwin.run_trial`), or ``False`` to score its point values only.
 
     **Returns:** target, endpoint, arm, published value and 95 % CI, simulated mean and 95 %
     interval, ``z`` and ``pass`` (see :func:`compare`; :func:`chi_square` sums the table).
@@ -246,5 +248,5 @@ def validate(
         if progress is not None:
             progress(f"{path.name}: {replicates} replicate(s) ...")
         results[path] = run_trial(spec, seed=seed, replicates=replicates, parameters=ps,
-                                  engine=engine)
+                                  engine=engine, ensemble=ensemble)
     return validation_table(targets, results)

@@ -290,6 +290,10 @@ def validate(
              "each as if it were the published result, and print how many numbers and what "
              "chi-square an exact model would show (adds columns chance_fail and "
              "spread_ratio; 0: skip).")] = 0,
+    ensemble: Annotated[bool | None, typer.Option(
+        "--ensemble/--no-ensemble", help="Replicates draw the parameter set's posterior "
+        "ensemble members (default when it has one), or score its point values only.",
+        show_default=False)] = None,
     params: ParamsOption = None,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
@@ -306,7 +310,7 @@ def validate(
     typer.echo(DISCLAIMER)
     with dask_engine(scheduler, workers) as engine:
         table = validate(trials, parameters=ps, replicates=replicates, seed=seed,
-                         engine=engine, progress=say)
+                         engine=engine, progress=say, ensemble=ensemble)
         reference = (chance_reference(table, trials, parameters=ps, realizations=chance,
                                       seed=seed, engine=engine, progress=say)
                      if chance else None)
@@ -339,8 +343,9 @@ def validate(
             numbers = rows[~rows["claim"].astype(bool)]
             typer.echo(reference.summary(role, int((~numbers["pass"].astype(bool)).sum()),
                                          chi_square(rows)[0]) + ".")
+    which = f"{ps.name}, point values" if ensemble is False else ps.name
     figs = forest_figure(table, out / "validation.png", out / "validation.html",
-                         f"moodtwin validate ({ps.name}, {replicates} replicates): {summary}")
+                         f"moodtwin validate ({which}, {replicates} replicates): {summary}")
     typer.echo(f"Table: {(out / 'validation.csv').resolve()}")
     typer.echo(f"Figure: {figs[0].resolve()} and {figs[1].name}")
 
