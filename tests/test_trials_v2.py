@@ -950,3 +950,18 @@ def test_thresholds_in_the_wrong_unit_or_off_the_scale_are_one_line(data: dict,
     with pytest.raises(ValidationError, match=message) as err:
         parse_trial(full, PROTOCOLS)
     assert "\n" not in str(err.value)
+
+
+def test_n_override_scales_a_trial_of_cohorts_only() -> None:
+    """``--n`` (``run_trial(n=...)``) on a trial of non-randomized cohorts without a trial
+    ``n`` was silently ignored: every cohort ran at its full size. It now scales the
+    cohorts as it does beside a trial ``n``."""
+    data = _trial(arms=[
+        {"name": "a", "n": 30, "protocol": "ketamine_single_iv.yaml"},
+        {"name": "b", "n": 20, "protocol": "no_treatment.yaml"}])
+    data.pop("n")
+    trial = parse_trial(data, PROTOCOLS)
+    assert run_trial(trial, seed=1).first.patients["arm"].value_counts().to_dict() == {
+        "a": 30, "b": 20}
+    small = run_trial(trial, seed=1, n=10).first.patients["arm"].value_counts().to_dict()
+    assert small == {"a": 6, "b": 4}

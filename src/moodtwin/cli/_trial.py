@@ -37,7 +37,8 @@ def trial(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.",
                                       file_okay=False)] = Path("moodtwin-out/trial"),
     n: Annotated[int | None, typer.Option("--n", help="Override the number of randomized "
-                                                      "patients.", min=2)] = None,
+                                                      "patients (non-randomized cohorts are "
+                                                      "scaled in proportion).", min=2)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")
                     ] = 0,
     replicates: Annotated[int, typer.Option("--replicates", "-r", min=1,
