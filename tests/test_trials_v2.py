@@ -965,3 +965,14 @@ def test_n_override_scales_a_trial_of_cohorts_only() -> None:
         "a": 30, "b": 20}
     small = run_trial(trial, seed=1, n=10).first.patients["arm"].value_counts().to_dict()
     assert small == {"a": 6, "b": 4}
+
+
+def test_the_trial_format_documents_signs_and_percentages() -> None:
+    """A new user reading docs/formats/trial.md could not tell that ``cohen_d`` has the
+    opposite sign to a ``difference`` of changes, nor that a response ``threshold`` is in
+    percent while ``response_fraction`` is a fraction (it was only in a docstring)."""
+    text = " ".join((ROOT / "docs" / "formats" / "trial.md").read_text().split())
+    assert "`cohen_d` and `hedges_g` are positive when `arms[0]` improves more" in text
+    assert "`response_fraction` is a fraction" in text
+    assert "`relapse.improvement_below` are percentages" in text
+    assert "run it with `moodtwin trial`" in text
