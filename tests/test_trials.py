@@ -494,3 +494,29 @@ def test_validate_scores_the_point_values_without_the_ensemble(tmp_path: Path) -
     assert r.exit_code == 0, r.output
     table = pd.read_csv(tmp_path / "v" / "validation.csv")
     assert np.allclose(table["simulated"], point["simulated"])
+
+
+def test_validate_and_calibrate_refuse_files_without_published_values(tmp_path: Path) -> None:
+    """A design file (no ``published`` value) given to ``validate`` or ``calibrate`` is one
+    ``error:`` line naming the file and pointing to ``moodtwin trial``, before any run (it
+    was a pandas KeyError traceback after the simulation); in a list with a file that has
+    published values it is skipped with a note."""
+    from moodtwin.calibration import validate
+
+    design = TRIALS / "designs" / "ketamine_murrough2013_six_infusions.yaml"
+    for argv in (["validate", str(design)], ["calibrate", str(design)]):
+        r = CliRunner().invoke(app, [*argv, "--out", str(tmp_path / "o")])
+        assert r.exit_code == 2, r.output
+        lines = [x for x in r.output.splitlines() if x.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error: "), r.output
+        assert "ketamine_murrough2013_six_infusions.yaml" in lines[0]
+        assert "no endpoint has a 'published' value" in lines[0]
+        assert "moodtwin trial" in lines[0]
+        assert not (tmp_path / "o").exists()
+    with pytest.raises(ValidationError, match="no endpoint has a 'published' value"):
+        validate([design], replicates=1)
+    r = CliRunner().invoke(app, ["validate", str(MURROUGH), str(design), "--replicates", "1",
+                                 "--out", str(tmp_path / "both")])
+    assert r.exit_code == 0, r.output
+    assert "ketamine_murrough2013_six_infusions.yaml has no published values; skipped" \
+        in r.output

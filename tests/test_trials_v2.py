@@ -900,3 +900,79 @@ def test_response_fraction_reads_partial_response_and_improvement() -> None:
     with pytest.raises(ValidationError, match="response_fraction"):
         parse_trial(_trial(endpoints=[{"type": "response_rate", "at": "1 d",
                                        "response_fraction": 1.5}]), PROTOCOLS)
+
+
+def _guided(threshold: float, choose_by: str = "response") -> dict:
+    keys = ("responder", "non_responder") if choose_by == "response" else (
+        "remitter", "non_remitter")
+    return _trial(duration="3 week", visits={"every": "1 week"}, arms=[{
+        "name": "guided", "periods": [
+            {"protocol": "ketamine_single_iv.yaml", "until": "1 week"},
+            {"choose_by": choose_by, "threshold": threshold,
+             "protocols": dict.fromkeys(keys, "no_treatment.yaml")}]}], endpoints=[])
+
+
+@pytest.mark.parametrize("data, message", [
+    # a response threshold is a percentage: 0.5 (read as a fraction) was silently 0.5 %
+    (_guided(0.5), r"threshold: 0\.5 is a response improvement in percent \(write 50"),
+    (_guided(150), r"threshold: 150 is a response improvement in percent; allowed 1-100"),
+    (_withdrawal(criterion="response", threshold=0.5),
+     r"withdrawal\.threshold: 0\.5 is a response improvement in percent \(write 50"),
+    (_withdrawal(), None),  # the scale's own criterion: fine
+    ({"endpoints": [{"type": "median_time_to_relapse",
+                     "relapse": {"improvement_below": 0.4}}]},
+     r"relapse: improvement_below: 0\.4 is an improvement share in percent \(write 40"),
+    # a remission cut-off outside the scale cannot be met or is always met
+    (_guided(70, "remission"), r"threshold: 70 is outside 0-60 \(MADRS points"),
+    (_withdrawal(threshold=61), r"withdrawal\.threshold: 61 is outside 0-60 \(MADRS points"),
+    (_ep(type="remission_rate", remission_threshold=100),
+     r"remission_threshold 100 is outside 0-60 \(MADRS points"),
+    (_ep(type="remission_rate", remission_threshold=-2),
+     r"remission_threshold -2 is outside 0-60 \(MADRS points"),
+    (_ep(type="remission_rate", remission_threshold=20, scale="PHQ-9"),
+     None),
+    (_ep(type="remission_rate", remission_threshold=30, scale="PHQ-9"),
+     r"remission_threshold 30 is outside 0-27 \(PHQ9 points"),
+    ({"endpoints": [{"type": "hazard_ratio", "arms": ["ketamine", "midazolam"],
+                     "relapse": {"score": 70}}]},
+     r"relapse\.score 70 is outside 0-60 \(MADRS points"),
+])
+def test_thresholds_in_the_wrong_unit_or_off_the_scale_are_one_line(data: dict,
+                                                                     message: str | None
+                                                                     ) -> None:
+    """A response threshold written as a fraction (0.5 for 50 %), or a remission or relapse
+    score beyond the scale, was accepted and silently changed who counts as a responder,
+    remitter or relapser; each is now one line naming the field, the value and the range."""
+    full = {**_trial(), **data}
+    if message is None:
+        parse_trial(full, PROTOCOLS)
+        return
+    with pytest.raises(ValidationError, match=message) as err:
+        parse_trial(full, PROTOCOLS)
+    assert "\n" not in str(err.value)
+
+
+def test_n_override_scales_a_trial_of_cohorts_only() -> None:
+    """``--n`` (``run_trial(n=...)``) on a trial of non-randomized cohorts without a trial
+    ``n`` was silently ignored: every cohort ran at its full size. It now scales the
+    cohorts as it does beside a trial ``n``."""
+    data = _trial(arms=[
+        {"name": "a", "n": 30, "protocol": "ketamine_single_iv.yaml"},
+        {"name": "b", "n": 20, "protocol": "no_treatment.yaml"}])
+    data.pop("n")
+    trial = parse_trial(data, PROTOCOLS)
+    assert run_trial(trial, seed=1).first.patients["arm"].value_counts().to_dict() == {
+        "a": 30, "b": 20}
+    small = run_trial(trial, seed=1, n=10).first.patients["arm"].value_counts().to_dict()
+    assert small == {"a": 6, "b": 4}
+
+
+def test_the_trial_format_documents_signs_and_percentages() -> None:
+    """A new user reading docs/formats/trial.md could not tell that ``cohen_d`` has the
+    opposite sign to a ``difference`` of changes, nor that a response ``threshold`` is in
+    percent while ``response_fraction`` is a fraction (it was only in a docstring)."""
+    text = " ".join((ROOT / "docs" / "formats" / "trial.md").read_text().split())
+    assert "`cohen_d` and `hedges_g` are positive when `arms[0]` improves more" in text
+    assert "`response_fraction` is a fraction" in text
+    assert "`relapse.improvement_below` are percentages" in text
+    assert "run it with `moodtwin trial`" in text

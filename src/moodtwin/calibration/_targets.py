@@ -101,19 +101,51 @@ def trial_targets(trial: Trial, path: Path) -> list[Target]:
             for e in trial.endpoints for arm, pub in published_rows(e)]
 
 
-def collect_targets(paths: Sequence[str | Path] | None = None, *, fitted_only: bool = False
-                    ) -> list[Target]:
-    """Targets of every trial file in ``paths`` (files or folders of ``*.yaml``; default:
-    the packaged trial catalogue, :func:`moodtwin.catalogue.trial_catalogue`);
-    ``fitted_only``: only files whose ``role`` is ``calibration`` (what ``calibrate`` fits;
-    ``validate`` reports every file)."""
+def targets_by_file(paths: Sequence[str | Path] | None = None) -> dict[Path, list[Target]]:
+    """The targets of each trial file in ``paths`` (files or folders of ``*.yaml``; default:
+    the packaged trial catalogue), an empty list for a file without published values."""
     files: list[Path] = []
     for p in [Path(x) for x in paths] if paths else [trial_catalogue()]:
         files += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
     if not files:
         raise ValidationError("No trial files found.")
-    targets = [t for f in files for t in targets_of(f)]
+    return {f: targets_of(f) for f in files}
+
+
+def collect_targets(paths: Sequence[str | Path] | None = None, *, fitted_only: bool = False,
+                    require: bool = False) -> list[Target]:
+    """Targets of every trial file in ``paths`` (files or folders of ``*.yaml``; default:
+    the packaged trial catalogue, :func:`moodtwin.catalogue.trial_catalogue`);
+    ``fitted_only``: only files whose ``role`` is ``calibration`` (what ``calibrate`` fits;
+    ``validate`` reports every file). ``require``: refuse when there is no target
+    (:func:`require_targets`)."""
+    by_file = targets_by_file(paths)
+    return (require_targets(by_file, fitted_only=fitted_only) if require
+            else _flat(by_file, fitted_only))
+
+
+def _flat(by_file: dict[Path, list[Target]], fitted_only: bool) -> list[Target]:
+    targets = [t for ts in by_file.values() for t in ts]
     return [t for t in targets if t.role == "calibration"] if fitted_only else targets
+
+
+def require_targets(by_file: dict[Path, list[Target]], *, fitted_only: bool = False
+                    ) -> list[Target]:
+    """The targets of :func:`targets_by_file`, refused in one line naming the files when
+    there are none (``validate`` and ``calibrate`` compare published values: a design file
+    without them runs with ``moodtwin trial``)."""
+    targets = _flat(by_file, fitted_only)
+    if targets:
+        return targets
+    names = [f.name for f in by_file]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    if fitted_only and any(by_file.values()):
+        raise ValidationError(f"{shown}: every published value has 'role: validation' "
+                              "(reported by 'moodtwin validate', never fitted), so there is "
+                              "nothing to calibrate.")
+    raise ValidationError(f"{shown}: no endpoint has a 'published' value, so there is "
+                          "nothing to compare with; 'moodtwin trial FILE' runs a design "
+                          "without published values.")
 
 
 def _compare_claim(target: Target, result: TrialResult) -> dict[str, object]:
@@ -240,7 +272,7 @@ def validate(
     """
     from moodtwin.trials import run_trial
 
-    targets = collect_targets(trials)
+    targets = collect_targets(trials, require=True)
     ps = resolve(parameters)
     results = {}
     for path in sorted({t.trial_file for t in targets}):

@@ -37,7 +37,8 @@ def trial(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.",
                                       file_okay=False)] = Path("moodtwin-out/trial"),
     n: Annotated[int | None, typer.Option("--n", help="Override the number of randomized "
-                                                      "patients.", min=2)] = None,
+                                                      "patients (non-randomized cohorts are "
+                                                      "scaled in proportion).", min=2)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")
                     ] = 0,
     replicates: Annotated[int, typer.Option("--replicates", "-r", min=1,
@@ -191,7 +192,7 @@ def calibrate(
     )
     from moodtwin.parameter_sets import ParameterSet
 
-    targets = collect_targets(trials, fitted_only=True)
+    targets = collect_targets(trials, fitted_only=True, require=True)
     typer.echo(DISCLAIMER)
     priors = default_priors(parameter or DEFAULT_PARAMETERS)
     say(f"{len(targets)} published targets; calibrating {len(priors)} values: "
@@ -298,16 +299,22 @@ def validate(
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
-    from moodtwin.calibration import chance_reference, chi_square, collect_targets, validate
+    from moodtwin.calibration import chance_reference, chi_square, validate
     from moodtwin.calibration._forest import forest_figure
+    from moodtwin.calibration._targets import require_targets, targets_by_file
     from moodtwin.parameter_sets import resolve
 
     ps = resolve(params)
-    collect_targets(trials)  # refuse bad trial files before any run
+    by_file = targets_by_file(trials)  # refuse bad trial files before any run
+    require_targets(by_file)  # and files with nothing to compare
     if chance == 1:
         raise ValidationError("--chance: need at least 2 stand-in trials per file (0 skips "
                               "them), got 1.")
     typer.echo(DISCLAIMER)
+    for f, found in by_file.items():
+        if trials and not found:
+            say(f"note: {f.name} has no published values; skipped (run it with 'moodtwin "
+                "trial').")
     with dask_engine(scheduler, workers) as engine:
         table = validate(trials, parameters=ps, replicates=replicates, seed=seed,
                          engine=engine, progress=say, ensemble=ensemble)

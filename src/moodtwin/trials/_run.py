@@ -371,9 +371,12 @@ def run_replicate(
         groups.append((pop, np.array([trial.arms.index(randomized[i])
                                       for i in _allocate(randomized, len(pop),
                                                          np.random.default_rng(s_rand))])))
+    # ``n`` scales the cohorts with the trial's n, or with their total in a trial of
+    # cohorts only (where it was ignored)
+    total = trial.n if trial.n is not None else sum(a.n or 0 for a in trial.arms)
     for i, arm in enumerate(trial.arms):
         if arm.n is not None:
-            size = arm.n if n is None or trial.n is None else max(2, round(arm.n * n / trial.n))
+            size = arm.n if n is None or not total else max(2, round(arm.n * n / total))
             spec = trial.population.merged(arm.population)
             pop = generate_population(spec, size, int(s_cohorts[i].generate_state(1)[0]),
                                       parameters=ps, engine=engine)

@@ -51,6 +51,23 @@ def _h(v: str, field: str) -> float:
     return hours(str(v), field)
 
 
+def _not_a_fraction(value: float | None, field: str, what: str) -> None:
+    """Refuse a percentage written as a fraction (0.5 for 50 %): it would be read as 0.5 %."""
+    if value is not None and 0.0 < value < 1.0:
+        raise ValueError(f"{field}: {value:g} is {what} in percent (write {100 * value:g} for "
+                         f"{100 * value:g} %), not a fraction.")
+
+
+def _on_scale(value: float | None, field: str, scale: str) -> None:
+    """Refuse a score cut-off outside the scale (never met, or met by everyone)."""
+    if value is None:
+        return
+    sc = scales.get_scale(scale)
+    if not 0.0 <= value <= sc.max_score:
+        raise ValueError(f"{field} {value:g} is outside 0-{sc.max_score:g} ({sc.name} "
+                         "points).")
+
+
 def first_exposure_h(protocol: Protocol) -> float | None:
     """Time (h, protocol time) of the protocol's first dose, session, stimulation start or
     drug start; None when it gives no therapy."""
@@ -155,6 +172,11 @@ class Period(_Strict):
                                  f"keys {', '.join(keys)}; got {', '.join(self.protocols or {})}.")
         if self.threshold is not None and self.choose_by not in ("response", "remission"):
             raise ValueError("threshold: applies to choose_by 'response' or 'remission'.")
+        if self.choose_by == "response" and self.threshold is not None:
+            _not_a_fraction(self.threshold, "threshold", "a response improvement")
+            if self.threshold > 100:
+                raise ValueError(f"threshold: {self.threshold:g} is a response improvement "
+                                 "in percent; allowed 1-100.")
         return self
 
     def all_protocols(self) -> list[Protocol]:
@@ -220,6 +242,8 @@ class Withdrawal(_Strict):
                 and self.threshold > 100:
             raise ValueError(f"withdrawal.threshold: {self.threshold:g} is a response "
                              "improvement in percent; allowed 0-100.")
+        if self.criterion == "response":
+            _not_a_fraction(self.threshold, "withdrawal.threshold", "a response improvement")
         return self
 
 
@@ -254,6 +278,7 @@ class Relapse(_Strict):
         if self.score is None and self.improvement_below is None:
             raise ValueError("relapse: give 'score' (e.g. 22) and/or 'improvement_below' "
                              "(percent, e.g. 40).")
+        _not_a_fraction(self.improvement_below, "improvement_below", "an improvement share")
         return self
 
 
@@ -667,6 +692,9 @@ class Trial(_Strict):
                     raise ValueError(f"arm {arm.name!r} period {i}: choose_by "
                                      f"{p.choose_by!r} decides at the period start "
                                      f"({start / 24:g} d), which must be a later visit.")
+                if p.choose_by == "remission":
+                    _on_scale(p.threshold, f"arm {arm.name!r} period {i}: threshold:",
+                              self.scale)
                 start = stop
             if abs(start - stop_arm) > 1e-6:
                 raise ValueError(f"arm {arm.name!r}: the last period must run to the end of "
@@ -688,8 +716,16 @@ class Trial(_Strict):
             if bad or len(members) < 2:
                 raise ValueError(f"pools.{pool}: give two or more arms from "
                                  f"{', '.join(names)}; got {members}.")
+        if self.withdrawal is not None and self.withdrawal.criterion == "remission":
+            _on_scale(self.withdrawal.threshold, "withdrawal.threshold:", self.scale)
         for e in self.endpoints:
             top = scales.get_scale(e.scale or self.scale)
+            where = f"endpoint {endpoint_name(e)!r}:"
+            _on_scale(e.remission_threshold, f"{where} remission_threshold", top.name)
+            _on_scale(e.relapse_score, f"{where} relapse_score", top.name)
+            if e.relapse is not None:
+                _on_scale(e.relapse.score, f"{where} relapse.score", top.name)
+                _on_scale(e.relapse.severe_score, f"{where} relapse.severe_score", top.name)
             if e.recovered_within is not None and e.recovered_within > top.max_score:
                 raise ValueError(f"endpoint {endpoint_name(e)!r}: recovered_within "
                                  f"{e.recovered_within:g} is outside 0-{top.max_score:g} "
