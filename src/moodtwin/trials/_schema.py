@@ -58,6 +58,14 @@ def _not_a_fraction(value: float | None, field: str, what: str) -> None:
                          f"{100 * value:g} %), not a fraction.")
 
 
+def _response_percent(value: float | None, field: str) -> None:
+    """Refuse a response-improvement threshold that is not a percentage of 1-100."""
+    _not_a_fraction(value, field, "a response improvement")
+    if value is not None and value > 100:
+        raise ValueError(f"{field}: {value:g} is a response improvement in percent; allowed "
+                         "1-100.")
+
+
 def _on_scale(value: float | None, field: str, scale: str) -> None:
     """Refuse a score cut-off outside the scale (never met, or met by everyone)."""
     if value is None:
@@ -172,11 +180,8 @@ class Period(_Strict):
                                  f"keys {', '.join(keys)}; got {', '.join(self.protocols or {})}.")
         if self.threshold is not None and self.choose_by not in ("response", "remission"):
             raise ValueError("threshold: applies to choose_by 'response' or 'remission'.")
-        if self.choose_by == "response" and self.threshold is not None:
-            _not_a_fraction(self.threshold, "threshold", "a response improvement")
-            if self.threshold > 100:
-                raise ValueError(f"threshold: {self.threshold:g} is a response improvement "
-                                 "in percent; allowed 1-100.")
+        if self.choose_by == "response":
+            _response_percent(self.threshold, "threshold")
         return self
 
     def all_protocols(self) -> list[Protocol]:
@@ -238,12 +243,8 @@ class Withdrawal(_Strict):
     def _threshold(self) -> Withdrawal:
         if self.threshold is not None and self.criterion == "all":
             raise ValueError("withdrawal.threshold: criterion 'all' takes no threshold.")
-        if self.criterion == "response" and self.threshold is not None \
-                and self.threshold > 100:
-            raise ValueError(f"withdrawal.threshold: {self.threshold:g} is a response "
-                             "improvement in percent; allowed 0-100.")
         if self.criterion == "response":
-            _not_a_fraction(self.threshold, "withdrawal.threshold", "a response improvement")
+            _response_percent(self.threshold, "withdrawal.threshold")
         return self
 
 
