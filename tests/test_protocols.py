@@ -415,3 +415,21 @@ def test_a_therapy_running_past_the_protocol_end_is_refused() -> None:
     msg = _error(_protocol({**TAVNS, "duration": "30 week"}))
     assert "therapies[0] (tavns)" in msg and "after the protocol's end" in msg
     assert "84 d" in msg and "30 week" in msg
+
+
+def test_tavns_frequency_up_to_120_hz() -> None:
+    """120 Hz (Trevizol et al. 2016, open-label taVNS) is accepted; beyond it is refused. The
+    saturating frequency gain makes 120 Hz drive the NTS barely more than 100 Hz."""
+    import moodtwin
+
+    msg = _error(_protocol({**TAVNS, "frequency": "150 Hz"}))
+    assert "therapies[0].frequency (tavns)" in msg and "'150 Hz'" in msg
+    assert "allowed range 1–120 Hz" in msg
+
+    def drive(frequency: str) -> float:
+        session = {**TAVNS, "current": "4 mA", "frequency": frequency, "session": "30 min",
+                   "sessions_per_day": 1, "first_session_at": "1 h", "duration": "1 d"}
+        result = moodtwin.simulate(parse_protocol(_protocol(session, duration="1 d")))
+        return float(result.at("tavns_drive", 1.25)[0])
+
+    assert 1.0 < drive("120 Hz") / drive("100 Hz") < 1.02

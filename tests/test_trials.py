@@ -229,6 +229,29 @@ def test_report_of_a_single_arm_trial_is_written_without_warnings(tmp_path: Path
     assert all(p.stat().st_size > 0 for p in paths)
 
 
+def test_report_png_keeps_a_long_trial_name_inside_the_figure(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trial name of a published design (100+ characters) was cut at both sides of the PNG."""
+    from moodtwin.trials import _report
+
+    figures = []
+    real_save = _report.save_png
+    monkeypatch.setattr(_report, "save_png", lambda fig, *a, **k: (
+        figures.append(fig), real_save(fig, *a, **k)))
+    name = ("Single ketamine vs midazolam crossover, then six open infusions, then weekly "
+            "maintenance for responders (a long design name)")
+    spec = parse_trial(_trial(name=name, endpoints=[{"type": "response_rate", "at": "1 d"}]),
+                       PROTOCOLS)
+    _report._png(run_trial(spec, seed=1, n=10), tmp_path / "report.png")
+    fig = figures[0]
+    title = fig.axes[0].title
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    box = title.get_window_extent(FigureCanvasAgg(fig).get_renderer())  # closed: a new canvas
+    assert title.get_text().replace("\n", " ") == name
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width
+
+
 def test_cli_trial_bad_file_is_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(_trial(arms=[{"name": "x"}])))

@@ -143,6 +143,12 @@ def _ep(**kw: object) -> dict:
     (_ep(subgroup={"covariate": "height", "min": 1}), r"subgroup\.covariate"),
     (_ep(subgroup={"covariate": "sex", "equals": "f"}), r"subgroup\.equals: 'f'"),
     (_ep(subgroup={"covariate": "age"}), "give 'min' and/or 'max'"),
+    # YAML's true/yes and bare numbers are not group names (was pydantic's "valid string")
+    (_ep(subgroup={"covariate": "response", "equals": True, "at": "1 d"}),
+     r"subgroup\.equals: True for 'response' is not a group's name; allowed: responder, "
+     "non_responder"),
+    (_ep(subgroup={"covariate": "age", "equals": 40}),
+     r"subgroup\.equals: 40 for 'age' is not a group's name; give 'min' and/or 'max'"),
     (_ep(subgroup={"covariate": "response", "equals": "responder"}), r"subgroup\.at"),
     (_ep(subgroup={"covariate": "response", "equals": "responder", "at": "2 d"}),
      "subgroup.at '2 d' is not a visit"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from html import escape
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def _png(res: TrialResult, path: Path) -> Path:
     ax1.set_xlabel("day")
     ax1.set_ylabel(f"mean {res.trial.scale} (observed)")
     ax1.legend(fontsize=8)
-    ax1.set_title(res.trial.name, fontsize=10)
+    ax1.set_title(textwrap.fill(res.trial.name, 80), fontsize=10)  # a long name stays inside
     last = _bands(res, "response").groupby("arm", sort=False).last().reset_index()
     mean, low, high = (100 * last[c].to_numpy(dtype=float) for c in ("mean", "low", "high"))
     ax2.bar(last["arm"], mean, yerr=np.vstack([mean - low, high - mean]),

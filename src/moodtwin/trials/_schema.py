@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from moodtwin import scales
 from moodtwin.catalogue import catalogue_file, catalogue_names, protocol_catalogue
@@ -252,6 +252,9 @@ RELAPSE_TYPES = ("median_time_to_relapse", "hazard_ratio", "proportion_relapsed"
 MISSING = ("locf", "observed", "non_responder", "mmrm")
 SUBGROUP_COVARIATES = ("sex", "age", "failed_treatments", "baseline", "body_weight",
                        "response", "remission", "arm", "bdnf_genotype")
+SUBGROUP_EQUALS = {"sex": ("female", "male"), "response": ("responder", "non_responder"),
+                   "remission": ("remitter", "non_remitter"),
+                   "bdnf_genotype": ("val_val", "met_carrier")}
 
 
 class Relapse(_Strict):
@@ -297,11 +300,22 @@ class Subgroup(_Strict):
     max: Number | None = None
     at: str | None = None
 
+    @field_validator("equals", mode="before")
+    @classmethod
+    def _equals_is_a_name(cls, v: object, info: ValidationInfo) -> object:
+        """``equals: true`` (YAML's yes/no/true) reads as a boolean, not a group's name."""
+        if v is None or isinstance(v, str):
+            return v
+        covariate = info.data.get("covariate")
+        names = SUBGROUP_EQUALS.get(covariate, ("the first arm's name",) if covariate == "arm"
+                                    else ())
+        allowed = f"allowed: {', '.join(names)}" if names else "give 'min' and/or 'max'"
+        raise ValueError(f"{v!r} for {covariate!r} is not a group's name; "
+                         f"{allowed}.")
+
     @model_validator(mode="after")
     def _form(self) -> Subgroup:
-        allowed = {"sex": ("female", "male"), "response": ("responder", "non_responder"),
-                   "remission": ("remitter", "non_remitter"),
-                   "bdnf_genotype": ("val_val", "met_carrier")}.get(self.covariate)
+        allowed = SUBGROUP_EQUALS.get(self.covariate)
         if self.covariate == "arm":
             if not self.equals or self.min is not None or self.max is not None:
                 raise ValueError("subgroup: 'arm' takes 'equals: <first arm's name>'.")
