@@ -623,6 +623,23 @@ def test_an_oral_antidepressant_beats_placebo_by_the_fda_trials_difference() -> 
     assert 1.63 - 0.35 <= d <= 1.86 + 0.35, d
 
 
+@pytest.mark.xfail(strict=True, reason="known model failure (README, round 43): with the "
+                   "shipped set one ketamine infusion is still clearly better than placebo at "
+                   "day 11 (g 0.74 against below 0.45; day 1 g 1.15 passes): restored synapses "
+                   "last too long after one dose; a faster loss breaks maintenance dosing")
+def test_one_ketamine_infusion_loses_its_superiority_by_day_11_as_in_kishimoto_2016() -> None:
+    """Kishimoto et al. 2016 Psychol Med 46:1459 (9 RCTs of one IV ketamine infusion against
+    placebo or pseudo-placebo): Hedges' g -1.00 (95 % CI -1.28 to -0.73) at day 1, superiority
+    lost by days 10-12 (not significant at day 11: g below 0.45, calibration/_sources.py).
+    1,200 virtual patients (seed 13; the day-11 g varies by about 0.06 between seeds): day 1
+    must lie in the published interval and day 11 below that bound plus two such SDs."""
+    from moodtwin.calibration._sources import KISHIMOTO_2016, ketamine_durability
+
+    g1, g11 = ketamine_durability(ParameterSet.calibrated(), n=1200, seed=13)
+    assert 0.73 <= g1 <= 1.28, g1
+    assert g11 < KISHIMOTO_2016["lost_below"] + 0.12, g11
+
+
 @functools.lru_cache(maxsize=1)
 def _comparator_vs_placebo_controlled() -> dict[str, float]:
     """Response and remission of the same 1,600 virtual patients (common random numbers) on
