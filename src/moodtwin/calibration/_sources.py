@@ -170,10 +170,11 @@ def condition_on_sources(parameters: ParameterSet, *, w_5ht_range: tuple[float, 
 def ketamine_durability(parameters: ParameterSet, *, n: int = 600, seed: int = 7
                         ) -> tuple[float, float]:
     """Hedges' g of one 0.5 mg/kg IV ketamine infusion against placebo at day 1 and day 11
-    (positive = ketamine better): treatment-resistant patients as in the pooled trials
-    (MADRS 32 +/- 6, mean 3.5 failed treatments, 30 % on an antidepressant), randomized 2:1:1
-    to ketamine, midazolam and saline (both placebos pooled, as Kishimoto et al. pooled
-    placebo and pseudo-placebo), double-blind (:data:`KISHIMOTO_2016`)."""
+    (``KISHIMOTO_2016["lost_by_day"]``; positive = ketamine better): treatment-resistant
+    patients as in the pooled trials (MADRS 32 +/- 6, mean 3.5 failed treatments, 30 % on an
+    antidepressant), randomized 2:1:1 to ketamine, midazolam and saline (both placebos
+    pooled, as Kishimoto et al. pooled placebo and pseudo-placebo), double-blind
+    (:data:`KISHIMOTO_2016`)."""
     from importlib.resources import files
 
     from moodtwin.trials import parse_trial, run_trial
@@ -193,8 +194,9 @@ def ketamine_durability(parameters: ParameterSet, *, n: int = 600, seed: int = 7
                  {"name": "saline", "allocation": 1,
                   "protocol": str(protocols / "saline_placebo_iv.yaml")}],
         "pools": {"placebo": ["midazolam", "saline"]},
-        "endpoints": [{"id": f"g{d}", "type": "cohen_d", "at": f"{d} d",
-                       "arms": ["ketamine", "placebo"]} for d in (1, 11)]})
+        "endpoints": [{"id": f"g{d:g}", "type": "cohen_d", "at": f"{d:g} d",
+                       "arms": ["ketamine", "placebo"]}
+                      for d in (1, KISHIMOTO_2016["lost_by_day"])]})
     g = run_trial(trial, seed=seed, parameters=parameters, ensemble=False).endpoints
     return float(g["estimate"].iloc[0]), float(g["estimate"].iloc[1])
 
