@@ -623,6 +623,51 @@ def test_an_oral_antidepressant_beats_placebo_by_the_fda_trials_difference() -> 
     assert 1.63 - 0.35 <= d <= 1.86 + 0.35, d
 
 
+@functools.lru_cache(maxsize=1)
+def _first_esketamine_dose() -> tuple[float, float]:
+    """Esketamine 84 mg minus placebo spray after the first dose, at 4 h and 24 h (MADRS
+    points, positive = esketamine better): 1,200 treatment-resistant patients on their
+    ongoing antidepressant (as in Daly et al. 2018), double-blind 1:1, seed 5."""
+    from moodtwin.trials import parse_trial, run_trial
+
+    def arm(name: str, spray: dict[str, object]) -> dict[str, object]:
+        return {"name": name, "protocol": {
+            "name": name, "duration": "2 d", "background": {"oral_antidepressant": "continued"},
+            "therapies": [{"type": "esketamine_nasal", "at": ["0 d"], **spray}]}}
+
+    trial = parse_trial({
+        "name": "first esketamine dose vs placebo spray (An et al. 2021)", "n": 1200,
+        "duration": "2 d", "visits": ["4 h", "1 d"], "scale": "MADRS",
+        "population": {"baseline": {"scale": "MADRS", "mean": 36.0, "sd": 6.0, "min": 20,
+                                    "max": 60},
+                       "failed_treatments": {"mean": 3.0, "min": 2, "max": 10},
+                       "antidepressant_continued": 1.0, "inclusion": {"min_score": 20}},
+        "arms": [arm("esketamine", {"dose": "84 mg"}), arm("placebo", {"placebo": True})],
+        "endpoints": [{"id": f"d{t}", "type": "difference", "of": "mean_change", "at": t,
+                       "arms": ["esketamine", "placebo"]} for t in ("4 h", "1 d")]})
+    d = run_trial(trial, seed=5, ensemble=False).endpoints["estimate"]
+    return -float(d.iloc[0]), -float(d.iloc[1])
+
+
+def test_first_esketamine_dose_separates_at_24h_as_in_an_2021() -> None:
+    """An et al. 2021 Front Psychol 12:648691 (meta-analysis of intranasal esketamine and
+    ketamine RCTs, 858 patients): MADRS lower than placebo by 9.96 points (95 % CI
+    8.97-10.95) at 24 h. Widened by twice the Monte-Carlo SD of the simulated difference
+    (about 0.3 points between seeds at 1,200 patients)."""
+    _, d24 = _first_esketamine_dose()
+    assert 8.97 - 0.6 <= d24 <= 10.95 + 0.6, d24
+
+
+@pytest.mark.xfail(strict=True, reason="known model failure (README, round 43): with the "
+                   "shipped set the first esketamine dose separates from placebo by about 1 "
+                   "MADRS point at 4 h against 6.16 pooled: the model's relief builds over "
+                   "the first day, and no calibration target sees the first hours")
+def test_first_esketamine_dose_separates_within_hours_as_in_an_2021() -> None:
+    """An et al. 2021 (above): 6.16 MADRS points (95 % CI 4.44-7.88) at 2-4 h."""
+    d4, _ = _first_esketamine_dose()
+    assert 4.44 <= d4 <= 7.88, d4
+
+
 @pytest.mark.xfail(strict=True, reason="known model failure (README, round 43): with the "
                    "shipped set one ketamine infusion is still clearly better than placebo at "
                    "day 11 (g 0.74 against below 0.45; day 1 g 1.15 passes): restored synapses "
