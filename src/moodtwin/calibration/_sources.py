@@ -40,6 +40,15 @@ synapse loss rate ``k_syn_loss`` that decides it is not pinned by the calibratio
 distance profile stays within 2.71 of its minimum over the whole prior); conditioning it on
 this source was measured in round 43 and not shipped: it breaks maintenance dosing
 (``benchmarks/calibration/s43/``).
+
+**An et al. 2021** (Front Psychol 12:648691; meta-analysis of the intranasal esketamine and
+ketamine RCTs) give the first hours of a dose: MADRS 6.16 points (95 % CI 4.44-7.88) below
+placebo at 2-4 h and 9.96 (8.97-10.95) at 24 h. No calibration target sees the first hours,
+so the weight of the fast habenular route ``w_lhb`` (``model/mechanisms/habenula.py``) is
+conditioned on the first number by :func:`condition_w_lhb` (at 4 h, the upper end of the
+window; :func:`esketamine_first_dose` simulates Daly et al. 2018's design), after the
+calibration of the other values; the 24-h number stays an independent check
+(``tests/test_model_v2.py``).
 """
 
 from __future__ import annotations
@@ -65,6 +74,11 @@ KISHIMOTO_2016 = {"peak_g": 1.00, "peak_ci": (0.73, 1.28), "lost_by_day": 11.0,
                             "infusion vs placebo or pseudo-placebo: superior from 40 min, peak "
                             "at day 1, Hedges' g -1.00, 95 % CI -1.28 to -0.73, superiority "
                             "lost by days 10-12)"}
+AN_2021 = {"hours": 4.0, "difference_early": 6.16, "early_ci": (4.44, 7.88),
+           "difference_day1": 9.96, "day1_ci": (8.97, 10.95),
+           "source": "An et al. 2021 Front Psychol 12:648691 (meta-analysis of the intranasal "
+                     "esketamine and ketamine RCTs: MADRS below placebo by 6.16 points, 95 % CI "
+                     "4.44-7.88, at 2-4 h and by 9.96, 8.97-10.95, at 24 h)"}
 STAR_D = {"level1": (0.486, 2876), "level3": (0.168, 390),
           "source": "Rush et al. 2006 Am J Psychiatry 163:1905 (STAR*D: QIDS-SR16 response "
                     "48.6 % of 2,876 at level 1, 16.8 % of 390 at level 3)"}
@@ -158,13 +172,73 @@ def condition_on_sources(parameters: ParameterSet, *, w_5ht_range: tuple[float, 
     if effect(hi) < target:
         raise ValidationError(f"w_5ht: no value in {w_5ht_range} gives Stone's drug-placebo "
                               f"difference {target} at per_failure {per_failure:g}.")
-    for _ in range(12):
+    return _bisect_log(effect, lo, hi, target, tolerance, steps=12)
+
+
+def _bisect_log(f: Callable[[float], float], lo: float, hi: float, target: float,
+                tolerance: float, steps: int) -> float:
+    """The value (not its log) where the increasing ``f`` of a log value reaches ``target``
+    within ``tolerance``, by bisection between the logs ``lo`` and ``hi``."""
+    for _ in range(steps):
         mid = 0.5 * (lo + hi)
-        d = effect(mid)
+        d = f(mid)
         if abs(d - target) <= tolerance:
             return math.exp(mid)
         lo, hi = (mid, hi) if d < target else (lo, mid)
     return math.exp(0.5 * (lo + hi))
+
+
+def esketamine_first_dose(parameters: ParameterSet, *, n: int = 1200, seed: int = 5
+                          ) -> tuple[float, float]:
+    """Esketamine 84 mg minus placebo spray after the first dose at ``AN_2021["hours"]`` (4 h,
+    the upper end of An et al.'s 2-4 h) and at 24 h (MADRS points, positive = esketamine
+    better): treatment-resistant patients on their ongoing antidepressant (as in Daly et al.
+    2018), double-blind 1:1 (:data:`AN_2021`)."""
+    from moodtwin.trials import parse_trial, run_trial
+
+    def arm(name: str, spray: dict[str, object]) -> dict[str, object]:
+        return {"name": name, "protocol": {
+            "name": name, "duration": "2 d", "background": {"oral_antidepressant": "continued"},
+            "therapies": [{"type": "esketamine_nasal", "at": ["0 d"], **spray}]}}
+
+    visits = [f"{AN_2021['hours']:g} h", "1 d"]
+    trial = parse_trial({
+        "name": "first esketamine dose vs placebo spray (An et al. 2021)", "n": n,
+        "duration": "2 d", "visits": visits, "scale": "MADRS",
+        "population": {"baseline": {"scale": "MADRS", "mean": 36.0, "sd": 6.0, "min": 20,
+                                    "max": 60},
+                       "failed_treatments": {"mean": 3.0, "min": 2, "max": 10},
+                       "antidepressant_continued": 1.0, "inclusion": {"min_score": 20}},
+        "arms": [arm("esketamine", {"dose": "84 mg"}), arm("placebo", {"placebo": True})],
+        "endpoints": [{"id": f"d{t}", "type": "difference", "of": "mean_change", "at": t,
+                       "arms": ["esketamine", "placebo"]} for t in visits]})
+    d = run_trial(trial, seed=seed, parameters=parameters, ensemble=False).endpoints["estimate"]
+    return -float(d.iloc[0]), -float(d.iloc[1])
+
+
+def condition_w_lhb(parameters: ParameterSet, *, w_range: tuple[float, float] = (0.05, 5.0),
+                    tolerance: float = 0.05,
+                    progress: Callable[[str], None] | None = None) -> float:
+    """``w_lhb`` (relief per unit trapped habenular NMDA block) conditioned on An et al.
+    2021: solved by bisection on the log scale inside ``w_range`` (its plausible range) until
+    the first esketamine dose's difference from placebo at ``AN_2021["hours"]``
+    (:func:`esketamine_first_dose`) is within ``tolerance`` points of 6.16. The 24-h
+    difference is left as a check."""
+    target = AN_2021["difference_early"]
+    lo, hi = (math.log(v) for v in w_range)
+
+    def early(log_w: float) -> float:
+        ps = parameters.with_values({"w_lhb": math.exp(log_w)}, "conditioning on sources")
+        d = esketamine_first_dose(ps)[0]
+        if progress:
+            progress(f"w_lhb {math.exp(log_w):.4g}: difference at {AN_2021['hours']:g} h "
+                     f"{d:.3f} MADRS")
+        return d
+
+    if early(hi) < target:
+        raise ValidationError(f"w_lhb: no value in {w_range} gives An et al.'s difference "
+                              f"{target} at {AN_2021['hours']:g} h.")
+    return _bisect_log(early, lo, hi, target, tolerance, steps=14)
 
 
 def ketamine_durability(parameters: ParameterSet, *, n: int = 600, seed: int = 7

@@ -14,6 +14,7 @@ from moodtwin.model.mechanisms import (
     brainstem,
     esketamine_pk,
     fear,
+    habenula,
     hpa,
     inflammation,
     ketamine_pk,
@@ -26,7 +27,7 @@ from moodtwin.model.mechanisms import (
 
 MECHANISMS = (
     stimulation, brainstem, background, autonomic, hpa, inflammation, ketamine_pk,
-    esketamine_pk, nmda, neurotrophic, botulinum, sleep, mood, anxiety, fear, biomarkers,
+    esketamine_pk, nmda, habenula, neurotrophic, botulinum, sleep, mood, anxiety, fear, biomarkers,
 )
 
 

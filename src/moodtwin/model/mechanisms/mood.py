@@ -3,7 +3,9 @@
 Depression ``D`` (0–1, MADRS/60) relaxes within hours (``tau_dep``, calibrated) toward a
 logistic function of a drive that sums the mechanisms: synaptic potentiation and synapse density,
 neurogenesis, serotonin and NE lower it; cortisol, IL-6, amygdala negative bias and poor
-sleep raise it; placebo relief and the fast relief of benzodiazepine sedation lower it.
+sleep raise it; placebo relief, the fast relief of benzodiazepine sedation and, for hours
+after a ketamine-class dose, trapped NMDA block in the lateral habenula (habenula mechanism)
+lower it.
 
 How much raised serotonin and NE tone lower a patient's depression is a patient trait,
 ``monoamine_responsiveness``, that falls with the number of failed adequate antidepressant
@@ -223,7 +225,7 @@ MECHANISM = Mechanism(
     derived=(
         Derived("depression_drive",
                 "vulnerability + w_memory*(mood_memory - 0.5) - w_syn*(synapses - syn_floor)"
-                " - w_pot*potentiation"
+                " - w_pot*potentiation - lhb_relief"
                 " - course_amp*(tanh((episode_clock - remit_time)/course_width)"
                 " - tanh((episode_clock - relapse_time)/course_width))/2"
                 f" + {_course_terms()}"
