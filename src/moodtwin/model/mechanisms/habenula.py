@@ -38,8 +38,8 @@ MECHANISM = Mechanism(
     doc=__doc__,
     states=(
         State("lhb_block",
-              "k_lhb_trap*" + smooth_pos("nmda_block - lhb_block", "1e-8")
-              + " - " + smooth_pos("lhb_block - nmda_block", "1e-8") + "/tau_lhb_untrap",
+              "k_lhb_trap*" + smooth_pos("nmda_block - lhb_block", "1e-12")
+              + " - " + smooth_pos("lhb_block - nmda_block", "1e-12") + "/tau_lhb_untrap",
               "1", "NMDA-receptor block in the lateral habenula, trapped drug included (0-1)"),
     ),
     parameters=(
