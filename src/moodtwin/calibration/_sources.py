@@ -216,15 +216,16 @@ def esketamine_first_dose(parameters: ParameterSet, *, n: int = 1200, seed: int 
     return -float(d.iloc[0]), -float(d.iloc[1])
 
 
-def condition_w_lhb(parameters: ParameterSet, *, w_range: tuple[float, float] = (0.05, 5.0),
-                    tolerance: float = 0.05,
+def condition_w_lhb(parameters: ParameterSet, *, tolerance: float = 0.05,
                     progress: Callable[[str], None] | None = None) -> float:
     """``w_lhb`` (relief per unit trapped habenular NMDA block) conditioned on An et al.
-    2021: solved by bisection on the log scale inside ``w_range`` (its plausible range) until
-    the first esketamine dose's difference from placebo at ``AN_2021["hours"]``
+    2021: solved by bisection on the log scale inside its plausible range until the first
+    esketamine dose's difference from placebo at ``AN_2021["hours"]``
     (:func:`esketamine_first_dose`) is within ``tolerance`` points of 6.16. The 24-h
     difference is left as a check."""
     target = AN_2021["difference_early"]
+    spec = parameters.model.parameter("w_lhb")
+    w_range = (spec.low, spec.high)
     lo, hi = (math.log(v) for v in w_range)
 
     def early(log_w: float) -> float:
