@@ -44,6 +44,7 @@ DEFAULT_PARAMETERS = (
     "syn_gap", "r_ketamine_gain", "met_plasticity", "k_LC", "nts_half", "tavns_coupling",
     "w_amygdala", "ad_serotonin", "course_sd", "course_corr_time", "diss_tol_max",
     "k_glu_bdnf", "tau_neuro", "recruit_hill", "tau_dep", "review_engagement", "rater_bias",
+    "tau_lhb_untrap",
 )
 
 #: Population-level values calibrated by default (``data/population.yaml``), with ranges.
@@ -65,8 +66,8 @@ POPULATION_PRIORS = (
 
 
 def default_priors(parameters: Sequence[str] = DEFAULT_PARAMETERS) -> list[Prior]:
-    """Log-uniform priors: model parameters within x5 of their default inside their
-    plausible range, plus :data:`POPULATION_PRIORS`."""
+    """Log-uniform priors: model parameters over their plausible ranges (:func:`model_prior`),
+    plus :data:`POPULATION_PRIORS`."""
     return [model_prior(p) for p in parameters] + list(POPULATION_PRIORS)
 
 
