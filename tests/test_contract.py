@@ -18,7 +18,7 @@ from moodtwin.extras import EXTRAS
 KETAMINE = Path(moodtwin.__file__).parent / "data" / "protocols" / "ketamine_single_iv.yaml"
 VERBS = ["simulate", "load_protocol", "run_trial", "load_trial", "validate", "calibrate",
          "fit_person", "forecast", "optimize", "sensitivity", "export_sbml", "run_sweep",
-         "generate_population", "resilience"]
+         "generate_population", "resilience", "outside_calibration"]
 SIMULATING = ["simulate", "run_trial", "validate", "calibrate", "fit_person", "forecast",
               "optimize", "sensitivity", "export_sbml", "run_sweep", "generate_population",
               "run_demo", "resilience"]

@@ -28,6 +28,7 @@ PARTS = {
     "no potentiation": {"w_pot": 0.0},
     "no synapses": {"w_syn": 0.0},
     "no plasticity": {"w_syn": 0.0, "w_pot": 0.0},
+    "weak habenula": {"w_lhb": 0.05},
     "weak feedback": {"experience_half": 1.0},
 }
 

@@ -11,7 +11,8 @@ Verbs:
 - :func:`load_protocol` -- a protocol file (YAML) -> :class:`Protocol`.
 - :func:`run_sweep` -- a table of patients under one protocol, in-process or on Dask.
 - :func:`generate_population` -- virtual patients of the population model.
-- :func:`load_trial`, :func:`run_trial` -- virtual clinical trials -> :class:`TrialResult`.
+- :func:`load_trial`, :func:`run_trial` -- virtual clinical trials -> :class:`TrialResult`;
+  :func:`outside_calibration` -- where a design leaves the calibration set (extrapolation).
 - :func:`validate`, :func:`calibrate` -- against the published trial catalogue;
   :func:`chance_reference` -- what an exact model would score there.
 - :func:`load_person`, :func:`fit_person`, :func:`forecast` -- a personal twin.
@@ -55,6 +56,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "TrialResult": ("moodtwin.trials", "TrialResult"),
     "load_trial": ("moodtwin.trials", "load_trial"),
     "run_trial": ("moodtwin.trials", "run_trial"),
+    "outside_calibration": ("moodtwin.trials", "outside_calibration"),
     "validate": ("moodtwin.calibration", "validate"),
     "calibrate": ("moodtwin.calibration", "calibrate"),
     "chance_reference": ("moodtwin.calibration", "chance_reference"),

@@ -86,6 +86,11 @@ def trial(
                    f"{len(ps.ensemble)} or more covers them all.")
     for note in res.notes:
         say(f"warning: {note}")
+    if res.outside_calibration:
+        typer.echo("Outside the calibration set (read these results as extrapolations; README "
+                   "'Context of use'):")
+        for line in res.outside_calibration:
+            typer.echo(f"  {line}")
     if res.failures:
         typer.echo(f"{len(res.failures)} patient(s) excluded (see report.html), e.g. "
                    f"{res.failures[0]}")

@@ -3,6 +3,7 @@
 from moodtwin.extras import require
 
 try:
+    from moodtwin.trials._domain import outside_calibration
     from moodtwin.trials._endpoints import compute_endpoints, endpoint_label
     from moodtwin.trials._run import TrialData, run_replicate
     from moodtwin.trials._schema import Endpoint, Trial, load_trial, parse_trial
@@ -13,4 +14,5 @@ except ImportError:  # a missing optional dependency: one line naming the extra
 
 
 __all__ = ["Endpoint", "Trial", "TrialData", "TrialResult", "compute_endpoints",
-           "endpoint_label", "load_trial", "parse_trial", "run_replicate", "run_trial"]
+           "endpoint_label", "load_trial", "outside_calibration", "parse_trial", "run_replicate",
+           "run_trial"]

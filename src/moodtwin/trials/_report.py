@@ -109,13 +109,16 @@ def _html(res: TrialResult, path: Path) -> Path:
     fails = "".join(f"<li>{escape(f)}</li>" for f in res.failures[:50]) or "<li>none</li>"
     notes = "".join(f"<li>{escape(x)}</li>" for x in res.notes)
     notes = f"<h3>Endpoint values not computed</h3><ul>{notes}</ul>" if notes else ""
+    outside = "".join(f"<li>{escape(x)}</li>" for x in res.outside_calibration)
+    outside = (f"<h3>Outside the calibration set (extrapolation)</h3><ul>{outside}</ul>"
+               if outside else "")
     body = fig.to_html(full_html=False, include_plotlyjs=True)
     name = escape(res.trial.name)
     path.write_text(
         f"<html><head><meta charset='utf-8'><title>{name}</title></head><body>"
         f"<h2>{name}</h2><p><b>{escape(DISCLAIMER)}</b></p><p>{escape(res.trial.source)}</p>"
         f"<p>{res.replicates} replicate(s), seed {res.seed}; interval: "
-        f"{escape(res.to_json()['interval'])}.</p>{body}<h3>Endpoints</h3>{table}"
+        f"{escape(res.to_json()['interval'])}.</p>{outside}{body}<h3>Endpoints</h3>{table}"
         f"{notes}<h3>Excluded patients</h3><ul>{fails}</ul></body></html>",
         encoding="utf-8")
     return path

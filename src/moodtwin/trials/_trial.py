@@ -15,6 +15,7 @@ from moodtwin.errors import ValidationError
 from moodtwin.parameter_sets import ParameterSet, ParametersLike, ensemble_of, resolve
 from moodtwin.simulation import Engine, SolverOptions
 from moodtwin.trials._claims import claim_verdicts
+from moodtwin.trials._domain import outside_calibration
 from moodtwin.trials._endpoints import compute_endpoints, shortfall
 from moodtwin.trials._run import Progress, TrialData, run_replicate
 from moodtwin.trials._schema import Trial, resolve_trial
@@ -37,6 +38,9 @@ class TrialResult:
     None when every replicate used the parameter set's own values.
     ``notes``: endpoint values without an estimate or 95% interval (NaN), one line each
     with the replicates it happened in (e.g. an arm with too few patients).
+    ``outside_calibration``: where the design lies outside the calibration set, one line each
+    (:func:`moodtwin.trials.outside_calibration`; empty inside it): read those results as
+    extrapolations.
     """
 
     trial: Trial
@@ -48,6 +52,7 @@ class TrialResult:
     failures: list[str]
     members: tuple[int, ...] | None = None
     notes: list[str] = field(default_factory=list)
+    outside_calibration: list[str] = field(default_factory=list)
 
     def summary(self) -> pd.DataFrame:
         """Per endpoint and arm: mean over replicates, its 95% interval, and for a published
@@ -96,6 +101,7 @@ class TrialResult:
                 "replicates": self.replicates, "interval": self.interval,
                 "ensemble_members": None if self.members is None else list(self.members),
                 "endpoints": rows, "failures": self.failures, "notes": self.notes,
+                "outside_calibration": self.outside_calibration,
                 "disclaimer": DISCLAIMER}
 
     @property
@@ -196,7 +202,8 @@ def run_trial(
     notes = [f"{line} (in {len(rs)} of {replicates} replicate(s))"
              for line, rs in short.items()]
     return TrialResult(trial, seed, replicates, first, pd.DataFrame(rows),
-                       pd.concat(traj, ignore_index=True), failures, members, notes)
+                       pd.concat(traj, ignore_index=True), failures, members, notes,
+                       outside_calibration(trial))
 
 
 def replicate_members(parameters: ParameterSet, replicates: int, ensemble: bool | None

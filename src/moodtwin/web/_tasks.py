@@ -219,7 +219,8 @@ def _trial(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> d
     summary = json.loads(res.summary().to_json(orient="records"))
     return {"name": spec.name, "source": spec.source, "replicates": res.replicates,
             "interval": res.to_json()["interval"], "endpoints": summary,
-            "published": published, "excluded": res.failures}
+            "published": published, "excluded": res.failures,
+            "outside_calibration": res.outside_calibration}
 
 
 def _validate(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> dict[str, Any]:

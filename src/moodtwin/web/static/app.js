@@ -354,6 +354,9 @@ async function showTrial(job) {
   fill(box, 
     el("h3", {}, r.name), el("p", {class: "muted"}, r.source),
     el("p", {}, `${r.replicates} replicate(s); interval: ${r.interval}.`),
+    ...(r.outside_calibration.length ? [
+      el("h3", {}, "Outside the calibration set (read as extrapolation)"),
+      el("ul", {id: "outside-calibration"}, r.outside_calibration.map(x => el("li", {}, x)))] : []),
     el("h3", {}, "Endpoints"),
     table(r.endpoints, [{key: "endpoint"}, {key: "arm"}, {key: "at"}, {key: "mean", label: "simulated"},
       {key: "low", label: "95 % low"}, {key: "high", label: "95 % high"}, {key: "n", label: "n"}]),
