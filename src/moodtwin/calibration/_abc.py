@@ -32,15 +32,11 @@ import numpy as np
 from moodtwin.calibration._targets import Target, compare
 from moodtwin.errors import MoodtwinError, ValidationError
 from moodtwin.extras import require
+from moodtwin.heterogeneity import HETEROGENEITY
 from moodtwin.parameter_sets import ParameterSet
 from moodtwin.simulation import Engine
 from moodtwin.workers import share_cores
 
-#: Between-trial heterogeneity (model discrepancy) as a fraction of the published value (of a
-#: ratio: on its log scale, where a fraction is a difference):
-#: heterogeneity of drug and placebo effects between depression trials is large (I^2 often
-#: 30-70 %, e.g. Jones et al. 2021 for placebo arms of TRD trials).
-HETEROGENEITY = 0.10
 #: Shrinkage of the ABC-SMC kernel covariance toward its diagonal (keeps it full rank).
 SHRINKAGE = 0.3
 #: Report progress every this many evaluations.

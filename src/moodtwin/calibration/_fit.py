@@ -132,7 +132,8 @@ class Calibration:
         if leave_one_out is not None:
             doc["calibration"]["leave_one_trial_out"] = {  # type: ignore[index]
                 "passed": leave_one_out.passed, "of": len(leave_one_out.table),
-                "proposals": leave_one_out.proposals}
+                "proposals": leave_one_out.proposals,
+                "heterogeneity_moment_estimate": round(leave_one_out.heterogeneity, 4)}
         if realizations is not None:
             doc["calibration"]["point_distance"] = {  # type: ignore[index]
                 "fitting_realization": round(realizations[0], 2),

@@ -33,6 +33,7 @@ from moodtwin.calibration._abc import (
     trial_scores,
 )
 from moodtwin.calibration._targets import Target
+from moodtwin.heterogeneity import HETEROGENEITY, moment_estimate
 from moodtwin.parameter_sets import ParameterSet
 from moodtwin.workers import process_map
 
@@ -58,13 +59,27 @@ class LeaveOneOut:
     def passed(self) -> int:
         return int(self.table["pass"].sum())
 
+    @property
+    def heterogeneity(self) -> float:
+        """Between-trial heterogeneity (fraction of the value) that these out-of-sample
+        residuals imply (:func:`moodtwin.heterogeneity.moment_estimate`; a ratio on the log
+        scale)."""
+        t = self.table
+        log = (t["scale"] == "log").to_numpy()
+        pred, pub = t["predicted"].to_numpy(float), t["published"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(log, np.log(pred) - np.log(pub), pred - pub)
+        v = t["published_se"].to_numpy(float) ** 2 + t["predicted_sd"].to_numpy(float) ** 2
+        return moment_estimate(r, v, np.where(log, 1.0, np.abs(pub)))
+
     def summary(self) -> str:
         by_file = self.table.groupby("trial")["pass"].agg(["sum", "count"])
         files = ", ".join(f"{f} {int(r['sum'])}/{int(r['count'])}"
                           for f, r in by_file.iterrows())
         return (f"leave-one-trial-out: {self.passed} of {len(self.table)} published numbers "
                 f"pass when their trial file is left out of the fit ({self.proposals} "
-                f"proposals; {files})")
+                f"proposals; {files}); between-trial heterogeneity these residuals imply: "
+                f"{self.heterogeneity:.3f} of the value (the fit assumes {HETEROGENEITY:g})")
 
 
 def _proposal(post: Posterior, rng: np.random.Generator, size: int

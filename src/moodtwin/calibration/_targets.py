@@ -15,11 +15,7 @@ from moodtwin.errors import ValidationError
 from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.simulation import Engine
 from moodtwin.trials import Trial, TrialResult, endpoint_label, load_trial
-from moodtwin.trials._schema import Published, is_rate_endpoint
-
-#: Ratio endpoints: compared on the log scale, where their confidence intervals are
-#: symmetric (Katz log interval for risk ratios, Wald interval of the Cox coefficient).
-RATIO_TYPES = ("risk_ratio", "hazard_ratio")
+from moodtwin.trials._schema import RATIO_TYPES, Published, is_rate_endpoint
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ def trial(
     workers: WorkersOption = None,
 ) -> None:
     from moodtwin.calibration._targets import trial_targets
+    from moodtwin.heterogeneity import HETEROGENEITY
     from moodtwin.parameter_sets import resolve
     from moodtwin.trials import load_trial, run_trial
     from moodtwin.trials._report import write_outputs
@@ -71,7 +72,9 @@ def trial(
     paths = write_outputs(res, out)
     s = res.summary()
     published = {(t.endpoint, t.arm): t for t in trial_targets(spec, file)}
-    typer.echo(f"{spec.name} ({res.replicates} replicate(s); interval: {res.interval})")
+    typer.echo(f"{spec.name} ({res.replicates} replicate(s); interval: {res.interval}; new "
+               "trial: 95% prediction interval for a published result of this design, with "
+               f"between-trial heterogeneity of {HETEROGENEITY:g} of the value)")
     for _, r in s.iterrows():
         t = published.get((r["endpoint"], r["arm"]))
         beside = "" if t is None else ("   published: " + (
@@ -79,7 +82,8 @@ def trial(
             "trial(s)" if r["claim"] else
             f"{t.published.value:.3f} [{t.ci[0]:.3f}, {t.ci[1]:.3f}]"))
         typer.echo(f"  {r['endpoint']:<28} {r['arm']:<26} {r['mean']:9.3f}  "
-                   f"[{r['low']:.3f}, {r['high']:.3f}]{beside}")
+                   f"[{r['low']:.3f}, {r['high']:.3f}]  new trial [{r['new_trial_low']:.3f}, "
+                   f"{r['new_trial_high']:.3f}]{beside}")
     if res.members is not None and len(set(res.members)) < len(ps.ensemble):
         typer.echo(f"note: the replicates used {len(set(res.members))} of the "
                    f"{len(ps.ensemble)} posterior ensemble members; --replicates "

@@ -105,7 +105,8 @@ def report_figure(res: TrialResult):  # type: ignore[no-untyped-def]
 def _html(res: TrialResult, path: Path) -> Path:
     fig = report_figure(res)
     s = res.summary()
-    table = s[["endpoint", "arm", "at", "mean", "low", "high"]].round(3).to_html(index=False)
+    table = s[["endpoint", "arm", "at", "mean", "low", "high", "new_trial_low",
+               "new_trial_high"]].round(3).to_html(index=False)
     fails = "".join(f"<li>{escape(f)}</li>" for f in res.failures[:50]) or "<li>none</li>"
     notes = "".join(f"<li>{escape(x)}</li>" for x in res.notes)
     notes = f"<h3>Endpoint values not computed</h3><ul>{notes}</ul>" if notes else ""

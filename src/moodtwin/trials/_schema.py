@@ -32,6 +32,9 @@ RATE_TYPES = ("response_rate", "remission_rate", "cumulative_response_rate",
 #: Resilience endpoints: read from the visit just before a stressor (``since``) to ``at``.
 STRESSOR_TYPES = ("stressor_rise", "recovered_rate")
 COMPARISONS = ("difference", "cohen_d", "hedges_g", "risk_ratio", "hazard_ratio")
+#: Ratio endpoints: compared on the log scale, where their confidence intervals are
+#: symmetric (Katz log interval for risk ratios, Wald interval of the Cox coefficient).
+RATIO_TYPES = ("risk_ratio", "hazard_ratio")
 BIOMARKERS = ("rmssd", "hf_power", "heart_rate", "bdnf_serum_ngml", "cortisol_ugdl", "il6_pgml",
               "tnf_pgml", "crp_mgl", "norepinephrine", "serotonin", "dissociation",
               "voice_alteration", "ptosis_risk", "paralysis", "tnf_lps_pgml", "bdnf_plasma_pgml",

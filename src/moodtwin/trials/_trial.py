@@ -12,13 +12,14 @@ import pandas as pd
 
 from moodtwin import DISCLAIMER
 from moodtwin.errors import ValidationError
+from moodtwin.heterogeneity import prediction_interval
 from moodtwin.parameter_sets import ParameterSet, ParametersLike, ensemble_of, resolve
 from moodtwin.simulation import Engine, SolverOptions
 from moodtwin.trials._claims import claim_verdicts
 from moodtwin.trials._domain import outside_calibration
 from moodtwin.trials._endpoints import compute_endpoints, shortfall
 from moodtwin.trials._run import Progress, TrialData, run_replicate
-from moodtwin.trials._schema import Trial, resolve_trial
+from moodtwin.trials._schema import RATE_TYPES, RATIO_TYPES, Trial, resolve_trial
 
 #: From this many replicates :meth:`TrialResult.summary`'s interval is the 2.5-97.5
 #: percentile range of the replicate estimates; below it, too few values for percentiles,
@@ -65,7 +66,10 @@ class TrialResult:
         confidence intervals (each trial's sampling interval at its size: a rate's Wilson
         interval stays within 0-1); with one replicate, that trial's own interval.
         Columns ``claim`` (the published claim, '' where none) and ``claim_holds_in`` (the
-        replicates whose 95% CI bears it out, of :attr:`replicates`).
+        replicates whose 95% CI bears it out, of :attr:`replicates`). ``new_trial_low`` and
+        ``new_trial_high``: the 95% prediction interval for the published value of a new
+        trial of this design, the interval widened by the between-trial heterogeneity the
+        calibration assumes (:func:`moodtwin.heterogeneity.prediction_interval`).
         """
         g = self.endpoints.groupby(["endpoint", "arm"], sort=False)
         out = g.agg(type=("type", "first"), scale=("scale", "first"), at=("at", "first"),
@@ -76,6 +80,9 @@ class TrialResult:
         else:
             lo, hi = g["ci_low"].mean().to_numpy(), g["ci_high"].mean().to_numpy()
         out["low"], out["high"] = lo, hi
+        out["new_trial_low"], out["new_trial_high"] = prediction_interval(
+            out["mean"], lo, hi, ratio=out["type"].isin(RATIO_TYPES).to_numpy(),
+            rate=out["type"].isin(RATE_TYPES).to_numpy())
         verdicts = claim_verdicts(self.trial, self.endpoints)
         keys = list(zip(out["endpoint"], out["arm"], strict=True))
         out["claim"] = [verdicts[k][0] if k in verdicts else "" for k in keys]
@@ -95,6 +102,7 @@ class TrialResult:
             rows.append({"endpoint": r["endpoint"], "type": r["type"], "scale": r["scale"],
                          "at": r["at"], "arm": r["arm"], "mean": _num(r["mean"]),
                          "interval_95": [_num(r["low"]), _num(r["high"])],
+                         "new_trial_95": [_num(r["new_trial_low"]), _num(r["new_trial_high"])],
                          "n_per_replicate": _num(r["n"]),
                          "replicates": [_num(x) for x in per], "published_claim": claim})
         return {"trial": self.trial.name, "source": self.trial.source, "seed": self.seed,
