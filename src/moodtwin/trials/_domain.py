@@ -126,13 +126,16 @@ def exposures(trial: Trial, published_only: bool = False) -> dict[str, Exposure]
     return found
 
 
-def population_means(trial: Trial) -> dict[str, float]:
-    """The trial population's means of :data:`POPULATION_FEATURES` (baseline in MADRS)."""
-    pop = trial.population
-    return {"age": pop.age.mean,
-            "baseline": float(scales.to_source(pop.baseline.mean, pop.baseline.scale)),
-            "failed_treatments": pop.failed_treatments.mean,
-            "antidepressant_continued": pop.antidepressant_continued}
+def population_means(trial: Trial) -> dict[str, dict[str, float]]:
+    """Means of :data:`POPULATION_FEATURES` (baseline in MADRS points) of the trial's
+    population (key '') and of each arm whose cohort overrides it (key: the arm's name)."""
+    pops = {"": trial.population} | {a.name: trial.population.merged(a.population)
+                                     for a in trial.all_arms() if a.population}
+    return {name: {"age": p.age.mean,
+                   "baseline": float(scales.to_source(p.baseline.mean, p.baseline.scale)),
+                   "failed_treatments": p.failed_treatments.mean,
+                   "antidepressant_continued": p.antidepressant_continued}
+            for name, p in pops.items()}
 
 
 @dataclass(frozen=True)
@@ -153,8 +156,9 @@ def domain_of(trials: Iterable[Trial]) -> Domain:
     therapies: dict[str, Exposure] = {}
     used: set[str] = set()
     for t in trials:
-        for k, v in population_means(t).items():
-            pop[k].append(v)
+        for means in population_means(t).values():
+            for k, v in means.items():
+                pop[k].append(v)
         for key, ex in exposures(t, published_only=True).items():
             into = therapies.setdefault(key, Exposure())
             into.deliveries += ex.deliveries
@@ -200,14 +204,16 @@ def outside_calibration(trial: Trial, domain: Domain | None = None) -> list[str]
     empty list when the design lies inside it."""
     d = calibration_domain() if domain is None else domain
     notes = []
-    for k, v in population_means(trial).items():
-        if k not in d.population:
-            continue
-        lo, hi = d.population[k]
-        label, unit, tol = POPULATION_FEATURES[k]
-        if not lo - tol <= v <= hi + tol:
-            notes.append(f"{label} {v:.3g}{' ' + unit if unit else ''}: the calibration "
-                         f"trials' means span {lo:.3g}-{hi:.3g}")
+    for arm, means in population_means(trial).items():
+        for k, v in means.items():
+            if k not in d.population:
+                continue
+            lo, hi = d.population[k]
+            label, unit, tol = POPULATION_FEATURES[k]
+            if not lo - tol <= v <= hi + tol:
+                notes.append(f"{f'arm {arm}: ' if arm else ''}{label} {v:.3g}"
+                             f"{' ' + unit if unit else ''}: the calibration trials' means "
+                             f"span {lo:.3g}-{hi:.3g}")
     for key, ex in exposures(trial).items():
         cal = d.therapies.get(key)
         if cal is None:
