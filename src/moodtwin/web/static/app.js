@@ -354,7 +354,7 @@ async function showTrial(job) {
   fill(box, 
     el("h3", {}, r.name), el("p", {class: "muted"}, r.source),
     el("p", {}, `${r.replicates} replicate(s); interval: ${r.interval}.`),
-    ...(r.outside_calibration.length ? [
+    ...((r.outside_calibration || []).length ? [
       el("h3", {}, "Outside the calibration set (read as extrapolation)"),
       el("ul", {id: "outside-calibration"}, r.outside_calibration.map(x => el("li", {}, x)))] : []),
     el("h3", {}, "Endpoints"),
