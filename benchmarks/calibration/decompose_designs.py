@@ -8,7 +8,8 @@ endpoint beside the full model's.
 expectancy (``w_expect`` = 0), the observer bias of clinicians in open trials (``rater_bias``
 at its lower bound, 0.5 MADRS points: its plausible range does not reach 0), fast synaptic
 potentiation (``w_pot`` = 0), restored spine synapses (``w_syn`` = 0), both (no
-ketamine-class plasticity at all), and a weak
+ketamine-class plasticity at all), the trapped habenular block at the lower end of its
+relief weight (``w_lhb`` 0.05: its range does not reach 0; round 46), and a weak
 experience-to-belief feedback of blinded patients (``experience_half`` at its upper bound 1.0,
 round 39). Round 38's README section reads the repeated-dose designs with it.
 """
