@@ -101,9 +101,9 @@ def exposures(trial: Trial, published_only: bool = False) -> dict[str, Exposure]
     for arm in trial.all_arms():
         reads = _endpoint_times(trial, arm, published_only)
         per_arm: dict[str, tuple[int, float, bool]] = {}
+        opened = False  # the blind, once broken by a period, stays broken
         for start, _, period in trial.period_spans(arm):
-            opened = period.open_label or any(
-                p.open_label for p in arm.periods[:arm.periods.index(period)])
+            opened |= period.open_label
             for protocol in period.all_protocols():
                 is_open = opened or trial.p_active_for(protocol) is None
                 for th in protocol.therapies:

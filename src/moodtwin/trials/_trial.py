@@ -39,9 +39,7 @@ class TrialResult:
     None when every replicate used the parameter set's own values.
     ``notes``: endpoint values without an estimate or 95% interval (NaN), one line each
     with the replicates it happened in (e.g. an arm with too few patients).
-    ``outside_calibration``: where the design lies outside the calibration set, one line each
-    (:func:`moodtwin.trials.outside_calibration`; empty inside it): read those results as
-    extrapolations.
+    :attr:`outside_calibration`: where the design lies outside the calibration set.
     """
 
     trial: Trial
@@ -53,7 +51,14 @@ class TrialResult:
     failures: list[str]
     members: tuple[int, ...] | None = None
     notes: list[str] = field(default_factory=list)
-    outside_calibration: list[str] = field(default_factory=list)
+
+    @property
+    def outside_calibration(self) -> list[str]:
+        """Where the design lies outside the calibration set, one line each
+        (:func:`moodtwin.trials.outside_calibration`; empty inside it): read those results
+        as extrapolations. Computed when asked, not in every run (calibration scores
+        thousands)."""
+        return outside_calibration(self.trial)
 
     def summary(self) -> pd.DataFrame:
         """Per endpoint and arm: mean over replicates, its 95% interval, and for a published
@@ -210,8 +215,7 @@ def run_trial(
     notes = [f"{line} (in {len(rs)} of {replicates} replicate(s))"
              for line, rs in short.items()]
     return TrialResult(trial, seed, replicates, first, pd.DataFrame(rows),
-                       pd.concat(traj, ignore_index=True), failures, members, notes,
-                       outside_calibration(trial))
+                       pd.concat(traj, ignore_index=True), failures, members, notes)
 
 
 def replicate_members(parameters: ParameterSet, replicates: int, ensemble: bool | None
