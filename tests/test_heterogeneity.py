@@ -1,5 +1,6 @@
 """Between-trial heterogeneity: its moment estimate recovers a known value on synthetic
-residuals, and a virtual trial's new-trial prediction interval widens its interval by it."""
+residuals, and a virtual trial's new-trial prediction interval widens its interval by it: by
+the value the parameter set's calibration measured, else by the assumed one."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
-from moodtwin import run_trial
-from moodtwin.heterogeneity import HETEROGENEITY, moment_estimate, prediction_interval
+from moodtwin import ParameterSet, run_trial
+from moodtwin.errors import ValidationError
+from moodtwin.heterogeneity import HETEROGENEITY, moment_estimate, of_set, prediction_interval
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,3 +54,38 @@ def test_trial_summary_carries_the_new_trial_interval() -> None:
     assert ((rates["new_trial_low"] >= 0) & (rates["new_trial_high"] <= 1)).all()
     row = res.to_json()["endpoints"][0]
     assert row["new_trial_95"][0] <= row["interval_95"][0]
+
+
+def _set_measuring(tmp_path: Path, estimate: object) -> Path:
+    path = tmp_path / "set.yaml"
+    path.write_text(yaml.safe_dump({
+        "parameters": {"w_pot": {"value": 0.9, "source": "calibrated"}},
+        "calibration": {"leave_one_trial_out": {"passed": 38, "of": 42,
+                                                "heterogeneity_moment_estimate": estimate}}}))
+    return path
+
+
+def test_prediction_uses_the_heterogeneity_the_sets_calibration_measured(tmp_path) -> None:
+    """A set whose calibration measured the heterogeneity out of sample (``moodtwin calibrate
+    --leave-one-out``) widens a trial's new-trial interval by that value, also after
+    ``with_values`` and in its ensemble members; a set without it by the assumed 0.10."""
+    measured = ParameterSet.load(_set_measuring(tmp_path, 0.3))
+    assert of_set(measured) == (0.3, "measured out of sample by the set's calibration")
+    assert measured.with_values({"w_pot": 0.8}).heterogeneity == 0.3
+    assert of_set(ParameterSet.definition()) == (
+        HETEROGENEITY, "assumed: the set's calibration did not measure it")
+    res = run_trial(ROOT / "examples" / "trials" / "ketamine_murrough2013.yaml", n=12,
+                    parameters=measured)
+    assert res.heterogeneity[0] == 0.3 and res.to_json()["heterogeneity"]["fraction"] == 0.3
+    s = res.summary().dropna(subset=["low", "high"])
+    lo, hi = prediction_interval(s["mean"], s["low"], s["high"], ratio=False,
+                                 rate=s["type"] == "response_rate", heterogeneity=0.3)
+    assert np.allclose(s["new_trial_low"], lo) and np.allclose(s["new_trial_high"], hi)
+
+
+@pytest.mark.parametrize("bad", ["0,16", -0.1, True])
+def test_an_unreadable_measured_heterogeneity_is_a_one_line_error(tmp_path, bad) -> None:
+    """A comma, a negative value or a boolean: one line naming the field and the value."""
+    with pytest.raises(ValidationError, match="heterogeneity_moment_estimate") as err:
+        ParameterSet.load(_set_measuring(tmp_path, bad))
+    assert repr(bad) in str(err.value) and "\n" not in str(err.value)

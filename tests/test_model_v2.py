@@ -624,7 +624,6 @@ def test_an_oral_antidepressant_beats_placebo_by_the_fda_trials_difference() -> 
 
 
 @functools.lru_cache(maxsize=1)
-@functools.lru_cache(maxsize=1)
 def _first_esketamine_dose() -> tuple[float, float]:
     """Esketamine 84 mg minus placebo spray at 4 h and 24 h with the shipped set (seed 5)."""
     from moodtwin.calibration._sources import esketamine_first_dose

@@ -9,16 +9,22 @@ designs disagree (esketamine's day-28 response 69.3 % in TRANSFORM-2, 54.1 % on 
 TRANSFORM-1). The calibration scores every published number with this term beside its
 published and Monte-Carlo errors (:mod:`moodtwin.calibration`); a virtual trial's prediction
 interval for the published result of a *new* trial of its design adds the same term
-(:func:`prediction_interval`), so the fit and the forecast carry one discrepancy. Its size is
-:data:`HETEROGENEITY` times the value (of a ratio: on the log scale), and
-:func:`moment_estimate` measures it on the leave-one-trial-out residuals of a calibration.
+(:func:`prediction_interval`). Its size is a fraction of the value (of a ratio: on the log
+scale): :data:`HETEROGENEITY` (assumed) in the fit, and :func:`moment_estimate` measures it
+on the leave-one-trial-out residuals of a calibration, which records it in the set it writes;
+a prediction uses that measured value when its parameter set has one (:func:`of_set`).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize
+
+if TYPE_CHECKING:
+    from moodtwin.parameter_sets import ParameterSet
 
 #: Between-trial heterogeneity as a fraction of the value (of a ratio: on its log scale, where
 #: a fraction is a difference). Assumed (0.10) in every calibration so far; the
@@ -26,6 +32,14 @@ from scipy import optimize
 #: (README, "Calibration and validation"), so this is on the low side.
 HETEROGENEITY = 0.10
 _Z95 = 1.959964
+
+
+def of_set(parameters: ParameterSet) -> tuple[float, str]:
+    """(heterogeneity, where it comes from) for predictions with ``parameters``: what the
+    calibration that wrote the set measured out of sample, else :data:`HETEROGENEITY`."""
+    if parameters.heterogeneity is not None:
+        return parameters.heterogeneity, "measured out of sample by the set's calibration"
+    return HETEROGENEITY, "assumed: the set's calibration did not measure it"
 
 
 def prediction_interval(mean: ArrayLike, low: ArrayLike, high: ArrayLike, *,

@@ -69,6 +69,11 @@ class ParameterSet:
     ensemble: tuple[Mapping[str, float], ...] = ()
     """The posterior ensemble: one mapping of values (model parameters and ``population.``
     overrides, as in :meth:`with_values`) per member; empty when the set has none."""
+    heterogeneity: float | None = None
+    """Between-trial heterogeneity (fraction of the value) that the calibration which wrote
+    the set measured out of sample (``calibration.leave_one_trial_out.
+    heterogeneity_moment_estimate``); None when it was not measured
+    (:func:`moodtwin.heterogeneity.of_set`)."""
 
     @classmethod
     def calibrated(cls) -> ParameterSet:
@@ -87,7 +92,7 @@ class ParameterSet:
         """A parameter-set YAML (``parameters: {name: {value, source}}``) over the model
         definition; names it does not give keep the definition's value."""
         return cls(str(path), _with_set(Path(path)), _population(Path(path)),
-                   _ensemble(Path(path)))
+                   _ensemble(Path(path)), _heterogeneity(Path(path)))
 
     @property
     def values(self) -> dict[str, float]:
@@ -109,7 +114,7 @@ class ParameterSet:
         return ParameterSet(f"{self.name} + {len(values)} change(s)",
                             self.model.with_values(model_part, source) if model_part
                             else self.model, {**self.population, **pop_part},
-                            tuple({**e, **values} for e in self.ensemble))
+                            tuple({**e, **values} for e in self.ensemble), self.heterogeneity)
 
     def ensemble_members(self) -> list[ParameterSet]:
         """One set per posterior ensemble member (this set with the member's values; no
@@ -125,7 +130,8 @@ class ParameterSet:
             model_part, pop_part = split_population(entry)
             out.append(ParameterSet(f"{self.name}, {source}",
                                     self.model.with_values(model_part, source) if model_part
-                                    else self.model, {**self.population, **pop_part}))
+                                    else self.model, {**self.population, **pop_part},
+                                    heterogeneity=self.heterogeneity))
         return tuple(out)
 
     def __repr__(self) -> str:
@@ -295,7 +301,24 @@ def calibrated_model(path: Path | None = None) -> Model:
 
 @cache
 def _shipped() -> ParameterSet:
-    return ParameterSet(CALIBRATED_NAME, _with_set(None), _population(None), _ensemble(None))
+    return ParameterSet(CALIBRATED_NAME, _with_set(None), _population(None), _ensemble(None),
+                        _heterogeneity(None))
+
+
+def _heterogeneity(path: Path | None) -> float | None:
+    """The between-trial heterogeneity the set's calibration measured out of sample, or
+    None (not measured, or a set without a calibration report)."""
+    found = _document(path)
+    report = found[0].get("calibration") if found and isinstance(found[0], dict) else None
+    loto = report.get("leave_one_trial_out") if isinstance(report, dict) else None
+    value = loto.get("heterogeneity_moment_estimate") if isinstance(loto, dict) else None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 10:
+        raise ValidationError(f"{found[1]}: calibration.leave_one_trial_out."  # type: ignore[index]
+                              f"heterogeneity_moment_estimate must be a number in 0-10, got "
+                              f"{value!r}.")
+    return float(value)
 
 
 def _population(path: Path | None) -> dict[str, float]:

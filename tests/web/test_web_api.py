@@ -305,6 +305,7 @@ def test_trial_equals_the_cli_bit_for_bit_from_its_bundle(client, wait, tmp_path
     assert [p["published"] for p in result["published"]] == [-16.5, -8.8, 0.64, 0.28]
     assert job["progress"] == 1.0 and result["excluded"] == []
     assert result["outside_calibration"] == []  # a calibration trial lies inside its own set
+    assert result["heterogeneity"]["fraction"] > 0 and result["heterogeneity"]["source"]
 
 
 def test_events_stream_until_final(client, wait):

@@ -24,6 +24,7 @@ try:
     )
     from moodtwin.calibration._loto import LeaveOneOut, leave_one_trial_out
     from moodtwin.calibration._profile import mean_field_ensemble, profile_distances
+    from moodtwin.calibration._sources import PER_FAILURE, condition_calibrated_set
     from moodtwin.calibration._targets import (
         Target,
         chi_square,
@@ -37,9 +38,11 @@ except ImportError:  # a missing optional dependency: one line naming the extra
     require("trials")
     raise
 
-__all__ = ["DEFAULT_PARAMETERS", "INDEPENDENT_REALIZATIONS", "POPULATION_PRIORS", "Calibration",
+__all__ = ["DEFAULT_PARAMETERS", "INDEPENDENT_REALIZATIONS", "PER_FAILURE", "POPULATION_PRIORS",
+           "Calibration",
            "ChanceReference", "LeaveOneOut", "Posterior", "Prior", "Target", "abc_smc",
            "calibrate", "calibrated_model", "chance_reference", "chi_square", "collect_targets",
-           "compare", "default_priors", "fitting_mc_se", "leave_one_trial_out",
-           "load_parameter_set", "mean_field_ensemble", "model_prior", "profile_distances",
-           "realization_check", "trial_distance", "validate", "validation_table"]
+           "compare", "condition_calibrated_set", "default_priors", "fitting_mc_se",
+           "leave_one_trial_out", "load_parameter_set", "mean_field_ensemble", "model_prior",
+           "profile_distances", "realization_check", "trial_distance", "validate",
+           "validation_table"]

@@ -94,11 +94,12 @@ class Calibration:
     def to_yaml(self, path: Path, ensemble_size: int = 20,
                 leave_one_out: LeaveOneOut | None = None,
                 realizations: tuple[float, float] | None = None,
-                profile: tuple[pd.DataFrame, str] | None = None) -> Path:
+                profile: tuple[pd.DataFrame, str] | None = None, command: str = "") -> Path:
         """Parameter set (point values with provenance, population section, ensemble, and
         the leave-one-trial-out result and :func:`realization_check` when given; with
         ``profile`` (a :func:`~moodtwin.calibration._profile.profile_distances` table and
-        where it is saved) each source also gives its profile interval)."""
+        where it is saved) each source also gives its profile interval; ``command``: the
+        command line that ran the calibration, recorded to reproduce it)."""
         post = self.posterior
         interval, shrink = post.interval(0.9), post.contraction()
         head = (f"calibrated to {len(self.targets)} published targets (moodtwin calibrate, "
@@ -127,7 +128,8 @@ class Calibration:
                                "effective_sample_size": round(post.ess(), 2),
                                "evaluations": post.evaluations, "seed": self.seed,
                                "realizations_per_evaluation": self.realizations,
-                               "last_realization_seed": self.realization_seed},
+                               "last_realization_seed": self.realization_seed,
+                               **({"command": command} if command else {})},
                "targets": self.targets}
         if leave_one_out is not None:
             doc["calibration"]["leave_one_trial_out"] = {  # type: ignore[index]

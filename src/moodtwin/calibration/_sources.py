@@ -25,8 +25,9 @@ over placebo. Two published results outside the calibration set pin them:
 
 With ``per_failure`` at the upper end of its 90 % interval, :func:`condition_on_sources`
 solves ``w_5ht`` so that the drug-placebo difference is Stone's;
-``benchmarks/calibration/condition_on_sources.py`` then fixes both in every ensemble member
-(the posterior conditioned on the two sources, its correlations with other values ignored).
+:func:`condition_calibrated_set` (``moodtwin calibrate --condition-on-sources``) then fixes
+both in every ensemble member (the posterior conditioned on the two sources, its correlations
+with other values ignored).
 
 **Kishimoto et al. 2016** (Psychol Med 46:1459; 9 RCTs of one IV ketamine infusion against
 placebo or pseudo-placebo, 234 patients) give the time course of one ketamine dose: ketamine
@@ -55,12 +56,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import yaml
+
 from moodtwin.errors import ValidationError
-from moodtwin.parameter_sets import ParameterSet
+from moodtwin.parameter_sets import POPULATION_PREFIX, ParameterSet
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from moodtwin.trials import Trial
 
 PER_FAILURE = "population.covariates.monoamine_responsiveness.per_failure"
@@ -275,3 +281,81 @@ def ketamine_durability(parameters: ParameterSet, *, n: int = 600, seed: int = 7
     g = run_trial(trial, seed=seed, parameters=parameters, ensemble=False).endpoints
     return float(g["estimate"].iloc[0]), float(g["estimate"].iloc[1])
 
+
+
+W_5HT_ROUND_33 = (0.050, 0.822)
+"""90 % posterior interval of ``w_5ht`` in the last run that calibrated it (round 33): where a
+run that holds it (round 43 on) solves it again."""
+
+
+def condition_calibrated_set(path: Path, identifiability: pd.DataFrame, *,
+                             base: ParameterSet | None = None,
+                             progress: Callable[[str], None] | None = None) -> dict[str, object]:
+    """Condition the parameter set a calibration wrote at ``path`` on the external sources
+    and rewrite it: ``w_lhb`` solved on An et al. 2021 (:func:`condition_w_lhb`), then
+    ``w_5ht`` on Stone 2022 (:func:`condition_on_sources`) inside its 90 % posterior interval
+    (``identifiability``, the run's table) or, when the run held it, inside
+    :data:`W_5HT_ROUND_33`; ``per_failure`` at the upper end of its 90 % interval, or held at
+    ``base``'s value (STAR*D, module docstring). The three values go into the set's values
+    and every ensemble member with their sources; the checks (the 24-h esketamine difference,
+    Stone's difference, STAR*D's response rates) into ``calibration.conditioned_on_sources``,
+    which is returned. ``base``: the values the calibration did not calibrate (default: the
+    model definition). Deterministic (fixed seeds); about a minute on one core."""
+    table = identifiability.set_index("parameter")
+    doc = yaml.safe_load(path.read_text())
+    start = base or ParameterSet.definition()
+    point = start.with_values(
+        {**{k: e["value"] for k, e in doc.get("parameters", {}).items()},
+         **{POPULATION_PREFIX + k: e["value"] for k, e in doc.get("population", {}).items()}},
+        f"calibrated ({path.name})")
+    w_range = ((float(table.loc["w_5ht", "low_90"]), float(table.loc["w_5ht", "high_90"]))
+               if "w_5ht" in table.index else W_5HT_ROUND_33)
+    held_per_failure = PER_FAILURE not in table.index
+    per_failure = (start.population.get(PER_FAILURE, _definition_per_failure())
+                   if held_per_failure else round(float(table.loc[PER_FAILURE, "high_90"]), 4))
+    w_lhb = round(condition_w_lhb(point, progress=progress), 4)
+    point = point.with_values({"w_lhb": w_lhb}, "conditioned on " + AN_2021["source"])
+    early, day1 = esketamine_first_dose(point)
+    w_5ht = round(condition_on_sources(point, w_5ht_range=w_range, per_failure=per_failure,
+                                       progress=progress), 4)
+    conditioned = point.with_values({"w_5ht": w_5ht, PER_FAILURE: per_failure},
+                                    "conditioned on " + STONE_2022["source"])
+    effect = antidepressant_minus_placebo(conditioned)
+    l1, l3, _ = star_d_log_odds_ratio(conditioned)
+    interval = f"[{w_range[0]:.3g}, {w_range[1]:.3g}]"
+    how = ("held at the base set's value" if held_per_failure
+           else "the upper end of its 90 % posterior interval")
+    sources = {
+        "w_lhb": f"conditioned on {AN_2021['source']}: the first esketamine dose beats placebo "
+                 f"by {early:.2f} MADRS at {AN_2021['hours']:g} h in Daly et al. 2018's design "
+                 f"(moodtwin calibrate --condition-on-sources)",
+        "w_5ht": f"conditioned on {STONE_2022['source']}: drug minus placebo {effect:.2f} "
+                 f"HAMD-17 after 8 weeks, double-blind at 1:1, solved inside {interval} "
+                 f"(moodtwin calibrate --condition-on-sources)",
+        PER_FAILURE: f"{how}, conditioned on {STAR_D['source']}: simulated response "
+                     f"{l1:.3f} at level 1 and {l3:.3f} at level 3 (moodtwin calibrate "
+                     "--condition-on-sources)"}
+    values = {"w_lhb": w_lhb, "w_5ht": w_5ht, PER_FAILURE: per_failure}
+    for name, value in values.items():
+        section, key = (("population", name.removeprefix(POPULATION_PREFIX))
+                        if name.startswith(POPULATION_PREFIX) else ("parameters", name))
+        doc.setdefault(section, {})[key] = {"value": value, "source": sources[name]}
+    for member in doc.get("ensemble", []):
+        member.update(values)
+    report: dict[str, object] = {
+        **values,
+        "esketamine_minus_placebo_madrs_4h_24h": [round(early, 3), round(day1, 3)],
+        "antidepressant_minus_placebo_hamd17": round(effect, 3),
+        "star_d_response_level1_level3": [round(l1, 3), round(l3, 3)],
+        "sources": [STONE_2022["source"], STAR_D["source"], AN_2021["source"]]}
+    doc.setdefault("calibration", {})["conditioned_on_sources"] = report
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100))
+    return report
+
+
+def _definition_per_failure() -> float:
+    """``per_failure`` as ``data/population.yaml`` holds it."""
+    from importlib.resources import files
+
+    doc = yaml.safe_load((files("moodtwin") / "data" / "population.yaml").read_text())
+    return float(doc["covariates"]["monoamine_responsiveness"]["per_failure"])

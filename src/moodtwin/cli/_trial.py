@@ -52,7 +52,6 @@ def trial(
     workers: WorkersOption = None,
 ) -> None:
     from moodtwin.calibration._targets import trial_targets
-    from moodtwin.heterogeneity import HETEROGENEITY
     from moodtwin.parameter_sets import resolve
     from moodtwin.trials import load_trial, run_trial
     from moodtwin.trials._report import write_outputs
@@ -72,9 +71,10 @@ def trial(
     paths = write_outputs(res, out)
     s = res.summary()
     published = {(t.endpoint, t.arm): t for t in trial_targets(spec, file)}
+    tau, origin = res.heterogeneity
     typer.echo(f"{spec.name} ({res.replicates} replicate(s); interval: {res.interval}; new "
                "trial: 95% prediction interval for a published result of this design, with "
-               f"between-trial heterogeneity of {HETEROGENEITY:g} of the value)")
+               f"between-trial heterogeneity of {tau:.3g} of the value, {origin})")
     for _, r in s.iterrows():
         t = published.get((r["endpoint"], r["arm"]))
         beside = "" if t is None else ("   published: " + (
@@ -113,6 +113,7 @@ def trial(
                   "of an unfinished one, saved every 10 in <checkpoint>.partial.npz).")
 @errors_as_one_line
 def calibrate(
+    ctx: typer.Context,
     trials: Annotated[list[Path] | None, typer.Argument(
         help="Trial files or folders (default: the trial catalogue shipped with moodtwin).",
         show_default=False)] = None,
@@ -185,6 +186,13 @@ def calibrate(
              "90% interval from the distance profile: which values the targets pin, whatever "
              "the ABC population's spread (writes <out>.profile.csv; 0: skip; cost "
              "N x (2 x values + 1) evaluations).")] = 0,
+    condition_on_sources: Annotated[bool, typer.Option(
+        "--condition-on-sources",
+        help="After the fit, solve the values the calibration set leaves unpinned on sources "
+             "outside it and write them into the set and every ensemble member: w_lhb on An "
+             "et al. 2021's 2-4 h esketamine difference, w_5ht on Stone et al. 2022's "
+             "drug-placebo difference, per_failure on STAR*D (moodtwin.calibration._sources; "
+             "about a minute). The shipped set is written this way.")] = False,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
@@ -248,7 +256,8 @@ def calibrate(
                                      mc_error=mc_error)
     path = cal.to_yaml(out, leave_one_out=loto, realizations=realizations,
                        profile=None if profiled is None
-                       else (profiled, out.with_suffix(".profile.csv").name))
+                       else (profiled, out.with_suffix(".profile.csv").name),
+                       command=_command_line(ctx))
     typer.echo(f"ABC-SMC: {post.evaluations} evaluations, tolerance "
                f"{' -> '.join(f'{e:.1f}' for e in post.epsilons)} "
                f"({time.perf_counter() - start:.0f} s); effective sample size "
@@ -265,6 +274,16 @@ def calibrate(
     out.parent.mkdir(parents=True, exist_ok=True)
     ident.to_csv(out.with_suffix(".identifiability.csv"), index=False)
     typer.echo(f"Identifiability table: {out.with_suffix('.identifiability.csv').resolve()}")
+    if condition_on_sources:
+        from moodtwin.calibration import PER_FAILURE, condition_calibrated_set
+
+        report = condition_calibrated_set(path, ident, base=base, progress=say)
+        early, day1 = report["esketamine_minus_placebo_madrs_4h_24h"]  # type: ignore[misc]
+        typer.echo(f"Conditioned on sources: w_lhb {report['w_lhb']} (esketamine minus "
+                   f"placebo {early:.2f} MADRS at 4 h, An et al. 2021: 6.16; {day1:.2f} at "
+                   f"24 h, 9.96), w_5ht {report['w_5ht']} (drug minus placebo "
+                   f"{report['antidepressant_minus_placebo_hamd17']:.2f} HAMD-17, Stone et al. "
+                   f"2022: 1.75), per_failure {report[PER_FAILURE]}")
     typer.echo(f"Distance of the posterior point: {realizations[0]:.1f} on the realization "
                f"the last generation selected on (seed {cal.realization_seed}), "
                f"{realizations[1]:.1f} on average over {fresh} independent ones (seeds "
@@ -278,6 +297,25 @@ def calibrate(
         typer.echo(loto.summary())
         typer.echo(f"Leave-one-trial-out table: {out.with_suffix('.loto.csv').resolve()}")
     typer.echo(f"Parameter set: {path.resolve()}")
+
+
+def _command_line(ctx: typer.Context) -> str:
+    """The running command as a user would type it: its arguments and the options whose
+    values differ from their defaults (the record that reproduces a calibration)."""
+    words = ["moodtwin", ctx.info_name or ""]
+    for p in ctx.command.params:
+        value = ctx.params.get(p.name or "")
+        if value is None or value == p.default or value in ([], ()):
+            continue
+        values = value if isinstance(value, list | tuple) else [value]
+        if p.param_type_name == "argument":
+            words += [str(v) for v in values]
+        elif getattr(p, "is_flag", False):
+            words.append(p.opts[0] if value else p.secondary_opts[0])
+        else:
+            for v in values:
+                words += [p.opts[0], str(v)]
+    return " ".join(words)
 
 
 @app.command(help="Run every trial file with published values and print/save the table: "

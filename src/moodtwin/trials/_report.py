@@ -119,7 +119,10 @@ def _html(res: TrialResult, path: Path) -> Path:
         f"<html><head><meta charset='utf-8'><title>{name}</title></head><body>"
         f"<h2>{name}</h2><p><b>{escape(DISCLAIMER)}</b></p><p>{escape(res.trial.source)}</p>"
         f"<p>{res.replicates} replicate(s), seed {res.seed}; interval: "
-        f"{escape(res.to_json()['interval'])}.</p>{outside}{body}<h3>Endpoints</h3>{table}"
+        f"{escape(res.to_json()['interval'])}. New trial: 95 % prediction interval for a "
+        f"published result of this design, with between-trial heterogeneity of "
+        f"{res.heterogeneity[0]:.3g} of the value ({escape(res.heterogeneity[1])}).</p>"
+        f"{outside}{body}<h3>Endpoints</h3>{table}"
         f"{notes}<h3>Excluded patients</h3><ul>{fails}</ul></body></html>",
         encoding="utf-8")
     return path

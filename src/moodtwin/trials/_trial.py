@@ -12,7 +12,7 @@ import pandas as pd
 
 from moodtwin import DISCLAIMER
 from moodtwin.errors import ValidationError
-from moodtwin.heterogeneity import prediction_interval
+from moodtwin.heterogeneity import HETEROGENEITY, of_set, prediction_interval
 from moodtwin.parameter_sets import ParameterSet, ParametersLike, ensemble_of, resolve
 from moodtwin.simulation import Engine, SolverOptions
 from moodtwin.trials._claims import claim_verdicts
@@ -40,6 +40,8 @@ class TrialResult:
     ``notes``: endpoint values without an estimate or 95% interval (NaN), one line each
     with the replicates it happened in (e.g. an arm with too few patients).
     :attr:`outside_calibration`: where the design lies outside the calibration set.
+    ``heterogeneity``: the between-trial heterogeneity of the prediction interval (fraction
+    of the value) and where it comes from (:func:`moodtwin.heterogeneity.of_set`).
     """
 
     trial: Trial
@@ -51,6 +53,7 @@ class TrialResult:
     failures: list[str]
     members: tuple[int, ...] | None = None
     notes: list[str] = field(default_factory=list)
+    heterogeneity: tuple[float, str] = (HETEROGENEITY, "assumed")
 
     @property
     def outside_calibration(self) -> list[str]:
@@ -73,8 +76,8 @@ class TrialResult:
         Columns ``claim`` (the published claim, '' where none) and ``claim_holds_in`` (the
         replicates whose 95% CI bears it out, of :attr:`replicates`). ``new_trial_low`` and
         ``new_trial_high``: the 95% prediction interval for the published value of a new
-        trial of this design, the interval widened by the between-trial heterogeneity the
-        calibration assumes (:func:`moodtwin.heterogeneity.prediction_interval`).
+        trial of this design, the interval widened by :attr:`heterogeneity`
+        (:func:`moodtwin.heterogeneity.prediction_interval`).
         """
         g = self.endpoints.groupby(["endpoint", "arm"], sort=False)
         out = g.agg(type=("type", "first"), scale=("scale", "first"), at=("at", "first"),
@@ -87,7 +90,7 @@ class TrialResult:
         out["low"], out["high"] = lo, hi
         out["new_trial_low"], out["new_trial_high"] = prediction_interval(
             out["mean"], lo, hi, ratio=out["type"].isin(RATIO_TYPES).to_numpy(),
-            rate=out["type"].isin(RATE_TYPES).to_numpy())
+            rate=out["type"].isin(RATE_TYPES).to_numpy(), heterogeneity=self.heterogeneity[0])
         verdicts = claim_verdicts(self.trial, self.endpoints)
         keys = list(zip(out["endpoint"], out["arm"], strict=True))
         out["claim"] = [verdicts[k][0] if k in verdicts else "" for k in keys]
@@ -115,6 +118,8 @@ class TrialResult:
                 "ensemble_members": None if self.members is None else list(self.members),
                 "endpoints": rows, "failures": self.failures, "notes": self.notes,
                 "outside_calibration": self.outside_calibration,
+                "heterogeneity": {"fraction": self.heterogeneity[0],
+                                  "source": self.heterogeneity[1]},
                 "disclaimer": DISCLAIMER}
 
     @property
@@ -215,7 +220,8 @@ def run_trial(
     notes = [f"{line} (in {len(rs)} of {replicates} replicate(s))"
              for line, rs in short.items()]
     return TrialResult(trial, seed, replicates, first, pd.DataFrame(rows),
-                       pd.concat(traj, ignore_index=True), failures, members, notes)
+                       pd.concat(traj, ignore_index=True), failures, members, notes,
+                       of_set(ps))
 
 
 def replicate_members(parameters: ParameterSet, replicates: int, ensemble: bool | None

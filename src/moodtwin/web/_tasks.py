@@ -220,7 +220,8 @@ def _trial(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> d
     return {"name": spec.name, "source": spec.source, "replicates": res.replicates,
             "interval": res.to_json()["interval"], "endpoints": summary,
             "published": published, "excluded": res.failures,
-            "outside_calibration": res.outside_calibration}
+            "outside_calibration": res.outside_calibration,
+            "heterogeneity": res.to_json()["heterogeneity"]}
 
 
 def _validate(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> dict[str, Any]:

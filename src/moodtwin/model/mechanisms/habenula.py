@@ -54,7 +54,10 @@ MECHANISM = Mechanism(
                   "leaves about a twentieth of a mouse's trapped block at 24 h",
                   "Time constant of untrapping (trapped LHb block decays after the drug is gone)"),
         Parameter("w_lhb", 1.8928, "1", 0.05, 5.0,
-                  "conditioned on " + _AN + " (moodtwin.calibration._sources)",
+                  "conditioned on " + _AN + " (moodtwin.calibration._sources): held here "
+                  "while the other values are calibrated, and solved again on the calibrated "
+                  "point by moodtwin calibrate --condition-on-sources, which writes it into "
+                  "the set",
                   "Relief of the depressive drive per unit trapped LHb block (logit)"),
     ),
     derived=(

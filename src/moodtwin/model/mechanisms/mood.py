@@ -143,8 +143,9 @@ MECHANISM = Mechanism(
                   "HAMD-17 points after 8 weeks in patients without treatment resistance, "
                   "double-blind against a placebo pill at 1:1 as in those trials (round 42; "
                   "0.6469 when both arms were simulated known active: "
-                  "moodtwin.calibration._sources; benchmarks/calibration/"
-                  "condition_on_sources.py)",
+                  "moodtwin.calibration._sources); held here while the other values are "
+                  "calibrated, and solved again on the calibrated point by moodtwin calibrate "
+                  "--condition-on-sources, which writes it into the set",
                   "Weight of serotonin tone (at monoamine_responsiveness 1)"),
         _w("w_ne", 0.2, "Weight of norepinephrine tone (at monoamine_responsiveness 1)"),
         Parameter("monoamine_responsiveness", 1.0, "1", 0.0, 10.0,

@@ -354,6 +354,10 @@ async function showTrial(job) {
   fill(box, 
     el("h3", {}, r.name), el("p", {class: "muted"}, r.source),
     el("p", {}, `${r.replicates} replicate(s); interval: ${r.interval}.`),
+    ...(r.heterogeneity ? [el("p", {class: "muted", id: "heterogeneity"},
+      `New trial: 95 % prediction interval for a published result of this design, with ` +
+      `between-trial heterogeneity of ${r.heterogeneity.fraction.toPrecision(3)} of the value ` +
+      `(${r.heterogeneity.source}).`)] : []),
     ...((r.outside_calibration || []).length ? [
       el("h3", {}, "Outside the calibration set (read as extrapolation)"),
       el("ul", {id: "outside-calibration"}, r.outside_calibration.map(x => el("li", {}, x)))] : []),
