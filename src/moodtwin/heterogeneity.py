@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 
 #: Between-trial heterogeneity as a fraction of the value (of a ratio: on its log scale, where
 #: a fraction is a difference). Assumed (0.10) in every calibration so far; the
-#: leave-one-trial-out residuals of round 45's calibration give a moment estimate of 0.139
-#: (README, "Calibration and validation"), so this is on the low side.
+#: leave-one-trial-out residuals of rounds 45 and 47 give moment estimates of 0.139 and 0.165
+#: (README, "Calibration and validation"), so this is on the low side. Predictions use a
+#: set's measured value where it has one (:func:`of_set`).
 HETEROGENEITY = 0.10
 _Z95 = 1.959964
 
