@@ -172,6 +172,32 @@ def test_start_parameter_clipped_to_a_moved_prior_bound_keeps_a_spread(tmp_path)
     assert np.ptp(x[:, 0]) > 0.5  # a parameter with its own spread is kept as it was
 
 
+def test_particles_on_a_prior_bound_are_evaluated_inside_the_range(tmp_path) -> None:
+    # Round 47: a start population below a raised lower bound is put on the bound in log
+    # space; exp(log(7.75)) is 7.749999999999999, which a parameter's range check refuses,
+    # so every such particle got the failure distance. The values evaluated, and those of the
+    # posterior, are now clipped into the prior's range.
+    from moodtwin.calibration._replenish import abc_replenish
+
+    priors = [Prior("a", 0.1, 10.0, "toy"), Prior("b", 7.75, 24.0, "toy")]
+    seen: list[float] = []
+
+    def distance(v: dict[str, float]) -> float:
+        seen.append(v["b"])
+        if not 7.75 <= v["b"] <= 24.0:
+            raise AssertionError(f"b = {v['b']!r} outside its range")
+        return (v["a"] - 2.0) ** 2
+
+    old = tmp_path / "old.npz"
+    rng = np.random.default_rng(1)
+    np.savez(old, x=np.column_stack([rng.normal(np.log(2.0), 0.3, 20),
+                                     np.full(20, np.log(6.8))]), names=["a", "b"])
+    post = abc_replenish(distance, priors, checkpoint=tmp_path / "new.npz", particles=20,
+                         generations=2, start_from=old)
+    assert min(seen) >= 7.75 and np.all(post.samples[:, 1] >= 7.75)
+    assert np.isfinite(post.distances).all()
+
+
 def test_converged_start_parameter_gets_a_small_spread_that_keeps_its_fit(tmp_path) -> None:
     # A population that has converged inside the box (no spread in "b") gets a spread for the
     # moves of 1 % of the prior's width around its value, not the 10 % that frees a bound.

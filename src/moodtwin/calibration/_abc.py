@@ -61,6 +61,13 @@ class Prior:
                                   f"[{self.low:g}, {self.high:g}].")
 
 
+def prior_values(log_x: np.ndarray, priors: Sequence[Prior]) -> np.ndarray:
+    """Values of log-scale particles (last axis: ``priors``), clipped into each prior's
+    ``[low, high]``: a particle on a bound, ``log(low)``, comes back a rounding error below
+    ``low`` (exp(log(7.75)) = 7.749999999999999), which the parameter's range check refuses."""
+    return np.clip(np.exp(log_x), [p.low for p in priors], [p.high for p in priors])
+
+
 def model_prior(name: str, factor: float = 5.0) -> Prior:
     """Log-uniform prior for a model parameter over its plausible range (parameter table); a
     zero lower bound, which a log-uniform prior cannot take, becomes default/``factor``.
@@ -297,7 +304,8 @@ def abc_smc(distance: Callable[[dict[str, float]], float], priors: Sequence[Prio
     def model(par: Mapping[str, float]) -> dict[str, float]:
         if workers > 1:  # pyabc's forked evaluators: each kernel gets its share of the cores
             share_cores(workers)
-        d = distance({p.name: math.exp(par[keys[p.name]]) for p in priors})
+        d = distance(dict(zip(names, prior_values(
+            np.array([par[keys[p.name]] for p in priors]), priors), strict=True)))
         with count.get_lock():
             count.value += 1
             n = count.value
@@ -341,7 +349,7 @@ def abc_smc(distance: Callable[[dict[str, float]], float], priors: Sequence[Prio
         abc.run(minimum_epsilon=min_epsilon, max_nr_populations=generations - done)
     history = abc.history
     frame, w = history.get_distribution(t=history.max_t)
-    samples = np.exp(frame[[keys[n] for n in names]].to_numpy())
+    samples = prior_values(frame[[keys[n] for n in names]].to_numpy(), priors)
     pops = history.get_all_populations()
     eps = [float(e) for e in pops["epsilon"].to_numpy() if np.isfinite(e)]
     dists = history.get_weighted_distances(t=history.max_t)["distance"].to_numpy()

@@ -48,12 +48,13 @@ from pathlib import Path
 
 import numpy as np
 
-from moodtwin.calibration._abc import Posterior, Prior
+from moodtwin.calibration._abc import Posterior, Prior, prior_values
 from moodtwin.errors import ValidationError
 from moodtwin.workers import process_map
 
 _DISTANCE: Callable[..., float] | None = None
 _NAMES: list[str] = []
+_PRIORS: list[Prior] = []
 _REALIZATION: int | None = None  # the generation whose realization is evaluated (refresh)
 #: Report progress inside a generation every this many evaluations.
 PROGRESS_EVERY = 10
@@ -62,7 +63,7 @@ PROGRESS_EVERY = 10
 def _evaluate(x: np.ndarray) -> float:
     if _DISTANCE is None:
         raise RuntimeError("abc_replenish sets the distance before evaluating.")
-    values = {n: float(math.exp(v)) for n, v in zip(_NAMES, x, strict=True)}
+    values = {n: float(v) for n, v in zip(_NAMES, prior_values(x, _PRIORS), strict=True)}
     return _DISTANCE(values) if _REALIZATION is None else _DISTANCE(values, _REALIZATION)
 
 
@@ -212,8 +213,9 @@ def abc_replenish(distance: Callable[..., float], priors: Sequence[Prior], *,
     from their priors); each refilled particle moves :func:`move_steps` times.
     ``refresh``: ``distance(values, generation)`` is evaluated on the generation's own
     Monte-Carlo realization, and each generation re-evaluates the population on it first."""
-    global _DISTANCE, _NAMES, _REALIZATION
+    global _DISTANCE, _NAMES, _PRIORS, _REALIZATION
     _DISTANCE, _NAMES, _REALIZATION = distance, [p.name for p in priors], None
+    _PRIORS = list(priors)
     lo = np.log([p.low for p in priors])
     hi = np.log([p.high for p in priors])
     dim = len(priors)
@@ -282,4 +284,5 @@ def abc_replenish(distance: Callable[..., float], priors: Sequence[Prior], *,
                      f"{len(np.unique(x, axis=0))} distinct particles")
     _REALIZATION = None
     w = np.full(particles, 1.0 / particles)
-    return Posterior([p.name for p in priors], np.exp(x), w, d, eps, evals, list(priors))
+    return Posterior([p.name for p in priors], prior_values(x, priors), w, d, eps, evals,
+                     list(priors))
