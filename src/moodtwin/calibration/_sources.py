@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from moodtwin.errors import ValidationError
-from moodtwin.parameter_sets import POPULATION_PREFIX, ParameterSet
+from moodtwin.parameter_sets import POPULATION_PREFIX, ParameterSet, load_parameter_set
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -282,7 +282,6 @@ def ketamine_durability(parameters: ParameterSet, *, n: int = 600, seed: int = 7
     return float(g["estimate"].iloc[0]), float(g["estimate"].iloc[1])
 
 
-
 W_5HT_ROUND_33 = (0.050, 0.822)
 """90 % posterior interval of ``w_5ht`` in the last run that calibrated it (round 33): where a
 run that holds it (round 43 on) solves it again."""
@@ -304,15 +303,12 @@ def condition_calibrated_set(path: Path, identifiability: pd.DataFrame, *,
     table = identifiability.set_index("parameter")
     doc = yaml.safe_load(path.read_text())
     start = base or ParameterSet.definition()
-    point = start.with_values(
-        {**{k: e["value"] for k, e in doc.get("parameters", {}).items()},
-         **{POPULATION_PREFIX + k: e["value"] for k, e in doc.get("population", {}).items()}},
-        f"calibrated ({path.name})")
+    point = start.with_values(load_parameter_set(path), f"calibrated ({path.name})")
     w_range = ((float(table.loc["w_5ht", "low_90"]), float(table.loc["w_5ht", "high_90"]))
                if "w_5ht" in table.index else W_5HT_ROUND_33)
     held_per_failure = PER_FAILURE not in table.index
-    per_failure = (start.population.get(PER_FAILURE, _definition_per_failure())
-                   if held_per_failure else round(float(table.loc[PER_FAILURE, "high_90"]), 4))
+    per_failure = (_population_value(start, PER_FAILURE) if held_per_failure
+                   else round(float(table.loc[PER_FAILURE, "high_90"]), 4))
     w_lhb = round(condition_w_lhb(point, progress=progress), 4)
     point = point.with_values({"w_lhb": w_lhb}, "conditioned on " + AN_2021["source"])
     early, day1 = esketamine_first_dose(point)
@@ -353,9 +349,12 @@ def condition_calibrated_set(path: Path, identifiability: pd.DataFrame, *,
     return report
 
 
-def _definition_per_failure() -> float:
-    """``per_failure`` as ``data/population.yaml`` holds it."""
-    from importlib.resources import files
+def _population_value(parameters: ParameterSet, name: str) -> float:
+    """A population-level value (``population.<path>``) of ``parameters``: its override, else
+    ``data/population.yaml``'s."""
+    from moodtwin.population._spec import variability_table
 
-    doc = yaml.safe_load((files("moodtwin") / "data" / "population.yaml").read_text())
-    return float(doc["covariates"]["monoamine_responsiveness"]["per_failure"])
+    node = variability_table(parameters.population)
+    for part in name.removeprefix(POPULATION_PREFIX).split("."):
+        node = node[part]
+    return float(node)

@@ -217,11 +217,12 @@ def _trial(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> d
     targets = collect_targets([path])
     published = (validation_table(targets, {path: res}).to_dict("records") if targets else [])
     summary = json.loads(res.summary().to_json(orient="records"))
+    record = res.to_json()
     return {"name": spec.name, "source": spec.source, "replicates": res.replicates,
-            "interval": res.to_json()["interval"], "endpoints": summary,
+            "interval": record["interval"], "endpoints": summary,
             "published": published, "excluded": res.failures,
-            "outside_calibration": res.outside_calibration,
-            "heterogeneity": res.to_json()["heterogeneity"]}
+            "outside_calibration": record["outside_calibration"],
+            "heterogeneity": record["heterogeneity"]}
 
 
 def _validate(folder: Path, s: dict[str, Any], report: Reporter, store: Store) -> dict[str, Any]:
