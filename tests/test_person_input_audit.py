@@ -256,8 +256,16 @@ def test_several_missing_packages_take_the_plural(monkeypatch: pytest.MonkeyPatc
         extras.require("sensitivity")
 
 
-def test_serve_help_names_the_web_extra() -> None:
+@pytest.mark.parametrize("command, extra", [
+    ("serve", "web"), ("trial", "trials"), ("validate", "trials"),
+    ("calibrate", "calibrate"), ("export-sbml", "sbml"), ("fit", "person"),
+    ("forecast", "person"), ("optimize", "optimize"), ("sensitivity", "sensitivity")])
+def test_command_help_names_its_extra(command: str, extra: str) -> None:
+    """A base install refuses these commands in one line; their help says so first (a new
+    user after a plain pip install, round 48's audit)."""
     from moodtwin.cli import app
 
-    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "400"})
-    assert "pip install 'moodtwin[web]'" in result.output
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "400"})
+    assert f"Needs: pip install 'moodtwin[{extra}]'" in " ".join(result.output.split())
+    demo = CliRunner().invoke(app, ["demo", "--help"], env={"COLUMNS": "400"})
+    assert "Needs:" not in demo.output

@@ -24,6 +24,14 @@ EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sensitivity": ("global sensitivity analysis", ("SALib",)),
 }
 
+#: CLI command -> the extra it needs (shown in the command's ``--help``); the base install
+#: runs every command not named here
+COMMAND_EXTRAS: dict[str, str] = {
+    "trial": "trials", "validate": "trials", "calibrate": "calibrate", "export-sbml": "sbml",
+    "fit": "person", "forecast": "person", "optimize": "optimize",
+    "sensitivity": "sensitivity", "serve": "web",
+}
+
 
 def extra_of(module: str) -> str | None:
     """The extra that provides the top-level module of ``module`` (None if none does)."""

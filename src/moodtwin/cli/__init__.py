@@ -22,8 +22,16 @@ from moodtwin.cli import (
     _trial,  # noqa: F401  (registers trial, calibrate, validate)
 )
 from moodtwin.cli._app import DISCLAIMER, EXIT_ERROR, app, fail
+from moodtwin.extras import COMMAND_EXTRAS
 
 __all__ = ["DISCLAIMER", "EXIT_ERROR", "app", "main"]
+
+for _command in app.registered_commands:
+    _name = _command.name or _command.callback.__name__.replace("_", "-")
+    if _name in COMMAND_EXTRAS:
+        # the backslash keeps Rich, which draws the help, from taking [extra] as markup
+        _command.help = (f"{_command.help} Needs: pip install "
+                         f"'moodtwin\\[{COMMAND_EXTRAS[_name]}]'.")
 
 
 #: Click's usage error (unknown command or option, missing or invalid value); typer >= 0.2x

@@ -13,9 +13,7 @@ from moodtwin.cli._app import app, errors_as_one_line, say
 
 @app.command(help="Start the local web app and documented HTTP API (pages for simulation, "
                   "virtual trials, validation, personal twins and the model; OpenAPI at "
-                  "/docs). Binds 127.0.0.1 and prints a URL with a random access token. "
-                  # the backslash keeps Rich, which draws the help, from taking [web] as markup
-                  "Needs: pip install 'moodtwin\\[web]'.")
+                  "/docs). Binds 127.0.0.1 and prints a URL with a random access token.")
 @errors_as_one_line
 def serve(
     data: Annotated[Path, typer.Option("--data", help="Folder for the job database and "
