@@ -91,3 +91,12 @@ def test_trial_output_carries_the_notes(tmp_path: Path, where: str) -> None:
     text = res.output if where == "cli" else (tmp_path / "report.html").read_text()
     assert "Outside the calibration set" in text
     assert "mean age 70 years" in text
+
+
+def test_patient_dependent_dosing_counts_one_protocol_per_patient() -> None:
+    """Toxin 29 U for women, 39 U for men (Wollmer et al. 2012): each patient gets one
+    injection session, as in the calibration's Magid pool, so no note; the alternatives are
+    not added up as if one patient received both (round 48's audit)."""
+    trial = load_trial(DESIGNS / "botulinum_dose_by_sex.yaml")
+    assert exposures(trial)["botulinum_glabellar"].deliveries == [1]
+    assert not any("doses or sessions" in n for n in moodtwin.outside_calibration(trial))

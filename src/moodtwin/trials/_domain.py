@@ -45,9 +45,10 @@ POPULATION_FEATURES = {
 
 @dataclass
 class Exposure:
-    """What one trial does with one study therapy: doses or sessions per arm (None for a
-    continuous therapy such as implanted VNS or an oral drug), endpoint times after the arm's
-    first delivery (h), whether any arm gives it open label or blinded."""
+    """What one trial does with one study therapy: doses or sessions per arm (the fewest and
+    the most one patient receives where dosing depends on the patient; none for a continuous
+    therapy such as implanted VNS or an oral drug), endpoint times after the arm's first
+    delivery (h), whether any arm gives it open label or blinded."""
 
     deliveries: list[int] = field(default_factory=list)
     reads_h: list[float] = field(default_factory=list)
@@ -100,11 +101,15 @@ def exposures(trial: Trial, published_only: bool = False) -> dict[str, Exposure]
     found: dict[str, Exposure] = {}
     for arm in trial.all_arms():
         reads = _endpoint_times(trial, arm, published_only)
-        per_arm: dict[str, tuple[int, float, bool]] = {}
+        per_arm: dict[str, tuple[int, int, float, bool]] = {}
         opened = False  # the blind, once broken by a period, stays broken
         for start, _, period in trial.period_spans(arm):
             opened |= period.open_label
-            for protocol in period.all_protocols():
+            # a period with patient-dependent dosing (choose_by) gives each patient one of
+            # its protocols: count the fewest and the most deliveries among them
+            alternatives = period.all_protocols()
+            counts: dict[str, list[int]] = {}
+            for i, protocol in enumerate(alternatives):
                 is_open = opened or trial.p_active_for(protocol) is None
                 for th in protocol.therapies:
                     if th.type == "stressor":
@@ -113,13 +118,20 @@ def exposures(trial: Trial, published_only: bool = False) -> dict[str, Exposure]
                     if not times:
                         continue
                     key = therapy_key(th)
-                    count, first, _ = per_arm.get(key, (0, start + min(times), is_open))
-                    per_arm[key] = (count + len(times) if countable else -1,
-                                    min(first, start + min(times)), is_open)
-        for key, (count, first, is_open) in per_arm.items():
+                    n = counts.setdefault(key, [0] * len(alternatives))
+                    n[i] = n[i] + len(times) if countable and n[i] >= 0 else -1
+                    lo, hi, first, _ = per_arm.get(key, (0, 0, start + min(times), is_open))
+                    per_arm[key] = (lo, hi, min(first, start + min(times)), is_open)
+            for key, n in counts.items():
+                lo, hi, first, is_open = per_arm[key]
+                if lo < 0 or min(n) < 0:
+                    per_arm[key] = (-1, -1, first, is_open)
+                else:
+                    per_arm[key] = (lo + min(n), hi + max(n), first, is_open)
+        for key, (lo, hi, first, is_open) in per_arm.items():
             ex = found.setdefault(key, Exposure())
-            if count >= 0:
-                ex.deliveries.append(count)
+            if lo >= 0:
+                ex.deliveries += [lo] if lo == hi else [lo, hi]
             ex.reads_h += [t - first for t in reads if t > first]
             ex.open_label |= is_open
             ex.blinded |= not is_open
