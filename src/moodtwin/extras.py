@@ -20,7 +20,7 @@ EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sbml": ("SBML export and the libRoadRunner cross-check", ("libsbml", "roadrunner")),
     "dask": ("running on a Dask cluster", ("distributed",)),
     "person": ("the personal twin (fit, forecast)", ("scipy", "neurokit2", "emcee", "arviz")),
-    "optimize": ("therapy-setting optimization", ("scipy", "optuna")),
+    "optimize": ("therapy-setting optimization", ("scipy", "optuna", "sklearn")),
     "sensitivity": ("global sensitivity analysis", ("SALib",)),
 }
 
