@@ -39,7 +39,8 @@ def _fabricated(replicates: int, rows: list[tuple[str, str, float, float, float]
     """A result whose endpoints table is given: (endpoint, arm, estimate, low, high) per
     replicate, the same rows in every replicate."""
     trial = parse_trial(_TRIAL, PROTOCOLS)
-    types = {"diff": "difference", "tir": "time_in_response", "resp": "response_rate"}
+    types = {"diff": "difference", "tir": "time_in_response", "resp": "response_rate",
+             "rr": "risk_ratio"}
     table = pd.DataFrame([{"replicate": r, "endpoint": e, "type": types[e], "scale": "MADRS",
                            "at": "7 d", "arm": a, "estimate": est, "ci_low": lo,
                            "ci_high": hi, "n": 20}
@@ -79,6 +80,17 @@ def test_a_published_claim_is_scored_per_replicate_in_the_summary_and_json() -> 
     rows = {r["endpoint"]: r for r in json.loads(json.dumps(res.to_json()))["endpoints"]}
     assert rows["diff"]["published_claim"] == {"claim": "no_difference", "holds_in": 1, "of": 3}
     assert rows["resp"]["published_claim"] is None
+
+
+def test_ratio_replicates_average_on_the_log_scale() -> None:
+    """Two replicates with equal arms' rates, risk ratios 0.091 and 3.5 (round 48's audit):
+    their arithmetic mean 1.795 reads as a large effect; ratios average as logs, as the
+    validation compares them (geometric mean 0.56), and so do their intervals."""
+    res = _fabricated(2, [("rr", "ketamine", 0.091, 0.01, 0.8)])
+    res.endpoints.loc[1, ["estimate", "ci_low", "ci_high"]] = [3.5, 0.9, 13.0]
+    row = res.summary().iloc[0]
+    assert row["mean"] == pytest.approx(np.sqrt(0.091 * 3.5))
+    assert (row["low"], row["high"]) == pytest.approx((np.sqrt(0.01 * 0.9), np.sqrt(0.8 * 13)))
 
 
 def test_trial_bands_follow_the_summary_rule() -> None:

@@ -200,9 +200,9 @@ def compare(target: Target, result: TrialResult) -> dict[str, object]:
     ``z = (simulated - published) / sqrt(se_published^2 + se_simulated^2)``; the target
     passes when ``|z| <= 1.96`` (``se_simulated``: :func:`simulated_se`). A ratio (risk or
     hazard ratio) is compared on the log scale, where its interval is symmetric: the
-    simulated value is the geometric mean of the replicates and both standard errors are
-    of the log (column ``scale``). A significance claim passes when most simulated trials
-    bear it out (no z)."""
+    simulated value is the geometric mean of the replicates (:meth:`TrialResult.summary`)
+    and both standard errors are of the log (column ``scale``). A significance claim passes
+    when most simulated trials bear it out (no z)."""
     if target.published.claim is not None:
         return _compare_claim(target, result)
     s = result.summary()
@@ -214,8 +214,6 @@ def compare(target: Target, result: TrialResult) -> dict[str, object]:
     mean, slo, shi = float(r["mean"]), float(r["low"]), float(r["high"])
     values, rep_lo, rep_hi = _replicates(result, target.endpoint, target.arm, target.is_ratio)
     se_sim = _standard_error(values, rep_lo, rep_hi)
-    if target.is_ratio:  # geometric mean of the replicates
-        mean = float(np.exp(values.mean())) if len(values) else math.nan
     z = ((target.on_scale(mean) - target.on_scale(target.published.value))
          / math.hypot(target.sigma, se_sim))
     return {"target": target.label, "endpoint": target.endpoint, "arm": target.arm,

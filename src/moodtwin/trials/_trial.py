@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,13 @@ from moodtwin.trials._schema import RATE_TYPES, RATIO_TYPES, Trial, resolve_tria
 #: percentile range of the replicate estimates; below it, too few values for percentiles,
 #: the mean of the replicates' own 95% confidence intervals.
 PERCENTILE_REPLICATES = 10
+
+
+def _geometric_mean(values: pd.Series) -> float:
+    """Geometric mean of the positive finite values (NaN if none): how ratios average."""
+    v = values.to_numpy(dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    return float(np.exp(np.log(v).mean())) if v.size else math.nan
 
 
 @dataclass
@@ -82,14 +90,21 @@ class TrialResult:
         g = self.endpoints.groupby(["endpoint", "arm"], sort=False)
         out = g.agg(type=("type", "first"), scale=("scale", "first"), at=("at", "first"),
                     mean=("estimate", "mean"), n=("n", "mean")).reset_index()
+        ratio = out["type"].isin(RATIO_TYPES).to_numpy()
+        if ratio.any():  # a ratio's replicates average on the log scale (geometric mean)
+            geo = g["estimate"].agg(_geometric_mean).to_numpy()
+            out["mean"] = np.where(ratio, geo, out["mean"].to_numpy())
         if self.replicates >= PERCENTILE_REPLICATES:
             lo = g["estimate"].quantile(0.025).to_numpy()
             hi = g["estimate"].quantile(0.975).to_numpy()
         else:
             lo, hi = g["ci_low"].mean().to_numpy(), g["ci_high"].mean().to_numpy()
+            if ratio.any():
+                lo = np.where(ratio, g["ci_low"].agg(_geometric_mean).to_numpy(), lo)
+                hi = np.where(ratio, g["ci_high"].agg(_geometric_mean).to_numpy(), hi)
         out["low"], out["high"] = lo, hi
         out["new_trial_low"], out["new_trial_high"] = prediction_interval(
-            out["mean"], lo, hi, ratio=out["type"].isin(RATIO_TYPES).to_numpy(),
+            out["mean"], lo, hi, ratio=ratio,
             rate=out["type"].isin(RATE_TYPES).to_numpy(), heterogeneity=self.heterogeneity[0])
         verdicts = claim_verdicts(self.trial, self.endpoints)
         keys = list(zip(out["endpoint"], out["arm"], strict=True))
