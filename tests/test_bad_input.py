@@ -513,6 +513,9 @@ def test_a_protocol_shorter_than_its_period_says_how_to_fix_it(tmp_path: Path) -
     ("female: 0.35", "female: 0,6", "decimal point"),
     ("min_score: 22,", "min_scor: 22,", "unknown field 'min_scor' (did you mean 'min_score'?)"),
     ("duration: 7 d", "duration: 42", "needs its unit, e.g. '42 d'"),
+    # round 48's audit: a share written as a percentage
+    ("female: 0.35", "female: 35 %", "got the percentage '35 %': write a share as a "
+                                     "fraction (0.35)"),
 ])
 def test_trial_file_mistakes_get_a_pointed_one_line_error(tmp_path: Path, old: str, new: str,
                                                          expect: str) -> None:

@@ -389,6 +389,21 @@ def test_oral_comparator_lowers_the_modelled_madrs_by_its_published_curve() -> N
         preset="aripiprazole_augmentation")}], endpoints=[]), PROTOCOLS)
     drug = preset.arms[0].periods[0].protocol.therapies[0]
     assert drug.effect_madrs == 3.0 and "Berman" in drug.source
+    # a preset names its drug (round 48's audit: 'drug' was refused as missing)
+    alone = parse_trial(_trial(arms=[{"name": "a", "protocol": {
+        "name": "aug", "duration": "2 week", "therapies": [
+            {"type": "oral_comparator", "preset": "quetiapine_xr_augmentation"}]}}],
+        endpoints=[]), PROTOCOLS)
+    assert alone.arms[0].periods[0].protocol.therapies[0].drug == "quetiapine XR"
+
+
+def test_a_trial_wide_mmrm_names_where_it_belongs() -> None:
+    """MMRM and non-responder imputation are chosen per endpoint (round 48's audit: a
+    trial-level 'analysis: mmrm' got only "Input should be 'locf' or 'observed'")."""
+    for how, where in (("mmrm", "missing: mmrm on a mean change"),
+                       ("non_responder", "missing: non_responder on a rate")):
+        with pytest.raises(ValidationError, match=where):
+            parse_trial(_trial(analysis=how, endpoints=[]), PROTOCOLS)
 
 
 def test_a_newly_started_open_label_comparator_gets_the_non_specific_response() -> None:

@@ -217,6 +217,13 @@ def _part(key: object) -> str:
 def _no_bool(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {str(value).lower()}")
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            share = float(value.strip()[:-1]) / 100.0
+        except ValueError:
+            return value  # not a percentage: pydantic names the bad number
+        raise ValueError(f"expected a plain number, got the percentage {value!r}: write a "
+                         f"share as a fraction ({share:g})")
     return value
 
 

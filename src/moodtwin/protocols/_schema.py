@@ -547,11 +547,11 @@ class TreatmentAsUsual(_Strict):
 #: in these trials).
 COMPARATOR_PRESETS: dict[str, dict[str, Any]] = {
     "aripiprazole_augmentation": {
-        "effect_madrs": 3.0, "onset": "1 week",
+        "drug": "aripiprazole", "effect_madrs": 3.0, "onset": "1 week",
         "source": "Berman et al. 2007 J Clin Psychiatry 68:843 (adjunctive aripiprazole vs "
                   "placebo, MADRS change -8.8 vs -5.8 at 6 weeks); onset assumed"},
     "quetiapine_xr_augmentation": {
-        "effect_madrs": 3.0, "onset": "1 week",
+        "drug": "quetiapine XR", "effect_madrs": 3.0, "onset": "1 week",
         "source": "approximate: Bauer et al. 2009 J Clin Psychiatry 70:540 (adjunctive "
                   "quetiapine XR 300 mg vs placebo, MADRS difference about -3 at 6 weeks); "
                   "onset assumed"},

@@ -630,6 +630,15 @@ class Trial(_Strict):
     def _scale(cls, v: str) -> str:
         return _known_scale(v)
 
+    @field_validator("analysis", mode="before")
+    @classmethod
+    def _analysis(cls, v: Any) -> Any:
+        if v in ("mmrm", "non_responder"):
+            kinds = "a mean change or difference" if v == "mmrm" else "a rate"
+            raise ValueError(f"analysis: {v!r} is set per endpoint (missing: {v} on {kinds}); "
+                             "the trial-wide analysis is 'locf' or 'observed'.")
+        return v
+
     def p_active(self) -> float | None:
         """Probability of active treatment a blinded patient is told (allocation share of the
         randomized arms with an active study treatment); ``None`` when the trial is open."""
