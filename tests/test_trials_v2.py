@@ -259,6 +259,9 @@ def test_dose_by_sex_and_response_guided_frequency() -> None:
     conc = d.latent[:, d.visit(7.02 * 24), names.index("ketamine_conc")]
     assert (madrs <= 12).any() and (madrs > 12).any()
     assert (conc[madrs > 12] > 10 * conc[madrs <= 12].max()).all()  # only non-remitters dosed
+    # patients.csv records each patient's branch (round 48's audit)
+    branch = d.patients["protocol_period2"].to_numpy()
+    assert np.array_equal(branch == "remitter", madrs <= 12)
     bad = {**guided, "arms": [{**guided["arms"][0], "periods": [
         {"choose_by": "response", "protocols": {"responder": "no_treatment.yaml",
                                                 "non_responder": "no_treatment.yaml"}}]}]}

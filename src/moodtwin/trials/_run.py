@@ -117,6 +117,9 @@ class _Run:
     given: dict[int, frozenset[str]] = field(default_factory=dict)
     """Per patient (row): the therapies (course keys) of the segment simulated last (a later
     period that gives nothing new continues the same treatment course)."""
+    chosen: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per patient-dependent period (column ``protocol_period<k>``): each row's protocol key
+    ('' for rows not in that arm)."""
 
 
 def _choose(run: _Run, period: Period, rows: np.ndarray, t0: float) -> np.ndarray:
@@ -230,7 +233,7 @@ def _simulate_periods(run: _Run, arm: Arm, start_h: float, end_h: float,
     """Integrate ``rows`` of the trial through ``arm``'s periods from ``start_h`` to
     ``end_h`` (trial time, h), filling ``latent`` at visits and advancing the states."""
     t0 = start_h
-    for period in arm.periods:
+    for k, period in enumerate(arm.periods, start=1):
         stop = end_h if period.until is None else min(_hours(period.until), end_h)
         if stop <= t0:
             continue
@@ -239,6 +242,10 @@ def _simulate_periods(run: _Run, arm: Arm, start_h: float, end_h: float,
             _titrate(run, arm, period, period.titrate_to_tolerance, t0, stop, first, rows)
         else:
             choice = _choose(run, period, rows, t0)
+            if period.choose_by is not None:
+                column = run.chosen.setdefault(f"protocol_period{k}",
+                                               np.full(len(run.pop), "", dtype=object))
+                column[rows] = choice
             groups = [(protocol, rows[choice == key]) for key, protocol in
                       (period.protocols or {"": period.protocol}).items()]
             _segment(run, arm, t0, stop, first, groups, period.open_label)
@@ -442,6 +449,8 @@ def run_replicate(
     patients["status"] = status
     if np.isfinite(ctx.titrated).any():
         patients["vns_titrated_mA"] = ctx.titrated
+    for column, choice in ctx.chosen.items():
+        patients[column] = choice
     rng_bio = np.random.default_rng(s_bio)
     d = TrialData(trial, model, visit_h, patients, latent, observed, excluded + failures,
                   {}, None if scheduled.all() else scheduled)
