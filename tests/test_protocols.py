@@ -433,3 +433,11 @@ def test_tavns_frequency_up_to_120_hz() -> None:
         return float(result.at("tavns_drive", 1.25)[0])
 
     assert 1.0 < drive("120 Hz") / drive("100 Hz") < 1.02
+
+
+def test_a_bare_number_out_of_range_gets_an_example_inside_it() -> None:
+    """Round 48's audit: a VNS pulse width of 0.25 (meant in ms) was told "e.g. '0.25 us'",
+    itself outside the allowed 130-1000 us; the example now lies in range and the range is
+    named."""
+    msg = _error(_protocol({**VNS, "pulse_width": 0.25}))
+    assert "'130 us'" in msg and "allowed range 130–1000 us" in msg

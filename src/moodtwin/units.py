@@ -29,7 +29,7 @@ _MINUS = {"\u2212": "-", "\u2013": "-", "\u2012": "-", "\ufe63": "-", "\uff0d": 
 
 
 def _example(value: object, unit: str) -> str:
-    mag = value if isinstance(value, int | float) and not isinstance(value, bool) else 1
+    mag = f"{value:g}" if isinstance(value, int | float) and not isinstance(value, bool) else 1
     if unit == "hour":
         return f"'{mag} d' or '{mag} h'"
     return f"'{mag} {unit}'"
@@ -95,7 +95,16 @@ def quantity(value: object, unit: str, field: str, low: float, high: float) -> f
     Raises :class:`~moodtwin.errors.ValidationError` naming ``field`` when the text is not a
     quantity, has no or the wrong unit, or lies outside ``[low, high]`` (in ``unit``).
     """
-    mag = parse_quantity(value, unit, field)
+    try:
+        mag = parse_quantity(value, unit, field)
+    except ValidationError as exc:
+        if "has no unit" not in str(exc):
+            raise
+        # a bare number: the unit it was meant in is a guess, so the example lies in range
+        mag = float(str(value)) if _NUMBER.fullmatch(str(value)) else low
+        example = _example(mag if low <= mag <= high else low, unit)
+        raise ValidationError(f"{field}: {value!r} has no unit; write it with one, e.g. "
+                              f"{example} (allowed range {_range(low, high, unit)}).") from None
     if not low <= mag <= high:
         raise ValidationError(
             f"{field}: {value!r} is outside the allowed range {_range(low, high, unit)}."
