@@ -516,6 +516,8 @@ def test_a_protocol_shorter_than_its_period_says_how_to_fix_it(tmp_path: Path) -
     # round 48's audit: a share written as a percentage
     ("female: 0.35", "female: 35 %", "got the percentage '35 %': write a share as a "
                                      "fraction (0.35)"),
+    ("type: response_rate, at: 7 d", "type: responce_rate, at: 7 d",
+     "'responce_rate' is not allowed (did you mean 'response_rate'?)"),
 ])
 def test_trial_file_mistakes_get_a_pointed_one_line_error(tmp_path: Path, old: str, new: str,
                                                          expect: str) -> None:

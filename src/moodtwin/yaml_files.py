@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import sys
 import typing
 from pathlib import Path
@@ -158,6 +159,11 @@ def first_problem(exc: pydantic.ValidationError, source: str,
     given = first.get("input")
     if msg.startswith("Input should") and isinstance(given, str | int | float | bool):
         msg += f"; got {given!r}"  # pydantic's own messages do not show the value
+    if first["type"] == "literal_error" and isinstance(given, str):
+        choices = re.findall(r"'([^']*)'", str(first.get("ctx", {}).get("expected", "")))
+        close = difflib.get_close_matches(given, choices, n=1, cutoff=0.6)
+        if close:
+            msg = f"{given!r} is not allowed (did you mean {close[0]!r}?); {msg}"
     if first["type"] == "string_type" and isinstance(given, int | float) \
             and not isinstance(given, bool):
         msg += f" (a time or dose needs its unit, e.g. '{given} d')"
