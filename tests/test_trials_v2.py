@@ -1000,3 +1000,13 @@ def test_the_trial_format_documents_signs_and_percentages() -> None:
     assert "`response_fraction` is a fraction" in text
     assert "`relapse.improvement_below` are percentages" in text
     assert "run it with `moodtwin trial`" in text
+
+
+def test_an_arm_written_with_one_protocol_is_named_as_written() -> None:
+    """Round 48's audit: a problem in an arm's 'protocol:' was reported at
+    'arms[0].periods[0]', a field the file does not have."""
+    bad = {"name": "p", "duration": "7 d", "therapies": [
+        {"type": "ketamine_iv", "dose": "5 mg/kg", "at": ["0 d"]}]}
+    with pytest.raises(ValidationError) as err:
+        parse_trial(_trial(arms=[{"name": "k", "protocol": bad}]), PROTOCOLS)
+    assert "arms[0]: therapies[0].dose" in str(err.value) and "periods" not in str(err.value)

@@ -1013,6 +1013,7 @@ def _arm(data: Any, base: Path, where: str, duration: str) -> dict[str, Any]:
         raise ValidationError(f"{where}: each arm needs a 'name' and a 'protocol' (or "
                               "'periods').")
     data = dict(data)
+    written = "periods" in data  # else one period, reported at the arm as the user wrote it
     if "protocols" in data and "periods" not in data:  # patient-dependent, one period
         data["periods"] = [{k: data.pop(k) for k in ("protocols", "choose_by", "threshold")
                             if k in data}]
@@ -1025,7 +1026,7 @@ def _arm(data: Any, base: Path, where: str, duration: str) -> dict[str, Any]:
     if data.get("visits") is not None:
         data["visits"] = _expand_visits(data["visits"], duration, f"{where}.visits")
     _list_of(data["periods"], f"{where}.periods")
-    data["periods"] = [_period(p, base, f"{where}.periods[{i}]")
+    data["periods"] = [_period(p, base, f"{where}.periods[{i}]" if written else where)
                        for i, p in enumerate(data["periods"])]
     return data
 
