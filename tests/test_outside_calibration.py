@@ -100,3 +100,23 @@ def test_patient_dependent_dosing_counts_one_protocol_per_patient() -> None:
     trial = load_trial(DESIGNS / "botulinum_dose_by_sex.yaml")
     assert exposures(trial)["botulinum_glabellar"].deliveries == [1]
     assert not any("doses or sessions" in n for n in moodtwin.outside_calibration(trial))
+
+
+def test_usual_care_inside_a_blinded_trial_is_not_called_blinded() -> None:
+    """Round 48's audit: in a VNS-vs-sham trial with usual care in both arms (RECOVER-like),
+    usual care was noted as 'blinded'; patients know their usual care is active, as the
+    protocol compiler has it."""
+    sham = {"name": "sham VNS + usual care", "duration": "12 week", "therapies": [
+        {"type": "vns", "current": "1.0 mA", "start": "2 week", "sham": True},
+        {"type": "treatment_as_usual", "start": "0 d"}]}
+    active = {**sham, "name": "VNS + usual care", "therapies": [
+        {"type": "vns", "current": "1.0 mA", "start": "2 week"},
+        {"type": "treatment_as_usual", "start": "0 d"}]}
+    trial = parse_trial({"name": "blinded VNS", "n": 20, "duration": "12 week",
+                         "visits": ["12 week"],
+                         "arms": [{"name": "vns", "protocol": active},
+                                  {"name": "sham", "protocol": sham}],
+                         "endpoints": [{"type": "response_rate", "at": "12 week"}]}, PROTOCOLS)
+    tau = exposures(trial)["treatment_as_usual"]
+    assert tau.open_label and not tau.blinded
+    assert exposures(trial)["vns"].blinded
