@@ -40,16 +40,30 @@ def _refuse(field: str, value: object, why: str, unit: str) -> ValidationError:
                            f"one number and a unit, e.g. {_example(1, unit)}.")
 
 
-def parse_quantity(value: object, unit: str, field: str) -> float:
-    """Magnitude of ``value`` (e.g. ``"0.5 mg/kg"``) in ``unit``, without a range check."""
+def _no_unit(field: str, value: object, mag: float, unit: str,
+             allowed: tuple[float, float] | None) -> ValidationError:
+    """A bare number where a quantity belongs; with the ``allowed`` range the example lies
+    inside it (the unit the number was meant in is a guess) and the range is named."""
+    if allowed is None:
+        return ValidationError(f"{field}: {value!r} has no unit; write it with one, e.g. "
+                               f"{_example(mag, unit)}.")
+    low, high = allowed
+    example = _example(mag if low <= mag <= high else low, unit)
+    return ValidationError(f"{field}: {value!r} has no unit; write it with one, e.g. "
+                           f"{example} (allowed range {_range(low, high, unit)}).")
+
+
+def parse_quantity(value: object, unit: str, field: str,
+                   allowed: tuple[float, float] | None = None) -> float:
+    """Magnitude of ``value`` (e.g. ``"0.5 mg/kg"``) in ``unit``, without a range check
+    (``allowed``: the range a missing-unit error names)."""
     target = UREG.Unit(unit)
     dimensionless = target == UREG.dimensionless  # mg/kg is dimensionless but has a unit
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValidationError(f"{field}: expected a number with a unit, e.g. "
                               f"{_example(1, unit)}; got {value!r}.")
     if isinstance(value, int | float) and not dimensionless:
-        raise ValidationError(
-            f"{field}: {value!r} has no unit; write it with one, e.g. {_example(value, unit)}.")
+        raise _no_unit(field, value, float(value), unit, allowed)
     text = str(value)
     for dash, minus in _MINUS.items():  # a typographic minus keeps its sign
         text = text.replace(dash, minus)
@@ -69,8 +83,7 @@ def parse_quantity(value: object, unit: str, field: str) -> float:
         raise _refuse(field, value, "the number is too large", unit)
     if not unit_text:
         if not dimensionless:
-            raise ValidationError(f"{field}: {value!r} has no unit; write it with one, e.g. "
-                                  f"{_example(mag, unit)}.")
+            raise _no_unit(field, value, mag, unit, allowed)
         return mag
     try:
         units = UREG.parse_units(unit_text)
@@ -95,16 +108,7 @@ def quantity(value: object, unit: str, field: str, low: float, high: float) -> f
     Raises :class:`~moodtwin.errors.ValidationError` naming ``field`` when the text is not a
     quantity, has no or the wrong unit, or lies outside ``[low, high]`` (in ``unit``).
     """
-    try:
-        mag = parse_quantity(value, unit, field)
-    except ValidationError as exc:
-        if "has no unit" not in str(exc):
-            raise
-        # a bare number: the unit it was meant in is a guess, so the example lies in range
-        mag = float(str(value)) if _NUMBER.fullmatch(str(value)) else low
-        example = _example(mag if low <= mag <= high else low, unit)
-        raise ValidationError(f"{field}: {value!r} has no unit; write it with one, e.g. "
-                              f"{example} (allowed range {_range(low, high, unit)}).") from None
+    mag = parse_quantity(value, unit, field, (low, high))
     if not low <= mag <= high:
         raise ValidationError(
             f"{field}: {value!r} is outside the allowed range {_range(low, high, unit)}."
