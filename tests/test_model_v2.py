@@ -17,6 +17,7 @@ from moodtwin.simulation import SolverOptions, run_engine, simulate
 from moodtwin.units import hours
 
 MODEL = default_model()
+_DESIGNS = Path(__file__).resolve().parents[1] / "examples" / "trials" / "designs"
 
 
 def _obs(res, name: str) -> np.ndarray:
@@ -497,7 +498,7 @@ def daly2018():
     24-h MADRS changes per arm."""
     from moodtwin.trials import load_trial, run_trial
 
-    path = Path(__file__).parents[1] / "examples/trials/designs/esketamine_daly2018_stable_ad.yaml"
+    path = _DESIGNS / "esketamine_daly2018_stable_ad.yaml"
     d = run_trial(load_trial(path), seed=6, n=600).first
     x = d.observed["MADRS"]
     change = x[:, d.visit(24.0)] - x[:, 0]
@@ -759,9 +760,6 @@ def test_response_on_a_drug_is_higher_in_comparator_trials_as_in_rutherford_2009
     comparator over placebo-controlled trials."""
     odds = _comparator_vs_placebo_controlled()
     assert 1.45 <= odds["response"] <= 2.17, odds
-
-
-_DESIGNS = Path(__file__).resolve().parents[1] / "examples" / "trials" / "designs"
 
 
 def _design_summary(name: str, n: int):

@@ -496,7 +496,7 @@ def _therapy(ev: _Events, th: s.Therapy, end: float, label: str,
             start = th.action == "start"
             if not th.placebo:
                 ev.set(when, "oral_ad", 1.0 if start else 0.0)
-            if start and th.masked:  # a double-blind pill: believed active at the allocation
+            if start and not th.known_active:  # a double-blind pill: belief from allocation
                 ev.contact(when, active=not th.placebo, perceptible=False)
             elif start:
                 ev.known_active(when)

@@ -7,7 +7,7 @@ Each therapy is a pydantic model keyed by ``type``; every quantity is a string w
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import (
@@ -520,6 +520,12 @@ class OralAntidepressant(_Strict):
         """The pill is a double-blind study treatment (the active one or its placebo)."""
         return self.blinded or self.placebo
 
+    @property
+    def known_active(self) -> bool:
+        """An unmasked pill is known to be active in any trial (the compiler starts it as a
+        known-active contact)."""
+        return not self.masked
+
 
 class TreatmentAsUsual(_Strict):
     """Usual care: an oral antidepressant from ``start`` and a clinical review (medication
@@ -529,6 +535,8 @@ class TreatmentAsUsual(_Strict):
     type: Literal["treatment_as_usual"]
     start: Q = "0 d"
     review_every: Q = "4 week"
+    known_active: ClassVar[bool] = True
+    """Usual care is known to be active in any trial (a known-active contact)."""
 
     @field_validator("start")
     @classmethod

@@ -78,13 +78,6 @@ def _deliveries(th: Therapy, protocol: Protocol) -> tuple[list[float], bool]:
     return ([_h(start, f"{th.type}.start")] if start is not None else []), False
 
 
-def _known_active(th: Therapy) -> bool:
-    """Usual care and an unmasked oral antidepressant are known to be active in any trial
-    (the protocol compiler makes them known-active contacts), so never 'blinded'."""
-    return th.type == "treatment_as_usual" or (
-        th.type == "oral_antidepressant" and not getattr(th, "masked", False))
-
-
 def _endpoint_times(trial: Trial, arm: Arm, published_only: bool) -> list[float]:
     """Times (h, trial time) at which ``arm`` is read by the trial's endpoints (if
     ``published_only``, by those whose published value the calibration fits)."""
@@ -127,7 +120,7 @@ def exposures(trial: Trial, published_only: bool = False) -> dict[str, Exposure]
                     key = therapy_key(th)
                     n = counts.setdefault(key, [0] * len(alternatives))
                     n[i] = n[i] + len(times) if countable and n[i] >= 0 else -1
-                    known = is_open or _known_active(th)
+                    known = is_open or getattr(th, "known_active", False)  # never 'blinded'
                     lo, hi, first, _ = per_arm.get(key, (0, 0, start + min(times), known))
                     per_arm[key] = (lo, hi, min(first, start + min(times)), known)
             for key, n in counts.items():
