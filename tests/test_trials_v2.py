@@ -117,6 +117,41 @@ def test_analyses_and_endpoints_follow_their_definitions() -> None:
     assert 0 <= s.loc[("loss_by4", "ketamine"), "mean"] <= 1
 
 
+def test_relapse_timed_from_a_visit_among_its_responders() -> None:
+    """``origin: 2 week`` with a subgroup of responders at week 2: each responder is at risk
+    from that visit; a relapse is two consecutive visits below 50 % improvement, dated at
+    the first; the others are censored at their last observed visit. The median is the
+    Kaplan-Meier median of times computed here visit by visit."""
+    from lifelines import KaplanMeierFitter
+
+    trial = parse_trial(_trial(
+        duration="8 week", visits={"every": "1 week"}, n=80, dropout=0.2,
+        arms=[{"name": "ketamine", "protocol": "ketamine_repeated_iv.yaml"}],
+        endpoints=[{"id": "after", "type": "median_time_to_relapse", "arms": ["ketamine"],
+                    "relapse": {"improvement_below": 50, "confirm": 2, "origin": "2 week"},
+                    "subgroup": {"covariate": "response", "equals": "responder",
+                                 "at": "2 week"}}]), PROTOCOLS)
+    res = run_trial(trial, seed=8)
+    d = res.first
+    x = d.observed["MADRS"][(d.patients.status == 0).to_numpy()]  # analysed patients
+    days = d.visit_h / 24.0
+    k0 = d.visit(14 * 24.0)
+    times, events = [], []
+    for row in x[x[:, k0] <= 0.5 * x[:, 0]]:  # responders at week 2 (NaN: not)
+        low = row > 0.5 * row[0]  # improvement below 50 %
+        seen = [j for j in range(k0 + 1, row.size) if np.isfinite(row[j])]
+        if not seen:
+            continue
+        first = next((a for a, b in zip(seen[:-1], seen[1:], strict=True) if low[a] and low[b]),
+                     None)
+        times.append(days[seen[-1] if first is None else first] - days[k0])
+        events.append(first is not None)
+    assert 0 < sum(events) < len(events)
+    expected = KaplanMeierFitter().fit(times, events).median_survival_time_
+    row = res.summary().set_index("endpoint").loc["after"]
+    assert row["mean"] == pytest.approx(expected)
+
+
 def _ep(**kw: object) -> dict:
     return {"endpoints": [{"type": "response_rate", "at": "1 d", **kw}]}
 
@@ -131,7 +166,9 @@ def _ep(**kw: object) -> dict:
     (_ep(type="median_time_to_relapse", relapse={"score": 22, "confirm": 0}),
      r"relapse\.confirm: .*greater than or equal to 1"),
     (_ep(type="median_time_to_relapse", relapse={"score": 22, "origin": "week 2"}),
-     r"relapse\.origin: .*'arm_start' or 'first_response'"),
+     r"relapse\.origin: 'week 2' is not 'arm_start' or 'first_response' or a visit time"),
+    (_ep(type="median_time_to_relapse", relapse={"score": 22, "origin": "3 d"}),
+     r"relapse\.origin '3 d' is not a visit; visits are at 0 d, 1 d, 7 d"),
     (_ep(type="median_time_to_relapse", relapse={"improvement_below": 140}),
      r"relapse\.improvement_below: .*less than or equal to 100"),
     (_ep(type="median_time_to_relapse", relapse={"score": 22, "reference": "peak"}),

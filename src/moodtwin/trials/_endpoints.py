@@ -249,7 +249,7 @@ def _mmrm(d: TrialData, e: Endpoint, arms: list[str]) -> Estimate:
 
 
 def relapse_times(d: TrialData, e: Endpoint, arm: str) -> tuple[np.ndarray, np.ndarray]:
-    """Days from each patient's origin (arm start or first response) to a confirmed
+    """Days from each patient's origin (arm start, first response or a visit) to a confirmed
     relapse, and whether it happened (else censored at the last observed visit)."""
     rule = e.relapse_rule()
     scale = scales.get_scale(e.scale or d.trial.scale).name
@@ -262,6 +262,8 @@ def relapse_times(d: TrialData, e: Endpoint, arm: str) -> tuple[np.ndarray, np.n
         np.isnan(x), np.nan, (x >= rule.severe_score).astype(float))
     if rule.origin == "arm_start":
         origin = np.full(x.shape[0], start)
+    elif rule.origin_h() is not None:
+        origin = np.full(x.shape[0], d.visit(rule.origin_h()))
     else:
         resp = scales.is_response(base[:, None], x, scale) & np.isfinite(x)
         resp[:, : max(start, 1)] = False

@@ -252,6 +252,8 @@ class Withdrawal(_Strict):
 
 
 RELAPSE_TYPES = ("median_time_to_relapse", "hazard_ratio", "proportion_relapsed")
+#: Named origins of relapse timing; any other origin is a visit time.
+RELAPSE_ORIGINS = ("arm_start", "first_response")
 MISSING = ("locf", "observed", "non_responder", "mmrm")
 SUBGROUP_COVARIATES = ("sex", "age", "failed_treatments", "baseline", "body_weight",
                        "response", "remission", "arm", "bdnf_genotype")
@@ -269,7 +271,10 @@ class Relapse(_Strict):
     improvement reached so far); ``combine`` says whether ``any`` or ``all`` criteria must
     hold. A relapse is ``confirm`` consecutive visits meeting it, or one visit at or above
     ``severe_score`` (a hospitalisation-like event). Time runs from ``origin``: the arm's
-    start, or each patient's first response (patients who never respond are not at risk).
+    start (``arm_start``), each patient's first response (``first_response``: patients who
+    never respond are not at risk), or a visit (a time such as ``12 d``, e.g. the day of the
+    last infusion: with a subgroup of responders at that visit it reads "among responders,
+    time to relapse after the last infusion").
     """
 
     score: Number | None = Field(default=None, ge=0.0)
@@ -278,7 +283,23 @@ class Relapse(_Strict):
     combine: Literal["any", "all"] = "any"
     confirm: Count = Field(default=1, ge=1, le=6)
     severe_score: Number | None = Field(default=None, ge=0.0)
-    origin: Literal["arm_start", "first_response"] = "arm_start"
+    origin: str = "arm_start"
+
+    @field_validator("origin")
+    @classmethod
+    def _origin_is_a_start_or_a_time(cls, v: str) -> str:
+        if v in RELAPSE_ORIGINS:
+            return v
+        try:
+            _h(v, "relapse.origin")
+        except ValidationError:
+            raise ValueError(f"{v!r} is not 'arm_start' or 'first_response' or a visit time "
+                             "such as '12 d' (relapse is then timed from that visit).") from None
+        return v
+
+    def origin_h(self) -> float | None:
+        """The origin visit's time (h) when ``origin`` is a time, else None."""
+        return None if self.origin in RELAPSE_ORIGINS else _h(self.origin, "relapse.origin")
 
     @model_validator(mode="after")
     def _some(self) -> Relapse:
@@ -767,9 +788,12 @@ class Trial(_Strict):
                 if a not in names and a not in self.pools:
                     raise ValueError(f"endpoint {endpoint_name(e)!r}: unknown arm {a!r}; "
                                      f"arms are {', '.join([*names, *self.pools])}.")
+            origin_h = e.relapse.origin_h() if e.relapse else None
             for field, when in (("at", e.at), ("window_start", e.window_start),
                                 ("since", e.since),
-                                ("subgroup.at", e.subgroup.at if e.subgroup else None)):
+                                ("subgroup.at", e.subgroup.at if e.subgroup else None),
+                                ("relapse.origin", None if origin_h is None
+                                 else e.relapse.origin)):
                 if when is not None and not any(abs(_h(when, field) - t) < 1e-6 for t in vt):
                     raise ValueError(
                         f"endpoint {endpoint_name(e)!r} {field} {when!r} is not a visit; "
