@@ -167,6 +167,8 @@ def _ep(**kw: object) -> dict:
      r"relapse\.confirm: .*greater than or equal to 1"),
     (_ep(type="median_time_to_relapse", relapse={"score": 22, "origin": "week 2"}),
      r"relapse\.origin: 'week 2' is not 'arm_start' or 'first_response' or a visit time"),
+    (_ep(type="median_time_to_relapse", relapse={"score": 22, "origin": "first_responce"}),
+     r"relapse\.origin: .*\(did you mean 'first_response'\?\)"),
     (_ep(type="median_time_to_relapse", relapse={"score": 22, "origin": "3 d"}),
      r"relapse\.origin '3 d' is not a visit; visits are at 0 d, 1 d, 7 d"),
     (_ep(type="median_time_to_relapse", relapse={"improvement_below": 140}),

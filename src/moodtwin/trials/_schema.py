@@ -293,8 +293,11 @@ class Relapse(_Strict):
         try:
             _h(v, "relapse.origin")
         except ValidationError:
+            close = difflib.get_close_matches(v, RELAPSE_ORIGINS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(f"{v!r} is not 'arm_start' or 'first_response' or a visit time "
-                             "such as '12 d' (relapse is then timed from that visit).") from None
+                             f"such as '12 d' (relapse is then timed from that visit){hint}."
+                             ) from None
         return v
 
     def origin_h(self) -> float | None:
