@@ -61,7 +61,7 @@ def test_six_open_infusions_name_doses_times_and_blinding() -> None:
     assert exposures(trial)["ketamine_iv"].deliveries == [6]
     (line,) = moodtwin.outside_calibration(trial)
     assert line.startswith("ketamine_iv: 6 doses or sessions per arm (calibration: 1)")
-    assert "read 12 d after the first dose" in line and "open label" in line
+    assert "read 12 d, 96 d after the first dose" in line and "open label" in line  # relapse
 
 
 def _trial(scale: str, *protocols: str) -> dict:

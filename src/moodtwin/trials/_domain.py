@@ -29,7 +29,7 @@ from pathlib import Path
 from moodtwin import scales
 from moodtwin.protocols import Protocol
 from moodtwin.protocols._schema import Therapy
-from moodtwin.trials._schema import Arm, Endpoint, Trial, _h, load_trial
+from moodtwin.trials._schema import RELAPSE_TYPES, Arm, Endpoint, Trial, _h, load_trial
 
 #: Population means compared with the calibration set: field -> (label, unit, tolerance). A
 #: mean counts as outside only beyond the tolerance, about a tenth of the between-trial range
@@ -80,14 +80,17 @@ def _deliveries(th: Therapy, protocol: Protocol) -> tuple[list[float], bool]:
 
 def _endpoint_times(trial: Trial, arm: Arm, published_only: bool) -> list[float]:
     """Times (h, trial time) at which ``arm`` is read by the trial's endpoints (if
-    ``published_only``, by those whose published value the calibration fits)."""
+    ``published_only``, by those whose published value the calibration fits); a relapse
+    endpoint follows its patients to the trial's end."""
     out = []
     for e in trial.endpoints:
-        if e.at is None or (published_only and not _fitted(trial, e)):
+        when = (e.at if e.at is not None
+                else trial.duration if e.type in RELAPSE_TYPES else None)
+        if when is None or (published_only and not _fitted(trial, e)):
             continue
         names = {n for x in e.arms or [] for n in trial.pools.get(x, [x])}
         if not e.arms or arm.name in names:
-            out.append(_h(e.at, "at"))
+            out.append(_h(when, "at"))
     return out
 
 
