@@ -260,10 +260,11 @@ def relapse_times(d: TrialData, e: Endpoint, arm: str) -> tuple[np.ndarray, np.n
                           reference=rule.reference, combine=rule.combine)
     severe = None if rule.severe_score is None else np.where(
         np.isnan(x), np.nan, (x >= rule.severe_score).astype(float))
+    origin_h = rule.origin_h()
     if rule.origin == "arm_start":
         origin = np.full(x.shape[0], start)
-    elif rule.origin_h() is not None:
-        origin = np.full(x.shape[0], d.visit(rule.origin_h()))
+    elif origin_h is not None:
+        origin = np.full(x.shape[0], d.visit(origin_h))
     else:
         resp = scales.is_response(base[:, None], x, scale) & np.isfinite(x)
         resp[:, : max(start, 1)] = False

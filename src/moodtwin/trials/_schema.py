@@ -791,12 +791,12 @@ class Trial(_Strict):
                 if a not in names and a not in self.pools:
                     raise ValueError(f"endpoint {endpoint_name(e)!r}: unknown arm {a!r}; "
                                      f"arms are {', '.join([*names, *self.pools])}.")
-            origin_h = e.relapse.origin_h() if e.relapse else None
+            origin = e.relapse.origin if e.relapse else None
             for field, when in (("at", e.at), ("window_start", e.window_start),
                                 ("since", e.since),
                                 ("subgroup.at", e.subgroup.at if e.subgroup else None),
-                                ("relapse.origin", None if origin_h is None
-                                 else e.relapse.origin)):
+                                ("relapse.origin", None if origin in RELAPSE_ORIGINS
+                                 else origin)):
                 if when is not None and not any(abs(_h(when, field) - t) < 1e-6 for t in vt):
                     raise ValueError(
                         f"endpoint {endpoint_name(e)!r} {field} {when!r} is not a visit; "
