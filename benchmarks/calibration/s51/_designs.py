@@ -1,0 +1,33 @@
+"""Design files of ``examples/trials/designs`` with other endpoints (round 51 probes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from moodtwin import Trial
+from moodtwin.trials._schema import parse_trial
+from moodtwin.yaml_files import read_yaml
+
+DESIGNS = Path(__file__).resolve().parents[3] / "examples" / "trials" / "designs"
+
+
+def design(stem: str, n: int, endpoints: list[dict[str, Any]], keep: bool = False) -> Trial:
+    """The design file ``stem`` with ``n`` patients and ``endpoints`` (added to the file's own
+    with ``keep``, else instead of them)."""
+    path = DESIGNS / f"{stem}.yaml"
+    raw = read_yaml(path, "trial file")
+    raw["n"] = n
+    raw["endpoints"] = (raw["endpoints"] if keep else []) + endpoints
+    return parse_trial(raw, path.parent, str(path))
+
+
+def changes(days: list[int]) -> list[dict[str, Any]]:
+    """Mean change from baseline at each of ``days``."""
+    return [{"id": f"change_day{d}", "type": "mean_change", "at": f"{d} d"} for d in days]
+
+
+def mean(summary, endpoint: str, arm: str) -> float:
+    """One row's mean of a :meth:`TrialResult.summary` table."""
+    s = summary[(summary.endpoint == endpoint) & (summary.arm == arm)]
+    return float(s["mean"].iloc[0])
