@@ -165,21 +165,12 @@ def _parameters(model: Model, c: pd.DataFrame, rng: np.random.Generator,
         par = model.parameter(name)
         table[:, model.parameter_index[name]] = np.clip(values, par.low, par.high)
 
-    shared = info["responsiveness_factor"]
-    rho = float(shared["rho"])
-    z = rng.spawn(1)[0].normal(0.0, 1.0, n)  # own stream: rho 0 leaves every draw as it was
-
-    def normal(name: str) -> np.ndarray:
-        """Standard normal draw of ``name``, sharing the responsiveness factor when listed."""
-        e = rng.normal(0.0, 1.0, n)
-        return np.sqrt(1.0 - rho) * e + np.sqrt(rho) * z if name in shared["names"] else e
-
     for name, v in info["variability"].items():
         mid = model.parameter(name).value
         if "omega" in v:
-            put(name, mid * np.exp(v["omega"] * normal(name)))
+            put(name, mid * np.exp(rng.normal(0.0, v["omega"], n)))
         else:
-            put(name, mid + v["sd"] * normal(name))
+            put(name, mid + rng.normal(0.0, v["sd"], n))
     cov = info["covariates"]
     female = (c["sex"] == "female").to_numpy()
     w = cov["body_weight"]
@@ -200,7 +191,7 @@ def _parameters(model: Model, c: pd.DataFrame, rng: np.random.Generator,
         per_failure`` per further failure (data/population.yaml)."""
         v = cov[name]
         return v["median_at_2_failures"] * np.exp(
-            sign * v["per_failure"] * (failed - 2.0) + v["omega"] * normal(name))
+            sign * v["per_failure"] * (failed - 2.0) + rng.normal(0.0, v["omega"], n))
 
     put("placebo_responsiveness", by_failures("placebo_responsiveness", 1.0))
     put("monoamine_responsiveness", by_failures("monoamine_responsiveness", -1.0))
