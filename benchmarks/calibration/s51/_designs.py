@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +13,17 @@ from moodtwin.yaml_files import read_yaml
 DESIGNS = Path(__file__).resolve().parents[3] / "examples" / "trials" / "designs"
 
 
-def design(stem: str, n: int, endpoints: list[dict[str, Any]], keep: bool = False) -> Trial:
+def design(stem: str, n: int, endpoints: list[dict[str, Any]], keep: bool = False,
+           edit: Callable[[dict[str, Any]], None] | None = None) -> Trial:
     """The design file ``stem`` with ``n`` patients and ``endpoints`` (added to the file's own
-    with ``keep``, else instead of them)."""
+    with ``keep``, else instead of them); ``edit`` changes the file's mapping in place
+    before it is parsed."""
     path = DESIGNS / f"{stem}.yaml"
     raw = read_yaml(path, "trial file")
     raw["n"] = n
     raw["endpoints"] = (raw["endpoints"] if keep else []) + endpoints
+    if edit is not None:
+        edit(raw)
     return parse_trial(raw, path.parent, str(path))
 
 

@@ -12,13 +12,9 @@ is fitted here.
 
 from __future__ import annotations
 
-import copy
-
-from _designs import DESIGNS, changes, mean
+from _designs import changes, design, mean
 
 from moodtwin import ParameterSet, run_trial
-from moodtwin.trials._schema import parse_trial
-from moodtwin.yaml_files import read_yaml
 
 DAYS = [1, 8, 15, 28]
 PLACEBO_ONLY = {
@@ -28,18 +24,16 @@ PLACEBO_ONLY = {
 
 
 def variant(two_arms: bool, no_new_ad: bool):
-    path = DESIGNS / "esketamine_transform1_fixed_dose.yaml"
-    raw = copy.deepcopy(read_yaml(path, "trial file"))
-    raw["n"] = 900
-    raw["endpoints"] = changes(DAYS)
-    if two_arms:
-        raw["arms"] = [a for a in raw["arms"] if a["name"] != "esketamine_84mg"]
-        raw["n"] = 600
-    if no_new_ad:
-        for a in raw["arms"]:
-            if a["name"] == "placebo":
-                a["protocol"] = PLACEBO_ONLY
-    return parse_trial(raw, path.parent, str(path))
+    def edit(raw: dict) -> None:
+        if two_arms:
+            raw["arms"] = [a for a in raw["arms"] if a["name"] != "esketamine_84mg"]
+        if no_new_ad:
+            for a in raw["arms"]:
+                if a["name"] == "placebo":
+                    a["protocol"] = PLACEBO_ONLY
+
+    return design("esketamine_transform1_fixed_dose", 600 if two_arms else 900,
+                  changes(DAYS), edit=edit)
 
 
 def main() -> None:
