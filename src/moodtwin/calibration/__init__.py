@@ -24,7 +24,7 @@ try:
     )
     from moodtwin.calibration._loto import LeaveOneOut, leave_one_trial_out
     from moodtwin.calibration._profile import mean_field_ensemble, profile_distances
-    from moodtwin.calibration._sources import PER_FAILURE, condition_calibrated_set
+    from moodtwin.calibration._sources import condition_calibrated_set
     from moodtwin.calibration._targets import (
         Target,
         chi_square,
@@ -38,7 +38,7 @@ except ImportError:  # a missing optional dependency: one line naming the extra
     require("trials")
     raise
 
-__all__ = ["DEFAULT_PARAMETERS", "INDEPENDENT_REALIZATIONS", "PER_FAILURE", "POPULATION_PRIORS",
+__all__ = ["DEFAULT_PARAMETERS", "INDEPENDENT_REALIZATIONS", "POPULATION_PRIORS",
            "Calibration",
            "ChanceReference", "LeaveOneOut", "Posterior", "Prior", "Target", "abc_smc",
            "calibrate", "calibrated_model", "chance_reference", "chi_square", "collect_targets",

@@ -1,12 +1,9 @@
 """External sources for the values the calibration set leaves unpinned.
 
-The calibration targets (``shared/evidence``) barely pin two values of the monoamine route:
-the weight of serotonin tone on the depressive drive ``w_5ht`` and the fall of monoamine
-responsiveness with failed treatments
-``population.covariates.monoamine_responsiveness.per_failure`` (posterior contraction about
-0.1; the posterior spans most of their priors). Their posterior median is then an accident of
-the priors, and the round-33 median gave an oral antidepressant 0.3 HAMD-17 points of effect
-over placebo. Two published results outside the calibration set pin them:
+The calibration targets (``shared/evidence``) barely pin the weight of serotonin tone on the
+depressive drive ``w_5ht`` (posterior contraction about 0.1 when it was calibrated); its
+posterior median is then an accident of the prior. Two published results outside the
+calibration set speak to the oral antidepressant's route:
 
 * **Stone et al. 2022** (BMJ 378:e067606; 232 placebo-controlled monotherapy trials
   submitted to the FDA, 73,388 participants): drug minus placebo 1.75 HAMD-17 points (95 % CI
@@ -14,20 +11,20 @@ over placebo. Two published results outside the calibration set pin them:
   resistance). :func:`antidepressant_minus_placebo` simulates the trials' own design: the
   same virtual patients (common random numbers) on the double-blind antidepressant and on
   its matching placebo pill, told they have an even chance of active drug, with blinded
-  raters. Expectancy does not cancel: a patient whom the drug helps believes more (round
-  42; before, both arms were known active and the difference was the pharmacology alone).
+  raters. Expectancy does not cancel: a patient whom the drug helps believes more.
+  :func:`condition_on_sources` solves ``w_5ht`` on it. The same analysis found the drug's
+  benefit concentrated in a minority (large improvements 24.5 % on drug, 9.6 % on
+  placebo), which sets the share of monoamine-sensitive patients in the population model
+  (``data/population.yaml``).
 * **STAR*D** (Rush et al. 2006 Am J Psychiatry 163:1905): response fell from 48.6 % at the
   first step (no failed treatment) to 16.8 % at the third (two failed), log odds ratio 1.54.
   :func:`star_d_log_odds_ratio` simulates it (open-label new antidepressant, QIDS-SR16, 12
-  weeks). No value inside the posterior's 90 % interval of ``per_failure`` reaches it (0.80 at
-  its upper end with the round-33 set), so the steepest value the posterior allows is taken:
-  the upper end of that interval.
+  weeks) as a check written into the set, not a value solved on it: in the population model
+  each failed trial lowers the odds of being monoamine-sensitive by Bayes' rule.
 
-With ``per_failure`` at the upper end of its 90 % interval, :func:`condition_on_sources`
-solves ``w_5ht`` so that the drug-placebo difference is Stone's;
-:func:`condition_calibrated_set` (``moodtwin calibrate --condition-on-sources``) then fixes
-both in every ensemble member (the posterior conditioned on the two sources, its correlations
-with other values ignored).
+:func:`condition_calibrated_set` (``moodtwin calibrate --condition-on-sources``) fixes the
+solved values in every ensemble member (the posterior conditioned on the sources, its
+correlations with other values ignored).
 
 **Kishimoto et al. 2016** (Psychol Med 46:1459; 9 RCTs of one IV ketamine infusion against
 placebo or pseudo-placebo, 234 patients) give the time course of one ketamine dose: ketamine
@@ -62,14 +59,13 @@ from typing import TYPE_CHECKING
 import yaml
 
 from moodtwin.errors import ValidationError
-from moodtwin.parameter_sets import POPULATION_PREFIX, ParameterSet, load_parameter_set
+from moodtwin.parameter_sets import ParameterSet, load_parameter_set
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from moodtwin.trials import Trial
 
-PER_FAILURE = "population.covariates.monoamine_responsiveness.per_failure"
 STONE_2022 = {"value": 1.75, "ci": (1.63, 1.86),
               "source": "Stone et al. 2022 BMJ 378:e067606 (232 placebo-controlled monotherapy "
                         "trials submitted to the FDA, 73,388 participants: drug minus placebo "
@@ -158,18 +154,16 @@ def star_d_log_odds_ratio(parameters: ParameterSet, *, n: int = 600, seed: int =
 
 
 def condition_on_sources(parameters: ParameterSet, *, w_5ht_range: tuple[float, float],
-                         per_failure: float, tolerance: float = 0.02,
+                         tolerance: float = 0.02,
                          progress: Callable[[str], None] | None = None) -> float:
-    """``w_5ht`` conditioned on Stone 2022 at ``per_failure`` (the upper end of its 90 %
-    posterior interval, conditioned on STAR*D; module docstring): solved by bisection on the
-    log scale inside ``w_5ht_range`` (its 90 % posterior interval) until
-    :func:`antidepressant_minus_placebo` is within ``tolerance`` points of Stone's 1.75."""
+    """``w_5ht`` conditioned on Stone 2022: solved by bisection on the log scale inside
+    ``w_5ht_range`` until :func:`antidepressant_minus_placebo` is within ``tolerance``
+    points of Stone's 1.75."""
     target = STONE_2022["value"]
     lo, hi = (math.log(v) for v in w_5ht_range)
 
     def effect(log_w: float) -> float:
-        ps = parameters.with_values({"w_5ht": math.exp(log_w), PER_FAILURE: per_failure},
-                                    "conditioning on sources")
+        ps = parameters.with_values({"w_5ht": math.exp(log_w)}, "conditioning on sources")
         d = antidepressant_minus_placebo(ps)
         if progress:
             progress(f"w_5ht {math.exp(log_w):.4g}: drug minus placebo {d:.3f} HAMD-17")
@@ -177,7 +171,7 @@ def condition_on_sources(parameters: ParameterSet, *, w_5ht_range: tuple[float, 
 
     if effect(hi) < target:
         raise ValidationError(f"w_5ht: no value in {w_5ht_range} gives Stone's drug-placebo "
-                              f"difference {target} at per_failure {per_failure:g}.")
+                              f"difference {target}.")
     return _bisect_log(effect, lo, hi, target, tolerance, steps=12)
 
 
@@ -282,9 +276,10 @@ def ketamine_durability(parameters: ParameterSet, *, n: int = 600, seed: int = 7
     return float(g["estimate"].iloc[0]), float(g["estimate"].iloc[1])
 
 
-W_5HT_ROUND_33 = (0.050, 0.822)
-"""90 % posterior interval of ``w_5ht`` in the last run that calibrated it (round 33): where a
-run that holds it (round 43 on) solves it again."""
+W_5HT_SEARCH = (0.3, 12.0)
+"""Where a run that holds ``w_5ht`` (round 43 on) solves it again: a factor of about six either
+side of the value at which a sensitive patient's mood follows a newly started
+antidepressant by Stone's large improvement (round 52's two-class population model)."""
 
 
 def condition_calibrated_set(path: Path, identifiability: pd.DataFrame, *,
@@ -294,48 +289,35 @@ def condition_calibrated_set(path: Path, identifiability: pd.DataFrame, *,
     and rewrite it: ``w_lhb`` solved on An et al. 2021 (:func:`condition_w_lhb`), then
     ``w_5ht`` on Stone 2022 (:func:`condition_on_sources`) inside its 90 % posterior interval
     (``identifiability``, the run's table) or, when the run held it, inside
-    :data:`W_5HT_ROUND_33`; ``per_failure`` at the upper end of its 90 % interval, or held at
-    ``base``'s value (STAR*D, module docstring). The three values go into the set's values
-    and every ensemble member with their sources; the checks (the 24-h esketamine difference,
-    Stone's difference, STAR*D's response rates) into ``calibration.conditioned_on_sources``,
-    which is returned. ``base``: the values the calibration did not calibrate (default: the
-    model definition). Deterministic (fixed seeds); about a minute on one core."""
+    :data:`W_5HT_SEARCH`. The two values go into the set's values and every ensemble member
+    with their sources; the checks (the 24-h esketamine difference, Stone's difference,
+    STAR*D's response rates) into ``calibration.conditioned_on_sources``, which is returned.
+    ``base``: the values the calibration did not calibrate (default: the model definition).
+    Deterministic (fixed seeds); about a minute on one core."""
     table = identifiability.set_index("parameter")
     doc = yaml.safe_load(path.read_text())
     start = base or ParameterSet.definition()
     point = start.with_values(load_parameter_set(path), f"calibrated ({path.name})")
     w_range = ((float(table.loc["w_5ht", "low_90"]), float(table.loc["w_5ht", "high_90"]))
-               if "w_5ht" in table.index else W_5HT_ROUND_33)
-    held_per_failure = PER_FAILURE not in table.index
-    per_failure = (_population_value(start, PER_FAILURE) if held_per_failure
-                   else round(float(table.loc[PER_FAILURE, "high_90"]), 4))
+               if "w_5ht" in table.index else W_5HT_SEARCH)
     w_lhb = round(condition_w_lhb(point, progress=progress), 4)
     point = point.with_values({"w_lhb": w_lhb}, "conditioned on " + AN_2021["source"])
     early, day1 = esketamine_first_dose(point)
-    w_5ht = round(condition_on_sources(point, w_5ht_range=w_range, per_failure=per_failure,
-                                       progress=progress), 4)
-    conditioned = point.with_values({"w_5ht": w_5ht, PER_FAILURE: per_failure},
-                                    "conditioned on " + STONE_2022["source"])
+    w_5ht = round(condition_on_sources(point, w_5ht_range=w_range, progress=progress), 4)
+    conditioned = point.with_values({"w_5ht": w_5ht}, "conditioned on " + STONE_2022["source"])
     effect = antidepressant_minus_placebo(conditioned)
     l1, l3, _ = star_d_log_odds_ratio(conditioned)
     interval = f"[{w_range[0]:.3g}, {w_range[1]:.3g}]"
-    how = ("held at the base set's value" if held_per_failure
-           else "the upper end of its 90 % posterior interval")
     sources = {
         "w_lhb": f"conditioned on {AN_2021['source']}: the first esketamine dose beats placebo "
                  f"by {early:.2f} MADRS at {AN_2021['hours']:g} h in Daly et al. 2018's design "
                  f"(moodtwin calibrate --condition-on-sources)",
         "w_5ht": f"conditioned on {STONE_2022['source']}: drug minus placebo {effect:.2f} "
                  f"HAMD-17 after 8 weeks, double-blind at 1:1, solved inside {interval} "
-                 f"(moodtwin calibrate --condition-on-sources)",
-        PER_FAILURE: f"{how}, conditioned on {STAR_D['source']}: simulated response "
-                     f"{l1:.3f} at level 1 and {l3:.3f} at level 3 (moodtwin calibrate "
-                     "--condition-on-sources)"}
-    values = {"w_lhb": w_lhb, "w_5ht": w_5ht, PER_FAILURE: per_failure}
+                 f"(moodtwin calibrate --condition-on-sources)"}
+    values = {"w_lhb": w_lhb, "w_5ht": w_5ht}
     for name, value in values.items():
-        section, key = (("population", name.removeprefix(POPULATION_PREFIX))
-                        if name.startswith(POPULATION_PREFIX) else ("parameters", name))
-        doc.setdefault(section, {})[key] = {"value": value, "source": sources[name]}
+        doc.setdefault("parameters", {})[name] = {"value": value, "source": sources[name]}
     for member in doc.get("ensemble", []):
         member.update(values)
     report: dict[str, object] = {
@@ -347,14 +329,3 @@ def condition_calibrated_set(path: Path, identifiability: pd.DataFrame, *,
     doc.setdefault("calibration", {})["conditioned_on_sources"] = report
     path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100))
     return report
-
-
-def _population_value(parameters: ParameterSet, name: str) -> float:
-    """A population-level value (``population.<path>``) of ``parameters``: its override, else
-    ``data/population.yaml``'s."""
-    from moodtwin.population._spec import variability_table
-
-    node = variability_table(parameters.population)
-    for part in name.removeprefix(POPULATION_PREFIX).split("."):
-        node = node[part]
-    return float(node)

@@ -191,8 +191,8 @@ def calibrate(
         help="After the fit, solve the values the calibration set leaves unpinned on sources "
              "outside it and write them into the set and every ensemble member: w_lhb on An "
              "et al. 2021's 2-4 h esketamine difference, w_5ht on Stone et al. 2022's "
-             "drug-placebo difference, per_failure on STAR*D (moodtwin.calibration._sources; "
-             "about a minute). The shipped set is written this way.")] = False,
+             "drug-placebo difference, STAR*D's response rates as a check "
+             "(moodtwin.calibration._sources; about a minute). The shipped set is written this way.")] = False,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
@@ -275,7 +275,7 @@ def calibrate(
     ident.to_csv(out.with_suffix(".identifiability.csv"), index=False)
     typer.echo(f"Identifiability table: {out.with_suffix('.identifiability.csv').resolve()}")
     if condition_on_sources:
-        from moodtwin.calibration import PER_FAILURE, condition_calibrated_set
+        from moodtwin.calibration import condition_calibrated_set
 
         report = condition_calibrated_set(path, ident, base=base, progress=say)
         early, day1 = report["esketamine_minus_placebo_madrs_4h_24h"]  # type: ignore[misc]
@@ -283,7 +283,8 @@ def calibrate(
                    f"placebo {early:.2f} MADRS at 4 h, An et al. 2021: 6.16; {day1:.2f} at "
                    f"24 h, 9.96), w_5ht {report['w_5ht']} (drug minus placebo "
                    f"{report['antidepressant_minus_placebo_hamd17']:.2f} HAMD-17, Stone et al. "
-                   f"2022: 1.75), per_failure {report[PER_FAILURE]}")
+                   f"2022: 1.75); STAR*D response level 1 / level 3 "
+                   f"{report['star_d_response_level1_level3']} (0.486 / 0.168)")
     typer.echo(f"Distance of the posterior point: {realizations[0]:.1f} on the realization "
                f"the last generation selected on (seed {cal.realization_seed}), "
                f"{realizations[1]:.1f} on average over {fresh} independent ones (seeds "

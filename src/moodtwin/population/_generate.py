@@ -194,7 +194,8 @@ def _parameters(model: Model, c: pd.DataFrame, rng: np.random.Generator,
             sign * v["per_failure"] * (failed - 2.0) + rng.normal(0.0, v["omega"], n))
 
     put("placebo_responsiveness", by_failures("placebo_responsiveness", 1.0))
-    put("monoamine_responsiveness", by_failures("monoamine_responsiveness", -1.0))
+    put("monoamine_responsiveness", _monoamine_responsiveness(cov["monoamine_responsiveness"],
+                                                              failed, rng))
     nc = cov["natural_course"]
     per_h = 1.0 / 8766.0  # 1/year -> 1/h
     hazard = nc["remission_hazard_untreated"] * np.exp(-nc["remission_hazard_per_failure"]
@@ -209,6 +210,28 @@ def _parameters(model: Model, c: pd.DataFrame, rng: np.random.Generator,
         put(f"course_freq_{k}", np.tan(np.pi / 2.0 * rng.uniform(0.0, top, n)))
         put(f"course_phase_{k}", rng.uniform(0.0, 2.0 * np.pi, n))
     return table
+
+
+def sensitive_share(spec: Mapping[str, float], failed: np.ndarray | float) -> np.ndarray:
+    """Share of monoamine-sensitive patients among those with ``failed`` failed adequate
+    antidepressant trials: the share before any failure updated by Bayes' rule, each failure
+    multiplying the odds by ``failure_likelihood_ratio`` (P(a trial fails | sensitive) /
+    P(it fails | insensitive))."""
+    odds = (spec["sensitive_share"] / (1.0 - spec["sensitive_share"])
+            * spec["failure_likelihood_ratio"] ** np.asarray(failed, dtype=float))
+    return odds / (1.0 + odds)
+
+
+def _monoamine_responsiveness(spec: Mapping[str, float], failed: np.ndarray,
+                              rng: np.random.Generator) -> np.ndarray:
+    """Two latent classes (data/population.yaml ``monoamine_responsiveness``): a sensitive
+    patient's mood follows monoamine tone with responsiveness ``sensitive``, the others'
+    with ``insensitive``; class membership drawn at :func:`sensitive_share`; log-normal
+    spread ``omega`` within each class."""
+    n = len(failed)
+    sensitive = rng.uniform(0.0, 1.0, n) < sensitive_share(spec, failed)
+    level = np.where(sensitive, spec["sensitive"], spec["insensitive"])
+    return level * np.exp(rng.normal(0.0, spec["omega"], n))
 
 
 def baseline_protocol(antidepressant: bool, duration: str = "1 d") -> Protocol:

@@ -8,22 +8,25 @@ after a ketamine-class dose, trapped NMDA block in the lateral habenula (habenul
 lower it.
 
 How much raised serotonin and NE tone lower a patient's depression is a patient trait,
-``monoamine_responsiveness``, that falls with the number of failed adequate antidepressant
-trials. A failed trial is, by definition, a patient whose mood did not follow weeks of raised
-monoamine tone, so a history of failures selects patients in whom it moves mood little:
-response to each further treatment step fell from 48.6 % to 16 % in STAR*D (Rush et al.
-2006), and VNS, which acts through the LC and raphe, helped none of 13 patients with more
-than 7 failed trials (Sackeim et al. 2001). The slower routes (neurogenesis, synapses) are
-not scaled: treatment resistance does not stop ketamine (Murrough et al. 2013: >= 3 failures)
-or the slow VNS gains of the registry (Aaronson et al. 2017: >= 4 failures). So the same
-auricular stimulation separates from sham within weeks in patients with few failed
-treatments (taVNS, Rong et al. 2016) while the cervical implant barely does in 10 weeks
-in treatment-resistant ones (Rush et al. 2005). The calibration set barely pins the weight
-of serotonin tone or the fall per failure, so both are conditioned on two sources outside it:
-the fall at the steepest value the calibration posterior allows (STAR*D's is steeper still),
-and the weight where a newly started oral antidepressant beats placebo by 1.75 HAMD-17 points
-in patients without treatment resistance, as in 232 registration trials (Stone et al. 2022;
-``moodtwin.calibration._sources``).
+``monoamine_responsiveness``, in two latent classes: a minority is monoamine-sensitive, the
+rest barely follows monoamine tone. In 232 registration trials the drug's benefit over
+placebo came as a larger share of large improvements (24.5 % against 9.6 %; Stone et al.
+2022), not as a small gain for everyone. A failed adequate antidepressant trial is less
+likely in a sensitive patient, so each failure lowers the odds of being sensitive (Bayes'
+rule): response to each further treatment step fell from 48.6 % to 16 % in STAR*D (Rush et
+al. 2006), and VNS, which acts through the LC and raphe, helped none of 13 patients with
+more than 7 failed trials (Sackeim et al. 2001). Remitters on an antidepressant are then
+enriched in sensitive patients, whose remission depends on the drug: replacing it with
+placebo brings relapse back (Kato et al. 2021: 39.7 % against 20.9 % over 40 trials). The
+slower routes (neurogenesis, synapses) are not scaled: treatment resistance does not stop
+ketamine (Murrough et al. 2013: >= 3 failures) or the slow VNS gains of the registry
+(Aaronson et al. 2017: >= 4 failures). So the same auricular stimulation separates from sham
+within weeks in patients with few failed treatments (taVNS, Rong et al. 2016) while the
+cervical implant barely does in 10 weeks in treatment-resistant ones (Rush et al. 2005). The
+calibration set barely pins the weight of serotonin tone, so it is conditioned on a source
+outside it: the weight where a newly started oral antidepressant beats placebo by 1.75
+HAMD-17 points in patients without treatment resistance, as in those 232 trials
+(``moodtwin.calibration._sources``).
 A slow mood memory (persistence of the depressive state: median episode duration ~3 months,
 Spijker et al. 2002) feeds back positively, so sustained drives accrue over months (VNS) and
 improvements outlast their cause (botulinum toxin), while one ketamine dose fades with its
@@ -136,22 +139,22 @@ MECHANISM = Mechanism(
         _w("w_syn", 6.0, "Weight of synapse density"),
         _w("w_pot", 0.7, "Weight of fast synaptic potentiation"),
         _w("w_neuro", 2.0, "Weight of neurogenesis / slow plasticity"),
-        Parameter("w_5ht", 0.5675, "1", 0.0, 20.0,
-                  "conditioned on " + _STONE + ": inside the 90 % posterior interval the "
-                  "calibration set leaves it (round 33: 0.050-0.822, contraction 0.07), the "
-                  "value at which a newly started oral antidepressant beats placebo by 1.75 "
-                  "HAMD-17 points after 8 weeks in patients without treatment resistance, "
-                  "double-blind against a placebo pill at 1:1 as in those trials (round 42; "
-                  "0.6469 when both arms were simulated known active: "
-                  "moodtwin.calibration._sources); held here while the other values are "
-                  "calibrated, and solved again on the calibrated point by moodtwin calibrate "
-                  "--condition-on-sources, which writes it into the set",
+        Parameter("w_5ht", 3.68, "1", 0.0, 20.0,
+                  "conditioned on " + _STONE + ": the value at which a newly started oral "
+                  "antidepressant beats placebo by 1.75 HAMD-17 points after 8 weeks in "
+                  "patients without treatment resistance, double-blind against a placebo pill "
+                  "at 1:1 as in those trials (moodtwin.calibration._sources; 3.68 at round "
+                  "47b's point with round 52's two classes of monoamine responsiveness, where "
+                  "the effect falls on the sensitive minority); held here while the other "
+                  "values are calibrated, and solved again on the calibrated point by moodtwin "
+                  "calibrate --condition-on-sources, which writes it into the set",
                   "Weight of serotonin tone (at monoamine_responsiveness 1)"),
         _w("w_ne", 0.2, "Weight of norepinephrine tone (at monoamine_responsiveness 1)"),
         Parameter("monoamine_responsiveness", 1.0, "1", 0.0, 10.0,
                   "patient-level: drawn by the population model (data/population.yaml "
-                  "covariate monoamine_responsiveness, 1 at two failed treatments, falling "
-                  "with each further failure); " + _STARD + "; " + _SACKEIM,
+                  "covariate monoamine_responsiveness: a sensitive and an insensitive class, "
+                  "the sensitive share falling with each failed treatment by Bayes' rule); "
+                  + _STONE + "; " + _STARD + "; " + _SACKEIM,
                   "How strongly the patient's mood follows raised serotonin and NE tone "
                   "(multiplies w_5ht and w_ne)"),
         _w("w_cort", 0.3, "Weight of cortisol"),
