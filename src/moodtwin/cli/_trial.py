@@ -192,7 +192,8 @@ def calibrate(
              "outside it and write them into the set and every ensemble member: w_lhb on An "
              "et al. 2021's 2-4 h esketamine difference, w_5ht on Stone et al. 2022's "
              "drug-placebo difference, STAR*D's response rates as a check "
-             "(moodtwin.calibration._sources; about a minute). The shipped set is written this way.")] = False,
+             "(moodtwin.calibration._sources; about a minute). The shipped set is written "
+             "this way.")] = False,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
