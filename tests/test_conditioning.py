@@ -5,8 +5,8 @@ writes (``moodtwin.calibration._sources.condition_calibrated_set``).
 The simulations that solve them take about a minute and are checked against their sources in
 ``tests/test_model_v2.py`` (Stone 2022, An 2021 on the shipped set); here they are replaced by
 stand-ins that record what they were asked, so the tests check what goes where: the search
-ranges taken from the run's identifiability table, and the values in the set's values, its
-population section, every ensemble member and the report.
+range taken from the run's identifiability table, and the values in the set's values, every
+ensemble member and the report.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import yaml
 from typer.testing import CliRunner
 
 from moodtwin.calibration import _sources
-from moodtwin.calibration._sources import PER_FAILURE, W_5HT_ROUND_33, condition_calibrated_set
+from moodtwin.calibration._sources import W_5HT_SEARCH, condition_calibrated_set
 from moodtwin.cli import app
 from moodtwin.parameter_sets import ParameterSet
 
@@ -36,8 +36,8 @@ def stand_ins(monkeypatch) -> dict[str, object]:
         asked["w_lhb_point"] = parameters.values["w_pot"]
         return 1.23456
 
-    def w_5ht(parameters, *, w_5ht_range, per_failure, **_):
-        asked["w_5ht_range"], asked["per_failure"] = w_5ht_range, per_failure
+    def w_5ht(parameters, *, w_5ht_range, **_):
+        asked["w_5ht_range"] = w_5ht_range
         asked["w_lhb_seen"] = parameters.values["w_lhb"]
         return 0.45678
 
@@ -58,48 +58,37 @@ def _written_set(path: Path) -> Path:
     return path
 
 
-def test_conditioning_searches_the_runs_intervals_and_fixes_the_values_everywhere(
+def test_conditioning_searches_the_runs_interval_and_fixes_the_values_everywhere(
         tmp_path, stand_ins) -> None:
-    """A run that calibrated ``w_5ht`` and ``per_failure``: ``w_5ht`` is searched inside its
-    90 % posterior interval, ``per_failure`` is the upper end of its interval, ``w_lhb`` is
-    solved on the calibrated point (not the definition) and ``w_5ht`` after it."""
+    """A run that calibrated ``w_5ht``: it is searched inside its 90 % posterior interval,
+    ``w_lhb`` is solved on the calibrated point (not the definition) and ``w_5ht`` after it;
+    STAR*D's response rates are written as a check."""
     path = _written_set(tmp_path / "cal.yaml")
-    table = pd.DataFrame({"parameter": ["w_5ht", PER_FAILURE], "low_90": [0.2, 0.3],
-                          "high_90": [0.7, 0.91234]})
+    table = pd.DataFrame({"parameter": ["w_5ht"], "low_90": [0.2], "high_90": [0.7]})
     report = condition_calibrated_set(path, table)
-    assert stand_ins == {"w_lhb_point": 0.83, "w_5ht_range": (0.2, 0.7),
-                         "per_failure": 0.9123, "w_lhb_seen": 1.2346}
+    assert stand_ins == {"w_lhb_point": 0.83, "w_5ht_range": (0.2, 0.7), "w_lhb_seen": 1.2346}
     doc = yaml.safe_load(path.read_text())
     assert doc["parameters"]["w_lhb"]["value"] == 1.2346
     assert doc["parameters"]["w_5ht"]["value"] == 0.4568
     assert "Stone et al. 2022" in doc["parameters"]["w_5ht"]["source"]
     assert "An et al. 2021" in doc["parameters"]["w_lhb"]["source"]
-    pf = doc["population"][PER_FAILURE.removeprefix("population.")]
-    assert pf["value"] == 0.9123 and "upper end of its 90 % posterior interval" in pf["source"]
-    assert all(m["w_5ht"] == 0.4568 and m["w_lhb"] == 1.2346 and m[PER_FAILURE] == 0.9123
-               for m in doc["ensemble"])
+    assert doc["population"] == {"variability.k_LC.omega": {"value": 0.5,
+                                                            "source": "calibrated"}}
+    assert all(m["w_5ht"] == 0.4568 and m["w_lhb"] == 1.2346 for m in doc["ensemble"])
     assert [m["w_pot"] for m in doc["ensemble"]] == [0.8, 0.86]  # the rest of each member kept
     assert doc["calibration"]["conditioned_on_sources"] == report
     assert report["esketamine_minus_placebo_madrs_4h_24h"] == [6.1, 9.9]
-    loaded = ParameterSet.load(path)
-    assert loaded.values["w_5ht"] == 0.4568 and loaded.population[PER_FAILURE] == 0.9123
+    assert report["star_d_response_level1_level3"] == [0.4, 0.2]
+    assert ParameterSet.load(path).values["w_5ht"] == 0.4568
 
 
-def test_a_run_that_held_them_searches_round_33s_interval_and_keeps_per_failure(
-        tmp_path, stand_ins) -> None:
-    """A run that held ``w_5ht`` and ``per_failure`` at the definition (the default priors,
-    round 43 on): ``w_5ht`` is searched inside round 33's interval, ``per_failure`` keeps the
-    definition's value (data/population.yaml)."""
+def test_a_run_that_held_w_5ht_searches_the_wide_range(tmp_path, stand_ins) -> None:
+    """A run that held ``w_5ht`` at the definition (the default priors, round 43 on) searches
+    it inside :data:`W_5HT_SEARCH`."""
     path = _written_set(tmp_path / "cal.yaml")
     condition_calibrated_set(path, pd.DataFrame({"parameter": ["w_pot"], "low_90": [0.8],
                                                  "high_90": [0.86]}))
-    population = yaml.safe_load((Path(_sources.__file__).parents[1] / "data" /
-                                 "population.yaml").read_text())
-    held = population["covariates"]["monoamine_responsiveness"]["per_failure"]
-    assert stand_ins["w_5ht_range"] == W_5HT_ROUND_33 and stand_ins["per_failure"] == held
-    source = yaml.safe_load(path.read_text())["population"][
-        PER_FAILURE.removeprefix("population.")]["source"]
-    assert "held at the base set's value" in source
+    assert stand_ins["w_5ht_range"] == W_5HT_SEARCH
 
 
 def test_cli_calibrate_conditions_the_set_it_writes(tmp_path, stand_ins) -> None:

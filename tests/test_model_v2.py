@@ -350,10 +350,6 @@ def test_four_week_spread_of_change_matches_the_transform_trials(transform2) -> 
         assert 10.5 <= sd <= 17.5, (arm, sd)
 
 
-@pytest.mark.xfail(strict=True, reason="known model failure (README, status): with the shipped "
-                   "set the control arm's day-28 change agrees with Turkoz et al. but is "
-                   "-16.95 against -17.17 at day 8: the plateau after the first week is the "
-                   "model's (the published arm kept improving)")
 def test_placebo_arm_with_a_new_antidepressant_keeps_improving_for_four_weeks(transform2):
     """Turkoz et al. 2022 Table 4 (TRANSFORM-1 and -2 pooled): antidepressant + placebo spray
     changed MADRS by -15.8 (SD 14.67, n 138, women) and -16.0 (SD 14.30, n 70, men) by day 28
@@ -458,10 +454,6 @@ def test_fast_relief_follows_the_peak_of_the_perceived_effect_not_its_duration()
     assert peak_relief("0.09 mg/kg", ["0 h"]) > 1.15 * one
 
 
-@pytest.mark.xfail(strict=True, reason="known model failure (README, status): with the shipped "
-                   "set the slope is z 2.07 from Mathai et al.'s (it passed with round 32's "
-                   "set): the patients who dissociate most also improve most by day 2, through "
-                   "the belief that the cue raises")
 def test_day1_dissociation_barely_predicts_the_day2_score():
     """Mathai et al. 2023 (Psychopharmacology 240:2483; TRANSFORM-1/2 post hoc, n = 576):
     adjusted for baseline MADRS, each point of day-1 CADSS changed the day-2 MADRS by -0.04
@@ -570,13 +562,6 @@ def test_vns_response_falls_with_treatment_resistance_as_in_sackeim_2001() -> No
     assert over7 < upto7, (over7, upto7)
 
 
-@pytest.mark.xfail(strict=True, reason="known model failure (README, status): with the shipped "
-                   "set a new open-label antidepressant gives 34 % response with no failed "
-                   "treatment (STAR*D level 1: 48.6 %) and 22 % after two (level 3: 16.8 %, "
-                   "passes): the fall with failures has the published direction, but the "
-                   "response of patients without failures is too low, with the fall per "
-                   "failure already at the steepest value the calibration posterior allows "
-                   "(round 34; the calibration set has no such trial; proposed as a target)")
 def test_response_to_a_new_antidepressant_falls_with_failed_treatments_as_in_star_d() -> None:
     """STAR*D (Rush et al. 2006 Am J Psychiatry 163:1905, open-label, about 12 weeks per step,
     QIDS-SR16 response): 48.6 % of 2,876 patients responded to the first antidepressant

@@ -76,7 +76,7 @@ def _stressed(intensity: float | None) -> dict:
 
 def test_a_stronger_stressor_gives_a_larger_rise() -> None:
     trial = parse_trial({
-        "name": "dose of stress", "n": 120, "duration": "10 week", "visits": {"every": "1 week"},
+        "name": "dose of stress", "n": 240, "duration": "10 week", "visits": {"every": "1 week"},
         "arms": [{"name": name, "protocol": _stressed(x)}
                  for name, x in (("none", None), ("mild", 1.0), ("strong", 3.0))],
         "endpoints": [

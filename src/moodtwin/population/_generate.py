@@ -185,15 +185,9 @@ def _parameters(model: Model, c: pd.DataFrame, rng: np.random.Generator,
     ib = cov["infl_base"]
     put("infl_base", ib["median"] * np.exp(rng.normal(0.0, ib["omega"], n)))
     failed = c["failed_treatments"].to_numpy()
-
-    def by_failures(name: str, sign: float) -> np.ndarray:
-        """Log-normal covariate: median at two failed treatments, log-slope ``sign x
-        per_failure`` per further failure (data/population.yaml)."""
-        v = cov[name]
-        return v["median_at_2_failures"] * np.exp(
-            sign * v["per_failure"] * (failed - 2.0) + rng.normal(0.0, v["omega"], n))
-
-    put("placebo_responsiveness", by_failures("placebo_responsiveness", 1.0))
+    pr = cov["placebo_responsiveness"]  # log-normal, median at two failed treatments
+    put("placebo_responsiveness", pr["median_at_2_failures"] * np.exp(
+        pr["per_failure"] * (failed - 2.0) + rng.normal(0.0, pr["omega"], n)))
     put("monoamine_responsiveness", _monoamine_responsiveness(cov["monoamine_responsiveness"],
                                                               failed, rng))
     nc = cov["natural_course"]

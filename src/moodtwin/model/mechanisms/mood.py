@@ -150,10 +150,12 @@ MECHANISM = Mechanism(
                   "calibrate --condition-on-sources, which writes it into the set",
                   "Weight of serotonin tone (at monoamine_responsiveness 1)"),
         _w("w_ne", 0.2, "Weight of norepinephrine tone (at monoamine_responsiveness 1)"),
-        Parameter("monoamine_responsiveness", 1.0, "1", 0.0, 10.0,
+        Parameter("monoamine_responsiveness", 0.04, "1", 0.0, 10.0,
                   "patient-level: drawn by the population model (data/population.yaml "
                   "covariate monoamine_responsiveness: a sensitive and an insensitive class, "
-                  "the sensitive share falling with each failed treatment by Bayes' rule); "
+                  "the sensitive share falling with each failed treatment by Bayes' rule; "
+                  "the reference patient has the insensitive class's level, as the median "
+                  "patient at any number of failed treatments does); "
                   + _STONE + "; " + _STARD + "; " + _SACKEIM,
                   "How strongly the patient's mood follows raised serotonin and NE tone "
                   "(multiplies w_5ht and w_ne)"),
