@@ -277,9 +277,10 @@ def ketamine_durability(parameters: ParameterSet, *, n: int = 600, seed: int = 7
 
 
 W_5HT_SEARCH = (0.3, 12.0)
-"""Where a run that holds ``w_5ht`` (round 43 on) solves it again: a factor of about six either
-side of the value at which a sensitive patient's mood follows a newly started
-antidepressant by Stone's large improvement (round 52's two-class population model)."""
+"""Where a run that holds ``w_5ht`` (round 43 on) solves it again: from a twelfth to three
+times the value solved at round 47b's point under round 52's two-class population model
+(3.68); the single-class model's values (0.54-0.65) lie below it, and its upper end stays
+inside the parameter's plausible range (0-20)."""
 
 
 def condition_calibrated_set(path: Path, identifiability: pd.DataFrame, *,
