@@ -36,3 +36,19 @@ def mean(summary, endpoint: str, arm: str) -> float:
     """One row's mean of a :meth:`TrialResult.summary` table."""
     s = summary[(summary.endpoint == endpoint) & (summary.arm == arm)]
     return float(s["mean"].iloc[0])
+
+
+def print_rows(parameters, label: str, replicates: int = 2) -> None:
+    """Validate ``parameters`` at their point values (``replicates``, seed 0) and print the
+    pass count and chi-square after ``label``, then every numeric row."""
+    from moodtwin import validate
+    from moodtwin.calibration import chi_square
+
+    table = validate(parameters=parameters, replicates=replicates, seed=0, ensemble=False)
+    print(f"{label}: pass {int(table['pass'].sum())}/{len(table)} {chi_square(table)}",
+          flush=True)
+    for r in table.to_dict("records"):
+        if not r["claim"]:
+            print(f"  {r['target'][:60]:60s} pub {float(r['published']):8.3f} "
+                  f"sim {r['simulated']:8.3f} z {r['z']:6.2f}"
+                  f"{'' if r['pass'] else '  FAIL'}", flush=True)

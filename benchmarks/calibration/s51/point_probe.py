@@ -16,8 +16,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from moodtwin import ParameterSet, run_trial, validate
-from moodtwin.calibration import chi_square
+from _designs import print_rows
+
+from moodtwin import ParameterSet, run_trial
 
 DESIGNS = Path(__file__).resolve().parents[3] / "examples" / "trials" / "designs"
 OOS = ("murrough2013_six", "karma", "singh2016", "transform1")
@@ -41,14 +42,7 @@ def main() -> None:
             **{k: float(x) for k, x in (item.split("=", 1) for item in a.set)}}
     ps = ps.with_values(over, source="probe")
     if not a.no_val:
-        table = validate(parameters=ps, replicates=a.replicates, seed=0, ensemble=False)
-        print(f"drug x{a.scale_drug} expect x{a.scale_expect} {a.set}: pass "
-              f"{int(table['pass'].sum())}/{len(table)} {chi_square(table)}", flush=True)
-        for r in table.to_dict("records"):
-            if not r["claim"]:
-                print(f"  {r['target'][:60]:60s} pub {float(r['published']):8.3f} "
-                      f"sim {r['simulated']:8.3f} z {r['z']:6.2f}"
-                      f"{'' if r['pass'] else '  FAIL'}", flush=True)
+        print_rows(ps, f"drug x{a.scale_drug} expect x{a.scale_expect} {a.set}", a.replicates)
     if a.no_oos:
         return
     for name in OOS:

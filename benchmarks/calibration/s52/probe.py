@@ -24,10 +24,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "s51"))
-from _designs import design, mean  # noqa: E402
+from _designs import design, mean, print_rows  # noqa: E402
 
-from moodtwin import ParameterSet, run_trial, validate  # noqa: E402
-from moodtwin.calibration import chi_square  # noqa: E402
+from moodtwin import ParameterSet, run_trial  # noqa: E402
 from moodtwin.calibration._sources import _new_antidepressant, star_d_log_odds_ratio  # noqa: E402
 
 LARGE = 0.5 * (16.0 + 8.9)
@@ -74,15 +73,7 @@ def main() -> None:
               f"{mean(s, 'relapsed_by_40_weeks', 'continued'):.3f} / "
               f"{mean(s, 'relapsed_by_40_weeks', 'placebo'):.3f} (0.209 / 0.397)", flush=True)
     if a.val:
-        table = validate(parameters=ps, replicates=2, seed=0, ensemble=False)
-        print(f"calibration rows: pass {int(table['pass'].sum())}/{len(table)} "
-              f"{chi_square(table)}", flush=True)
-        for r in table.to_dict("records"):
-            if not r["claim"]:
-                print(f"  {r['target'][:60]:60s} pub {float(r['published']):8.3f} "
-                      f"sim {r['simulated']:8.3f} z {r['z']:6.2f}"
-                      f"{'' if r['pass'] else '  FAIL'}", flush=True)
-
+        print_rows(ps, "calibration rows")
 
 if __name__ == "__main__":
     main()
