@@ -92,6 +92,20 @@ def test_continued_antidepressant_halves_the_odds_of_relapse_as_in_kato_2021() -
     assert abs(z) <= 1.96, (p_cont, p_plac, math.exp(log_or), z)
 
 
+@functools.cache
+def _stone_improvements(pill: str) -> np.ndarray:
+    """HAMD-17 improvements after 8 weeks in one arm of the conditioning's design (a new oral
+    antidepressant, double blind at 1:1; 1,500 patients, an independent seed)."""
+    trial = _new_antidepressant(f"Stone 2022 {pill}", 1500, (1, 2, 3, 4, 6, 8), "HRSD17",
+                                {"mean": 25.0, "sd": 4.0, "min": 18, "max": 40},
+                                {"mean": 0.5, "min": 0, "max": 2},
+                                {"type": "mean_change"}, pill=pill)
+    x = run_trial(trial, seed=11, parameters=ParameterSet.calibrated(),
+                  ensemble=False).first.observed["HAMD17"]
+    gain = x[:, 0] - x[:, -1]
+    return gain[np.isfinite(gain)]
+
+
 @pytest.mark.xfail(strict=True, reason="known model failure (README, round 52): the drug's "
                    "excess of large improvements is about half of Stone et al.'s 14.9 points "
                    "(the sensitive class's relief saturates on the logit drive, and the "
@@ -100,16 +114,21 @@ def test_the_drugs_benefit_is_a_larger_share_of_large_improvements_as_in_stone_2
     """Stone et al. 2022 BMJ 378:e067606: improvements were a mixture of large (16.0 HAMD-17
     points), non-specific (8.9) and minimal (1.7) responses; the drug raised the large share
     from 9.6 % to 24.5 %. Counting improvements of at least 12.45 points (midway between the
-    two upper components) in the conditioning's design (1,500 patients per arm, an
-    independent seed), the drug-minus-placebo share must lie within 0.149 +/- 0.05."""
-    shares = []
-    for pill in ("blinded", "placebo"):
-        trial = _new_antidepressant(f"Stone 2022 {pill}", 1500, (1, 2, 3, 4, 6, 8), "HRSD17",
-                                    {"mean": 25.0, "sd": 4.0, "min": 18, "max": 40},
-                                    {"mean": 0.5, "min": 0, "max": 2},
-                                    {"type": "mean_change"}, pill=pill)
-        x = run_trial(trial, seed=11, parameters=ParameterSet.calibrated(),
-                      ensemble=False).first.observed["HAMD17"]
-        change = x[:, -1] - x[:, 0]
-        shares.append(float(np.mean(-change[np.isfinite(change)] >= 12.45)))
+    two upper components), the drug-minus-placebo share must lie within 0.149 +/- 0.05."""
+    shares = [float(np.mean(_stone_improvements(pill) >= 12.45))
+              for pill in ("blinded", "placebo")]
     assert abs(shares[0] - shares[1] - 0.149) <= 0.05, shares
+
+
+@pytest.mark.xfail(strict=True, reason="known model failure (README, round 53): the placebo "
+                   "arm is too dispersed, about half improving minimally and a fifth largely "
+                   "(benchmarks/calibration/s53/probe.md); no single component of the "
+                   "non-specific response changes that")
+def test_most_placebo_patients_improve_non_specifically_as_in_stone_2022() -> None:
+    """Stone et al. 2022: in the placebo arms about 69 % of patients belonged to the
+    non-specific component (8.9 HAMD-17 points), 21 % to the minimal and 10 % to the large.
+    Cut at the midpoints between the components' means (5.3 and 12.45 points), the placebo
+    arm's middle band must hold a majority (at least half: the components overlap, so the
+    band's share is below the mixture weight, but not by 19 points)."""
+    gain = _stone_improvements("placebo")
+    assert float(np.mean((gain >= 5.3) & (gain < 12.45))) >= 0.5

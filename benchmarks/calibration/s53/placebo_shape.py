@@ -1,0 +1,59 @@
+"""Round 53 probe: the shape of the placebo arm's improvement against Stone et al. 2022.
+
+    python benchmarks/calibration/s53/placebo_shape.py SET.yaml
+
+Stone et al. 2022 (BMJ 378:e067606; individual data of 232 FDA registration trials) fitted
+the HAMD-17 improvement after 8 weeks as a mixture of three components: large (mean 16.0
+points), non-specific (8.9) and minimal (1.7). In the placebo arms about 10 % improved
+largely, 69 % non-specifically and the rest minimally (drug arms: 24.5 % large). This prints,
+for Stone's design (a newly started oral antidepressant, double blind at 1:1, HAMD-17 25 +/- 4,
+0-2 failed treatments; 1,500 patients per arm, point values of SET, no ensemble), the share
+of each arm in each component (cut at the midpoints 5.3 and 12.45 points) and the mean
+change, with the mechanisms that make the non-specific response switched off one at a time:
+spontaneous remission (natural course), expectancy, the slow drift of the episode.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from moodtwin import ParameterSet, run_trial
+from moodtwin.calibration._sources import _new_antidepressant
+
+CUTS = (0.5 * (1.7 + 8.9), 0.5 * (8.9 + 16.0))
+NC = "population.covariates.natural_course."
+VARIANTS = {
+    "as set": {},
+    "no spontaneous remission": {NC + "remission_hazard_untreated": 1e-6},
+    "no expectancy": {"w_expect": 0.0},
+    "no drift": {"course_sd": 0.02},
+}
+
+
+def shares(ps: ParameterSet, pill: str, n: int = 1500, seed: int = 5) -> tuple[float, ...]:
+    trial = _new_antidepressant(f"Stone 2022 {pill}", n, (1, 2, 3, 4, 6, 8), "HRSD17",
+                                {"mean": 25.0, "sd": 4.0, "min": 18, "max": 40},
+                                {"mean": 0.5, "min": 0, "max": 2}, {"type": "mean_change"},
+                                pill=pill)
+    x = run_trial(trial, seed=seed, parameters=ps, ensemble=False).first.observed["HAMD17"]
+    gain = x[:, 0] - x[:, -1]
+    gain = gain[np.isfinite(gain)]
+    return (float(np.mean(gain < CUTS[0])), float(np.mean((gain >= CUTS[0]) & (gain < CUTS[1]))),
+            float(np.mean(gain >= CUTS[1])), float(np.mean(gain)))
+
+
+def main() -> None:
+    base = ParameterSet.load(sys.argv[1])
+    print("shares minimal / non-specific / large, mean improvement (HAMD-17)")
+    print("published placebo arms: 0.21 / 0.69 / 0.10, about 8 (Stone et al. 2022)")
+    for label, values in VARIANTS.items():
+        ps = base.with_values(values, source="probe") if values else base
+        for pill in ("placebo", "blinded"):
+            m, s, lg, mean = shares(ps, pill)
+            print(f"{label:26s} {pill:8s} {m:.2f} / {s:.2f} / {lg:.2f}, {mean:5.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
