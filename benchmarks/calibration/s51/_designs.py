@@ -52,3 +52,15 @@ def print_rows(parameters, label: str, replicates: int = 2) -> None:
             print(f"  {r['target'][:60]:60s} pub {float(r['published']):8.3f} "
                   f"sim {r['simulated']:8.3f} z {r['z']:6.2f}"
                   f"{'' if r['pass'] else '  FAIL'}", flush=True)
+
+
+def probe_set(path: str, values: list[str]):
+    """The parameter set at ``path`` with the probe's ``NAME=VALUE`` overrides (printed)."""
+    from moodtwin import ParameterSet
+
+    ps = ParameterSet.load(path)
+    if values:
+        ps = ps.with_values({k: float(v) for k, v in (s.split("=", 1) for s in values)},
+                            source="probe")
+    print(values, flush=True)
+    return ps

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "s51"))
-from _designs import design, mean, print_rows  # noqa: E402
+from _designs import design, mean, print_rows, probe_set  # noqa: E402
 
 from moodtwin import ParameterSet, run_trial  # noqa: E402
 from moodtwin.calibration._sources import _new_antidepressant, star_d_log_odds_ratio  # noqa: E402
@@ -57,11 +57,7 @@ def main() -> None:
     ap.add_argument("--val", action="store_true")
     ap.add_argument("--relapse", action="store_true")
     a = ap.parse_args()
-    ps = ParameterSet.load(a.set)
-    if a.values:
-        ps = ps.with_values({k: float(v) for k, v in (s.split("=", 1) for s in a.values)},
-                            source="probe")
-    print(a.values, flush=True)
+    ps = probe_set(a.set, a.values)
     stone(ps)
     l1, l3, lor = star_d_log_odds_ratio(ps)
     print(f"STAR*D: response {l1:.3f} / {l3:.3f}, log odds ratio {lor:.2f} "

@@ -22,9 +22,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "s51"))
-from _designs import design, mean, print_rows  # noqa: E402
+from _designs import design, mean, print_rows, probe_set  # noqa: E402
 
-from moodtwin import ParameterSet, run_trial  # noqa: E402
+from moodtwin import run_trial  # noqa: E402
 
 ROWS = [
     ("antidepressant_relapse_prevention", 3000, [("relapsed_by_40_weeks", "continued"),
@@ -50,11 +50,7 @@ def main() -> None:
     ap.add_argument("--set", dest="values", action="append", default=[])
     ap.add_argument("--val", action="store_true")
     a = ap.parse_args()
-    ps = ParameterSet.load(a.set)
-    if a.values:
-        ps = ps.with_values({k: float(v) for k, v in (s.split("=", 1) for s in a.values)},
-                            source="probe")
-    print(a.values, flush=True)
+    ps = probe_set(a.set, a.values)
     for stem, n, rows, published in ROWS:
         s = run_trial(design(stem, n, [], keep=True), seed=0, parameters=ps,
                       ensemble=False).summary()
