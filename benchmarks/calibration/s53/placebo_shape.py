@@ -10,7 +10,9 @@ for Stone's design (a newly started oral antidepressant, double blind at 1:1, HA
 0-2 failed treatments; 1,500 patients per arm, point values of SET, no ensemble), the share
 of each arm in each component (cut at the midpoints 5.3 and 12.45 points) and the mean
 change, with the mechanisms that make the non-specific response switched off one at a time:
-spontaneous remission (natural course), expectancy, the slow drift of the episode.
+spontaneous remission (natural course), expectancy, the slow drift of the episode. Last, as
+Stone fitted them: the weights of a three-component normal mixture shared by both arms
+(``moodtwin.calibration._mixture.shared_mixture``) at the set's own values.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import sys
 import numpy as np
 
 from moodtwin import ParameterSet, run_trial
+from moodtwin.calibration._mixture import shared_mixture
 from moodtwin.calibration._sources import _new_antidepressant
 
 CUTS = (0.5 * (1.7 + 8.9), 0.5 * (8.9 + 16.0))
@@ -32,14 +35,20 @@ VARIANTS = {
 }
 
 
-def shares(ps: ParameterSet, pill: str, n: int = 1500, seed: int = 5) -> tuple[float, ...]:
+def improvements(ps: ParameterSet, pill: str, n: int = 1500, seed: int = 5) -> np.ndarray:
+    """HAMD-17 improvements after 8 weeks in one arm of Stone's design."""
     trial = _new_antidepressant(f"Stone 2022 {pill}", n, (1, 2, 3, 4, 6, 8), "HRSD17",
                                 {"mean": 25.0, "sd": 4.0, "min": 18, "max": 40},
                                 {"mean": 0.5, "min": 0, "max": 2}, {"type": "mean_change"},
                                 pill=pill)
     x = run_trial(trial, seed=seed, parameters=ps, ensemble=False).first.observed["HAMD17"]
     gain = x[:, 0] - x[:, -1]
-    gain = gain[np.isfinite(gain)]
+    return gain[np.isfinite(gain)]
+
+
+def shares(ps: ParameterSet, pill: str) -> tuple[float, ...]:
+    """Shares of one arm below, between and above the midpoints, and its mean improvement."""
+    gain = improvements(ps, pill)
     return (float(np.mean(gain < CUTS[0])), float(np.mean((gain >= CUTS[0]) & (gain < CUTS[1]))),
             float(np.mean(gain >= CUTS[1])), float(np.mean(gain)))
 
@@ -53,6 +62,11 @@ def main() -> None:
         for pill in ("placebo", "blinded"):
             m, s, lg, mean = shares(ps, pill)
             print(f"{label:26s} {pill:8s} {m:.2f} / {s:.2f} / {lg:.2f}, {mean:5.2f}", flush=True)
+    means, sds, weights = shared_mixture([improvements(base, "placebo"),
+                                          improvements(base, "blinded")])
+    print(f"shared mixture at the set's values: means {np.round(means, 1)}, SDs "
+          f"{np.round(sds, 1)}; weights placebo {np.round(weights[0], 2)}, drug "
+          f"{np.round(weights[1], 2)} (published 0.21 / 0.69 / 0.10; drug large 0.245)")
 
 
 if __name__ == "__main__":
