@@ -17,15 +17,16 @@ Stone fitted them: the weights of a three-component normal mixture shared by bot
 
 from __future__ import annotations
 
+import itertools
 import sys
 
 import numpy as np
 
 from moodtwin import ParameterSet, run_trial
-from moodtwin.calibration._mixture import shared_mixture
+from moodtwin.calibration._mixture import STONE_COMPONENTS, STONE_PLACEBO_WEIGHTS, shared_mixture
 from moodtwin.calibration._sources import _new_antidepressant
 
-CUTS = (0.5 * (1.7 + 8.9), 0.5 * (8.9 + 16.0))
+CUTS = tuple(0.5 * (a + b) for a, b in itertools.pairwise(STONE_COMPONENTS))
 NC = "population.covariates.natural_course."
 VARIANTS = {
     "as set": {},
@@ -56,7 +57,7 @@ def shares(ps: ParameterSet, pill: str) -> tuple[float, ...]:
 def main() -> None:
     base = ParameterSet.load(sys.argv[1])
     print("shares minimal / non-specific / large, mean improvement (HAMD-17)")
-    print("published placebo arms: 0.21 / 0.69 / 0.10, about 8 (Stone et al. 2022)")
+    print(f"published placebo arms: {STONE_PLACEBO_WEIGHTS}, about 8 (Stone et al. 2022)")
     for label, values in VARIANTS.items():
         ps = base.with_values(values, source="probe") if values else base
         for pill in ("placebo", "blinded"):
@@ -66,7 +67,7 @@ def main() -> None:
                                           improvements(base, "blinded")])
     print(f"shared mixture at the set's values: means {np.round(means, 1)}, SDs "
           f"{np.round(sds, 1)}; weights placebo {np.round(weights[0], 2)}, drug "
-          f"{np.round(weights[1], 2)} (published 0.21 / 0.69 / 0.10; drug large 0.245)")
+          f"{np.round(weights[1], 2)} (published {STONE_PLACEBO_WEIGHTS}; drug large 0.245)")
 
 
 if __name__ == "__main__":
