@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from moodtwin.calibration._mixture import STONE_PLACEBO_WEIGHTS, shared_mixture
-from moodtwin.calibration._sources import _new_antidepressant
+from moodtwin.calibration._sources import stone_trial
 from moodtwin.parameter_sets import ParameterSet
 from moodtwin.population._generate import sensitive_share
 from moodtwin.population._spec import variability_table
@@ -97,10 +97,7 @@ def test_continued_antidepressant_halves_the_odds_of_relapse_as_in_kato_2021() -
 def _stone_improvements(pill: str) -> np.ndarray:
     """HAMD-17 improvements after 8 weeks in one arm of the conditioning's design (a new oral
     antidepressant, double blind at 1:1; 1,500 patients, an independent seed)."""
-    trial = _new_antidepressant(f"Stone 2022 {pill}", 1500, (1, 2, 3, 4, 6, 8), "HRSD17",
-                                {"mean": 25.0, "sd": 4.0, "min": 18, "max": 40},
-                                {"mean": 0.5, "min": 0, "max": 2},
-                                {"type": "mean_change"}, pill=pill)
+    trial = stone_trial(pill, 1500)
     x = run_trial(trial, seed=11, parameters=ParameterSet.calibrated(),
                   ensemble=False).first.observed["HAMD17"]
     gain = x[:, 0] - x[:, -1]

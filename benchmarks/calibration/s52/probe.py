@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "s51"))
 from _designs import design, mean, print_rows, probe_set  # noqa: E402
 
 from moodtwin import ParameterSet, run_trial  # noqa: E402
-from moodtwin.calibration._sources import _new_antidepressant, star_d_log_odds_ratio  # noqa: E402
+from moodtwin.calibration._sources import star_d_log_odds_ratio, stone_trial  # noqa: E402
 
 LARGE = 0.5 * (16.0 + 8.9)
 
@@ -35,10 +35,7 @@ LARGE = 0.5 * (16.0 + 8.9)
 def stone(ps: ParameterSet, n: int = 1500, seed: int = 5) -> None:
     out = {}
     for pill in ("blinded", "placebo"):
-        trial = _new_antidepressant(f"Stone 2022 {pill}", n, (1, 2, 3, 4, 6, 8), "HRSD17",
-                                    {"mean": 25.0, "sd": 4.0, "min": 18, "max": 40},
-                                    {"mean": 0.5, "min": 0, "max": 2},
-                                    {"type": "mean_change"}, pill=pill)
+        trial = stone_trial(pill, n)
         r = run_trial(trial, seed=seed, parameters=ps, ensemble=False)
         x = r.first.observed["HAMD17"]  # visit 0 is the baseline rating
         change = x[:, -1] - x[:, 0]

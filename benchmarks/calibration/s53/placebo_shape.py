@@ -24,7 +24,7 @@ import numpy as np
 
 from moodtwin import ParameterSet, run_trial
 from moodtwin.calibration._mixture import STONE_COMPONENTS, STONE_PLACEBO_WEIGHTS, shared_mixture
-from moodtwin.calibration._sources import _new_antidepressant
+from moodtwin.calibration._sources import stone_trial
 
 CUTS = tuple(0.5 * (a + b) for a, b in itertools.pairwise(STONE_COMPONENTS))
 NC = "population.covariates.natural_course."
@@ -38,10 +38,7 @@ VARIANTS = {
 
 def improvements(ps: ParameterSet, pill: str, n: int = 1500, seed: int = 5) -> np.ndarray:
     """HAMD-17 improvements after 8 weeks in one arm of Stone's design."""
-    trial = _new_antidepressant(f"Stone 2022 {pill}", n, (1, 2, 3, 4, 6, 8), "HRSD17",
-                                {"mean": 25.0, "sd": 4.0, "min": 18, "max": 40},
-                                {"mean": 0.5, "min": 0, "max": 2}, {"type": "mean_change"},
-                                pill=pill)
+    trial = stone_trial(pill, n)
     x = run_trial(trial, seed=seed, parameters=ps, ensemble=False).first.observed["HAMD17"]
     gain = x[:, 0] - x[:, -1]
     return gain[np.isfinite(gain)]

@@ -113,6 +113,18 @@ def _new_antidepressant(name: str, n: int, visit_weeks: tuple[int, ...], scale: 
         "endpoints": [{"id": "e", "at": f"{weeks} week", **endpoint}]})
 
 
+def stone_trial(pill: str, n: int) -> Trial:
+    """One arm (``pill``: ``"blinded"`` drug or ``"placebo"``) of the double-blind 1:1 design
+    of the registration trials pooled by :data:`STONE_2022`: a newly started oral
+    antidepressant in patients without treatment resistance (0-2 failed treatments, mean
+    0.5; HAMD-17 25 +/- 4), rated at weeks 1, 2, 3, 4, 6 and 8; endpoint the mean change."""
+    return _new_antidepressant(f"antidepressant vs placebo (Stone 2022): {pill} pill", n,
+                               (1, 2, 3, 4, 6, 8), "HRSD17",
+                               {"mean": 25.0, "sd": 4.0, "min": 18, "max": 40},
+                               {"mean": 0.5, "min": 0, "max": 2}, {"type": "mean_change"},
+                               pill=pill)
+
+
 def antidepressant_minus_placebo(parameters: ParameterSet, *, n: int = 800, seed: int = 5
                                  ) -> float:
     """Drug minus placebo improvement (HAMD-17 points, positive = drug better) after 8 weeks
@@ -124,11 +136,8 @@ def antidepressant_minus_placebo(parameters: ParameterSet, *, n: int = 800, seed
     from moodtwin.trials import run_trial
 
     drug, placebo = (
-        float(run_trial(_new_antidepressant(
-            f"antidepressant vs placebo (Stone 2022): {pill} pill", n, (1, 2, 3, 4, 6, 8),
-            "HRSD17", {"mean": 25.0, "sd": 4.0, "min": 18, "max": 40},
-            {"mean": 0.5, "min": 0, "max": 2}, {"type": "mean_change"}, pill=pill),
-            seed=seed, parameters=parameters, ensemble=False).endpoints["estimate"].iloc[0])
+        float(run_trial(stone_trial(pill, n), seed=seed, parameters=parameters,
+                        ensemble=False).endpoints["estimate"].iloc[0])
         for pill in ("blinded", "placebo"))
     return placebo - drug
 
