@@ -27,9 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "s51"))
 from _designs import design, mean, print_rows, probe_set  # noqa: E402
 
 from moodtwin import ParameterSet, run_trial  # noqa: E402
+from moodtwin.calibration._mixture import STONE_COMPONENTS  # noqa: E402
 from moodtwin.calibration._sources import star_d_log_odds_ratio, stone_trial  # noqa: E402
 
-LARGE = 0.5 * (16.0 + 8.9)
+LARGE = 0.5 * (STONE_COMPONENTS[1] + STONE_COMPONENTS[2])
 
 
 def stone(ps: ParameterSet, n: int = 1500, seed: int = 5) -> None:
