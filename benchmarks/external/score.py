@@ -91,7 +91,7 @@ def main() -> None:
     ap.add_argument("--params", type=Path, default=None)
     ap.add_argument("--replicates", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", type=Path, default=HERE / "out")
+    ap.add_argument("--out", type=Path, default=HERE)
     ap.add_argument("--published", type=Path, default=HERE / "published.yaml")
     ap.add_argument("--point", action="store_true",
                     help="the set's point values only (no posterior ensemble)")
@@ -120,6 +120,9 @@ def main() -> None:
         finally:
             tmp.unlink()
         t["design"] = name
+        t["target"] = [f"{name[:-5]}/{e}/{arm}" for e, arm in zip(t["endpoint"], t["arm"],
+                                                                   strict=True)]
+        t["therapy"] = name.split("_")[0]
         tables.append(t)
         for _, r in t.iterrows():
             print(f"  {name[:-5]:44s} {r['endpoint']:30s} {r['arm']:32s} pub "
