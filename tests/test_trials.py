@@ -112,6 +112,21 @@ def test_population_covariates_set_parameters() -> None:
     ({"dropout": 1.5}, "dropout"),
     ({"visits": None}, "visits: missing; give the rating visits"),
     ({"visits": "weekly"}, "visits: give a list of times .* got 'weekly'"),
+    # found by a new-user audit (round 54): each of these used to run and give a wrong number
+    ({"endpoints": [{"id": "e", "type": "mean_change", "at": "1 d"},
+                    {"id": "e", "type": "response_rate", "at": "1 d"}]},
+     "id 'e' is given 2 times"),
+    ({"endpoints": [{"type": "difference", "of": "mean_change", "at": "1 d",
+                     "arms": ["ketamine", "ketamine"]}]}, "compares an arm with itself"),
+    ({"visits": ["0 d", "1 d", "7 d"], "endpoints": [{"type": "mean_change", "at": "0 d"}]},
+     "is the baseline itself"),
+    ({"endpoints": [{"type": "response_rate", "at": "1 d",
+                     "published": {"ketamine": {"value": 0.52, "ci": [0.1, 0.3]}}}]},
+     "value 0.52 lies outside its ci"),
+    ({"population": {"baseline": {"scale": "MADRS", "mean": 32, "sd": 5, "max": 70}}},
+     "baseline max 70 is outside 0-60"),
+    ({"population": {"inclusion": {"min_score": 75}}},
+     r"inclusion.min_score: 75 is outside 0-60"),
 ])
 def test_bad_trial_files_give_clear_errors(change: dict, message: str) -> None:
     with pytest.raises(ValidationError, match=message):

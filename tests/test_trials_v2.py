@@ -1049,3 +1049,36 @@ def test_an_arm_written_with_one_protocol_is_named_as_written() -> None:
     with pytest.raises(ValidationError) as err:
         parse_trial(_trial(arms=[{"name": "k", "protocol": bad}]), PROTOCOLS)
     assert "arms[0]: therapies[0].dose" in str(err.value) and "periods" not in str(err.value)
+
+
+def test_an_endpoint_before_a_branch_s_first_dose_is_refused() -> None:
+    """A choose_by alternative whose first dose comes after an endpoint (round 54's audit:
+    men dosed at week 10 of a 6-week trial ran, untreated) is refused like a plain arm."""
+    late = {"name": "late ketamine", "duration": "14 d",
+            "therapies": [{"type": "ketamine_iv", "dose": "0.5 mg/kg", "infusion": "40 min",
+                           "at": ["3 d"]}]}
+    data = _trial(arms=[{"name": "by_sex", "choose_by": "sex", "protocols": {
+        "female": "ketamine_single_iv.yaml", "male": late}}])
+    with pytest.raises(ValidationError, match="protocol 'late ketamine' starts it 3 d into"):
+        parse_trial(data, PROTOCOLS)
+
+
+def test_published_values_travel_into_every_output(tmp_path) -> None:
+    """The trial file's published values stand beside the simulated ones in the summary,
+    result.json and endpoints.csv (round 54's audit: only the console showed them)."""
+    import json
+
+    from moodtwin.trials._report import write_outputs
+
+    data = _trial(endpoints=[{"type": "response_rate", "at": "1 d",
+                              "published": {"ketamine": {"value": 0.64, "n": 47}}}])
+    res = run_trial(parse_trial(data, PROTOCOLS), seed=1)
+    s = res.summary().set_index("arm")
+    assert s.loc["ketamine", "published"] == 0.64
+    assert 0.49 < s.loc["ketamine", "published_low"] < 0.64 < s.loc["ketamine",
+                                                                    "published_high"] < 0.77
+    assert np.isnan(s.loc["midazolam", "published"])
+    write_outputs(res, tmp_path)
+    rows = {r["arm"]: r for r in json.loads((tmp_path / "result.json").read_text())["endpoints"]}
+    assert rows["ketamine"]["published"]["value"] == 0.64 and rows["midazolam"]["published"] is None
+    assert "published_low" in (tmp_path / "endpoints.csv").read_text().splitlines()[0]

@@ -60,6 +60,11 @@ class Baseline(Normal):
         if not 0 < self.mean < sc.max_score:
             raise ValueError(f"baseline mean {self.mean:g} is outside 0-{sc.max_score:g} "
                              f"({sc.name}).")
+        for bound in ("min", "max"):
+            v = getattr(self, bound)
+            if bound in self.model_fields_set and not 0 <= v <= sc.max_score:
+                raise ValueError(f"baseline {bound} {v:g} is outside 0-{sc.max_score:g} "
+                                 f"({sc.name}).")
         return self
 
 

@@ -14,6 +14,7 @@ from moodtwin import DISCLAIMER
 from moodtwin.figure_files import save_png
 from moodtwin.trials._stats import wilson
 from moodtwin.trials._trial import PERCENTILE_REPLICATES, TrialResult
+from moodtwin.units import hours
 
 
 def _bands(res: TrialResult, column: str) -> pd.DataFrame:
@@ -34,6 +35,17 @@ def _bands(res: TrialResult, column: str) -> pd.DataFrame:
     own = pd.DataFrame({"arm": t["arm"], "day": t["day"], "low": low, "high": high})
     out[["low", "high"]] = own.groupby(["arm", "day"], sort=False)[["low", "high"]].mean()
     return out.reset_index()
+
+
+def _published_responders(res: TrialResult, day: float) -> pd.DataFrame:
+    """Published response rates (%) read at ``day`` per arm, with their 95 % interval: the
+    trial file's ``response_rate`` endpoints at that day (drawn beside the simulated bars)."""
+    s = res.summary()
+    s = s[(s["type"] == "response_rate") & s["published"].notna()]
+    at = np.array([hours(str(a), "at") / 24.0 for a in s["at"]])
+    s = s[np.isclose(at, day)] if len(s) else s
+    return pd.DataFrame({"arm": s["arm"], "value": 100 * s["published"],
+                         "low": 100 * s["published_low"], "high": 100 * s["published_high"]})
 
 
 def write_outputs(res: TrialResult, out: Path) -> list[Path]:
@@ -69,6 +81,14 @@ def _png(res: TrialResult, path: Path) -> Path:
     mean, low, high = (100 * last[c].to_numpy(dtype=float) for c in ("mean", "low", "high"))
     ax2.bar(last["arm"], mean, yerr=np.vstack([mean - low, high - mean]),
             capsize=4, color="tab:green", alpha=0.7)
+    pub = _published_responders(res, float(last["day"].max()))
+    if len(pub):
+        where = {arm: k for k, arm in enumerate(last["arm"])}  # beside each simulated bar
+        x = [where[a] + 0.3 for a in pub["arm"]]
+        ax2.errorbar(x, pub["value"], yerr=np.vstack([pub["value"] - pub["low"],
+                                                      pub["high"] - pub["value"]]),
+                     fmt="D", color="black", capsize=4, label="published (95 % CI)")
+        ax2.legend(fontsize=8)
     ax2.set_ylabel(f"responders at day {last['day'].max():g} (%)")
     ax2.tick_params(axis="x", labelrotation=20, labelsize=8)
     over = ("of the mean" if res.replicates == 1 else "mean of the replicates' own"
@@ -97,6 +117,14 @@ def report_figure(res: TrialResult):  # type: ignore[no-untyped-def]
                          error_y={"type": "data", "symmetric": False,
                                   "array": 100 * (last["high"] - last["mean"]),
                                   "arrayminus": 100 * (last["mean"] - last["low"])}), 1, 2)
+    pub = _published_responders(res, float(last["day"].max()))
+    if len(pub):
+        fig.add_trace(go.Scatter(x=pub["arm"], y=pub["value"], mode="markers",
+                                 name="published (95 % CI)",
+                                 marker={"symbol": "diamond", "color": "black", "size": 9},
+                                 error_y={"type": "data", "symmetric": False,
+                                          "array": pub["high"] - pub["value"],
+                                          "arrayminus": pub["value"] - pub["low"]}), 1, 2)
     fig.update_yaxes(title_text=f"responders at day {last['day'].max():g} (%)", row=1, col=2)
     fig.update_xaxes(title_text="day", row=1, col=1)
     return fig
@@ -106,7 +134,8 @@ def _html(res: TrialResult, path: Path) -> Path:
     fig = report_figure(res)
     s = res.summary()
     table = s[["endpoint", "arm", "at", "mean", "low", "high", "new_trial_low",
-               "new_trial_high"]].round(3).to_html(index=False)
+               "new_trial_high", "published", "published_low", "published_high"]
+              ].round(3).to_html(index=False, na_rep="")
     fails = "".join(f"<li>{escape(f)}</li>" for f in res.failures[:50]) or "<li>none</li>"
     notes = "".join(f"<li>{escape(x)}</li>" for x in res.notes)
     notes = f"<h3>Endpoint values not computed</h3><ul>{notes}</ul>" if notes else ""

@@ -29,6 +29,8 @@ SLOPE_UNITS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
 RATE_TYPES = ("response_rate", "remission_rate", "cumulative_response_rate",
               "cumulative_remission_rate", "time_in_response", "time_in_remission",
               "cgi_i_response_rate", "recovered_rate")
+#: Endpoints that are 0 by definition at the baseline visit (change from it).
+CHANGE_TYPES = ("mean_change", "percent_change", "response_rate", "biomarker_change")
 #: Resilience endpoints: read from the visit just before a stressor (``since``) to ``at``.
 STRESSOR_TYPES = ("stressor_rise", "recovered_rate")
 COMPARISONS = ("difference", "cohen_d", "hedges_g", "risk_ratio", "hazard_ratio")
@@ -610,10 +612,6 @@ def within_label(e: Endpoint) -> str:
     return f"{a} vs {b} (within)"
 
 
-def protocol_name(arm: Arm) -> str:
-    return repr(arm.periods[0].protocol.name)
-
-
 class Trial(_Strict):
     """A virtual clinical trial."""
 
@@ -769,8 +767,27 @@ class Trial(_Strict):
                                  f"{', '.join(names)}; got {members}.")
         if self.withdrawal is not None and self.withdrawal.criterion == "remission":
             _on_scale(self.withdrawal.threshold, "withdrawal.threshold:", self.scale)
+        top_max = scales.get_scale(self.scale).max_score
+        for bound in ("min_score", "max_score"):
+            v = getattr(self.population.inclusion, bound)
+            if v is not None and not 0 <= v <= top_max:
+                raise ValueError(f"population.inclusion.{bound}: {v:g} is outside "
+                                 f"0-{top_max:g} ({self.scale}, the screening scale).")
+        ids = [endpoint_name(e) for e in self.endpoints]
+        twice = sorted({x for x in ids if ids.count(x) > 1})
+        if twice:
+            raise ValueError(f"endpoints: id {twice[0]!r} is given {ids.count(twice[0])} times; "
+                             "each endpoint needs its own id (results are keyed by it).")
         for e in self.endpoints:
             top = scales.get_scale(e.scale or self.scale)
+            if e.type in COMPARISONS and e.arms and len(set(e.arms)) < len(e.arms):
+                raise ValueError(f"endpoint {endpoint_name(e)!r}: arms {e.arms} compares an "
+                                 "arm with itself; name two different arms.")
+            if (e.type in CHANGE_TYPES or e.of in CHANGE_TYPES) and e.at is not None \
+                    and _h(e.at, "at") <= 1e-9:
+                raise ValueError(f"endpoint {endpoint_name(e)!r}: a {e.of or e.type} at "
+                                 f"{e.at!r} is the baseline itself (0 by definition); read "
+                                 "it at a later visit.")
             where = f"endpoint {endpoint_name(e)!r}:"
             _on_scale(e.remission_threshold, f"{where} remission_threshold", top.name)
             _on_scale(e.relapse_score, f"{where} relapse_score", top.name)
@@ -861,6 +878,10 @@ class Trial(_Strict):
                             raise ValueError(
                                 f"{at}: {what} {v:g} is outside {low:g}-1; give rates as "
                                 "fractions (0.45 for 45 %).")
+                if pub.ci and not pub.ci[0] <= pub.value <= pub.ci[1]:
+                    raise ValueError(f"{at}: value {pub.value:g} lies outside its ci "
+                                     f"[{pub.ci[0]:g}, {pub.ci[1]:g}]; give the 95 % "
+                                     "interval as [lower, upper] around the value.")
                 if not (pub.ci or pub.se or (pub.sd and pub.n) or (rate and pub.n)):
                     raise ValueError(f"{at}: value {pub.value:g} needs its uncertainty: give "
                                      "'ci' (95 %), 'se', 'sd' with 'n', or (rates) 'n'.")
@@ -877,14 +898,14 @@ class Trial(_Strict):
                 if e.arms and arm.name not in named:
                     continue
                 start = self.arm_start_h(arm)
-                firsts = [first_exposure_h(x) for x in arm.periods[0].all_protocols()]
-                first = min((f for f in firsts if f is not None), default=None)
-                if first is not None and start + 1e-9 < when <= start + first + 1e-9:
-                    raise ValueError(
-                        f"endpoints: {endpoint_name(e)!r} at {e.at!r} comes before arm "
-                        f"{arm.name!r}'s first exposure ({protocol_name(arm)} starts it "
-                        f"{first:g} h into the arm); measure after it or move the first "
-                        "dose/session (e.g. tavns 'first_session_at').")
+                for proto in arm.periods[0].all_protocols():  # each choose_by alternative
+                    first = first_exposure_h(proto)
+                    if first is not None and start + 1e-9 < when <= start + first + 1e-9:
+                        raise ValueError(
+                            f"endpoints: {endpoint_name(e)!r} at {e.at!r} comes before arm "
+                            f"{arm.name!r}'s first exposure (protocol {proto.name!r} starts "
+                            f"it {first / 24:g} d into the arm); measure after it or move "
+                            "the first dose/session (e.g. tavns 'first_session_at').")
 
     def period_spans(self, arm: Arm) -> list[tuple[float, float, Period]]:
         """(start h, stop h, period) of each of ``arm``'s periods, in trial time."""

@@ -35,6 +35,16 @@ def _geometric_mean(values: pd.Series) -> float:
     return float(np.exp(np.log(v).mean())) if v.size else math.nan
 
 
+def published_values(trial: Trial) -> dict[tuple[str, str], tuple[float, float, float]]:
+    """(value, 95 % low, 95 % high) of every published number in ``trial`` by (endpoint,
+    arm) as :meth:`TrialResult.summary` labels them (claims have no number)."""
+    from moodtwin.calibration._targets import trial_targets
+
+    return {(t.endpoint, t.arm): (t.published.value, *t.ci)
+            for t in trial_targets(trial, Path(trial.name))
+            if t.published.value is not None}
+
+
 @dataclass
 class TrialResult:
     """Endpoints of every replicate, their summary, and the first replicate's patients.
@@ -85,7 +95,9 @@ class TrialResult:
         replicates whose 95% CI bears it out, of :attr:`replicates`). ``new_trial_low`` and
         ``new_trial_high``: the 95% prediction interval for the published value of a new
         trial of this design, the interval widened by :attr:`heterogeneity`
-        (:func:`moodtwin.heterogeneity.prediction_interval`).
+        (:func:`moodtwin.heterogeneity.prediction_interval`). ``published``,
+        ``published_low``, ``published_high``: the trial file's published value and its 95 %
+        interval (NaN where it gives none, or gives a claim).
         """
         g = self.endpoints.groupby(["endpoint", "arm"], sort=False)
         out = g.agg(type=("type", "first"), scale=("scale", "first"), at=("at", "first"),
@@ -108,6 +120,10 @@ class TrialResult:
             rate=out["type"].isin(RATE_TYPES).to_numpy(), heterogeneity=self.heterogeneity[0])
         verdicts = claim_verdicts(self.trial, self.endpoints)
         keys = list(zip(out["endpoint"], out["arm"], strict=True))
+        published = published_values(self.trial)
+        for k, column in enumerate(("published", "published_low", "published_high")):
+            out[column] = [published[key][k] if key in published else math.nan
+                           for key in keys]
         out["claim"] = [verdicts[k][0] if k in verdicts else "" for k in keys]
         out["claim_holds_in"] = pd.array([verdicts[k][1] if k in verdicts else None
                                           for k in keys], dtype="Int64")
@@ -127,6 +143,9 @@ class TrialResult:
                          "interval_95": [_num(r["low"]), _num(r["high"])],
                          "new_trial_95": [_num(r["new_trial_low"]), _num(r["new_trial_high"])],
                          "n_per_replicate": _num(r["n"]),
+                         "published": None if math.isnan(r["published"]) else {
+                             "value": _num(r["published"]),
+                             "ci_95": [_num(r["published_low"]), _num(r["published_high"])]},
                          "replicates": [_num(x) for x in per], "published_claim": claim})
         return {"trial": self.trial.name, "source": self.trial.source, "seed": self.seed,
                 "replicates": self.replicates, "interval": self.interval,
