@@ -445,8 +445,9 @@ def run_replicate(
     patients = pop.covariates.copy()
     patients.insert(1, "arm", [trial.arms[a].name for a in arm_idx])
     patients.insert(2, "withdrawal_arm", w_arm)
-    patients["dropout_day"] = dropout_h / 24.0
-    patients["status"] = status
+    # day of dropout; empty for a patient who completes the trial
+    patients["dropout_day"] = np.where(dropout_h < end, dropout_h / 24.0, np.nan)
+    patients["status"] = status  # solver status: 0 success, else STATUS_MESSAGES (excluded)
     if np.isfinite(ctx.titrated).any():
         patients["vns_titrated_mA"] = ctx.titrated
     for column, choice in ctx.chosen.items():
