@@ -37,11 +37,12 @@ def _bands(res: TrialResult, column: str) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _published_responders(res: TrialResult, day: float) -> pd.DataFrame:
-    """Published response rates (%) read at ``day`` per arm, with their 95 % interval: the
-    trial file's ``response_rate`` endpoints at that day (drawn beside the simulated bars)."""
+def _published_responders(res: TrialResult, day: float, arms: pd.Series) -> pd.DataFrame:
+    """Published response rates (%) read at ``day`` for the plotted ``arms`` (a pool has no
+    bar), with their 95 % interval: the trial file's ``response_rate`` endpoints at that day
+    (drawn beside the simulated bars)."""
     s = res.summary()
-    s = s[(s["type"] == "response_rate") & s["published"].notna()]
+    s = s[(s["type"] == "response_rate") & s["published"].notna() & s["arm"].isin(arms)]
     at = np.array([hours(str(a), "at") / 24.0 for a in s["at"]])
     s = s[np.isclose(at, day)] if len(s) else s
     return pd.DataFrame({"arm": s["arm"], "value": 100 * s["published"],
@@ -81,7 +82,7 @@ def _png(res: TrialResult, path: Path) -> Path:
     mean, low, high = (100 * last[c].to_numpy(dtype=float) for c in ("mean", "low", "high"))
     ax2.bar(last["arm"], mean, yerr=np.vstack([mean - low, high - mean]),
             capsize=4, color="tab:green", alpha=0.7)
-    pub = _published_responders(res, float(last["day"].max()))
+    pub = _published_responders(res, float(last["day"].max()), last["arm"])
     if len(pub):
         where = {arm: k for k, arm in enumerate(last["arm"])}  # beside each simulated bar
         x = [where[a] + 0.3 for a in pub["arm"]]
@@ -117,7 +118,7 @@ def report_figure(res: TrialResult):  # type: ignore[no-untyped-def]
                          error_y={"type": "data", "symmetric": False,
                                   "array": 100 * (last["high"] - last["mean"]),
                                   "arrayminus": 100 * (last["mean"] - last["low"])}), 1, 2)
-    pub = _published_responders(res, float(last["day"].max()))
+    pub = _published_responders(res, float(last["day"].max()), last["arm"])
     if len(pub):
         fig.add_trace(go.Scatter(x=pub["arm"], y=pub["value"], mode="markers",
                                  name="published (95 % CI)",

@@ -773,11 +773,14 @@ class Trial(_Strict):
             if v is not None and not 0 <= v <= top_max:
                 raise ValueError(f"population.inclusion.{bound}: {v:g} is outside "
                                  f"0-{top_max:g} ({self.scale}, the screening scale).")
-        ids = [endpoint_name(e) for e in self.endpoints]
+        from moodtwin.trials._endpoints import endpoint_label  # results are keyed by it
+
+        ids = [endpoint_label(e) for e in self.endpoints]
         twice = sorted({x for x in ids if ids.count(x) > 1})
         if twice:
-            raise ValueError(f"endpoints: id {twice[0]!r} is given {ids.count(twice[0])} times; "
-                             "each endpoint needs its own id (results are keyed by it).")
+            raise ValueError(f"endpoints: id {twice[0]!r} is given {ids.count(twice[0])} times "
+                             "(the same id, or the same type, scale and time without one); "
+                             "give each endpoint its own id.")
         for e in self.endpoints:
             top = scales.get_scale(e.scale or self.scale)
             if e.type in COMPARISONS and e.arms and len(set(e.arms)) < len(e.arms):
