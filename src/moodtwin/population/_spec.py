@@ -14,13 +14,22 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from moodtwin import scales
-from moodtwin.errors import ValidationError
+from moodtwin.errors import UnknownNameError, ValidationError
 from moodtwin.parameter_sets import POPULATION_PREFIX
 from moodtwin.yaml_files import Count, Number, first_problem, read_yaml
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _scale_of(name: str) -> scales.Scale:
+    """The scale called ``name``; an unknown name becomes a ValueError, so the field it sits
+    in is named with it (pydantic reports ValueErrors with their location)."""
+    try:
+        return scales.get_scale(name)
+    except UnknownNameError as exc:
+        raise ValueError(exc.args[0] if exc.args else str(exc)) from None
 
 
 class Normal(_Strict):
@@ -53,7 +62,7 @@ class Baseline(Normal):
 
     @model_validator(mode="after")
     def _scale(self) -> Baseline:
-        sc = scales.get_scale(self.scale)
+        sc = _scale_of(self.scale)
         if sc.construct != "depression":
             raise ValueError(f"baseline scale {self.scale!r} measures {sc.construct}, not "
                              "depression.")
@@ -76,7 +85,7 @@ class PtsdBaseline(Normal):
 
     @model_validator(mode="after")
     def _scale(self) -> PtsdBaseline:
-        sc = scales.get_scale(self.scale)
+        sc = _scale_of(self.scale)
         if sc.construct != "ptsd":
             raise ValueError(f"ptsd_baseline scale {self.scale!r} measures {sc.construct}, not "
                              "PTSD (use PCL5).")
