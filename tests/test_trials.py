@@ -127,6 +127,8 @@ def test_population_covariates_set_parameters() -> None:
      "baseline max 70 is outside 0-60"),
     ({"population": {"inclusion": {"min_score": 75}}},
      r"inclusion.min_score: 75 is outside 0-60"),
+    ({"population": {"baseline": {"scale": "MADRS", "mean": 30, "sd": 5, "max": 50},
+                     "inclusion": {"min_score": 55}}}, "above population.baseline.max 50"),
     ({"population": {"baseline": {"scale": "MDRS", "mean": 30, "sd": 5}}},
      r"population.baseline: Unknown scale 'MDRS'. Did you mean 'MADRS'"),
 ])

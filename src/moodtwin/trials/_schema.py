@@ -773,6 +773,11 @@ class Trial(_Strict):
             if v is not None and not 0 <= v <= top_max:
                 raise ValueError(f"population.inclusion.{bound}: {v:g} is outside "
                                  f"0-{top_max:g} ({self.scale}, the screening scale).")
+        base, low = self.population.baseline, self.population.inclusion.min_score
+        if (low is not None and "max" in base.model_fields_set and low > base.max
+                and scales.get_scale(base.scale).name == scales.get_scale(self.scale).name):
+            raise ValueError(f"population.inclusion.min_score: {low:g} is above "
+                             f"population.baseline.max {base.max:g}: nobody could enrol.")
         from moodtwin.trials._endpoints import endpoint_label  # results are keyed by it
 
         ids = [endpoint_label(e) for e in self.endpoints]
