@@ -6,10 +6,10 @@ papers (``published.yaml`` beside this script, each with its quote and address).
         [--out DIR] [--published FILE] [--point] [--set NAME=VALUE ...] [NAME ...]
 
 Each design runs as a new user would run it (``moodtwin trial``: the set's posterior
-ensemble across replicates) and is compared as :func:`moodtwin.validate` does, so every
-number gets the
-calibration's pass rule (issue 14: ``z = (simulated - published) / sqrt(se_pub^2 +
-se_sim^2)``, ``|z| <= 1.96``) and the total chi-square. Beside it the script reports
+ensemble across replicates; ``--point`` or ``--set`` for the point values) and is compared
+as :func:`moodtwin.validate` does, so every number gets the calibration's pass rule (issue
+14: ``z = (simulated - published) / sqrt(se_pub^2 + se_sim^2)``, ``|z| <= 1.96``) and the
+total chi-square. Beside it the script reports
 whether the published value lies inside the 95 % prediction interval that ``trial`` prints
 for a new trial of the design (``new trial [a, b]``): the interval's coverage out of sample.
 
