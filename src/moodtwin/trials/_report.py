@@ -37,11 +37,11 @@ def _bands(res: TrialResult, column: str) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _published_responders(res: TrialResult, day: float, arms: pd.Series) -> pd.DataFrame:
+def _published_responders(summary: pd.DataFrame, day: float, arms: pd.Series) -> pd.DataFrame:
     """Published response rates (%) read at ``day`` for the plotted ``arms`` (a pool has no
-    bar), with their 95 % interval: the trial file's ``response_rate`` endpoints at that day
-    (drawn beside the simulated bars)."""
-    s = res.summary()
+    bar), with their 95 % interval, from a :meth:`TrialResult.summary`: the trial file's
+    ``response_rate`` endpoints at that day (drawn beside the simulated bars)."""
+    s = summary
     s = s[(s["type"] == "response_rate") & s["published"].notna() & s["arm"].isin(arms)]
     at = np.array([hours(str(a), "at") / 24.0 for a in s["at"]])
     s = s[np.isclose(at, day)] if len(s) else s
@@ -60,11 +60,13 @@ def write_outputs(res: TrialResult, out: Path) -> list[Path]:
     for k, t in enumerate(res.first.visit_h):
         table[f"{scale}_day{t / 24:g}"] = x[:, k]
     table.to_csv(paths[1], index=False)
-    res.summary().to_csv(paths[2], index=False)
-    return paths + [_png(res, out / "report.png"), _html(res, out / "report.html")]
+    summary = res.summary()
+    summary.to_csv(paths[2], index=False)
+    return paths + [_png(res, out / "report.png", summary),
+                    _html(res, out / "report.html", summary)]
 
 
-def _png(res: TrialResult, path: Path) -> Path:
+def _png(res: TrialResult, path: Path, summary: pd.DataFrame) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -82,7 +84,7 @@ def _png(res: TrialResult, path: Path) -> Path:
     mean, low, high = (100 * last[c].to_numpy(dtype=float) for c in ("mean", "low", "high"))
     ax2.bar(last["arm"], mean, yerr=np.vstack([mean - low, high - mean]),
             capsize=4, color="tab:green", alpha=0.7)
-    pub = _published_responders(res, float(last["day"].max()), last["arm"])
+    pub = _published_responders(summary, float(last["day"].max()), last["arm"])
     if len(pub):
         where = {arm: k for k, arm in enumerate(last["arm"])}  # beside each simulated bar
         x = [where[a] + 0.3 for a in pub["arm"]]
@@ -101,8 +103,11 @@ def _png(res: TrialResult, path: Path) -> Path:
     return path
 
 
-def report_figure(res: TrialResult):  # type: ignore[no-untyped-def]
-    """Arm trajectories with their 95 % bands and responders per arm (plotly ``Figure``)."""
+def report_figure(res: TrialResult,  # type: ignore[no-untyped-def]
+                  summary: pd.DataFrame | None = None):
+    """Arm trajectories with their 95 % bands and responders per arm, published response
+    rates beside them (plotly ``Figure``); ``summary``: ``res.summary()`` if already made."""
+    summary = res.summary() if summary is None else summary
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -118,7 +123,7 @@ def report_figure(res: TrialResult):  # type: ignore[no-untyped-def]
                          error_y={"type": "data", "symmetric": False,
                                   "array": 100 * (last["high"] - last["mean"]),
                                   "arrayminus": 100 * (last["mean"] - last["low"])}), 1, 2)
-    pub = _published_responders(res, float(last["day"].max()), last["arm"])
+    pub = _published_responders(summary, float(last["day"].max()), last["arm"])
     if len(pub):
         fig.add_trace(go.Scatter(x=pub["arm"], y=pub["value"], mode="markers",
                                  name="published (95 % CI)",
@@ -131,9 +136,9 @@ def report_figure(res: TrialResult):  # type: ignore[no-untyped-def]
     return fig
 
 
-def _html(res: TrialResult, path: Path) -> Path:
-    fig = report_figure(res)
-    s = res.summary()
+def _html(res: TrialResult, path: Path, summary: pd.DataFrame) -> Path:
+    fig = report_figure(res, summary)
+    s = summary
     table = s[["endpoint", "arm", "at", "mean", "low", "high", "new_trial_low",
                "new_trial_high", "published", "published_low", "published_high"]
               ].round(3).to_html(index=False, na_rep="")
