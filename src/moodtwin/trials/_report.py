@@ -66,7 +66,8 @@ def write_outputs(res: TrialResult, out: Path) -> list[Path]:
                     _html(res, out / "report.html", summary)]
 
 
-def _png(res: TrialResult, path: Path, summary: pd.DataFrame) -> Path:
+def _png(res: TrialResult, path: Path, summary: pd.DataFrame | None = None) -> Path:
+    summary = res.summary() if summary is None else summary
     import matplotlib
 
     matplotlib.use("Agg")
