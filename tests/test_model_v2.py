@@ -786,3 +786,26 @@ def test_repeated_ketamine_barely_beats_midazolam_as_in_karma_dep_2() -> None:
     response = s[("response_end_of_treatment", "ketamine")]
     assert -8.54 <= diff <= 2.22, diff
     assert 0.30 <= response <= 0.64, response
+
+
+@pytest.mark.parametrize("specific, nonspecific", [(1.2, 0.8), (0.3, 1.5), (-0.5, 0.9)])
+def test_specific_and_non_specific_relief_combine_by_the_fulfilment_share(
+        specific: float, nonspecific: float) -> None:
+    """The drive falls by the sum of the two reliefs less ``fulfilment`` times the smaller:
+    at 0 they add, at 1 only the larger acts (response expectancy, Kirsch 1985). A specific
+    change that worsens the drive (negative) fulfils no expectancy and stays additive."""
+    import sympy as sp
+
+    drive = MODEL.derived_exprs["depression_drive"]
+    names = ("specific_relief", "nonspecific_relief", "fulfilment")
+    symbols = {s.name: s for s in drive.free_symbols}
+    rest = {s: 0.0 for s in drive.free_symbols if s.name not in names}
+    rest[symbols["mood_memory"]] = 0.5  # the memory term's neutral point
+    rest[symbols["course_width"]] = rest[symbols["course_corr_time"]] = 1.0  # no 0/0
+    f = sp.lambdify([symbols[n] for n in names], drive.subs(rest), "numpy")
+    assert f(specific, nonspecific, 0.0) == pytest.approx(-(specific + nonspecific), abs=0.01)
+    larger = max(specific, 0.0) + nonspecific - min(max(specific, 0.0), nonspecific)
+    expected_full = -(larger + min(specific, 0.0))
+    assert f(specific, nonspecific, 1.0) == pytest.approx(expected_full, abs=0.01)
+    half = f(specific, nonspecific, 0.5)
+    assert f(specific, nonspecific, 0.0) <= half <= f(specific, nonspecific, 1.0)

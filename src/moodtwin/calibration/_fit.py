@@ -44,7 +44,7 @@ DEFAULT_PARAMETERS = (
     "syn_gap", "r_ketamine_gain", "met_plasticity", "k_LC", "nts_half", "tavns_coupling",
     "w_amygdala", "ad_serotonin", "course_sd", "course_corr_time", "diss_tol_max",
     "k_glu_bdnf", "tau_neuro", "recruit_hill", "tau_dep", "review_engagement", "rater_bias",
-    "tau_lhb_untrap",
+    "tau_lhb_untrap", "fulfilment",
 )
 
 #: Population-level values calibrated by default (``data/population.yaml``), with ranges.

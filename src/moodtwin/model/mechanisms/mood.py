@@ -27,6 +27,12 @@ calibration set barely pins the weight of serotonin tone, so it is conditioned o
 outside it: the weight where a newly started oral antidepressant beats placebo by 1.75
 HAMD-17 points in patients without treatment resistance, as in those 232 trials
 (``moodtwin.calibration._sources``).
+Specific and non-specific relief do not simply add. Response expectancy produces the change
+a patient expects (Kirsch 1985), so once a treatment has brought that change, expectancy has
+less left to add (trials assume the two add; data on other drugs show they do not always, Kirsch 2000).
+The drive is lowered by the sum of the specific relief (synapses, potentiation, habenular
+block, neurogenesis, monoamine tone) and the non-specific relief (expectancy, sedation)
+less ``fulfilment`` times the smaller of the two: 0 adds them, 1 keeps the larger alone.
 A slow mood memory (persistence of the depressive state: median episode duration ~3 months,
 Spijker et al. 2002) feeds back positively, so sustained drives accrue over months (VNS) and
 improvements outlast their cause (botulinum toxin), while one ketamine dose fades with its
@@ -64,6 +70,7 @@ patients, Hrobjartsson et al. 2013 CMAJ 185:E201); self-rated scales have no rat
 """
 
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
+from moodtwin.model.mechanisms._helpers import smooth_pos
 
 _ASSUMED_W = "assumed, calibratable to the calibration set"
 _STARD = ("Rush et al. 2006 Am J Psychiatry 163:1905 (STAR*D: response 48.6, 28.5, 16.8 and "
@@ -77,6 +84,11 @@ COURSE_TERMS = 4
 """Number of cosines in each patient's slow course fluctuation (random Fourier features)."""
 COURSE_FREQ_MAX = 10.0
 """Truncation of the fluctuation's frequencies, in units of 1/course_corr_time."""
+
+
+def _smooth_min(a: str, b: str) -> str:
+    """Smooth minimum ``(a + b - sqrt((a - b)^2 + eps)) / 2`` (min(a, b) without a kink)."""
+    return f"(({a}) + ({b}) - sqrt((({a}) - ({b}))**2 + 1e-4))/2"
 
 
 def _course_terms() -> str:
@@ -164,6 +176,16 @@ MECHANISM = Mechanism(
         _w("w_amygdala", 0.7, "Weight of amygdala negative bias (facial feedback)"),
         _w("w_sleep", 0.3, "Weight of sleep quality"),
         _w("w_expect", 1.0, "Weight of expectancy"),
+        Parameter("fulfilment", 0.5, "1", 0.1, 1.0,
+                  "assumed, calibratable (prior log-uniform over the range): response "
+                  "expectancy produces the change a patient expects, so a change the "
+                  "treatment has already brought leaves expectancy less to add (Kirsch 1985 "
+                  "Am Psychol 40:1189; that drug and placebo effects in depression add is "
+                  "untested, and for other drugs they do not always add, Kirsch 2000 Biol "
+                  "Psychiatry 47:733); 0.5 midway between "
+                  "additive (0) and the larger of the two alone (1)",
+                  "Share of the smaller of the specific and the non-specific relief that "
+                  "the larger already delivers (0: the two add)"),
         Parameter("daily_sd", 4.0, "1", 1.0, 7.0,
                   "derived from Wilkinson et al. 2018 Am J Psychiatry 175:150 (pooled ketamine "
                   "trials, individual data): the control-arm SD of MADRS rose from 6.5 at "
@@ -229,17 +251,24 @@ MECHANISM = Mechanism(
                   "natural_course); default: no relapse", "Time of relapse after it"),
     ),
     derived=(
+        Derived("specific_relief",
+                "w_syn*(synapses - syn_floor) + w_pot*potentiation + lhb_relief"
+                " + w_neuro*(neurogenesis - 1)"
+                " + monoamine_responsiveness*(w_5ht*(serotonin - 1) + w_ne*(norepinephrine - 1))",
+                "1", "Drive lowered by what treatments change in the brain: synapses, "
+                "potentiation, habenular block, neurogenesis, monoamine tone (logit)"),
+        Derived("nonspecific_relief",
+                "w_expect*placebo_responsiveness*(placebo_relief + acute_relief)",
+                "1", "Drive lowered by expectancy and sedation relief (logit)"),
         Derived("depression_drive",
-                "vulnerability + w_memory*(mood_memory - 0.5) - w_syn*(synapses - syn_floor)"
-                " - w_pot*potentiation - lhb_relief"
-                " - course_amp*(tanh((episode_clock - remit_time)/course_width)"
+                "vulnerability + w_memory*(mood_memory - 0.5) - specific_relief"
+                " - nonspecific_relief + fulfilment*"
+                + _smooth_min(smooth_pos("specific_relief", "1e-4"), "nonspecific_relief")
+                + " - course_amp*(tanh((episode_clock - remit_time)/course_width)"
                 " - tanh((episode_clock - relapse_time)/course_width))/2"
                 f" + {_course_terms()}"
-                " - w_neuro*(neurogenesis - 1)"
-                " - monoamine_responsiveness*(w_5ht*(serotonin - 1) + w_ne*(norepinephrine - 1))"
                 " + w_cort*(cortisol - 1) + w_il6*(il6 - 1)"
-                " + w_amygdala*(amygdala_bias - 1) - w_sleep*(sleep_quality - 1)"
-                " - w_expect*placebo_responsiveness*(placebo_relief + acute_relief)",
+                " + w_amygdala*(amygdala_bias - 1) - w_sleep*(sleep_quality - 1)",
                 "1", "Logit-scale drive of depression"),
         Derived("madrs", "60*depression", "1", "Latent MADRS score (0-60)", observable=True),
     ),
