@@ -256,6 +256,16 @@ class Withdrawal(_Strict):
 RELAPSE_TYPES = ("median_time_to_relapse", "hazard_ratio", "proportion_relapsed")
 #: Named origins of relapse timing; any other origin is a visit time.
 RELAPSE_ORIGINS = ("arm_start", "first_response")
+#: Endpoint fields read only by some endpoints (own type, or ``of`` of a comparison): on any
+#: other they would be ignored without a word (``measure`` on a mean_change reported the
+#: score's change under the biomarker's name).
+FIELD_USERS: dict[str, tuple[str, ...]] = {
+    "measure": ("biomarker_change", "correlation"),
+    "remission_threshold": ("remission_rate", "cumulative_remission_rate", "time_in_remission"),
+    "response_fraction": ("response_rate", "cumulative_response_rate", "time_in_response"),
+    "relapse": RELAPSE_TYPES,
+    "relapse_score": RELAPSE_TYPES,
+}
 MISSING = ("locf", "observed", "non_responder", "mmrm")
 SUBGROUP_COVARIATES = ("sex", "age", "failed_treatments", "baseline", "body_weight",
                        "response", "remission", "arm", "bdnf_genotype")
@@ -488,10 +498,21 @@ class Endpoint(_Strict):
             if self.of not in ("mean_change", "percent_change", "biomarker_change"):
                 raise ValueError("endpoint 'within_difference' needs 'of: mean_change', "
                                  f"'percent_change' or 'biomarker_change', got {self.of!r}.")
+            if self.at is not None:
+                raise ValueError(f"at: {self.at!r} is not read by 'within_difference', which "
+                                 "reads each period at its end, or 'after' its start (e.g. "
+                                 "'after: 6 week').")
         elif self.periods is not None or self.after is not None:
             raise ValueError("'periods' and 'after' belong to endpoint 'within_difference'.")
         if self.after is not None:
             _h(self.after, "after")
+        for field, kinds in FIELD_USERS.items():
+            value = getattr(self, field)
+            if value is not None and not {self.type, kind} & set(kinds):
+                given = ("" if isinstance(value, Relapse)
+                         else f" {value:g}" if isinstance(value, float) else f" {value!r}")
+                raise ValueError(f"{field}:{given} is read only by {', '.join(kinds)}; on "
+                                 f"{kind!r} it would be ignored.")
         if self.baseline == "period" and kind not in (
                 "mean_change", "percent_change", "biomarker_change", "response_rate"):
             raise ValueError(f"baseline: 'period' applies to changes and response_rate, not "
