@@ -680,6 +680,9 @@ def _withdrawal(**w: object) -> dict:
      r"as fractions"),
     (_ep(published={"ketamine": {"value": 0.4, "ci": [0.2, 60]}}), r"ci\[1\] 60 is outside 0-1"),
     (_ep(scale="SSI"), r"endpoints\.0: Unknown scale 'SSI'\. Known: MADRS, HAMD17"),
+    (_ep(scale="PCL-5"), r"endpoint 'response_rate': scale 'PCL-5' rates PTSD, but nobody "
+                         r"has a trauma memory.*population\.ptsd_baseline"),
+    ({"scale": "PCL5"}, "scale 'PCL5' rates PTSD"),
     (_ep(published={"nobody": {"value": 0.4, "n": 20}}),
      "published value for unknown arm 'nobody'; arms are ketamine, midazolam"),
     (_ep(type="mean_change", published={"ketamine": {"value": -9.0}}),

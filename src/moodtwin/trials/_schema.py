@@ -794,6 +794,16 @@ class Trial(_Strict):
             if v is not None and not 0 <= v <= top_max:
                 raise ValueError(f"population.inclusion.{bound}: {v:g} is outside "
                                  f"0-{top_max:g} ({self.scale}, the screening scale).")
+        ptsd = [(where, sc) for where, sc in [("", self.scale), *(
+            (f"endpoint {endpoint_name(e)!r}: ", e.scale) for e in self.endpoints if e.scale)]
+                if scales.get_scale(sc).construct == "ptsd"]
+        if ptsd and self.population.ptsd_baseline is None and not any(
+                "ptsd_baseline" in (a.population or {}) for a in self.all_arms()):
+            raise ValueError(f"{ptsd[0][0]}scale {ptsd[0][1]!r} rates PTSD, but nobody has a "
+                             "trauma memory "
+                             "(PCL-5 0 throughout: every patient would count as a responder); "
+                             "give population.ptsd_baseline, e.g. {scale: PCL5, mean: 45, "
+                             "sd: 10, min: 33, max: 80}.")
         base, low = self.population.baseline, self.population.inclusion.min_score
         if (low is not None and "max" in base.model_fields_set and low > base.max
                 and scales.get_scale(base.scale).name == scales.get_scale(self.scale).name):
