@@ -788,12 +788,13 @@ class Trial(_Strict):
                                  f"{', '.join(names)}; got {members}.")
         if self.withdrawal is not None and self.withdrawal.criterion == "remission":
             _on_scale(self.withdrawal.threshold, "withdrawal.threshold:", self.scale)
-        top_max = scales.get_scale(self.scale).max_score
+        screening = scales.get_scale(self.population.baseline.scale)  # screened on it
         for bound in ("min_score", "max_score"):
             v = getattr(self.population.inclusion, bound)
-            if v is not None and not 0 <= v <= top_max:
+            if v is not None and not 0 <= v <= screening.max_score:
                 raise ValueError(f"population.inclusion.{bound}: {v:g} is outside "
-                                 f"0-{top_max:g} ({self.scale}, the screening scale).")
+                                 f"0-{screening.max_score:g} ({screening.name}, the scale of "
+                                 "population.baseline, on which patients are screened).")
         ptsd = [(where, sc) for where, sc in [("", self.scale), *(
             (f"endpoint {endpoint_name(e)!r}: ", e.scale) for e in self.endpoints if e.scale)]
                 if scales.get_scale(sc).construct == "ptsd"]
@@ -805,8 +806,7 @@ class Trial(_Strict):
                              "give population.ptsd_baseline, e.g. {scale: PCL5, mean: 45, "
                              "sd: 10, min: 33, max: 80}.")
         base, low = self.population.baseline, self.population.inclusion.min_score
-        if (low is not None and "max" in base.model_fields_set and low > base.max
-                and scales.get_scale(base.scale).name == scales.get_scale(self.scale).name):
+        if low is not None and "max" in base.model_fields_set and low > base.max:
             raise ValueError(f"population.inclusion.min_score: {low:g} is above "
                              f"population.baseline.max {base.max:g}: nobody could enrol.")
         from moodtwin.trials._endpoints import endpoint_label  # results are keyed by it
