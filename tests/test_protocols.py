@@ -319,6 +319,14 @@ def test_vns_with_neither_current_nor_titration() -> None:
     compile_protocol(parse_protocol(_protocol({"type": "vns", "sham": True})), MODEL, PARAMS)
 
 
+def test_vns_titration_steps_at_the_same_time() -> None:
+    """Two steps at one time (0.5 and 1 mA at 2 weeks) ran whichever sorted last."""
+    vns = {"type": "vns", "titration": [{"at": "2 week", "current": "0.5 mA"},
+                                        {"at": "14 d", "current": "1 mA"}]}
+    msg = _error(_protocol(vns))
+    assert "therapies[0].titration[1].at (vns): '14 d' is the time of titration[0]" in msg
+
+
 def test_vns_start_before_implant() -> None:
     msg = _error(_protocol({**VNS, "implant_at": "2 week", "start": "1 week"}), ProtocolError)
     assert "therapies[0].start (vns)" in msg and "'1 week'" in msg and "'2 week'" in msg

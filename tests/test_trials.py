@@ -78,6 +78,38 @@ def test_population_rejects_impossible_inclusion() -> None:
         generate_population(spec, 10, seed=0)
 
 
+def _hamd17_enrolled(mean: float) -> PopulationSpec:
+    return PopulationSpec().merged({"baseline": {"scale": "HAMD17", "mean": mean, "sd": 4.0,
+                                                 "min": 10, "max": 45},
+                                    "inclusion": {"min_score": 26}})
+
+
+def test_enrolled_mean_near_the_inclusion_bound_is_reached() -> None:
+    """Close to min_score the enrolled mean moves less than the candidates' mean: six unit
+    steps stopped 0.3 points short of 27 without a word."""
+    from moodtwin import scales
+    from moodtwin.population._generate import (
+        ENROLLED_FIT_DRAWS,
+        ENROLLED_TOLERANCE,
+        _candidates,
+        _eligible,
+        candidate_spec,
+    )
+
+    spec = candidate_spec(_hamd17_enrolled(27.0), 1.7)
+    c = _candidates(spec, ENROLLED_FIT_DRAWS, np.random.default_rng(0), 1.7)
+    enrolled = scales.convert(c["baseline_madrs"].to_numpy()[_eligible(spec, c)], "HAMD17")
+    assert abs(enrolled.mean() - 27.0) < ENROLLED_TOLERANCE
+
+
+def test_enrolled_mean_below_min_score_is_refused() -> None:
+    """A HAM-D-17 enrolled mean of 22 with min_score 26 enrolled patients averaging ~27."""
+    with pytest.raises(ValidationError, match=r"population\.baseline\.mean: 22 \(HAMD17, of: "
+                                              r"enrolled\).*min_score 26") as err:
+        generate_population(_hamd17_enrolled(22.0), 10, seed=0)
+    assert "\n" not in str(err.value)
+
+
 def test_population_names_a_failed_burn_in(model) -> None:
     """A patient whose burn-in fails (NaN states: a solver failure or a chunk lost on a Dask
     cluster, status -1) is excluded with that reason; the others are kept."""
@@ -129,12 +161,24 @@ def test_population_covariates_set_parameters() -> None:
      r"inclusion.min_score: 75 is outside 0-60"),
     ({"population": {"baseline": {"scale": "MADRS", "mean": 30, "sd": 5, "max": 50},
                      "inclusion": {"min_score": 55}}}, "above population.baseline.max 50"),
+    ({"scale": "PHQ9", "population": {"baseline": {"scale": "MADRS", "mean": 30, "sd": 5,
+                                                   "max": 50}, "inclusion": {"min_score": 55}}},
+     "above population.baseline.max 50"),  # screened on the baseline's scale, not the PHQ-9
     ({"population": {"baseline": {"scale": "MDRS", "mean": 30, "sd": 5}}},
      r"population.baseline: Unknown scale 'MDRS'. Did you mean 'MADRS'"),
 ])
 def test_bad_trial_files_give_clear_errors(change: dict, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         parse_trial(_trial(**change), PROTOCOLS)
+
+
+def test_inclusion_reads_the_baseline_scale_not_the_trial_scale() -> None:
+    """MADRS >= 30 at screening in a trial rated on the PHQ-9 (0-27) was refused as 'outside
+    0-27 (PHQ9, the screening scale)', though screening uses the baseline's scale."""
+    trial = parse_trial(_trial(scale="PHQ9", population={
+        "baseline": {"scale": "MADRS", "mean": 34, "sd": 4, "min": 20, "max": 50},
+        "inclusion": {"min_score": 30}}), PROTOCOLS)
+    assert trial.population.inclusion.min_score == 30
 
 
 def test_a_trial_file_anywhere_names_catalogue_protocols_by_name(tmp_path: Path) -> None:

@@ -25,7 +25,11 @@ from moodtwin.simulation import Engine, SolverOptions, run_engine
 MAX_SCREENED_PER_PATIENT = 50  # give up when fewer than 1 in 50 screened candidates qualify
 BASELINE_TOLERANCE = 0.05  # MADRS points between target and simulated baseline
 ENROLLED_FIT_DRAWS = 20_000  # candidates per round when matching the enrolled baseline mean
-ENROLLED_FIT_ROUNDS = 6
+ENROLLED_FIT_ROUNDS = 6  # rounds of unit steps; then secant steps up to the maximum below
+ENROLLED_FIT_MAX_ROUNDS = 30
+#: Refused beyond this (baseline-scale points): about the standard error of a reported
+#: baseline mean (SD 5, n 100); within it the closest mean reached is used.
+ENROLLED_MISS_MAX = 0.5
 ENROLLED_TOLERANCE = 0.05  # trial-scale points between the file's and the enrolled mean
 PCL5_TOLERANCE = 0.1  # PCL-5 points between target and simulated baseline
 PSQI_TOLERANCE = 0.05  # PSQI points between target and simulated baseline
@@ -117,25 +121,40 @@ def candidate_spec(spec: PopulationSpec, screening_sd: float) -> PopulationSpec:
     the file's mean on average (a fixed-point iteration on :data:`ENROLLED_FIT_DRAWS`
     candidates from a fixed stream, so the result depends on the spec alone and is cached:
     every replicate and calibration evaluation of a trial reuses it); otherwise ``spec``
-    itself. The SD is left as given (the truncation narrows it by ~10 %)."""
+    itself. The SD is left as given (the truncation narrows it by ~10 %). Near the
+    inclusion bound the enrolled mean moves less than the candidates' mean, so unit steps
+    converge slowly: after :data:`ENROLLED_FIT_ROUNDS` of them the steps are secant ones. A
+    mean the screened-in patients cannot have (by more than :data:`ENROLLED_MISS_MAX`) is
+    refused; it used to be missed silently."""
     base, inc = spec.baseline, spec.inclusion
     if base.of != "enrolled" or (inc.min_score is None and inc.max_score is None):
         return spec
     sc = scales.get_scale(base.scale)
-    mean = float(base.mean)
-    for _ in range(ENROLLED_FIT_ROUNDS):
-        shifted = base.model_copy(update={
-            "mean": float(np.clip(mean, base.min, min(base.max, sc.max_score - 0.5)))})
-        trial = spec.model_copy(update={"baseline": shifted})
+    mean, last, best = float(base.mean), None, (np.inf, np.nan, spec)
+    for i in range(ENROLLED_FIT_MAX_ROUNDS):
+        used = float(np.clip(mean, base.min, min(base.max, sc.max_score - 0.5)))
+        trial = spec.model_copy(update={"baseline": base.model_copy(update={"mean": used})})
         c = _candidates(trial, ENROLLED_FIT_DRAWS, np.random.default_rng(0), screening_sd)
         ok = _eligible(trial, c)
         if not ok.any():
             return trial  # generate_population reports the criteria as unmet
         enrolled = scales.convert(c["baseline_madrs"].to_numpy()[ok], sc.name).mean()
         if abs(enrolled - base.mean) < ENROLLED_TOLERANCE:
-            break
-        mean += base.mean - enrolled
-    return trial
+            return trial
+        best = min(best, (abs(enrolled - base.mean), enrolled, trial), key=lambda x: x[0])
+        step = 1.0  # candidates' mean change per enrolled mean change
+        if i >= ENROLLED_FIT_ROUNDS and last is not None and enrolled != last[1]:
+            step = float(np.clip((used - last[0]) / (enrolled - last[1]), 1.0, 50.0))
+        last = (used, enrolled)
+        mean += step * (base.mean - enrolled)
+    if best[0] <= ENROLLED_MISS_MAX:
+        return best[2]
+    rule = " and ".join(f"{k} {v:g}" for k, v in (("min_score", inc.min_score),
+                                                 ("max_score", inc.max_score)) if v is not None)
+    raise ValidationError(
+        f"population.baseline.mean: {base.mean:g} ({sc.name}, of: enrolled) cannot be the mean "
+        f"of the patients who pass inclusion {rule} (they average {best[1]:.1f} at closest); "
+        "change the mean or the inclusion rule, or give 'of: candidates'.")
 
 
 def _eligible(spec: PopulationSpec, c: pd.DataFrame) -> np.ndarray:

@@ -121,7 +121,8 @@ class FailedTreatments(_Strict):
 
 
 class Inclusion(_Strict):
-    """Screening criteria, applied to the observed screening score (trial scale) and covariates."""
+    """Screening criteria, applied to the observed screening score and covariates; the score
+    bounds are points of ``baseline``'s scale (not necessarily the trial's primary scale)."""
 
     min_score: Number | None = None
     max_score: Number | None = None

@@ -366,6 +366,12 @@ class VNS(_Strict):
         if self.current is None and self.titration is None and not self.sham:
             raise ValueError("give the stimulation 'current' (e.g. '1 mA') or a 'titration' "
                              "schedule (or set 'sham: true').")
+        at = [hours(x.at, "vns.titration.at") for x in self.titration or []]
+        for i, t in enumerate(at):
+            if t in at[:i]:
+                raise ValueError(f"titration[{i}].at: {self.titration[i].at!r} is the time of "
+                                 f"titration[{at.index(t)}] too; give one current per "
+                                 "programming visit.")
         return self
 
 

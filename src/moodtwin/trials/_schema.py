@@ -256,6 +256,16 @@ class Withdrawal(_Strict):
 RELAPSE_TYPES = ("median_time_to_relapse", "hazard_ratio", "proportion_relapsed")
 #: Named origins of relapse timing; any other origin is a visit time.
 RELAPSE_ORIGINS = ("arm_start", "first_response")
+#: Endpoint fields read only by some endpoints (own type, or ``of`` of a comparison): on any
+#: other they would be ignored without a word (``measure`` on a mean_change reported the
+#: score's change under the biomarker's name).
+FIELD_USERS: dict[str, tuple[str, ...]] = {
+    "measure": ("biomarker_change", "correlation"),
+    "remission_threshold": ("remission_rate", "cumulative_remission_rate", "time_in_remission"),
+    "response_fraction": ("response_rate", "cumulative_response_rate", "time_in_response"),
+    "relapse": RELAPSE_TYPES,
+    "relapse_score": RELAPSE_TYPES,
+}
 MISSING = ("locf", "observed", "non_responder", "mmrm")
 SUBGROUP_COVARIATES = ("sex", "age", "failed_treatments", "baseline", "body_weight",
                        "response", "remission", "arm", "bdnf_genotype")
@@ -488,10 +498,21 @@ class Endpoint(_Strict):
             if self.of not in ("mean_change", "percent_change", "biomarker_change"):
                 raise ValueError("endpoint 'within_difference' needs 'of: mean_change', "
                                  f"'percent_change' or 'biomarker_change', got {self.of!r}.")
+            if self.at is not None:
+                raise ValueError(f"at: {self.at!r} is not read by 'within_difference', which "
+                                 "reads each period at its end, or 'after' its start (e.g. "
+                                 "'after: 6 week').")
         elif self.periods is not None or self.after is not None:
             raise ValueError("'periods' and 'after' belong to endpoint 'within_difference'.")
         if self.after is not None:
             _h(self.after, "after")
+        for field, kinds in FIELD_USERS.items():
+            value = getattr(self, field)
+            if value is not None and not {self.type, kind} & set(kinds):
+                given = ("" if isinstance(value, Relapse)
+                         else f" {value:g}" if isinstance(value, float) else f" {value!r}")
+                raise ValueError(f"{field}:{given} is read only by {', '.join(kinds)}; on "
+                                 f"{kind!r} it would be ignored.")
         if self.baseline == "period" and kind not in (
                 "mean_change", "percent_change", "biomarker_change", "response_rate"):
             raise ValueError(f"baseline: 'period' applies to changes and response_rate, not "
@@ -767,15 +788,25 @@ class Trial(_Strict):
                                  f"{', '.join(names)}; got {members}.")
         if self.withdrawal is not None and self.withdrawal.criterion == "remission":
             _on_scale(self.withdrawal.threshold, "withdrawal.threshold:", self.scale)
-        top_max = scales.get_scale(self.scale).max_score
+        screening = scales.get_scale(self.population.baseline.scale)  # screened on it
         for bound in ("min_score", "max_score"):
             v = getattr(self.population.inclusion, bound)
-            if v is not None and not 0 <= v <= top_max:
+            if v is not None and not 0 <= v <= screening.max_score:
                 raise ValueError(f"population.inclusion.{bound}: {v:g} is outside "
-                                 f"0-{top_max:g} ({self.scale}, the screening scale).")
+                                 f"0-{screening.max_score:g} ({screening.name}, the scale of "
+                                 "population.baseline, on which patients are screened).")
+        ptsd = [(where, sc) for where, sc in [("", self.scale), *(
+            (f"endpoint {endpoint_name(e)!r}: ", e.scale) for e in self.endpoints if e.scale)]
+                if scales.get_scale(sc).construct == "ptsd"]
+        if ptsd and self.population.ptsd_baseline is None and not any(
+                "ptsd_baseline" in (a.population or {}) for a in self.all_arms()):
+            raise ValueError(f"{ptsd[0][0]}scale {ptsd[0][1]!r} rates PTSD, but nobody has a "
+                             "trauma memory "
+                             "(PCL-5 0 throughout: every patient would count as a responder); "
+                             "give population.ptsd_baseline, e.g. {scale: PCL5, mean: 45, "
+                             "sd: 10, min: 33, max: 80}.")
         base, low = self.population.baseline, self.population.inclusion.min_score
-        if (low is not None and "max" in base.model_fields_set and low > base.max
-                and scales.get_scale(base.scale).name == scales.get_scale(self.scale).name):
+        if low is not None and "max" in base.model_fields_set and low > base.max:
             raise ValueError(f"population.inclusion.min_score: {low:g} is above "
                              f"population.baseline.max {base.max:g}: nobody could enrol.")
         from moodtwin.trials._endpoints import endpoint_label  # results are keyed by it
