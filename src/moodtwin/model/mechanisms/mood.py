@@ -29,7 +29,8 @@ HAMD-17 points in patients without treatment resistance, as in those 232 trials
 (``moodtwin.calibration._sources``).
 Specific and non-specific relief do not simply add. Response expectancy produces the change
 a patient expects (Kirsch 1985), so once a treatment has brought that change, expectancy has
-less left to add (trials assume the two add; data on other drugs show they do not always, Kirsch 2000).
+less left to add (trials assume the two add; data on other drugs show they do not always,
+Kirsch 2000).
 The drive is lowered by the sum of the specific relief (synapses, potentiation, habenular
 block, neurogenesis, monoamine tone) and the non-specific relief (expectancy, sedation)
 less ``fulfilment`` times the smaller of the two: 0 adds them, 1 keeps the larger alone.
