@@ -394,10 +394,6 @@ def test_esketamine_arm_change_over_the_induction_matches_the_transform_trials(t
     assert abs(mean - pub) / np.hypot(se_pub, se_sim) <= 1.96, mean
 
 
-@pytest.mark.xfail(strict=True, reason="known model failure (README, status): with the shipped "
-                   "set 45.2 % of the week-12 responders' reduction comes after week 4 (36.8 -> "
-                   "23.2 -> 12.0; the check asks more than half; round 32's set 50.1 %): the "
-                   "responders of this set still improve early, during titration")
 def test_open_vns_responders_improve_mostly_on_fixed_dose_as_in_the_d01_pilot() -> None:
     """Rush et al. 2000 Biol Psychiatry 47:276 (D-01, the first 30 patients, Figure 2):
     "more than half of the total reduction from 39.1 (average at baseline) to 12.3 (average
