@@ -20,6 +20,7 @@ from moodtwin.protocols import (
     timeline_parameters,
 )
 from moodtwin.protocols import _schema as schema
+from moodtwin.units import UREG
 
 MODEL = default_model()
 PARAMS = MODEL.defaults()
@@ -449,3 +450,12 @@ def test_a_bare_number_out_of_range_gets_an_example_inside_it() -> None:
     named."""
     msg = _error(_protocol({**VNS, "pulse_width": 0.25}))
     assert "'130 us'" in msg and "allowed range 130–1000 us" in msg
+
+
+@pytest.mark.parametrize("written", ["4 U", "4 units", "4 unit"])
+def test_toxin_units_written_as_a_word_read_as_toxin_units(written: str) -> None:
+    """'4 units' is how dosing is written in toxin papers (Finzi & Rosenthal 2014: 29 units
+    in women); pint alone read 'units' as micro-nits and refused it with a puzzling name."""
+    p = parse_protocol({"name": "t", "duration": "6 week", "therapies": [
+        {"type": "botulinum_glabellar", "units_per_site": written, "sites": 5, "at": ["0 d"]}]})
+    assert UREG.Quantity(p.therapies[0].units_per_site).to("U").magnitude == pytest.approx(4.0)

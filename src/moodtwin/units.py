@@ -16,7 +16,9 @@ import pint
 from moodtwin.errors import ValidationError
 
 UREG = pint.UnitRegistry()
-UREG.define("unit_toxin = [toxin] = U")  # botulinum toxin activity units
+# botulinum toxin activity units, written "6 U" or "6 units" (pint alone reads "units" as
+# micro-nits)
+UREG.define("unit_toxin = [toxin] = U = units = unit")
 # Short time units people write ("6w", "6mo", "1y"); pint's month and year are the
 # Gregorian mean (30.44 d and 365.25 d).
 UREG.define("@alias week = wk = w")
