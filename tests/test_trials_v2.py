@@ -1094,3 +1094,20 @@ def test_published_values_travel_into_every_output(tmp_path) -> None:
     rows = {r["arm"]: r for r in json.loads((tmp_path / "result.json").read_text())["endpoints"]}
     assert rows["ketamine"]["published"]["value"] == 0.64 and rows["midazolam"]["published"] is None
     assert "published_low" in (tmp_path / "endpoints.csv").read_text().splitlines()[0]
+
+
+def test_a_vns_step_after_the_protocols_end_names_its_arm() -> None:
+    """A VNS schedule error found only when the arm's protocol is compiled (a titration step
+    after the inline protocol's end) names the arm, so a three-arm file says which arm."""
+    from moodtwin.errors import ProtocolError
+
+    vns = {"name": "VNS high", "duration": "6 week", "therapies": [{
+        "type": "vns", "pulse_width": "250 us", "frequency": "20 Hz", "on_time": "30 s",
+        "off_time": "5 min", "titration": [{"at": "2 week", "current": "0.5 mA"},
+                                           {"at": "7 week", "current": "1 mA"}]}]}
+    trial = parse_trial(_trial(duration="6 week", visits=["6 week"],
+                               endpoints=[{"type": "mean_change", "at": "6 week"}],
+                               arms=[{"name": "ketamine", "protocol": "ketamine_single_iv.yaml"},
+                                     {"name": "high", "protocol": vns}]), PROTOCOLS)
+    with pytest.raises(ProtocolError, match=r"arm 'high', protocol 'VNS high': .*titration\[1\]"):
+        run_trial(trial, seed=0)

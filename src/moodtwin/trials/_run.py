@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from moodtwin import scales
-from moodtwin.errors import ValidationError
+from moodtwin.errors import ProtocolError, ValidationError
 from moodtwin.model import Model
 from moodtwin.parameter_sets import ParametersLike, resolve
 from moodtwin.population import Population, generate_population
@@ -174,10 +174,13 @@ def _segment(run: _Run, arm: Arm, t0: float, stop: float, first: bool,
             continue
         drugs = [th for th in protocol.therapies if isinstance(th, OralComparator)]
         p_active = None if open_label else run.trial.p_active_for(protocol)
-        tls = compile_per_patient(_with_background(arm.in_context(protocol), ad), run.model,
-                                  run.pop.table[sel], p_active=p_active,
-                                  rating_visits=rated_h - t0, comparators_applied=True,
-                                  new_course=new)
+        try:
+            tls = compile_per_patient(_with_background(arm.in_context(protocol), ad), run.model,
+                                      run.pop.table[sel], p_active=p_active,
+                                      rating_visits=rated_h - t0, comparators_applied=True,
+                                      new_course=new)
+        except ProtocolError as exc:  # name the arm: the message names only the therapy
+            raise ProtocolError(f"arm {arm.name!r}, protocol {protocol.name!r}: {exc}") from None
         states, st, obs = run_groups(run.model, run.pop.table[sel], tls, save, run.options,
                                      y0=run.y[sel], engine=run.engine)
         run.status[sel] = np.where(run.status[sel] != 0, run.status[sel], st)
