@@ -795,9 +795,9 @@ class Trial(_Strict):
                 raise ValueError(f"population.inclusion.{bound}: {v:g} is outside "
                                  f"0-{screening.max_score:g} ({screening.name}, the scale of "
                                  "population.baseline, on which patients are screened).")
-        ptsd = [(where, sc) for where, sc in [("", self.scale), *(
-            (f"endpoint {endpoint_name(e)!r}: ", e.scale) for e in self.endpoints if e.scale)]
-                if scales.get_scale(sc).construct == "ptsd"]
+        rated = [("", self.scale)] + [(f"endpoint {endpoint_name(e)!r}: ", e.scale)
+                                      for e in self.endpoints if e.scale]
+        ptsd = [(where, sc) for where, sc in rated if scales.get_scale(sc).construct == "ptsd"]
         if ptsd and self.population.ptsd_baseline is None and not any(
                 "ptsd_baseline" in (a.population or {}) for a in self.all_arms()):
             raise ValueError(f"{ptsd[0][0]}scale {ptsd[0][1]!r} rates PTSD, but nobody has a "

@@ -71,7 +71,7 @@ patients, Hrobjartsson et al. 2013 CMAJ 185:E201); self-rated scales have no rat
 """
 
 from moodtwin.model._spec import Derived, Input, Mechanism, Parameter, State
-from moodtwin.model.mechanisms._helpers import smooth_pos
+from moodtwin.model.mechanisms._helpers import smooth_min, smooth_pos
 
 _ASSUMED_W = "assumed, calibratable to the calibration set"
 _STARD = ("Rush et al. 2006 Am J Psychiatry 163:1905 (STAR*D: response 48.6, 28.5, 16.8 and "
@@ -85,11 +85,6 @@ COURSE_TERMS = 4
 """Number of cosines in each patient's slow course fluctuation (random Fourier features)."""
 COURSE_FREQ_MAX = 10.0
 """Truncation of the fluctuation's frequencies, in units of 1/course_corr_time."""
-
-
-def _smooth_min(a: str, b: str) -> str:
-    """Smooth minimum ``(a + b - sqrt((a - b)^2 + eps)) / 2`` (min(a, b) without a kink)."""
-    return f"(({a}) + ({b}) - sqrt((({a}) - ({b}))**2 + 1e-4))/2"
 
 
 def _course_terms() -> str:
@@ -264,7 +259,7 @@ MECHANISM = Mechanism(
         Derived("depression_drive",
                 "vulnerability + w_memory*(mood_memory - 0.5) - specific_relief"
                 " - nonspecific_relief + fulfilment*"
-                + _smooth_min(smooth_pos("specific_relief", "1e-4"), "nonspecific_relief")
+                + smooth_min(smooth_pos("specific_relief", "1e-4"), "nonspecific_relief", "1e-4")
                 + " - course_amp*(tanh((episode_clock - remit_time)/course_width)"
                 " - tanh((episode_clock - relapse_time)/course_width))/2"
                 f" + {_course_terms()}"
